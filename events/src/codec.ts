@@ -1,0 +1,25 @@
+import type { z } from "zod";
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Events travel as UTF-8 JSON. encode() validates so a producer can never emit an invalid event. */
+export function encodeEvent<S extends z.ZodType>(schema: S, event: z.infer<S>): Buffer {
+  return Buffer.from(JSON.stringify(schema.parse(event)), "utf8");
+}
+
+/** Never throws: a consumer turns a failure into a dead letter carrying `reason`. */
+export function decodeEvent<S extends z.ZodType>(schema: S, bytes: Uint8Array | null): DecodeResult<z.infer<S>> {
+  if (bytes === null) return { ok: false, reason: "empty message value" };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (error) {
+    return { ok: false, reason: `invalid JSON: ${(error as Error).message}` };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    return { ok: false, reason: `schema violation: ${issues.join("; ")}` };
+  }
+  return { ok: true, value: parsed.data };
+}

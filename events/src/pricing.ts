@@ -1,0 +1,117 @@
+import { calcPrice, type ModelPrice, TieredPrices } from "@pydantic/genai-prices";
+import { z } from "zod";
+import type { CostBreakdown, PricingSource, Usage } from "./request-event.ts";
+
+/**
+ * Operator price overrides for custom or self-hosted models, in USD per million tokens
+ * (the unit providers publish). An override wins over the genai-prices catalogue.
+ */
+export const PriceOverride = z.object({
+  /** Provider the override applies to; omitted = any provider. */
+  provider: z.string().min(1).optional(),
+  /** Exact model id, or a prefix ending in "*". */
+  model: z.string().min(1),
+  input_mtok: z.number().nonnegative(),
+  output_mtok: z.number().nonnegative(),
+  cache_read_mtok: z.number().nonnegative().optional(),
+  cache_write_mtok: z.number().nonnegative().optional(),
+});
+export type PriceOverride = z.infer<typeof PriceOverride>;
+
+export const PriceOverridesFile = z.object({ models: z.array(PriceOverride) });
+export type PriceOverridesFile = z.infer<typeof PriceOverridesFile>;
+
+export interface Cost {
+  cost_nano_usd: number;
+  cost_breakdown: CostBreakdown;
+  pricing_source: PricingSource;
+}
+
+interface PerMillion {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+const ZERO_COST: Cost = {
+  cost_nano_usd: 0,
+  cost_breakdown: { input: 0, cached_input: 0, cache_write: 0, output: 0, reasoning: 0 },
+  pricing_source: "unpriced",
+};
+
+/** USD per million tokens → nano-USD for `tokens` tokens (1 USD/Mtok = 1,000 nano-USD/token). */
+function nano(tokens: number, usdPerMillion: number): number {
+  return Math.round(tokens * usdPerMillion * 1000);
+}
+
+function matchesOverride(o: PriceOverride, provider: string, model: string): boolean {
+  if (o.provider !== undefined && o.provider !== provider) return false;
+  return o.model.endsWith("*") ? model.startsWith(o.model.slice(0, -1)) : o.model === model;
+}
+
+/** Resolves a catalogue price, picking the tier for this request's input size. */
+function tierPrice(price: ModelPrice[string], inputTokens: number): number | undefined {
+  if (price === undefined || typeof price === "number") return price;
+  if (price instanceof TieredPrices || (typeof price === "object" && "base" in price)) {
+    let chosen = price.base;
+    for (const tier of price.tiers) if (inputTokens >= tier.start) chosen = tier.price;
+    return chosen;
+  }
+  return undefined;
+}
+
+function cataloguePrice(provider: string, model: string, usage: Usage): PerMillion | null {
+  const probe = { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens };
+  const found = calcPrice(probe, model, { providerId: provider }) ?? calcPrice(probe, model);
+  if (found === null) return null;
+  const p = found.model_price;
+  const input = tierPrice(p.input_mtok, usage.input_tokens) ?? 0;
+  return {
+    input,
+    output: tierPrice(p.output_mtok, usage.input_tokens) ?? 0,
+    cacheRead: tierPrice(p.cache_read_mtok, usage.input_tokens) ?? input,
+    cacheWrite: tierPrice(p.cache_write_mtok, usage.input_tokens) ?? input,
+  };
+}
+
+/**
+ * The one pricing function: usage → integer nano-USD, split per component.
+ * Uncached input = input − cache reads − cache writes, so a cached token is priced once.
+ * Reasoning tokens are a subset of output tokens and are split out of it, never added on top.
+ * The breakdown components sum exactly to cost_nano_usd.
+ */
+export function priceUsage(
+  provider: string,
+  model: string,
+  usage: Usage,
+  overrides: readonly PriceOverride[] = [],
+): Cost {
+  const override = overrides.find((o) => matchesOverride(o, provider, model));
+  const rates: PerMillion | null = override
+    ? {
+        input: override.input_mtok,
+        output: override.output_mtok,
+        cacheRead: override.cache_read_mtok ?? override.input_mtok,
+        cacheWrite: override.cache_write_mtok ?? override.input_mtok,
+      }
+    : cataloguePrice(provider, model, usage);
+  if (rates === null) return ZERO_COST;
+
+  const uncachedInput = Math.max(0, usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens);
+  const visibleOutput = Math.max(0, usage.output_tokens - usage.reasoning_tokens);
+  const breakdown: CostBreakdown = {
+    input: nano(uncachedInput, rates.input),
+    cached_input: nano(usage.cache_read_tokens, rates.cacheRead),
+    cache_write: nano(usage.cache_write_tokens, rates.cacheWrite),
+    output: nano(visibleOutput, rates.output),
+    reasoning: nano(usage.reasoning_tokens, rates.output),
+  };
+  const total =
+    breakdown.input + breakdown.cached_input + breakdown.cache_write + breakdown.output + breakdown.reasoning;
+  return {
+    cost_nano_usd: total,
+    cost_breakdown: breakdown,
+    pricing_source: override ? "override" : "genai-prices",
+  };
+}

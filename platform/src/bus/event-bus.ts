@@ -1,0 +1,66 @@
+/**
+ * The EventBus seam between the gateway, ingest and the control plane.
+ * Implementations: KafkaEventBus (kafkajs) and EmbeddedEventBus (durable local log).
+ *
+ * Guarantees every implementation must keep:
+ * - publish() resolves only once the records are durable (Kafka acks=all / fsync'd log).
+ * - Records with the same key go to the same partition, in publish order.
+ * - Delivery to a consumer group is at-least-once: a batch's offsets are committed only after
+ *   its handler resolved; a handler that throws gets the same records again (after a backoff).
+ */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Kafka `cleanup.policy=compact` (control-plane topics); the embedded log keeps everything. */
+  compacted?: boolean;
+}
+
+export interface OutgoingRecord {
+  key: string | null;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  /** Offset within the partition, as a decimal string (Kafka offsets are int64). */
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** Milliseconds since epoch at which the record was appended. */
+  timestamp: number;
+}
+
+export interface MessageBatch {
+  topic: string;
+  partition: number;
+  messages: BusMessage[];
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning: boolean;
+  /** Called with records of one partition, in offset order. Offsets are committed after it resolves. */
+  handleBatch: (batch: MessageBatch) => Promise<void>;
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for in-flight handlers, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface EventBus {
+  readonly kind: "kafka" | "embedded";
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  publish(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Committed offset (next offset to read) per partition for a group, for lag checks and tests. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  /** End offset (next offset to be written) per partition. */
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export * from "./auth/keys.ts";
+export * from "./bus/event-bus.ts";
