@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import type { KeyStore, Logger } from "@switchyard/platform";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { installErrorHandling } from "./error-handler.ts";
+import type { RequestEventSink } from "./pipeline/emit.ts";
+import type { EventEnvironment } from "./pipeline/request-event.ts";
+import type { ProviderRegistry } from "./providers/registry.ts";
+import { registerChatCompletions } from "./routes/chat-completions.ts";
+import { type HealthProbe, registerHealth } from "./routes/health.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** performance.now() when the request arrived. */
+    startedAt: number;
+  }
+}
+
+export interface GatewayAppDeps {
+  logger: Logger;
+  bodyLimitBytes: number;
+  keys: KeyStore;
+  providers: ProviderRegistry;
+  sink: RequestEventSink;
+  eventEnv: EventEnvironment;
+  health: HealthProbe;
+  newTraceId?: () => string;
+}
+
+/** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
+export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast only drops its extra generic parameters.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    // Every request becomes an event; per-request access logs would only duplicate it.
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+  app.decorateRequest("startedAt", 0);
+  app.addHook("onRequest", (request, _reply, done) => {
+    request.startedAt = performance.now();
+    done();
+  });
+  // The API speaks JSON only; fastify's default text/plain parser would let other bodies through.
+  app.removeContentTypeParser("text/plain");
+  installErrorHandling(app);
+  registerHealth(app, deps.health);
+  registerChatCompletions(app, {
+    keys: deps.keys,
+    providers: deps.providers,
+    sink: deps.sink,
+    eventEnv: deps.eventEnv,
+    newTraceId: deps.newTraceId ?? randomUUID,
+  });
+  return app;
+}

@@ -1,0 +1,49 @@
+/**
+ * The gateway's one error catalogue. Every error a client can see is listed here with a
+ * stable code, an HTTP status and an OpenAI error `type`; the one error handler (app.ts)
+ * renders them as `{"error": {"message", "type", "param", "code"}}`.
+ */
+export const GatewayErrors = {
+  invalid_json: { status: 400, type: "invalid_request_error" },
+  invalid_request: { status: 400, type: "invalid_request_error" },
+  invalid_header: { status: 400, type: "invalid_request_error" },
+  unknown_provider: { status: 400, type: "invalid_request_error" },
+  invalid_custom_host: { status: 400, type: "invalid_request_error" },
+  missing_api_key: { status: 401, type: "authentication_error" },
+  invalid_api_key: { status: 401, type: "authentication_error" },
+  revoked_api_key: { status: 401, type: "authentication_error" },
+  not_found: { status: 404, type: "invalid_request_error" },
+  method_not_allowed: { status: 405, type: "invalid_request_error" },
+  body_too_large: { status: 413, type: "invalid_request_error" },
+  unsupported_media_type: { status: 415, type: "invalid_request_error" },
+  upstream_error: { status: 502, type: "api_error" },
+  upstream_unreachable: { status: 502, type: "api_error" },
+  upstream_timeout: { status: 504, type: "api_error" },
+  internal_error: { status: 500, type: "api_error" },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type GatewayErrorCode = keyof typeof GatewayErrors;
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly param: string | null;
+  readonly status: number;
+
+  constructor(code: GatewayErrorCode, message: string, param: string | null = null) {
+    super(message);
+    this.name = "GatewayError";
+    this.code = code;
+    this.param = param;
+    this.status = GatewayErrors[code].status;
+  }
+}
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function errorBody(error: GatewayError): OpenAIErrorBody {
+  return {
+    error: { message: error.message, type: GatewayErrors[error.code].type, param: error.param, code: error.code },
+  };
+}

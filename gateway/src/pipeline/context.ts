@@ -1,0 +1,57 @@
+import type { Attempt, CacheStatus, Usage } from "@switchyard/events";
+import type { Principal } from "@switchyard/platform";
+import type { ProviderTarget } from "../providers/provider.ts";
+import type { ProviderId } from "../providers/registry.ts";
+import type { ChatCompletionRequest } from "../schemas/chat.ts";
+
+/** What the gateway knows about a request once it has been admitted (authenticated). */
+export interface RequestContext {
+  /** performance.now() when the request arrived; all *_ms fields are measured from it. */
+  startedAt: number;
+  occurredAt: Date;
+  endpoint: string;
+  traceId: string;
+  principal: Principal;
+  metadata: Record<string, string>;
+  user: string | null;
+  outcome: RequestOutcome;
+  route: RouteDecision | null;
+}
+
+export interface RouteDecision {
+  providerId: ProviderId;
+  target: ProviderTarget;
+  request: ChatCompletionRequest;
+  stream: boolean;
+  /** The client asked for the usage chunk itself (stream_options.include_usage). */
+  clientWantsUsage: boolean;
+}
+
+/** Filled in as the request proceeds; read once, when the response is over, to build the event. */
+export interface RequestOutcome {
+  statusCode: number;
+  errorType: string | null;
+  errorMessage: string | null;
+  usage: Usage | null;
+  modelUsed: string | null;
+  upstreamStartedAt: number | null;
+  upstreamEndedAt: number | null;
+  firstChunkAt: number | null;
+  cacheStatus: CacheStatus;
+  attempts: Attempt[];
+}
+
+export function newOutcome(): RequestOutcome {
+  return {
+    statusCode: 200,
+    errorType: null,
+    errorMessage: null,
+    usage: null,
+    modelUsed: null,
+    upstreamStartedAt: null,
+    upstreamEndedAt: null,
+    firstChunkAt: null,
+    cacheStatus: "DISABLED",
+    attempts: [],
+  };
+}

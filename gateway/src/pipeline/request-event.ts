@@ -1,0 +1,65 @@
+import {
+  newEventId,
+  type PriceOverride,
+  priceUsage,
+  type RequestEvent,
+  truncateErrorMessage,
+} from "@switchyard/events";
+import { ZERO_USAGE } from "../usage.ts";
+import type { RequestContext } from "./context.ts";
+
+export interface EventEnvironment {
+  gatewayInstance: string;
+  priceOverrides: readonly PriceOverride[];
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Builds the one immutable event for a finished request. Pure: `endedAt` is passed in. */
+export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: EventEnvironment): RequestEvent {
+  const o = ctx.outcome;
+  const route = ctx.route;
+  const provider = route?.providerId ?? "none";
+  const modelRequested = route?.request.model ?? "";
+  const usage = o.usage ?? ZERO_USAGE;
+  const cost = priceUsage(provider, o.modelUsed ?? modelRequested, usage, env.priceOverrides);
+  const latency = endedAt - ctx.startedAt;
+  const upstream =
+    o.upstreamStartedAt !== null && o.upstreamEndedAt !== null ? o.upstreamEndedAt - o.upstreamStartedAt : null;
+  return {
+    event_id: newEventId(),
+    schema_version: 1,
+    occurred_at: ctx.occurredAt.toISOString(),
+    gateway_instance: env.gatewayInstance,
+    tenant_id: ctx.principal.tenantId,
+    api_key_id: ctx.principal.apiKeyId,
+    virtual_key_id: null,
+    config_id: null,
+    trace_id: ctx.traceId,
+    otel_trace_id: null,
+    otel_span_id: null,
+    endpoint: ctx.endpoint,
+    stream: route?.stream ?? false,
+    model_requested: modelRequested,
+    model_used: o.modelUsed,
+    provider,
+    target_path: route ? "config" : null,
+    metadata: ctx.metadata,
+    user: ctx.user,
+    status_code: o.statusCode,
+    error_type: o.errorType,
+    error_message: o.errorMessage === null ? null : truncateErrorMessage(o.errorMessage),
+    latency_ms: round(latency),
+    upstream_latency_ms: upstream === null ? null : round(upstream),
+    ttft_ms: o.firstChunkAt === null ? null : round(o.firstChunkAt - ctx.startedAt),
+    gateway_overhead_ms: round(Math.max(0, latency - (upstream ?? 0))),
+    usage,
+    cost_nano_usd: cost.cost_nano_usd,
+    cost_breakdown: cost.cost_breakdown,
+    pricing_source: cost.pricing_source,
+    cache_status: o.cacheStatus,
+    retry_count: Math.max(0, o.attempts.length - 1),
+    attempts: o.attempts,
+    guardrails: [],
+  };
+}

@@ -1,0 +1,53 @@
+import { type Dispatcher, errors, request } from "undici";
+import { GatewayError } from "../errors.ts";
+
+/** Upstream response headers worth passing through to the client. */
+const PASS_THROUGH = /^(x-ratelimit-|retry-after|anthropic-ratelimit-)/;
+
+export function passThroughHeaders(headers: Dispatcher.ResponseData["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && PASS_THROUGH.test(name)) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+export interface HttpCall {
+  dispatcher: Dispatcher;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignal;
+}
+
+/**
+ * POSTs to an upstream through undici. Network failures become gateway errors that name
+ * the upstream host but never the credential; a client abort is rethrown as is.
+ */
+export async function postUpstream(call: HttpCall): Promise<Dispatcher.ResponseData> {
+  try {
+    return await request(call.url, {
+      method: "POST",
+      dispatcher: call.dispatcher,
+      headers: call.headers,
+      body: call.body,
+      signal: call.signal,
+    });
+  } catch (error) {
+    if (call.signal.aborted) throw error;
+    const host = safeHost(call.url);
+    if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+      throw new GatewayError("upstream_timeout", `upstream ${host} timed out`);
+    }
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+    throw new GatewayError("upstream_unreachable", `could not reach upstream ${host} (${reason})`);
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid url)";
+  }
+}

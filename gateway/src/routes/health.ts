@@ -1,0 +1,10 @@
+import type { FastifyInstance } from "fastify";
+
+export interface HealthProbe {
+  /** Event pipeline state, e.g. queue depth and spooled records; degraded never fails health. */
+  events(): Record<string, number | string | boolean>;
+}
+
+export function registerHealth(app: FastifyInstance, probe: HealthProbe): void {
+  app.get("/health", async () => ({ status: "ok", service: "gateway", events: probe.events() }));
+}

@@ -1,0 +1,37 @@
+import type { RequestEvent } from "@switchyard/events";
+import { type ApiKeyRecord, createLogger, KeyStore } from "@switchyard/platform";
+import { Agent } from "undici";
+import { buildGatewayApp } from "./app.ts";
+import type { RequestEventSink } from "./pipeline/emit.ts";
+import { createProviderRegistry } from "./providers/registry.ts";
+
+/** Collects emitted events so gateway tests can assert on them; e2e tests use the real bus. */
+export class CollectingSink implements RequestEventSink {
+  readonly events: RequestEvent[] = [];
+  emit(event: RequestEvent): void {
+    this.events.push(event);
+  }
+  async waitFor(count: number, timeoutMs = 5000): Promise<RequestEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} events, got ${this.events.length}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.events;
+  }
+}
+
+export function buildTestGateway(options: { keys?: ApiKeyRecord[]; bodyLimitBytes?: number } = {}) {
+  const sink = new CollectingSink();
+  const dispatcher = new Agent({ connections: 16 });
+  const app = buildGatewayApp({
+    logger: createLogger({ name: "gateway-test", level: "silent" }),
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    keys: new KeyStore(options.keys ?? [], "default"),
+    providers: createProviderRegistry({ dispatcher, mockLatencyMs: 0 }),
+    sink,
+    eventEnv: { gatewayInstance: "test-gw", priceOverrides: [] },
+    health: { events: () => ({ queueDepth: 0 }) },
+  });
+  return { app, sink, close: async () => (await app.close(), await dispatcher.close()) };
+}
