@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeOpenAIUpstream } from "../../test/src/fakes/openai-upstream.ts";
-import { buildTestGateway } from "./test-support.ts";
+import { buildTestGateway, type OpenAIBody } from "./test-support.ts";
 
 const upstream = new FakeOpenAIUpstream();
 const gw = buildTestGateway();
@@ -44,7 +44,7 @@ describe("POST /v1/chat/completions (openai upstream)", () => {
       body: JSON.stringify(chat()),
     });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as OpenAIBody;
     expect(body.object).toBe("chat.completion");
     const traceId = res.headers.get("x-portkey-trace-id");
     expect(traceId).toMatch(/^[0-9a-f-]{36}$/);
@@ -147,7 +147,10 @@ describe("POST /v1/chat/completions (openai upstream)", () => {
     });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("2");
-    expect((await res.json()).error).toMatchObject({ type: "rate_limit_error", message: "Rate limit reached" });
+    expect(((await res.json()) as OpenAIBody).error).toMatchObject({
+      type: "rate_limit_error",
+      message: "Rate limit reached",
+    });
     const [event] = await gw.sink.waitFor(1);
     expect(event).toMatchObject({ status_code: 429, error_type: "rate_limit_error", cost_nano_usd: 0 });
     expect(event?.attempts).toHaveLength(1);
@@ -177,7 +180,7 @@ describe("POST /v1/chat/completions (openai upstream)", () => {
       body: JSON.stringify(chat()),
     });
     expect(res.status).toBe(502);
-    const body = await res.json();
+    const body = (await res.json()) as OpenAIBody;
     expect(body.error.code).toBe("upstream_unreachable");
     expect(body.error.message).toContain("127.0.0.1:1");
     expect(JSON.stringify(body)).not.toContain("sk-provider-secret");

@@ -1,4 +1,5 @@
 import { sha256Hex } from "@switchyard/platform";
+import type { InjectOptions } from "fastify";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { buildTestGateway } from "./test-support.ts";
 
@@ -48,7 +49,7 @@ describe("mock provider", () => {
 });
 
 describe("bad input gets a specific OpenAI-style error", () => {
-  const cases: Array<[string, Parameters<typeof gw.app.inject>[0], number, string, string | null]> = [
+  const cases: Array<[string, InjectOptions, number, string, string | null]> = [
     [
       "malformed JSON",
       { method: "POST", url: "/v1/chat/completions", headers: mockHeaders, payload: "{nope" },

@@ -35,3 +35,10 @@ export function buildTestGateway(options: { keys?: ApiKeyRecord[]; bodyLimitByte
   });
   return { app, sink, close: async () => (await app.close(), await dispatcher.close()) };
 }
+
+/** The parts of OpenAI response bodies the tests read. */
+export interface OpenAIBody {
+  object?: string;
+  model?: string;
+  error: { message: string; type: string; param: string | null; code: string | null };
+}

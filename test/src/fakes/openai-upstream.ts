@@ -76,14 +76,20 @@ export class FakeOpenAIUpstream {
 
   private respond(body: Record<string, unknown>, res: ServerResponse): void {
     const b = this.behaviour;
-    if (b.kind === "error") return this.sendError(res, b.status, b.type, b.message, b.headers);
+    if (b.kind === "error") {
+      this.sendError(res, b.status, b.type, b.message, b.headers);
+      return;
+    }
     if (b.kind === "stall") {
       this.stalled.add(res);
       res.on("close", () => this.stalled.delete(res));
       return;
     }
     const model = typeof body.model === "string" ? body.model : "gpt-4o-mini";
-    if (body.stream === true) return this.stream(body, model, res, b.kind === "cut-stream" ? b.afterChunks : null);
+    if (body.stream === true) {
+      this.stream(body, model, res, b.kind === "cut-stream" ? b.afterChunks : null);
+      return;
+    }
     const payload = JSON.stringify({
       id: "chatcmpl-fake-1",
       object: "chat.completion",
@@ -115,13 +121,13 @@ export class FakeOpenAIUpstream {
       created: 1_700_000_000,
       model: `${model}-2024-07-18`,
     };
-    const events = REPLY_WORDS.map((word, i) => ({
+    const events: object[] = REPLY_WORDS.map((word, i) => ({
       ...base,
       choices: [
         { index: 0, delta: i === 0 ? { role: "assistant", content: word } : { content: word }, finish_reason: null },
       ],
     }));
-    events.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } as (typeof events)[number]);
+    events.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage)
       events.push({ ...base, choices: [], usage: this.usageBlock() } as (typeof events)[number]);
