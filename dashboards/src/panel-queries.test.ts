@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Grafana macro syntax (${__from}, ${var:csv}) is what these tests are about.
 import { describe, expect, it } from "vitest";
 import { ANALYTICS_DATASOURCE_UID, loadDashboards } from "./files.ts";
 import {
