@@ -1,0 +1,7 @@
+export * from "./config.ts";
+export { DeadLetterHeaders } from "./consumer/dead-letters.ts";
+export * from "./ingest.ts";
+export type { Migration } from "./schema/migration.ts";
+export { MIGRATIONS } from "./schema/migrations.ts";
+export * from "./schema/run-migrations.ts";
+export type { IngestTable, InsertOutcome } from "./writer/exactly-once-insert.ts";

@@ -1,0 +1,83 @@
+import { FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
+import type { ClickHouse, EventBus, Logger } from "@switchyard/platform";
+import { IngestConfig, type IngestConfigInput } from "./config.ts";
+import { type ConsumerLoopStats, startConsumerLoop } from "./consumer/consumer-loop.ts";
+import { topicRoute } from "./consumer/topic-route.ts";
+import { feedbackRow } from "./rows/feedback-row.ts";
+import { requestRow } from "./rows/request-row.ts";
+import { runMigrations } from "./schema/run-migrations.ts";
+import { BatchWriter, type BatchWriterStats } from "./writer/batch-writer.ts";
+import { type IngestTable, insertExactlyOnce } from "./writer/exactly-once-insert.ts";
+
+export interface IngestDependencies {
+  bus: EventBus;
+  clickhouse: ClickHouse;
+  logger: Logger;
+  config?: IngestConfigInput;
+}
+
+export interface IngestStats {
+  consumer: ConsumerLoopStats;
+  requests: BatchWriterStats;
+  feedback: BatchWriterStats;
+}
+
+export interface Ingest {
+  /** Stops consuming, waits for in-flight batches (their rows are flushed), then drains the writers. */
+  stop(): Promise<void>;
+  stats(): IngestStats;
+}
+
+/** Migrates the schema, makes sure the topics exist, and starts the consumer group. */
+export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
+  const config = IngestConfig.parse(deps.config ?? {});
+  const { bus, clickhouse } = deps;
+  const logger = deps.logger.child({ component: "ingest" });
+
+  const migration = await runMigrations(clickhouse.client);
+  logger.info({ ...migration }, "clickhouse schema ready");
+  await bus.ensureTopics(
+    [Topics.requests, Topics.feedback, Topics.deadLetters].map((name) => ({
+      name,
+      partitions: config.topicPartitions,
+    })),
+  );
+
+  const writerFor = (table: IngestTable) =>
+    new BatchWriter({
+      name: table,
+      sink: (rows) => insertExactlyOnce(clickhouse.client, table, rows),
+      maxRows: config.batchMaxRows,
+      flushIntervalMs: config.flushIntervalMs,
+      logger,
+    });
+  const requests = writerFor("requests");
+  const feedback = writerFor("feedback");
+
+  const consumer = await startConsumerLoop({
+    bus,
+    groupId: config.groupId,
+    fromBeginning: config.fromBeginning,
+    publishDeadLetters: config.publishDeadLetters,
+    logger,
+    routes: [
+      topicRoute({ topic: Topics.requests, schema: RequestEvent, toRow: requestRow, writer: requests }),
+      topicRoute({ topic: Topics.feedback, schema: FeedbackEvent, toRow: feedbackRow, writer: feedback }),
+    ],
+  });
+  logger.info({ groupId: config.groupId }, "ingest consuming");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        // Order matters: in-flight handlers await their flush, so writers keep running until the bus stopped.
+        await consumer.subscription.stop();
+        await Promise.all([requests.stop(), feedback.stop()]);
+        logger.info("ingest stopped");
+      })();
+      return stopping;
+    },
+    stats: () => ({ consumer: consumer.stats(), requests: requests.stats(), feedback: feedback.stats() }),
+  };
+}

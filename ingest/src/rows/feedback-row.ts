@@ -1,0 +1,27 @@
+import type { FeedbackEvent } from "@switchyard/events";
+import { toClickHouseDateTime } from "@switchyard/platform";
+import { type RowDecodeResult, type SourceCoordinates, unstorableTimestamp } from "./pending-row.ts";
+
+/** FeedbackEvent → `feedback` row (column names as in migration 002). */
+export function feedbackRow(event: FeedbackEvent, source: SourceCoordinates): RowDecodeResult {
+  const problem = unstorableTimestamp(event.occurred_at);
+  if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
+  const occurredAt = toClickHouseDateTime(event.occurred_at);
+  const values = {
+    event_id: event.event_id,
+    schema_version: event.schema_version,
+    occurred_at: occurredAt,
+    tenant_id: event.tenant_id,
+    trace_id: event.trace_id,
+    value: event.value,
+    weight: event.weight,
+    metadata: event.metadata,
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_offset: source.offset,
+  };
+  return {
+    ok: true,
+    row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, values },
+  };
+}

@@ -1,0 +1,77 @@
+import type { RequestEvent } from "@switchyard/events";
+import { toClickHouseDateTime } from "@switchyard/platform";
+import { type RowDecodeResult, type SourceCoordinates, unstorableTimestamp } from "./pending-row.ts";
+
+const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
+const UINT32_MAX = 2 ** 32 - 1;
+
+/** Values the event schema allows but the column types cannot hold (they would fail the whole insert). */
+function unstorableRequest(event: RequestEvent): string | null {
+  const timestamp = unstorableTimestamp(event.occurred_at);
+  if (timestamp !== null) return timestamp;
+  if (event.retry_count > UINT32_MAX) return "retry_count does not fit UInt32";
+  const badAttempt = event.attempts.findIndex((a) => a.status_code > INT32_MAX || a.status_code < INT32_MIN);
+  if (badAttempt >= 0) return `attempts.${badAttempt}.status_code does not fit Int32`;
+  return null;
+}
+
+/** RequestEvent → `requests` row (column names as in migration 001). */
+export function requestRow(event: RequestEvent, source: SourceCoordinates): RowDecodeResult {
+  const problem = unstorableRequest(event);
+  if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
+  const occurredAt = toClickHouseDateTime(event.occurred_at);
+  const values = {
+    event_id: event.event_id,
+    schema_version: event.schema_version,
+    occurred_at: occurredAt,
+    gateway_instance: event.gateway_instance,
+    tenant_id: event.tenant_id,
+    api_key_id: event.api_key_id,
+    virtual_key_id: event.virtual_key_id,
+    config_id: event.config_id,
+    trace_id: event.trace_id,
+    otel_trace_id: event.otel_trace_id ?? "",
+    otel_span_id: event.otel_span_id ?? "",
+    endpoint: event.endpoint,
+    stream: event.stream,
+    model_requested: event.model_requested,
+    model_used: event.model_used,
+    model: event.model_used ?? event.model_requested,
+    provider: event.provider,
+    target_path: event.target_path,
+    metadata: event.metadata,
+    user: event.user,
+    status_code: event.status_code,
+    error_type: event.error_type,
+    error_message: event.error_message,
+    latency_ms: event.latency_ms,
+    upstream_latency_ms: event.upstream_latency_ms,
+    ttft_ms: event.ttft_ms,
+    gateway_overhead_ms: event.gateway_overhead_ms,
+    input_tokens: event.usage.input_tokens,
+    output_tokens: event.usage.output_tokens,
+    cache_read_tokens: event.usage.cache_read_tokens,
+    cache_write_tokens: event.usage.cache_write_tokens,
+    reasoning_tokens: event.usage.reasoning_tokens,
+    usage_estimated: event.usage.estimated,
+    cost_nano_usd: event.cost_nano_usd,
+    cost_input_nano_usd: event.cost_breakdown.input,
+    cost_cached_input_nano_usd: event.cost_breakdown.cached_input,
+    cost_cache_write_nano_usd: event.cost_breakdown.cache_write,
+    cost_output_nano_usd: event.cost_breakdown.output,
+    cost_reasoning_nano_usd: event.cost_breakdown.reasoning,
+    pricing_source: event.pricing_source,
+    cache_status: event.cache_status,
+    retry_count: event.retry_count,
+    attempts: event.attempts,
+    guardrails: event.guardrails,
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_offset: source.offset,
+  };
+  return {
+    ok: true,
+    row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, values },
+  };
+}

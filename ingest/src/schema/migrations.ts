@@ -1,0 +1,6 @@
+import { createRequestsTable } from "./001-requests.ts";
+import { createFeedbackTable } from "./002-feedback.ts";
+import type { Migration } from "./migration.ts";
+
+/** Every migration, in version order. Append only. */
+export const MIGRATIONS: readonly Migration[] = [createRequestsTable, createFeedbackTable];

@@ -1,0 +1,3 @@
+export * from "./poll.ts";
+export * from "./request-event-factory.ts";
+export * from "./test-clickhouse.ts";

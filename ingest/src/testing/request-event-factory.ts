@@ -1,0 +1,58 @@
+import { newEventId, type RequestEvent } from "@switchyard/events";
+
+/** A valid RequestEvent with round numbers; override what a test is about. */
+export function makeRequestEvent(overrides: Partial<RequestEvent> = {}): RequestEvent {
+  return {
+    event_id: newEventId(),
+    schema_version: 1,
+    occurred_at: "2025-06-01T10:15:00.000Z",
+    gateway_instance: "gw-test",
+    tenant_id: "acme",
+    api_key_id: "key-acme",
+    virtual_key_id: null,
+    config_id: null,
+    trace_id: `trace-${newEventId()}`,
+    otel_trace_id: null,
+    otel_span_id: null,
+    endpoint: "/v1/chat/completions",
+    stream: false,
+    model_requested: "gpt-4o-mini",
+    model_used: "gpt-4o-mini",
+    provider: "openai",
+    target_path: null,
+    metadata: {},
+    user: "alice",
+    status_code: 200,
+    error_type: null,
+    error_message: null,
+    latency_ms: 120,
+    upstream_latency_ms: 100,
+    ttft_ms: null,
+    gateway_overhead_ms: 20,
+    usage: {
+      input_tokens: 100,
+      output_tokens: 50,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      reasoning_tokens: 0,
+      estimated: false,
+    },
+    cost_nano_usd: 1_000,
+    cost_breakdown: { input: 400, cached_input: 0, cache_write: 0, output: 600, reasoning: 0 },
+    pricing_source: "override",
+    cache_status: "DISABLED",
+    retry_count: 0,
+    attempts: [
+      {
+        provider: "openai",
+        model: "gpt-4o-mini",
+        status_code: 200,
+        latency_ms: 100,
+        error_type: null,
+        target_path: "config",
+      },
+    ],
+    guardrails: [],
+    ...overrides,
+  };
+}
