@@ -1,0 +1,197 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../../logger.ts";
+import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.ts";
+import type { EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from "../event-bus.ts";
+import { startEmbeddedSubscription } from "./embedded-subscription.ts";
+import { GroupCommitWriter, type OpenTopic } from "./group-commit-writer.ts";
+import { GroupOffsets } from "./group-offsets.ts";
+import { PartitionLog } from "./partition-log.ts";
+import { assertTopicName, createTopic, partitionDir, readTopicMeta } from "./topic-catalog.ts";
+import { WriterLock } from "./writer-lock.ts";
+
+export interface EmbeddedEventBusOptions {
+  /** Root of the log: `<dataDir>/<topic>/<partition>/<baseOffset>.log`, `.groups/`, `.writer.lock`. */
+  dataDir: string;
+  logger: Logger;
+  /**
+   * "read-write" (default) holds the data dir's writer lock: one such process per dir.
+   * "read-only" consumes (and commits its group's offsets) next to a running writer, seeing
+   * the writer's appends through the poll fallback.
+   */
+  access?: "read-write" | "read-only";
+  /** Segment files roll at this size. Default 64 MiB. */
+  segmentBytes?: number;
+  /** Most records handed to one handleBatch call. Default 500. */
+  maxBatchRecords?: number;
+  /** Most bytes read for one batch (at least one record is always delivered). Default 4 MiB. */
+  maxBatchBytes?: number;
+  /** How often an idle consumer looks for appends made by another process. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Delay between redeliveries of a batch whose handler failed. */
+  retryBackoff?: BackoffPolicy;
+}
+
+export interface EmbeddedEventBusStats {
+  /** Write+fsync rounds so far; far below recordsAppended when publishes are group-committed. */
+  appendRounds: number;
+  recordsAppended: number;
+}
+
+/**
+ * EventBus over a durable local append-only log (see README.md in this folder's parent for the
+ * file format and fsync policy). Construct with `await EmbeddedEventBus.open({ dataDir, logger })`.
+ */
+export class EmbeddedEventBus implements EventBus {
+  readonly kind = "embedded" as const;
+  private readonly options: EmbeddedEventBusOptions;
+  private readonly lock: WriterLock | null;
+  private readonly writer = new GroupCommitWriter();
+  private readonly topics = new Map<string, Promise<OpenTopic>>();
+  private readonly groups = new Map<string, Promise<GroupOffsets>>();
+  /** `${groupId}\0${topic}` pairs with a live subscription: the log has no group coordinator. */
+  private readonly members = new Set<string>();
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  private constructor(options: EmbeddedEventBusOptions, lock: WriterLock | null) {
+    this.options = options;
+    this.lock = lock;
+  }
+
+  static async open(options: EmbeddedEventBusOptions): Promise<EmbeddedEventBus> {
+    const writable = (options.access ?? "read-write") === "read-write";
+    if (writable) await mkdir(options.dataDir, { recursive: true });
+    const lock = writable ? await WriterLock.acquire(join(options.dataDir, ".writer.lock")) : null;
+    return new EmbeddedEventBus(options, lock);
+  }
+
+  private get writable(): boolean {
+    return this.lock !== null;
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    for (const spec of topics) {
+      assertTopicName(spec.name);
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+        throw new Error(`topic ${spec.name}: partitions must be a positive integer`);
+      }
+      const existing = await readTopicMeta(this.options.dataDir, spec.name);
+      if (existing) {
+        if (existing.partitions !== spec.partitions) {
+          // Like Kafka's createTopics on an existing topic: keep it. Changing the count would move keys.
+          this.options.logger.warn(
+            { topic: spec.name, existing: existing.partitions, requested: spec.partitions },
+            "embedded log: topic exists with a different partition count; keeping it",
+          );
+        }
+        continue;
+      }
+      if (!this.writable) throw new Error(`topic ${spec.name} does not exist (read-only embedded log)`);
+      await createTopic(this.options.dataDir, spec.name, {
+        partitions: spec.partitions,
+        compacted: spec.compacted ?? false,
+      });
+    }
+  }
+
+  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.closed) throw new Error("embedded event bus is closed");
+    if (!this.writable) throw new Error("embedded event bus is read-only");
+    if (records.length === 0) return;
+    await this.writer.append(await this.openTopic(topic), records);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new Error("embedded event bus is closed");
+    const topics = await Promise.all(options.topics.map((t) => this.openTopic(t)));
+    const memberKeys = options.topics.map((t) => `${options.groupId}\0${t}`);
+    const taken = memberKeys.find((k) => this.members.has(k));
+    if (taken) {
+      throw new Error(`group ${options.groupId} already consumes ${taken.split("\0")[1]} in this process`);
+    }
+    for (const key of memberKeys) this.members.add(key);
+    const subscription = startEmbeddedSubscription({
+      groupId: options.groupId,
+      topics,
+      offsets: await this.groupOffsets(options.groupId),
+      fromBeginning: options.fromBeginning,
+      handleBatch: options.handleBatch,
+      maxBatchRecords: this.options.maxBatchRecords ?? 500,
+      maxBatchBytes: this.options.maxBatchBytes ?? 4 * 1024 * 1024,
+      pollIntervalMs: this.options.pollIntervalMs ?? 1000,
+      backoff: this.options.retryBackoff ?? DEFAULT_BACKOFF,
+      logger: this.options.logger,
+      onStopped: () => {
+        for (const key of memberKeys) this.members.delete(key);
+        this.subscriptions.delete(subscription);
+      },
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const offsets = (await GroupOffsets.read(this.options.dataDir, groupId))[topic] ?? {};
+    return new Map(Object.entries(offsets).map(([partition, next]) => [Number(partition), String(next)]));
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const { partitions } = await this.openTopic(topic);
+    await Promise.all(partitions.map((log) => log.refresh()));
+    return new Map(partitions.map((log, partition) => [partition, String(log.endOffset)]));
+  }
+
+  stats(): EmbeddedEventBusStats {
+    return { appendRounds: this.writer.rounds, recordsAppended: this.writer.records };
+  }
+
+  /** Stops subscriptions (waiting for in-flight handlers), finishes pending appends, releases the dir. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.writer.idle();
+    const topics = await Promise.allSettled(this.topics.values());
+    for (const topic of topics) {
+      if (topic.status === "fulfilled") await Promise.all(topic.value.partitions.map((log) => log.close()));
+    }
+    await this.lock?.release();
+  }
+
+  private openTopic(name: string): Promise<OpenTopic> {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      topic = this.loadTopic(name);
+      this.topics.set(name, topic);
+      // A topic that does not exist yet may be created later by ensureTopics: do not cache the failure.
+      topic.catch(() => this.topics.delete(name));
+    }
+    return topic;
+  }
+
+  private async loadTopic(name: string): Promise<OpenTopic> {
+    const meta = await readTopicMeta(this.options.dataDir, name);
+    if (!meta) throw new Error(`unknown topic ${name}: call ensureTopics() first`);
+    const partitions = await Promise.all(
+      Array.from({ length: meta.partitions }, (_, partition) =>
+        PartitionLog.open({
+          dir: partitionDir(this.options.dataDir, name, partition),
+          segmentBytes: this.options.segmentBytes ?? 64 * 1024 * 1024,
+          writable: this.writable,
+          logger: this.options.logger,
+        }),
+      ),
+    );
+    return { name, partitions, roundRobin: 0 };
+  }
+
+  private groupOffsets(groupId: string): Promise<GroupOffsets> {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = GroupOffsets.load(this.options.dataDir, groupId);
+      this.groups.set(groupId, group);
+    }
+    return group;
+  }
+}

@@ -1,0 +1,113 @@
+import type { Logger } from "../../logger.ts";
+import { type BackoffPolicy, backoffDelay, sleep } from "../backoff.ts";
+import type { BusMessage, MessageBatch, Subscription } from "../event-bus.ts";
+import type { OpenTopic } from "./group-commit-writer.ts";
+import type { GroupOffsets } from "./group-offsets.ts";
+import type { PartitionLog } from "./partition-log.ts";
+
+export interface EmbeddedSubscriptionOptions {
+  groupId: string;
+  topics: readonly OpenTopic[];
+  offsets: GroupOffsets;
+  fromBeginning: boolean;
+  handleBatch: (batch: MessageBatch) => Promise<void>;
+  maxBatchRecords: number;
+  maxBatchBytes: number;
+  /** Fallback wake-up for appends made by another process (in-process appends wake at once). */
+  pollIntervalMs: number;
+  backoff: BackoffPolicy;
+  logger: Logger;
+  onStopped: () => void;
+}
+
+interface PartitionCursor {
+  topic: string;
+  partition: number;
+  log: PartitionLog;
+}
+
+/**
+ * A consumer group member over the embedded log: one fetch loop per partition, so a partition
+ * whose handler keeps failing does not hold back the others. handleBatch is therefore called
+ * concurrently for different partitions, never for the same one.
+ */
+export function startEmbeddedSubscription(options: EmbeddedSubscriptionOptions): Subscription {
+  const abort = new AbortController();
+  const cursors: PartitionCursor[] = options.topics.flatMap((t) =>
+    t.partitions.map((log, partition) => ({ topic: t.name, partition, log })),
+  );
+  const loops = cursors.map((cursor) =>
+    consumePartition(cursor, options, abort.signal).catch((error: unknown) => {
+      options.logger.error({ err: error, topic: cursor.topic, partition: cursor.partition }, "embedded consumer died");
+    }),
+  );
+  let stopped: Promise<void> | null = null;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        abort.abort();
+        await Promise.all(loops);
+        options.onStopped();
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function consumePartition(
+  cursor: PartitionCursor,
+  options: EmbeddedSubscriptionOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const { topic, partition, log } = cursor;
+  const committed = options.offsets.get(topic, partition);
+  let position = committed ?? (options.fromBeginning ? log.startOffset : log.endOffset);
+  let failures = 0;
+  while (!signal.aborted) {
+    let records: Awaited<ReturnType<PartitionLog["read"]>>;
+    try {
+      records = await log.read(position, options.maxBatchRecords, options.maxBatchBytes);
+    } catch (error) {
+      failures += 1;
+      options.logger.error({ err: error, topic, partition, offset: position }, "embedded consumer: read failed");
+      await sleep(backoffDelay(options.backoff, failures), signal);
+      continue;
+    }
+    if (records.length === 0) {
+      await log.waitForAppend(position, options.pollIntervalMs, signal);
+      if (!signal.aborted) await log.refresh();
+      continue;
+    }
+    const messages: BusMessage[] = records.map((r) => ({
+      topic,
+      partition,
+      offset: String(r.offset),
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      timestamp: r.timestamp,
+    }));
+    try {
+      await options.handleBatch({ topic, partition, messages });
+    } catch (error) {
+      // Not committed and the position is unchanged: the same records come again after the backoff.
+      failures += 1;
+      const delayMs = backoffDelay(options.backoff, failures);
+      options.logger.warn(
+        { err: error, groupId: options.groupId, topic, partition, offset: position, failures, delayMs },
+        "batch handler failed; redelivering after backoff",
+      );
+      await sleep(delayMs, signal);
+      continue;
+    }
+    failures = 0;
+    const next = position + records.length;
+    position = next;
+    try {
+      await options.offsets.commit(topic, partition, next);
+    } catch (error) {
+      // The records were handled; a later commit covers them. Until then a restart redelivers them.
+      options.logger.error({ err: error, groupId: options.groupId, topic, partition }, "offset commit failed");
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { type FileHandle, open, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readFrame } from "../record-frame.ts";
+
+/** What the log stores per record besides the value (short keys: it is repeated per record). */
+export interface StoredHeader {
+  /** Offset, stored so a scan can verify it reads the record it expects. */
+  o: number;
+  /** Append time, ms since epoch. */
+  t: number;
+  k: string | null;
+  h?: Record<string, string>;
+}
+
+export function isStoredHeader(value: unknown): value is StoredHeader {
+  if (typeof value !== "object" || value === null) return false;
+  const h = value as Record<string, unknown>;
+  return (
+    typeof h.o === "number" &&
+    typeof h.t === "number" &&
+    (h.k === null || typeof h.k === "string") &&
+    (h.h === undefined || (typeof h.h === "object" && h.h !== null))
+  );
+}
+
+/**
+ * One segment file `<baseOffset:20 digits>.log` of a partition. Record i of the segment has
+ * offset baseOffset + i and starts at byte positions[i]; size is the end of the last complete
+ * record (anything past it is a torn tail, or bytes another process is still writing).
+ */
+export interface Segment {
+  baseOffset: number;
+  path: string;
+  positions: number[];
+  size: number;
+}
+
+const SEGMENT_FILE = /^(\d{20})\.log$/;
+
+export function segmentFileName(baseOffset: number): string {
+  return `${String(baseOffset).padStart(20, "0")}.log`;
+}
+
+export function segmentBaseOffset(fileName: string): number | null {
+  const match = SEGMENT_FILE.exec(fileName);
+  return match ? Number(match[1]) : null;
+}
+
+export type ScanOutcome = { complete: true } | { complete: false; reason: string };
+
+/**
+ * Indexes frames of `bytes` (which start at file position `startPosition`) into the segment,
+ * stopping at the first frame that is incomplete, corrupt, or carries an unexpected offset.
+ */
+export function indexFrames(segment: Segment, bytes: Buffer, startPosition: number): ScanOutcome {
+  let position = 0;
+  while (position < bytes.length) {
+    const read = readFrame(bytes, position);
+    if (read.kind === "incomplete") return { complete: false, reason: "incomplete record" };
+    if (read.kind === "corrupt") return { complete: false, reason: read.reason };
+    const expected = segment.baseOffset + segment.positions.length;
+    if (!isStoredHeader(read.header) || read.header.o !== expected) {
+      return { complete: false, reason: `record does not carry offset ${expected}` };
+    }
+    segment.positions.push(startPosition + position);
+    position = read.next;
+    segment.size = startPosition + position;
+  }
+  return { complete: true };
+}
+
+/** Reads and indexes a whole segment file (used when a partition is opened). */
+export async function scanSegment(
+  dir: string,
+  baseOffset: number,
+): Promise<{ segment: Segment; outcome: ScanOutcome }> {
+  const path = join(dir, segmentFileName(baseOffset));
+  const segment: Segment = { baseOffset, path, positions: [], size: 0 };
+  const bytes = await readFile(path);
+  const outcome = indexFrames(segment, bytes, 0);
+  return { segment, outcome };
+}
+
+/** Reads bytes [start, end) of a file; short reads are retried until done. */
+export async function readRange(path: string, start: number, end: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(end - start);
+  const handle = await open(path, "r");
+  try {
+    let done = 0;
+    while (done < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, done, buffer.length - done, start + done);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than its index (${start + done} < ${end})`);
+      done += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return buffer;
+}
+
+/** Writes all of `buffer` at the end of an append-mode handle (a write may be partial). */
+export async function appendAll(handle: FileHandle, buffer: Buffer): Promise<void> {
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done);
+    done += bytesWritten;
+  }
+}

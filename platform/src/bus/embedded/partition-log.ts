@@ -1,0 +1,261 @@
+import { type FileHandle, mkdir, open, readdir, stat, truncate } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../../logger.ts";
+import { syncDirectory } from "../durable-file.ts";
+import type { OutgoingRecord } from "../event-bus.ts";
+import { encodeFrame, readFrame } from "../record-frame.ts";
+import {
+  appendAll,
+  indexFrames,
+  isStoredHeader,
+  readRange,
+  type Segment,
+  type StoredHeader,
+  scanSegment,
+  segmentBaseOffset,
+  segmentFileName,
+} from "./log-segment.ts";
+
+export interface LogRecord {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  headers: Record<string, string>;
+  value: Buffer;
+}
+
+export interface PartitionLogOptions {
+  dir: string;
+  /** A segment is rolled once it would grow past this many bytes. */
+  segmentBytes: number;
+  /** The writer truncates torn tails and appends; a reader never modifies a file. */
+  writable: boolean;
+  logger: Logger;
+}
+
+/**
+ * The append-only log of one partition: segment files plus an in-memory offset → position index.
+ * Appends happen in two steps driven by the bus' group-commit writer: write() puts frames in the
+ * file, sync() fsyncs and only then makes them visible to readers (visibleEnd, like Kafka's high
+ * watermark), so a consumer never sees a record that a crash could still take back.
+ */
+export class PartitionLog {
+  private readonly options: PartitionLogOptions;
+  private readonly segments: Segment[];
+  private nextOffset: number;
+  private visibleEnd: number;
+  private writeHandle: FileHandle | null = null;
+  /** Handles written since the last sync (the active segment and any segment rolled away from). */
+  private readonly unsynced = new Set<FileHandle>();
+  private directoryChanged = false;
+  /** Set after a failed write/fsync: the file state is unknown, so the partition refuses appends. */
+  private failure: Error | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(options: PartitionLogOptions, segments: Segment[]) {
+    this.options = options;
+    this.segments = segments;
+    const last = segments.at(-1);
+    this.nextOffset = last ? last.baseOffset + last.positions.length : 0;
+    this.visibleEnd = this.nextOffset;
+  }
+
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    if (options.writable) await mkdir(options.dir, { recursive: true });
+    const names = await readdir(options.dir).catch(() => [] as string[]);
+    const bases = names.map(segmentBaseOffset).filter((b): b is number => b !== null);
+    bases.sort((a, b) => a - b);
+    const segments: Segment[] = [];
+    for (const [i, base] of bases.entries()) {
+      const previous = segments.at(-1);
+      if (previous && previous.baseOffset + previous.positions.length !== base) {
+        throw new Error(`${options.dir}: segment ${segmentFileName(base)} does not follow its predecessor`);
+      }
+      const { segment, outcome } = await scanSegment(options.dir, base);
+      if (!outcome.complete && options.writable) {
+        if (i !== bases.length - 1) {
+          // Sealed segments were fsync'd before the next one was created: damage there is not a
+          // crash artefact, and dropping everything after it would lose acknowledged records.
+          throw new Error(`${segment.path}: corrupt record at byte ${segment.size} (${outcome.reason})`);
+        }
+        const { size } = await stat(segment.path);
+        await truncate(segment.path, segment.size);
+        options.logger.warn(
+          { path: segment.path, keptBytes: segment.size, droppedBytes: size - segment.size, reason: outcome.reason },
+          "embedded log: truncated torn tail left by a crash mid-write",
+        );
+      }
+      segments.push(segment);
+    }
+    const log = new PartitionLog(options, segments);
+    const active = segments.at(-1);
+    if (options.writable && active) log.writeHandle = await open(active.path, "a");
+    return log;
+  }
+
+  /** First offset still stored. */
+  get startOffset(): number {
+    return this.segments[0]?.baseOffset ?? 0;
+  }
+
+  /** Next offset to be made visible: readers see offsets below it. */
+  get endOffset(): number {
+    return this.visibleEnd;
+  }
+
+  /** Appends frames to the segment files; they stay invisible until sync() resolves. */
+  async write(records: readonly OutgoingRecord[], timestamp: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    try {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for (const record of records) {
+        const header: StoredHeader = { o: this.nextOffset, t: timestamp, k: record.key };
+        if (record.headers && Object.keys(record.headers).length > 0) header.h = record.headers;
+        const frame = encodeFrame(header, record.value);
+        let active = this.segments.at(-1);
+        const wouldOverflow = active && active.size + pendingBytes + frame.length > this.options.segmentBytes;
+        if (!active || !this.writeHandle || (wouldOverflow && active.size + pendingBytes > 0)) {
+          await this.flush(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          active = await this.roll();
+        }
+        active.positions.push(active.size + pendingBytes);
+        pending.push(frame);
+        pendingBytes += frame.length;
+        this.nextOffset += 1;
+      }
+      await this.flush(pending, pendingBytes);
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+  }
+
+  /** fsyncs what write() wrote, then makes it visible and wakes waiting consumers. */
+  async sync(): Promise<void> {
+    if (this.failure) throw this.failure;
+    try {
+      const handles = [...this.unsynced];
+      this.unsynced.clear();
+      await Promise.all(handles.map((h) => h.datasync()));
+      await Promise.all(handles.filter((h) => h !== this.writeHandle).map((h) => h.close()));
+      if (this.directoryChanged) {
+        this.directoryChanged = false;
+        await syncDirectory(this.options.dir);
+      }
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+    this.visibleEnd = this.nextOffset;
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private async flush(frames: Buffer[], bytes: number): Promise<void> {
+    const active = this.segments.at(-1);
+    if (bytes === 0 || !active || !this.writeHandle) return;
+    await appendAll(this.writeHandle, frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
+    active.size += bytes;
+    this.unsynced.add(this.writeHandle);
+  }
+
+  /** Starts a new segment at nextOffset; the old handle is closed by the next sync(). */
+  private async roll(): Promise<Segment> {
+    const segment: Segment = {
+      baseOffset: this.nextOffset,
+      path: join(this.options.dir, segmentFileName(this.nextOffset)),
+      positions: [],
+      size: 0,
+    };
+    const handle = await open(segment.path, "a");
+    if (this.writeHandle && !this.unsynced.has(this.writeHandle)) await this.writeHandle.close();
+    this.writeHandle = handle;
+    this.segments.push(segment);
+    this.directoryChanged = true;
+    return segment;
+  }
+
+  /** Up to maxRecords visible records from `from` (fewer at a segment end or past maxBytes). */
+  async read(from: number, maxRecords: number, maxBytes: number): Promise<LogRecord[]> {
+    const start = Math.max(from, this.startOffset);
+    const end = Math.min(this.visibleEnd, start + maxRecords);
+    if (start >= end) return [];
+    const segment = this.segmentFor(start);
+    const first = start - segment.baseOffset;
+    const endOf = (i: number) => (i < segment.positions.length ? segment.positions[i]! : segment.size);
+    let last = Math.min(end - segment.baseOffset, segment.positions.length);
+    const startPosition = segment.positions[first]!;
+    while (last > first + 1 && endOf(last) - startPosition > maxBytes) last = first + Math.ceil((last - first) / 2);
+    const bytes = await readRange(segment.path, startPosition, endOf(last));
+    const records: LogRecord[] = [];
+    let position = 0;
+    for (let offset = start; offset < segment.baseOffset + last; offset += 1) {
+      const frame = readFrame(bytes, position);
+      if (frame.kind !== "frame" || !isStoredHeader(frame.header) || frame.header.o !== offset) {
+        throw new Error(`${segment.path}: record ${offset} is unreadable`);
+      }
+      const { t, k, h } = frame.header;
+      records.push({ offset, timestamp: t, key: k, headers: h ?? {}, value: frame.value });
+      position = frame.next;
+    }
+    return records;
+  }
+
+  private segmentFor(offset: number): Segment {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.segments[mid]!.baseOffset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return this.segments[low]!;
+  }
+
+  /** Resolves once offsets ≥ `position` are visible, after `pollMs`, or on abort. */
+  waitForAppend(position: number, pollMs: number, signal: AbortSignal): Promise<void> {
+    if (this.visibleEnd > position || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollMs);
+      this.waiters.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Reader side: picks up records another process appended since the last look. */
+  async refresh(): Promise<void> {
+    if (this.options.writable) return;
+    const active = this.segments.at(-1);
+    if (active) {
+      const { size } = await stat(active.path);
+      if (size > active.size) indexFrames(active, await readRange(active.path, active.size, size), active.size);
+    }
+    const known = active?.baseOffset ?? -1;
+    const names = await readdir(this.options.dir).catch(() => [] as string[]);
+    const newer = names.map(segmentBaseOffset).filter((b): b is number => b !== null && b > known);
+    for (const base of newer.sort((a, b) => a - b)) {
+      const tail = this.segments.at(-1);
+      if (tail && tail.baseOffset + tail.positions.length !== base) break;
+      this.segments.push((await scanSegment(this.options.dir, base)).segment);
+    }
+    const last = this.segments.at(-1);
+    this.nextOffset = last ? last.baseOffset + last.positions.length : 0;
+    this.visibleEnd = this.nextOffset;
+  }
+
+  async close(): Promise<void> {
+    for (const wake of [...this.waiters]) wake();
+    const handles = new Set([...this.unsynced, ...(this.writeHandle ? [this.writeHandle] : [])]);
+    this.unsynced.clear();
+    this.writeHandle = null;
+    await Promise.all([...handles].map((h) => h.close()));
+  }
+}

@@ -1,0 +1,55 @@
+import { crc32 } from "node:zlib";
+
+/**
+ * On-disk framing shared by the embedded log and the publish spool. Big-endian:
+ *
+ *   u32 bodyLength | u32 crc32(body) | body = u32 headerLength | header (UTF-8 JSON) | value bytes
+ *
+ * The length prefix lets a reader skip records without parsing them; the CRC over the whole
+ * body tells a complete record from a torn or corrupted one (a crash mid-write leaves a short or
+ * garbage tail, which fails one of the two checks).
+ */
+export const FRAME_PREFIX_BYTES = 8;
+/** Anything larger is garbage read as a length, not a record (Kafka's own default limit is 1 MiB). */
+export const MAX_FRAME_BODY_BYTES = 64 * 1024 * 1024;
+
+export function encodeFrame(header: unknown, value: Uint8Array): Buffer {
+  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
+  const bodyLength = 4 + headerBytes.length + value.length;
+  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
+  frame.writeUInt32BE(bodyLength, 0);
+  frame.writeUInt32BE(headerBytes.length, 8);
+  headerBytes.copy(frame, 12);
+  frame.set(value, 12 + headerBytes.length);
+  frame.writeUInt32BE(crc32(frame.subarray(FRAME_PREFIX_BYTES)), 4);
+  return frame;
+}
+
+export type FrameRead =
+  | { kind: "frame"; header: unknown; value: Buffer; next: number }
+  /** The buffer ends inside this frame: a torn tail, or a write another process has not finished. */
+  | { kind: "incomplete" }
+  | { kind: "corrupt"; reason: string };
+
+/** Decodes the frame starting at `position`. The value is a view into `buffer`, not a copy. */
+export function readFrame(buffer: Buffer, position: number): FrameRead {
+  if (buffer.length - position < FRAME_PREFIX_BYTES) return { kind: "incomplete" };
+  const bodyLength = buffer.readUInt32BE(position);
+  if (bodyLength < 4 || bodyLength > MAX_FRAME_BODY_BYTES) {
+    return { kind: "corrupt", reason: `implausible frame length ${bodyLength}` };
+  }
+  const bodyStart = position + FRAME_PREFIX_BYTES;
+  const next = bodyStart + bodyLength;
+  if (next > buffer.length) return { kind: "incomplete" };
+  const body = buffer.subarray(bodyStart, next);
+  if (crc32(body) !== buffer.readUInt32BE(position + 4)) return { kind: "corrupt", reason: "crc mismatch" };
+  const headerLength = body.readUInt32BE(0);
+  if (4 + headerLength > bodyLength) return { kind: "corrupt", reason: "header longer than frame" };
+  let header: unknown;
+  try {
+    header = JSON.parse(body.toString("utf8", 4, 4 + headerLength));
+  } catch {
+    return { kind: "corrupt", reason: "unparseable header" };
+  }
+  return { kind: "frame", header, value: body.subarray(4 + headerLength), next };
+}
