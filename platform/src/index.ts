@@ -5,3 +5,4 @@ export * from "./auth/keys-file.ts";
 export * from "./config/bus-config.ts";
 export * from "./config/env-helpers.ts";
 export * from "./clickhouse/index.ts";
+export * from "./bus/embedded/embedded-event-bus.ts";
