@@ -1,3 +1,4 @@
 export * from "./poll.ts";
 export * from "./request-event-factory.ts";
+export * from "./store-events.ts";
 export * from "./test-clickhouse.ts";

@@ -1,0 +1,35 @@
+import type { ClickHouse, KeyStore, Logger } from "@switchyard/platform";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { installErrorHandling } from "./http/error-handler.ts";
+import { CostsRepository } from "./repositories/costs-repository.ts";
+import { TracesRepository } from "./repositories/traces-repository.ts";
+import { registerCostsRoutes } from "./routes/costs-routes.ts";
+import { registerHealthRoute } from "./routes/health-route.ts";
+import { registerTracesRoutes } from "./routes/traces-routes.ts";
+
+export interface AnalyticsAppDeps {
+  clickhouse: ClickHouse;
+  keyStore: KeyStore;
+  logger: Logger;
+  /** Clock for default time windows (tests pin it). */
+  now?: () => Date;
+}
+
+/** Builds the read-side HTTP app. Routes are thin: parameters → repository → JSON. All SQL is in repositories/. */
+export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast only drops its extra generic parameters.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+  const client = deps.clickhouse.client;
+  registerHealthRoute(app, deps.clickhouse);
+  registerCostsRoutes(app, {
+    keys: deps.keyStore,
+    costs: new CostsRepository(client),
+    now: deps.now ?? (() => new Date()),
+  });
+  registerTracesRoutes(app, { keys: deps.keyStore, traces: new TracesRepository(client) });
+  return app;
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { AnalyticsError } from "../errors.ts";
+
+/** Grouping dimensions of the hourly rollup. */
+export const GroupBy = z.enum(["user", "model", "provider", "tenant"]);
+export type GroupBy = z.infer<typeof GroupBy>;
+
+export const Interval = z.enum(["hour", "day"]);
+export type Interval = z.infer<typeof Interval>;
+
+/** ISO-8601 with an offset (`2025-06-01T00:00:00Z`), or epoch milliseconds as Grafana's `${__from}` sends them. */
+const instant = z.union([
+  z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+  z
+    .string()
+    .regex(/^\d{1,15}$/, "must be ISO-8601 (e.g. 2025-06-01T00:00:00Z) or epoch milliseconds")
+    .transform((s) => new Date(Number(s))),
+]);
+
+const tenantId = z.string().min(1).max(256);
+
+export const CostsQuery = z.object({
+  from: instant.optional(),
+  to: instant.optional(),
+  group_by: GroupBy.default("model"),
+  tenant_id: tenantId.optional(),
+});
+export type CostsQuery = z.infer<typeof CostsQuery>;
+
+export const TimeseriesQuery = CostsQuery.extend({ interval: Interval.default("hour") });
+export type TimeseriesQuery = z.infer<typeof TimeseriesQuery>;
+
+export const TraceQuery = z.object({ tenant_id: tenantId.optional() });
+export const TraceParams = z.object({ traceId: z.string().min(1).max(256) });
+
+/** Parses request input with `schema`; the first problem becomes a 400 naming the offending parameter. */
+export function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = issue?.path[0] === undefined ? null : String(issue.path[0]);
+  // A union reports "Invalid input"; name the accepted forms instead.
+  const detail =
+    issue?.code === "invalid_union" ? "must be ISO-8601 with an offset or epoch milliseconds" : issue?.message;
+  throw new AnalyticsError(
+    "invalid_parameter",
+    param === null ? `invalid request: ${detail}` : `invalid value for '${param}': ${detail}`,
+    param,
+  );
+}

@@ -1,0 +1,75 @@
+import type { RequestEvent } from "@switchyard/events";
+import { fromClickHouseDateTime } from "@switchyard/platform";
+import { toNumber } from "./sql-values.ts";
+
+/** A stored request as the API returns it: the RequestEvent it came from, plus when ingest stored it. */
+export type RequestRecord = RequestEvent & { ingested_at: string };
+
+/** Columns of `requests` a RequestRecord is rebuilt from (explicit: a new column must not leak unnoticed). */
+export const REQUEST_RECORD_COLUMNS = `toString(event_id) AS event_id, schema_version, occurred_at, gateway_instance,
+  tenant_id, api_key_id, virtual_key_id, config_id, trace_id, otel_trace_id, otel_span_id, endpoint, stream,
+  model_requested, model_used, provider, target_path, metadata, user, status_code, error_type, error_message,
+  latency_ms, upstream_latency_ms, ttft_ms, gateway_overhead_ms, input_tokens, output_tokens, cache_read_tokens,
+  cache_write_tokens, reasoning_tokens, usage_estimated, cost_nano_usd, cost_input_nano_usd,
+  cost_cached_input_nano_usd, cost_cache_write_nano_usd, cost_output_nano_usd, cost_reasoning_nano_usd,
+  pricing_source, cache_status, retry_count, attempts, guardrails, ingested_at`;
+
+type Raw = Record<string, unknown>;
+
+const nullableString = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
+/** '' is how the table stores "no OpenTelemetry context". */
+const emptyAsNull = (v: unknown): string | null => (v === "" || v === null || v === undefined ? null : String(v));
+
+export function toRequestRecord(r: Raw): RequestRecord {
+  return {
+    event_id: String(r.event_id),
+    schema_version: 1,
+    occurred_at: fromClickHouseDateTime(String(r.occurred_at)),
+    gateway_instance: String(r.gateway_instance),
+    tenant_id: String(r.tenant_id),
+    api_key_id: nullableString(r.api_key_id),
+    virtual_key_id: nullableString(r.virtual_key_id),
+    config_id: nullableString(r.config_id),
+    trace_id: String(r.trace_id),
+    otel_trace_id: emptyAsNull(r.otel_trace_id),
+    otel_span_id: emptyAsNull(r.otel_span_id),
+    endpoint: String(r.endpoint),
+    stream: Boolean(r.stream),
+    model_requested: String(r.model_requested),
+    model_used: nullableString(r.model_used),
+    provider: String(r.provider),
+    target_path: nullableString(r.target_path),
+    metadata: (r.metadata ?? {}) as Record<string, string>,
+    user: nullableString(r.user),
+    status_code: toNumber(r.status_code),
+    error_type: nullableString(r.error_type),
+    error_message: nullableString(r.error_message),
+    latency_ms: toNumber(r.latency_ms),
+    upstream_latency_ms: nullableNumber(r.upstream_latency_ms),
+    ttft_ms: nullableNumber(r.ttft_ms),
+    gateway_overhead_ms: toNumber(r.gateway_overhead_ms),
+    usage: {
+      input_tokens: toNumber(r.input_tokens),
+      output_tokens: toNumber(r.output_tokens),
+      cache_read_tokens: toNumber(r.cache_read_tokens),
+      cache_write_tokens: toNumber(r.cache_write_tokens),
+      reasoning_tokens: toNumber(r.reasoning_tokens),
+      estimated: Boolean(r.usage_estimated),
+    },
+    cost_nano_usd: toNumber(r.cost_nano_usd),
+    cost_breakdown: {
+      input: toNumber(r.cost_input_nano_usd),
+      cached_input: toNumber(r.cost_cached_input_nano_usd),
+      cache_write: toNumber(r.cost_cache_write_nano_usd),
+      output: toNumber(r.cost_output_nano_usd),
+      reasoning: toNumber(r.cost_reasoning_nano_usd),
+    },
+    pricing_source: r.pricing_source as RequestEvent["pricing_source"],
+    cache_status: r.cache_status as RequestEvent["cache_status"],
+    retry_count: toNumber(r.retry_count),
+    attempts: r.attempts as RequestEvent["attempts"],
+    guardrails: r.guardrails as RequestEvent["guardrails"],
+    ingested_at: fromClickHouseDateTime(String(r.ingested_at)),
+  };
+}

@@ -1,0 +1,147 @@
+import type { RequestEvent } from "@switchyard/events";
+import { runMigrations } from "@switchyard/ingest";
+import {
+  makeRequestEvent,
+  openTestClickHouse,
+  storeRequestEvents,
+  type TestClickHouse,
+} from "@switchyard/ingest/testing";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildAnalyticsApp } from "./app.ts";
+import { traceLookupSql } from "./repositories/traces-repository.ts";
+import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
+
+const OTEL_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+// Enough rows for several granules (8192 rows each), so "reads one granule" is distinguishable from a scan.
+const FILLER_ROWS = 30_000;
+
+describe("GET /v1/traces/:traceId", () => {
+  let db: TestClickHouse;
+  let app: FastifyInstance;
+  let trace: RequestEvent[];
+
+  beforeAll(async () => {
+    db = await openTestClickHouse();
+    await runMigrations(db.clickhouse.client);
+    const start = Date.parse("2025-06-01T00:00:00Z");
+    const filler = Array.from({ length: FILLER_ROWS }, (_, i) =>
+      makeRequestEvent({ occurred_at: new Date(start + i * 1_000).toISOString() }),
+    );
+    // One trace: a fallback pair under the gateway trace id, plus a request from another service that
+    // shares only the OpenTelemetry trace id. Stored out of time order on purpose.
+    trace = [
+      makeRequestEvent({
+        trace_id: "trace-checkout-42",
+        otel_trace_id: OTEL_TRACE,
+        otel_span_id: "00f067aa0ba902b7",
+        occurred_at: "2025-06-01T05:00:02.000Z",
+        status_code: 200,
+        retry_count: 1,
+        metadata: { feature: "checkout" },
+        attempts: [
+          {
+            provider: "openai",
+            model: "gpt-4o",
+            status_code: 429,
+            latency_ms: 30,
+            error_type: "rate_limited",
+            target_path: "config.targets[0]",
+          },
+          {
+            provider: "anthropic",
+            model: "claude-sonnet-4",
+            status_code: 200,
+            latency_ms: 900,
+            error_type: null,
+            target_path: "config.targets[1]",
+          },
+        ],
+      }),
+      makeRequestEvent({
+        trace_id: "trace-checkout-42",
+        occurred_at: "2025-06-01T05:00:01.000Z",
+        status_code: 502,
+        error_type: "upstream_error",
+        error_message: "bad gateway",
+      }),
+      makeRequestEvent({
+        trace_id: "other-service-span",
+        otel_trace_id: OTEL_TRACE,
+        occurred_at: "2025-06-01T05:00:03.000Z",
+      }),
+    ];
+    await storeRequestEvents(db.clickhouse.client, [...filler, ...trace]);
+    app = buildAnalyticsApp({ clickhouse: db.clickhouse, keyStore: testKeyStore(), logger: silentLogger() });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  it("returns every request of the trace in time order, as the events that were ingested", async () => {
+    const response = await app.inject({
+      method: "GET",
+      url: "/v1/traces/trace-checkout-42",
+      headers: bearer(TEST_KEYS.acme),
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.trace_id).toBe("trace-checkout-42");
+    // The third request shares only the OpenTelemetry trace id, so it is not part of this gateway trace.
+    expect(body.requests.map((r: RequestEvent) => r.event_id)).toEqual([trace[1]!.event_id, trace[0]!.event_id]);
+    const { ingested_at, ...stored } = body.requests[1];
+    expect(stored).toEqual(trace[0]);
+    expect(Date.parse(ingested_at)).not.toBeNaN();
+  });
+
+  it("finds requests by OpenTelemetry trace id too", async () => {
+    const body = (
+      await app.inject({ method: "GET", url: `/v1/traces/${OTEL_TRACE}`, headers: bearer(TEST_KEYS.admin) })
+    ).json();
+    expect(body.requests.map((r: RequestEvent) => r.event_id)).toEqual([trace[0]!.event_id, trace[2]!.event_id]);
+  });
+
+  it("is 404 for an unknown trace and for another tenant's trace", async () => {
+    for (const [url, key] of [
+      ["/v1/traces/no-such-trace", TEST_KEYS.acme],
+      ["/v1/traces/trace-checkout-42", TEST_KEYS.globex],
+    ] as const) {
+      const response = await app.inject({ method: "GET", url, headers: bearer(key) });
+      expect(response.statusCode).toBe(404);
+      expect(response.json().error).toMatchObject({ code: "trace_not_found", type: "invalid_request_error" });
+    }
+  });
+
+  it("looks the trace up through the trace id index projections, not a scan", async () => {
+    const result = await db.clickhouse.client.query({
+      query: `EXPLAIN indexes = 1, projections = 1 ${traceLookupSql(false)}`,
+      query_params: { trace_id: "trace-checkout-42" },
+      format: "JSONEachRow",
+    });
+    const plan = (await result.json<{ explain: string }>()).map((line) => line.explain).join("\n");
+    const granules = Number(/Parts: \d+ \| Granules: (\d+)/.exec(plan)?.[1]);
+    expect(granules).toBeGreaterThanOrEqual(Math.floor(FILLER_ROWS / 8192));
+
+    for (const projection of ["trace_lookup", "otel_trace_lookup"]) {
+      const section = new RegExp(
+        `Name: ${projection}\\n[\\s\\S]*?Search Algorithm: binary search[\\s\\S]*?Marks: (\\d+)`,
+      ).exec(plan);
+      expect(section, `${projection} index in plan:\n${plan}`).not.toBeNull();
+      expect(Number(section?.[1])).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("answers cost queries from the hourly rollup projection", async () => {
+    const result = await db.clickhouse.client.query({
+      query: `EXPLAIN projections = 1 SELECT user AS group_key, count() AS n_requests, sum(cost_nano_usd) AS nano
+        FROM requests WHERE toStartOfHour(occurred_at) >= {from:DateTime64(3, 'UTC')} GROUP BY group_key`,
+      query_params: { from: "2025-06-01 00:00:00.000" },
+      format: "JSONEachRow",
+    });
+    const plan = (await result.json<{ explain: string }>()).map((line) => line.explain).join("\n");
+    expect(plan).toContain("ReadFromMergeTree (hourly_rollup)");
+  });
+});
