@@ -6,3 +6,4 @@ export * from "./config/bus-config.ts";
 export * from "./config/env-helpers.ts";
 export * from "./clickhouse/index.ts";
 export * from "./bus/embedded/embedded-event-bus.ts";
+export * from "./bus/kafka/kafka-event-bus.ts";
