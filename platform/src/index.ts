@@ -7,3 +7,4 @@ export * from "./config/env-helpers.ts";
 export * from "./clickhouse/index.ts";
 export * from "./bus/embedded/embedded-event-bus.ts";
 export * from "./bus/kafka/kafka-event-bus.ts";
+export * from "./bus/spool/spooling-publisher.ts";
