@@ -8,7 +8,7 @@ export type RowSink = (rows: readonly PendingRow[]) => Promise<InsertOutcome>;
 export interface BatchWriterOptions {
   name: string;
   sink: RowSink;
-  /** Flush as soon as this many rows are buffered. */
+  /** Flush as soon as this many rows are buffered; also the most rows one insert carries. */
   maxRows: number;
   /** Flush rows that have waited this long, even when the batch is not full. */
   flushIntervalMs: number;
@@ -95,14 +95,18 @@ export class BatchWriter {
   }
 
   async #flushRows(rows: PendingRow[], waiters: Waiter[]): Promise<void> {
-    const { name, sink, logger } = this.#options;
+    const { name, sink, logger, maxRows } = this.#options;
     try {
-      const outcome = await sink(rows);
-      this.#stats.flushes += 1;
-      this.#stats.rowsWritten += outcome.inserted;
-      this.#stats.duplicatesSkipped += outcome.duplicates;
-      this.#stats.lastFlushAt = new Date().toISOString();
-      if (outcome.duplicates > 0) logger.info({ writer: name, ...outcome }, "dropped duplicate events");
+      // One bus batch can exceed maxRows; inserts stay bounded. If a later chunk fails, the earlier ones
+      // are stored but every waiter is rejected: the redelivery finds those rows and skips them.
+      for (let start = 0; start < rows.length; start += maxRows) {
+        const outcome = await sink(rows.slice(start, start + maxRows));
+        this.#stats.flushes += 1;
+        this.#stats.rowsWritten += outcome.inserted;
+        this.#stats.duplicatesSkipped += outcome.duplicates;
+        this.#stats.lastFlushAt = new Date().toISOString();
+        if (outcome.duplicates > 0) logger.info({ writer: name, ...outcome }, "dropped duplicate events");
+      }
       for (const waiter of waiters) waiter.resolve();
     } catch (error) {
       this.#stats.failedFlushes += 1;

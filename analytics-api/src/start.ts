@@ -1,0 +1,29 @@
+import { runMigrations } from "@switchyard/ingest";
+import type { ClickHouse, KeyStore, Logger } from "@switchyard/platform";
+import type { FastifyInstance } from "fastify";
+import { buildAnalyticsApp } from "./app.ts";
+
+export interface AnalyticsApiDeps {
+  clickhouse: ClickHouse;
+  keyStore: KeyStore;
+  logger: Logger;
+  port: number;
+  host: string;
+}
+
+export interface RunningAnalyticsApi {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Migrates (idempotently, so the API may start before ingest) and listens. Used by main.ts and the
+ * one-process stack; the ClickHouse handle stays owned by the caller.
+ */
+export async function startAnalyticsApi(deps: AnalyticsApiDeps): Promise<RunningAnalyticsApi> {
+  await runMigrations(deps.clickhouse.client);
+  const app = buildAnalyticsApp({ clickhouse: deps.clickhouse, keyStore: deps.keyStore, logger: deps.logger });
+  const url = await app.listen({ port: deps.port, host: deps.host });
+  return { app, url, close: () => app.close() };
+}
