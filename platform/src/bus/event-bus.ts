@@ -44,7 +44,10 @@ export interface SubscribeOptions {
   topics: string[];
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
-  /** Called with records of one partition, in offset order. Offsets are committed after it resolves. */
+  /**
+   * Called with records of one partition, in offset order. Offsets are committed after it resolves.
+   * Never called concurrently for the same partition; may be for different partitions.
+   */
   handleBatch: (batch: MessageBatch) => Promise<void>;
 }
 

@@ -126,12 +126,24 @@ export class KafkaBroker {
   private async prepare(): Promise<void> {
     this.libsDir = await ensureKafkaJars();
     const dir = await mkdtemp(join(tmpdir(), "switchyard-kafka-"));
-    this.ports = { client: await freePort(), controller: await freePort() };
-    await writeFile(join(dir, "server.properties"), serverProperties(this.ports, join(dir, "data")));
-    await writeFile(join(dir, "log4j.properties"), LOG4J_PROPERTIES);
-    this.dir = dir;
+    try {
+      this.ports = { client: await freePort(), controller: await freePort() };
+      await writeFile(join(dir, "server.properties"), serverProperties(this.ports, join(dir, "data")));
+      await writeFile(join(dir, "log4j.properties"), LOG4J_PROPERTIES);
+      this.dir = dir;
+      await this.formatStorage();
+    } catch (error) {
+      // Never leave a half-prepared dir behind: the next start() must format again.
+      this.dir = null;
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private formatStorage(): Promise<void> {
+    const dir = this.dir as string;
     const clusterId = randomBytes(16).toString("base64url");
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const format = spawn(
         "java",
         [...this.jvmArgs(), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", join(dir, "server.properties")],
