@@ -152,6 +152,8 @@ describe("EmbeddedEventBus", () => {
     const bus = await openBus();
     await expect(bus.publish("nope.v1", [record(null, 1)])).rejects.toThrow(/unknown topic/);
     await expect(bus.ensureTopics([{ name: "../escape", partitions: 1 }])).rejects.toThrow(/invalid topic/);
+    // gateway and ingest in one process must share one instance, not open two writers.
+    await expect(EmbeddedEventBus.open({ dataDir: dir.path, logger: quietLogger })).rejects.toThrow(/already open/);
     // The lock names a live process other than this one (the test runner): a second writer must refuse.
     const other = await tempDir("locked");
     await writeFile(join(other.path, ".writer.lock"), String(process.ppid));

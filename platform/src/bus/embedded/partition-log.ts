@@ -51,6 +51,7 @@ export class PartitionLog {
   /** Set after a failed write/fsync: the file state is unknown, so the partition refuses appends. */
   private failure: Error | null = null;
   private readonly waiters = new Set<() => void>();
+  private refreshing: Promise<void> | null = null;
 
   private constructor(options: PartitionLogOptions, segments: Segment[]) {
     this.options = options;
@@ -231,8 +232,16 @@ export class PartitionLog {
   }
 
   /** Reader side: picks up records another process appended since the last look. */
-  async refresh(): Promise<void> {
-    if (this.options.writable) return;
+  refresh(): Promise<void> {
+    if (this.options.writable) return Promise.resolve();
+    // One scan at a time: two concurrent scans of the same new bytes would index them twice.
+    this.refreshing ??= this.scanForAppends().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async scanForAppends(): Promise<void> {
     const active = this.segments.at(-1);
     if (active) {
       const { size } = await stat(active.path);

@@ -1,4 +1,11 @@
 import { open, readFile, rm } from "node:fs/promises";
+import { resolve } from "node:path";
+
+/**
+ * Lock files held by live instances of this process. The pid in the file cannot tell two
+ * instances of one process apart (gateway and ingest in one process must share one bus).
+ */
+const heldInThisProcess = new Set<string>();
 
 function processAlive(pid: number): boolean {
   try {
@@ -12,9 +19,9 @@ function processAlive(pid: number): boolean {
 
 /**
  * One writer process per data dir: two appenders would hand out the same offsets. The lock
- * file holds the owner's pid; a lock whose process is gone (crash) is taken over. A lock held
- * by this very process is also taken over: that is an instance that was never closed (tests
- * simulate crashes that way), and instances in one process are not meant to share a dir.
+ * file holds the owner's pid; a lock whose process is gone (crash) is taken over. A file naming
+ * this very pid but not held by a live instance is stale too (a container restarted after a
+ * crash often gets the same pid).
  */
 export class WriterLock {
   private readonly path: string;
@@ -23,13 +30,29 @@ export class WriterLock {
     this.path = path;
   }
 
-  static async acquire(path: string): Promise<WriterLock> {
+  static async acquire(lockPath: string): Promise<WriterLock> {
+    const path = resolve(lockPath);
+    if (heldInThisProcess.has(path)) {
+      throw new Error(`${path}: the embedded log is already open for writing in this process; share that instance`);
+    }
+    // Reserved before the first await, so two concurrent opens in this process cannot both win.
+    heldInThisProcess.add(path);
+    try {
+      await WriterLock.takeFile(path);
+      return new WriterLock(path);
+    } catch (error) {
+      heldInThisProcess.delete(path);
+      throw error;
+    }
+  }
+
+  private static async takeFile(path: string): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         const handle = await open(path, "wx");
         await handle.writeFile(String(process.pid));
         await handle.close();
-        return new WriterLock(path);
+        return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
@@ -43,6 +66,7 @@ export class WriterLock {
   }
 
   async release(): Promise<void> {
+    heldInThisProcess.delete(this.path);
     await rm(this.path, { force: true });
   }
 }
