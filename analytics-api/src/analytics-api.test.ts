@@ -139,6 +139,13 @@ describe("analytics API", () => {
       expect(globex.data).toEqual([expect.objectContaining({ key: "globex", requests: 1, cost_nano_usd: 40_000 })]);
     });
 
+    it("binds filter values as parameters, never as SQL", async () => {
+      const injected = encodeURIComponent("acme' OR '1'='1");
+      const response = await get(`/v1/analytics/costs?group_by=tenant&tenant_id=${injected}`);
+      expect(response.statusCode).toBe(200);
+      expect(response.json().data).toEqual([]);
+    });
+
     it("never shows a tenant key another tenant's data", async () => {
       const own = (await get("/v1/analytics/costs?group_by=tenant", bearer(TEST_KEYS.globex))).json();
       expect(own.data.map((d: { key: string }) => d.key)).toEqual(["globex"]);

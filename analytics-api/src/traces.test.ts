@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnalyticsApp } from "./app.ts";
+import { costParams, costsSql, timeseriesSql } from "./repositories/costs-repository.ts";
 import { traceLookupSql } from "./repositories/traces-repository.ts";
 import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
 
@@ -134,14 +135,22 @@ describe("GET /v1/traces/:traceId", () => {
     }
   });
 
-  it("answers cost queries from the hourly rollup projection", async () => {
-    const result = await db.clickhouse.client.query({
-      query: `EXPLAIN projections = 1 SELECT user AS group_key, count() AS n_requests, sum(cost_nano_usd) AS nano
-        FROM requests WHERE toStartOfHour(occurred_at) >= {from:DateTime64(3, 'UTC')} GROUP BY group_key`,
-      query_params: { from: "2025-06-01 00:00:00.000" },
-      format: "JSONEachRow",
-    });
-    const plan = (await result.json<{ explain: string }>()).map((line) => line.explain).join("\n");
-    expect(plan).toContain("ReadFromMergeTree (hourly_rollup)");
-  });
+  it.each(["user", "model", "provider", "tenant"] as const)(
+    "answers %s cost breakdowns and time series from the hourly rollup projection",
+    async (groupBy) => {
+      const window = { from: new Date("2025-06-01T00:00:00Z"), to: new Date("2025-06-02T00:00:00Z") };
+      for (const tenantId of [null, "acme"]) {
+        const filter = { window, tenantId, groupBy };
+        for (const sql of [costsSql(filter), timeseriesSql({ ...filter, interval: "day" })]) {
+          const result = await db.clickhouse.client.query({
+            query: `EXPLAIN projections = 1 ${sql}`,
+            query_params: costParams(filter),
+            format: "JSONEachRow",
+          });
+          const plan = (await result.json<{ explain: string }>()).map((line) => line.explain).join("\n");
+          expect(plan).toContain("ReadFromMergeTree (hourly_rollup)");
+        }
+      }
+    },
+  );
 });

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { fromClickHouseDateTime, toClickHouseDateTime } from "@switchyard/platform";
 import type { GroupBy, Interval } from "../http/query-params.ts";
 import type { TimeWindow } from "../http/time-window.ts";
+import { READ_QUERY_SETTINGS } from "./query-limits.ts";
 import { nanoToUsd, toNumber } from "./sql-values.ts";
 
 /**
@@ -59,7 +60,34 @@ function whereClause(filter: CostFilter): string {
       AND toStartOfHour(occurred_at) < {to:DateTime64(3, 'UTC')} ${tenant}`;
 }
 
-function params(filter: CostFilter): Record<string, unknown> {
+/** SQL of the costs breakdown (exported so tests can EXPLAIN exactly what runs). */
+export function costsSql(filter: CostFilter): string {
+  // Aliases differ from column names: ClickHouse would otherwise resolve sum(x) AS x to itself.
+  return `SELECT ${GROUP_COLUMN[filter.groupBy]} AS group_key,
+      count() AS n_requests,
+      sum(input_tokens) AS n_input, sum(output_tokens) AS n_output,
+      sum(cache_read_tokens) AS n_cache_read, sum(cache_write_tokens) AS n_cache_write,
+      sum(reasoning_tokens) AS n_reasoning, sum(cost_nano_usd) AS nano
+    FROM requests ${whereClause(filter)}
+    GROUP BY group_key
+    ORDER BY nano DESC, group_key ASC
+    SETTINGS ${READ_QUERY_SETTINGS}`;
+}
+
+/** SQL of the cost time series. */
+export function timeseriesSql(filter: CostFilter & { interval: Interval }): string {
+  return `SELECT ${BUCKET_EXPRESSION[filter.interval]} AS bucket_start,
+      ${GROUP_COLUMN[filter.groupBy]} AS group_key,
+      count() AS n_requests, sum(cost_nano_usd) AS nano,
+      sum(input_tokens) AS n_input, sum(output_tokens) AS n_output
+    FROM requests ${whereClause(filter)}
+    GROUP BY bucket_start, group_key
+    ORDER BY bucket_start ASC, group_key ASC
+    SETTINGS ${READ_QUERY_SETTINGS}`;
+}
+
+/** Query parameters shared by both cost queries. */
+export function costParams(filter: CostFilter): Record<string, unknown> {
   return {
     from: toClickHouseDateTime(filter.window.from),
     to: toClickHouseDateTime(filter.window.to),
@@ -78,16 +106,8 @@ export class CostsRepository {
 
   /** Totals per group over the window, most expensive first. */
   async costs(filter: CostFilter): Promise<CostRow[]> {
-    // Aliases differ from column names: ClickHouse would otherwise resolve sum(x) AS x to itself.
-    const query = `SELECT ${GROUP_COLUMN[filter.groupBy]} AS group_key,
-        count() AS n_requests,
-        sum(input_tokens) AS n_input, sum(output_tokens) AS n_output,
-        sum(cache_read_tokens) AS n_cache_read, sum(cache_write_tokens) AS n_cache_write,
-        sum(reasoning_tokens) AS n_reasoning, sum(cost_nano_usd) AS nano
-      FROM requests ${whereClause(filter)}
-      GROUP BY group_key
-      ORDER BY nano DESC, group_key ASC`;
-    const result = await this.#client.query({ query, query_params: params(filter), format: "JSONEachRow" });
+    const query = costsSql(filter);
+    const result = await this.#client.query({ query, query_params: costParams(filter), format: "JSONEachRow" });
     return (await result.json<Raw>()).map((r) => {
       const nano = toNumber(r.nano);
       return {
@@ -106,14 +126,8 @@ export class CostsRepository {
 
   /** One point per (bucket, group) that has requests, in time order. */
   async timeseries(filter: CostFilter & { interval: Interval }): Promise<TimeseriesRow[]> {
-    const query = `SELECT ${BUCKET_EXPRESSION[filter.interval]} AS bucket_start,
-        ${GROUP_COLUMN[filter.groupBy]} AS group_key,
-        count() AS n_requests, sum(cost_nano_usd) AS nano,
-        sum(input_tokens) AS n_input, sum(output_tokens) AS n_output
-      FROM requests ${whereClause(filter)}
-      GROUP BY bucket_start, group_key
-      ORDER BY bucket_start ASC, group_key ASC`;
-    const result = await this.#client.query({ query, query_params: params(filter), format: "JSONEachRow" });
+    const query = timeseriesSql(filter);
+    const result = await this.#client.query({ query, query_params: costParams(filter), format: "JSONEachRow" });
     return (await result.json<Raw>()).map((r) => {
       const nano = toNumber(r.nano);
       return {

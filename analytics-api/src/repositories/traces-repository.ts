@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from "@clickhouse/client";
+import { READ_QUERY_SETTINGS } from "./query-limits.ts";
 import { REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./request-record.ts";
 
 /** A trace is small; the cap only protects the API from a pathological trace id shared by many requests. */
@@ -21,7 +22,7 @@ export function traceLookupSql(tenantScoped: boolean): string {
     )
     ORDER BY occurred_at ASC, event_id ASC
     LIMIT ${MAX_REQUESTS_PER_TRACE}
-    SETTINGS min_table_rows_to_use_projection_index = 0`;
+    SETTINGS min_table_rows_to_use_projection_index = 0, ${READ_QUERY_SETTINGS}`;
 }
 
 export class TracesRepository {
