@@ -1,8 +1,14 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { AnalyticsError, errorBody } from "../errors.ts";
 
+// Socket-level failures reaching a ClickHouse server: the store is down, not the request wrong.
+const STORE_UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
+
 function toAnalyticsError(error: unknown): AnalyticsError {
   if (error instanceof AnalyticsError) return error;
+  if (STORE_UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? "")) {
+    return new AnalyticsError("store_unavailable", "the analytics store is unreachable; retry later");
+  }
   const fe = error as Partial<FastifyError>;
   // fastify's own 4xx (malformed URL, bad content type...) are the client's fault, not ours.
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
