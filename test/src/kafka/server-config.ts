@@ -30,6 +30,9 @@ export function serverProperties(ports: BrokerPorts, logDir: string): string {
     "transaction.state.log.min.isr": 1,
     "transaction.state.log.num.partitions": 1,
     "group.initial.rebalance.delay.ms": 0,
+    // After kill(), the restarted broker waits for its previous registration's session to expire.
+    "broker.session.timeout.ms": 2000,
+    "broker.heartbeat.interval.ms": 500,
     // Two cores on CI: keep the broker's thread pools and heap footprint small.
     "num.network.threads": 2,
     "num.io.threads": 2,
