@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KafkaBroker } from "../../../../test/src/kafka/broker.ts";
 import { EmbeddedEventBus } from "../embedded/embedded-event-bus.ts";
 import type { EventBus, OutgoingRecord } from "../event-bus.ts";
@@ -8,6 +8,30 @@ import { quietLogger, tempDir, uniqueName, waitFor } from "../test-support.ts";
 import { SpoolingPublisher } from "./spooling-publisher.ts";
 
 const TOPIC = "llm.requests.v1";
+/** Undone after each test, failed or not, newest first: no stray dirs or open handles. */
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const undo of cleanups.splice(0).reverse()) await undo().catch(() => undefined);
+});
+
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await tempDir(prefix);
+  cleanups.push(dir.remove);
+  return dir.path;
+}
+
+async function startPublisher(options: Parameters<typeof SpoolingPublisher.start>[0]): Promise<SpoolingPublisher> {
+  const publisher = await SpoolingPublisher.start(options);
+  cleanups.push(() => publisher.close());
+  return publisher;
+}
+
+async function openEmbedded(dataDir: string): Promise<EmbeddedEventBus> {
+  const bus = await EmbeddedEventBus.open({ dataDir, logger: quietLogger });
+  cleanups.push(() => bus.close());
+  await bus.ensureTopics([{ name: TOPIC, partitions: 2 }]);
+  return bus;
+}
 const event = (id: number): OutgoingRecord => ({ key: `trace-${id % 17}`, value: Buffer.from(JSON.stringify({ id })) });
 
 /** Reads the whole topic with a fresh group until `expected` distinct ids arrived; returns them. */
@@ -50,10 +74,10 @@ describe("SpoolingPublisher through a Kafka outage", () => {
   it("keeps accepting while the broker is down, spools, and delivers every event once it is back", async () => {
     const topic = uniqueName("requests");
     await bus.ensureTopics([{ name: topic, partitions: 3 }]);
-    const spoolDir = await tempDir("spool");
-    const publisher = await SpoolingPublisher.start({
+    const spoolDir = await scratchDir("spool");
+    const publisher = await startPublisher({
       bus,
-      spoolDir: spoolDir.path,
+      spoolDir,
       logger: quietLogger,
       maxBatchRecords: 100,
       lingerMs: 5,
@@ -83,48 +107,40 @@ describe("SpoolingPublisher through a Kafka outage", () => {
     enqueue(50);
     await waitFor("every event acknowledged", () => publisher.stats().published === 600, 30_000);
     await waitFor("spool drained", () => publisher.stats().spooledRecords === 0 && !publisher.stats().degraded);
-    expect(await readdir(spoolDir.path)).toEqual([]);
+    expect(await readdir(spoolDir)).toEqual([]);
     await publisher.close();
 
     const ids = await distinctIds(bus, topic, 600);
     expect(ids.size).toBe(600);
     expect(Math.max(...ids)).toBe(599);
-    await spoolDir.remove();
   });
 });
 
 describe("SpoolingPublisher spool semantics", () => {
   it("close() spools what the bus refused; the next start replays it and deletes the files", async () => {
-    const spoolDir = await tempDir("spool-restart");
-    const logDir = await tempDir("spool-restart-log");
+    const spoolDir = await scratchDir("spool-restart");
     // A broker address nobody listens on: every publish fails fast.
     const down = new KafkaEventBus({ brokers: ["127.0.0.1:9"], clientId: "down", logger: quietLogger });
-    const first = await SpoolingPublisher.start({ bus: down, spoolDir: spoolDir.path, logger: quietLogger });
+    cleanups.push(() => down.close());
+    const first = await startPublisher({ bus: down, spoolDir, logger: quietLogger });
     for (let i = 0; i < 120; i += 1) first.enqueue(TOPIC, event(i));
     await first.close();
     await down.close();
     expect(first.stats()).toMatchObject({ queueDepth: 0, spooledRecords: 120, published: 0, lost: 0 });
-    expect((await readdir(spoolDir.path)).length).toBeGreaterThan(0);
+    expect((await readdir(spoolDir)).length).toBeGreaterThan(0);
 
-    const embedded = await EmbeddedEventBus.open({ dataDir: logDir.path, logger: quietLogger });
-    await embedded.ensureTopics([{ name: TOPIC, partitions: 2 }]);
-    const second = await SpoolingPublisher.start({ bus: embedded, spoolDir: spoolDir.path, logger: quietLogger });
+    const embedded = await openEmbedded(await scratchDir("spool-restart-log"));
+    const second = await startPublisher({ bus: embedded, spoolDir, logger: quietLogger });
     await waitFor("the leftover spool replayed", () => second.stats().published === 120);
-    await waitFor("spool files deleted", async () => (await readdir(spoolDir.path)).length === 0);
+    await waitFor("spool files deleted", async () => (await readdir(spoolDir)).length === 0);
     expect((await distinctIds(embedded, TOPIC, 120)).size).toBe(120);
-    await second.close();
-    await embedded.close();
-    await Promise.all([spoolDir.remove(), logDir.remove()]);
   });
 
   it("spills to disk instead of dropping or blocking when the in-memory queue is full", async () => {
-    const spoolDir = await tempDir("spool-full");
-    const logDir = await tempDir("spool-full-log");
-    const embedded = await EmbeddedEventBus.open({ dataDir: logDir.path, logger: quietLogger });
-    await embedded.ensureTopics([{ name: TOPIC, partitions: 2 }]);
-    const publisher = await SpoolingPublisher.start({
+    const embedded = await openEmbedded(await scratchDir("spool-full-log"));
+    const publisher = await startPublisher({
       bus: embedded,
-      spoolDir: spoolDir.path,
+      spoolDir: await scratchDir("spool-full"),
       logger: quietLogger,
       maxQueueRecords: 50,
       maxBatchRecords: 20,
@@ -138,8 +154,5 @@ describe("SpoolingPublisher spool semantics", () => {
     await waitFor("memory drained", () => publisher.stats().queueDepth === 0);
     expect(publisher.stats()).toMatchObject({ lost: 0, spooledRecords: 0 });
     expect((await distinctIds(embedded, TOPIC, 2000)).size).toBe(2000);
-    await publisher.close();
-    await embedded.close();
-    await Promise.all([spoolDir.remove(), logDir.remove()]);
   });
 });
