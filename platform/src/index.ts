@@ -8,3 +8,4 @@ export * from "./clickhouse/index.ts";
 export * from "./bus/embedded/embedded-event-bus.ts";
 export * from "./bus/kafka/kafka-event-bus.ts";
 export * from "./bus/spool/spooling-publisher.ts";
+export type { BackoffPolicy } from "./bus/backoff.ts";
