@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { KeyStore, Logger } from "@switchyard/platform";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { installErrorHandling } from "./error-handler.ts";
 import type { RequestEventSink } from "./pipeline/emit.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
@@ -33,7 +33,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     // Every request becomes an event; per-request access logs would only duplicate it.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   app.decorateRequest("startedAt", 0);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 
 export interface HealthProbe {
   /** Event pipeline state, e.g. queue depth and spooled records; degraded never fails health. */
-  events(): Record<string, number | string | boolean>;
+  events(): object;
 }
 
 export function registerHealth(app: FastifyInstance, probe: HealthProbe): void {

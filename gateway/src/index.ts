@@ -1,0 +1,5 @@
+export * from "./app.ts";
+export * from "./config.ts";
+export * from "./event-sink.ts";
+export * from "./pricing-overrides.ts";
+export * from "./start.ts";

@@ -1,0 +1,52 @@
+import { Topics } from "@switchyard/events";
+import {
+  busConfigFrom,
+  createLogger,
+  KeyStore,
+  loadKeysFile,
+  openEventBus,
+  parseEnv,
+  SpoolingPublisher,
+} from "@switchyard/platform";
+import { GatewayEnv, gatewayConfigFrom } from "./config.ts";
+import { loadPriceOverrides } from "./pricing-overrides.ts";
+import { startGateway } from "./start.ts";
+
+/** Standalone gateway: parses env once, opens the bus, serves until SIGINT/SIGTERM, then drains its events. */
+export async function main(): Promise<void> {
+  const env = parseEnv(GatewayEnv, process.env);
+  const config = gatewayConfigFrom(env);
+  const logger = createLogger({ name: "gateway", level: config.logLevel });
+  const busConfig = busConfigFrom(env, config.dataDir);
+  const bus = await openEventBus(busConfig, logger);
+  await bus.ensureTopics(
+    [Topics.requests, Topics.feedback].map((name) => ({ name, partitions: busConfig.partitions })),
+  );
+  const publisher = await SpoolingPublisher.start({
+    bus,
+    spoolDir: config.spoolDir,
+    logger,
+    maxQueueRecords: config.events.queueMax,
+    maxBatchRecords: config.events.batchMax,
+    lingerMs: config.events.lingerMs,
+  });
+  const keys = new KeyStore(await loadKeysFile(config.keysFile), config.defaultTenant);
+  const gateway = await startGateway({
+    config,
+    logger,
+    keys,
+    publisher,
+    priceOverrides: await loadPriceOverrides(config.pricingOverridesFile),
+  });
+  logger.info({ url: gateway.url, bus: bus.kind, openMode: keys.openMode }, "gateway listening");
+
+  const shutdown = async () => {
+    await gateway.close();
+    await publisher.close();
+    await bus.close();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => void shutdown().then(() => process.exit(0)));
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,20 @@
+import type { BusConfig } from "../config/bus-config.ts";
+import type { Logger } from "../logger.ts";
+import { EmbeddedEventBus } from "./embedded/embedded-event-bus.ts";
+import type { EventBus } from "./event-bus.ts";
+import { KafkaEventBus } from "./kafka/kafka-event-bus.ts";
+
+/** The bus a process uses, from its parsed settings: Kafka, or the embedded log (one writer per dir). */
+export async function openEventBus(
+  config: BusConfig,
+  logger: Logger,
+  access: "read-write" | "read-only" = "read-write",
+): Promise<EventBus> {
+  if (config.kind === "embedded") return EmbeddedEventBus.open({ dataDir: config.dir, logger, access });
+  return new KafkaEventBus({
+    brokers: config.brokers,
+    clientId: config.clientId,
+    logger,
+    replicationFactor: config.replicationFactor,
+  });
+}
