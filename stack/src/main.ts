@@ -1,0 +1,40 @@
+import { createLogger, parseEnv } from "@switchyard/platform";
+import { StackEnv, stackConfigFrom } from "./config.ts";
+import { startStack } from "./start-stack.ts";
+
+/**
+ * `npm start`: the whole Switchyard stack in one process — gateway, ingest and analytics API over
+ * the embedded event log and embedded ClickHouse unless env switches a part to a real engine.
+ */
+export async function main(): Promise<void> {
+  const env = parseEnv(StackEnv, process.env);
+  const config = stackConfigFrom(env);
+  const logger = createLogger({ name: "switchyard", level: config.gateway.logLevel });
+  const stack = await startStack(config, logger);
+
+  const lines = [
+    "Switchyard is running",
+    stack.gateway ? `  gateway        ${stack.gateway.url}/v1  (OpenAI-compatible)` : null,
+    stack.analytics ? `  analytics API  ${stack.analytics.url}/v1/analytics/costs` : null,
+    stack.ingest ? "  ingest         consuming llm.requests.v1 into ClickHouse" : null,
+    `  events         ${config.bus.kind === "kafka" ? `Kafka ${config.bus.brokers.join(",")}` : `embedded log in ${config.bus.kind === "embedded" ? config.bus.dir : ""}`}`,
+    `  clickhouse     ${config.clickhouse.kind === "server" ? config.clickhouse.url : `embedded (chdb) in ${config.clickhouse.path}`}`,
+    stack.keys.openMode
+      ? `  LOCAL-DEV MODE: no API keys configured — no key is needed and everything belongs to tenant "${stack.keys.defaultTenant}". Set SWITCHYARD_KEYS_FILE to require keys.`
+      : "  API keys required (SWITCHYARD_KEYS_FILE)",
+  ];
+  process.stdout.write(`${lines.filter((l) => l !== null).join("\n")}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await stack.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+if (import.meta.main) await main();
