@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnalyticsApp } from "./app.ts";
 import { costParams, costsSql, timeseriesSql } from "./repositories/costs-repository.ts";
-import { traceLookupSql } from "./repositories/traces-repository.ts";
+import { TRACE_ROWS_SQL, traceKeysSql, traceRowsParams } from "./repositories/traces-repository.ts";
 import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
 
 const OTEL_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -116,23 +116,49 @@ describe("GET /v1/traces/:traceId", () => {
     }
   });
 
-  it("looks the trace up through the trace id index projections, not a scan", async () => {
-    const result = await db.clickhouse.client.query({
-      query: `EXPLAIN indexes = 1, projections = 1 ${traceLookupSql(false)}`,
-      query_params: { trace_id: "trace-checkout-42" },
-      format: "JSONEachRow",
-    });
-    const plan = (await result.json<{ explain: string }>()).map((line) => line.explain).join("\n");
-    const granules = Number(/Parts: \d+ \| Granules: (\d+)/.exec(plan)?.[1]);
-    expect(granules).toBeGreaterThanOrEqual(Math.floor(FILLER_ROWS / 8192));
+  it("seeks the trace through its key projections and the primary key, never scanning", async () => {
+    const explain = async (sql: string, params: Record<string, unknown>) => {
+      const result = await db.clickhouse.client.query({
+        query: `EXPLAIN indexes = 1 ${sql}`,
+        query_params: params,
+        format: "JSONEachRow",
+      });
+      return (await result.json<{ explain: string }>()).map((line) => line.explain).join("\n");
+    };
+    /** [granules read, granules in the parts] of each ReadFromMergeTree step, by what it reads. */
+    const granulesByRead = (plan: string) =>
+      new Map(
+        plan
+          .split(/(?=ReadFromMergeTree \()/)
+          .slice(1)
+          .map((step) => {
+            const name = /^ReadFromMergeTree \(([^)]+)\)/.exec(step)?.[1];
+            const read = /Parts: \d+ \| Granules: (\d+)/.exec(step)?.[1];
+            const total = /Granules: \d+\/(\d+)/.exec(step)?.[1];
+            return [name, [Number(read), Number(total)]] as const;
+          }),
+      );
 
-    for (const projection of ["trace_lookup", "otel_trace_lookup"]) {
-      const section = new RegExp(
-        `Name: ${projection}\\n[\\s\\S]*?Search Algorithm: binary search[\\s\\S]*?Marks: (\\d+)`,
-      ).exec(plan);
-      expect(section, `${projection} index in plan:\n${plan}`).not.toBeNull();
-      expect(Number(section?.[1])).toBeLessThanOrEqual(1);
+    for (const [traceId, projection] of [
+      ["trace-checkout-42", "trace_keys"],
+      [OTEL_TRACE, "otel_trace_keys"],
+    ] as const) {
+      const plan = await explain(traceKeysSql(false), { trace_id: traceId });
+      expect(plan, "step 1 must not read the table itself").not.toMatch(/ReadFromMergeTree \([^)]*requests\)/);
+      const [selected, total] = granulesByRead(plan).get(projection) ?? [Number.NaN, Number.NaN];
+      expect(total, plan).toBeGreaterThan(1);
+      expect(selected, plan).toBeLessThanOrEqual(1);
     }
+
+    const keys = trace.slice(0, 2).map((e) => ({
+      tenant_id: e.tenant_id,
+      occurred_at: e.occurred_at.replace("T", " ").replace("Z", ""),
+      id: e.event_id,
+    }));
+    const rowsPlan = granulesByRead(await explain(TRACE_ROWS_SQL, traceRowsParams(keys)));
+    const [selected, total] = [...rowsPlan].find(([name]) => name?.endsWith("requests"))?.[1] ?? [];
+    expect(total).toBeGreaterThanOrEqual(Math.floor(FILLER_ROWS / 8192));
+    expect(selected).toBeLessThanOrEqual(1);
   });
 
   it.each(["user", "model", "provider", "tenant"] as const)(

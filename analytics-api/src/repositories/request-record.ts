@@ -6,7 +6,8 @@ import { toNumber } from "./sql-values.ts";
 export type RequestRecord = RequestEvent & { ingested_at: string };
 
 /** Columns of `requests` a RequestRecord is rebuilt from (explicit: a new column must not leak unnoticed). */
-export const REQUEST_RECORD_COLUMNS = `toString(event_id) AS event_id, schema_version, occurred_at, gateway_instance,
+// No aliases that shadow column names: a WHERE on the column would silently bind to the alias instead.
+export const REQUEST_RECORD_COLUMNS = `event_id, schema_version, occurred_at, gateway_instance,
   tenant_id, api_key_id, virtual_key_id, config_id, trace_id, otel_trace_id, otel_span_id, endpoint, stream,
   model_requested, model_used, provider, target_path, metadata, user, status_code, error_type, error_message,
   latency_ms, upstream_latency_ms, ttft_ms, gateway_overhead_ms, input_tokens, output_tokens, cache_read_tokens,

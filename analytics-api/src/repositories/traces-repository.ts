@@ -6,23 +6,50 @@ import { REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./r
 const MAX_REQUESTS_PER_TRACE = 1_000;
 
 /**
- * Lookup by trace id. Each branch filters on exactly one of the two columns that have a `_part_offset`
- * index projection (trace_lookup, otel_trace_lookup), so each is a binary search per part rather than a
- * scan; an OR across both columns could use neither. The second branch skips rows the first one returned.
- * min_table_rows_to_use_projection_index = 0: ClickHouse otherwise ignores projection indexes on tables
- * under a million rows, and the test suite asserts the index is used.
+ * Step 1: the sort keys of the trace's rows. Each branch filters on exactly one of the two columns that
+ * have a key projection (trace_keys, otel_trace_keys) and reads only columns that projection holds, so
+ * ClickHouse reads the projection at the trace id's granule instead of scanning. An OR across both
+ * columns could use neither. A row matching both branches comes back twice and is deduplicated in JS.
  */
-export function traceLookupSql(tenantScoped: boolean): string {
+export function traceKeysSql(tenantScoped: boolean): string {
   const tenant = tenantScoped ? "AND tenant_id = {tenant_id:String}" : "";
-  return `SELECT ${REQUEST_RECORD_COLUMNS} FROM (
-      SELECT * FROM requests WHERE trace_id = {trace_id:String} ${tenant}
-      UNION ALL
-      SELECT * FROM requests
-      WHERE otel_trace_id = {trace_id:String} AND trace_id != {trace_id:String} ${tenant}
-    )
-    ORDER BY occurred_at ASC, event_id ASC
+  return `SELECT tenant_id, occurred_at, toString(event_id) AS id FROM requests
+      WHERE trace_id = {trace_id:String} ${tenant}
+    UNION ALL
+    SELECT tenant_id, occurred_at, toString(event_id) AS id FROM requests
+      WHERE otel_trace_id = {trace_id:String} ${tenant}
     LIMIT ${MAX_REQUESTS_PER_TRACE}
-    SETTINGS min_table_rows_to_use_projection_index = 0, ${READ_QUERY_SETTINGS}`;
+    SETTINGS ${READ_QUERY_SETTINGS}`;
+}
+
+/**
+ * Step 2: the rows themselves, sought through the table's primary key (tenant, hour, time) and the event_id
+ * index. The explicit hour bounds matter: ClickHouse does not derive them from the occurred_at range itself.
+ */
+export const TRACE_ROWS_SQL = `SELECT ${REQUEST_RECORD_COLUMNS} FROM requests
+  WHERE tenant_id IN {tenants:Array(String)}
+    AND toStartOfHour(occurred_at) >= toStartOfHour({from:DateTime64(3, 'UTC')})
+    AND toStartOfHour(occurred_at) <= toStartOfHour({to:DateTime64(3, 'UTC')})
+    AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}
+    AND event_id IN {ids:Array(UUID)}
+  ORDER BY occurred_at ASC, event_id ASC
+  SETTINGS ${READ_QUERY_SETTINGS}`;
+
+interface RowKey {
+  tenant_id: string;
+  occurred_at: string;
+  id: string;
+}
+
+/** Parameters of TRACE_ROWS_SQL for the keys step 1 found. */
+export function traceRowsParams(keys: readonly RowKey[]): Record<string, unknown> {
+  const times = keys.map((k) => k.occurred_at).sort();
+  return {
+    tenants: [...new Set(keys.map((k) => k.tenant_id))],
+    from: times[0],
+    to: times[times.length - 1],
+    ids: [...new Set(keys.map((k) => k.id))],
+  };
 }
 
 export class TracesRepository {
@@ -34,11 +61,17 @@ export class TracesRepository {
 
   /** Every request whose trace_id or otel_trace_id is `traceId`, oldest first; [] when none is visible. */
   async requestsOfTrace(traceId: string, tenantId: string | null): Promise<RequestRecord[]> {
-    const result = await this.#client.query({
-      query: traceLookupSql(tenantId !== null),
-      query_params: { trace_id: traceId, ...(tenantId === null ? {} : { tenant_id: tenantId }) },
-      format: "JSONEachRow",
-    });
-    return (await result.json<Record<string, unknown>>()).map(toRequestRecord);
+    const keys = await (
+      await this.#client.query({
+        query: traceKeysSql(tenantId !== null),
+        query_params: { trace_id: traceId, ...(tenantId === null ? {} : { tenant_id: tenantId }) },
+        format: "JSONEachRow",
+      })
+    ).json<RowKey>();
+    if (keys.length === 0) return [];
+    const rows = await (
+      await this.#client.query({ query: TRACE_ROWS_SQL, query_params: traceRowsParams(keys), format: "JSONEachRow" })
+    ).json<Record<string, unknown>>();
+    return rows.map(toRequestRecord);
   }
 }

@@ -7,8 +7,10 @@ import type { Migration } from "./migration.ts";
  * and the ingest dedup check, which looks at the rows, is also a check of the rollup.
  *
  * - hourly_rollup: pre-aggregated sums per (tenant, user, model, provider, hour) for cost queries.
- * - trace_lookup / otel_trace_lookup: `_part_offset` index projections, i.e. a sorted (trace_id → row)
- *   index per part, so lookup by trace id is a binary search instead of a scan.
+ * - trace_keys / otel_trace_keys: (trace id → sort key of the row) sorted by trace id. A trace lookup
+ *   seeks these, then seeks the rows by the table's own primary key: two index seeks, no scan. Plain
+ *   projections rather than `_part_offset` ones: on ClickHouse 25.8 (the docker-compose server) those
+ *   prune whole parts only; granule-level pruning (and its settings) came in later releases.
  *
  * The sort key holds only immutable, low-cardinality-first columns; the event is immutable so reads
  * never need FINAL. Nullable ids that feed projection keys are stored as '' (the schema forbids '').
@@ -81,8 +83,8 @@ export const createRequestsTable: Migration = {
           sum(cache_write_tokens), sum(reasoning_tokens), sum(cost_nano_usd)
         GROUP BY tenant_id, user, model, provider, toStartOfHour(occurred_at)
       ),
-      PROJECTION trace_lookup (SELECT _part_offset ORDER BY trace_id),
-      PROJECTION otel_trace_lookup (SELECT _part_offset ORDER BY otel_trace_id)
+      PROJECTION trace_keys (SELECT trace_id, tenant_id, occurred_at, event_id ORDER BY trace_id),
+      PROJECTION otel_trace_keys (SELECT otel_trace_id, tenant_id, occurred_at, event_id ORDER BY otel_trace_id)
     )
     ENGINE = MergeTree
     PARTITION BY toYYYYMM(occurred_at)

@@ -20,7 +20,7 @@ export const createFeedbackTable: Migration = {
       ingested_at DateTime64(3, 'UTC') DEFAULT now64(3),
       INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 1,
       INDEX idx_source_offset (source_partition, source_offset) TYPE minmax GRANULARITY 1,
-      PROJECTION trace_lookup (SELECT _part_offset ORDER BY trace_id)
+      PROJECTION trace_keys (SELECT trace_id, tenant_id, occurred_at, event_id ORDER BY trace_id)
     )
     ENGINE = MergeTree
     PARTITION BY toYYYYMM(occurred_at)

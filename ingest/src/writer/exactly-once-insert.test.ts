@@ -109,7 +109,7 @@ describe("insertExactlyOnce", () => {
       `SELECT DISTINCT name FROM system.projection_parts
        WHERE database = currentDatabase() AND table = 'requests' AND active ORDER BY name`,
     );
-    expect(projections.map((p) => p.name)).toEqual(["hourly_rollup", "otel_trace_lookup", "trace_lookup"]);
+    expect(projections.map((p) => p.name)).toEqual(["hourly_rollup", "otel_trace_keys", "trace_keys"]);
   });
 
   it("repairs a partially applied batch without double counting the rollup", async () => {

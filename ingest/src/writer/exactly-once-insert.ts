@@ -24,7 +24,8 @@ function uniqueByEventId(rows: readonly PendingRow[]): PendingRow[] {
  * event_ids of `rows` already in `table`. A duplicate is the same event, so it has the same occurred_at
  * and tenant_id: bounding the lookup by the batch's own time range and tenants is exact (no "recent
  * window" that an old spool replay could fall outside of) and lets ClickHouse prune by partition and
- * sort key before the event_id bloom filter.
+ * sort key before the event_id bloom filter (the hour bounds are spelled out: ClickHouse does not derive
+ * the sort key's toStartOfHour range from an occurred_at range).
  */
 async function storedEventIds(client: ClickHouseClient, table: IngestTable, rows: PendingRow[]): Promise<Set<string>> {
   let from = rows[0]!.occurredAt;
@@ -37,8 +38,10 @@ async function storedEventIds(client: ClickHouseClient, table: IngestTable, rows
     // `table` is one of two literals (IngestTable), never input.
     // The alias must not be `event_id`: ClickHouse would resolve the WHERE's event_id to the alias.
     query: `SELECT DISTINCT toString(event_id) AS stored_id FROM ${table}
-      WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}
-        AND tenant_id IN {tenants:Array(String)}
+      WHERE tenant_id IN {tenants:Array(String)}
+        AND toStartOfHour(occurred_at) >= toStartOfHour({from:DateTime64(3, 'UTC')})
+        AND toStartOfHour(occurred_at) <= toStartOfHour({to:DateTime64(3, 'UTC')})
+        AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}
         AND event_id IN {ids:Array(UUID)}`,
     query_params: {
       from,
