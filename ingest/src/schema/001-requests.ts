@@ -16,7 +16,8 @@ import type { Migration } from "./migration.ts";
  * never need FINAL. Nullable ids that feed projection keys are stored as '' (the schema forbids '').
  * Costs are integer nano-USD (UInt64), exactly as computed at the gateway.
  * fsync settings: the bus offset is committed after the insert returns, so the part must survive
- * power loss too, not just a process kill.
+ * power loss too, not just a process kill. allow_nullable_key: the rollup groups by the Nullable `user`,
+ * which becomes its projection's key; recent engines accept that anyway, older servers want the setting.
  */
 export const createRequestsTable: Migration = {
   version: 1,
@@ -89,6 +90,6 @@ export const createRequestsTable: Migration = {
     ENGINE = MergeTree
     PARTITION BY toYYYYMM(occurred_at)
     ORDER BY (tenant_id, toStartOfHour(occurred_at), occurred_at, event_id)
-    SETTINGS fsync_after_insert = 1, fsync_part_directory = 1`,
+    SETTINGS fsync_after_insert = 1, fsync_part_directory = 1, allow_nullable_key = 1`,
   ],
 };
