@@ -1,24 +1,16 @@
+import { AnalyticsEnv, analyticsSettingsFrom } from "@switchyard/analytics-api";
 import { type GatewayConfig, GatewayEnv, gatewayConfigFrom } from "@switchyard/gateway";
-import type { IngestConfigInput } from "@switchyard/ingest";
-import {
-  type BusConfig,
-  busConfigFrom,
-  type ClickHouseConfig,
-  ClickHouseEnv,
-  clickHouseConfigFrom,
-  port,
-  positiveInt,
-} from "@switchyard/platform";
+import { type IngestConfig, IngestEnv, ingestSettingsFrom } from "@switchyard/ingest";
+import { type BusConfig, busConfigFrom, type ClickHouseConfig } from "@switchyard/platform";
 import { z } from "zod";
 
 export const ServiceName = z.enum(["gateway", "ingest", "analytics"]);
 export type ServiceName = z.infer<typeof ServiceName>;
 
-/** Every env var the one-process stack reads: the gateway's, ClickHouse's, and the stack's own. */
+/** Every env var the one-process stack reads: each service's own schema, plus which services to run. */
 export const StackEnv = GatewayEnv.extend({
-  ...ClickHouseEnv.shape,
-  ANALYTICS_PORT: port(8788),
-  ANALYTICS_HOST: z.string().default("127.0.0.1"),
+  ...IngestEnv.shape,
+  ...AnalyticsEnv.shape,
   SWITCHYARD_SERVICES: z
     .string()
     .default("gateway,ingest,analytics")
@@ -34,8 +26,6 @@ export const StackEnv = GatewayEnv.extend({
       }
       return new Set(parsed.data);
     }),
-  INGEST_BATCH_MAX_ROWS: positiveInt(1000),
-  INGEST_FLUSH_INTERVAL_MS: positiveInt(250),
 });
 export type StackEnv = z.infer<typeof StackEnv>;
 
@@ -43,23 +33,19 @@ export interface StackConfig {
   services: Set<ServiceName>;
   gateway: GatewayConfig;
   analytics: { port: number; host: string };
-  ingest: IngestConfigInput;
+  ingest: IngestConfig;
   bus: BusConfig;
   clickhouse: ClickHouseConfig;
 }
 
 export function stackConfigFrom(env: StackEnv): StackConfig {
-  const bus = busConfigFrom(env, env.DATA_DIR);
+  const analytics = analyticsSettingsFrom(env);
   return {
     services: env.SWITCHYARD_SERVICES,
     gateway: gatewayConfigFrom(env),
-    analytics: { port: env.ANALYTICS_PORT, host: env.ANALYTICS_HOST },
-    ingest: {
-      batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
-      flushIntervalMs: env.INGEST_FLUSH_INTERVAL_MS,
-      topicPartitions: bus.partitions,
-    },
-    bus,
-    clickhouse: clickHouseConfigFrom(env, env.DATA_DIR),
+    analytics: { port: analytics.port, host: analytics.host },
+    ingest: ingestSettingsFrom(env).ingest,
+    bus: busConfigFrom(env, env.DATA_DIR),
+    clickhouse: analytics.clickhouse,
   };
 }
