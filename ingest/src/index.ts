@@ -1,7 +1,6 @@
 export * from "./config.ts";
 export { DeadLetterHeaders } from "./consumer/dead-letters.ts";
 export * from "./ingest.ts";
-export * from "./open-event-bus.ts";
 export * from "./replay-from-log.ts";
 export type { Migration } from "./schema/migration.ts";
 export { MIGRATIONS } from "./schema/migrations.ts";

@@ -1,7 +1,6 @@
 // Standalone ingest: `npm start -w ingest`. The one-process stack composes startIngest itself instead.
-import { createClickHouse, createLogger, parseEnv } from "@switchyard/platform";
+import { createClickHouse, createLogger, openEventBus, parseEnv } from "@switchyard/platform";
 import { startIngest } from "./ingest.ts";
-import { openEventBus } from "./open-event-bus.ts";
 import { IngestEnv, ingestSettingsFrom } from "./settings.ts";
 
 const settings = ingestSettingsFrom(parseEnv(IngestEnv, process.env));

@@ -1,6 +1,5 @@
 // `npm run replay -w ingest`: rebuild ClickHouse from the event log. Stop ingest (and the stack) first.
-import { createClickHouse, createLogger, parseEnv } from "@switchyard/platform";
-import { openEventBus } from "./open-event-bus.ts";
+import { createClickHouse, createLogger, openEventBus, parseEnv } from "@switchyard/platform";
 import { replayFromLog } from "./replay-from-log.ts";
 import { IngestEnv, ingestSettingsFrom } from "./settings.ts";
 
