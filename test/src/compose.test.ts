@@ -1,8 +1,7 @@
 // docker-compose.yml is the production deployment. No Docker engine runs here, so the file is
 // checked by parsing it: services, images, ports, env wiring between peers, healthchecks behind
-// depends_on, mounted paths, no literal secrets. `docker compose config -q` runs too when a
-// docker CLI with the compose plugin is installed.
-import { execFileSync } from "node:child_process";
+// depends_on, mounted paths, no literal secrets. (`docker compose config -q` is worth running by
+// hand where the compose plugin exists; a test that only sometimes runs would be a skipped test.)
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -290,14 +289,6 @@ describe("docker-compose.yml", () => {
     const ignore = readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n");
     expect(ignore).toEqual(expect.arrayContaining(["**/node_modules", ".git", "data"]));
   });
-
-  it("is accepted by `docker compose config` when the compose CLI is installed", (ctx) => {
-    if (!hasComposeCli()) ctx.skip();
-    execFileSync("docker", ["compose", "-f", join(ROOT, "docker-compose.yml"), "config", "-q"], {
-      cwd: ROOT,
-      stdio: "pipe",
-    });
-  });
 });
 
 function readdirJson(dir: string): string[] {
@@ -306,13 +297,4 @@ function readdirJson(dir: string): string[] {
 
 function readdirSyncSafe(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
-}
-
-function hasComposeCli(): boolean {
-  try {
-    execFileSync("docker", ["compose", "version"], { stdio: "pipe" });
-    return true;
-  } catch {
-    return false;
-  }
 }
