@@ -61,11 +61,28 @@ function tierPrice(price: ModelPrice[string], inputTokens: number): number | und
   return undefined;
 }
 
-function cataloguePrice(provider: string, model: string, usage: Usage): PerMillion | null {
-  const probe = { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens };
+/**
+ * Catalogue lookups match the model id against every provider's rules, which is far too slow to
+ * repeat per request; the matched price table depends only on (provider, model), so it is memoised.
+ * Bounded so a stream of distinct unknown model ids cannot grow it without limit.
+ */
+const CATALOGUE_CACHE_MAX = 10_000;
+const catalogueCache = new Map<string, ModelPrice | null>();
+
+function catalogueEntry(provider: string, model: string): ModelPrice | null {
+  const key = `${provider}\u0000${model}`;
+  const cached = catalogueCache.get(key);
+  if (cached !== undefined) return cached;
+  const probe = { input_tokens: 1, output_tokens: 1 };
   const found = calcPrice(probe, model, { providerId: provider }) ?? calcPrice(probe, model);
-  if (found === null) return null;
-  const p = found.model_price;
+  if (catalogueCache.size >= CATALOGUE_CACHE_MAX) catalogueCache.clear();
+  catalogueCache.set(key, found?.model_price ?? null);
+  return found?.model_price ?? null;
+}
+
+function cataloguePrice(provider: string, model: string, usage: Usage): PerMillion | null {
+  const p = catalogueEntry(provider, model);
+  if (p === null) return null;
   const input = tierPrice(p.input_mtok, usage.input_tokens) ?? 0;
   return {
     input,
