@@ -146,6 +146,18 @@ describe("analytics API", () => {
       expect(response.json().data).toEqual([]);
     });
 
+    it("reads tenant_id as a comma-separated list, empty meaning no filter (Grafana ${tenant:csv})", async () => {
+      const keys = async (url: string, key: string = TEST_KEYS.admin) =>
+        (await get(url, bearer(key))).json().data.map((d: { key: string }) => d.key);
+      expect(await keys("/v1/analytics/costs?group_by=tenant&tenant_id=acme,globex")).toEqual(["globex", "acme"]);
+      expect(await keys("/v1/analytics/costs?group_by=tenant&tenant_id=%20acme%20,")).toEqual(["acme"]);
+      expect(await keys("/v1/analytics/costs?group_by=tenant&tenant_id=")).toEqual(["globex", "acme"]);
+      expect(await keys("/v1/analytics/costs?group_by=tenant&tenant_id=", TEST_KEYS.acme)).toEqual(["acme"]);
+      expect(await keys("/v1/analytics/costs?group_by=tenant&tenant_id=acme,acme", TEST_KEYS.acme)).toEqual(["acme"]);
+      const mixed = await get("/v1/analytics/costs?tenant_id=acme,globex", bearer(TEST_KEYS.acme));
+      expect(mixed.statusCode).toBe(403);
+    });
+
     it("never shows a tenant key another tenant's data", async () => {
       const own = (await get("/v1/analytics/costs?group_by=tenant", bearer(TEST_KEYS.globex))).json();
       expect(own.data.map((d: { key: string }) => d.key)).toEqual(["globex"]);
@@ -214,7 +226,7 @@ describe("analytics API", () => {
       ["/v1/analytics/costs?from=yesterday", "from"],
       ["/v1/analytics/costs?from=2025-06-01T10:00:00Z&to=2025-06-01T09:00:00Z", "to"],
       ["/v1/analytics/timeseries?interval=week", "interval"],
-      ["/v1/analytics/costs?tenant_id=", "tenant_id"],
+      [`/v1/analytics/costs?tenant_id=${"x".repeat(300)}`, "tenant_id"],
     ])("%s → 400 naming %s", async (url, param) => {
       const response = await get(url);
       expect(response.statusCode).toBe(400);

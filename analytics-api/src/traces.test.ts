@@ -165,8 +165,8 @@ describe("GET /v1/traces/:traceId", () => {
     "answers %s cost breakdowns and time series from the hourly rollup projection",
     async (groupBy) => {
       const window = { from: new Date("2025-06-01T00:00:00Z"), to: new Date("2025-06-02T00:00:00Z") };
-      for (const tenantId of [null, "acme"]) {
-        const filter = { window, tenantId, groupBy };
+      for (const tenantIds of [null, ["acme"], ["acme", "globex"]]) {
+        const filter = { window, tenantIds, groupBy };
         for (const sql of [costsSql(filter), timeseriesSql({ ...filter, interval: "day" })]) {
           const result = await db.clickhouse.client.query({
             query: `EXPLAIN projections = 1 ${sql}`,

@@ -22,13 +22,13 @@ export function authenticate(request: FastifyRequest, keys: KeyStore): Principal
 }
 
 /**
- * Which tenant a query may see: `null` means every tenant (admin without a filter). A tenant key is pinned
- * to its own tenant; asking for another one is refused rather than silently narrowed.
+ * Which tenants a query may see: `null` means every tenant (admin without a filter). A tenant key is pinned
+ * to its own tenant; listing any other one is refused rather than silently narrowed.
  */
-export function tenantScope(principal: Principal, requestedTenant: string | undefined): string | null {
-  if (principal.role === "admin") return requestedTenant ?? null;
-  if (requestedTenant !== undefined && requestedTenant !== principal.tenantId) {
+export function tenantScope(principal: Principal, requested: readonly string[]): string[] | null {
+  if (principal.role === "admin") return requested.length === 0 ? null : [...new Set(requested)];
+  if (requested.some((tenant) => tenant !== principal.tenantId)) {
     throw new AnalyticsError("tenant_forbidden", "this API key may only read its own tenant", "tenant_id");
   }
-  return principal.tenantId;
+  return [principal.tenantId];
 }

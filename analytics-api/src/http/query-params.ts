@@ -17,20 +17,32 @@ const instant = z.union([
     .transform((s) => new Date(Number(s))),
 ]);
 
-const tenantId = z.string().min(1).max(256);
+/**
+ * `tenant_id=acme` or `tenant_id=acme,globex` (Grafana's `${tenant:csv}` for a multi-value or *All*
+ * selection); empty means "no filter". Parsed to the list of tenant ids.
+ */
+const tenantIds = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((t) => t.trim())
+      .filter((t) => t !== ""),
+  )
+  .pipe(z.array(z.string().max(256, "a tenant id has at most 256 characters")).max(1000, "at most 1000 tenants"));
 
 export const CostsQuery = z.object({
   from: instant.optional(),
   to: instant.optional(),
   group_by: GroupBy.default("model"),
-  tenant_id: tenantId.optional(),
+  tenant_id: tenantIds.default([]),
 });
 export type CostsQuery = z.infer<typeof CostsQuery>;
 
 export const TimeseriesQuery = CostsQuery.extend({ interval: Interval.default("hour") });
 export type TimeseriesQuery = z.infer<typeof TimeseriesQuery>;
 
-export const TraceQuery = z.object({ tenant_id: tenantId.optional() });
+export const TraceQuery = z.object({ tenant_id: tenantIds.default([]) });
 export const TraceParams = z.object({ traceId: z.string().min(1).max(256) });
 
 /** Parses request input with `schema`; the first problem becomes a 400 naming the offending parameter. */

@@ -28,7 +28,7 @@ const BUCKET_EXPRESSION: Record<Interval, string> = {
 export interface CostFilter {
   window: TimeWindow;
   /** null = every tenant (admin). */
-  tenantId: string | null;
+  tenantIds: string[] | null;
   groupBy: GroupBy;
 }
 
@@ -55,7 +55,7 @@ export interface TimeseriesRow {
 }
 
 function whereClause(filter: CostFilter): string {
-  const tenant = filter.tenantId === null ? "" : "AND tenant_id = {tenant_id:String}";
+  const tenant = filter.tenantIds === null ? "" : "AND tenant_id IN {tenant_ids:Array(String)}";
   return `WHERE toStartOfHour(occurred_at) >= {from:DateTime64(3, 'UTC')}
       AND toStartOfHour(occurred_at) < {to:DateTime64(3, 'UTC')} ${tenant}`;
 }
@@ -91,7 +91,7 @@ export function costParams(filter: CostFilter): Record<string, unknown> {
   return {
     from: toClickHouseDateTime(filter.window.from),
     to: toClickHouseDateTime(filter.window.to),
-    ...(filter.tenantId === null ? {} : { tenant_id: filter.tenantId }),
+    ...(filter.tenantIds === null ? {} : { tenant_ids: filter.tenantIds }),
   };
 }
 

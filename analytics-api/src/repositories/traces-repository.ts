@@ -12,7 +12,7 @@ const MAX_REQUESTS_PER_TRACE = 1_000;
  * columns could use neither. A row matching both branches comes back twice and is deduplicated in JS.
  */
 export function traceKeysSql(tenantScoped: boolean): string {
-  const tenant = tenantScoped ? "AND tenant_id = {tenant_id:String}" : "";
+  const tenant = tenantScoped ? "AND tenant_id IN {tenant_ids:Array(String)}" : "";
   return `SELECT tenant_id, occurred_at, toString(event_id) AS id FROM requests
       WHERE trace_id = {trace_id:String} ${tenant}
     UNION ALL
@@ -60,11 +60,11 @@ export class TracesRepository {
   }
 
   /** Every request whose trace_id or otel_trace_id is `traceId`, oldest first; [] when none is visible. */
-  async requestsOfTrace(traceId: string, tenantId: string | null): Promise<RequestRecord[]> {
+  async requestsOfTrace(traceId: string, tenantIds: string[] | null): Promise<RequestRecord[]> {
     const keys = await (
       await this.#client.query({
-        query: traceKeysSql(tenantId !== null),
-        query_params: { trace_id: traceId, ...(tenantId === null ? {} : { tenant_id: tenantId }) },
+        query: traceKeysSql(tenantIds !== null),
+        query_params: { trace_id: traceId, ...(tenantIds === null ? {} : { tenant_ids: tenantIds }) },
         format: "JSONEachRow",
       })
     ).json<RowKey>();

@@ -15,18 +15,18 @@ export function registerCostsRoutes(app: FastifyInstance, deps: CostsRoutesDeps)
   app.get("/v1/analytics/costs", async (request) => {
     const principal = authenticate(request, deps.keys);
     const query = parseParams(CostsQuery, request.query);
-    const tenantId = tenantScope(principal, query.tenant_id);
+    const tenantIds = tenantScope(principal, query.tenant_id);
     const window = resolveWindow(query.from, query.to, "hour", deps.now());
-    const data = await deps.costs.costs({ window, tenantId, groupBy: query.group_by });
+    const data = await deps.costs.costs({ window, tenantIds, groupBy: query.group_by });
     return { from: window.from.toISOString(), to: window.to.toISOString(), group_by: query.group_by, data };
   });
 
   app.get("/v1/analytics/timeseries", async (request) => {
     const principal = authenticate(request, deps.keys);
     const query = parseParams(TimeseriesQuery, request.query);
-    const tenantId = tenantScope(principal, query.tenant_id);
+    const tenantIds = tenantScope(principal, query.tenant_id);
     const window = resolveWindow(query.from, query.to, query.interval, deps.now());
-    const data = await deps.costs.timeseries({ window, tenantId, groupBy: query.group_by, interval: query.interval });
+    const data = await deps.costs.timeseries({ window, tenantIds, groupBy: query.group_by, interval: query.interval });
     return {
       from: window.from.toISOString(),
       to: window.to.toISOString(),

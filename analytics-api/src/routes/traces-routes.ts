@@ -15,8 +15,7 @@ export function registerTracesRoutes(app: FastifyInstance, deps: TracesRoutesDep
     const principal = authenticate(request, deps.keys);
     const { traceId } = parseParams(TraceParams, request.params);
     const query = parseParams(TraceQuery, request.query);
-    const tenantId = tenantScope(principal, query.tenant_id);
-    const requests = await deps.traces.requestsOfTrace(traceId, tenantId);
+    const requests = await deps.traces.requestsOfTrace(traceId, tenantScope(principal, query.tenant_id));
     // Another tenant's trace is indistinguishable from a missing one: existence is not leaked.
     if (requests.length === 0) throw new AnalyticsError("trace_not_found", `no requests found for trace ${traceId}`);
     return { trace_id: traceId, requests };
