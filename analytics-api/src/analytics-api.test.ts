@@ -146,7 +146,7 @@ describe("analytics API", () => {
       expect(response.json().data).toEqual([]);
     });
 
-    it("reads tenant_id as a comma-separated list, empty meaning no filter (Grafana ${tenant:csv})", async () => {
+    it("reads tenant_id as a comma-separated list, empty meaning no filter (Grafana csv format)", async () => {
       const keys = async (url: string, key: string = TEST_KEYS.admin) =>
         (await get(url, bearer(key))).json().data.map((d: { key: string }) => d.key);
       expect(await keys("/v1/analytics/costs?group_by=tenant&tenant_id=acme,globex")).toEqual(["globex", "acme"]);
