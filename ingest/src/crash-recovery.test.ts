@@ -4,8 +4,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { type ClickHouse, createClickHouse, createLogger, EmbeddedEventBus } from "@switchyard/platform";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ClickHouse,
+  createClickHouse,
+  createLogger,
+  EmbeddedEventBus,
+  type EventBus,
+  KafkaEventBus,
+} from "@switchyard/platform";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { makeRequestEvent, pollUntil, waitForCaughtUp } from "./testing/index.ts";
 
 /**
@@ -19,10 +26,20 @@ const EVENTS = 6_000;
 const PRODUCER_DUPLICATES = 300;
 const KILLS = 5;
 
-describe("ingest killed with SIGKILL mid-batch", () => {
+type BusKind = "embedded" | "kafka";
+
+/**
+ * Runs over the embedded log and over the real Kafka broker. On Kafka the topic is shared with
+ * other test files, so this run owns a unique tenant and consumer group and counts only its tenant.
+ */
+describe.each<BusKind>(["embedded", "kafka"])("ingest killed with SIGKILL mid-batch (%s bus)", (busKind) => {
   let dataDir: string;
+  const runId = `${busKind}-${process.pid}-${Date.now().toString(36)}`;
+  const tenant = `crash-${runId}`;
+  const groupId = `ingest-crash-${runId}`;
+  const kafkaBrokers = busKind === "kafka" ? inject("kafkaBrokers") : "";
   const serverUrl = process.env.CLICKHOUSE_URL;
-  const database = `switchyard_crash_${process.pid}_${Date.now().toString(36)}`;
+  const database = `switchyard_crash_${runId.replace(/-/g, "_")}`;
   const children = new Set<ChildProcess>();
 
   const openStore = (): Promise<ClickHouse> =>
@@ -42,7 +59,9 @@ describe("ingest killed with SIGKILL mid-batch", () => {
       env: {
         ...process.env,
         DATA_DIR: dataDir,
-        KAFKA_BROKERS: "",
+        KAFKA_BROKERS: kafkaBrokers,
+        INGEST_GROUP_ID: groupId,
+        KAFKA_SESSION_TIMEOUT_MS: "3000",
         CLICKHOUSE_DATABASE: database,
         INGEST_BATCH_MAX_ROWS: "100",
         INGEST_FLUSH_INTERVAL_MS: "5",
@@ -76,11 +95,16 @@ describe("ingest killed with SIGKILL mid-batch", () => {
     const events = Array.from({ length: EVENTS }, (_, i) =>
       makeRequestEvent({
         occurred_at: new Date(start + i * 3_600).toISOString(),
+        tenant_id: tenant,
         user: `user-${i % 7}`,
         cost_nano_usd: 1_000 + (i % 97),
       }),
     );
-    const writer = await EmbeddedEventBus.open({ dataDir: join(dataDir, "log"), logger });
+    const openBus = (access: "read-write" | "read-only"): Promise<EventBus> =>
+      busKind === "kafka"
+        ? Promise.resolve(new KafkaEventBus({ brokers: [kafkaBrokers], clientId: `crash-test-${access}`, logger }))
+        : EmbeddedEventBus.open({ dataDir: join(dataDir, "log"), logger, access });
+    const writer = await openBus("read-write");
     await writer.ensureTopics(
       [Topics.requests, Topics.feedback, Topics.deadLetters].map((name) => ({ name, partitions: 3 })),
     );
@@ -90,15 +114,22 @@ describe("ingest killed with SIGKILL mid-batch", () => {
     await writer.close();
 
     // Watches commits next to the child, which holds the log's writer lock.
-    const watcher = await EmbeddedEventBus.open({ dataDir: join(dataDir, "log"), logger, access: "read-only" });
+    const watcher = await openBus("read-only");
     const committedTotal = async () =>
-      [...(await watcher.committedOffsets("switchyard-ingest", Topics.requests)).values()].reduce(
+      [...(await watcher.committedOffsets(groupId, Topics.requests)).values()].reduce(
         (sum, offset) => sum + Number(offset),
         0,
       );
 
+    const endTotal = async () =>
+      [...(await watcher.endOffsets(Topics.requests)).values()].reduce((sum, offset) => sum + Number(offset), 0);
+
+    let kills = 0;
     for (let kill = 0; kill < KILLS; kill += 1) {
       const before = await committedTotal();
+      // Kafka fetches commit large batches: once the group has caught up there is nothing left to interrupt.
+      if (before >= (await endTotal())) break;
+      kills += 1;
       const { child, output } = startChild();
       // Let it make some progress, then kill it at a random moment of the next batches.
       await pollUntil(
@@ -111,11 +142,12 @@ describe("ingest killed with SIGKILL mid-batch", () => {
       child.kill("SIGKILL");
       await once(child, "exit");
     }
+    expect(kills).toBeGreaterThanOrEqual(2);
 
     const { child, output } = startChild();
     // SIGTERM only once main() installed its handlers (the log may already be fully consumed).
     await pollUntil(() => (output().includes("ingest started") ? true : undefined), `ingest start\n${output()}`);
-    await waitForCaughtUp(watcher, "switchyard-ingest", [Topics.requests], 120_000).catch((error: Error) => {
+    await waitForCaughtUp(watcher, groupId, [Topics.requests], 120_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${output()}`);
     });
     child.kill("SIGTERM");
@@ -128,7 +160,7 @@ describe("ingest killed with SIGKILL mid-batch", () => {
       const query = async (sql: string) =>
         (await store.client.query({ query: sql, format: "JSONEachRow" })).json<Record<string, number | string>>();
       const [raw] = await query(
-        "SELECT count() AS n, uniqExact(event_id) AS ids, sum(cost_nano_usd) AS cost FROM requests",
+        `SELECT count() AS n, uniqExact(event_id) AS ids, sum(cost_nano_usd) AS cost FROM requests WHERE tenant_id = '${tenant}'`,
       );
       const expectedCost = events.reduce((sum, e) => sum + e.cost_nano_usd, 0);
       expect({ n: Number(raw?.n), ids: Number(raw?.ids), cost: Number(raw?.cost) }).toEqual({
@@ -137,7 +169,7 @@ describe("ingest killed with SIGKILL mid-batch", () => {
         cost: expectedCost,
       });
       const perUser = await query(`SELECT user, count() AS n, sum(cost_nano_usd) AS cost FROM requests
-        WHERE toStartOfHour(occurred_at) >= '2025-01-01 00:00:00' GROUP BY user ORDER BY user
+        WHERE tenant_id = '${tenant}' AND toStartOfHour(occurred_at) >= '2025-01-01 00:00:00' GROUP BY user ORDER BY user
         SETTINGS force_optimize_projection = 1`);
       const expected = new Map<string, { n: number; cost: number }>();
       for (const e of events) {

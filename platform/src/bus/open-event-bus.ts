@@ -16,5 +16,8 @@ export async function openEventBus(
     clientId: config.clientId,
     logger,
     replicationFactor: config.replicationFactor,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    // Kafka requires heartbeats well inside the session timeout.
+    heartbeatIntervalMs: Math.max(100, Math.min(3000, Math.floor(config.sessionTimeoutMs / 3))),
   });
 }

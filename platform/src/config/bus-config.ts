@@ -4,7 +4,15 @@ import { csvList, positiveInt } from "./env-helpers.ts";
 
 /** Which event bus a process uses: Kafka when KAFKA_BROKERS is set, else the embedded log under DATA_DIR. */
 export type BusConfig =
-  | { kind: "kafka"; brokers: string[]; clientId: string; partitions: number; replicationFactor: number }
+  | {
+      kind: "kafka";
+      brokers: string[];
+      clientId: string;
+      partitions: number;
+      replicationFactor: number;
+      /** How long a consumer that died silently (SIGKILL, lost host) keeps its partitions. */
+      sessionTimeoutMs: number;
+    }
   | { kind: "embedded"; dir: string; partitions: number };
 
 export const BusEnv = z.object({
@@ -12,6 +20,7 @@ export const BusEnv = z.object({
   KAFKA_CLIENT_ID: z.string().default("switchyard"),
   KAFKA_TOPIC_PARTITIONS: positiveInt(6),
   KAFKA_REPLICATION_FACTOR: positiveInt(1),
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt(30_000),
 });
 export type BusEnv = z.infer<typeof BusEnv>;
 
@@ -23,6 +32,7 @@ export function busConfigFrom(env: BusEnv, dataDir: string): BusConfig {
       clientId: env.KAFKA_CLIENT_ID,
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
     };
   }
   return { kind: "embedded", dir: join(dataDir, "log"), partitions: 1 };

@@ -142,7 +142,9 @@ export class KafkaBroker {
 
   private formatStorage(): Promise<void> {
     const dir = this.dir as string;
-    const clusterId = randomBytes(16).toString("base64url");
+    // An id starting with "-" would be parsed by StorageTool as an option (1 in 32 runs failed so).
+    let clusterId = randomBytes(16).toString("base64url");
+    while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
     return new Promise<void>((resolve, reject) => {
       const format = spawn(
         "java",

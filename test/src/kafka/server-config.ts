@@ -30,6 +30,8 @@ export function serverProperties(ports: BrokerPorts, logDir: string): string {
     "transaction.state.log.min.isr": 1,
     "transaction.state.log.num.partitions": 1,
     "group.initial.rebalance.delay.ms": 0,
+    // Lets crash tests use short consumer sessions, so a SIGKILLed member is evicted quickly.
+    "group.min.session.timeout.ms": 1000,
     // After kill(), the restarted broker waits for its previous registration's session to expire.
     "broker.session.timeout.ms": 2000,
     "broker.heartbeat.interval.ms": 500,

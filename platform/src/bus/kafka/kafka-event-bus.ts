@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from "node:tls";
 import { type Admin, CompressionTypes, Kafka, logLevel, Partitioners, type Producer, type SASLOptions } from "kafkajs";
 import type { Logger } from "../../logger.ts";
-import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.ts";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from "../backoff.ts";
 import type { EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from "../event-bus.ts";
 import { startKafkaSubscription } from "./kafka-subscription.ts";
 import { kafkajsLogCreator } from "./kafkajs-logger.ts";
@@ -142,14 +142,14 @@ export class KafkaEventBus implements EventBus {
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     const admin = await this.connectedAdmin();
-    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [result] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     const committed = (result?.partitions ?? []).filter((p) => BigInt(p.offset) >= 0n);
     return new Map(committed.map((p) => [p.partition, p.offset]));
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const admin = await this.connectedAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
     return new Map(offsets.map((p) => [p.partition, p.high]));
   }
 
@@ -199,5 +199,21 @@ export class KafkaEventBus implements EventBus {
       });
     }
     return this.admin;
+  }
+}
+
+/**
+ * Admin reads can hit transient broker states (a group's coordinator still loading, a leader
+ * moving) that kafkajs reports as retriable errors instead of retrying itself; retry those briefly.
+ */
+async function retryRetriable<T>(read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await sleep(backoffDelay({ initialMs: 100, maxMs: 2000 }, attempt));
+    }
   }
 }
