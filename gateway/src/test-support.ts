@@ -33,7 +33,11 @@ export function buildTestGateway(options: { keys?: ApiKeyRecord[]; bodyLimitByte
     eventEnv: { gatewayInstance: "test-gw", priceOverrides: [] },
     health: { events: () => ({ queueDepth: 0 }) },
   });
-  return { app, sink, close: async () => (await app.close(), await dispatcher.close()) };
+  const close = async () => {
+    await app.close();
+    await dispatcher.close();
+  };
+  return { app, sink, close };
 }
 
 /** The parts of OpenAI response bodies the tests read. */
