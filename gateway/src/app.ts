@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { KeyStore, Logger } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { installErrorHandling } from "./error-handler.ts";
-import type { RequestEventSink } from "./pipeline/emit.ts";
+import type { EventSink } from "./pipeline/emit.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
 import { registerChatCompletions } from "./routes/chat-completions.ts";
+import { registerFeedback } from "./routes/feedback.ts";
 import { type HealthProbe, registerHealth } from "./routes/health.ts";
 
 declare module "fastify" {
@@ -20,7 +21,7 @@ export interface GatewayAppDeps {
   bodyLimitBytes: number;
   keys: KeyStore;
   providers: ProviderRegistry;
-  sink: RequestEventSink;
+  sink: EventSink;
   eventEnv: EventEnvironment;
   health: HealthProbe;
   newTraceId?: () => string;
@@ -52,5 +53,6 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     eventEnv: deps.eventEnv,
     newTraceId: deps.newTraceId ?? randomUUID,
   });
+  registerFeedback(app, { keys: deps.keys, sink: deps.sink });
   return app;
 }

@@ -1,6 +1,7 @@
-import { encodeEvent, RequestEvent, Topics } from "@switchyard/events";
+import { encodeEvent, FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
 import type { Logger, OutgoingRecord } from "@switchyard/platform";
-import type { RequestEventSink } from "./pipeline/emit.ts";
+import type { z } from "zod";
+import type { EventSink } from "./pipeline/emit.ts";
 
 /** The publisher side the sink needs: a non-blocking enqueue (the SpoolingPublisher). */
 export interface EventQueue {
@@ -12,14 +13,20 @@ export interface EventQueue {
  * trace's events stay ordered on one partition). An event that fails validation is a gateway
  * bug: it is logged (without secrets — events hold none) and never breaks a request.
  */
-export function queueSink(queue: EventQueue, logger: Logger): RequestEventSink {
+export function queueSink(queue: EventQueue, logger: Logger): EventSink {
+  function enqueue<S extends z.ZodType<{ trace_id: string; event_id: string }>>(
+    topic: string,
+    schema: S,
+    event: z.infer<S>,
+  ): void {
+    try {
+      queue.enqueue(topic, { key: event.trace_id, value: encodeEvent(schema, event) });
+    } catch (error) {
+      logger.error({ err: error, event_id: event.event_id, topic }, "event failed validation; not emitted");
+    }
+  }
   return {
-    emit(event) {
-      try {
-        queue.enqueue(Topics.requests, { key: event.trace_id, value: encodeEvent(RequestEvent, event) });
-      } catch (error) {
-        logger.error({ err: error, event_id: event.event_id }, "request event failed validation; not emitted");
-      }
-    },
+    emit: (event) => enqueue(Topics.requests, RequestEvent, event),
+    emitFeedback: (event) => enqueue(Topics.feedback, FeedbackEvent, event),
   };
 }

@@ -1,15 +1,19 @@
-import type { RequestEvent } from "@switchyard/events";
+import type { FeedbackEvent, RequestEvent } from "@switchyard/events";
 import { type ApiKeyRecord, createLogger, KeyStore } from "@switchyard/platform";
 import { Agent } from "undici";
 import { buildGatewayApp } from "./app.ts";
-import type { RequestEventSink } from "./pipeline/emit.ts";
+import type { EventSink } from "./pipeline/emit.ts";
 import { createProviderRegistry } from "./providers/registry.ts";
 
 /** Collects emitted events so gateway tests can assert on them; e2e tests use the real bus. */
-export class CollectingSink implements RequestEventSink {
+export class CollectingSink implements EventSink {
   readonly events: RequestEvent[] = [];
+  readonly feedback: FeedbackEvent[] = [];
   emit(event: RequestEvent): void {
     this.events.push(event);
+  }
+  emitFeedback(event: FeedbackEvent): void {
+    this.feedback.push(event);
   }
   async waitFor(count: number, timeoutMs = 5000): Promise<RequestEvent[]> {
     const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,10 @@
-import type { RequestEvent } from "@switchyard/events";
+import type { FeedbackEvent, RequestEvent } from "@switchyard/events";
 
 /**
- * Where finished-request events go. emit() must be synchronous, cheap and never throw:
- * it runs after the response is complete and must never delay or fail a request.
+ * Where the gateway's events go. Both methods must be synchronous, cheap and never throw:
+ * they run after the response is complete and must never delay or fail a request.
  */
-export interface RequestEventSink {
+export interface EventSink {
   emit(event: RequestEvent): void;
+  emitFeedback(event: FeedbackEvent): void;
 }

@@ -4,7 +4,7 @@ import { GatewayError } from "../errors.ts";
 import { metadataFrom, traceIdFrom } from "../http/portkey-headers.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { newOutcome, type RequestContext, type RouteDecision } from "../pipeline/context.ts";
-import type { RequestEventSink } from "../pipeline/emit.ts";
+import type { EventSink } from "../pipeline/emit.ts";
 import { buildRequestEvent, type EventEnvironment } from "../pipeline/request-event.ts";
 import { resolveTarget } from "../pipeline/resolve-target.ts";
 import type { CompletionResult } from "../providers/provider.ts";
@@ -15,7 +15,7 @@ import { relayStream } from "./upstream-stream.ts";
 export interface ChatRouteDeps {
   keys: KeyStore;
   providers: ProviderRegistry;
-  sink: RequestEventSink;
+  sink: EventSink;
   eventEnv: EventEnvironment;
   newTraceId: () => string;
 }
