@@ -1,3 +1,5 @@
+import { CatalogueError, type ErrorCatalogue, type OpenAIErrorBody, openAIErrorBody } from "@switchyard/platform";
+
 /**
  * The analytics API's one error catalogue: every error a client can see, with a stable code, an HTTP
  * status and an OpenAI error `type`. The one error handler renders them as
@@ -13,30 +15,19 @@ export const AnalyticsErrors = {
   not_found: { status: 404, type: "invalid_request_error" },
   store_unavailable: { status: 503, type: "api_error" },
   internal_error: { status: 500, type: "api_error" },
-} as const satisfies Record<string, { status: number; type: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type AnalyticsErrorCode = keyof typeof AnalyticsErrors;
 
-export class AnalyticsError extends Error {
-  readonly code: AnalyticsErrorCode;
-  readonly param: string | null;
-  readonly status: number;
-
+export class AnalyticsError extends CatalogueError<typeof AnalyticsErrors> {
   constructor(code: AnalyticsErrorCode, message: string, param: string | null = null) {
-    super(message);
+    super(AnalyticsErrors, code, message, param);
     this.name = "AnalyticsError";
-    this.code = code;
-    this.param = param;
-    this.status = AnalyticsErrors[code].status;
   }
 }
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string };
-}
+export type { OpenAIErrorBody };
 
 export function errorBody(error: AnalyticsError): OpenAIErrorBody {
-  return {
-    error: { message: error.message, type: AnalyticsErrors[error.code].type, param: error.param, code: error.code },
-  };
+  return openAIErrorBody(error);
 }

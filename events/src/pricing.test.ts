@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { priceUsage } from "./pricing.ts";
-import type { Usage } from "./request-event.ts";
+import { type Usage, ZERO_USAGE } from "./request-event.ts";
 
-const usage = (u: Partial<Usage>): Usage => ({
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_read_tokens: 0,
-  cache_write_tokens: 0,
-  reasoning_tokens: 0,
-  estimated: false,
-  ...u,
-});
+const usage = (u: Partial<Usage>): Usage => ({ ...ZERO_USAGE, ...u });
 
 describe("priceUsage", () => {
   it("prices catalogue models in integer nano-USD with a breakdown that sums to the total", () => {

@@ -36,6 +36,15 @@ export const Usage = z
   });
 export type Usage = z.infer<typeof Usage>;
 
+export const ZERO_USAGE: Usage = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  estimated: false,
+};
+
 /** Cost split by component; the components add up to cost_nano_usd exactly. */
 export const CostBreakdown = z.object({
   input: nanoUsd,

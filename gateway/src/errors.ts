@@ -1,3 +1,5 @@
+import { CatalogueError, type ErrorCatalogue, type OpenAIErrorBody, openAIErrorBody } from "@switchyard/platform";
+
 /**
  * The gateway's one error catalogue. Every error a client can see is listed here with a
  * stable code, an HTTP status and an OpenAI error `type`; the one error handler (app.ts)
@@ -20,30 +22,17 @@ export const GatewayErrors = {
   upstream_unreachable: { status: 502, type: "api_error" },
   upstream_timeout: { status: 504, type: "api_error" },
   internal_error: { status: 500, type: "api_error" },
-} as const satisfies Record<string, { status: number; type: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type GatewayErrorCode = keyof typeof GatewayErrors;
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode;
-  readonly param: string | null;
-  readonly status: number;
-
+export class GatewayError extends CatalogueError<typeof GatewayErrors> {
   constructor(code: GatewayErrorCode, message: string, param: string | null = null) {
-    super(message);
+    super(GatewayErrors, code, message, param);
     this.name = "GatewayError";
-    this.code = code;
-    this.param = param;
-    this.status = GatewayErrors[code].status;
   }
 }
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
-
 export function errorBody(error: GatewayError): OpenAIErrorBody {
-  return {
-    error: { message: error.message, type: GatewayErrors[error.code].type, param: error.param, code: error.code },
-  };
+  return openAIErrorBody(error);
 }

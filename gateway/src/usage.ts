@@ -1,15 +1,6 @@
 import type { Usage } from "@switchyard/events";
 import { OpenAIUsage } from "./schemas/chat.ts";
 
-export const ZERO_USAGE: Usage = {
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_read_tokens: 0,
-  cache_write_tokens: 0,
-  reasoning_tokens: 0,
-  estimated: false,
-};
-
 /**
  * OpenAI usage → event usage. OpenAI's prompt_tokens already include cached tokens and
  * completion_tokens include reasoning tokens, which is exactly the event's convention;

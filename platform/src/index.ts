@@ -9,4 +9,5 @@ export * from "./bus/spool/spooling-publisher.ts";
 export * from "./clickhouse/index.ts";
 export * from "./config/bus-config.ts";
 export * from "./config/env-helpers.ts";
+export * from "./http/catalogue-error.ts";
 export * from "./logger.ts";

@@ -4,8 +4,8 @@ import {
   priceUsage,
   type RequestEvent,
   truncateErrorMessage,
+  ZERO_USAGE,
 } from "@switchyard/events";
-import { ZERO_USAGE } from "../usage.ts";
 import type { RequestContext } from "./context.ts";
 
 export interface EventEnvironment {

@@ -7,7 +7,7 @@ import { newOutcome, type RequestContext, type RouteDecision } from "../pipeline
 import type { EventSink } from "../pipeline/emit.ts";
 import { buildRequestEvent, type EventEnvironment } from "../pipeline/request-event.ts";
 import { resolveTarget } from "../pipeline/resolve-target.ts";
-import type { CompletionResult } from "../providers/provider.ts";
+import type { CompletionResult, UpstreamCall } from "../providers/provider.ts";
 import type { ProviderRegistry } from "../providers/registry.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
 import { relayStream } from "./upstream-stream.ts";
@@ -115,6 +115,14 @@ function applyResult(ctx: RequestContext, route: RouteDecision, result: Completi
   recordAttempt(ctx, route, result.status, o.errorType);
 }
 
+function upstreamCall(route: RouteDecision, signal: AbortSignal): UpstreamCall {
+  return { request: route.request, target: route.target, signal };
+}
+
+function sendResult(reply: FastifyReply, result: CompletionResult): void {
+  reply.code(result.status).headers(result.headers).type("application/json").send(result.body);
+}
+
 async function serveJson(
   ctx: RequestContext,
   route: RouteDecision,
@@ -123,13 +131,9 @@ async function serveJson(
   signal: AbortSignal,
 ): Promise<void> {
   ctx.outcome.upstreamStartedAt = performance.now();
-  const result = await deps.providers[route.providerId].complete({
-    request: route.request,
-    target: route.target,
-    signal,
-  });
+  const result = await deps.providers[route.providerId].complete(upstreamCall(route, signal));
   applyResult(ctx, route, result);
-  reply.code(result.status).headers(result.headers).type("application/json").send(result.body);
+  sendResult(reply, result);
 }
 
 async function serveStream(
@@ -140,14 +144,10 @@ async function serveStream(
   signal: AbortSignal,
 ): Promise<void> {
   ctx.outcome.upstreamStartedAt = performance.now();
-  const opened = await deps.providers[route.providerId].stream({
-    request: route.request,
-    target: route.target,
-    signal,
-  });
+  const opened = await deps.providers[route.providerId].stream(upstreamCall(route, signal));
   if (!opened.ok) {
     applyResult(ctx, route, opened.result);
-    reply.code(opened.result.status).headers(opened.result.headers).type("application/json").send(opened.result.body);
+    sendResult(reply, opened.result);
     return;
   }
   reply.hijack();
