@@ -11,6 +11,7 @@ export const GatewayErrors = {
   invalid_header: { status: 400, type: "invalid_request_error" },
   unknown_provider: { status: 400, type: "invalid_request_error" },
   invalid_custom_host: { status: 400, type: "invalid_request_error" },
+  forbidden_custom_host: { status: 400, type: "invalid_request_error" },
   missing_api_key: { status: 401, type: "authentication_error" },
   invalid_api_key: { status: 401, type: "authentication_error" },
   revoked_api_key: { status: 401, type: "authentication_error" },

@@ -1,0 +1,119 @@
+import { lookup } from "node:dns/promises";
+import { BlockList, isIP } from "node:net";
+import { GatewayError } from "../errors.ts";
+
+/**
+ * SSRF guard for caller-chosen upstream hosts (x-portkey-custom-host, config custom_host).
+ * A custom host must not reach the gateway's own network: private, loopback, link-local
+ * (incl. the cloud metadata address 169.254.169.254), CGNAT, multicast and unspecified
+ * addresses are refused unless the host is allow-listed. Loopback is allowed in local-dev mode.
+ *
+ * Every address a name resolves to is checked. What this cannot stop is a DNS answer that
+ * changes between this check and the connection (rebinding); results are cached only briefly.
+ */
+export interface CustomHostPolicy {
+  /** Open local-dev mode: loopback upstreams (a local vLLM/Ollama, test fakes) are fine. */
+  allowLoopback: boolean;
+  /** Hostnames (exact, or `*.suffix`) and IPs/CIDRs always allowed. */
+  allowList: readonly string[];
+}
+
+const blocked = new BlockList();
+for (const [net, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const) {
+  blocked.addSubnet(net, prefix, "ipv4");
+}
+for (const [net, prefix] of [
+  ["::", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const) {
+  blocked.addSubnet(net, prefix, "ipv6");
+}
+const loopback = new BlockList();
+loopback.addSubnet("127.0.0.0", 8, "ipv4");
+loopback.addAddress("::1", "ipv6");
+
+function family(ip: string): "ipv4" | "ipv6" {
+  return isIP(ip) === 6 ? "ipv6" : "ipv4";
+}
+
+/** IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as the IPv4 address it carries. */
+function normalise(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return mapped?.[1] ?? ip;
+}
+
+export function isForbiddenAddress(rawIp: string, policy: CustomHostPolicy): boolean {
+  const ip = normalise(rawIp);
+  const f = family(ip);
+  if (loopback.check(ip, f)) return !policy.allowLoopback;
+  return blocked.check(ip, f);
+}
+
+function allowListed(host: string, policy: CustomHostPolicy): boolean {
+  return policy.allowList.some((entry) => {
+    if (entry.startsWith("*.")) return host.endsWith(entry.slice(1));
+    if (entry.includes("/") && isIP(host) !== 0) {
+      const [net, bits] = entry.split("/");
+      const list = new BlockList();
+      list.addSubnet(net!, Number(bits), family(net!));
+      return list.check(normalise(host), family(normalise(host)));
+    }
+    return entry === host;
+  });
+}
+
+export type HostResolver = (hostname: string) => Promise<string[]>;
+
+export const dnsResolver: HostResolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+/** Creates the guard; `check` throws a 400 GatewayError naming the refused host (never the URL's path or query). */
+export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostResolver = dnsResolver) {
+  const cache = new Map<string, { ok: boolean; until: number }>();
+  const TTL_MS = 30_000;
+
+  async function check(rawUrl: string, param: string): Promise<void> {
+    const url = new URL(rawUrl);
+    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    if (allowListed(host, policy)) return;
+    const cached = cache.get(host);
+    const now = Date.now();
+    let ok: boolean;
+    if (cached && cached.until > now) {
+      ok = cached.ok;
+    } else {
+      let addresses: string[];
+      try {
+        addresses = isIP(host) !== 0 ? [host] : await resolve(host);
+      } catch {
+        throw new GatewayError("invalid_custom_host", `custom host ${host} does not resolve`, param);
+      }
+      ok = addresses.length > 0 && addresses.every((ip) => !isForbiddenAddress(ip, policy));
+      if (cache.size > 1000) cache.clear();
+      cache.set(host, { ok, until: now + TTL_MS });
+    }
+    if (!ok) {
+      throw new GatewayError(
+        "forbidden_custom_host",
+        `custom host ${host} points at a private, loopback, link-local or metadata address; allow-list it with SWITCHYARD_CUSTOM_HOST_ALLOWLIST if it is yours`,
+        param,
+      );
+    }
+  }
+  return { check };
+}
+
+export type CustomHostGuard = ReturnType<typeof createCustomHostGuard>;
