@@ -26,7 +26,10 @@ export function resolveTarget(headers: HeaderBag, gatewayKey: string | undefined
   }
   const bearer = bearerToken(headerValue(headers, "authorization"));
   const apiKey = bearer && bearer !== gatewayKey && !isPlaceholderKey(bearer) ? bearer : null;
-  return { providerId: parsed.data, target: { apiKey, customHost: customHostFrom(headers) } };
+  return {
+    providerId: parsed.data,
+    target: { apiKey, customHost: customHostFrom(headers), forwardHeaders: {}, providerFields: {} },
+  };
 }
 
 function customHostFrom(headers: HeaderBag): string | null {

@@ -12,6 +12,10 @@ export interface ProviderTarget {
   apiKey: string | null;
   /** Base URL override (x-portkey-custom-host / config custom_host), e.g. http://host:port/v1. */
   customHost: string | null;
+  /** Client headers named by x-portkey-forward-headers / forward_headers, passed to the upstream as-is. */
+  forwardHeaders: Record<string, string>;
+  /** Provider specifics from the config or the virtual key (azure deployment, aws region, ...). Secrets stay out of logs. */
+  providerFields: Record<string, string>;
 }
 
 export interface UpstreamCall {

@@ -32,7 +32,8 @@ export class OpenAIProvider implements Provider {
 
   private post(call: UpstreamCall, body: object) {
     const base = (call.target.customHost ?? OPENAI_BASE_URL).replace(/\/+$/, "");
-    const headers: Record<string, string> = { "content-type": "application/json" };
+    // Forwarded client headers first, so they can never replace the gateway's own content-type or credential.
+    const headers: Record<string, string> = { ...call.target.forwardHeaders, "content-type": "application/json" };
     if (call.target.apiKey) headers.authorization = `Bearer ${call.target.apiKey}`;
     return postUpstream({
       dispatcher: this.dispatcher,
