@@ -9,5 +9,6 @@ export * from "./bus/spool/spooling-publisher.ts";
 export * from "./clickhouse/index.ts";
 export * from "./config/bus-config.ts";
 export * from "./config/env-helpers.ts";
+export * from "./control/index.ts";
 export * from "./http/catalogue-error.ts";
 export * from "./logger.ts";

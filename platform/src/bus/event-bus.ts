@@ -49,6 +49,13 @@ export interface SubscribeOptions {
    * Never called concurrently for the same partition; may be for different partitions.
    */
   handleBatch: (batch: MessageBatch) => Promise<void>;
+  /**
+   * How long an idle consumer waits before it looks for new records again, overriding the bus
+   * default for this subscription (Kafka: the fetch's max wait; embedded log: the poll for appends
+   * by another process — in-process appends wake it at once). The control plane keeps it short so
+   * a revoked key or disabled virtual key reaches every replica well within a second.
+   */
+  maxWaitTimeMs?: number;
 }
 
 export interface Subscription {

@@ -119,7 +119,7 @@ export class EmbeddedEventBus implements EventBus {
       handleBatch: options.handleBatch,
       maxBatchRecords: this.options.maxBatchRecords ?? 500,
       maxBatchBytes: this.options.maxBatchBytes ?? 4 * 1024 * 1024,
-      pollIntervalMs: this.options.pollIntervalMs ?? 1000,
+      pollIntervalMs: options.maxWaitTimeMs ?? this.options.pollIntervalMs ?? 1000,
       backoff: this.options.retryBackoff ?? DEFAULT_BACKOFF,
       logger: this.options.logger,
       onStopped: () => {

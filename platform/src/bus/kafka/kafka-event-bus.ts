@@ -123,7 +123,7 @@ export class KafkaEventBus implements EventBus {
     const settings = {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3000,
-      maxWaitTimeMs: this.options.maxWaitTimeMs ?? 1000,
+      maxWaitTimeMs: options.maxWaitTimeMs ?? this.options.maxWaitTimeMs ?? 1000,
       maxBatchBytes: this.options.maxBatchBytes ?? 1024 * 1024,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       backoff: this.options.retryBackoff ?? DEFAULT_BACKOFF,

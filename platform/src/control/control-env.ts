@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { optionalString } from "../config/env-helpers.ts";
+import { MasterKey, Vault } from "./vault.ts";
+
+/** The control plane's env vars, spread into each service's env schema and parsed once in main(). */
+export const ControlPlaneEnv = z.object({
+  /** 32 bytes, hex or base64. Without it virtual keys cannot be created or used. */
+  SWITCHYARD_MASTER_KEY: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    try {
+      return MasterKey.parse(value);
+    } catch (error) {
+      // The message describes the format problem; it never contains the value.
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** The declarative control-plane file (YAML), hot-reloaded. */
+  SWITCHYARD_CONFIG_FILE: optionalString,
+});
+export type ControlPlaneEnv = z.infer<typeof ControlPlaneEnv>;
+
+export interface ControlPlaneSettings {
+  /** Inspecting or serialising it shows the key id only. */
+  masterKey: MasterKey | undefined;
+  configFile: string | undefined;
+}
+
+export function controlPlaneSettingsFrom(env: ControlPlaneEnv): ControlPlaneSettings {
+  return { masterKey: env.SWITCHYARD_MASTER_KEY, configFile: env.SWITCHYARD_CONFIG_FILE };
+}
+
+export function vaultFrom(settings: ControlPlaneSettings): Vault | null {
+  return settings.masterKey ? new Vault([settings.masterKey]) : null;
+}

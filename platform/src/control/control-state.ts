@@ -1,0 +1,63 @@
+import {
+  type ApiKeyState,
+  type SavedConfigState,
+  scopedId,
+  type TenantState,
+  type VirtualKeyState,
+} from "./control-entities.ts";
+import { type ControlEvent, controlEventVersion, controlRecordKey } from "./control-events.ts";
+
+/**
+ * One layer of control-plane state: the entities one source (the control topic, the declarative
+ * file, the keys file) declares. Tenant-scoped maps are keyed by `scopedId(tenant, id)`.
+ */
+export class ControlLayer {
+  readonly tenants = new Map<string, TenantState>();
+  readonly apiKeys = new Map<string, ApiKeyState>();
+  readonly virtualKeys = new Map<string, VirtualKeyState>();
+  readonly savedConfigs = new Map<string, SavedConfigState>();
+}
+
+/**
+ * The control topic folded: every event replaces its entity's whole state (or removes it), last
+ * event by offset wins. That makes folding every event and folding only the latest event per
+ * record key (what Kafka compaction leaves) give the same state. Versions are kept per record key,
+ * deletions included, so a writer can give the next event of an entity the next number.
+ */
+export class ControlState extends ControlLayer {
+  private readonly versions = new Map<string, number>();
+
+  /** The entity's last version (0 if it never existed). */
+  versionOf(recordKey: string): number {
+    return this.versions.get(recordKey) ?? 0;
+  }
+
+  apply(event: ControlEvent): void {
+    this.versions.set(controlRecordKey(event), controlEventVersion(event));
+    switch (event.type) {
+      case "tenant.upserted":
+        this.tenants.set(event.tenant.id, event.tenant);
+        return;
+      case "tenant.deleted":
+        this.tenants.delete(event.tenant_id);
+        return;
+      case "api_key.created":
+      case "api_key.revoked":
+        this.apiKeys.set(event.api_key.id, event.api_key);
+        return;
+      case "virtual_key.upserted":
+      case "virtual_key.disabled":
+        this.virtualKeys.set(scopedId(event.virtual_key.tenant_id, event.virtual_key.id), event.virtual_key);
+        return;
+      case "virtual_key.deleted":
+        this.virtualKeys.delete(scopedId(event.tenant_id, event.virtual_key_id));
+        return;
+      case "saved_config.upserted":
+        this.savedConfigs.set(scopedId(event.saved_config.tenant_id, event.saved_config.id), event.saved_config);
+        return;
+      case "saved_config.deleted":
+        this.savedConfigs.delete(scopedId(event.tenant_id, event.saved_config_id));
+        return;
+    }
+  }
+}
