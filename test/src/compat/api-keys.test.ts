@@ -44,7 +44,7 @@ describe("gateway API keys from the admin API, used by the portkey SDK", () => {
     );
     expect(completion.object).toBe("chat.completion");
 
-    await sy.admin.revokeApiKey(key.id);
+    await sy.admin.revokeApiKey(tenant, key.id);
     const revokedAt = Date.now();
     const client = portkeyClient(sy.gatewayUrl, {
       apiKey: key.key,

@@ -29,6 +29,7 @@ describe("portkey-ai and openai SDKs against Switchyard", () => {
   beforeAll(async () => {
     await Promise.all([a.start(), b.start()]);
     sy = await startCompatStack({ events: true });
+    await sy.admin.ensureTenant(tenant);
   });
   afterAll(async () => {
     await sy?.stop();
@@ -87,22 +88,24 @@ describe("portkey-ai and openai SDKs against Switchyard", () => {
     });
 
     it("inline config object: the config's target and key serve, not the headers'", async () => {
+      const target = fakeTarget(b);
       const portkey = portkeyClient(sy.gatewayUrl, {
-        config: { strategy: { mode: "single" }, targets: [fakeTarget(b)] },
+        provider: "openai",
+        customHost: a.baseUrl,
+        Authorization: "Bearer sk-a-provider-secret",
+        config: { strategy: { mode: "single" }, targets: [target] },
       });
       const completion = await portkey.chat.completions.create(chatParams());
       expect(completion.choices[0]?.message?.content).toBe(HELLO);
       expect(completion.system_fingerprint).toBe("fake:b");
       expect(portkeyHeadersOf(completion)["last-used-option-index"]).toBe("config.targets[0]");
       expect(a.received).toBe(0);
-      expectCleanUpstreamRequest(b, "sk-b-key");
+      expectCleanUpstreamRequest(b, target.api_key);
     });
 
     it("saved config id (pc-…): created through the admin API, referenced by id", async () => {
-      const saved = await sy.admin.createConfig(tenant, {
-        strategy: { mode: "fallback" },
-        targets: [fakeTarget(a), fakeTarget(b)],
-      });
+      const targets = [fakeTarget(a), fakeTarget(b)];
+      const saved = await sy.admin.createConfig(tenant, { strategy: { mode: "fallback" }, targets });
       expect(saved.id).toMatch(/^pc-/);
       a.failAlways({ status: 500 });
       const trace = traceId("saved-config");
@@ -110,7 +113,7 @@ describe("portkey-ai and openai SDKs against Switchyard", () => {
       const completion = await portkey.chat.completions.create(chatParams());
       expect(completion.system_fingerprint).toBe("fake:b");
       expect(portkeyHeadersOf(completion)["last-used-option-index"]).toBe("config.targets[1]");
-      expectCleanUpstreamRequest(b, "sk-b-key");
+      expectCleanUpstreamRequest(b, targets[1]?.api_key ?? "");
       const [event] = await traceOf(sy.analyticsUrl, trace);
       expect(event?.config_id).toBe(saved.id);
     });
@@ -191,13 +194,14 @@ describe("portkey-ai and openai SDKs against Switchyard", () => {
     });
 
     it("inline config in x-portkey-config; the SDK's placeholder key never reaches the provider", async () => {
+      const targets = [fakeTarget(a), fakeTarget(b)];
       const openai = openaiClient(sy.gatewayUrl, "DUMMY-KEY", {
-        "x-portkey-config": JSON.stringify({ strategy: { mode: "fallback" }, targets: [fakeTarget(a), fakeTarget(b)] }),
+        "x-portkey-config": JSON.stringify({ strategy: { mode: "fallback" }, targets }),
       });
       const { data, response } = await openai.chat.completions.create(chatParams()).withResponse();
       expect(data.system_fingerprint).toBe("fake:a");
       expect(response.headers.get("x-portkey-last-used-option-index")).toBe("config.targets[0]");
-      expectCleanUpstreamRequest(a, "sk-a-key");
+      expectCleanUpstreamRequest(a, targets[0]?.api_key ?? "");
       expect(b.received).toBe(0);
     });
   });

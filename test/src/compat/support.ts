@@ -57,9 +57,15 @@ export async function startCompatStack(
   };
 }
 
-/** A leaf config target that sends to a fake upstream with its own provider key. */
+let keySequence = 0;
+/**
+ * A leaf config target that sends to a fake upstream with a provider key of its own. Each call
+ * makes a new key: circuit breakers are per upstream identity (provider, host, key), so tests
+ * that fail an upstream on purpose never trip a breaker another test relies on.
+ */
 export function fakeTarget(upstream: FakeOpenAIUpstream, extra: Record<string, unknown> = {}) {
-  return { provider: "openai", api_key: `sk-${upstream.name}-key`, custom_host: upstream.baseUrl, ...extra };
+  const api_key = `sk-${upstream.name}-key-${process.pid}-${++keySequence}`;
+  return { provider: "openai", api_key, custom_host: upstream.baseUrl, ...extra };
 }
 
 /** A conditional-routing rule; `then` names a target (Portkey's key, which biome mistakes for a thenable). */
@@ -280,23 +286,35 @@ export class AdminClient {
     return this.created("a tenant", "POST", "/tenants", { id, name });
   }
 
+  /** Creates the tenant unless it already exists (e.g. the default tenant of open local-dev mode). */
+  async ensureTenant(id: string): Promise<void> {
+    const existing = await this.request("GET", `/tenants/${encodeURIComponent(id)}`);
+    if (existing.status === 200) return;
+    await this.createTenant(id);
+  }
+
   /** Returns the raw `sy-…` key once; only its hash is stored. */
   createApiKey(tenantId: string, name = "compat"): Promise<{ id: string; key: string }> {
-    return this.created("an API key", "POST", "/api-keys", { tenant_id: tenantId, name });
+    return this.created("an API key", "POST", `/tenants/${encodeURIComponent(tenantId)}/api-keys`, { name });
   }
 
-  async revokeApiKey(id: string): Promise<void> {
-    await this.created("a revocation", "POST", `/api-keys/${encodeURIComponent(id)}/revoke`, {});
+  async revokeApiKey(tenantId: string, id: string): Promise<void> {
+    const path = `/tenants/${encodeURIComponent(tenantId)}/api-keys/${encodeURIComponent(id)}/revoke`;
+    await this.created("a revocation", "POST", path, {});
   }
 
+  /** Secrets (`api_key`, …) and provider fields (`custom_host`, …) sit flat on the body, as on a config target. */
   createVirtualKey(
     tenantId: string,
     fields: { provider: string; api_key: string; custom_host?: string; name?: string; [k: string]: unknown },
   ): Promise<{ id: string }> {
-    return this.created("a virtual key", "POST", "/virtual-keys", { tenant_id: tenantId, ...fields });
+    return this.created("a virtual key", "POST", `/tenants/${encodeURIComponent(tenantId)}/virtual-keys`, fields);
   }
 
   createConfig(tenantId: string, config: Record<string, unknown>, name = "compat"): Promise<{ id: string }> {
-    return this.created("a saved config", "POST", "/configs", { tenant_id: tenantId, name, config });
+    return this.created("a saved config", "POST", `/tenants/${encodeURIComponent(tenantId)}/configs`, {
+      name,
+      config,
+    });
   }
 }

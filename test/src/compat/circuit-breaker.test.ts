@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
+import {
+  type CompatStack,
+  chatParams,
+  failureOf,
+  fakeTarget,
+  portkeyClient,
+  portkeyHeadersOf,
+  startCompatStack,
+} from "./support.ts";
+
+/**
+ * The per-target circuit breaker (Switchyard's addition to Portkey's routing), seen from the
+ * portkey SDK: a dead target is skipped without being called once its circuit opens, a probe
+ * goes through after the cooldown, and a recovered target serves again. Its own stack, so the
+ * breaker thresholds can be short without touching the other suites.
+ */
+const FAILURES_TO_OPEN = 3;
+const COOLDOWN_MS = 400;
+
+/** Polls by sending requests (never a fixed sleep) until `done` accepts one, with a deadline. */
+async function until<T>(call: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await call();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("circuit breaker through the portkey SDK", () => {
+  const healthy = new FakeOpenAIUpstream({ name: "healthy" });
+  let sy: CompatStack;
+
+  beforeAll(async () => {
+    await healthy.start();
+    sy = await startCompatStack({
+      env: {
+        CIRCUIT_BREAKER_CONSECUTIVE_FAILURES: String(FAILURES_TO_OPEN),
+        CIRCUIT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+      },
+    });
+  });
+  afterAll(async () => {
+    await sy?.stop();
+    await healthy.stop();
+  });
+
+  it("opens on a dead target (skipped without a call), probes after the cooldown, recovers", async () => {
+    const dead = new FakeOpenAIUpstream({ name: "dead" });
+    await dead.start();
+    try {
+      dead.failAlways({ status: 500, message: "dead" });
+      const portkey = portkeyClient(sy.gatewayUrl, {
+        config: { strategy: { mode: "fallback" }, targets: [fakeTarget(dead), fakeTarget(healthy)] },
+      });
+      const served = async () => {
+        const completion = await portkey.chat.completions.create(chatParams());
+        return { by: completion.system_fingerprint, index: portkeyHeadersOf(completion)["last-used-option-index"] };
+      };
+
+      // Closed: every call tries the dead target first, then falls back.
+      for (let i = 0; i < FAILURES_TO_OPEN; i++) {
+        expect(await served()).toEqual({ by: "fake:healthy", index: "config.targets[1]" });
+      }
+      expect(dead.received).toBe(FAILURES_TO_OPEN);
+      const openedAt = performance.now();
+
+      // Open: the dead target is skipped without being called.
+      for (let i = 0; i < 20; i++) expect((await served()).by).toBe("fake:healthy");
+      expect(dead.received).toBe(FAILURES_TO_OPEN);
+
+      // Half-open after the cooldown: one probe reaches it; it fails, so the circuit opens again.
+      await until(served, () => dead.received > FAILURES_TO_OPEN, "the half-open probe");
+      expect(performance.now() - openedAt).toBeGreaterThanOrEqual(COOLDOWN_MS);
+      expect(dead.received).toBe(FAILURES_TO_OPEN + 1);
+      const reopenedAt = performance.now();
+      for (let i = 0; i < 10; i++) expect((await served()).by).toBe("fake:healthy");
+      if (performance.now() - reopenedAt < COOLDOWN_MS) expect(dead.received).toBe(FAILURES_TO_OPEN + 1);
+
+      // Recovered: the next probe succeeds, the circuit closes, the first target serves again.
+      dead.reset();
+      const probe = await until(served, (s) => s.by === "fake:dead", "the recovered target to serve");
+      expect(probe).toEqual({ by: "fake:dead", index: "config.targets[0]" });
+      expect(dead.received).toBe(1);
+      for (let i = 0; i < 5; i++) expect((await served()).by).toBe("fake:dead");
+      expect(dead.received).toBe(6);
+    } finally {
+      await dead.stop();
+    }
+  });
+
+  it("when every target's circuit is open, the answer comes without calling any upstream", async () => {
+    const dead1 = new FakeOpenAIUpstream({ name: "dead1" });
+    const dead2 = new FakeOpenAIUpstream({ name: "dead2" });
+    await Promise.all([dead1.start(), dead2.start()]);
+    try {
+      dead1.failAlways({ status: 502 });
+      dead2.failAlways({ status: 503 });
+      const portkey = portkeyClient(sy.gatewayUrl, {
+        config: { strategy: { mode: "fallback" }, targets: [fakeTarget(dead1), fakeTarget(dead2)] },
+      });
+      for (let i = 0; i < FAILURES_TO_OPEN; i++) await failureOf(portkey.chat.completions.create(chatParams()));
+      expect([dead1.received, dead2.received]).toEqual([FAILURES_TO_OPEN, FAILURES_TO_OPEN]);
+      const started = performance.now();
+      const failed = await failureOf(portkey.chat.completions.create(chatParams()));
+      if (performance.now() - started < COOLDOWN_MS) {
+        expect([dead1.received, dead2.received]).toEqual([FAILURES_TO_OPEN, FAILURES_TO_OPEN]);
+      }
+      expect(failed.status).toBe(503);
+      expect(failed.error.message).toMatch(/circuit/i);
+    } finally {
+      await Promise.all([dead1.stop(), dead2.stop()]);
+    }
+  });
+});
