@@ -3,7 +3,7 @@ import { CircuitBreakers } from "./circuit-breaker.ts";
 import type { AttemptOutcome, Execute } from "./leaf-attempt.ts";
 import { leavesOf } from "./resolve-config.ts";
 import { type RouteRequest, routeRequest } from "./router.ts";
-import { FakeClock, flush, routeTree, scriptedUpstreams, seededRng, testDeps } from "./test-support.ts";
+import { FakeClock, fallbackConfig, flush, routeTree, scriptedUpstreams, seededRng, testDeps } from "./test-support.ts";
 
 const request: RouteRequest = { metadata: {}, params: {}, pathname: "/v1/chat/completions" };
 
@@ -132,5 +132,19 @@ describe("routeRequest when the client goes away", () => {
     const result = await routed;
     expect(calls).toEqual(["a"]);
     expect(result.outcome.status).toBe(503);
+  });
+
+  it("a client that leaves during a backoff stops a fallback too: nothing more is tried or recorded", async () => {
+    const clock = new FakeClock();
+    const client = new AbortController();
+    const { execute, calls } = scriptedUpstreams({ a: [503], b: [200] });
+    const tree = routeTree({ ...fallbackConfig({}, "a", "b"), retry: { attempts: 3 } });
+    const routed = routeRequest(tree, request, execute, testDeps(clock, { sleep: clock.sleep, signal: client.signal }));
+    await flush();
+    client.abort();
+    const result = await routed;
+    expect(calls).toEqual(["a"]);
+    expect(result.attempts).toHaveLength(1);
+    expect(result.leaf.path).toBe("config.targets[0]");
   });
 });

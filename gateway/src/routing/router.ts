@@ -122,6 +122,7 @@ async function routeFallback<T>(
   let lastSent: LeafResult<T> | null = null;
   let result: LeafResult<T> | null = null;
   for (const child of children) {
+    if (result && deps.signal.aborted) break; // the client left (e.g. during a backoff): try nothing more
     result = await routeNode(child, ctx, execute, deps, attempts);
     if (result.outcome.kind === "failure" && result.outcome.errorType === "aborted") return result;
     if (result.skipped) continue;
