@@ -1,15 +1,47 @@
 // Standalone analytics API: `npm start -w analytics-api`. The one-process stack uses startAnalyticsApi instead.
-import { createClickHouse, createLogger, KeyStore, loadKeysFile, parseEnv } from "@switchyard/platform";
+import {
+  BusEnv,
+  busConfigFrom,
+  ControlPlaneEnv,
+  controlPlaneSettingsFrom,
+  createClickHouse,
+  createLogger,
+  KeyStore,
+  loadKeysFile,
+  openEventBus,
+  parseEnv,
+  startControlPlane,
+} from "@switchyard/platform";
 import { AnalyticsEnv, analyticsSettingsFrom } from "./settings.ts";
 import { startAnalyticsApi } from "./start.ts";
 
-const settings = analyticsSettingsFrom(parseEnv(AnalyticsEnv, process.env));
+// The control plane's settings ride along: API keys come from the control topic (created through
+// the gateway's admin API), the keys file and the declarative file, exactly as the gateway sees them.
+const env = parseEnv(AnalyticsEnv.extend({ ...BusEnv.shape, ...ControlPlaneEnv.shape }), process.env);
+const settings = analyticsSettingsFrom(env);
+const controlSettings = controlPlaneSettingsFrom(env);
 const logger = createLogger({ level: settings.logLevel, name: "analytics-api" });
-const keyStore = new KeyStore(await loadKeysFile(settings.keysFile), settings.defaultTenant);
+const busConfig = busConfigFrom(env, env.DATA_DIR);
+// The gateway owns the embedded log (one writer per data dir): analytics only reads it.
+const bus = await openEventBus(busConfig, logger, busConfig.kind === "embedded" ? "read-only" : "read-write");
+const keyStore = new KeyStore([], settings.defaultTenant);
+const control = await startControlPlane({
+  bus,
+  logger,
+  keys: keyStore,
+  // Analytics never calls providers: it neither decrypts nor even loads virtual keys.
+  vault: null,
+  replicaId: `analytics-${process.pid}`,
+  seedKeys: await loadKeysFile(settings.keysFile),
+  file: controlSettings.configFile
+    ? { path: controlSettings.configFile, env: {}, vault: null, virtualKeys: "skip" }
+    : undefined,
+  topic: busConfig.kind === "kafka" ? "create" : "if-exists",
+});
 if (keyStore.openMode) logger.warn("no API keys configured: open local-dev mode, every caller sees every tenant");
 const clickhouse = await createClickHouse(settings.clickhouse);
 const api = await startAnalyticsApi({ clickhouse, keyStore, logger, port: settings.port, host: settings.host });
-logger.info({ url: api.url, clickhouse: settings.clickhouse.kind }, "analytics API listening");
+logger.info({ url: api.url, clickhouse: settings.clickhouse.kind, bus: bus.kind }, "analytics API listening");
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
@@ -18,6 +50,8 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, "analytics API shutting down");
   try {
     await api.close();
+    await control.stop();
+    await bus.close();
     await clickhouse.close();
     process.exit(0);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { KeyStore, Logger } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { installErrorHandling } from "./error-handler.ts";
 import type { EventSink } from "./pipeline/emit.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
@@ -25,6 +26,8 @@ export interface GatewayAppDeps {
   eventEnv: EventEnvironment;
   health: HealthProbe;
   newTraceId?: () => string;
+  /** The admin API's control plane and token; absent → /v1/admin/* answers admin_disabled. */
+  admin?: AdminDeps;
 }
 
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
@@ -54,5 +57,6 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     newTraceId: deps.newTraceId ?? randomUUID,
   });
   registerFeedback(app, { keys: deps.keys, sink: deps.sink });
+  registerAdminRoutes(app, deps.admin);
   return app;
 }

@@ -1,6 +1,15 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { BusEnv, nonNegativeInt, optionalString, port, positiveInt } from "@switchyard/platform";
+import {
+  BusEnv,
+  ControlPlaneEnv,
+  type ControlPlaneSettings,
+  controlPlaneSettingsFrom,
+  nonNegativeInt,
+  optionalString,
+  port,
+  positiveInt,
+} from "@switchyard/platform";
 import { z } from "zod";
 
 /** Every env var the gateway reads, parsed once in main(). */
@@ -18,6 +27,11 @@ export const GatewayEnv = z.object({
   EVENT_BATCH_MAX: positiveInt(500),
   EVENT_LINGER_MS: nonNegativeInt(5),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Enables the admin API (/v1/admin); at least 16 characters. */
+  SWITCHYARD_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: "must be at least 16 characters (e.g. `openssl rand -hex 24`)",
+  }),
+  ...ControlPlaneEnv.shape,
   ...BusEnv.shape,
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
@@ -35,6 +49,9 @@ export interface GatewayConfig {
   mockLatencyMs: number;
   events: { queueMax: number; batchMax: number; lingerMs: number };
   logLevel: string;
+  adminToken: string | undefined;
+  /** Master key (vault) and the declarative control-plane file. */
+  control: ControlPlaneSettings;
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -51,5 +68,7 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     mockLatencyMs: env.MOCK_LATENCY_MS,
     events: { queueMax: env.EVENT_QUEUE_MAX, batchMax: env.EVENT_BATCH_MAX, lingerMs: env.EVENT_LINGER_MS },
     logLevel: env.LOG_LEVEL,
+    adminToken: env.SWITCHYARD_ADMIN_TOKEN,
+    control: controlPlaneSettingsFrom(env),
   };
 }

@@ -23,6 +23,17 @@ export const GatewayErrors = {
   upstream_unreachable: { status: 502, type: "api_error" },
   upstream_timeout: { status: 504, type: "api_error" },
   internal_error: { status: 500, type: "api_error" },
+  // Admin API (gateway/src/admin/).
+  admin_disabled: { status: 403, type: "permission_error" },
+  invalid_admin_token: { status: 401, type: "authentication_error" },
+  tenant_not_found: { status: 404, type: "invalid_request_error" },
+  api_key_not_found: { status: 404, type: "invalid_request_error" },
+  virtual_key_not_found: { status: 404, type: "invalid_request_error" },
+  saved_config_not_found: { status: 404, type: "invalid_request_error" },
+  conflict: { status: 409, type: "invalid_request_error" },
+  managed_by_file: { status: 409, type: "invalid_request_error" },
+  vault_unavailable: { status: 503, type: "api_error" },
+  control_plane_unavailable: { status: 503, type: "api_error" },
 } as const satisfies ErrorCatalogue;
 
 export type GatewayErrorCode = keyof typeof GatewayErrors;

@@ -1,13 +1,6 @@
 import { Topics } from "@switchyard/events";
-import {
-  busConfigFrom,
-  createLogger,
-  KeyStore,
-  loadKeysFile,
-  openEventBus,
-  parseEnv,
-  SpoolingPublisher,
-} from "@switchyard/platform";
+import { busConfigFrom, createLogger, KeyStore, openEventBus, parseEnv, SpoolingPublisher } from "@switchyard/platform";
+import { startGatewayControlPlane } from "./admin/gateway-control-plane.ts";
 import { GatewayEnv, gatewayConfigFrom } from "./config.ts";
 import { loadPriceOverrides } from "./pricing-overrides.ts";
 import { startGateway } from "./start.ts";
@@ -30,18 +23,25 @@ export async function main(): Promise<void> {
     maxBatchRecords: config.events.batchMax,
     lingerMs: config.events.lingerMs,
   });
-  const keys = new KeyStore(await loadKeysFile(config.keysFile), config.defaultTenant);
+  // Filled by the control plane: keys file, declarative file and control topic (see docs/control-plane.md).
+  const keys = new KeyStore([], config.defaultTenant);
+  const control = await startGatewayControlPlane({ bus, logger, config, keys, env: process.env });
   const gateway = await startGateway({
     config,
     logger,
     keys,
     publisher,
     priceOverrides: await loadPriceOverrides(config.pricingOverridesFile),
+    control,
   });
-  logger.info({ url: gateway.url, bus: bus.kind, openMode: keys.openMode }, "gateway listening");
+  logger.info(
+    { url: gateway.url, bus: bus.kind, openMode: keys.openMode, admin: config.adminToken !== undefined },
+    "gateway listening",
+  );
 
   const shutdown = async () => {
     await gateway.close();
+    await control.stop();
     await publisher.close();
     await bus.close();
   };

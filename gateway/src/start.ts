@@ -1,11 +1,15 @@
 import type { PriceOverride } from "@switchyard/events";
-import type { KeyStore, Logger } from "@switchyard/platform";
+import type { ControlPlane, KeyStore, Logger } from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { Agent } from "undici";
+import { validateSavedConfig } from "./admin/saved-config-validation.ts";
 import { buildGatewayApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type EventQueue, queueSink } from "./event-sink.ts";
-import { createProviderRegistry } from "./providers/registry.ts";
+import { createProviderRegistry, ProviderId } from "./providers/registry.ts";
+
+// The stack builds the gateway's control plane the same way gateway/src/main.ts does.
+export { type GatewayControlPlaneOptions, startGatewayControlPlane } from "./admin/gateway-control-plane.ts";
 
 /** The event publisher as the gateway uses it: enqueue never blocks; stats feed /health. */
 export interface GatewayEventPublisher extends EventQueue {
@@ -18,11 +22,15 @@ export interface GatewayDeps {
   keys: KeyStore;
   publisher: GatewayEventPublisher;
   priceOverrides: PriceOverride[];
+  /** Tenants, API keys, virtual keys, saved configs (see startGatewayControlPlane). */
+  control: ControlPlane;
 }
 
 export interface RunningGateway {
   app: FastifyInstance;
   url: string;
+  /** The control plane this gateway serves from: `control.view.virtualKey(...)`, `control.view.savedConfig(...)`. */
+  control: ControlPlane;
   /** Stops accepting requests and lets in-flight ones finish (their events are enqueued). */
   close(): Promise<void>;
 }
@@ -39,11 +47,20 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     sink: queueSink(deps.publisher, deps.logger),
     eventEnv: { gatewayInstance: deps.config.instance, priceOverrides: deps.priceOverrides },
     health: { events: () => ({ ...deps.publisher.stats() }) },
+    admin: {
+      token: deps.config.adminToken,
+      control: deps.control,
+      knownProviders: ProviderId.options,
+      validateSavedConfig,
+    },
   });
+  // Serving before the control topic is folded would authenticate against a partial key set.
+  await deps.control.view.ready();
   const url = await app.listen({ port: deps.config.port, host: deps.config.host });
   return {
     app,
     url,
+    control: deps.control,
     async close() {
       await app.close();
       await dispatcher.close();

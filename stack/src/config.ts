@@ -26,7 +26,9 @@ export const StackEnv = GatewayEnv.extend({
       }
       return new Set(parsed.data);
     }),
-});
+})
+  // Loose: the rest of the environment is kept for `${VAR}` references in SWITCHYARD_CONFIG_FILE.
+  .loose();
 export type StackEnv = z.infer<typeof StackEnv>;
 
 export interface StackConfig {
@@ -36,6 +38,8 @@ export interface StackConfig {
   ingest: IngestConfig;
   bus: BusConfig;
   clickhouse: ClickHouseConfig;
+  /** The environment `${VAR}` references in the declarative control-plane file resolve from. */
+  referenceEnv: Readonly<Record<string, string | undefined>>;
 }
 
 export function stackConfigFrom(env: StackEnv): StackConfig {
@@ -47,5 +51,8 @@ export function stackConfigFrom(env: StackEnv): StackConfig {
     ingest: ingestSettingsFrom(env).ingest,
     bus: busConfigFrom(env, env.DATA_DIR),
     clickhouse: analytics.clickhouse,
+    referenceEnv: Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"),
+    ),
   };
 }

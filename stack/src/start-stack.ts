@@ -1,9 +1,10 @@
 import { type RunningAnalyticsApi, startAnalyticsApi } from "@switchyard/analytics-api";
 import { Topics } from "@switchyard/events";
-import { loadPriceOverrides, type RunningGateway, startGateway } from "@switchyard/gateway";
+import { loadPriceOverrides, type RunningGateway, startGateway, startGatewayControlPlane } from "@switchyard/gateway";
 import { type Ingest, startIngest } from "@switchyard/ingest";
 import {
   type ClickHouse,
+  type ControlPlane,
   createClickHouse,
   type EventBus,
   KeyStore,
@@ -11,12 +12,15 @@ import {
   loadKeysFile,
   openEventBus,
   SpoolingPublisher,
+  startControlPlane,
 } from "@switchyard/platform";
 import type { StackConfig } from "./config.ts";
 
 export interface RunningStack {
   bus: EventBus;
   keys: KeyStore;
+  /** The control plane gateway and analytics share (null when neither runs here). */
+  control: ControlPlane | null;
   gateway: RunningGateway | null;
   publisher: SpoolingPublisher | null;
   ingest: Ingest | null;
@@ -31,7 +35,9 @@ export interface RunningStack {
  */
 export async function startStack(config: StackConfig, logger: Logger, keysFile?: string): Promise<RunningStack> {
   const { services } = config;
-  const keys = new KeyStore(await loadKeysFile(keysFile ?? config.gateway.keysFile), config.gateway.defaultTenant);
+  const gatewayConfig = { ...config.gateway, keysFile: keysFile ?? config.gateway.keysFile };
+  // One KeyStore for gateway and analytics, kept current by the control plane.
+  const keys = new KeyStore([], config.gateway.defaultTenant);
   const bus = await openEventBus(config.bus, logger, services.has("gateway") ? "read-write" : "read-only");
   if (services.has("gateway")) {
     await bus.ensureTopics(
@@ -41,6 +47,7 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       })),
     );
   }
+  const control = await startStackControlPlane(config, { bus, logger, keys, gatewayConfig });
   const needsClickHouse = services.has("ingest") || services.has("analytics");
   const clickhouse: ClickHouse | null = needsClickHouse ? await createClickHouse(config.clickhouse) : null;
 
@@ -70,12 +77,14 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       keys,
       publisher,
       priceOverrides: await loadPriceOverrides(g.pricingOverridesFile),
+      control: control!,
     });
   }
 
   return {
     bus,
     keys,
+    control,
     gateway,
     publisher,
     ingest,
@@ -85,8 +94,36 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       await publisher?.close();
       await ingest?.stop();
       await analytics?.close();
+      await control?.stop();
       await bus.close();
       await clickhouse?.close();
     },
   };
+}
+
+/**
+ * With the gateway here: its control plane (creates the control topic, accepts admin writes,
+ * decrypts virtual keys). Analytics alone only follows the topic — on a read-only embedded log it
+ * may not exist yet — and skips virtual keys, so it never holds provider secrets.
+ */
+async function startStackControlPlane(
+  config: StackConfig,
+  deps: { bus: EventBus; logger: Logger; keys: KeyStore; gatewayConfig: StackConfig["gateway"] },
+): Promise<ControlPlane | null> {
+  const { bus, logger, keys, gatewayConfig } = deps;
+  if (config.services.has("gateway")) {
+    return startGatewayControlPlane({ bus, logger, keys, config: gatewayConfig, env: config.referenceEnv });
+  }
+  if (!config.services.has("analytics")) return null;
+  const file = gatewayConfig.control.configFile;
+  return startControlPlane({
+    bus,
+    logger,
+    keys,
+    vault: null,
+    replicaId: gatewayConfig.instance,
+    seedKeys: await loadKeysFile(gatewayConfig.keysFile),
+    file: file ? { path: file, env: {}, vault: null, virtualKeys: "skip" } : undefined,
+    topic: bus.kind === "kafka" ? "create" : "if-exists",
+  });
 }

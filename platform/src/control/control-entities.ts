@@ -18,33 +18,63 @@ export const EntityId = z
 /** Saved configs are referenced as `x-portkey-config: pc-…`, so the prefix is part of the id. */
 export const SavedConfigId = z
   .string()
-  .regex(/^pc-[A-Za-z0-9._-]{1,125}$/, "must be `pc-` followed by letters, digits, '.', '_' or '-'");
+  .regex(
+    /^pc-[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+    "must be `pc-` then a letter or digit, then letters, digits, '_' or '-'",
+  );
 
 /** A provider id as the gateway's registry names it; the gateway checks it is one it knows. */
 export const ProviderSlug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a lowercase provider id such as openai or azure-openai");
 
-/** Credential fields that are encrypted in events and in memory, and never shown by the admin API. */
+/**
+ * Credential fields that are encrypted in events and in memory, and never shown by the admin API.
+ * Names are Portkey's target fields (gateway/src/routing/provider-fields.ts); a gateway test keeps
+ * the two lists in step.
+ */
 export const SECRET_FIELDS = [
   "api_key",
   "aws_access_key_id",
   "aws_secret_access_key",
   "aws_session_token",
   "vertex_service_account_json",
+  "azure_ad_token",
+  "azure_entra_client_secret",
 ] as const;
 export const SecretField = z.enum(SECRET_FIELDS);
 export type SecretField = z.infer<typeof SecretField>;
 
-/** Provider-specific settings that are not secret (Portkey's target field names). */
+/** Provider-specific settings that are not secret. */
 export const PLAIN_FIELDS = [
+  "custom_host",
+  // Azure OpenAI
   "resource_name",
   "deployment_id",
   "api_version",
+  "azure_auth_mode",
+  "azure_managed_client_id",
+  "azure_entra_client_id",
+  "azure_entra_tenant_id",
+  "azure_model_name",
+  "azure_deployment_name",
+  "azure_api_version",
+  "azure_foundry_url",
+  // AWS Bedrock / SageMaker
   "aws_region",
+  "aws_auth_type",
+  "aws_role_arn",
+  "aws_external_id",
+  // Google Vertex AI
   "vertex_project_id",
   "vertex_region",
-  "custom_host",
+  // OpenAI / Anthropic / Workers AI
+  "openai_project",
+  "openai_organization",
+  "openai_beta",
+  "anthropic_beta",
+  "anthropic_version",
+  "workers_ai_account_id",
 ] as const;
 export const PlainField = z.enum(PLAIN_FIELDS);
 export type PlainField = z.infer<typeof PlainField>;

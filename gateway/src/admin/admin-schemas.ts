@@ -1,0 +1,85 @@
+import {
+  EntityId,
+  PLAIN_FIELDS,
+  type PlainField,
+  ProviderSlug,
+  SavedConfigId,
+  SECRET_FIELDS,
+  type SecretField,
+} from "@switchyard/platform";
+import { z } from "zod";
+
+/** Admin request bodies. Strict: a misspelt field is an error, never silently dropped. */
+
+const Name = z.string().min(1).max(200);
+const FieldValue = z.string().min(1).max(16_384);
+/** Portkey sends the Vertex service account as an object; it is stored (encrypted) as its JSON text. */
+const ServiceAccount = z
+  .union([FieldValue, z.record(z.string(), z.string())])
+  .transform((v) => (typeof v === "string" ? v : JSON.stringify(v)));
+
+function secretShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T): Record<SecretField, T> {
+  return Object.fromEntries(
+    SECRET_FIELDS.map((f) => [f, wrap(f === "vertex_service_account_json" ? ServiceAccount : FieldValue)]),
+  ) as Record<SecretField, T>;
+}
+
+function plainShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T): Record<PlainField, T> {
+  return Object.fromEntries(PLAIN_FIELDS.map((f) => [f, wrap(FieldValue)])) as Record<PlainField, T>;
+}
+
+export const TenantCreate = z.strictObject({ id: EntityId, name: Name.optional() });
+export const TenantUpdate = z.strictObject({ name: Name.nullable().optional() });
+
+export const ApiKeyCreate = z.strictObject({
+  name: Name.optional(),
+  role: z.enum(["tenant", "admin"]).optional(),
+});
+
+/** Secrets and provider fields sit flat on the body, as on a Portkey config target. */
+export const VirtualKeyCreate = z.strictObject({
+  id: EntityId.optional(),
+  name: Name.optional(),
+  provider: ProviderSlug,
+  ...secretShape((v) => v.optional()),
+  ...plainShape((v) => v.optional()),
+});
+export type VirtualKeyCreate = z.infer<typeof VirtualKeyCreate>;
+
+/** Omitted: unchanged; null: removed. */
+export const VirtualKeyUpdate = z.strictObject({
+  name: Name.nullable().optional(),
+  provider: ProviderSlug.optional(),
+  ...secretShape((v) => v.nullable().optional()),
+  ...plainShape((v) => v.nullable().optional()),
+});
+export type VirtualKeyUpdate = z.infer<typeof VirtualKeyUpdate>;
+
+export const VirtualKeyRotate = z
+  .strictObject(secretShape((v) => v.optional()))
+  .refine((body) => SECRET_FIELDS.some((f) => body[f] !== undefined), {
+    message: `give the new value of at least one of ${SECRET_FIELDS.join(", ")}`,
+  });
+
+export const SavedConfigCreate = z.strictObject({
+  id: SavedConfigId.optional(),
+  name: Name.optional(),
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const SavedConfigUpdate = z.strictObject({
+  name: Name.nullable().optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Splits a flat body into the secret and the plain fields it set (null kept: it means "remove"). */
+export function splitFields<V>(body: Partial<Record<SecretField | PlainField, V>>): {
+  secrets: Partial<Record<SecretField, V>>;
+  fields: Partial<Record<PlainField, V>>;
+} {
+  const secrets: Partial<Record<SecretField, V>> = {};
+  const fields: Partial<Record<PlainField, V>> = {};
+  for (const f of SECRET_FIELDS) if (body[f] !== undefined) secrets[f] = body[f];
+  for (const f of PLAIN_FIELDS) if (body[f] !== undefined) fields[f] = body[f];
+  return { secrets, fields };
+}
