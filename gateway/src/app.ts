@@ -3,12 +3,15 @@ import type { KeyStore, Logger } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import type { ControlLookup } from "./pipeline/control-lookup.ts";
+import { createCustomHostGuard } from "./pipeline/custom-host-guard.ts";
 import type { EventSink } from "./pipeline/emit.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
 import { registerChatCompletions } from "./routes/chat-completions.ts";
 import { registerFeedback } from "./routes/feedback.ts";
 import { type HealthProbe, registerHealth } from "./routes/health.ts";
+import { type BreakerOptions, CircuitBreakers } from "./routing/index.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -28,6 +31,10 @@ export interface GatewayAppDeps {
   newTraceId?: () => string;
   /** The admin API's control plane and token; absent → /v1/admin/* answers admin_disabled. */
   admin?: AdminDeps;
+  /** Virtual keys and saved configs for the request path. */
+  control: ControlLookup;
+  customHostAllowList?: readonly string[];
+  breaker?: Partial<BreakerOptions>;
 }
 
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
@@ -49,12 +56,22 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   app.removeContentTypeParser("text/plain");
   installErrorHandling(app);
   registerHealth(app, deps.health);
+  const keys = deps.keys;
   registerChatCompletions(app, {
-    keys: deps.keys,
+    keys,
     providers: deps.providers,
     sink: deps.sink,
     eventEnv: deps.eventEnv,
     newTraceId: deps.newTraceId ?? randomUUID,
+    control: deps.control,
+    // Loopback upstreams (local vLLM/Ollama, fakes) are fine in local-dev mode only; read per check.
+    customHosts: createCustomHostGuard({
+      get allowLoopback() {
+        return keys.openMode;
+      },
+      allowList: deps.customHostAllowList ?? [],
+    }),
+    breakers: new CircuitBreakers(deps.breaker),
   });
   registerFeedback(app, { keys: deps.keys, sink: deps.sink });
   registerAdminRoutes(app, deps.admin);

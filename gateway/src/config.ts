@@ -5,6 +5,7 @@ import {
   ControlPlaneEnv,
   type ControlPlaneSettings,
   controlPlaneSettingsFrom,
+  csvList,
   nonNegativeInt,
   optionalString,
   port,
@@ -31,6 +32,11 @@ export const GatewayEnv = z.object({
   SWITCHYARD_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters (e.g. `openssl rand -hex 24`)",
   }),
+  /** Hosts (exact or *.suffix) and IPs/CIDRs a custom host may point at despite being private. */
+  SWITCHYARD_CUSTOM_HOST_ALLOWLIST: csvList,
+  /** Circuit breaker: consecutive failures that open a target, and how long it stays open. */
+  SWITCHYARD_BREAKER_FAILURES: positiveInt(5),
+  SWITCHYARD_BREAKER_COOLDOWN_MS: positiveInt(30_000),
   ...ControlPlaneEnv.shape,
   ...BusEnv.shape,
 });
@@ -52,6 +58,8 @@ export interface GatewayConfig {
   adminToken: string | undefined;
   /** Master key (vault) and the declarative control-plane file. */
   control: ControlPlaneSettings;
+  customHostAllowList: string[];
+  breaker: { consecutiveFailures: number; cooldownMs: number };
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -70,5 +78,7 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     logLevel: env.LOG_LEVEL,
     adminToken: env.SWITCHYARD_ADMIN_TOKEN,
     control: controlPlaneSettingsFrom(env),
+    customHostAllowList: env.SWITCHYARD_CUSTOM_HOST_ALLOWLIST,
+    breaker: { consecutiveFailures: env.SWITCHYARD_BREAKER_FAILURES, cooldownMs: env.SWITCHYARD_BREAKER_COOLDOWN_MS },
   };
 }

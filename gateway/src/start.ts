@@ -47,6 +47,9 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     sink: queueSink(deps.publisher, deps.logger),
     eventEnv: { gatewayInstance: deps.config.instance, priceOverrides: deps.priceOverrides },
     health: { events: () => ({ ...deps.publisher.stats() }) },
+    control: deps.control.view,
+    customHostAllowList: deps.config.customHostAllowList,
+    breaker: deps.config.breaker,
     admin: {
       token: deps.config.adminToken,
       control: deps.control,

@@ -1,5 +1,5 @@
 import type { FeedbackEvent, RequestEvent } from "@switchyard/events";
-import { type ApiKeyRecord, createLogger, KeyStore } from "@switchyard/platform";
+import { type ApiKeyRecord, ControlPlaneView, createLogger, KeyStore } from "@switchyard/platform";
 import { Agent } from "undici";
 import { buildGatewayApp } from "./app.ts";
 import type { EventSink } from "./pipeline/emit.ts";
@@ -27,11 +27,17 @@ export class CollectingSink implements EventSink {
 
 export function buildTestGateway(options: { keys?: ApiKeyRecord[]; bodyLimitBytes?: number } = {}) {
   const sink = new CollectingSink();
+  const logger = createLogger({ name: "gateway-test", level: "silent" });
+  const keys = new KeyStore([], "default");
+  // An empty control plane seeded with the test's keys: no virtual keys or saved configs.
+  const control = new ControlPlaneView({ keys, vault: null, logger, seedKeys: options.keys ?? [] });
+  control.markReady();
   const dispatcher = new Agent({ connections: 16 });
   const app = buildGatewayApp({
-    logger: createLogger({ name: "gateway-test", level: "silent" }),
+    logger,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
-    keys: new KeyStore(options.keys ?? [], "default"),
+    keys,
+    control,
     providers: createProviderRegistry({ dispatcher, mockLatencyMs: 0 }),
     sink,
     eventEnv: { gatewayInstance: "test-gw", priceOverrides: [] },

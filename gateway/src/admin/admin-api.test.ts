@@ -61,6 +61,7 @@ async function gateway(options: { token?: string; vault?: Vault | null; file?: s
     sink,
     eventEnv: { gatewayInstance: "admin-test", priceOverrides: [] },
     health: { events: () => ({}) },
+    control: control.view,
     admin: { token: options.token, control, knownProviders: ProviderId.options, validateSavedConfig },
   });
   const gw = {

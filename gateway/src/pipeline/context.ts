@@ -1,7 +1,5 @@
 import type { Attempt, CacheStatus, Usage } from "@switchyard/events";
 import type { Principal } from "@switchyard/platform";
-import type { ProviderTarget } from "../providers/provider.ts";
-import type { ProviderId } from "../providers/registry.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 
 /** What the gateway knows about a request once it has been admitted (authenticated). */
@@ -19,9 +17,9 @@ export interface RequestContext {
 }
 
 export interface RouteDecision {
-  providerId: ProviderId;
-  target: ProviderTarget;
   request: ChatCompletionRequest;
+  /** Saved config id (`pc-…`) when the request used one. */
+  configId: string | null;
   stream: boolean;
   /** The client asked for the usage chunk itself (stream_options.include_usage). */
   clientWantsUsage: boolean;
@@ -39,6 +37,12 @@ export interface RequestOutcome {
   firstChunkAt: number | null;
   cacheStatus: CacheStatus;
   attempts: Attempt[];
+  /** The target that produced the response (or the last one tried). */
+  provider: string | null;
+  targetPath: string | null;
+  virtualKeyId: string | null;
+  /** Retries of the final target (x-portkey-retry-attempt-count). */
+  retryCount: number;
 }
 
 export function newOutcome(): RequestOutcome {
@@ -53,5 +57,9 @@ export function newOutcome(): RequestOutcome {
     firstChunkAt: null,
     cacheStatus: "DISABLED",
     attempts: [],
+    provider: null,
+    targetPath: null,
+    virtualKeyId: null,
+    retryCount: 0,
   };
 }

@@ -19,7 +19,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: EventEnvironment): RequestEvent {
   const o = ctx.outcome;
   const route = ctx.route;
-  const provider = route?.providerId ?? "none";
+  const provider = o.provider ?? "none";
   const modelRequested = route?.request.model ?? "";
   const usage = o.usage ?? ZERO_USAGE;
   const cost = priceUsage(provider, o.modelUsed ?? modelRequested, usage, env.priceOverrides);
@@ -33,8 +33,8 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
     gateway_instance: env.gatewayInstance,
     tenant_id: ctx.principal.tenantId,
     api_key_id: ctx.principal.apiKeyId,
-    virtual_key_id: null,
-    config_id: null,
+    virtual_key_id: o.virtualKeyId,
+    config_id: route?.configId ?? null,
     trace_id: ctx.traceId,
     otel_trace_id: null,
     otel_span_id: null,
@@ -43,7 +43,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
     model_requested: modelRequested,
     model_used: o.modelUsed,
     provider,
-    target_path: route ? "config" : null,
+    target_path: o.targetPath,
     metadata: ctx.metadata,
     user: ctx.user,
     status_code: o.statusCode,
@@ -58,7 +58,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
     cost_breakdown: cost.cost_breakdown,
     pricing_source: cost.pricing_source,
     cache_status: o.cacheStatus,
-    retry_count: Math.max(0, o.attempts.length - 1),
+    retry_count: o.retryCount,
     attempts: o.attempts,
     guardrails: [],
   };

@@ -1,40 +1,20 @@
 import { bearerToken } from "@switchyard/platform";
 import { GatewayError } from "../errors.ts";
 import { type HeaderBag, headerValue, isPlaceholderKey } from "../http/portkey-headers.ts";
-import type { ProviderTarget } from "../providers/provider.ts";
-import { ProviderId } from "../providers/registry.ts";
-
-export interface ResolvedTarget {
-  providerId: ProviderId;
-  target: ProviderTarget;
-}
 
 /**
- * Single-target routing from headers: `x-portkey-provider` (default openai), the provider key
- * from Authorization (unless it is the gateway key or an SDK placeholder), and an optional
- * `x-portkey-custom-host` base URL.
+ * The provider key from `Authorization`, unless it is the gateway key or an SDK placeholder:
+ * those are never forwarded upstream as credentials.
  */
-export function resolveTarget(headers: HeaderBag, gatewayKey: string | undefined): ResolvedTarget {
-  const requested = headerValue(headers, "x-portkey-provider")?.trim() || "openai";
-  const parsed = ProviderId.safeParse(requested);
-  if (!parsed.success) {
-    throw new GatewayError(
-      "unknown_provider",
-      `unknown provider "${requested}"; supported: ${ProviderId.options.join(", ")}`,
-      "x-portkey-provider",
-    );
-  }
+export function providerKeyFrom(headers: HeaderBag, gatewayKey: string | undefined): string | null {
   const bearer = bearerToken(headerValue(headers, "authorization"));
-  const apiKey = bearer && bearer !== gatewayKey && !isPlaceholderKey(bearer) ? bearer : null;
-  return {
-    providerId: parsed.data,
-    target: { apiKey, customHost: customHostFrom(headers), forwardHeaders: {}, providerFields: {} },
-  };
+  return bearer && bearer !== gatewayKey && !isPlaceholderKey(bearer) ? bearer : null;
 }
 
-function customHostFrom(headers: HeaderBag): string | null {
+/** `x-portkey-custom-host`, checked to be an absolute http(s) URL without embedded credentials. */
+export function customHostFrom(headers: HeaderBag): string | undefined {
   const raw = headerValue(headers, "x-portkey-custom-host")?.trim();
-  if (!raw) return null;
+  if (!raw) return undefined;
   let url: URL;
   try {
     url = new URL(raw);

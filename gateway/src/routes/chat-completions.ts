@@ -4,12 +4,24 @@ import { GatewayError } from "../errors.ts";
 import { metadataFrom, traceIdFrom } from "../http/portkey-headers.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { newOutcome, type RequestContext, type RouteDecision } from "../pipeline/context.ts";
+import type { ControlLookup } from "../pipeline/control-lookup.ts";
+import type { CustomHostGuard } from "../pipeline/custom-host-guard.ts";
 import type { EventSink } from "../pipeline/emit.ts";
+import { planRoute } from "../pipeline/plan-route.ts";
+import { prepareTargets } from "../pipeline/prepare-targets.ts";
 import { buildRequestEvent, type EventEnvironment } from "../pipeline/request-event.ts";
-import { resolveTarget } from "../pipeline/resolve-target.ts";
-import type { CompletionResult, UpstreamCall } from "../providers/provider.ts";
+import { providerKeyFrom } from "../pipeline/resolve-target.ts";
+import type { CompletionResult } from "../providers/provider.ts";
 import type { ProviderRegistry } from "../providers/registry.ts";
+import {
+  type CircuitBreakers,
+  NoRouteError,
+  productionRouterDeps,
+  type RouteResult,
+  routeRequest,
+} from "../routing/index.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
+import { type AttemptValue, attemptExecutor, discardAttempt, eventAttempts } from "./chat-attempt.ts";
 import { relayStream } from "./upstream-stream.ts";
 
 export interface ChatRouteDeps {
@@ -18,6 +30,9 @@ export interface ChatRouteDeps {
   sink: EventSink;
   eventEnv: EventEnvironment;
   newTraceId: () => string;
+  control: ControlLookup;
+  customHosts: CustomHostGuard;
+  breakers: CircuitBreakers;
 }
 
 const ENDPOINT = "/v1/chat/completions";
@@ -59,30 +74,42 @@ async function handleChat(request: FastifyRequest, reply: FastifyReply, deps: Ch
 
   try {
     ctx.metadata = metadataFrom(headers);
-    const parsedBody = parseBody(request.body);
-    ctx.user = ctx.metadata._user ?? parsedBody.user ?? null;
-    const { providerId, target } = resolveTarget(headers, gatewayKey);
+    const body = parseBody(request.body);
+    ctx.user = ctx.metadata._user ?? body.user ?? null;
+    const plan = planRoute(headers, principal.tenantId, providerKeyFrom(headers, gatewayKey), deps.control);
     const route: RouteDecision = {
-      providerId,
-      target,
-      request: parsedBody,
-      stream: parsedBody.stream === true,
-      clientWantsUsage: parsedBody.stream_options?.include_usage === true,
+      request: body,
+      configId: plan.configId,
+      stream: body.stream === true,
+      clientWantsUsage: body.stream_options?.include_usage === true,
     };
     ctx.route = route;
-    reply.header("x-portkey-provider", providerId);
-    reply.header("x-portkey-retry-attempt-count", "0");
+    const targets = await prepareTargets(plan.root, principal.tenantId, headers, deps.control, deps.customHosts);
     reply.header("x-portkey-cache-status", ctx.outcome.cacheStatus);
-    await (route.stream
-      ? serveStream(ctx, route, reply, deps, abort.signal)
-      : serveJson(ctx, route, reply, deps, abort.signal));
+
+    const models = new Map<string, string>();
+    ctx.outcome.upstreamStartedAt = performance.now();
+    const result = await routeRequest<AttemptValue>(
+      plan.root,
+      { metadata: ctx.metadata, params: body, pathname: ENDPOINT },
+      attemptExecutor({ request: body, stream: route.stream, targets, providers: deps.providers }, models),
+      productionRouterDeps(deps.breakers, abort.signal, { discard: discardAttempt }),
+    ).catch((error: unknown) => {
+      if (error instanceof NoRouteError) throw new GatewayError("no_route_matched", error.message, "x-portkey-config");
+      throw error;
+    });
+    recordRoute(ctx, result, targets, models);
+    reply.header("x-portkey-provider", ctx.outcome.provider ?? "");
+    reply.header("x-portkey-retry-attempt-count", String(result.retryCount));
+    reply.header("x-portkey-last-used-option-index", result.leaf.path);
+    await respond(ctx, result, reply);
   } catch (error) {
     recordFailure(ctx, error);
     throw error;
   }
 }
 
-function parseBody(body: unknown) {
+function parseBody(body: unknown): ChatCompletionRequest {
   const parsed = ChatCompletionRequest.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -91,20 +118,51 @@ function parseBody(body: unknown) {
   throw new GatewayError("invalid_request", message, param);
 }
 
-function recordAttempt(ctx: RequestContext, route: RouteDecision, status: number, errorType: string | null): void {
+function recordRoute(
+  ctx: RequestContext,
+  result: RouteResult<AttemptValue>,
+  targets: Parameters<typeof eventAttempts>[1],
+  models: Map<string, string>,
+): void {
   const o = ctx.outcome;
-  o.attempts.push({
-    provider: route.providerId,
-    model: o.modelUsed ?? route.request.model,
-    status_code: status,
-    latency_ms:
-      Math.round(((o.upstreamEndedAt ?? performance.now()) - (o.upstreamStartedAt ?? ctx.startedAt)) * 1000) / 1000,
-    error_type: errorType,
-    target_path: "config",
-  });
+  const final = targets.get(result.leaf.path);
+  o.attempts = eventAttempts(result.attempts, targets, models, ctx.route?.request.model ?? "");
+  o.provider = final?.providerId ?? result.leaf.provider;
+  o.targetPath = result.leaf.path;
+  o.virtualKeyId = final?.virtualKeyId ?? null;
+  o.retryCount = result.retryCount;
 }
 
-function applyResult(ctx: RequestContext, route: RouteDecision, result: CompletionResult): void {
+async function respond(ctx: RequestContext, result: RouteResult<AttemptValue>, reply: FastifyReply): Promise<void> {
+  const outcome = result.outcome;
+  if (outcome.kind === "failure") {
+    ctx.outcome.upstreamEndedAt = performance.now();
+    if (outcome.cause instanceof GatewayError) throw outcome.cause;
+    const code = ({ timeout: "request_timeout", circuit_open: "circuit_open" } as const)[
+      outcome.errorType as "timeout" | "circuit_open"
+    ];
+    throw new GatewayError(code ?? "upstream_unreachable", outcome.message);
+  }
+  const value = outcome.value;
+  if (value.kind === "json") {
+    applyJson(ctx, value.result);
+    reply.code(value.result.status).headers(value.result.headers).type("application/json").send(value.result.body);
+    return;
+  }
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(value.status, {
+    ...(reply.getHeaders() as Record<string, string>),
+    ...value.headers,
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  raw.flushHeaders();
+  await relayStream(raw, value.chunks, ctx.outcome, ctx.route?.clientWantsUsage ?? false);
+}
+
+function applyJson(ctx: RequestContext, result: CompletionResult): void {
   const o = ctx.outcome;
   o.upstreamEndedAt = performance.now();
   o.statusCode = result.status;
@@ -112,56 +170,6 @@ function applyResult(ctx: RequestContext, route: RouteDecision, result: Completi
   o.modelUsed = result.model;
   o.errorType = result.failure?.type ?? null;
   o.errorMessage = result.failure?.message ?? null;
-  recordAttempt(ctx, route, result.status, o.errorType);
-}
-
-function upstreamCall(route: RouteDecision, signal: AbortSignal): UpstreamCall {
-  return { request: route.request, target: route.target, signal };
-}
-
-function sendResult(reply: FastifyReply, result: CompletionResult): void {
-  reply.code(result.status).headers(result.headers).type("application/json").send(result.body);
-}
-
-async function serveJson(
-  ctx: RequestContext,
-  route: RouteDecision,
-  reply: FastifyReply,
-  deps: ChatRouteDeps,
-  signal: AbortSignal,
-): Promise<void> {
-  ctx.outcome.upstreamStartedAt = performance.now();
-  const result = await deps.providers[route.providerId].complete(upstreamCall(route, signal));
-  applyResult(ctx, route, result);
-  sendResult(reply, result);
-}
-
-async function serveStream(
-  ctx: RequestContext,
-  route: RouteDecision,
-  reply: FastifyReply,
-  deps: ChatRouteDeps,
-  signal: AbortSignal,
-): Promise<void> {
-  ctx.outcome.upstreamStartedAt = performance.now();
-  const opened = await deps.providers[route.providerId].stream(upstreamCall(route, signal));
-  if (!opened.ok) {
-    applyResult(ctx, route, opened.result);
-    sendResult(reply, opened.result);
-    return;
-  }
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(opened.status, {
-    ...(reply.getHeaders() as Record<string, string>),
-    ...opened.headers,
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-  });
-  raw.flushHeaders();
-  await relayStream(raw, opened.chunks, ctx.outcome, route.clientWantsUsage);
-  recordAttempt(ctx, route, ctx.outcome.statusCode, ctx.outcome.errorType);
 }
 
 function recordFailure(ctx: RequestContext, error: unknown): void {
@@ -174,9 +182,5 @@ function recordFailure(ctx: RequestContext, error: unknown): void {
     o.statusCode = 500;
     o.errorType = "internal_error";
     o.errorMessage = "internal gateway error";
-  }
-  if (ctx.route && o.upstreamStartedAt !== null && o.attempts.length === 0) {
-    o.upstreamEndedAt = performance.now();
-    recordAttempt(ctx, ctx.route, o.statusCode, o.errorType);
   }
 }

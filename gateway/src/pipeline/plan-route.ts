@@ -1,0 +1,97 @@
+import { GatewayError } from "../errors.ts";
+import { type HeaderBag, headerValue } from "../http/portkey-headers.ts";
+import {
+  describeIssues,
+  type PortkeyConfig,
+  parseConfigHeader,
+  type RouteNode,
+  resolveConfig,
+  validateConfig,
+} from "../routing/index.ts";
+import type { ControlLookup } from "./control-lookup.ts";
+import { forwardHeaderNames } from "./forward-headers.ts";
+import { customHostFrom } from "./resolve-target.ts";
+
+export interface RoutePlan {
+  root: RouteNode;
+  /** The saved config id (`pc-…`) when the request named one. */
+  configId: string | null;
+}
+
+/**
+ * Turns the request's headers into a route tree: an inline or saved `x-portkey-config`, else a
+ * single target from `x-portkey-virtual-key` / `x-portkey-provider` (default openai). Header-level
+ * custom host, forward headers and request timeout act as root defaults the config may override.
+ */
+export function planRoute(
+  headers: HeaderBag,
+  tenantId: string,
+  providerKey: string | null,
+  control: ControlLookup,
+): RoutePlan {
+  const { config, configId } = configFrom(headers, tenantId, control);
+  const root = resolveConfig(withHeaderDefaults(config, headers), {
+    provider: headerValue(headers, "x-portkey-provider")?.trim() || null,
+    virtualKey: headerValue(headers, "x-portkey-virtual-key")?.trim() || null,
+    apiKey: providerKey,
+  });
+  return { root, configId };
+}
+
+function configFrom(
+  headers: HeaderBag,
+  tenantId: string,
+  control: ControlLookup,
+): { config: PortkeyConfig; configId: string | null } {
+  const raw = headerValue(headers, "x-portkey-config")?.trim();
+  if (!raw) return { config: {} as PortkeyConfig, configId: null };
+  const parsed = parseConfigHeader(raw);
+  if (parsed.ok) return { config: parsed.config, configId: null };
+  if (parsed.kind === "invalid") {
+    throw new GatewayError(
+      "invalid_config",
+      `invalid x-portkey-config: ${describeIssues(parsed.issues)}`,
+      "x-portkey-config",
+    );
+  }
+  const saved = control.savedConfig(tenantId, parsed.id);
+  if (saved === undefined) {
+    throw new GatewayError(
+      "unknown_config",
+      `saved config ${parsed.id} does not exist for this tenant`,
+      "x-portkey-config",
+    );
+  }
+  const validated = validateConfig(saved);
+  if (!validated.ok) {
+    throw new GatewayError(
+      "invalid_config",
+      `saved config ${parsed.id} is invalid: ${describeIssues(validated.issues)}`,
+      "x-portkey-config",
+    );
+  }
+  return { config: validated.config, configId: parsed.id };
+}
+
+function withHeaderDefaults(config: PortkeyConfig, headers: HeaderBag): PortkeyConfig {
+  const customHost = customHostFrom(headers);
+  const forward = forwardHeaderNames(headers);
+  const timeoutRaw = headerValue(headers, "x-portkey-request-timeout")?.trim();
+  let timeout: number | undefined;
+  if (timeoutRaw) {
+    timeout = Number(timeoutRaw);
+    if (!Number.isInteger(timeout) || timeout <= 0) {
+      throw new GatewayError(
+        "invalid_header",
+        "x-portkey-request-timeout must be a positive whole number of milliseconds",
+        "x-portkey-request-timeout",
+      );
+    }
+  }
+  return {
+    ...config,
+    custom_host: config.custom_host ?? customHost,
+    forward_headers: config.forward_headers ?? (forward.length > 0 ? forward : undefined),
+    request_timeout: config.request_timeout ?? timeout,
+  } as PortkeyConfig;
+}

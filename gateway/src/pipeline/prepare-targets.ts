@@ -1,0 +1,89 @@
+import { GatewayError } from "../errors.ts";
+import type { HeaderBag } from "../http/portkey-headers.ts";
+import type { ProviderTarget } from "../providers/provider.ts";
+import { ProviderId } from "../providers/registry.ts";
+import { leavesOf, type ResolvedLeaf, type RouteNode } from "../routing/index.ts";
+import type { ControlLookup } from "./control-lookup.ts";
+import type { CustomHostGuard } from "./custom-host-guard.ts";
+import { pickForwardHeaders } from "./forward-headers.ts";
+
+/** A leaf made ready to call: its provider, credentials and host checked before any upstream call. */
+export interface PreparedTarget {
+  providerId: ProviderId;
+  target: ProviderTarget;
+  virtualKeyId: string | null;
+}
+
+/**
+ * Resolves every leaf of the route up front, so that a bad virtual key, an unknown provider or
+ * a forbidden custom host anywhere in the config is a 4xx before anything reaches an upstream.
+ */
+export async function prepareTargets(
+  root: RouteNode,
+  tenantId: string,
+  headers: HeaderBag,
+  control: ControlLookup,
+  guard: CustomHostGuard,
+): Promise<Map<string, PreparedTarget>> {
+  const prepared = new Map<string, PreparedTarget>();
+  for (const leaf of leavesOf(root)) {
+    const target = prepareLeaf(leaf, tenantId, headers, control);
+    if (target.target.customHost !== null) {
+      const param = leaf.path === "config" ? "x-portkey-custom-host" : `${leaf.path}.custom_host`;
+      await guard.check(target.target.customHost, param);
+    }
+    prepared.set(leaf.path, target);
+  }
+  return prepared;
+}
+
+function prepareLeaf(leaf: ResolvedLeaf, tenantId: string, headers: HeaderBag, control: ControlLookup): PreparedTarget {
+  const forwardHeaders = pickForwardHeaders(headers, leaf.forwardHeaders);
+  if (leaf.virtualKey !== null) {
+    const found = control.virtualKey(tenantId, leaf.virtualKey);
+    const param = leaf.path === "config" ? "x-portkey-virtual-key" : `${leaf.path}.virtual_key`;
+    if (found.status === "unknown") {
+      throw new GatewayError("unknown_virtual_key", `virtual key ${leaf.virtualKey} does not exist`, param);
+    }
+    if (found.status === "disabled") {
+      throw new GatewayError("virtual_key_disabled", `virtual key ${leaf.virtualKey} is disabled`, param);
+    }
+    const providerId = checkProvider(found.provider, param);
+    let apiKey: string | null;
+    try {
+      apiKey = found.credentials.reveal("api_key") ?? null;
+    } catch {
+      throw new GatewayError("virtual_key_unusable", `virtual key ${leaf.virtualKey} cannot be decrypted`, param);
+    }
+    const fields: Record<string, string> = { ...found.fields, ...leaf.providerFields };
+    return {
+      providerId,
+      virtualKeyId: found.id,
+      target: {
+        apiKey,
+        customHost: leaf.customHost ?? fields.custom_host ?? null,
+        forwardHeaders,
+        providerFields: fields,
+      },
+    };
+  }
+  const param = leaf.path === "config" ? "x-portkey-provider" : `${leaf.path}.provider`;
+  const providerId = checkProvider(leaf.provider ?? "openai", param);
+  return {
+    providerId,
+    virtualKeyId: null,
+    target: { apiKey: leaf.apiKey, customHost: leaf.customHost, forwardHeaders, providerFields: leaf.providerFields },
+  };
+}
+
+function checkProvider(name: string, param: string): ProviderId {
+  const parsed = ProviderId.safeParse(name);
+  if (!parsed.success) {
+    throw new GatewayError(
+      "unknown_provider",
+      `unknown provider "${name}"; supported: ${ProviderId.options.join(", ")}`,
+      param,
+    );
+  }
+  return parsed.data;
+}
