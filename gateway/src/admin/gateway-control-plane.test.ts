@@ -1,19 +1,24 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   createLogger,
   EmbeddedEventBus,
   KeyStore,
+  MasterKey,
   PLAIN_FIELDS,
+  parseDeclarativeFile,
   parseEnv,
   SECRET_FIELDS,
   sha256Hex,
+  Vault,
 } from "@switchyard/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayEnv, gatewayConfigFrom } from "../config.ts";
+import { ProviderId } from "../providers/registry.ts";
 import { PROVIDER_FIELD_KEYS } from "../routing/provider-fields.ts";
 import { startGatewayControlPlane } from "./gateway-control-plane.ts";
+import { validateSavedConfig } from "./saved-config-validation.ts";
 
 const logger = createLogger({ name: "control-wiring-test", level: "silent" });
 const MASTER_KEY_HEX = "ab".repeat(32);
@@ -47,6 +52,20 @@ describe("gateway control-plane settings", () => {
   it("covers every provider field a config target may carry, as secret or plain", () => {
     const known = new Set<string>([...SECRET_FIELDS, ...PLAIN_FIELDS]);
     expect(PROVIDER_FIELD_KEYS.filter((f) => !known.has(f))).toEqual([]);
+  });
+});
+
+describe("switchyard.example.yaml", () => {
+  it("is a valid declarative file for this gateway", async () => {
+    const text = await readFile(join(import.meta.dirname, "../../../switchyard.example.yaml"), "utf8");
+    const result = parseDeclarativeFile(text, {
+      env: { OPENAI_API_KEY: "sk-example-0000000000000000", OPENAI_PROXY_KEY: "sk-proxy-00000000000000000" },
+      vault: new Vault([MasterKey.generate()]),
+      virtualKeys: "load",
+      validateConfig: validateSavedConfig,
+      knownProviders: ProviderId.options,
+    });
+    expect(result.ok ? [] : result.errors).toEqual([]);
   });
 });
 
