@@ -187,3 +187,17 @@ describe("POST /v1/chat/completions (openai upstream)", () => {
     expect((await gw.sink.waitFor(1))[0]?.error_type).toBe("upstream_unreachable");
   });
 });
+
+describe("requests the HTTP parser rejects", () => {
+  it("still get an OpenAI-style error body", async () => {
+    const { connect } = await import("node:net");
+    const url = new URL(base);
+    const socket = connect(Number(url.port), url.hostname);
+    socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-portkey-config: {"a":\n 1}\r\n\r\n');
+    let raw = "";
+    for await (const chunk of socket) raw += String(chunk);
+    expect(raw.startsWith("HTTP/1.1 400")).toBe(true);
+    const body = JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4)) as OpenAIBody;
+    expect(body.error).toMatchObject({ code: "malformed_request", type: "invalid_request_error" });
+  });
+});

@@ -9,6 +9,8 @@ export const GatewayErrors = {
   invalid_json: { status: 400, type: "invalid_request_error" },
   invalid_request: { status: 400, type: "invalid_request_error" },
   invalid_header: { status: 400, type: "invalid_request_error" },
+  malformed_request: { status: 400, type: "invalid_request_error" },
+  headers_too_large: { status: 431, type: "invalid_request_error" },
   unknown_provider: { status: 400, type: "invalid_request_error" },
   invalid_config: { status: 400, type: "invalid_request_error" },
   unknown_config: { status: 400, type: "invalid_request_error" },
