@@ -87,7 +87,7 @@ export class ControlPlaneView {
     let touchesKeys = false;
     for (const event of events) {
       this.topic.apply(event);
-      if (event.type.startsWith("api_key.") || event.type.startsWith("tenant.")) touchesKeys = true;
+      if (event.type.startsWith("api_key.")) touchesKeys = true;
     }
     if (touchesKeys) this.refreshKeyStore();
     for (const event of events) {
