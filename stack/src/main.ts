@@ -20,8 +20,8 @@ export async function main(): Promise<void> {
     `  events         ${config.bus.kind === "kafka" ? `Kafka ${config.bus.brokers.join(",")}` : `embedded log in ${config.bus.kind === "embedded" ? config.bus.dir : ""}`}`,
     `  clickhouse     ${config.clickhouse.kind === "server" ? config.clickhouse.url : `embedded (chdb) in ${config.clickhouse.path}`}`,
     stack.keys.openMode
-      ? `  LOCAL-DEV MODE: no API keys configured — no key is needed and everything belongs to tenant "${stack.keys.defaultTenant}". Set SWITCHYARD_KEYS_FILE to require keys.`
-      : "  API keys required (SWITCHYARD_KEYS_FILE)",
+      ? `  LOCAL-DEV MODE: no API keys configured — no key is needed and everything belongs to tenant "${stack.keys.defaultTenant}". Create a key with the admin API (SWITCHYARD_ADMIN_TOKEN) or SWITCHYARD_CONFIG_FILE to require keys.`
+      : "  API keys required",
   ];
   process.stdout.write(`${lines.filter((l) => l !== null).join("\n")}\n`);
 
