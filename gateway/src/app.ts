@@ -7,6 +7,7 @@ import { errorBody, GatewayError } from "./errors.ts";
 import type { ControlLookup } from "./pipeline/control-lookup.ts";
 import { createCustomHostGuard } from "./pipeline/custom-host-guard.ts";
 import type { EventSink } from "./pipeline/emit.ts";
+import { createRoutePlanner } from "./pipeline/plan-route.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
 import { registerChatCompletions } from "./routes/chat-completions.ts";
@@ -80,6 +81,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     eventEnv: deps.eventEnv,
     newTraceId: deps.newTraceId ?? randomUUID,
     control: deps.control,
+    planRoute: createRoutePlanner(deps.control),
     // Loopback upstreams (local vLLM/Ollama, fakes) are fine in local-dev mode only; read per check.
     customHosts: createCustomHostGuard({
       get allowLoopback() {

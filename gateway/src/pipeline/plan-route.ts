@@ -19,6 +19,53 @@ export interface RoutePlan {
 }
 
 /**
+ * Plans are memoised per planner (one per app): the same config header, defaults and credential
+ * give the same immutable route tree, and parsing + validating + resolving a config costs more
+ * than the rest of the gateway's own work. Saved configs are keyed by the folded object, so an
+ * admin update (a new object) is picked up at once. Bounded: cleared when full.
+ */
+const PLAN_CACHE_MAX = 2_000;
+
+export type RoutePlanner = (headers: HeaderBag, tenantId: string, providerKey: string | null) => RoutePlan;
+
+export function createRoutePlanner(control: ControlLookup): RoutePlanner {
+  const cache = new Map<string, RoutePlan>();
+  const savedIds = new WeakMap<object, number>();
+  let nextSavedId = 0;
+  const savedIdentity = (tenantId: string, id: string): string => {
+    const saved = control.savedConfig(tenantId, id);
+    if (typeof saved !== "object" || saved === null) return "none";
+    let n = savedIds.get(saved);
+    if (n === undefined) {
+      n = nextSavedId++;
+      savedIds.set(saved, n);
+    }
+    return String(n);
+  };
+  return (headers, tenantId, providerKey) => {
+    const config = headerValue(headers, "x-portkey-config")?.trim() ?? "";
+    const parts = [
+      config,
+      headerValue(headers, "x-portkey-provider") ?? "",
+      headerValue(headers, "x-portkey-virtual-key") ?? "",
+      headerValue(headers, "x-portkey-custom-host") ?? "",
+      headerValue(headers, "x-portkey-forward-headers") ?? "",
+      headerValue(headers, "x-portkey-request-timeout") ?? "",
+      providerKey ?? "",
+      // A saved config id resolves per tenant and per version of the saved config.
+      config.startsWith("pc-") ? `${tenantId}\u0000${savedIdentity(tenantId, config)}` : "",
+    ];
+    const key = parts.join("\u0000");
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const plan = planRoute(headers, tenantId, providerKey, control);
+    if (cache.size >= PLAN_CACHE_MAX) cache.clear();
+    cache.set(key, plan);
+    return plan;
+  };
+}
+
+/**
  * Turns the request's headers into a route tree: an inline or saved `x-portkey-config`, else a
  * single target from `x-portkey-virtual-key` / `x-portkey-provider` (default openai). Header-level
  * custom host, forward headers and request timeout act as root defaults the config may override.

@@ -7,7 +7,7 @@ import { newOutcome, type RequestContext, type RouteDecision } from "../pipeline
 import type { ControlLookup } from "../pipeline/control-lookup.ts";
 import type { CustomHostGuard } from "../pipeline/custom-host-guard.ts";
 import type { EventSink } from "../pipeline/emit.ts";
-import { planRoute } from "../pipeline/plan-route.ts";
+import type { RoutePlanner } from "../pipeline/plan-route.ts";
 import { prepareTargets } from "../pipeline/prepare-targets.ts";
 import { buildRequestEvent, type EventEnvironment } from "../pipeline/request-event.ts";
 import { providerKeyFrom } from "../pipeline/resolve-target.ts";
@@ -31,6 +31,7 @@ export interface ChatRouteDeps {
   eventEnv: EventEnvironment;
   newTraceId: () => string;
   control: ControlLookup;
+  planRoute: RoutePlanner;
   customHosts: CustomHostGuard;
   breakers: CircuitBreakers;
 }
@@ -76,7 +77,7 @@ async function handleChat(request: FastifyRequest, reply: FastifyReply, deps: Ch
     ctx.metadata = metadataFrom(headers);
     const body = parseBody(request.body);
     ctx.user = ctx.metadata._user ?? body.user ?? null;
-    const plan = planRoute(headers, principal.tenantId, providerKeyFrom(headers, gatewayKey), deps.control);
+    const plan = deps.planRoute(headers, principal.tenantId, providerKeyFrom(headers, gatewayKey));
     const route: RouteDecision = {
       request: body,
       configId: plan.configId,

@@ -130,21 +130,27 @@ function defaultErrorType(outcome: { status: number }): string | null {
 }
 
 /** One upstream call under the leaf's request_timeout, ended early if the client goes away. */
+/** Reasons given to abort() explicitly: an abort without one constructs a DOMException (stack and all) per call. */
+const TIMER_CANCELLED = new Error("request_timeout timer cancelled: the call finished first");
+const TIMED_OUT_REASON = new Error("request_timeout");
+
+/** One upstream call under the leaf's request_timeout, ended early if the client goes away. */
 async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: RouterDeps<T>): Promise<RouteOutcome<T>> {
   if (deps.signal.aborted) return aborted();
-  const timeout = new AbortController();
-  // Linked, not copied: after a success the value (e.g. a stream) keeps reading under this
-  // signal, so a client disconnect must still reach it.
-  const signal = AbortSignal.any([deps.signal, timeout.signal]);
+  const hasTimeout = leaf.requestTimeoutMs !== null;
+  // Only a timed attempt needs its own signal. Linked, not copied: after a success the value
+  // (e.g. a stream) keeps reading under this signal, so a client disconnect must still reach it.
+  const timeout = hasTimeout ? new AbortController() : null;
+  const signal = timeout ? AbortSignal.any([deps.signal, timeout.signal]) : deps.signal;
   let callResult: RouteOutcome<T> | undefined;
   const call: Promise<RouteOutcome<T>> = execute(leaf, signal).then(
     (outcome) => (callResult = { kind: "response", ...outcome }),
     (error: unknown) => (callResult = deps.signal.aborted ? aborted() : networkError(leaf, error)),
   );
-  const timerCancel = new AbortController();
+  const timerCancel = hasTimeout ? new AbortController() : null;
   const clientGone = whenAborted<T>(deps.signal);
   const contenders: Promise<RouteOutcome<T> | typeof TIMED_OUT>[] = [call, clientGone.promise];
-  if (leaf.requestTimeoutMs !== null) {
+  if (timerCancel && leaf.requestTimeoutMs !== null) {
     contenders.push(
       deps.sleep(leaf.requestTimeoutMs, timerCancel.signal).then(
         () => TIMED_OUT,
@@ -160,7 +166,7 @@ async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Rou
       if (late.kind === "response") deps.discard?.(late.value);
     });
     if (winner !== TIMED_OUT) return winner;
-    timeout.abort(new Error("request_timeout"));
+    timeout?.abort(TIMED_OUT_REASON);
     return {
       kind: "failure",
       status: 408,
@@ -169,7 +175,7 @@ async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Rou
       message: `the request to ${leaf.provider ?? "the provider"} exceeded request_timeout of ${leaf.requestTimeoutMs} ms`,
     };
   } finally {
-    timerCancel.abort();
+    timerCancel?.abort(TIMER_CANCELLED);
     clientGone.dispose();
   }
 }
