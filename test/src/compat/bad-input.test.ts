@@ -50,7 +50,7 @@ describe("bad input from SDK clients", () => {
   it("malformed config JSON → 400 naming x-portkey-config", async () => {
     const failed = await rejected({ ...reachable(), config: '{"strategy": {"mode": "fallback"}, "targets": [' });
     expect(failed.status).toBe(400);
-    expect(failed.error.type).toBe("invalid_request_error");
+    expect(failed.error).toMatchObject({ type: "invalid_request_error", code: "invalid_config" });
     expect(`${failed.error.param} ${failed.error.message}`).toContain("x-portkey-config");
     expect(failed.error.message).toMatch(/json/i);
   });
@@ -61,6 +61,7 @@ describe("bad input from SDK clients", () => {
       config: { strategy: { mode: "round-robin" }, targets: [fakeTarget(fake)] },
     });
     expect(failed.status).toBe(400);
+    expect(failed.error.code).toBe("invalid_config");
     expect(failed.error.message).toContain("strategy.mode");
     expect(failed.error.message).toMatch(/round-robin|loadbalance/);
   });
@@ -75,6 +76,7 @@ describe("bad input from SDK clients", () => {
       },
     });
     expect(failed.status).toBe(400);
+    expect(failed.error.code).toBe("invalid_config");
     // Paths as JSON paths (targets[1]) or dotted (targets.1): either names the place.
     for (const path of [/strategy\.on_status_codes/, /retry\.attempts/, /targets(\[1\]|\.1)/]) {
       expect(failed.error.message).toMatch(path);
@@ -90,6 +92,7 @@ describe("bad input from SDK clients", () => {
       },
     });
     expect(failed.status).toBe(400);
+    expect(failed.error.code).toBe("invalid_config");
     expect(failed.error.message).toMatch(/weight/i);
   });
 
@@ -107,6 +110,7 @@ describe("bad input from SDK clients", () => {
     });
     expect(failed.status).toBeGreaterThanOrEqual(400);
     expect(failed.status).toBeLessThan(500);
+    expect(failed.error.code).toBe("no_route_matched");
     expect(failed.error.message).toMatch(/condition/i);
     expect(failed.error.message).toMatch(/default/i);
   });
@@ -124,13 +128,16 @@ describe("bad input from SDK clients", () => {
       },
     });
     expect(failed.status).toBe(400);
-    expect(failed.error.message).toContain("missing");
+    expect(failed.error.code).toBe("invalid_config");
+    expect(failed.error.message).toContain('"missing"');
+    expect(failed.error.message).toContain("strategy.default");
   });
 
   it("unknown virtual key → 4xx naming the key", async () => {
     const failed = await rejected({ customHost: fake.baseUrl, virtualKey: "vk-does-not-exist-42" });
     expect(failed.status).toBeGreaterThanOrEqual(400);
     expect(failed.status).toBeLessThan(500);
+    expect(failed.error).toMatchObject({ code: "unknown_virtual_key", param: "x-portkey-virtual-key" });
     expect(failed.error.message).toContain("vk-does-not-exist-42");
   });
 
@@ -138,6 +145,7 @@ describe("bad input from SDK clients", () => {
     const failed = await rejected({ ...reachable(), config: "pc-does-not-exist-42" });
     expect(failed.status).toBeGreaterThanOrEqual(400);
     expect(failed.status).toBeLessThan(500);
+    expect(failed.error.code).toBe("unknown_config");
     expect(failed.error.message).toContain("pc-does-not-exist-42");
   });
 
@@ -158,6 +166,7 @@ describe("bad input from SDK clients", () => {
   ] as const)("custom host 169.254.169.254 (%s) → 400 naming the address", async (_via, options) => {
     const failed = await rejected(options as PortkeyOptions);
     expect(failed.status).toBe(400);
+    expect(failed.error.code).toBe("forbidden_custom_host");
     expect(failed.error.message).toContain("169.254.169.254");
   });
 

@@ -38,8 +38,8 @@ describe("circuit breaker through the portkey SDK", () => {
     await healthy.start();
     sy = await startCompatStack({
       env: {
-        CIRCUIT_BREAKER_CONSECUTIVE_FAILURES: String(FAILURES_TO_OPEN),
-        CIRCUIT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+        SWITCHYARD_BREAKER_FAILURES: String(FAILURES_TO_OPEN),
+        SWITCHYARD_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
       },
     });
   });
