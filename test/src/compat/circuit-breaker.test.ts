@@ -17,7 +17,7 @@ import {
  * breaker thresholds can be short without touching the other suites.
  */
 const FAILURES_TO_OPEN = 3;
-const COOLDOWN_MS = 400;
+const COOLDOWN_MS = 1000;
 
 /** Polls by sending requests (never a fixed sleep) until `done` accepts one, with a deadline. */
 async function until<T>(call: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000) {
@@ -28,6 +28,26 @@ async function until<T>(call: () => Promise<T>, done: (value: T) => boolean, wha
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Calls `call` up to 10 times while the circuit opened no earlier than `openedNoEarlierThan` must
+ * still be open, running `check` after each call that ended inside the cooldown. Returns how many did.
+ */
+async function skippedWhileOpen(
+  call: () => Promise<{ by: unknown }>,
+  openedNoEarlierThan: number,
+  check: () => void,
+): Promise<number> {
+  let inside = 0;
+  for (let i = 0; i < 10; i++) {
+    const result = await call();
+    if (performance.now() >= openedNoEarlierThan + COOLDOWN_MS) break;
+    expect(result.by).toBe("fake:healthy");
+    check();
+    inside += 1;
+  }
+  return inside;
 }
 
 describe("circuit breaker through the portkey SDK", () => {
@@ -61,24 +81,35 @@ describe("circuit breaker through the portkey SDK", () => {
         return { by: completion.system_fingerprint, index: portkeyHeadersOf(completion)["last-used-option-index"] };
       };
 
-      // Closed: every call tries the dead target first, then falls back.
+      // Closed: every call tries the dead target first, then falls back. The circuit opens during
+      // the last of these calls, so no cooldown can end before its start + COOLDOWN_MS.
+      let openedNoEarlierThan = 0;
       for (let i = 0; i < FAILURES_TO_OPEN; i++) {
+        openedNoEarlierThan = performance.now();
         expect(await served()).toEqual({ by: "fake:healthy", index: "config.targets[1]" });
       }
       expect(dead.received).toBe(FAILURES_TO_OPEN);
-      const openedAt = performance.now();
 
-      // Open: the dead target is skipped without being called.
-      for (let i = 0; i < 20; i++) expect((await served()).by).toBe("fake:healthy");
-      expect(dead.received).toBe(FAILURES_TO_OPEN);
+      // Open: the dead target is skipped without being called. Only calls that ended inside the
+      // cooldown count, so a slow machine cannot turn a legitimate probe into a failure.
+      const skipped = await skippedWhileOpen(served, openedNoEarlierThan, () =>
+        expect(dead.received).toBe(FAILURES_TO_OPEN),
+      );
+      expect(skipped).toBeGreaterThanOrEqual(3);
 
       // Half-open after the cooldown: one probe reaches it; it fails, so the circuit opens again.
-      await until(served, () => dead.received > FAILURES_TO_OPEN, "the half-open probe");
-      expect(performance.now() - openedAt).toBeGreaterThanOrEqual(COOLDOWN_MS);
+      let probeStartedNoEarlierThan = 0;
+      await until(
+        () => {
+          probeStartedNoEarlierThan = performance.now();
+          return served();
+        },
+        () => dead.received > FAILURES_TO_OPEN,
+        "the half-open probe",
+      );
+      expect(performance.now() - openedNoEarlierThan).toBeGreaterThanOrEqual(COOLDOWN_MS);
       expect(dead.received).toBe(FAILURES_TO_OPEN + 1);
-      const reopenedAt = performance.now();
-      for (let i = 0; i < 10; i++) expect((await served()).by).toBe("fake:healthy");
-      if (performance.now() - reopenedAt < COOLDOWN_MS) expect(dead.received).toBe(FAILURES_TO_OPEN + 1);
+      await skippedWhileOpen(served, probeStartedNoEarlierThan, () => expect(dead.received).toBe(FAILURES_TO_OPEN + 1));
 
       // Recovered: the next probe succeeds, the circuit closes, the first target serves again.
       dead.reset();
@@ -102,13 +133,16 @@ describe("circuit breaker through the portkey SDK", () => {
       const portkey = portkeyClient(sy.gatewayUrl, {
         config: { strategy: { mode: "fallback" }, targets: [fakeTarget(dead1), fakeTarget(dead2)] },
       });
-      for (let i = 0; i < FAILURES_TO_OPEN; i++) await failureOf(portkey.chat.completions.create(chatParams()));
-      expect([dead1.received, dead2.received]).toEqual([FAILURES_TO_OPEN, FAILURES_TO_OPEN]);
-      const started = performance.now();
-      const failed = await failureOf(portkey.chat.completions.create(chatParams()));
-      if (performance.now() - started < COOLDOWN_MS) {
-        expect([dead1.received, dead2.received]).toEqual([FAILURES_TO_OPEN, FAILURES_TO_OPEN]);
+      let openedNoEarlierThan = 0;
+      for (let i = 0; i < FAILURES_TO_OPEN; i++) {
+        openedNoEarlierThan = performance.now();
+        await failureOf(portkey.chat.completions.create(chatParams()));
       }
+      expect([dead1.received, dead2.received]).toEqual([FAILURES_TO_OPEN, FAILURES_TO_OPEN]);
+      const failed = await failureOf(portkey.chat.completions.create(chatParams()));
+      // Ended inside the cooldown (as it does but on a stalled machine): no upstream may have seen it.
+      expect(performance.now() - openedNoEarlierThan).toBeLessThan(COOLDOWN_MS);
+      expect([dead1.received, dead2.received]).toEqual([FAILURES_TO_OPEN, FAILURES_TO_OPEN]);
       expect(failed.status).toBe(503);
       expect(failed.error.message).toMatch(/circuit/i);
     } finally {
