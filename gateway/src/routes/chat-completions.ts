@@ -85,7 +85,14 @@ async function handleChat(request: FastifyRequest, reply: FastifyReply, deps: Ch
       clientWantsUsage: body.stream_options?.include_usage === true,
     };
     ctx.route = route;
-    const targets = await prepareTargets(plan.root, principal.tenantId, headers, deps.control, deps.customHosts);
+    const targets = await prepareTargets(
+      plan.root,
+      principal.tenantId,
+      headers,
+      deps.control,
+      deps.customHosts,
+      deps.providers,
+    );
     reply.header("x-portkey-cache-status", ctx.outcome.cacheStatus);
 
     const models = new Map<string, string>();
