@@ -1,7 +1,7 @@
 import { GatewayError } from "../errors.ts";
-import type { HeaderBag } from "../http/portkey-headers.ts";
+import { type HeaderBag, headerValue } from "../http/portkey-headers.ts";
 import type { ProviderTarget } from "../providers/provider.ts";
-import { ProviderId } from "../providers/registry.ts";
+import { ProviderId, type ProviderRegistry } from "../providers/registry.ts";
 import { leavesOf, type ResolvedLeaf, type RouteNode } from "../routing/index.ts";
 import type { ControlLookup } from "./control-lookup.ts";
 import type { CustomHostGuard } from "./custom-host-guard.ts";
@@ -15,8 +15,9 @@ export interface PreparedTarget {
 }
 
 /**
- * Resolves every leaf of the route up front, so that a bad virtual key, an unknown provider or
- * a forbidden custom host anywhere in the config is a 4xx before anything reaches an upstream.
+ * Resolves every leaf of the route up front, so that a bad virtual key, an unknown provider, a
+ * missing provider field (the provider's validateTarget) or a forbidden custom host anywhere in
+ * the config is a 4xx before anything reaches an upstream.
  */
 export async function prepareTargets(
   root: RouteNode,
@@ -24,10 +25,21 @@ export async function prepareTargets(
   headers: HeaderBag,
   control: ControlLookup,
   guard: CustomHostGuard,
+  providers?: Pick<ProviderRegistry, ProviderId>,
 ): Promise<Map<string, PreparedTarget>> {
   const prepared = new Map<string, PreparedTarget>();
+  const strict = headerValue(headers, "x-portkey-strict-open-ai-compliance")?.trim().toLowerCase() !== "false";
   for (const leaf of leavesOf(root)) {
     const target = prepareLeaf(leaf, tenantId, headers, control);
+    if (!strict) target.target.strictOpenAICompliance = false;
+    const issue = providers?.[target.providerId].validateTarget(target.target);
+    if (issue) {
+      throw new GatewayError(
+        "invalid_request",
+        issue.message,
+        leaf.path === "config" ? issue.field : `${leaf.path}.${issue.field}`,
+      );
+    }
     if (target.target.customHost !== null) {
       const param = leaf.path === "config" ? "x-portkey-custom-host" : `${leaf.path}.custom_host`;
       await guard.check(target.target.customHost, param);
@@ -36,6 +48,13 @@ export async function prepareTargets(
   }
   return prepared;
 }
+
+const VAULT_PROVIDER_SECRETS = [
+  "aws_access_key_id",
+  "aws_secret_access_key",
+  "aws_session_token",
+  "azure_ad_token",
+] as const;
 
 function prepareLeaf(leaf: ResolvedLeaf, tenantId: string, headers: HeaderBag, control: ControlLookup): PreparedTarget {
   const forwardHeaders = pickForwardHeaders(headers, leaf.forwardHeaders);
@@ -50,12 +69,18 @@ function prepareLeaf(leaf: ResolvedLeaf, tenantId: string, headers: HeaderBag, c
     }
     const providerId = checkProvider(found.provider, param);
     let apiKey: string | null;
+    const secrets: Record<string, string> = {};
     try {
       apiKey = found.credentials.reveal("api_key") ?? null;
+      // Non-key secrets the providers sign or authenticate with (AWS keys, Azure AD token).
+      for (const field of VAULT_PROVIDER_SECRETS) {
+        const value = found.credentials.reveal(field);
+        if (value) secrets[field] = value;
+      }
     } catch {
       throw new GatewayError("virtual_key_unusable", `virtual key ${leaf.virtualKey} cannot be decrypted`, param);
     }
-    const fields: Record<string, string> = { ...found.fields, ...leaf.providerFields };
+    const fields: Record<string, string> = { ...found.fields, ...secrets, ...leaf.providerFields };
     return {
       providerId,
       virtualKeyId: found.id,
