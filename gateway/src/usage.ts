@@ -2,22 +2,121 @@ import type { Usage } from "@switchyard/events";
 import { OpenAIUsage } from "./schemas/chat.ts";
 
 /**
+ * Provider usage blocks → event usage. The event's convention (events/src/request-event.ts):
+ * input_tokens counts every prompt token incl. cache reads and writes; output_tokens counts
+ * every completion token incl. reasoning. Each provider's block is mapped to that here, in one
+ * place, and `makeUsage` clamps so an upstream's inconsistent numbers never break the invariants.
+ */
+export interface UsageParts {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  estimated?: boolean;
+}
+
+const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+
+export function makeUsage(p: UsageParts): Usage {
+  const input = n(p.input);
+  const output = n(p.output);
+  const cacheRead = Math.min(n(p.cacheRead), input);
+  const cacheWrite = Math.min(n(p.cacheWrite), input - cacheRead);
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWrite,
+    reasoning_tokens: Math.min(n(p.reasoning), output),
+    estimated: p.estimated === true,
+  };
+}
+
+/**
  * OpenAI usage → event usage. OpenAI's prompt_tokens already include cached tokens and
- * completion_tokens include reasoning tokens, which is exactly the event's convention;
- * clamps keep a provider's inconsistent numbers from breaking the event invariants.
+ * completion_tokens include reasoning tokens, which is exactly the event's convention.
  */
 export function usageFromOpenAI(raw: unknown): Usage | null {
   const parsed = OpenAIUsage.safeParse(raw);
   if (!parsed.success) return null;
   const u = parsed.data;
-  const cached = Math.min(u.prompt_tokens_details?.cached_tokens ?? 0, u.prompt_tokens);
-  const reasoning = Math.min(u.completion_tokens_details?.reasoning_tokens ?? 0, u.completion_tokens);
+  return makeUsage({
+    input: u.prompt_tokens,
+    output: u.completion_tokens,
+    cacheRead: u.prompt_tokens_details?.cached_tokens ?? 0,
+    reasoning: u.completion_tokens_details?.reasoning_tokens ?? 0,
+  });
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Anthropic: input_tokens EXCLUDES cache_read_input_tokens and cache_creation_input_tokens, so the
+ * event's input is their sum. Thinking tokens are inside output_tokens but not reported apart.
+ */
+export function usageFromAnthropic(raw: unknown): Usage | null {
+  if (!isObj(raw)) return null;
+  const read = n(raw.cache_read_input_tokens);
+  const write = n(raw.cache_creation_input_tokens);
+  return makeUsage({
+    input: n(raw.input_tokens) + read + write,
+    output: n(raw.output_tokens),
+    cacheRead: read,
+    cacheWrite: write,
+  });
+}
+
+/**
+ * Gemini usageMetadata: promptTokenCount includes cachedContentTokenCount; candidatesTokenCount
+ * EXCLUDES thoughtsTokenCount, so output = candidates + thoughts and reasoning = thoughts.
+ */
+export function usageFromGemini(raw: unknown): Usage | null {
+  if (!isObj(raw)) return null;
+  const thoughts = n(raw.thoughtsTokenCount);
+  return makeUsage({
+    input: n(raw.promptTokenCount) + n(raw.toolUsePromptTokenCount),
+    output: n(raw.candidatesTokenCount) + thoughts,
+    cacheRead: n(raw.cachedContentTokenCount),
+    reasoning: thoughts,
+  });
+}
+
+/** Bedrock Converse: inputTokens excludes cacheReadInputTokens / cacheWriteInputTokens (as Anthropic). */
+export function usageFromBedrock(raw: unknown): Usage | null {
+  if (!isObj(raw)) return null;
+  const read = n(raw.cacheReadInputTokens);
+  const write = n(raw.cacheWriteInputTokens);
+  return makeUsage({
+    input: n(raw.inputTokens) + read + write,
+    output: n(raw.outputTokens),
+    cacheRead: read,
+    cacheWrite: write,
+  });
+}
+
+/** Cohere v2: billed_units is what is charged (tokens also counts the prompt template); fall back to tokens. */
+export function usageFromCohere(raw: unknown): Usage | null {
+  if (!isObj(raw)) return null;
+  const billed = isObj(raw.billed_units) ? raw.billed_units : null;
+  const tokens = isObj(raw.tokens) ? raw.tokens : null;
+  const source = billed && (n(billed.input_tokens) > 0 || n(billed.output_tokens) > 0) ? billed : tokens;
+  if (source === null) return null;
+  return makeUsage({
+    input: n(source.input_tokens),
+    output: n(source.output_tokens),
+    cacheRead: n(raw.cached_tokens),
+  });
+}
+
+/** Event usage → the OpenAI usage block clients read (chat.completion and the final stream chunk). */
+export function openAIUsageBlock(usage: Usage) {
   return {
-    input_tokens: u.prompt_tokens,
-    output_tokens: u.completion_tokens,
-    cache_read_tokens: cached,
-    cache_write_tokens: 0,
-    reasoning_tokens: reasoning,
-    estimated: false,
+    prompt_tokens: usage.input_tokens,
+    completion_tokens: usage.output_tokens,
+    total_tokens: usage.input_tokens + usage.output_tokens,
+    prompt_tokens_details: { cached_tokens: usage.cache_read_tokens },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning_tokens },
   };
 }

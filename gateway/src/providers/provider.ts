@@ -2,10 +2,11 @@ import type { Usage } from "@switchyard/events";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 
 /**
- * The one Provider interface. A provider turns an OpenAI-shaped chat request into its own
- * wire format, calls its upstream, and hands back OpenAI-shaped bytes plus the facts the
- * request event needs (usage, model, error). Each provider lives in its own folder and is
- * listed once in registry.ts.
+ * The one Provider interface. A provider turns an OpenAI-shaped request into its own wire
+ * format, calls its upstream, and hands back OpenAI-shaped bytes plus the facts the request
+ * event needs (usage, model, error). Each provider lives in its own folder and is listed once
+ * in registry.ts. Most providers are built from a `ProviderAdapter` (adapter.ts: request
+ * transform, response transform, stream transform, error mapping) by `HttpProvider`.
  */
 export interface ProviderTarget {
   /** Provider credential. Never logged, never put in an event, span or error message. */
@@ -14,14 +15,53 @@ export interface ProviderTarget {
   customHost: string | null;
   /** Client headers named by x-portkey-forward-headers / forward_headers, passed to the upstream as-is. */
   forwardHeaders: Record<string, string>;
-  /** Provider specifics from the config or the virtual key (azure deployment, aws region, ...). Secrets stay out of logs. */
+  /**
+   * Provider specifics from the config or the virtual key (azure deployment, aws region, ...), and
+   * the virtual key's non-api_key secrets (aws keys). Secrets stay out of logs.
+   */
   providerFields: Record<string, string>;
+  /**
+   * `x-portkey-strict-open-ai-compliance: false` — the client accepts fields OpenAI does not send
+   * (reasoning_content, content_blocks with thinking). Absent = strict.
+   */
+  strictOpenAICompliance?: boolean;
 }
 
 export interface UpstreamCall {
   request: ChatCompletionRequest;
   target: ProviderTarget;
   /** Aborted when the client goes away or the request times out. */
+  signal: AbortSignal;
+}
+
+/** An OpenAI /v1/embeddings request (validated loosely; unknown fields pass through). */
+export interface EmbeddingsRequest {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: "float" | "base64";
+  dimensions?: number;
+  user?: string;
+  [key: string]: unknown;
+}
+
+export interface EmbeddingsCall {
+  request: EmbeddingsRequest;
+  target: ProviderTarget;
+  signal: AbortSignal;
+}
+
+/** An OpenAI legacy /v1/completions request. */
+export interface TextCompletionRequest {
+  model: string;
+  prompt: string | string[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  [key: string]: unknown;
+}
+
+export interface TextCompletionCall {
+  request: TextCompletionRequest;
+  target: ProviderTarget;
   signal: AbortSignal;
 }
 
@@ -35,7 +75,7 @@ export interface CompletionResult {
   status: number;
   /** Response headers to pass through to the client (rate limits, retry-after). */
   headers: Record<string, string>;
-  /** OpenAI-shaped JSON (chat.completion or an error body), sent to the client as-is. */
+  /** OpenAI-shaped JSON (chat.completion, list of embeddings, or an error body), sent to the client as-is. */
   body: Buffer;
   usage: Usage | null;
   model: string | null;
@@ -49,21 +89,75 @@ export interface StreamChunk {
   model: string | null;
   /** A chunk carrying only usage (empty choices); hidden from clients that did not ask for usage. */
   usageOnly: boolean;
+  /** Output text (content, tool arguments) this chunk adds, for local token counting when usage is missing. */
+  text?: string;
 }
 
 export type StreamOpenResult =
   | { ok: true; status: number; headers: Record<string, string>; chunks: AsyncIterable<StreamChunk> }
   | { ok: false; result: CompletionResult };
 
+/** What a provider can do; the conformance suite and the endpoints honour these flags. */
 export interface ProviderCapabilities {
   chat: boolean;
   streaming: boolean;
+  /** Function/tool calling, incl. tool results sent back and tool calls streamed. */
+  tools: boolean;
+  /** Image parts in user messages. */
+  vision: boolean;
+  /** Images given by http(s) URL; when false only `data:` URLs (base64) are accepted. */
+  image_urls: boolean;
+  /** response_format json_object / json_schema. */
+  json_mode: boolean;
+  /** /v1/embeddings. */
+  embeddings: boolean;
+  /** Legacy /v1/completions. */
+  completions: boolean;
+  /** The upstream speaks the Anthropic Messages API itself. */
+  messages_native: boolean;
+}
+
+/** A required provider field a target lacks (Azure deployment, Bedrock region, ...). */
+export interface TargetIssue {
+  /** The field's Portkey name, e.g. "deployment_id". */
+  field: string;
+  message: string;
+}
+
+/** How a provider authenticates, for the README table and /v1/models. */
+export interface ProviderAuth {
+  /** Human description, e.g. "Authorization: Bearer <key>". */
+  description: string;
+  /** A credential is required (local servers need none). */
+  requiresKey: boolean;
 }
 
 export interface Provider {
   readonly id: string;
   readonly capabilities: ProviderCapabilities;
+  readonly auth: ProviderAuth;
+  /** Checked for every target before any upstream call; an issue becomes a 400 naming the field. */
+  validateTarget(target: ProviderTarget): TargetIssue | null;
   complete(call: UpstreamCall): Promise<CompletionResult>;
   /** Opens a stream; an upstream that refuses (non-2xx) yields ok:false with its error. */
   stream(call: UpstreamCall): Promise<StreamOpenResult>;
+  /** /v1/embeddings, when capabilities.embeddings. */
+  embed?(call: EmbeddingsCall): Promise<CompletionResult>;
+  /** Legacy /v1/completions, when capabilities.completions. */
+  completeText?(call: TextCompletionCall): Promise<CompletionResult>;
+  streamText?(call: TextCompletionCall): Promise<StreamOpenResult>;
+  /** Well-known chat model ids for /v1/models (a catalogue, not a live upstream listing). */
+  readonly models: readonly string[];
 }
+
+export const NO_CAPABILITIES: ProviderCapabilities = {
+  chat: false,
+  streaming: false,
+  tools: false,
+  vision: false,
+  image_urls: false,
+  json_mode: false,
+  embeddings: false,
+  completions: false,
+  messages_native: false,
+};

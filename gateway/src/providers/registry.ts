@@ -1,11 +1,37 @@
 import type { Dispatcher } from "undici";
 import { z } from "zod";
+import { HttpProvider, type ProviderAdapter } from "./adapter.ts";
+import { anthropicAdapter } from "./anthropic/anthropic.ts";
+import { azureOpenAIAdapter } from "./azure-openai/azure-openai.ts";
+import { bedrockAdapter } from "./bedrock/bedrock.ts";
+import { cohereAdapter } from "./cohere/cohere.ts";
+import { googleAdapter } from "./google/google.ts";
 import { MockProvider } from "./mock/mock-provider.ts";
-import { OpenAIProvider } from "./openai/openai-provider.ts";
+import { openAICompatible } from "./openai-compatible/base.ts";
+import { OPENAI_COMPATIBLE_PRESETS } from "./openai-compatible/presets.ts";
 import type { Provider } from "./provider.ts";
 
 /** Every provider the gateway speaks, listed exactly once. */
-export const ProviderId = z.enum(["openai", "mock"]);
+export const ProviderId = z.enum([
+  "openai",
+  "azure-openai",
+  "anthropic",
+  "google",
+  "bedrock",
+  "mistral",
+  "cohere",
+  "groq",
+  "together",
+  "fireworks",
+  "deepseek",
+  "openrouter",
+  "xai",
+  "perplexity",
+  "ollama",
+  "vllm",
+  "lmstudio",
+  "mock",
+]);
 export type ProviderId = z.infer<typeof ProviderId>;
 
 export interface ProviderDeps {
@@ -15,9 +41,33 @@ export interface ProviderDeps {
 
 export type ProviderRegistry = Record<ProviderId, Provider>;
 
+const P = OPENAI_COMPATIBLE_PRESETS;
+
+/** The adapter behind each HTTP provider; a Record over the enum, so none can be missing or listed twice. */
+export const PROVIDER_ADAPTERS: Record<Exclude<ProviderId, "mock">, ProviderAdapter> = {
+  openai: openAICompatible(P.openai),
+  "azure-openai": azureOpenAIAdapter,
+  anthropic: anthropicAdapter,
+  google: googleAdapter,
+  bedrock: bedrockAdapter,
+  mistral: openAICompatible(P.mistral),
+  cohere: cohereAdapter,
+  groq: openAICompatible(P.groq),
+  together: openAICompatible(P.together),
+  fireworks: openAICompatible(P.fireworks),
+  deepseek: openAICompatible(P.deepseek),
+  openrouter: openAICompatible(P.openrouter),
+  xai: openAICompatible(P.xai),
+  perplexity: openAICompatible(P.perplexity),
+  ollama: openAICompatible(P.ollama),
+  vllm: openAICompatible(P.vllm),
+  lmstudio: openAICompatible(P.lmstudio),
+};
+
 export function createProviderRegistry(deps: ProviderDeps): ProviderRegistry {
-  return {
-    openai: new OpenAIProvider(deps.dispatcher),
-    mock: new MockProvider({ latencyMs: deps.mockLatencyMs }),
-  };
+  const registry: Partial<ProviderRegistry> = { mock: new MockProvider({ latencyMs: deps.mockLatencyMs }) };
+  for (const id of ProviderId.options) {
+    if (id !== "mock") registry[id] = new HttpProvider(PROVIDER_ADAPTERS[id], deps.dispatcher);
+  }
+  return registry as ProviderRegistry;
 }

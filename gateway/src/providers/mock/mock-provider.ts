@@ -1,7 +1,14 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Usage } from "@switchyard/events";
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import type { CompletionResult, Provider, StreamChunk, StreamOpenResult, UpstreamCall } from "../provider.ts";
+import {
+  type CompletionResult,
+  NO_CAPABILITIES,
+  type Provider,
+  type StreamChunk,
+  type StreamOpenResult,
+  type UpstreamCall,
+} from "../provider.ts";
 
 export interface MockProviderOptions {
   /** Simulated upstream latency before the first token, for demos and load tests. */
@@ -49,12 +56,18 @@ function openAIUsage(usage: Usage) {
 /** An in-process provider that needs no network and no key: demos, smoke tests and load tests. */
 export class MockProvider implements Provider {
   readonly id = "mock";
-  readonly capabilities = { chat: true, streaming: true };
+  readonly capabilities = { ...NO_CAPABILITIES, chat: true, streaming: true };
+  readonly auth = { description: "none (in-process, deterministic replies)", requiresKey: false };
+  readonly models = ["mock-model"];
   private readonly options: MockProviderOptions;
   private sequence = 0;
 
   constructor(options: MockProviderOptions) {
     this.options = options;
+  }
+
+  validateTarget(): null {
+    return null;
   }
 
   private async wait(signal: AbortSignal): Promise<void> {

@@ -1,0 +1,370 @@
+import type { Usage } from "@switchyard/events";
+import type { Dispatcher } from "undici";
+import type {
+  CompletionResult,
+  EmbeddingsCall,
+  Provider,
+  ProviderAuth,
+  ProviderCapabilities,
+  ProviderTarget,
+  StreamChunk,
+  StreamOpenResult,
+  TargetIssue,
+  TextCompletionCall,
+  UpstreamCall,
+} from "./provider.ts";
+import { checkCapabilities } from "./shared/capabilities.ts";
+import { RequestRejected } from "./shared/rejected.ts";
+import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
+import { passThroughHeaders, postUpstream } from "./upstream-http.ts";
+
+export type RawHeaders = Record<string, string | string[] | undefined>;
+
+/** One upstream HTTP request, fully built (URL, headers incl. credential or signature, body). */
+export interface HttpRequestSpec {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A provider response turned into the gateway's OpenAI shape. */
+export interface ParsedResponse {
+  /** OpenAI-shaped body (an object to serialize, or bytes to pass through unchanged). */
+  body: object | Buffer;
+  usage: Usage | null;
+  model: string | null;
+  /** Output text, for local token counting when `usage` is null. */
+  outputText?: string;
+}
+
+/** An upstream error body in OpenAI terms. */
+export interface ErrorInfo {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+export { RequestRejected };
+
+export interface ChatTransform {
+  /** Request transform: OpenAI chat request → the provider's HTTP request. May throw RequestRejected. */
+  request(call: UpstreamCall, stream: boolean): HttpRequestSpec | Promise<HttpRequestSpec>;
+  /** Response transform: the provider's 2xx body → chat.completion. */
+  response(body: Buffer, call: UpstreamCall): ParsedResponse;
+  /** Stream transform: the provider's 2xx stream body → chat.completion.chunk events; throws if cut. */
+  stream(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncIterable<StreamChunk>;
+}
+
+export interface EmbeddingsTransform {
+  request(call: EmbeddingsCall): HttpRequestSpec | Promise<HttpRequestSpec>;
+  response(body: Buffer, call: EmbeddingsCall): ParsedResponse;
+}
+
+export interface CompletionsTransform {
+  request(call: TextCompletionCall, stream: boolean): HttpRequestSpec | Promise<HttpRequestSpec>;
+  response(body: Buffer, call: TextCompletionCall): ParsedResponse;
+  stream(body: AsyncIterable<Uint8Array>, call: TextCompletionCall): AsyncIterable<StreamChunk>;
+}
+
+/** What one provider folder supplies; `HttpProvider` turns it into a `Provider`. */
+export interface ProviderAdapter {
+  id: string;
+  capabilities: ProviderCapabilities;
+  auth: ProviderAuth;
+  models: readonly string[];
+  validateTarget(target: ProviderTarget): TargetIssue | null;
+  chat: ChatTransform;
+  embeddings?: EmbeddingsTransform;
+  completions?: CompletionsTransform;
+  /** Error mapping: the provider's error body (and raw response headers) → OpenAI error fields. */
+  error(status: number, body: Buffer, headers?: RawHeaders): ErrorInfo;
+  /** OpenAI's own error bodies go to clients byte for byte (no provider prefix). */
+  passThroughOpenAIErrors?: boolean;
+}
+
+const OK = (status: number) => status >= 200 && status < 300;
+
+/** Parses JSON, or null. */
+export function parseJson(body: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** The gateway's OpenAI-shaped body for an upstream error: the provider named in the message and beside it. */
+export function errorResult(
+  adapter: Pick<ProviderAdapter, "id" | "error" | "passThroughOpenAIErrors">,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+  rawHeaders: RawHeaders = {},
+): CompletionResult {
+  const info = adapter.error(status, body, rawHeaders);
+  const clientStatus = OK(status) ? 502 : status;
+  if (adapter.passThroughOpenAIErrors) {
+    const json = parseJson(body) as { error?: unknown } | null;
+    if (json !== null && typeof json.error === "object" && json.error !== null) {
+      return failed(clientStatus, headers, body, info);
+    }
+  }
+  const rendered = {
+    error: { message: `${adapter.id} error: ${info.message}`, type: info.type, param: info.param, code: info.code },
+    provider: adapter.id,
+  };
+  return failed(clientStatus, headers, Buffer.from(JSON.stringify(rendered)), info);
+}
+
+function failed(status: number, headers: Record<string, string>, body: Buffer, info: ErrorInfo): CompletionResult {
+  return { status, headers, body, usage: null, model: null, failure: { type: info.type, message: info.message } };
+}
+
+/** A 400 for input the provider cannot take, made without calling it. */
+export function rejectedResult(providerId: string, error: RequestRejected): CompletionResult {
+  const info: ErrorInfo = {
+    message: error.message,
+    type: "invalid_request_error",
+    param: error.param,
+    code: error.code,
+  };
+  const body = { error: { ...info, message: `${providerId}: ${error.message}` }, provider: providerId };
+  return failed(400, {}, Buffer.from(JSON.stringify(body)), info);
+}
+
+/** Default error mapping for `{error: {...}}`, `{error: "..."}`, `{message}`, `{detail}` bodies. */
+export function genericErrorInfo(status: number, body: Buffer): ErrorInfo {
+  const json = parseJson(body) as Record<string, unknown> | null;
+  const fallbackType = defaultErrorType(status);
+  if (json !== null && typeof json === "object") {
+    const e = (typeof json.error === "object" && json.error !== null ? json.error : json) as Record<string, unknown>;
+    const message =
+      typeof e.message === "string"
+        ? e.message
+        : typeof json.error === "string"
+          ? json.error
+          : typeof json.detail === "string"
+            ? json.detail
+            : Array.isArray(json.detail)
+              ? JSON.stringify(json.detail)
+              : `upstream returned ${status}`;
+    const type = typeof e.type === "string" ? e.type : fallbackType;
+    const code = typeof e.code === "string" ? e.code : typeof e.code === "number" ? String(e.code) : null;
+    return { message, type, param: typeof e.param === "string" ? e.param : null, code };
+  }
+  const text = body.toString("utf8").trim().slice(0, 300);
+  return { message: text || `upstream returned ${status}`, type: fallbackType, param: null, code: null };
+}
+
+/** The OpenAI error type for an HTTP status. */
+export function defaultErrorType(status: number): string {
+  if (status === 400 || status === 422) return "invalid_request_error";
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 408) return "timeout_error";
+  if (status === 413) return "request_too_large";
+  if (status === 429) return "rate_limit_error";
+  if (status === 529 || status === 503) return "overloaded_error";
+  if (OK(status)) return "invalid_upstream_response";
+  return "api_error";
+}
+
+function contentText(body: object): string {
+  const choices = (body as { choices?: Array<{ message?: { content?: unknown; tool_calls?: unknown } }> }).choices;
+  if (!Array.isArray(choices)) return "";
+  return choices
+    .map((c) => {
+      const content = typeof c.message?.content === "string" ? c.message.content : "";
+      return c.message?.tool_calls ? content + JSON.stringify(c.message.tool_calls) : content;
+    })
+    .join("");
+}
+
+/** A Provider over HTTP from an adapter: the same call, error, estimate and rejection handling for all. */
+export class HttpProvider implements Provider {
+  readonly id: string;
+  readonly capabilities: ProviderCapabilities;
+  readonly auth: ProviderAuth;
+  readonly models: readonly string[];
+  private readonly adapter: ProviderAdapter;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(adapter: ProviderAdapter, dispatcher: Dispatcher) {
+    this.adapter = adapter;
+    this.dispatcher = dispatcher;
+    this.id = adapter.id;
+    this.capabilities = adapter.capabilities;
+    this.auth = adapter.auth;
+    this.models = adapter.models;
+    const embeddings = adapter.embeddings;
+    if (embeddings)
+      this.embed = (call) =>
+        this.json(
+          call.signal,
+          () => embeddings.request(call),
+          (b) => embeddings.response(b, call),
+          (r) => estimateTextUsage(inputText(call.request.input), r.outputText ?? ""),
+        );
+    const completions = adapter.completions;
+    if (completions) {
+      const estimate = (call: TextCompletionCall) => (output: string) =>
+        estimateTextUsage(inputText(call.request.prompt), output);
+      this.completeText = (call) =>
+        this.json(
+          call.signal,
+          () => completions.request(call, false),
+          (b) => completions.response(b, call),
+          (r) => estimate(call)(r.outputText ?? ""),
+        );
+      this.streamText = (call) =>
+        this.open(
+          call.signal,
+          () => completions.request(call, true),
+          (b) => completions.stream(b, call),
+          estimate(call),
+        );
+    }
+  }
+
+  embed?: Provider["embed"];
+  completeText?: Provider["completeText"];
+  streamText?: Provider["streamText"];
+
+  validateTarget(target: ProviderTarget): TargetIssue | null {
+    return this.adapter.validateTarget(target);
+  }
+
+  complete(call: UpstreamCall): Promise<CompletionResult> {
+    return this.json(
+      call.signal,
+      () => {
+        checkCapabilities(this.id, this.capabilities, call.request);
+        return this.adapter.chat.request(call, false);
+      },
+      (body) => this.adapter.chat.response(body, call),
+      (parsed) => estimateChatUsage(call.request, parsed.outputText ?? contentText(parsed.body)),
+    );
+  }
+
+  stream(call: UpstreamCall): Promise<StreamOpenResult> {
+    return this.open(
+      call.signal,
+      () => {
+        checkCapabilities(this.id, this.capabilities, call.request);
+        return this.adapter.chat.request(call, true);
+      },
+      (body) => this.adapter.chat.stream(body, call),
+      (output) => estimateChatUsage(call.request, output),
+    );
+  }
+
+  private async json(
+    signal: AbortSignal,
+    build: () => HttpRequestSpec | Promise<HttpRequestSpec>,
+    transform: (body: Buffer) => ParsedResponse,
+    estimate: (parsed: ParsedResponse) => Promise<Usage>,
+  ): Promise<CompletionResult> {
+    let spec: HttpRequestSpec;
+    try {
+      spec = await build();
+    } catch (error) {
+      if (error instanceof RequestRejected) return rejectedResult(this.id, error);
+      throw error;
+    }
+    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal });
+    const headers = passThroughHeaders(response.headers);
+    const body = Buffer.from(await response.body.arrayBuffer());
+    if (!OK(response.statusCode)) {
+      return errorResult(this.adapter, response.statusCode, headers, body, response.headers);
+    }
+    let parsed: ParsedResponse;
+    try {
+      parsed = transform(body);
+    } catch (error) {
+      const info = {
+        message: `unreadable upstream response: ${(error as Error).message}`,
+        type: "invalid_upstream_response",
+      };
+      const rendered = {
+        error: { ...info, message: `${this.id} error: ${info.message}`, param: null, code: null },
+        provider: this.id,
+      };
+      return {
+        status: 502,
+        headers,
+        body: Buffer.from(JSON.stringify(rendered)),
+        usage: null,
+        model: null,
+        failure: info,
+      };
+    }
+    const usage = parsed.usage ?? (await estimate(parsed));
+    const out = Buffer.isBuffer(parsed.body) ? parsed.body : Buffer.from(JSON.stringify(parsed.body));
+    return { status: response.statusCode, headers, body: out, usage, model: parsed.model, failure: null };
+  }
+
+  private async open(
+    signal: AbortSignal,
+    build: () => HttpRequestSpec | Promise<HttpRequestSpec>,
+    transform: (body: AsyncIterable<Uint8Array>) => AsyncIterable<StreamChunk>,
+    estimate: (output: string) => Promise<Usage>,
+  ): Promise<StreamOpenResult> {
+    let spec: HttpRequestSpec;
+    try {
+      spec = await build();
+    } catch (error) {
+      if (error instanceof RequestRejected) return { ok: false, result: rejectedResult(this.id, error) };
+      throw error;
+    }
+    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal });
+    const headers = passThroughHeaders(response.headers);
+    if (!OK(response.statusCode)) {
+      const body = Buffer.from(await response.body.arrayBuffer());
+      return { ok: false, result: errorResult(this.adapter, response.statusCode, headers, body, response.headers) };
+    }
+    return { ok: true, status: response.statusCode, headers, chunks: withUsage(transform(response.body), estimate) };
+  }
+}
+
+/**
+ * Passes chunks through as they come; a stream that ended cleanly without any usage gets a final
+ * usage-only chunk counted locally (estimated). A cut stream throws through untouched.
+ */
+export async function* withUsage(
+  chunks: AsyncIterable<StreamChunk>,
+  estimate: (output: string) => Promise<Usage>,
+): AsyncGenerator<StreamChunk> {
+  let sawUsage = false;
+  let output = "";
+  let last: StreamChunk | null = null;
+  for await (const chunk of chunks) {
+    if (chunk.usage !== null) sawUsage = true;
+    else if (chunk.text) output += chunk.text;
+    last = chunk;
+    yield chunk;
+  }
+  if (sawUsage) return;
+  const usage = await estimate(output);
+  const base = last ? (parseJson(last.data) as Record<string, unknown> | null) : null;
+  const data = JSON.stringify({
+    id: base?.id ?? "chatcmpl-estimated",
+    object: base?.object ?? "chat.completion.chunk",
+    created: base?.created ?? Math.floor(Date.now() / 1000),
+    model: base?.model ?? last?.model ?? "",
+    choices: [],
+    usage: {
+      prompt_tokens: usage.input_tokens,
+      completion_tokens: usage.output_tokens,
+      total_tokens: usage.input_tokens + usage.output_tokens,
+    },
+  });
+  yield { data, usage, model: last?.model ?? null, usageOnly: true };
+}
+
+function inputText(input: unknown): string {
+  if (typeof input === "string") return input;
+  if (Array.isArray(input)) return input.map((i) => (typeof i === "string" ? i : "")).join("\n");
+  return "";
+}

@@ -1,0 +1,289 @@
+import type { ChatCompletionRequest } from "../../schemas/chat.ts";
+import { usageFromAnthropic } from "../../usage.ts";
+import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
+import type { StreamChunk, UpstreamCall } from "../provider.ts";
+import { ChunkBuilder, type FinishReason } from "../shared/chunks.ts";
+import {
+  maxTokensOf,
+  messagesOf,
+  numberParam,
+  type Part,
+  partsOf,
+  stopOf,
+  systemText,
+  textOf,
+  toolCallsOf,
+  toolChoiceOf,
+  toolsOf,
+} from "../shared/openai-request.ts";
+import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
+import { sseData } from "../shared/sse.ts";
+
+export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
+export const ANTHROPIC_VERSION = "2023-06-01";
+/** Anthropic requires max_tokens; OpenAI clients rarely send it. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+type Block = Record<string, unknown>;
+
+function imageBlock(part: Extract<Part, { kind: "image" }>): Block {
+  if (part.data) {
+    return { type: "image", source: { type: "base64", media_type: part.data.mediaType, data: part.data.data } };
+  }
+  return { type: "image", source: { type: "url", url: part.url } };
+}
+
+function contentBlocks(content: unknown, index: number): Block[] {
+  return partsOf(content, index).map((p) => (p.kind === "text" ? { type: "text", text: p.text } : imageBlock(p)));
+}
+
+/** OpenAI messages → Anthropic messages: system lifted out, tool results as user tool_result blocks. */
+export function anthropicMessages(request: ChatCompletionRequest): Array<{ role: string; content: Block[] }> {
+  const out: Array<{ role: string; content: Block[] }> = [];
+  const push = (role: string, blocks: Block[]) => {
+    if (blocks.length === 0) return;
+    const last = out[out.length - 1];
+    // Consecutive same-role turns are merged (tool results must sit in one user turn after tool_use).
+    if (last && last.role === role) last.content.push(...blocks);
+    else out.push({ role, content: blocks });
+  };
+  messagesOf(request).forEach((m, i) => {
+    if (m.role === "system" || m.role === "developer") return;
+    if (m.role === "tool" || m.role === "function") {
+      push("user", [{ type: "tool_result", tool_use_id: m.tool_call_id ?? m.name ?? "", content: textOf(m.content) }]);
+      return;
+    }
+    if (m.role === "assistant") {
+      const blocks: Block[] = contentBlocks(m.content, i);
+      for (const call of toolCallsOf(m, i))
+        blocks.push({ type: "tool_use", id: call.id, name: call.name, input: call.args });
+      push("assistant", blocks);
+      return;
+    }
+    push("user", contentBlocks(m.content, i));
+  });
+  return out;
+}
+
+export function anthropicRequestBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: request.model,
+    max_tokens: maxTokensOf(request) ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    messages: anthropicMessages(request),
+  };
+  // Anthropic has no JSON-mode switch: it is asked for in the system prompt.
+  const system = systemText(request, true);
+  if (system) body.system = system;
+  const stop = stopOf(request);
+  if (stop && stop.length > 0) body.stop_sequences = stop;
+  for (const name of ["temperature", "top_p", "top_k"]) {
+    const value = numberParam(request, name);
+    if (value !== undefined) body[name] = value;
+  }
+  const tools = toolsOf(request);
+  if (tools.length > 0) {
+    body.tools = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
+  }
+  const choice = toolChoiceOf(request);
+  const parallel = (request as { parallel_tool_calls?: unknown }).parallel_tool_calls;
+  if (choice) {
+    body.tool_choice =
+      choice.kind === "tool"
+        ? { type: "tool", name: choice.name }
+        : { type: choice.kind === "required" ? "any" : choice.kind };
+  }
+  if (parallel === false && tools.length > 0) {
+    body.tool_choice = { ...((body.tool_choice as object) ?? { type: "auto" }), disable_parallel_tool_use: true };
+  }
+  const thinking = (request as { thinking?: unknown }).thinking;
+  if (thinking !== undefined) body.thinking = thinking;
+  if (request.user) body.metadata = { user_id: request.user };
+  if (stream) body.stream = true;
+  return body;
+}
+
+export function finishFromAnthropic(reason: unknown): FinishReason {
+  if (reason === "max_tokens" || reason === "model_context_window_exceeded") return "length";
+  if (reason === "tool_use") return "tool_calls";
+  if (reason === "refusal") return "content_filter";
+  return "stop";
+}
+
+interface AnthropicMessage {
+  id?: string;
+  model?: string;
+  content?: Array<{
+    type: string;
+    text?: string;
+    id?: string;
+    name?: string;
+    input?: unknown;
+    thinking?: string;
+    signature?: string;
+  }>;
+  stop_reason?: string;
+  usage?: unknown;
+}
+
+function headers(call: UpstreamCall): Record<string, string> {
+  const t = call.target;
+  const h: Record<string, string> = {
+    ...t.forwardHeaders,
+    "content-type": "application/json",
+    "anthropic-version": t.providerFields.anthropic_version ?? ANTHROPIC_VERSION,
+  };
+  if (t.apiKey) h["x-api-key"] = t.apiKey;
+  if (t.providerFields.anthropic_beta) h["anthropic-beta"] = t.providerFields.anthropic_beta;
+  return h;
+}
+
+/** Anthropic error body `{type: "error", error: {type, message}}` → OpenAI error fields (same type names). */
+export function anthropicError(status: number, body: Buffer): ErrorInfo {
+  const json = parseJson(body) as { error?: { type?: unknown; message?: unknown } } | null;
+  const e = json?.error;
+  return {
+    message:
+      typeof e?.message === "string" ? e.message : body.toString("utf8").slice(0, 300) || `upstream returned ${status}`,
+    type: typeof e?.type === "string" ? e.type : defaultErrorType(status),
+    param: null,
+    code: typeof e?.type === "string" ? e.type : null,
+  };
+}
+
+async function* anthropicChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
+  const builder = new ChunkBuilder(
+    "chatcmpl-anthropic",
+    call.request.model,
+    call.target.strictOpenAICompliance !== false,
+  );
+  let usage: Record<string, number> = {};
+  // Anthropic content-block index → OpenAI tool_calls index.
+  const toolIndex = new Map<number, number>();
+  let tools = 0;
+  let started = false;
+  for await (const data of sseData(body)) {
+    const event = parseJson(data) as Record<string, unknown> | null;
+    if (!event) throw new Error("upstream sent a malformed stream event");
+    switch (event.type) {
+      case "message_start": {
+        const message = event.message as AnthropicMessage;
+        builder.model = message.model ?? builder.model;
+        usage = { ...(message.usage as Record<string, number>) };
+        if (!started) {
+          started = true;
+          yield builder.start();
+        }
+        break;
+      }
+      case "content_block_start": {
+        const block = event.content_block as { type: string; id?: string; name?: string; text?: string };
+        if (block.type === "tool_use") {
+          const index = tools++;
+          toolIndex.set(event.index as number, index);
+          yield builder.toolCallStart(index, block.id ?? "", block.name ?? "");
+        } else if (block.type === "text" && block.text) yield builder.text(block.text);
+        break;
+      }
+      case "content_block_delta": {
+        const delta = event.delta as {
+          type: string;
+          text?: string;
+          partial_json?: string;
+          thinking?: string;
+          signature?: string;
+        };
+        if (delta.type === "text_delta" && delta.text) yield builder.text(delta.text);
+        else if (delta.type === "input_json_delta" && delta.partial_json) {
+          yield builder.toolCallArgs(toolIndex.get(event.index as number) ?? 0, delta.partial_json);
+        } else if (delta.type === "thinking_delta" && delta.thinking) {
+          const chunk = builder.reasoning(delta.thinking);
+          if (chunk) yield chunk;
+        } else if (delta.type === "signature_delta" && delta.signature) {
+          const chunk = builder.reasoning("", delta.signature);
+          if (chunk) yield chunk;
+        }
+        break;
+      }
+      case "message_delta": {
+        const delta = event.delta as { stop_reason?: string };
+        usage = { ...usage, ...(event.usage as Record<string, number>) };
+        if (delta.stop_reason) yield builder.finish(finishFromAnthropic(delta.stop_reason));
+        break;
+      }
+      case "message_stop": {
+        const final = usageFromAnthropic(usage);
+        if (final) yield builder.usage(final);
+        return;
+      }
+      case "error": {
+        const e = event.error as { type?: string; message?: string } | undefined;
+        throw new Error(`upstream stream error: ${e?.type ?? "error"}: ${e?.message ?? "unknown"}`);
+      }
+      default:
+        break; // ping, content_block_stop
+    }
+  }
+  throw new Error("upstream stream ended before message_stop");
+}
+
+/** Anthropic Messages API. */
+export const anthropicAdapter: ProviderAdapter = {
+  id: "anthropic",
+  capabilities: {
+    chat: true,
+    streaming: true,
+    tools: true,
+    vision: true,
+    image_urls: true,
+    json_mode: true,
+    embeddings: false,
+    completions: false,
+    messages_native: true,
+  },
+  auth: { description: "x-api-key: <key> (anthropic-version sent by the gateway)", requiresKey: true },
+  models: ["claude-opus-4-1", "claude-sonnet-4-5", "claude-sonnet-4-20250514", "claude-3-5-haiku-latest"],
+  validateTarget: () => null,
+  error: anthropicError,
+  chat: {
+    request: (call, stream) => ({
+      url: `${(call.target.customHost ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "")}/messages`,
+      headers: headers(call),
+      body: JSON.stringify(anthropicRequestBody(call.request, stream)),
+    }),
+    response: (body, call) => {
+      const json = parseJson(body) as AnthropicMessage | null;
+      if (!json || !Array.isArray(json.content)) throw new Error("not an Anthropic message");
+      const texts: string[] = [];
+      const toolCalls: ReplyToolCall[] = [];
+      let reasoning: { text: string; signature?: string } | null = null;
+      for (const block of json.content) {
+        if (block.type === "text" && block.text !== undefined) texts.push(block.text);
+        else if (block.type === "tool_use") {
+          toolCalls.push({ id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) });
+        } else if (block.type === "thinking") {
+          reasoning = { text: block.thinking ?? "", ...(block.signature ? { signature: block.signature } : {}) };
+        }
+      }
+      const usage = usageFromAnthropic(json.usage);
+      const reply = {
+        id: json.id ?? "chatcmpl-anthropic",
+        model: json.model ?? call.request.model,
+        text: texts.length > 0 ? texts.join("") : null,
+        toolCalls,
+        reasoning,
+        finish: finishFromAnthropic(json.stop_reason),
+        usage: usage ?? {
+          input_tokens: 0,
+          output_tokens: 0,
+          cache_read_tokens: 0,
+          cache_write_tokens: 0,
+          reasoning_tokens: 0,
+          estimated: true,
+        },
+        strict: call.target.strictOpenAICompliance !== false,
+      };
+      return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };
+    },
+    stream: anthropicChunks,
+  },
+};

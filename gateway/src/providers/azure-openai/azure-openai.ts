@@ -1,0 +1,46 @@
+import type { ProviderAdapter } from "../adapter.ts";
+import { openAICompatible } from "../openai-compatible/base.ts";
+import { OPENAI_COMPATIBLE_PRESETS } from "../openai-compatible/presets.ts";
+import type { ProviderTarget, TargetIssue } from "../provider.ts";
+
+export const AZURE_DEFAULT_API_VERSION = "2024-10-21";
+
+const deploymentOf = (t: ProviderTarget) => t.providerFields.deployment_id ?? t.providerFields.azure_deployment_name;
+const versionOf = (t: ProviderTarget) =>
+  t.providerFields.api_version ?? t.providerFields.azure_api_version ?? AZURE_DEFAULT_API_VERSION;
+
+/**
+ * Azure OpenAI: OpenAI's wire format at
+ * `https://{resource_name}.openai.azure.com/openai/deployments/{deployment_id}/chat/completions?api-version=…`,
+ * authenticated with an `api-key` header (or an Entra ID token as Bearer via azure_ad_token).
+ * A custom_host replaces `https://{resource_name}.openai.azure.com/openai`.
+ */
+export const azureOpenAIAdapter: ProviderAdapter = openAICompatible({
+  id: "azure-openai",
+  baseUrl: "",
+  auth: "bearer",
+  authDescription: "api-key: <key> header (or azure_ad_token as Bearer); resource_name, deployment_id, api_version",
+  capabilities: OPENAI_COMPATIBLE_PRESETS.openai.capabilities,
+  models: [],
+  url: (target, path) => {
+    const root = (
+      target.customHost ?? `https://${target.providerFields.resource_name}.openai.azure.com/openai`
+    ).replace(/\/+$/, "");
+    const deployment = encodeURIComponent(deploymentOf(target) ?? "");
+    return `${root}/deployments/${deployment}${path}?api-version=${encodeURIComponent(versionOf(target))}`;
+  },
+  authHeaders: (target): Record<string, string> => {
+    const token = target.providerFields.azure_ad_token;
+    if (token) return { authorization: `Bearer ${token}` };
+    return target.apiKey ? { "api-key": target.apiKey } : {};
+  },
+  validateTarget: (target): TargetIssue | null => {
+    if (!deploymentOf(target)) {
+      return { field: "deployment_id", message: "azure-openai needs deployment_id (the Azure deployment name)" };
+    }
+    if (!target.customHost && !target.providerFields.resource_name) {
+      return { field: "resource_name", message: "azure-openai needs resource_name (the Azure OpenAI resource)" };
+    }
+    return null;
+  },
+});

@@ -1,0 +1,193 @@
+import { usageFromOpenAI } from "../../usage.ts";
+import {
+  type ErrorInfo,
+  genericErrorInfo,
+  type HttpRequestSpec,
+  type ParsedResponse,
+  type ProviderAdapter,
+  parseJson,
+} from "../adapter.ts";
+import type { ProviderAuth, ProviderCapabilities, ProviderTarget, StreamChunk, TargetIssue } from "../provider.ts";
+import { sseData } from "../shared/sse.ts";
+
+/**
+ * The OpenAI-compatible base: every host that speaks OpenAI's Chat Completions wire format is
+ * this adapter plus a preset (presets.ts): its base URL, how it authenticates, what it can do
+ * and its quirks. Bodies pass through byte for byte; usage is read from them.
+ */
+export interface OpenAICompatiblePreset {
+  id: string;
+  /** Default base URL (…/v1); a target's custom_host replaces it. */
+  baseUrl: string;
+  /** `bearer`: Authorization: Bearer <key>. `none`: local servers, a key is sent only if given. */
+  auth: "bearer" | "none";
+  capabilities: ProviderCapabilities;
+  models: readonly string[];
+  quirks?: {
+    /** Sends stream_options.include_usage (default true). Hosts that reject unknown fields send usage anyway. */
+    streamUsage?: boolean;
+    /** Request fields the host rejects; removed before sending. */
+    dropParams?: readonly string[];
+  };
+  /** Upstream base path for the target (Azure builds it from its fields). */
+  url?: (target: ProviderTarget, path: string, model: string) => string;
+  /** Credential headers (Azure: api-key). */
+  authHeaders?: (target: ProviderTarget) => Record<string, string>;
+  authDescription?: string;
+  validateTarget?: (target: ProviderTarget) => TargetIssue | null;
+  /** OpenAI's own error bodies go to clients unchanged. */
+  passThroughErrors?: boolean;
+}
+
+interface OpenAIShape {
+  model?: unknown;
+  choices?: unknown;
+  usage?: unknown;
+  error?: unknown;
+  x_groq?: { usage?: unknown };
+}
+
+/** OpenAI usage plus the hosts' variants: DeepSeek's prompt_cache_hit_tokens, Groq's x_groq.usage. */
+export function compatUsage(json: OpenAIShape): ReturnType<typeof usageFromOpenAI> {
+  const raw = (json.usage ?? json.x_groq?.usage) as Record<string, unknown> | undefined | null;
+  if (!raw) return null;
+  const usage = usageFromOpenAI(raw);
+  if (usage && usage.cache_read_tokens === 0 && typeof raw.prompt_cache_hit_tokens === "number") {
+    usage.cache_read_tokens = Math.min(raw.prompt_cache_hit_tokens, usage.input_tokens);
+  }
+  return usage;
+}
+
+function deltaText(choices: unknown): string {
+  if (!Array.isArray(choices)) return "";
+  let text = "";
+  for (const c of choices as Array<{ delta?: { content?: unknown; tool_calls?: unknown }; text?: unknown }>) {
+    if (typeof c.delta?.content === "string") text += c.delta.content;
+    if (typeof c.text === "string") text += c.text;
+    if (Array.isArray(c.delta?.tool_calls)) {
+      for (const t of c.delta.tool_calls as Array<{ function?: { name?: unknown; arguments?: unknown } }>) {
+        if (typeof t.function?.name === "string") text += t.function.name;
+        if (typeof t.function?.arguments === "string") text += t.function.arguments;
+      }
+    }
+  }
+  return text;
+}
+
+/** Yields every chunk until `[DONE]`; a body that ends without it was cut, and that is an error. */
+export async function* openAIChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamChunk> {
+  for await (const data of sseData(body)) {
+    if (data === "[DONE]") return;
+    let parsed: OpenAIShape;
+    try {
+      parsed = JSON.parse(data) as OpenAIShape;
+    } catch {
+      throw new Error("upstream sent a malformed stream chunk");
+    }
+    if (parsed.error !== undefined && parsed.error !== null) {
+      throw new Error(`upstream stream error: ${describeError(parsed.error)}`);
+    }
+    const usage = compatUsage(parsed);
+    const usageOnly = usage !== null && Array.isArray(parsed.choices) && parsed.choices.length === 0;
+    const text = deltaText(parsed.choices);
+    yield {
+      data,
+      usage,
+      model: typeof parsed.model === "string" ? parsed.model : null,
+      usageOnly,
+      ...(text ? { text } : {}),
+    };
+  }
+  throw new Error("upstream stream ended before [DONE]");
+}
+
+function describeError(error: unknown): string {
+  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
+  return String(error);
+}
+
+function passThrough(body: Buffer): ParsedResponse {
+  const json = parseJson(body) as OpenAIShape | null;
+  if (json === null || typeof json !== "object") throw new Error("upstream body is not JSON");
+  return { body, usage: compatUsage(json), model: typeof json.model === "string" ? json.model : null };
+}
+
+/** An adapter for an OpenAI-compatible host. */
+export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapter {
+  const base = (target: ProviderTarget) => (target.customHost ?? preset.baseUrl).replace(/\/+$/, "");
+  const url = preset.url ?? ((target: ProviderTarget, path: string) => `${base(target)}${path}`);
+  const drop = preset.quirks?.dropParams ?? [];
+  const streamUsage = preset.quirks?.streamUsage ?? true;
+  const headersFor = (target: ProviderTarget): Record<string, string> => {
+    // Forwarded client headers first, so they can never replace the gateway's own content-type or credential.
+    const headers: Record<string, string> = { ...target.forwardHeaders, "content-type": "application/json" };
+    if (preset.authHeaders) Object.assign(headers, preset.authHeaders(target));
+    else if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+    const org = target.providerFields.openai_organization;
+    const project = target.providerFields.openai_project;
+    if (org) headers["openai-organization"] = org;
+    if (project) headers["openai-project"] = project;
+    return headers;
+  };
+  const spec = (
+    target: ProviderTarget,
+    path: string,
+    model: string,
+    body: Record<string, unknown>,
+  ): HttpRequestSpec => {
+    for (const param of drop) delete body[param];
+    return { url: url(target, path, model), headers: headersFor(target), body: JSON.stringify(body) };
+  };
+  const withStream = (request: Record<string, unknown>, stream: boolean) => {
+    const body: Record<string, unknown> = { ...request, stream };
+    if (stream && streamUsage) {
+      // Always ask for usage so every stream carries tokens and cost (Portkey OSS never does).
+      const options = (request.stream_options as Record<string, unknown> | null | undefined) ?? {};
+      body.stream_options = { ...options, include_usage: true };
+    } else if (!stream || !streamUsage) {
+      delete body.stream_options;
+    }
+    return body;
+  };
+
+  const adapter: ProviderAdapter = {
+    id: preset.id,
+    capabilities: preset.capabilities,
+    models: preset.models,
+    auth: {
+      description:
+        preset.authDescription ?? (preset.auth === "bearer" ? "Authorization: Bearer <key>" : "none (optional Bearer)"),
+      requiresKey: preset.auth === "bearer",
+    },
+    validateTarget: (target) => preset.validateTarget?.(target) ?? null,
+    passThroughOpenAIErrors: preset.passThroughErrors ?? false,
+    error: (status, body): ErrorInfo => genericErrorInfo(status, body),
+    chat: {
+      request: (call, stream) =>
+        spec(call.target, "/chat/completions", call.request.model, withStream({ ...call.request }, stream)),
+      response: (body) => passThrough(body),
+      stream: (body) => openAIChunks(body),
+    },
+  };
+  if (preset.capabilities.embeddings) {
+    adapter.embeddings = {
+      request: (call) => spec(call.target, "/embeddings", call.request.model, { ...call.request }),
+      response: (body) => passThrough(body),
+    };
+  }
+  if (preset.capabilities.completions) {
+    adapter.completions = {
+      request: (call, stream) =>
+        spec(call.target, "/completions", call.request.model, withStream({ ...call.request }, stream)),
+      response: (body) => {
+        const parsed = passThrough(body);
+        const choices = (parseJson(body) as { choices?: Array<{ text?: unknown }> }).choices ?? [];
+        return { ...parsed, outputText: choices.map((c) => (typeof c.text === "string" ? c.text : "")).join("") };
+      },
+      stream: (body) => openAIChunks(body),
+    };
+  }
+  return adapter;
+}
+
+export type { ProviderAuth };

@@ -1,0 +1,57 @@
+import type { Usage } from "@switchyard/events";
+import { openAIUsageBlock } from "../../usage.ts";
+import type { FinishReason } from "./chunks.ts";
+
+export interface ReplyToolCall {
+  id: string;
+  name: string;
+  /** JSON text. */
+  arguments: string;
+}
+
+export interface Reply {
+  id: string;
+  model: string;
+  text: string | null;
+  toolCalls: ReplyToolCall[];
+  /** Thinking text and signature, shown only to non-strict clients. */
+  reasoning: { text: string; signature?: string } | null;
+  finish: FinishReason;
+  usage: Usage;
+  strict: boolean;
+}
+
+/** A provider's answer in the chat.completion shape every client gets. */
+export function chatCompletion(reply: Reply): object {
+  const message: Record<string, unknown> = { role: "assistant", content: reply.text, refusal: null };
+  if (reply.toolCalls.length > 0) {
+    message.tool_calls = reply.toolCalls.map((t) => ({
+      id: t.id,
+      type: "function",
+      function: { name: t.name, arguments: t.arguments },
+    }));
+  }
+  if (!reply.strict && reply.reasoning) {
+    message.reasoning_content = reply.reasoning.text;
+    message.content_blocks = [
+      {
+        type: "thinking",
+        thinking: reply.reasoning.text,
+        ...(reply.reasoning.signature ? { signature: reply.reasoning.signature } : {}),
+      },
+      ...(reply.text ? [{ type: "text", text: reply.text }] : []),
+    ];
+  }
+  return {
+    id: reply.id,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: reply.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: reply.finish }],
+    usage: openAIUsageBlock(reply.usage),
+  };
+}
+
+export function outputTextOf(reply: Pick<Reply, "text" | "toolCalls">): string {
+  return (reply.text ?? "") + reply.toolCalls.map((t) => t.name + t.arguments).join("");
+}

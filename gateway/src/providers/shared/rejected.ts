@@ -1,0 +1,14 @@
+/**
+ * Input this provider cannot take (an image URL Bedrock cannot fetch, a role Gemini lacks...),
+ * found while transforming the request: a 400 naming the problem, before any upstream call.
+ */
+export class RequestRejected extends Error {
+  readonly param: string | null;
+  readonly code: string;
+  constructor(message: string, param: string | null = null, code = "unsupported_input") {
+    super(message);
+    this.name = "RequestRejected";
+    this.param = param;
+    this.code = code;
+  }
+}
