@@ -12,3 +12,4 @@ export * from "./config/env-helpers.ts";
 export * from "./control/index.ts";
 export * from "./http/catalogue-error.ts";
 export * from "./logger.ts";
+export * from "./telemetry/index.ts";

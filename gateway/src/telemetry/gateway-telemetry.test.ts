@@ -1,0 +1,323 @@
+import { SpanKind, SpanStatusCode } from "@switchyard/platform";
+import { inMemoryTelemetry, type ReadableSpan } from "@switchyard/platform/telemetry-testing";
+import { describe, expect, it } from "vitest";
+import { createGatewayTelemetry } from "./gateway-telemetry.ts";
+
+const APP_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const APP_SPAN = "00f067aa0ba902b7";
+const traceparent = `00-${APP_TRACE}-${APP_SPAN}-01`;
+const body = {
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: "Say hello" }],
+  temperature: 0.2,
+  max_tokens: 64,
+  top_p: 0.9,
+  stop: "\n",
+  seed: 7,
+};
+const usage = { input_tokens: 42, output_tokens: 17, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 };
+const completion = JSON.stringify({
+  id: "chatcmpl-123",
+  model: "gpt-4o-mini-2024-07-18",
+  choices: [{ index: 0, message: { role: "assistant", content: "Hello!" }, finish_reason: "stop" }],
+});
+
+function setup(options: { tracing?: boolean; captureContent?: boolean } = {}) {
+  const mem = inMemoryTelemetry(options);
+  return { ...mem, gateway: createGatewayTelemetry(mem.telemetry) };
+}
+
+const byName = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
+const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+describe("gateway telemetry: request span", () => {
+  it("continues the application's trace with a CLIENT span named `{operation} {model}` and GenAI attributes", () => {
+    const { gateway, spans } = setup();
+    const t = gateway.startRequest({ incomingHeaders: { traceparent }, startedAt: performance.now() });
+    t.setRequest(body);
+    const attempt = t.attempt({
+      provider: "openai",
+      model: "gpt-4o-mini",
+      serverAddress: "api.openai.com",
+      serverPort: 443,
+      targetPath: "config",
+      retry: 0,
+    });
+    attempt.end({ status: 200 });
+    t.end({
+      statusCode: 200,
+      errorType: null,
+      provider: "openai",
+      responseModel: "gpt-4o-mini-2024-07-18",
+      usage,
+      costNanoUsd: 16_500,
+      cacheStatus: "MISS",
+      tenantId: "acme",
+      traceId: "portkey-trace-1",
+      targetPath: "config",
+      retryCount: 0,
+      responseBody: Buffer.from(completion),
+    });
+
+    const [request] = byName(spans(), "chat gpt-4o-mini").filter((s) => parentOf(s) === APP_SPAN);
+    expect(request).toBeDefined();
+    expect(request!.kind).toBe(SpanKind.CLIENT);
+    expect(request!.spanContext().traceId).toBe(APP_TRACE);
+    expect(request!.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.request.temperature": 0.2,
+      "gen_ai.request.max_tokens": 64,
+      "gen_ai.request.top_p": 0.9,
+      "gen_ai.request.stop_sequences": ["\n"],
+      "gen_ai.request.seed": 7,
+      "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+      "gen_ai.response.id": "chatcmpl-123",
+      "gen_ai.response.finish_reasons": ["stop"],
+      "gen_ai.usage.input_tokens": 42,
+      "gen_ai.usage.output_tokens": 17,
+      "server.address": "api.openai.com",
+      "server.port": 443,
+      "switchyard.tenant.id": "acme",
+      "switchyard.trace_id": "portkey-trace-1",
+      "switchyard.cache.status": "MISS",
+      "switchyard.cost.nano_usd": 16_500,
+      "switchyard.target.path": "config",
+    });
+    expect(request!.attributes["error.type"]).toBeUndefined();
+    expect(request!.status.code).toBe(SpanStatusCode.UNSET);
+    // No content unless the capture option is on.
+    expect(request!.attributes["gen_ai.input.messages"]).toBeUndefined();
+    expect(request!.attributes["gen_ai.output.messages"]).toBeUndefined();
+
+    expect(t.traceIds()).toEqual({ otelTraceId: APP_TRACE, otelSpanId: request!.spanContext().spanId });
+    expect(t.recordHeaders()).toEqual({ traceparent: `00-${APP_TRACE}-${request!.spanContext().spanId}-01` });
+  });
+
+  it("gives each try its own child span: a fallback after a retried 503 shows three attempts", () => {
+    const { gateway, spans } = setup();
+    const t = gateway.startRequest({ incomingHeaders: {}, requestModel: "gpt-4o" });
+    const tries = [
+      { provider: "openai", model: "gpt-4o", targetPath: "config.targets[0]", retry: 0, status: 503 },
+      { provider: "openai", model: "gpt-4o", targetPath: "config.targets[0]", retry: 1, status: 503 },
+      { provider: "anthropic", model: "claude-sonnet-4-5", targetPath: "config.targets[1]", retry: 0, status: 200 },
+    ];
+    const upstreamHeaders: Record<string, string>[] = [];
+    for (const { status, ...start } of tries) {
+      const a = t.attempt({ ...start, serverAddress: `${start.provider}.example`, serverPort: 443 });
+      upstreamHeaders.push(a.injectHeaders({ "content-type": "application/json" }));
+      a.end({ status, errorType: status === 200 ? null : "upstream_503" });
+    }
+    t.end({ statusCode: 200, errorType: null, provider: "anthropic", usage, targetPath: "config.targets[1]" });
+
+    const request = spans().find((s) => s.name === "chat gpt-4o" && parentOf(s) === undefined)!;
+    const attempts = spans().filter((s) => parentOf(s) === request.spanContext().spanId);
+    expect(
+      attempts.map((s) => [s.name, s.attributes["switchyard.target.path"], s.attributes["switchyard.attempt.retry"]]),
+    ).toEqual([
+      ["chat gpt-4o", "config.targets[0]", 0],
+      ["chat gpt-4o", "config.targets[0]", 1],
+      ["chat claude-sonnet-4-5", "config.targets[1]", 0],
+    ]);
+    expect(attempts.map((s) => s.kind)).toEqual([SpanKind.CLIENT, SpanKind.CLIENT, SpanKind.CLIENT]);
+    expect(attempts[0]!.attributes).toMatchObject({ "error.type": "upstream_503", "http.response.status_code": 503 });
+    expect(attempts[0]!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(attempts[2]!.attributes).toMatchObject({
+      "gen_ai.provider.name": "anthropic",
+      "server.address": "anthropic.example",
+      "http.response.status_code": 200,
+    });
+    // The upstream sees the attempt span as its parent, in the request's trace.
+    upstreamHeaders.forEach((headers, i) => {
+      expect(headers.traceparent).toBe(`00-${request.spanContext().traceId}-${attempts[i]!.spanContext().spanId}-01`);
+      expect(headers["content-type"]).toBe("application/json");
+    });
+    // The request span names the upstream that answered.
+    expect(request.attributes).toMatchObject({
+      "gen_ai.provider.name": "anthropic",
+      "server.address": "anthropic.example",
+    });
+  });
+
+  it("starts a fresh trace for a malformed traceparent or baggage, and still records the request", () => {
+    const { gateway, spans } = setup();
+    for (const headers of [
+      { traceparent: "00-not-a-trace-01" },
+      { traceparent: `00-${"0".repeat(32)}-${APP_SPAN}-01` },
+      { traceparent, baggage: "%%%;;==,=,\u0000" },
+      { traceparent: "garbage", baggage: "k=v;;;;=" },
+    ]) {
+      const t = gateway.startRequest({ incomingHeaders: headers, requestModel: "m" });
+      t.end({ statusCode: 200, errorType: null, provider: "mock" });
+      const ids = t.traceIds();
+      expect(ids.otelTraceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(ids.otelSpanId).toMatch(/^[0-9a-f]{16}$/);
+    }
+    const roots = spans();
+    expect(roots).toHaveLength(4);
+    // Only the valid traceparent (with bad baggage) continues the application's trace.
+    expect(roots.map((s) => s.spanContext().traceId === APP_TRACE)).toEqual([false, false, true, false]);
+    expect(roots.map((s) => parentOf(s) ?? null)).toEqual([null, null, APP_SPAN, null]);
+  });
+
+  it("marks failures with error.type and an ERROR status", () => {
+    const { gateway, spans } = setup();
+    const t = gateway.startRequest({ incomingHeaders: {}, requestModel: "gpt-4o" });
+    const a = t.attempt({ provider: "openai", model: "gpt-4o", targetPath: "config", retry: 0 });
+    a.end({ status: 408, errorType: "timeout" });
+    t.end({ statusCode: 408, errorType: "request_timeout", provider: "openai" });
+    const request = spans().find((s) => parentOf(s) === undefined)!;
+    expect(request.attributes["error.type"]).toBe("request_timeout");
+    expect(request.status).toEqual({ code: SpanStatusCode.ERROR, message: "request_timeout" });
+  });
+
+  it("adds cache lookup and guardrail child spans, and ends children left open", () => {
+    const { gateway, spans } = setup();
+    const t = gateway.startRequest({ incomingHeaders: {}, requestModel: "gpt-4o" });
+    t.cacheLookup().end({ status: "MISS" });
+    t.guardrail("pii-check", "input").end({ verdict: "pass" });
+    t.guardrail("toxicity", "output"); // never ended by the caller
+    t.end({ statusCode: 200, errorType: null, provider: "openai" });
+    const request = spans().find((s) => parentOf(s) === undefined)!;
+    const children = spans().filter((s) => parentOf(s) === request.spanContext().spanId);
+    expect(children.map((s) => [s.name, s.kind])).toEqual([
+      ["switchyard.cache.lookup", SpanKind.INTERNAL],
+      ["switchyard.guardrail", SpanKind.INTERNAL],
+      ["switchyard.guardrail", SpanKind.INTERNAL],
+    ]);
+    expect(children[0]!.attributes["switchyard.cache.status"]).toBe("MISS");
+    expect(children[1]!.attributes).toMatchObject({
+      "switchyard.guardrail.id": "pii-check",
+      "switchyard.guardrail.stage": "input",
+      "switchyard.guardrail.verdict": "pass",
+    });
+  });
+
+  it("reads a stream's response id, finish reasons and time to first chunk from relayed chunks", () => {
+    const { gateway, spans } = setup();
+    const t = gateway.startRequest({ incomingHeaders: {}, startedAt: performance.now() - 5 });
+    t.setRequest({ ...body, stream: true });
+    t.streamChunk(
+      JSON.stringify({ id: "chatcmpl-s1", model: "gpt-4o-mini-x", choices: [{ index: 0, delta: { content: "He" } }] }),
+    );
+    t.firstToken();
+    t.streamChunk(
+      JSON.stringify({ id: "chatcmpl-s1", choices: [{ index: 0, delta: { content: "llo" }, finish_reason: "stop" }] }),
+    );
+    t.end({ statusCode: 200, errorType: null, provider: "openai", usage });
+    const [span] = spans();
+    expect(span!.attributes).toMatchObject({
+      "gen_ai.request.stream": true,
+      "gen_ai.response.id": "chatcmpl-s1",
+      "gen_ai.response.model": "gpt-4o-mini-x",
+      "gen_ai.response.finish_reasons": ["stop"],
+    });
+    expect(span!.attributes["gen_ai.response.time_to_first_chunk"]).toBeGreaterThan(0);
+  });
+
+  it("captures prompt and completion content only when the capture option is on", () => {
+    const { gateway, spans } = setup({ captureContent: true });
+    const t = gateway.startRequest({ incomingHeaders: {} });
+    t.setRequest(body);
+    t.end({ statusCode: 200, errorType: null, provider: "openai", responseBody: completion });
+    const [span] = spans();
+    expect(JSON.parse(String(span!.attributes["gen_ai.input.messages"]))).toEqual([
+      { role: "user", parts: [{ type: "text", content: "Say hello" }] },
+    ]);
+    expect(JSON.parse(String(span!.attributes["gen_ai.output.messages"]))).toEqual([
+      { role: "assistant", parts: [{ type: "text", content: "Hello!" }], finish_reason: "stop" },
+    ]);
+  });
+});
+
+describe("gateway telemetry: tracing off", () => {
+  it("creates no spans, keeps the application's trace id for the event and passes its traceparent on", async () => {
+    const { gateway, spans, telemetry } = setup({ tracing: false });
+    expect(gateway.tracing).toBe(false);
+    const t = gateway.startRequest({ incomingHeaders: { traceparent, tracestate: "vendor=x" } });
+    t.setRequest(body);
+    const a = t.attempt({ provider: "openai", model: "gpt-4o-mini", targetPath: "config", retry: 0 });
+    expect(a.injectHeaders()).toEqual({ traceparent, tracestate: "vendor=x" });
+    a.end({ status: 200 });
+    t.end({ statusCode: 200, errorType: null, provider: "openai", usage });
+    expect(spans()).toEqual([]);
+    expect(t.recording).toBe(false);
+    expect(t.traceIds()).toEqual({ otelTraceId: APP_TRACE, otelSpanId: null });
+    expect(t.recordHeaders()).toEqual({ traceparent, tracestate: "vendor=x" });
+    // Metrics are still recorded.
+    expect(await telemetry.scrapeMetrics!()).toContain("gen_ai_client_operation_duration_count");
+
+    const fresh = gateway.startRequest({ incomingHeaders: { traceparent: "nonsense" } });
+    expect(fresh.traceIds()).toEqual({ otelTraceId: null, otelSpanId: null });
+    expect(fresh.injectHeaders()).toEqual({});
+    expect(fresh.recordHeaders()).toBeUndefined();
+  });
+});
+
+describe("gateway telemetry: metrics", () => {
+  it("records the GenAI client metrics with the convention's units and buckets, and Switchyard's own", async () => {
+    const { gateway, telemetry } = setup();
+    const ok = gateway.startRequest({ incomingHeaders: {}, startedAt: performance.now() - 30 });
+    ok.setRequest({ ...body, stream: true });
+    ok.attempt({
+      provider: "openai",
+      model: "gpt-4o-mini",
+      serverAddress: "api.openai.com",
+      serverPort: 443,
+      targetPath: "config",
+      retry: 0,
+    }).end({ status: 200 });
+    ok.firstToken();
+    ok.end({
+      statusCode: 200,
+      errorType: null,
+      provider: "openai",
+      responseModel: "gpt-4o-mini",
+      usage,
+      costNanoUsd: 1000,
+      cacheStatus: "MISS",
+      tenantId: "acme",
+      traceId: "t-1",
+    });
+    const failed = gateway.startRequest({ incomingHeaders: {} });
+    failed.setRequest(body);
+    failed.end({ statusCode: 502, errorType: "upstream_unreachable", provider: "openai" });
+    const rejected = gateway.startRequest({ incomingHeaders: {} });
+    rejected.end({ statusCode: 401, errorType: "invalid_api_key", provider: null });
+
+    const text = await telemetry.scrapeMetrics!();
+    expect(text).toMatch(/# UNIT gen_ai_client_operation_duration s/);
+    expect(text).toMatch(/gen_ai_client_operation_duration_bucket\{[^}]*le="0\.01"/);
+    expect(text).toMatch(/gen_ai_client_operation_duration_bucket\{[^}]*le="81\.92"/);
+    expect(text).toMatch(/gen_ai_client_token_usage_bucket\{[^}]*gen_ai_token_type="input"[^}]*le="64"\} 1/);
+    expect(text).toMatch(/gen_ai_client_token_usage_sum\{[^}]*gen_ai_token_type="output"[^}]*\} 17/);
+    expect(text).toMatch(/gen_ai_client_operation_time_to_first_chunk_count\{[^}]*\} 1/);
+    expect(text).toMatch(
+      /switchyard_gateway_requests_total\{[^}]*http_response_status_code="200"[^}]*switchyard_cache_status="MISS"[^}]*\} 1/,
+    );
+    expect(text).toMatch(/switchyard_gateway_errors_total\{[^}]*error_type="upstream_unreachable"[^}]*\} 1/);
+    expect(text).toMatch(
+      /switchyard_gateway_errors_total\{[^}]*error_type="invalid_api_key"[^}]*gen_ai_provider_name="none"[^}]*\} 1/,
+    );
+    expect(text).toMatch(/switchyard_gateway_cost_nano_usd_total\{[^}]*\} 1000/);
+    expect(text).toMatch(/switchyard_gateway_cache_lookups_total\{[^}]*switchyard_cache_status="MISS"[^}]*\} 1/);
+    expect(text).toMatch(/switchyard_gateway_attempts_total\{[^}]*\} 1/);
+    // Bounded labels: no tenant, Portkey trace id, OTel ids or user ever become a label.
+    expect(text).not.toMatch(/tenant|trace_id|acme|t-1/);
+    // A request that never reached a provider is not a GenAI operation.
+    expect(text).not.toMatch(/gen_ai_client_operation_duration_count\{[^}]*gen_ai_provider_name="none"/);
+  });
+
+  it("caps a client-controlled label: past 500 distinct models, new ones count as _OTHER", async () => {
+    const { gateway, telemetry } = setup({ tracing: false });
+    for (let i = 0; i < 520; i++) {
+      const t = gateway.startRequest({ incomingHeaders: {}, requestModel: `model-${i}` });
+      t.end({ statusCode: 200, errorType: null, provider: "openai" });
+    }
+    const text = await telemetry.scrapeMetrics!();
+    const models = new Set([...text.matchAll(/gen_ai_request_model="([^"]+)"/g)].map((m) => m[1]));
+    expect(models.size).toBe(501);
+    expect(models.has("_OTHER")).toBe(true);
+  });
+});

@@ -1,0 +1,179 @@
+import { Attr, type Attributes } from "@switchyard/platform";
+
+/**
+ * OpenAI-shaped request and response bodies → GenAI semantic-convention attributes. Content
+ * (messages) is converted only when capture is on; everything else is parameters and metadata.
+ */
+
+/** The request fields read here; every other body field is ignored. */
+export interface ChatRequestLike {
+  model?: unknown;
+  messages?: unknown;
+  temperature?: unknown;
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
+  top_p?: unknown;
+  top_k?: unknown;
+  frequency_penalty?: unknown;
+  presence_penalty?: unknown;
+  stop?: unknown;
+  seed?: unknown;
+  n?: unknown;
+  stream?: unknown;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** gen_ai.request.* from a chat body (model, sampling parameters, stream). */
+export function requestAttributes(body: ChatRequestLike): Attributes {
+  const a: Attributes = {};
+  if (typeof body.model === "string") a[Attr.genAiRequestModel] = body.model;
+  const set = (key: string, value: number | undefined) => {
+    if (value !== undefined) a[key] = value;
+  };
+  set(Attr.genAiRequestTemperature, num(body.temperature));
+  set(Attr.genAiRequestMaxTokens, num(body.max_completion_tokens) ?? num(body.max_tokens));
+  set(Attr.genAiRequestTopP, num(body.top_p));
+  set(Attr.genAiRequestTopK, num(body.top_k));
+  set(Attr.genAiRequestFrequencyPenalty, num(body.frequency_penalty));
+  set(Attr.genAiRequestPresencePenalty, num(body.presence_penalty));
+  set(Attr.genAiRequestSeed, num(body.seed));
+  const n = num(body.n);
+  if (n !== undefined && n !== 1) a[Attr.genAiRequestChoiceCount] = n;
+  if (typeof body.stop === "string") a[Attr.genAiRequestStopSequences] = [body.stop];
+  else if (Array.isArray(body.stop)) a[Attr.genAiRequestStopSequences] = body.stop.filter((s) => typeof s === "string");
+  if (typeof body.stream === "boolean") a[Attr.genAiRequestStream] = body.stream;
+  return a;
+}
+
+type Part = { type: string; content?: unknown; [key: string]: unknown };
+interface ConventionMessage {
+  role: string;
+  parts: Part[];
+  finish_reason?: string;
+}
+
+function partsOf(content: unknown, toolCalls?: unknown): Part[] {
+  const parts: Part[] = [];
+  if (typeof content === "string") parts.push({ type: "text", content });
+  else if (Array.isArray(content)) {
+    for (const item of content) {
+      if (typeof item !== "object" || item === null) continue;
+      const p = item as Record<string, unknown>;
+      if (p.type === "text" && typeof p.text === "string") parts.push({ type: "text", content: p.text });
+      else parts.push({ type: typeof p.type === "string" ? p.type : "unknown" });
+    }
+  }
+  if (Array.isArray(toolCalls)) {
+    for (const call of toolCalls) {
+      const c = call as { id?: unknown; function?: { name?: unknown; arguments?: unknown } };
+      parts.push({ type: "tool_call", id: c.id, name: c.function?.name, arguments: c.function?.arguments });
+    }
+  }
+  return parts;
+}
+
+/** gen_ai.input.messages (JSON, the convention's role + parts shape) from OpenAI chat messages. */
+export function inputMessages(messages: unknown): string | undefined {
+  if (!Array.isArray(messages)) return undefined;
+  const out: ConventionMessage[] = messages.map((m) => {
+    const msg = (m ?? {}) as { role?: unknown; content?: unknown; tool_calls?: unknown };
+    return { role: typeof msg.role === "string" ? msg.role : "user", parts: partsOf(msg.content, msg.tool_calls) };
+  });
+  return JSON.stringify(out);
+}
+
+/** What a response says about itself: id, model, finish reasons and (for capture) its choices. */
+export interface ResponseFacts {
+  id: string | null;
+  model: string | null;
+  finishReasons: string[];
+  /** gen_ai.output.messages JSON; only built when asked for. */
+  outputMessages?: string;
+}
+
+/** Facts from a chat.completion JSON body; null when it is not one (an error body, not JSON). */
+export function responseFacts(body: Buffer | string, withContent: boolean): ResponseFacts | null {
+  let json: { id?: unknown; model?: unknown; choices?: unknown };
+  try {
+    json = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (typeof json !== "object" || json === null) return null;
+  const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
+  const facts: ResponseFacts = {
+    id: typeof json.id === "string" ? json.id : null,
+    model: typeof json.model === "string" ? json.model : null,
+    finishReasons: choices.map((c) => c?.finish_reason).filter((r): r is string => typeof r === "string"),
+  };
+  if (withContent) {
+    const out: ConventionMessage[] = choices.map((c) => {
+      const message = (c?.message ?? {}) as { role?: unknown; content?: unknown; tool_calls?: unknown };
+      const m: ConventionMessage = {
+        role: typeof message.role === "string" ? message.role : "assistant",
+        parts: partsOf(message.content, message.tool_calls),
+      };
+      if (typeof c?.finish_reason === "string") m.finish_reason = c.finish_reason;
+      return m;
+    });
+    facts.outputMessages = JSON.stringify(out);
+  }
+  return facts;
+}
+
+/** Most characters of streamed output kept per choice for capture (spans are not a transcript store). */
+const STREAM_CAPTURE_MAX = 64 * 1024;
+
+/** Collects response facts from stream chunks (chat.completion.chunk JSON) as they are relayed. */
+export class StreamFacts {
+  id: string | null = null;
+  model: string | null = null;
+  readonly finishReasons: string[] = [];
+  readonly #text: string[] = [];
+  readonly #capture: boolean;
+
+  constructor(capture: boolean) {
+    this.#capture = capture;
+  }
+
+  add(data: string): void {
+    let chunk: { id?: unknown; model?: unknown; choices?: unknown };
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (this.id === null && typeof chunk.id === "string") this.id = chunk.id;
+    if (typeof chunk.model === "string") this.model = chunk.model;
+    if (!Array.isArray(chunk.choices)) return;
+    for (const choice of chunk.choices as {
+      index?: unknown;
+      finish_reason?: unknown;
+      delta?: { content?: unknown };
+    }[]) {
+      if (typeof choice?.finish_reason === "string") this.finishReasons.push(choice.finish_reason);
+      if (this.#capture && typeof choice?.delta?.content === "string") {
+        const i = typeof choice.index === "number" ? choice.index : 0;
+        const current = this.#text[i] ?? "";
+        if (current.length < STREAM_CAPTURE_MAX)
+          this.#text[i] = (current + choice.delta.content).slice(0, STREAM_CAPTURE_MAX);
+      }
+    }
+  }
+
+  facts(): ResponseFacts {
+    const facts: ResponseFacts = { id: this.id, model: this.model, finishReasons: this.finishReasons };
+    if (this.#capture) {
+      facts.outputMessages = JSON.stringify(
+        this.#text.map((text, i) => {
+          const m: ConventionMessage = { role: "assistant", parts: [{ type: "text", content: text ?? "" }] };
+          const reason = this.finishReasons[i];
+          if (reason !== undefined) m.finish_reason = reason;
+          return m;
+        }),
+      );
+    }
+    return facts;
+  }
+}

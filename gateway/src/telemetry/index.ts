@@ -1,0 +1,4 @@
+export { createGatewayTelemetry } from "./gateway-telemetry.ts";
+export type { ChatRequestLike } from "./genai-content.ts";
+export { registerMetricsRoute } from "./metrics-route.ts";
+export type * from "./types.ts";

@@ -1,0 +1,200 @@
+import { hostname } from "node:os";
+import {
+  type MeterProvider as ApiMeterProvider,
+  context,
+  metrics,
+  propagation,
+  type TextMapPropagator,
+  trace,
+} from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
+import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { OTLPTraceExporter as GrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as ProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import {
+  ATTR_HOST_NAME,
+  ATTR_PROCESS_PID,
+  ATTR_SERVICE_INSTANCE_ID,
+} from "@opentelemetry/semantic-conventions/incubating";
+import { Scopes } from "./names.ts";
+import { SpanDelivery } from "./span-delivery.ts";
+import { assembleTelemetry, disabledTelemetry, type Telemetry } from "./telemetry.ts";
+import type { OtlpTarget, SamplerName, TelemetrySettings } from "./telemetry-env.ts";
+
+let active: Telemetry | null = null;
+
+/**
+ * The telemetry main() started in this process, or a disabled one. Services built without an
+ * explicit Telemetry (the one-process stack composes them) read this; nothing reads the environment.
+ */
+export function activeTelemetry(): Telemetry {
+  return active ?? disabledTelemetry();
+}
+
+/**
+ * Starts OpenTelemetry for one process: call it first thing in main(), before any service is built.
+ * Importing this module does nothing; everything happens here, from settings parsed once
+ * (telemetrySettingsFrom). Tracing runs on @opentelemetry/sdk-node only when an OTLP endpoint is
+ * configured; without one no tracer provider, context manager or span exists. Metrics run when the
+ * Prometheus endpoint or OTLP metric push is on. Exporting is always in the background: an
+ * unreachable endpoint costs failed exports (counted), never a slower request.
+ */
+export function startTelemetry(settings: TelemetrySettings): Telemetry {
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      [ATTR_HOST_NAME]: hostname(),
+      [ATTR_PROCESS_PID]: process.pid,
+      [ATTR_SERVICE_INSTANCE_ID]: `${hostname()}-${process.pid}`,
+      ...settings.resourceAttributes,
+      [ATTR_SERVICE_NAME]: settings.serviceName,
+    }),
+  );
+
+  const readers: MetricReader[] = [];
+  const prometheusReader = settings.prometheus ? new PrometheusExporter({ preventServerStart: true }) : null;
+  if (prometheusReader) readers.push(prometheusReader);
+  if (settings.metricsOtlp) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: metricExporter(settings.metricsOtlp),
+        exportIntervalMillis: settings.metricsOtlp.intervalMs,
+        exportTimeoutMillis: Math.min(settings.metricsOtlp.exportTimeoutMs, settings.metricsOtlp.intervalMs),
+      }),
+    );
+  }
+  const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers }) : null;
+  if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
+
+  const propagator = incomingPropagator(settings.propagation);
+  let sdk: NodeSDK | null = null;
+  let delivery: SpanDelivery | null = null;
+  const traces = settings.traces;
+  if (traces) {
+    const selfMeter = (meterProvider ?? metrics.getMeterProvider()).getMeter(Scopes.telemetry);
+    delivery = new SpanDelivery(traces.batch.maxQueueSize, selfMeter);
+    const batch = new BatchSpanProcessor({
+      exporter: delivery.exporter(traceExporter(traces)),
+      maxQueueSize: traces.batch.maxQueueSize,
+      maxExportBatchSize: Math.min(traces.batch.maxExportBatchSize, traces.batch.maxQueueSize),
+      scheduledDelayMillis: traces.batch.scheduledDelayMs,
+      exportTimeoutMillis: traces.batch.exportTimeoutMs,
+      ...(meterProvider ? { selfObsMeterProvider: meterProvider } : {}),
+    });
+    sdk = new NodeSDK({
+      serviceName: settings.serviceName,
+      resource,
+      autoDetectResources: false,
+      contextManager: new AsyncLocalStorageContextManager(),
+      textMapPropagator: propagator,
+      sampler: sampler(traces.sampler, traces.samplerArg),
+      spanLimits: { linkCountLimit: settings.linkCountLimit },
+      spanProcessors: [delivery.processor(batch)],
+      // Metrics are set up above (the span processor reports to them); logs stay with pino.
+      metricReaders: [],
+      logRecordProcessors: [],
+      instrumentations: [],
+    });
+    sdk.start();
+  }
+
+  let stopped: Promise<void> | null = null;
+  const telemetry = assembleTelemetry({
+    serviceName: settings.serviceName,
+    tracerProvider: sdk ? trace.getTracerProvider() : null,
+    meterProvider: meterProvider as ApiMeterProvider | null,
+    prometheusReader,
+    propagator,
+    captureContent: settings.captureContent,
+    spanStats: () =>
+      delivery
+        ? { exported: delivery.stats.exported, dropped: { ...delivery.stats.dropped } }
+        : { exported: 0, dropped: { queueFull: 0, exportFailed: 0 } },
+    flush: async () => {
+      const tracerProvider = sdk ? (trace.getTracerProvider() as { forceFlush?: () => Promise<void> }) : null;
+      await Promise.allSettled([tracerProvider?.forceFlush?.(), meterProvider?.forceFlush()]);
+    },
+    shutdown: () => {
+      stopped ??= (async () => {
+        await Promise.allSettled([sdk?.shutdown(), meterProvider?.shutdown()]);
+        if (sdk) {
+          trace.disable();
+          context.disable();
+          propagation.disable();
+        }
+        if (meterProvider) metrics.disable();
+        if (active === telemetry) active = null;
+      })();
+      return stopped;
+    },
+  });
+  active = telemetry;
+  return telemetry;
+}
+
+function incomingPropagator(p: TelemetrySettings["propagation"]): TextMapPropagator | null {
+  const propagators: TextMapPropagator[] = [];
+  if (p.traceContext) propagators.push(new W3CTraceContextPropagator());
+  if (p.baggage) propagators.push(new W3CBaggagePropagator());
+  if (propagators.length === 0) return null;
+  return propagators.length === 1 ? propagators[0]! : new CompositePropagator({ propagators });
+}
+
+function sampler(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return new TraceIdRatioBasedSampler(ratio);
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+function traceExporter(target: OtlpTarget): SpanExporter {
+  const common = { url: target.url, timeoutMillis: target.timeoutMs };
+  switch (target.protocol) {
+    case "grpc":
+      // gRPC metadata (headers) comes from OTEL_EXPORTER_OTLP_HEADERS, which the exporter reads itself.
+      return new GrpcTraceExporter(common);
+    case "http/json":
+      return new JsonTraceExporter({ ...common, headers: target.headers });
+    case "http/protobuf":
+      return new ProtoTraceExporter({ ...common, headers: target.headers });
+  }
+}
+
+function metricExporter(target: OtlpTarget) {
+  const common = { url: target.url, timeoutMillis: target.timeoutMs };
+  switch (target.protocol) {
+    case "grpc":
+      return new GrpcMetricExporter(common);
+    case "http/json":
+      return new JsonMetricExporter({ ...common, headers: target.headers });
+    case "http/protobuf":
+      return new ProtoMetricExporter({ ...common, headers: target.headers });
+  }
+}

@@ -1,0 +1,112 @@
+import {
+  createNoopMeter,
+  type Meter,
+  type MeterProvider,
+  ProxyTracerProvider,
+  type TextMapPropagator,
+  type Tracer,
+  type TracerProvider,
+} from "@opentelemetry/api";
+import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import type { MetricReader } from "@opentelemetry/sdk-metrics";
+
+/** What delivery of spans looks like so far (also on /metrics as switchyard.otel.spans.*). */
+export interface SpanDeliveryStats {
+  exported: number;
+  /** Never reached the APM: queue full (collector too slow) or the export failed (unreachable, rejected). */
+  dropped: { queueFull: number; exportFailed: number };
+}
+
+/**
+ * One process' telemetry, built by startTelemetry() in main() (or by hand in tests) and handed to the
+ * services. With tracing off `tracing` is false and `tracer()` returns the API's no-op tracer: callers
+ * check `tracing` first and skip span work entirely.
+ */
+export interface Telemetry {
+  readonly serviceName: string;
+  readonly tracing: boolean;
+  /** Prompt/completion content on spans (opt-in, default off). */
+  readonly captureContent: boolean;
+  /** Extracts an incoming request's trace context (tracecontext + baggage); null: OTEL_PROPAGATORS=none. */
+  readonly propagator: TextMapPropagator | null;
+  tracer(scope: string): Tracer;
+  meter(scope: string): Meter;
+  /** The Prometheus text exposition of every metric of this process; null when the prometheus exporter is off. */
+  readonly scrapeMetrics: (() => Promise<string>) | null;
+  spanStats(): SpanDeliveryStats;
+  /** Exports what is buffered (spans and OTLP metrics). Never rejects. */
+  flush(): Promise<void>;
+  /** Flushes, stops exporting, unregisters the globals it set. Never rejects. */
+  shutdown(): Promise<void>;
+}
+
+export interface TelemetryParts {
+  serviceName: string;
+  tracerProvider: TracerProvider | null;
+  meterProvider: MeterProvider | null;
+  /** A reader registered with meterProvider whose collect() feeds /metrics. */
+  prometheusReader: MetricReader | null;
+  propagator: TextMapPropagator | null;
+  captureContent: boolean;
+  spanStats?: () => SpanDeliveryStats;
+  flush?: () => Promise<void>;
+  shutdown?: () => Promise<void>;
+}
+
+const NOOP_METER = createNoopMeter();
+/** A proxy with no delegate hands out no-op tracers, whatever is registered globally. */
+const NOOP_TRACER_PROVIDER: TracerProvider = new ProxyTracerProvider();
+const NO_SPANS: SpanDeliveryStats = { exported: 0, dropped: { queueFull: 0, exportFailed: 0 } };
+
+/** A Telemetry over given providers: what startTelemetry returns, and what tests build with in-memory exporters. */
+export function assembleTelemetry(parts: TelemetryParts): Telemetry {
+  const { tracerProvider, meterProvider, prometheusReader } = parts;
+  const tracers = new Map<string, Tracer>();
+  const meters = new Map<string, Meter>();
+  const serializer = prometheusReader ? new PrometheusSerializer() : null;
+  return {
+    serviceName: parts.serviceName,
+    tracing: tracerProvider !== null,
+    captureContent: parts.captureContent,
+    propagator: parts.propagator,
+    tracer(scope) {
+      let tracer = tracers.get(scope);
+      if (!tracer) {
+        tracer = (tracerProvider ?? NOOP_TRACER_PROVIDER).getTracer(scope);
+        tracers.set(scope, tracer);
+      }
+      return tracer;
+    },
+    meter(scope) {
+      if (!meterProvider) return NOOP_METER;
+      let meter = meters.get(scope);
+      if (!meter) {
+        meter = meterProvider.getMeter(scope);
+        meters.set(scope, meter);
+      }
+      return meter;
+    },
+    scrapeMetrics:
+      prometheusReader && serializer
+        ? async () => {
+            const { resourceMetrics } = await prometheusReader.collect();
+            return serializer.serialize(resourceMetrics);
+          }
+        : null,
+    spanStats: parts.spanStats ?? (() => NO_SPANS),
+    flush: () => (parts.flush?.() ?? Promise.resolve()).catch(() => undefined),
+    shutdown: () => (parts.shutdown?.() ?? Promise.resolve()).catch(() => undefined),
+  };
+}
+
+/** Tracing off, metrics off: what services use when nothing was started (tests, libraries). */
+export function disabledTelemetry(serviceName = "switchyard"): Telemetry {
+  return assembleTelemetry({
+    serviceName,
+    tracerProvider: null,
+    meterProvider: null,
+    prometheusReader: null,
+    propagator: null,
+    captureContent: false,
+  });
+}
