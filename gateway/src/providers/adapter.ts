@@ -171,7 +171,9 @@ export function defaultErrorType(status: number): string {
   return "api_error";
 }
 
-function contentText(body: object): string {
+function contentText(raw: object | Buffer): string {
+  const body = Buffer.isBuffer(raw) ? parseJson(raw) : raw;
+  if (typeof body !== "object" || body === null) return "";
   const choices = (body as { choices?: Array<{ message?: { content?: unknown; tool_calls?: unknown } }> }).choices;
   if (!Array.isArray(choices)) return "";
   return choices
@@ -300,7 +302,7 @@ export class HttpProvider implements Provider {
         failure: info,
       };
     }
-    const usage = parsed.usage ?? (await estimate(parsed));
+    const usage = reported(parsed.usage) ?? (await estimate(parsed));
     const out = Buffer.isBuffer(parsed.body) ? parsed.body : Buffer.from(JSON.stringify(parsed.body));
     return { status: response.statusCode, headers, body: out, usage, model: parsed.model, failure: null };
   }
@@ -340,7 +342,7 @@ export async function* withUsage(
   let output = "";
   let last: StreamChunk | null = null;
   for await (const chunk of chunks) {
-    if (chunk.usage !== null) sawUsage = true;
+    if (reported(chunk.usage) !== null) sawUsage = true;
     else if (chunk.text) output += chunk.text;
     last = chunk;
     yield chunk;
@@ -361,6 +363,11 @@ export async function* withUsage(
     },
   });
   yield { data, usage, model: last?.model ?? null, usageOnly: true };
+}
+
+/** A usage block of all zeros says nothing: it is counted locally like a missing one. */
+function reported(usage: Usage | null): Usage | null {
+  return usage !== null && (usage.input_tokens > 0 || usage.output_tokens > 0) ? usage : null;
 }
 
 function inputText(input: unknown): string {

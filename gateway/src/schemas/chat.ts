@@ -11,9 +11,67 @@ export const ChatMessage = z.looseObject({
   content: Content.optional(),
 });
 
+const JSON_SCHEMA_TYPES = ["object", "array", "string", "number", "integer", "boolean", "null"];
+
+/** Structural checks of a JSON Schema a tool declares, so a broken one is a 400 here, not a provider's 400 later. */
+function checkSchema(schema: unknown, ctx: z.RefinementCtx, path: (string | number)[], top: boolean): void {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+    ctx.addIssue({ code: "custom", path, message: "must be a JSON Schema object" });
+    return;
+  }
+  const s = schema as Record<string, unknown>;
+  const types = Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type];
+  for (const t of types) {
+    if (typeof t !== "string" || !JSON_SCHEMA_TYPES.includes(t)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "type"],
+        message: `unknown JSON Schema type ${JSON.stringify(t)}`,
+      });
+    }
+  }
+  if (top && s.type !== undefined && s.type !== "object") {
+    ctx.addIssue({ code: "custom", path: [...path, "type"], message: 'tool parameters must have type "object"' });
+  }
+  if (s.properties !== undefined) {
+    if (typeof s.properties !== "object" || s.properties === null || Array.isArray(s.properties)) {
+      ctx.addIssue({ code: "custom", path: [...path, "properties"], message: "must be an object of schemas" });
+    } else {
+      for (const [key, value] of Object.entries(s.properties))
+        checkSchema(value, ctx, [...path, "properties", key], false);
+    }
+  }
+  if (s.items !== undefined && !Array.isArray(s.items)) checkSchema(s.items, ctx, [...path, "items"], false);
+  if (s.required !== undefined && !(Array.isArray(s.required) && s.required.every((r) => typeof r === "string"))) {
+    ctx.addIssue({ code: "custom", path: [...path, "required"], message: "must be an array of property names" });
+  }
+}
+
+/** Function tools: a valid name and a JSON Schema object for parameters. Other tool types pass through. */
+const Tools = z.array(z.looseObject({ type: z.string() })).superRefine((tools, ctx) => {
+  tools.forEach((tool, i) => {
+    if (tool.type !== "function") return;
+    const fn = (tool as { function?: unknown }).function;
+    if (typeof fn !== "object" || fn === null) {
+      ctx.addIssue({ code: "custom", path: [i, "function"], message: "function tools need a function object" });
+      return;
+    }
+    const f = fn as { name?: unknown; parameters?: unknown };
+    if (typeof f.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(f.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "function", "name"],
+        message: "tool names are 1-64 characters of a-z, A-Z, 0-9, _ and -",
+      });
+    }
+    if (f.parameters !== undefined) checkSchema(f.parameters, ctx, [i, "function", "parameters"], true);
+  });
+});
+
 export const ChatCompletionRequest = z.looseObject({
   model: z.string().min(1, "model is required"),
   messages: z.array(ChatMessage).min(1, "messages must contain at least one message"),
+  tools: Tools.optional(),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   user: z.string().optional(),
