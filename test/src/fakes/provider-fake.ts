@@ -1,0 +1,303 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A fake provider upstream speaking one provider's REAL wire format (a `Dialect`: OpenAI,
+ * Anthropic, Gemini, Bedrock Converse, Cohere v2) — JSON bodies, SSE or the Bedrock binary event
+ * stream, native error bodies and usage blocks. Tests steer it like FakeOpenAIUpstream: fail,
+ * stall or cut the next requests. Every request is also read back into a provider-neutral
+ * `CanonicalRequest` by the dialect (test code, independent of the gateway's own transforms), so
+ * conformance tests can assert what the provider actually received.
+ */
+export interface CanonicalMessage {
+  role: "user" | "assistant" | "tool";
+  text: string;
+  /** Image references: `data:<mime>;base64,...` or an http(s) URL. */
+  images: string[];
+  toolCalls: Array<{ id: string; name: string; args: unknown }>;
+  toolResults: Array<{ id: string; text: string }>;
+}
+
+export interface CanonicalRequest {
+  model: string;
+  stream: boolean;
+  system: string | null;
+  messages: CanonicalMessage[];
+  tools: string[];
+  jsonMode: boolean;
+  maxTokens: number | null;
+  stop: string[];
+}
+
+/** What the fake answers: text (streamed word by word) or one tool call. */
+export type ReplyPlan = { kind: "text"; text: string } | { kind: "tool"; id: string; name: string; args: string };
+
+/** Usage the fakes report, in event terms (input includes cache read/write; output includes reasoning). */
+export interface FakeUsageTotals {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+}
+
+export const FAKE_USAGE: FakeUsageTotals = { input: 42, output: 17, cacheRead: 10, cacheWrite: 4, reasoning: 3 };
+export const FAKE_TEXT = "Hello from the fake upstream.";
+export const FAKE_TOOL_ARGS = '{"city":"Paris"}';
+export const UNKNOWN_MODEL = "does-not-exist";
+
+export interface RouteMatch {
+  model: string;
+  stream: boolean;
+  kind: "chat" | "embeddings" | "completions";
+}
+
+export interface DialectResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+export interface Dialect {
+  /** Which request this is, or null for a 404. */
+  match(method: string, url: URL, body: Record<string, unknown>): RouteMatch | null;
+  /** An error (401 without credentials, 400 for invalid input) the real API would answer with. */
+  check(
+    req: IncomingMessage,
+    url: URL,
+    body: Record<string, unknown>,
+    raw: string,
+    match: RouteMatch,
+  ): DialectResponse | null;
+  parse(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
+  json(plan: ReplyPlan, match: RouteMatch, usage: FakeUsageTotals | null): object;
+  /** Stream events, each written as one write (SSE text or a binary frame). */
+  events(
+    plan: ReplyPlan,
+    match: RouteMatch,
+    usage: FakeUsageTotals | null,
+    body: Record<string, unknown>,
+  ): Array<string | Uint8Array>;
+  streamContentType: string;
+  error(status: number, message: string): DialectResponse;
+  embeddings?(body: Record<string, unknown>, match: RouteMatch): object;
+  completions?(body: Record<string, unknown>, match: RouteMatch, usage: FakeUsageTotals | null): object;
+}
+
+export interface RecordedCall {
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: Record<string, unknown>;
+  raw: string;
+  canonical: CanonicalRequest | null;
+}
+
+type Behaviour =
+  | { kind: "ok" }
+  | { kind: "error"; status: number; message: string; headers?: Record<string, string> }
+  | { kind: "stall" }
+  | { kind: "cut"; afterEvents: number };
+
+/** The reply a fake gives a request: a tool call when tools are offered and none answered yet, etc. */
+export function planReply(request: CanonicalRequest): ReplyPlan {
+  const last = request.messages[request.messages.length - 1];
+  const toolResult = last?.toolResults[0];
+  if (toolResult) return { kind: "text", text: `The tool said: ${toolResult.text}` };
+  if (request.tools.length > 0)
+    return { kind: "tool", id: "call_fake_1", name: request.tools[0]!, args: FAKE_TOOL_ARGS };
+  if (request.jsonMode) return { kind: "text", text: '{"ok": true, "source": "fake"}' };
+  if (last && last.images.length > 0) return { kind: "text", text: `I see ${last.images.length} image(s).` };
+  return { kind: "text", text: FAKE_TEXT };
+}
+
+/** Splits a reply into stream pieces (words, keeping spaces). */
+export function words(text: string): string[] {
+  return text.split(/(?<= )/);
+}
+
+export class ProviderFake {
+  readonly name: string;
+  readonly dialect: Dialect;
+  readonly calls: RecordedCall[] = [];
+  /** Requests whose client went away before the response ended (an abort reached the upstream). */
+  aborted = 0;
+  behaviour: Behaviour = { kind: "ok" };
+  readonly script: Behaviour[] = [];
+  /** null = the provider reports no usage (tests local estimation). */
+  usage: FakeUsageTotals | null = FAKE_USAGE;
+  private server: Server | null = null;
+  private readonly open = new Set<ServerResponse>();
+  private readonly prefix: string;
+
+  constructor(name: string, dialect: Dialect, prefix = "") {
+    this.name = name;
+    this.dialect = dialect;
+    this.prefix = prefix;
+  }
+
+  failNext(status: number, message: string, headers?: Record<string, string>): this {
+    this.script.push({ kind: "error", status, message, ...(headers ? { headers } : {}) });
+    return this;
+  }
+  stallNext(): this {
+    this.script.push({ kind: "stall" });
+    return this;
+  }
+  cutNext(afterEvents: number): this {
+    this.script.push({ kind: "cut", afterEvents });
+    return this;
+  }
+  reset(): this {
+    this.behaviour = { kind: "ok" };
+    this.script.length = 0;
+    this.calls.length = 0;
+    this.aborted = 0;
+    this.usage = FAKE_USAGE;
+    return this;
+  }
+  get last(): RecordedCall | undefined {
+    return this.calls[this.calls.length - 1];
+  }
+
+  /** Polls (never a fixed sleep) until `predicate` holds. */
+  async waitUntil(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`fake ${this.name}: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    return this.baseUrl;
+  }
+
+  /** What a target's custom_host is set to. */
+  get baseUrl(): string {
+    const address = this.server?.address() as AddressInfo;
+    return `http://127.0.0.1:${address.port}${this.prefix}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks).toString("utf8");
+      const url = new URL(req.url ?? "/", "http://fake");
+      let body: Record<string, unknown> = {};
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        this.send(res, this.dialect.error(400, "request body is not valid JSON"));
+        return;
+      }
+      const match = this.dialect.match(req.method ?? "GET", url, body);
+      const record: RecordedCall = { url: url.pathname + url.search, headers: req.headers, body, raw, canonical: null };
+      this.calls.push(record);
+      if (!match) {
+        this.send(res, this.dialect.error(404, `no route ${req.method} ${url.pathname}`));
+        return;
+      }
+      res.on("close", () => {
+        this.open.delete(res);
+        if (!res.writableFinished) this.aborted += 1;
+      });
+      this.open.add(res);
+      const refused = this.dialect.check(req, url, body, raw, match);
+      if (refused) {
+        this.send(res, refused);
+        return;
+      }
+      const behaviour = this.script.shift() ?? this.behaviour;
+      if (behaviour.kind === "stall") return;
+      if (behaviour.kind === "error") {
+        const error = this.dialect.error(behaviour.status, behaviour.message);
+        this.send(res, { ...error, headers: { ...error.headers, ...behaviour.headers } });
+        return;
+      }
+      if (match.model === UNKNOWN_MODEL) {
+        this.send(
+          res,
+          this.dialect.error(404, `model ${UNKNOWN_MODEL} does not exist or you do not have access to it`),
+        );
+        return;
+      }
+      if (match.kind === "embeddings" && this.dialect.embeddings) {
+        this.sendJson(res, this.dialect.embeddings(body, match));
+        return;
+      }
+      if (match.kind === "completions" && this.dialect.completions && !match.stream) {
+        this.sendJson(res, this.dialect.completions(body, match, this.usage));
+        return;
+      }
+      const canonical = this.dialect.parse(body, match);
+      record.canonical = canonical;
+      const plan = planReply(canonical);
+      if (!match.stream) {
+        this.sendJson(res, this.dialect.json(plan, match, this.usage));
+        return;
+      }
+      const events = this.dialect.events(plan, match, this.usage, body);
+      res.writeHead(200, { "content-type": this.dialect.streamContentType, "x-fake-upstream": this.name });
+      const cutAfter = behaviour.kind === "cut" ? behaviour.afterEvents : null;
+      events.forEach((event, i) => {
+        if (cutAfter !== null && i > cutAfter) return;
+        if (cutAfter !== null && i === cutAfter) {
+          // Half of the next event, then the connection drops mid-stream.
+          const half =
+            typeof event === "string"
+              ? event.slice(0, Math.floor(event.length / 2))
+              : event.subarray(0, Math.floor(event.length / 2));
+          res.write(half, () => res.destroy());
+          return;
+        }
+        res.write(event);
+      });
+      if (cutAfter === null || cutAfter >= events.length) res.end();
+    });
+  }
+
+  private sendJson(res: ServerResponse, body: object): void {
+    this.send(res, {
+      status: 200,
+      headers: { "content-type": "application/json", "x-ratelimit-remaining-requests": "99" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  private send(res: ServerResponse, response: DialectResponse): void {
+    res.writeHead(response.status, { "x-fake-upstream": this.name, ...response.headers });
+    res.end(response.body);
+  }
+}
+
+/** Strings of a JSON-ish value, for tool results given as blocks. */
+export function flatText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(flatText).join("");
+  if (typeof value === "object" && value !== null) {
+    const v = value as Record<string, unknown>;
+    if (typeof v.text === "string") return v.text;
+    if (v.json !== undefined) return JSON.stringify(v.json);
+    if (v.content !== undefined) return flatText(v.content);
+    return JSON.stringify(v);
+  }
+  return value === undefined || value === null ? "" : String(value);
+}
+
+export function emptyMessage(role: CanonicalMessage["role"]): CanonicalMessage {
+  return { role, text: "", images: [], toolCalls: [], toolResults: [] };
+}
+
+/** An SSE event with an optional `event:` name. */
+export function sse(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+}
