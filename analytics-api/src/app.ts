@@ -1,6 +1,7 @@
-import type { ClickHouse, KeyStore, Logger } from "@switchyard/platform";
+import { activeTelemetry, type ClickHouse, type KeyStore, type Logger, type Telemetry } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { installErrorHandling } from "./http/error-handler.ts";
+import { registerMetrics } from "./http/metrics.ts";
 import { CostsRepository } from "./repositories/costs-repository.ts";
 import { TracesRepository } from "./repositories/traces-repository.ts";
 import { registerCostsRoutes } from "./routes/costs-routes.ts";
@@ -13,6 +14,8 @@ export interface AnalyticsAppDeps {
   logger: Logger;
   /** Clock for default time windows (tests pin it). */
   now?: () => Date;
+  /** /metrics and request metrics; default: what startTelemetry() started in this process (or none). */
+  telemetry?: Telemetry;
 }
 
 /** Builds the read-side HTTP app. Routes are thin: parameters → repository → JSON. All SQL is in repositories/. */
@@ -23,6 +26,7 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandling(app);
+  registerMetrics(app, deps.telemetry ?? activeTelemetry());
   const client = deps.clickhouse.client;
   registerHealthRoute(app, deps.clickhouse);
   registerCostsRoutes(app, {

@@ -1,5 +1,5 @@
 import { runMigrations } from "@switchyard/ingest";
-import type { ClickHouse, KeyStore, Logger } from "@switchyard/platform";
+import type { ClickHouse, KeyStore, Logger, Telemetry } from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { buildAnalyticsApp } from "./app.ts";
 
@@ -9,6 +9,7 @@ export interface AnalyticsApiDeps {
   logger: Logger;
   port: number;
   host: string;
+  telemetry?: Telemetry;
 }
 
 export interface RunningAnalyticsApi {
@@ -23,7 +24,12 @@ export interface RunningAnalyticsApi {
  */
 export async function startAnalyticsApi(deps: AnalyticsApiDeps): Promise<RunningAnalyticsApi> {
   await runMigrations(deps.clickhouse.client);
-  const app = buildAnalyticsApp({ clickhouse: deps.clickhouse, keyStore: deps.keyStore, logger: deps.logger });
+  const app = buildAnalyticsApp({
+    clickhouse: deps.clickhouse,
+    keyStore: deps.keyStore,
+    logger: deps.logger,
+    telemetry: deps.telemetry,
+  });
   const url = await app.listen({ port: deps.port, host: deps.host });
   return { app, url, close: () => app.close() };
 }

@@ -1,11 +1,12 @@
 import { FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
-import type { ClickHouse, EventBus, Logger } from "@switchyard/platform";
+import { activeTelemetry, type ClickHouse, type EventBus, type Logger, type Telemetry } from "@switchyard/platform";
 import { IngestConfig, type IngestConfigInput } from "./config.ts";
 import { type ConsumerLoopStats, startConsumerLoop } from "./consumer/consumer-loop.ts";
 import { topicRoute } from "./consumer/topic-route.ts";
 import { feedbackRow } from "./rows/feedback-row.ts";
 import { requestRow } from "./rows/request-row.ts";
 import { runMigrations } from "./schema/run-migrations.ts";
+import { createIngestTelemetry } from "./telemetry/ingest-telemetry.ts";
 import { BatchWriter, type BatchWriterStats } from "./writer/batch-writer.ts";
 import { type IngestTable, insertExactlyOnce } from "./writer/exactly-once-insert.ts";
 
@@ -14,6 +15,8 @@ export interface IngestDependencies {
   clickhouse: ClickHouse;
   logger: Logger;
   config?: IngestConfigInput;
+  /** Spans and metrics; default: what startTelemetry() started in this process (or none). */
+  telemetry?: Telemetry;
 }
 
 export interface IngestStats {
@@ -43,6 +46,11 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
     })),
   );
 
+  const telemetry = createIngestTelemetry({
+    telemetry: deps.telemetry ?? activeTelemetry(),
+    groupId: config.groupId,
+    busKind: bus.kind,
+  });
   const writerFor = (table: IngestTable) =>
     new BatchWriter({
       name: table,
@@ -50,6 +58,7 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
       maxRows: config.batchMaxRows,
       flushIntervalMs: config.flushIntervalMs,
       logger,
+      onInsert: (seconds, outcome) => telemetry.recordInsert(table, seconds, outcome),
     });
   const requests = writerFor("requests");
   const feedback = writerFor("feedback");
@@ -60,18 +69,21 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
     fromBeginning: config.fromBeginning,
     publishDeadLetters: config.publishDeadLetters,
     logger,
+    telemetry,
     routes: [
       topicRoute({ topic: Topics.requests, schema: RequestEvent, toRow: requestRow, writer: requests }),
       topicRoute({ topic: Topics.feedback, schema: FeedbackEvent, toRow: feedbackRow, writer: feedback }),
     ],
   });
   logger.info({ groupId: config.groupId }, "ingest consuming");
+  const stopLag = telemetry.observeLag(bus, [Topics.requests, Topics.feedback]);
 
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
         // Order matters: in-flight handlers await their flush, so writers keep running until the bus stopped.
+        stopLag();
         await consumer.subscription.stop();
         await Promise.all([requests.stop(), feedback.stop()]);
         logger.info("ingest stopped");

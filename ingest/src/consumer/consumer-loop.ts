@@ -1,5 +1,6 @@
 import type { EventBus, Logger, MessageBatch, Subscription } from "@switchyard/platform";
 import type { PendingRow } from "../rows/pending-row.ts";
+import type { IngestTelemetry } from "../telemetry/ingest-telemetry.ts";
 import { type DeadLetter, publishDeadLetters } from "./dead-letters.ts";
 import type { TopicRoute } from "./topic-route.ts";
 
@@ -11,6 +12,8 @@ export interface ConsumerLoopOptions {
   /** false during a replay: those dead letters were already published by the live consumer. */
   publishDeadLetters: boolean;
   logger: Logger;
+  /** Consumer spans (linked to the producing gateway spans) and consumption metrics. */
+  telemetry?: IngestTelemetry;
 }
 
 export interface ConsumerLoopStats {
@@ -35,6 +38,11 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   const stats: ConsumerLoopStats = { batches: 0, messages: 0, deadLetters: 0 };
 
   async function handleBatch(batch: MessageBatch): Promise<void> {
+    if (options.telemetry) return options.telemetry.processBatch(batch, () => storeBatch(batch));
+    await storeBatch(batch);
+  }
+
+  async function storeBatch(batch: MessageBatch): Promise<{ deadLetters: number }> {
     const route = routes.get(batch.topic);
     const rows: PendingRow[] = [];
     const letters: DeadLetter[] = [];
@@ -53,6 +61,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     stats.batches += 1;
     stats.messages += batch.messages.length;
     stats.deadLetters += letters.length;
+    return { deadLetters: letters.length };
   }
 
   const subscription = await bus.subscribe({

@@ -13,6 +13,8 @@ export interface BatchWriterOptions {
   /** Flush rows that have waited this long, even when the batch is not full. */
   flushIntervalMs: number;
   logger: Logger;
+  /** Told about every insert: its duration in seconds and outcome (telemetry's insert latency). */
+  onInsert?: (seconds: number, outcome: InsertOutcome | "error") => void;
 }
 
 export interface BatchWriterStats {
@@ -94,13 +96,27 @@ export class BatchWriter {
     this.#queue = this.#queue.then(() => this.#flushRows(rows, waiters));
   }
 
+  async #timed(insert: () => Promise<InsertOutcome>): Promise<InsertOutcome> {
+    const onInsert = this.#options.onInsert;
+    if (!onInsert) return insert();
+    const started = performance.now();
+    try {
+      const outcome = await insert();
+      onInsert((performance.now() - started) / 1000, outcome);
+      return outcome;
+    } catch (error) {
+      onInsert((performance.now() - started) / 1000, "error");
+      throw error;
+    }
+  }
+
   async #flushRows(rows: PendingRow[], waiters: Waiter[]): Promise<void> {
     const { name, sink, logger, maxRows } = this.#options;
     try {
       // One bus batch can exceed maxRows; inserts stay bounded. If a later chunk fails, the earlier ones
       // are stored but every waiter is rejected: the redelivery finds those rows and skips them.
       for (let start = 0; start < rows.length; start += maxRows) {
-        const outcome = await sink(rows.slice(start, start + maxRows));
+        const outcome = await this.#timed(() => sink(rows.slice(start, start + maxRows)));
         this.#stats.flushes += 1;
         this.#stats.rowsWritten += outcome.inserted;
         this.#stats.duplicatesSkipped += outcome.duplicates;
