@@ -9,8 +9,9 @@ import { freePort, startNode, stopChild } from "./processes.ts";
  * to the embedded durable log), at 1 and 32 connections, measured in the same run because these
  * machines are shared and noisy. Then the cost of routing at 32 connections: a fallback config
  * (2 targets, the first healthy) and a loadbalance config (2 targets) in `x-portkey-config`,
- * each against a single-target config, measured before and after them to even out drift.
- * Prints figures; asserts nothing.
+ * each against a single target (by config, and by headers), measured in interleaved rounds
+ * (order rotated each round) so drift from other load on the box hits every case alike; the
+ * cost is the median of the per-round costs. Prints figures; asserts nothing.
  */
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const root = new URL("../..", import.meta.url).pathname;
@@ -71,18 +72,41 @@ async function measure(target: typeof direct, connections: number): Promise<Load
   return runLoad({ ...target, body, connections, durationSec: DURATION_SEC });
 }
 
+const ROUTING_ROUNDS = 3;
+const sliceSec = Math.max(2, Math.round(DURATION_SEC / ROUTING_ROUNDS));
+const routingCases = [
+  { key: "headers", label: "single target, headers", target: viaGateway },
+  { key: "single", label: "single-target config", target: routing.single },
+  { key: "fallback", label: "fallback config", target: routing.fallback },
+  { key: "loadbalance", label: "loadbalance config", target: routing.loadbalance },
+] as const;
+type RoutingKey = (typeof routingCases)[number]["key"];
+
+/** Every routing case once per round, each round starting one case later, all at 32 connections. */
+async function measureRouting(): Promise<Array<Record<RoutingKey, LoadResult>>> {
+  for (const c of routingCases) await runLoad({ ...c.target, body, connections: 32, durationSec: 2 });
+  const rounds: Array<Record<RoutingKey, LoadResult>> = [];
+  for (let r = 0; r < ROUTING_ROUNDS; r++) {
+    const round: Partial<Record<RoutingKey, LoadResult>> = {};
+    for (let i = 0; i < routingCases.length; i++) {
+      const c = routingCases[(r + i) % routingCases.length]!;
+      round[c.key] = await runLoad({ ...c.target, body, connections: 32, durationSec: sliceSec });
+    }
+    rounds.push(round as Record<RoutingKey, LoadResult>);
+  }
+  return rounds;
+}
+
 const rows: Array<{ case: string; result: LoadResult }> = [];
 const checks: string[] = [];
+let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
 try {
   for (const connections of [1, 32]) {
     rows.push({ case: `direct  c=${connections}`, result: await measure(direct, connections) });
     rows.push({ case: `gateway c=${connections}`, result: await measure(viaGateway, connections) });
   }
   for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
-  rows.push({ case: "single   c=32", result: await measure(routing.single, 32) });
-  rows.push({ case: "fallback c=32", result: await measure(routing.fallback, 32) });
-  rows.push({ case: "loadbal  c=32", result: await measure(routing.loadbalance, 32) });
-  rows.push({ case: "single   c=32 #2", result: await measure(routing.single, 32) });
+  routingRounds = await measureRouting();
 } finally {
   await stopChild(gateway.child);
   await stopChild(upstream.child);
@@ -108,20 +132,43 @@ if (d1 && g1 && g32) {
 
 console.log("\nrouting preflight (20 requests each: count× status last-used-option-index)");
 for (const line of checks) console.log(`  ${line}`);
-const single = [find("single   c=32"), find("single   c=32 #2")].filter((r) => r !== undefined);
-const fallback = find("fallback c=32");
-const loadbalance = find("loadbal  c=32");
-if (single.length === 2 && fallback && loadbalance && g32) {
-  const baseline = single.reduce((sum, r) => sum + r.requestsPerSec, 0) / single.length;
-  const cost = (r: LoadResult, base: number) => `${fmt((1 - r.requestsPerSec / base) * 100, 1)}%`;
-  const broken = [...single, fallback, loadbalance].some((r) => r.non2xx > 0 || !(r.requestsPerSec > 0));
+
+if (routingRounds.length > 0) {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const pct = (n: number) => `${n >= 0 ? " " : ""}${fmt(n, 1)}%`;
   console.log(
-    `\nrouting cost at 32 connections vs a single-target config (mean of 2 runs, ${fmt(baseline, 0)} req/s):` +
-      ` fallback ${cost(fallback, baseline)}, loadbalance ${cost(loadbalance, baseline)} (target ≤ 10%)`,
+    `\nrouting at 32 connections: ${ROUTING_ROUNDS} interleaved rounds of ${sliceSec}s per case (order rotated each round)`,
   );
-  console.log(
-    `routing cost vs a single target by headers (${fmt(g32.requestsPerSec, 0)} req/s):` +
-      ` fallback ${cost(fallback, g32.requestsPerSec)}, loadbalance ${cost(loadbalance, g32.requestsPerSec)}`,
+  console.log("case                      req/s (mean)  per round                 p50 ms   p99 ms max  non-2xx");
+  for (const c of routingCases) {
+    const results = routingRounds.map((round) => round[c.key]);
+    console.log(
+      `${c.label.padEnd(25)} ${fmt(mean(results.map((r) => r.requestsPerSec)), 0).padStart(8)}      ` +
+        `${results.map((r) => fmt(r.requestsPerSec, 0).padStart(6)).join(" ")}     ` +
+        `${fmt(mean(results.map((r) => r.p50Ms))).padStart(7)}  ${fmt(Math.max(...results.map((r) => r.p99Ms))).padStart(7)}  ` +
+        `${results.reduce((n, r) => n + r.non2xx, 0)}`,
+    );
+  }
+  // Cost per round against that round's baseline, then the median: one disturbed slice cannot swing it.
+  const costOf = (key: RoutingKey, base: RoutingKey) =>
+    routingRounds.map((round) => (1 - round[key].requestsPerSec / round[base].requestsPerSec) * 100);
+  for (const base of ["single", "headers"] as const) {
+    const fb = costOf("fallback", base);
+    const lb = costOf("loadbalance", base);
+    console.log(
+      `throughput cost vs ${base === "single" ? "a single-target config " : "a single target (headers)"}: ` +
+        `fallback ${pct(median(fb))} (rounds ${fb.map((x) => fmt(x, 1)).join(", ")}), ` +
+        `loadbalance ${pct(median(lb))} (rounds ${lb.map((x) => fmt(x, 1)).join(", ")})` +
+        (base === "single" ? "  target ≤ 10%" : ""),
+    );
+  }
+  const broken = routingRounds.some((round) =>
+    Object.values(round).some((r) => r.non2xx > 0 || !(r.requestsPerSec > 0)),
   );
   if (broken) console.log("WARNING: failed or no responses in the routing cases: these figures do not measure routing");
 }
