@@ -11,10 +11,17 @@ import {
   openEventBus,
   parseEnv,
   startControlPlane,
+  startTelemetry,
+  TelemetryEnv,
+  telemetrySettingsFrom,
 } from "@switchyard/platform";
 import { AnalyticsEnv, analyticsSettingsFrom } from "./settings.ts";
 import { startAnalyticsApi } from "./start.ts";
 
+// First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
+const telemetry = startTelemetry(
+  telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard-analytics-api"),
+);
 // The control plane's settings ride along: API keys come from the control topic (created through
 // the gateway's admin API), the keys file and the declarative file, exactly as the gateway sees them.
 const env = parseEnv(AnalyticsEnv.extend({ ...BusEnv.shape, ...ControlPlaneEnv.shape }), process.env);
@@ -40,7 +47,14 @@ const control = await startControlPlane({
 });
 if (keyStore.openMode) logger.warn("no API keys configured: open local-dev mode, every caller sees every tenant");
 const clickhouse = await createClickHouse(settings.clickhouse);
-const api = await startAnalyticsApi({ clickhouse, keyStore, logger, port: settings.port, host: settings.host });
+const api = await startAnalyticsApi({
+  clickhouse,
+  keyStore,
+  logger,
+  port: settings.port,
+  host: settings.host,
+  telemetry,
+});
 logger.info({ url: api.url, clickhouse: settings.clickhouse.kind, bus: bus.kind }, "analytics API listening");
 
 let shuttingDown = false;
@@ -53,6 +67,7 @@ async function shutdown(signal: string): Promise<void> {
     await control.stop();
     await bus.close();
     await clickhouse.close();
+    await telemetry.shutdown();
     process.exit(0);
   } catch (error) {
     logger.error({ err: error }, "analytics API shutdown failed");

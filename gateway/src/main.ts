@@ -1,5 +1,17 @@
 import { Topics } from "@switchyard/events";
-import { busConfigFrom, createLogger, KeyStore, openEventBus, parseEnv, SpoolingPublisher } from "@switchyard/platform";
+import {
+  busConfigFrom,
+  createLogger,
+  KeyStore,
+  observeEventPublisher,
+  openEventBus,
+  parseEnv,
+  Scopes,
+  SpoolingPublisher,
+  startTelemetry,
+  TelemetryEnv,
+  telemetrySettingsFrom,
+} from "@switchyard/platform";
 import { startGatewayControlPlane } from "./admin/gateway-control-plane.ts";
 import { GatewayEnv, gatewayConfigFrom } from "./config.ts";
 import { loadPriceOverrides } from "./pricing-overrides.ts";
@@ -7,6 +19,8 @@ import { startGateway } from "./start.ts";
 
 /** Standalone gateway: parses env once, opens the bus, serves until SIGINT/SIGTERM, then drains its events. */
 export async function main(): Promise<void> {
+  // First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
+  const telemetry = startTelemetry(telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard-gateway"));
   const env = parseEnv(GatewayEnv, process.env);
   const config = gatewayConfigFrom(env);
   const logger = createLogger({ name: "gateway", level: config.logLevel });
@@ -23,6 +37,7 @@ export async function main(): Promise<void> {
     maxBatchRecords: config.events.batchMax,
     lingerMs: config.events.lingerMs,
   });
+  observeEventPublisher(telemetry.meter(Scopes.events), () => publisher.stats());
   // Filled by the control plane: keys file, declarative file and control topic (see docs/control-plane.md).
   const keys = new KeyStore([], config.defaultTenant);
   const control = await startGatewayControlPlane({ bus, logger, config, keys, env: process.env });
@@ -35,7 +50,13 @@ export async function main(): Promise<void> {
     control,
   });
   logger.info(
-    { url: gateway.url, bus: bus.kind, openMode: keys.openMode, admin: config.adminToken !== undefined },
+    {
+      url: gateway.url,
+      bus: bus.kind,
+      openMode: keys.openMode,
+      admin: config.adminToken !== undefined,
+      tracing: telemetry.tracing,
+    },
     "gateway listening",
   );
 
@@ -44,6 +65,7 @@ export async function main(): Promise<void> {
     await control.stop();
     await publisher.close();
     await bus.close();
+    await telemetry.shutdown();
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.once(signal, () => void shutdown().then(() => process.exit(0)));

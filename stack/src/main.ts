@@ -1,4 +1,12 @@
-import { createLogger, parseEnv } from "@switchyard/platform";
+import {
+  createLogger,
+  observeEventPublisher,
+  parseEnv,
+  Scopes,
+  startTelemetry,
+  TelemetryEnv,
+  telemetrySettingsFrom,
+} from "@switchyard/platform";
 import { StackEnv, stackConfigFrom } from "./config.ts";
 import { startStack } from "./start-stack.ts";
 
@@ -7,10 +15,15 @@ import { startStack } from "./start-stack.ts";
  * the embedded event log and embedded ClickHouse unless env switches a part to a real engine.
  */
 export async function main(): Promise<void> {
+  // First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
+  // One process, one registry: gateway :8787/metrics and analytics :8788/metrics both show every part's metrics.
+  const telemetry = startTelemetry(telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard"));
   const env = parseEnv(StackEnv, process.env);
   const config = stackConfigFrom(env);
   const logger = createLogger({ name: "switchyard", level: config.gateway.logLevel });
   const stack = await startStack(config, logger);
+  const publisher = stack.publisher;
+  if (publisher) observeEventPublisher(telemetry.meter(Scopes.events), () => publisher.stats());
 
   const lines = [
     "Switchyard is running",
@@ -31,6 +44,7 @@ export async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     await stack.stop();
+    await telemetry.shutdown();
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
