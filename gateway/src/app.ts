@@ -10,9 +10,13 @@ import type { EventSink } from "./pipeline/emit.ts";
 import { createRoutePlanner } from "./pipeline/plan-route.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
-import { registerChatCompletions } from "./routes/chat-completions.ts";
+import { type ChatRouteDeps, registerChatCompletions } from "./routes/chat-completions.ts";
+import { registerCompletions } from "./routes/completions.ts";
+import { registerEmbeddings } from "./routes/embeddings.ts";
 import { registerFeedback } from "./routes/feedback.ts";
 import { type HealthProbe, registerHealth } from "./routes/health.ts";
+import { registerMessages } from "./routes/messages.ts";
+import { registerModels } from "./routes/models.ts";
 import { type BreakerOptions, CircuitBreakers } from "./routing/index.ts";
 
 declare module "fastify" {
@@ -74,7 +78,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   installErrorHandling(app);
   registerHealth(app, deps.health);
   const keys = deps.keys;
-  registerChatCompletions(app, {
+  const routeDeps: ChatRouteDeps = {
     keys,
     providers: deps.providers,
     sink: deps.sink,
@@ -90,7 +94,13 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
       allowList: deps.customHostAllowList ?? [],
     }),
     breakers: new CircuitBreakers(deps.breaker),
-  });
+  };
+  registerChatCompletions(app, routeDeps);
+  // Endpoints beyond chat share the same pipeline (routes/routed-request.ts).
+  registerEmbeddings(app, routeDeps);
+  registerCompletions(app, routeDeps);
+  registerMessages(app, routeDeps);
+  registerModels(app, routeDeps);
   registerFeedback(app, { keys: deps.keys, sink: deps.sink });
   registerAdminRoutes(app, deps.admin);
   return app;
