@@ -1,0 +1,51 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { GatewayError } from "../errors.ts";
+import type { Provider, TextCompletionRequest } from "../providers/provider.ts";
+import type { ChatRouteDeps } from "./chat-completions.ts";
+import { handleRouted, invalidBody, jsonValue, openAIStreamEncoder, type RoutedEndpoint } from "./routed-request.ts";
+
+const CompletionsBody = z.looseObject({
+  model: z.string().min(1, "model is required"),
+  prompt: z.union([z.string(), z.array(z.string()).min(1, "prompt must not be empty")]),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  user: z.string().optional(),
+});
+
+const ENDPOINT = "/v1/completions";
+
+/** POST /v1/completions: OpenAI's legacy text completions, for the providers that still offer them. */
+export const completionsEndpoint: RoutedEndpoint<TextCompletionRequest> = {
+  endpoint: ENDPOINT,
+  parse(body) {
+    const parsed = CompletionsBody.safeParse(body);
+    if (!parsed.success) throw invalidBody(parsed.error.issues);
+    return parsed.data as TextCompletionRequest;
+  },
+  describe: (req) => ({
+    model: req.model,
+    stream: req.stream === true,
+    clientWantsUsage: req.stream_options?.include_usage === true,
+    user: typeof req.user === "string" ? req.user : null,
+  }),
+  unsupported: (provider: Provider) =>
+    provider.capabilities.completions && provider.completeText
+      ? null
+      : `provider ${provider.id} does not offer ${ENDPOINT} (use /v1/chat/completions)`,
+  async call(provider, request, target, signal) {
+    if (!provider.completeText || !provider.streamText) {
+      throw new GatewayError("invalid_request", `provider ${provider.id} does not offer ${ENDPOINT}`);
+    }
+    const call = { request, target, signal };
+    if (request.stream !== true) return jsonValue(await provider.completeText(call));
+    const opened = await provider.streamText(call);
+    if (!opened.ok) return jsonValue(opened.result);
+    return { kind: "stream", status: opened.status, headers: opened.headers, chunks: opened.chunks };
+  },
+  streamEncoder: (req) => openAIStreamEncoder(req.stream_options?.include_usage === true),
+};
+
+export function registerCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
+  app.post(ENDPOINT, handleRouted(completionsEndpoint, deps));
+}

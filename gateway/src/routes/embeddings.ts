@@ -1,0 +1,44 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { GatewayError } from "../errors.ts";
+import type { EmbeddingsRequest, Provider } from "../providers/provider.ts";
+import type { ChatRouteDeps } from "./chat-completions.ts";
+import { handleRouted, invalidBody, jsonValue, openAIStreamEncoder, type RoutedEndpoint } from "./routed-request.ts";
+
+const EmbeddingsBody = z.looseObject({
+  model: z.string().min(1, "model is required"),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1, "input must not be empty"),
+    z.array(z.number().int()).min(1),
+    z.array(z.array(z.number().int())).min(1),
+  ]),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+  dimensions: z.number().int().positive().optional(),
+  user: z.string().optional(),
+});
+
+const ENDPOINT = "/v1/embeddings";
+
+/** POST /v1/embeddings: OpenAI's embeddings API, routed to any provider that offers embeddings. */
+export const embeddingsEndpoint: RoutedEndpoint<EmbeddingsRequest> = {
+  endpoint: ENDPOINT,
+  parse(body) {
+    const parsed = EmbeddingsBody.safeParse(body);
+    if (!parsed.success) throw invalidBody(parsed.error.issues);
+    return parsed.data as EmbeddingsRequest;
+  },
+  describe: (req) => ({ model: req.model, stream: false, clientWantsUsage: false, user: req.user ?? null }),
+  unsupported: (provider: Provider) =>
+    provider.capabilities.embeddings && provider.embed ? null : `provider ${provider.id} does not offer ${ENDPOINT}`,
+  async call(provider, request, target, signal) {
+    if (!provider.embed)
+      throw new GatewayError("invalid_request", `provider ${provider.id} does not offer ${ENDPOINT}`);
+    return jsonValue(await provider.embed({ request, target, signal }));
+  },
+  streamEncoder: () => openAIStreamEncoder(false),
+};
+
+export function registerEmbeddings(app: FastifyInstance, deps: ChatRouteDeps): void {
+  app.post(ENDPOINT, handleRouted(embeddingsEndpoint, deps));
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from "fastify";
+import { GatewayError } from "../errors.ts";
+import { parseJson } from "../providers/adapter.ts";
+import type { ChatCompletionRequest } from "../schemas/chat.ts";
+import type { ChatRouteDeps } from "./chat-completions.ts";
+import {
+  anthropicError,
+  anthropicStreamEncoder,
+  MessagesInputError,
+  MessagesRequest,
+  toAnthropicMessage,
+  toChatRequest,
+} from "./messages-convert.ts";
+import { handleRouted, invalidBody, jsonValue, type RoutedEndpoint } from "./routed-request.ts";
+
+const ENDPOINT = "/v1/messages";
+
+interface MessagesCall {
+  chat: ChatCompletionRequest;
+}
+
+/**
+ * POST /v1/messages: the Anthropic Messages API, routed to ANY provider through the same
+ * pipeline as chat (configs, virtual keys, fallback, retries), answered in Anthropic's format —
+ * JSON or Anthropic SSE — so the unmodified Anthropic SDK works. Errors are Anthropic-shaped too.
+ * Anthropic clients authenticate with x-api-key: it is taken as the provider key when no virtual
+ * key or config supplies one (the gateway key still goes in x-portkey-api-key).
+ */
+export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
+  endpoint: ENDPOINT,
+  parse(body) {
+    const parsed = MessagesRequest.safeParse(body);
+    if (!parsed.success) throw invalidBody(parsed.error.issues);
+    let chat: ReturnType<typeof toChatRequest>;
+    try {
+      chat = toChatRequest(parsed.data);
+    } catch (error) {
+      if (error instanceof MessagesInputError) throw new GatewayError("invalid_request", error.message, error.param);
+      throw error;
+    }
+    if (!chat.success) throw invalidBody(chat.error.issues);
+    return { chat: chat.data };
+  },
+  describe: ({ chat }) => ({
+    model: chat.model,
+    stream: chat.stream === true,
+    clientWantsUsage: true,
+    user: chat.user ?? null,
+  }),
+  unsupported: (provider) => (provider.capabilities.chat ? null : `provider ${provider.id} does not offer chat`),
+  // Thinking blocks are part of Anthropic's format, so the provider may send them.
+  target: (target) => ({ ...target, strictOpenAICompliance: false }),
+  async call(provider, { chat }, target, signal) {
+    const call = { request: chat, target, signal };
+    if (chat.stream !== true) return jsonValue(await provider.complete(call));
+    const opened = await provider.stream(call);
+    if (!opened.ok) return jsonValue(opened.result);
+    return { kind: "stream", status: opened.status, headers: opened.headers, chunks: opened.chunks };
+  },
+  renderJson(result, { chat }) {
+    const json = parseJson(result.body) as Record<string, unknown> | null;
+    if (result.failure || json === null) {
+      const error = (json?.error ?? {}) as { type?: string; message?: string };
+      return Buffer.from(
+        JSON.stringify(
+          anthropicError(
+            error.type ?? result.failure?.type ?? "api_error",
+            error.message ?? result.failure?.message ?? "upstream error",
+          ),
+        ),
+      );
+    }
+    return Buffer.from(JSON.stringify(toAnthropicMessage(json, result.usage, chat.model)));
+  },
+  renderError: (error) => anthropicError(error.type, error.message),
+  streamEncoder: ({ chat }) => anthropicStreamEncoder(chat.model),
+  apiKeyHeader: "x-api-key",
+};
+
+export function registerMessages(app: FastifyInstance, deps: ChatRouteDeps): void {
+  app.post(ENDPOINT, handleRouted(messagesEndpoint, deps));
+}
