@@ -1,0 +1,167 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PROVIDER_ADAPTERS } from "../../../gateway/src/providers/registry.ts";
+import { FAKE_TEXT } from "../fakes/provider-fake.ts";
+import { type ConformanceStack, HTTP_PROVIDERS, SETUPS, startConformanceStack } from "./support.ts";
+
+/**
+ * /v1/messages with the unmodified Anthropic SDK, routed to every provider: the Anthropic format
+ * goes in, the gateway routes it like any chat, and Anthropic messages / SSE events come back.
+ */
+let stack: ConformanceStack;
+beforeAll(async () => {
+  stack = await startConformanceStack();
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.reset());
+
+const WEATHER = {
+  name: "get_weather",
+  description: "Weather for a city",
+  input_schema: { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"] },
+};
+
+function client(id: (typeof HTTP_PROVIDERS)[number]) {
+  const headers = stack.headers(id);
+  return new Anthropic({
+    baseURL: stack.base,
+    apiKey: "placeholder-key-not-used",
+    maxRetries: 0,
+    defaultHeaders: { "x-portkey-config": headers["x-portkey-config"] },
+  });
+}
+
+describe.each(HTTP_PROVIDERS)("%s: /v1/messages with the Anthropic SDK", (id) => {
+  const setup = SETUPS[id];
+  const caps = PROVIDER_ADAPTERS[id].capabilities;
+
+  it("a message in, an Anthropic message out, one event for /v1/messages", async () => {
+    const message = await client(id).messages.create({
+      model: setup.model,
+      max_tokens: 256,
+      system: "You are terse.",
+      messages: [{ role: "user", content: "Say hello" }],
+    });
+    expect(message.type).toBe("message");
+    expect(message.content[0]).toMatchObject({ type: "text", text: FAKE_TEXT });
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.usage.output_tokens).toBe(17);
+    expect(
+      message.usage.input_tokens +
+        (message.usage.cache_read_input_tokens ?? 0) +
+        (message.usage.cache_creation_input_tokens ?? 0),
+    ).toBe(42);
+    const sent = stack.fake(id).last?.canonical;
+    expect(sent?.system).toContain("You are terse.");
+    expect(sent?.maxTokens).toBe(256);
+    const event = await stack.event();
+    expect(event).toMatchObject({
+      endpoint: "/v1/messages",
+      provider: id,
+      status_code: 200,
+      model_requested: setup.model,
+    });
+    expect(event.usage.input_tokens).toBe(42);
+  });
+
+  it("streams Anthropic SSE events the SDK assembles", async () => {
+    const stream = client(id).messages.stream({
+      model: setup.model,
+      max_tokens: 256,
+      messages: [{ role: "user", content: "Say hello" }],
+    });
+    const texts: string[] = [];
+    stream.on("text", (t) => texts.push(t));
+    const final = await stream.finalMessage();
+    expect(texts.join("")).toBe(FAKE_TEXT);
+    expect(final.content[0]).toMatchObject({ type: "text", text: FAKE_TEXT });
+    expect(final.stop_reason).toBe("end_turn");
+    expect(final.usage.output_tokens).toBe(17);
+    const event = await stack.event();
+    expect(event).toMatchObject({ endpoint: "/v1/messages", stream: true, status_code: 200 });
+    expect(event.usage.output_tokens).toBe(17);
+  });
+
+  if (caps.tools) {
+    it("tool_use and tool_result round trip, streamed and not", async () => {
+      const anthropic = client(id);
+      const first = await anthropic.messages.create({
+        model: setup.model,
+        max_tokens: 256,
+        tools: [WEATHER],
+        messages: [{ role: "user", content: "Weather in Paris?" }],
+      });
+      expect(first.stop_reason).toBe("tool_use");
+      const toolUse = first.content.find((b) => b.type === "tool_use");
+      expect(toolUse).toMatchObject({ type: "tool_use", name: "get_weather", input: { city: "Paris" } });
+      const streamed = await anthropic.messages
+        .stream({
+          model: setup.model,
+          max_tokens: 256,
+          tools: [WEATHER],
+          messages: [{ role: "user", content: "Weather?" }],
+        })
+        .finalMessage();
+      expect(streamed.content.find((b) => b.type === "tool_use")).toMatchObject({
+        name: "get_weather",
+        input: { city: "Paris" },
+      });
+      const id2 = toolUse?.type === "tool_use" ? toolUse.id : "";
+      const second = await anthropic.messages.create({
+        model: setup.model,
+        max_tokens: 256,
+        tools: [WEATHER],
+        messages: [
+          { role: "user", content: "Weather in Paris?" },
+          { role: "assistant", content: first.content },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: id2, content: "Sunny, 21C" }] },
+        ],
+      });
+      expect(second.content[0]).toMatchObject({ type: "text" });
+      expect(second.content[0]?.type === "text" ? second.content[0].text : "").toContain("Sunny, 21C");
+    });
+  }
+
+  it("an upstream error surfaces as the SDK's error with the upstream status", async () => {
+    stack.fake(id).failNext(429, "Too many requests, slow down");
+    const error = await client(id)
+      .messages.create({ model: setup.model, max_tokens: 16, messages: [{ role: "user", content: "Hi" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(429);
+    expect(JSON.stringify((error as InstanceType<typeof Anthropic.APIError>).error)).toContain("slow down");
+  });
+});
+
+describe("/v1/messages bad input", () => {
+  it("missing max_tokens is an Anthropic-shaped 400 naming it", async () => {
+    const res = await stack.post("/v1/messages", "anthropic", {
+      model: "claude-3-5-haiku-latest",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect(body.error.message).toContain("max_tokens");
+  });
+
+  it("x-api-key is the provider key when nothing else supplies one", async () => {
+    const res = await fetch(`${stack.base}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": "sk-ant-from-client",
+        "anthropic-version": "2023-06-01",
+        "x-portkey-provider": "anthropic",
+        "x-portkey-custom-host": stack.fake("anthropic").baseUrl,
+      },
+      body: JSON.stringify({
+        model: "claude-3-5-haiku-latest",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Hi" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(stack.fake("anthropic").last?.headers["x-api-key"]).toBe("sk-ant-from-client");
+  });
+});
