@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LoadResult, runLoad } from "./load.ts";
 import { freePort, startNode, stopChild } from "./processes.ts";
+import { measureStreamTtft, printTtft, type TtftResult } from "./stream-ttft.ts";
 
 /**
  * `npm run bench`: the fake upstream called directly vs through the gateway (events on, published
@@ -100,6 +101,7 @@ async function measureRouting(): Promise<Array<Record<RoutingKey, LoadResult>>> 
 const rows: Array<{ case: string; result: LoadResult }> = [];
 const checks: string[] = [];
 let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
+let streamTtft: TtftResult | null = null;
 try {
   for (const connections of [1, 32]) {
     rows.push({ case: `direct  c=${connections}`, result: await measure(direct, connections) });
@@ -107,6 +109,7 @@ try {
   }
   for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
   routingRounds = await measureRouting();
+  streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
 } finally {
   await stopChild(gateway.child);
   await stopChild(upstream.child);
@@ -172,3 +175,5 @@ if (routingRounds.length > 0) {
   );
   if (broken) console.log("WARNING: failed or no responses in the routing cases: these figures do not measure routing");
 }
+
+if (streamTtft) printTtft(streamTtft);
