@@ -1,4 +1,5 @@
 export { createGatewayTelemetry } from "./gateway-telemetry.ts";
 export type { ChatRequestLike } from "./genai-content.ts";
 export { registerMetricsRoute } from "./metrics-route.ts";
+export { requestEndFromEvent, upstreamServer } from "./request-end.ts";
 export type * from "./types.ts";
