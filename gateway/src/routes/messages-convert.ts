@@ -274,6 +274,14 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
             delta: { type: "thinking_delta", thinking: delta.reasoning_content },
           });
         }
+        if (typeof delta.reasoning_signature === "string" && delta.reasoning_signature) {
+          start("thinking", { type: "thinking", thinking: "", signature: "" });
+          out += event("content_block_delta", {
+            type: "content_block_delta",
+            index,
+            delta: { type: "signature_delta", signature: delta.reasoning_signature },
+          });
+        }
         if (typeof delta.content === "string" && delta.content) {
           start("text", { type: "text", text: "" });
           out += event("content_block_delta", {

@@ -116,7 +116,8 @@ function passThrough(body: Buffer): ParsedResponse {
 export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapter {
   const base = (target: ProviderTarget) => (target.customHost ?? preset.baseUrl).replace(/\/+$/, "");
   const url = preset.url ?? ((target: ProviderTarget, path: string) => `${base(target)}${path}`);
-  const drop = preset.quirks?.dropParams ?? [];
+  // `thinking` is Anthropic's (it reaches here from /v1/messages); no OpenAI-compatible host takes it.
+  const drop = ["thinking", ...(preset.quirks?.dropParams ?? [])];
   const streamUsage = preset.quirks?.streamUsage ?? true;
   const headersFor = (target: ProviderTarget): Record<string, string> => {
     // Forwarded client headers first, so they can never replace the gateway's own content-type or credential.
