@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROVIDER_ADAPTERS } from "../../../gateway/src/providers/registry.ts";
+import { SIGNATURE, THOUGHT } from "../fakes/dialects/anthropic.ts";
 import { FAKE_TEXT } from "../fakes/provider-fake.ts";
 import { type ConformanceStack, HTTP_PROVIDERS, SETUPS, startConformanceStack } from "./support.ts";
 
@@ -163,5 +164,50 @@ describe("/v1/messages bad input", () => {
     });
     expect(res.status).toBe(200);
     expect(stack.fake("anthropic").last?.headers["x-api-key"]).toBe("sk-ant-from-client");
+  });
+});
+
+describe("thinking blocks", () => {
+  const thinking = { type: "enabled" as const, budget_tokens: 1024 };
+
+  it("are kept on /v1/messages, JSON and streamed, with their signature", async () => {
+    const anthropic = client("anthropic");
+    const request = {
+      model: SETUPS.anthropic.model,
+      max_tokens: 2048,
+      thinking,
+      messages: [{ role: "user" as const, content: "Hi" }],
+    };
+    const message = await anthropic.messages.create(request);
+    expect(message.content[0]).toMatchObject({ type: "thinking", thinking: THOUGHT, signature: SIGNATURE });
+    expect(message.content[1]).toMatchObject({ type: "text", text: FAKE_TEXT });
+    expect(stack.fake("anthropic").last?.body.thinking).toEqual(thinking);
+    const streamed = await anthropic.messages.stream(request).finalMessage();
+    expect(streamed.content[0]).toMatchObject({ type: "thinking", thinking: THOUGHT, signature: SIGNATURE });
+    expect(streamed.content[1]).toMatchObject({ type: "text", text: FAKE_TEXT });
+  });
+
+  it("reach chat clients that are not strict, and only them", async () => {
+    const body = { model: SETUPS.anthropic.model, thinking, messages: [{ role: "user", content: "Hi" }] };
+    type Reply = { choices: Array<{ message: { content: string; reasoning_content?: string } }> };
+    const strict = (await (await stack.post("/v1/chat/completions", "anthropic", body)).json()) as Reply;
+    expect(strict.choices[0]?.message.reasoning_content).toBeUndefined();
+    expect(strict.choices[0]?.message.content).toBe(FAKE_TEXT);
+    const loose = await stack.post("/v1/chat/completions", "anthropic", body, {
+      headers: { "x-portkey-strict-open-ai-compliance": "false" },
+    });
+    const reply = (await loose.json()) as Reply;
+    expect(reply.choices[0]?.message.reasoning_content).toBe(THOUGHT);
+  });
+
+  it("are not sent to OpenAI-compatible hosts, which do not take the parameter", async () => {
+    const res = await client("openai").messages.create({
+      model: SETUPS.openai.model,
+      max_tokens: 2048,
+      thinking,
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(res.content[0]).toMatchObject({ type: "text" });
+    expect(stack.fake("openai").last?.body).not.toHaveProperty("thinking");
   });
 });

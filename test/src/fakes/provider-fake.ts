@@ -70,7 +70,7 @@ export interface Dialect {
     match: RouteMatch,
   ): DialectResponse | null;
   parse(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
-  json(plan: ReplyPlan, match: RouteMatch, usage: FakeUsageTotals | null): object;
+  json(plan: ReplyPlan, match: RouteMatch, usage: FakeUsageTotals | null, body: Record<string, unknown>): object;
   /** Stream events, each written as one write (SSE text or a binary frame). */
   events(
     plan: ReplyPlan,
@@ -242,7 +242,7 @@ export class ProviderFake {
       record.canonical = canonical;
       const plan = planReply(canonical);
       if (!match.stream) {
-        this.sendJson(res, this.dialect.json(plan, match, this.usage));
+        this.sendJson(res, this.dialect.json(plan, match, this.usage, body));
         return;
       }
       const events = this.dialect.events(plan, match, this.usage, body);

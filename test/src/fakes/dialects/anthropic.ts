@@ -52,6 +52,9 @@ function parseMessage(m: { role: string; content: unknown }): CanonicalMessage {
   return out;
 }
 
+export const THOUGHT = "Let me think about this.";
+export const SIGNATURE = "sig-fake-123";
+
 export function anthropicDialect(): Dialect {
   const error = (status: number, message: string): DialectResponse => ({
     status,
@@ -94,20 +97,25 @@ export function anthropicDialect(): Dialect {
         stop: (body.stop_sequences as string[] | undefined) ?? [],
       };
     },
-    json(plan, match, usage) {
+    json(plan, match, usage, body) {
       return {
         id: "msg_fake_1",
         type: "message",
         role: "assistant",
         model: match.model,
-        content: content(plan),
+        content: [
+          ...(body.thinking ? [{ type: "thinking", thinking: THOUGHT, signature: SIGNATURE }] : []),
+          ...content(plan),
+        ],
         stop_reason: plan.kind === "text" ? "end_turn" : "tool_use",
         stop_sequence: null,
         usage: usage ? usageBlock(usage) : { input_tokens: 0, output_tokens: 0 },
       };
     },
-    events(plan, match, usage) {
+    events(plan, match, usage, body) {
       const u = usage ? usageBlock(usage) : { input_tokens: 0, output_tokens: 0 };
+      // With extended thinking, a thinking block (thinking_delta, signature_delta) comes first at index 0.
+      const at = body.thinking ? 1 : 0;
       const events = [
         sse(
           {
@@ -125,10 +133,26 @@ export function anthropicDialect(): Dialect {
           "message_start",
         ),
       ];
+      if (body.thinking) {
+        const block = (data: object, name: string) => events.push(sse({ index: 0, ...data }, name));
+        block(
+          { type: "content_block_start", content_block: { type: "thinking", thinking: "", signature: "" } },
+          "content_block_start",
+        );
+        block(
+          { type: "content_block_delta", delta: { type: "thinking_delta", thinking: THOUGHT } },
+          "content_block_delta",
+        );
+        block(
+          { type: "content_block_delta", delta: { type: "signature_delta", signature: SIGNATURE } },
+          "content_block_delta",
+        );
+        block({ type: "content_block_stop" }, "content_block_stop");
+      }
       if (plan.kind === "text") {
         events.push(
           sse(
-            { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+            { type: "content_block_start", index: at, content_block: { type: "text", text: "" } },
             "content_block_start",
           ),
         );
@@ -136,7 +160,7 @@ export function anthropicDialect(): Dialect {
         for (const w of words(plan.text)) {
           events.push(
             sse(
-              { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: w } },
+              { type: "content_block_delta", index: at, delta: { type: "text_delta", text: w } },
               "content_block_delta",
             ),
           );
@@ -146,7 +170,7 @@ export function anthropicDialect(): Dialect {
           sse(
             {
               type: "content_block_start",
-              index: 0,
+              index: at,
               content_block: { type: "tool_use", id: "toolu_fake_1", name: plan.name, input: {} },
             },
             "content_block_start",
@@ -156,13 +180,13 @@ export function anthropicDialect(): Dialect {
         for (const piece of [plan.args.slice(0, half), plan.args.slice(half)]) {
           events.push(
             sse(
-              { type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: piece } },
+              { type: "content_block_delta", index: at, delta: { type: "input_json_delta", partial_json: piece } },
               "content_block_delta",
             ),
           );
         }
       }
-      events.push(sse({ type: "content_block_stop", index: 0 }, "content_block_stop"));
+      events.push(sse({ type: "content_block_stop", index: at }, "content_block_stop"));
       events.push(
         sse(
           {
