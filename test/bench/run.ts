@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type LoadResult, runLoad } from "./load.ts";
 import { freePort, startNode, stopChild } from "./processes.ts";
 import { measureStreamTtft, printTtft, type TtftResult } from "./stream-ttft.ts";
+import { measureTracingOverhead, printTracing, type TracingResult } from "./tracing-overhead.ts";
 
 /**
  * `npm run bench`: the fake upstream called directly vs through the gateway (events on, published
@@ -102,6 +103,7 @@ const rows: Array<{ case: string; result: LoadResult }> = [];
 const checks: string[] = [];
 let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
 let streamTtft: TtftResult | null = null;
+let tracing: TracingResult | null = null;
 try {
   for (const connections of [1, 32]) {
     rows.push({ case: `direct  c=${connections}`, result: await measure(direct, connections) });
@@ -110,6 +112,10 @@ try {
   for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
   routingRounds = await measureRouting();
   streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
+  // Tracing off vs on: two more gateways of their own, so the main gateway is stopped first.
+  await stopChild(gateway.child);
+  const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 2);
+  tracing = await measureTracingOverhead({ root, upstreamBaseUrl: baseUrl, body, durationSec: DURATION_SEC, rounds });
 } finally {
   await stopChild(gateway.child);
   await stopChild(upstream.child);
@@ -177,3 +183,4 @@ if (routingRounds.length > 0) {
 }
 
 if (streamTtft) printTtft(streamTtft);
+if (tracing) printTracing(tracing);
