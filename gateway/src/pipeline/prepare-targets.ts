@@ -1,7 +1,7 @@
 import { GatewayError } from "../errors.ts";
 import { type HeaderBag, headerValue } from "../http/portkey-headers.ts";
 import type { ProviderTarget } from "../providers/provider.ts";
-import { ProviderId, type ProviderRegistry } from "../providers/registry.ts";
+import { ProviderId, type ProviderRegistry, providerIdOf } from "../providers/registry.ts";
 import { leavesOf, type ResolvedLeaf, type RouteNode } from "../routing/index.ts";
 import type { ControlLookup } from "./control-lookup.ts";
 import type { CustomHostGuard } from "./custom-host-guard.ts";
@@ -102,13 +102,13 @@ function prepareLeaf(leaf: ResolvedLeaf, tenantId: string, headers: HeaderBag, c
 }
 
 function checkProvider(name: string, param: string): ProviderId {
-  const parsed = ProviderId.safeParse(name);
-  if (!parsed.success) {
+  const id = providerIdOf(name);
+  if (id === null) {
     throw new GatewayError(
       "unknown_provider",
       `unknown provider "${name}"; supported: ${ProviderId.options.join(", ")}`,
       param,
     );
   }
-  return parsed.data;
+  return id;
 }
