@@ -34,6 +34,25 @@ export const ProviderId = z.enum([
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 
+/** Portkey's slugs for the same providers, accepted in headers, configs and virtual keys. */
+export const PROVIDER_ALIASES: Readonly<Record<string, ProviderId>> = {
+  "together-ai": "together",
+  "fireworks-ai": "fireworks",
+  "mistral-ai": "mistral",
+  "perplexity-ai": "perplexity",
+  "x-ai": "xai",
+  "lm-studio": "lmstudio",
+  gemini: "google",
+  "aws-bedrock": "bedrock",
+  azure: "azure-openai",
+};
+
+/** A provider name (canonical or a Portkey alias) → its id, or null. */
+export function providerIdOf(name: string): ProviderId | null {
+  const parsed = ProviderId.safeParse(PROVIDER_ALIASES[name] ?? name);
+  return parsed.success ? parsed.data : null;
+}
+
 export interface ProviderDeps {
   dispatcher: Dispatcher;
   mockLatencyMs: number;

@@ -5,7 +5,7 @@ import { authenticate } from "../pipeline/authenticate.ts";
 import type { ControlLookup } from "../pipeline/control-lookup.ts";
 import type { RoutePlanner } from "../pipeline/plan-route.ts";
 import { providerKeyFrom } from "../pipeline/resolve-target.ts";
-import { ProviderId, type ProviderRegistry } from "../providers/registry.ts";
+import { type ProviderId, type ProviderRegistry, providerIdOf } from "../providers/registry.ts";
 import { leavesOf } from "../routing/index.ts";
 
 export interface ModelsRouteDeps {
@@ -54,10 +54,10 @@ function listModels(request: FastifyRequest, deps: ModelsRouteDeps) {
     }
   };
   for (const vk of deps.control.virtualKeys?.(tenantId) ?? []) {
-    const parsed = ProviderId.safeParse(vk.state.provider);
-    if (vk.state.disabled || !parsed.success) continue;
+    const provider = providerIdOf(vk.state.provider);
+    if (vk.state.disabled || provider === null) continue;
     const deployment = vk.state.fields.deployment_id;
-    add(parsed.data, vk.state.id, deployment ? [deployment] : []);
+    add(provider, vk.state.id, deployment ? [deployment] : []);
   }
   const named =
     headerValue(headers, "x-portkey-provider") ??
@@ -67,13 +67,9 @@ function listModels(request: FastifyRequest, deps: ModelsRouteDeps) {
     const plan = deps.planRoute(headers, tenantId, providerKeyFrom(headers, gatewayKey));
     for (const leaf of leavesOf(plan.root)) {
       const vk = leaf.virtualKey ? deps.control.virtualKey(tenantId, leaf.virtualKey) : null;
-      const provider = ProviderId.safeParse(vk && vk.status === "ok" ? vk.provider : (leaf.provider ?? "openai"));
-      if (provider.success)
-        add(
-          provider.data,
-          leaf.virtualKey,
-          leaf.providerFields.deployment_id ? [leaf.providerFields.deployment_id] : [],
-        );
+      const provider = providerIdOf(vk && vk.status === "ok" ? vk.provider : (leaf.provider ?? "openai"));
+      if (provider !== null)
+        add(provider, leaf.virtualKey, leaf.providerFields.deployment_id ? [leaf.providerFields.deployment_id] : []);
     }
   }
   if (data.length === 0) add("openai", null);

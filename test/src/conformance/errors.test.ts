@@ -161,6 +161,22 @@ describe("provider-independent bad input", () => {
     expect(body.error.message).toContain("anthropic");
   });
 
+  it("Portkey's provider slugs are accepted (together-ai, x-ai, ...)", async () => {
+    const res = await fetch(`${stack.base}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer sk-test-together",
+        "x-portkey-provider": "together-ai",
+        "x-portkey-custom-host": stack.fake("together").baseUrl,
+      },
+      body: JSON.stringify({ model: SETUPS.together.model, messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-portkey-provider")).toBe("together");
+    expect((await stack.event()).provider).toBe("together");
+  });
+
   it("bedrock signs with SigV4 the fake verifies by signing again", async () => {
     const { signatureMatches } = await import("../fakes/dialects/bedrock.ts");
     const res = await stack.post("/v1/chat/completions", "bedrock", {
