@@ -1,5 +1,6 @@
 import type { Usage } from "@switchyard/events";
 import type { Dispatcher } from "undici";
+import { openAIUsageBlock } from "../usage.ts";
 import type {
   CompletionResult,
   EmbeddingsCall,
@@ -225,7 +226,9 @@ export class HttpProvider implements Provider {
       };
     }
     const usage = reported(parsed.usage) ?? (await estimate(parsed));
-    const out = Buffer.isBuffer(parsed.body) ? parsed.body : Buffer.from(JSON.stringify(parsed.body));
+    const out = Buffer.isBuffer(parsed.body)
+      ? parsed.body
+      : Buffer.from(JSON.stringify(withUsageBlock(parsed.body, usage)));
     return { status: response.statusCode, headers, body: out, usage, model: parsed.model, failure: null };
   }
 
@@ -285,6 +288,15 @@ export async function* withUsage(
     },
   });
   yield { data, usage, model: last?.model ?? null, usageOnly: true };
+}
+
+/** A body the gateway built shows the usage the event records (an estimate when the provider gave none). */
+function withUsageBlock(body: object, usage: Usage): object {
+  const b = body as { object?: unknown; usage?: unknown };
+  if (!usage.estimated || b.usage === undefined) return body;
+  if (b.object === "list")
+    return { ...b, usage: { prompt_tokens: usage.input_tokens, total_tokens: usage.input_tokens } };
+  return { ...b, usage: openAIUsageBlock(usage) };
 }
 
 /** A usage block of all zeros says nothing: it is counted locally like a missing one. */
