@@ -89,7 +89,9 @@ export function printTracing(r: TracingResult): void {
   );
   const cost = (1 - on / off) * 100;
   console.log(`  tracing cost ${cost.toFixed(1)}% of throughput (target ≤ 15%)`);
-  console.log(`  spans received by the receiver: ${r.spansReceived} (≈${r.requestsTraced} traced requests measured)`);
+  console.log(
+    `  spans received by the receiver: ≈${r.spansReceived} (sampled decode; ≈${r.requestsTraced} traced requests measured)`,
+  );
   const broken = [...r.off, ...r.on].some((x) => x.non2xx > 0 || !(x.requestsPerSec > 0));
   if (broken) console.log("WARNING: failed or no responses in the tracing cases: these figures do not measure tracing");
   if (r.spansReceived === 0) console.log("WARNING: no span reached the receiver: tracing was not exercised");
