@@ -32,6 +32,7 @@ export async function main(): Promise<void> {
     stack.ingest ? "  ingest         consuming llm.requests.v1 into ClickHouse" : null,
     `  events         ${config.bus.kind === "kafka" ? `Kafka ${config.bus.brokers.join(",")}` : `embedded log in ${config.bus.kind === "embedded" ? config.bus.dir : ""}`}`,
     `  clickhouse     ${config.clickhouse.kind === "server" ? config.clickhouse.url : `embedded (chdb) in ${config.clickhouse.path}`}`,
+    `  telemetry      ${telemetry.tracing ? "spans over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)" : "tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT)"}${telemetry.scrapeMetrics && stack.analytics ? `; metrics ${stack.analytics.url}/metrics` : ""}`,
     stack.keys.openMode
       ? `  LOCAL-DEV MODE: no API keys configured — no key is needed and everything belongs to tenant "${stack.keys.defaultTenant}". Create a key with the admin API (SWITCHYARD_ADMIN_TOKEN) or SWITCHYARD_CONFIG_FILE to require keys.`
       : "  API keys required",
