@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { KeyStore, Logger } from "@switchyard/platform";
+import { activeTelemetry, type KeyStore, type Logger, type Telemetry } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { installErrorHandling } from "./error-handler.ts";
@@ -18,6 +18,7 @@ import { type HealthProbe, registerHealth } from "./routes/health.ts";
 import { registerMessages } from "./routes/messages.ts";
 import { registerModels } from "./routes/models.ts";
 import { type BreakerOptions, CircuitBreakers } from "./routing/index.ts";
+import { createGatewayTelemetry, type GatewayTelemetry, registerMetricsRoute } from "./telemetry/index.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -41,6 +42,10 @@ export interface GatewayAppDeps {
   control: ControlLookup;
   customHostAllowList?: readonly string[];
   breaker?: Partial<BreakerOptions>;
+  /** Spans and metrics; default: the process' telemetry (startTelemetry in main, or a no-op). */
+  telemetry?: GatewayTelemetry;
+  /** Where GET /metrics reads from; default: the process' telemetry. */
+  metrics?: Pick<Telemetry, "scrapeMetrics">;
 }
 
 /** A raw HTTP response for a request the parser rejected (fastify never sees it), from the same catalogue. */
@@ -77,6 +82,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   app.removeContentTypeParser("text/plain");
   installErrorHandling(app);
   registerHealth(app, deps.health);
+  registerMetricsRoute(app, deps.metrics ?? activeTelemetry());
   const keys = deps.keys;
   const routeDeps: ChatRouteDeps = {
     keys,
@@ -94,6 +100,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
       allowList: deps.customHostAllowList ?? [],
     }),
     breakers: new CircuitBreakers(deps.breaker),
+    telemetry: deps.telemetry ?? createGatewayTelemetry(),
   };
   registerChatCompletions(app, routeDeps);
   // Endpoints beyond chat share the same pipeline (routes/routed-request.ts).

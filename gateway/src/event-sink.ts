@@ -18,15 +18,17 @@ export function queueSink(queue: EventQueue, logger: Logger): EventSink {
     topic: string,
     schema: S,
     event: z.infer<S>,
+    headers?: Record<string, string>,
   ): void {
     try {
-      queue.enqueue(topic, { key: event.trace_id, value: encodeEvent(schema, event) });
+      const value = encodeEvent(schema, event);
+      queue.enqueue(topic, headers ? { key: event.trace_id, value, headers } : { key: event.trace_id, value });
     } catch (error) {
       logger.error({ err: error, event_id: event.event_id, topic }, "event failed validation; not emitted");
     }
   }
   return {
-    emit: (event) => enqueue(Topics.requests, RequestEvent, event),
+    emit: (event, headers) => enqueue(Topics.requests, RequestEvent, event, headers),
     emitFeedback: (event) => enqueue(Topics.feedback, FeedbackEvent, event),
   };
 }

@@ -14,6 +14,8 @@ export interface RequestContext {
   user: string | null;
   outcome: RequestOutcome;
   route: RouteDecision | null;
+  /** OpenTelemetry ids of this request (the application's trace when it sent a traceparent). */
+  otel: { otelTraceId: string | null; otelSpanId: string | null };
 }
 
 export interface RouteDecision {

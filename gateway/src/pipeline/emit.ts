@@ -5,6 +5,7 @@ import type { FeedbackEvent, RequestEvent } from "@switchyard/events";
  * they run after the response is complete and must never delay or fail a request.
  */
 export interface EventSink {
-  emit(event: RequestEvent): void;
+  /** `headers` go on the bus record (trace context), never into the event. */
+  emit(event: RequestEvent, headers?: Record<string, string>): void;
   emitFeedback(event: FeedbackEvent): void;
 }

@@ -18,6 +18,7 @@ const ENDPOINT = "/v1/completions";
 /** POST /v1/completions: OpenAI's legacy text completions, for the providers that still offer them. */
 export const completionsEndpoint: RoutedEndpoint<TextCompletionRequest> = {
   endpoint: ENDPOINT,
+  operation: "text_completion",
   parse(body) {
     const parsed = CompletionsBody.safeParse(body);
     if (!parsed.success) throw invalidBody(parsed.error.issues);

@@ -23,6 +23,7 @@ const ENDPOINT = "/v1/embeddings";
 /** POST /v1/embeddings: OpenAI's embeddings API, routed to any provider that offers embeddings. */
 export const embeddingsEndpoint: RoutedEndpoint<EmbeddingsRequest> = {
   endpoint: ENDPOINT,
+  operation: "embeddings",
   parse(body) {
     const parsed = EmbeddingsBody.safeParse(body);
     if (!parsed.success) throw invalidBody(parsed.error.issues);

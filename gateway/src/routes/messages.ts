@@ -28,6 +28,7 @@ interface MessagesCall {
  */
 export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
   endpoint: ENDPOINT,
+  operation: "chat",
   parse(body) {
     const parsed = MessagesRequest.safeParse(body);
     if (!parsed.success) throw invalidBody(parsed.error.issues);

@@ -11,6 +11,12 @@ import { providerKeyFrom } from "../pipeline/resolve-target.ts";
 import type { CompletionResult, Provider, ProviderTarget, StreamChunk } from "../providers/provider.ts";
 import { NoRouteError, productionRouterDeps, type RouteResult, routeRequest } from "../routing/index.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
+import {
+  type ChatRequestLike,
+  type RequestTelemetry,
+  requestEndFromEvent,
+  upstreamServer,
+} from "../telemetry/index.ts";
 import type { AttemptValue } from "./chat-attempt.ts";
 import { discardAttempt, eventAttempts } from "./chat-attempt.ts";
 import type { ChatRouteDeps } from "./chat-completions.ts";
@@ -24,6 +30,8 @@ import type { ChatRouteDeps } from "./chat-completions.ts";
  */
 export interface RoutedEndpoint<Req> {
   endpoint: string;
+  /** gen_ai.operation.name for the request span: "chat", "embeddings", "text_completion". */
+  operation: string;
   parse(body: unknown): Req;
   /** What the event records as the request (model, stream). */
   describe(req: Req): { model: string; stream: boolean; clientWantsUsage: boolean; user: string | null };
@@ -86,6 +94,12 @@ async function routed<Req>(
   reply: FastifyReply,
 ) {
   let headers: HeaderBag = request.headers;
+  // Continues an incoming W3C traceparent; never throws (a malformed one starts a fresh trace).
+  const telemetry = deps.telemetry.startRequest({
+    operation: spec.operation,
+    incomingHeaders: request.headers,
+    startedAt: request.startedAt,
+  });
   const traceId = traceIdFrom(headers) ?? deps.newTraceId();
   reply.header("x-portkey-trace-id", traceId);
   const nativeKey = spec.apiKeyHeader ? headerValue(headers, spec.apiKeyHeader)?.trim() : undefined;
@@ -106,8 +120,10 @@ async function routed<Req>(
     user: null,
     outcome: newOutcome(),
     route: null,
+    otel: telemetry.traceIds(),
   };
   const abort = new AbortController();
+  let responseBody: Buffer | null = null;
   // From here on the request is admitted: exactly one event is emitted, once the response is over.
   reply.raw.once("close", () => {
     if (!reply.raw.writableFinished) {
@@ -118,13 +134,17 @@ async function routed<Req>(
         ctx.outcome.errorMessage = "the client closed the connection before the response completed";
       }
     }
-    deps.sink.emit(buildRequestEvent(ctx, performance.now(), deps.eventEnv));
+    const event = buildRequestEvent(ctx, performance.now(), deps.eventEnv);
+    telemetry.end(requestEndFromEvent(event, { responseBody }));
+    // The record headers carry the trace context, so ingest's consumer span links back to this request.
+    deps.sink.emit(event, telemetry.recordHeaders());
   });
 
   try {
     ctx.metadata = metadataFrom(headers);
     const body = spec.parse(request.body);
     const described = spec.describe(body);
+    telemetry.setRequest(body as ChatRequestLike);
     ctx.user = ctx.metadata._user ?? described.user;
     const providerKey = providerKeyFrom(headers, gatewayKey) ?? nativeProviderKey;
     const plan = deps.planRoute(headers, principal.tenantId, providerKey);
@@ -151,6 +171,7 @@ async function routed<Req>(
     }
     reply.header("x-portkey-cache-status", ctx.outcome.cacheStatus);
     const models = new Map<string, string>();
+    const tries = new Map<string, number>();
     ctx.outcome.upstreamStartedAt = performance.now();
     const result = await routeRequest<AttemptValue>(
       plan.root,
@@ -159,11 +180,36 @@ async function routed<Req>(
         const prepared = targets.get(leaf.path);
         if (!prepared) throw new Error(`no prepared target for ${leaf.path}`);
         const req = { ...body, ...leaf.overrideParams } as Req;
-        models.set(leaf.path, spec.describe(req).model);
-        const value = await spec.call(deps.providers[prepared.providerId], req, prepared.target, signal);
+        const model = spec.describe(req).model;
+        models.set(leaf.path, model);
+        const retry = tries.get(leaf.path) ?? 0;
+        tries.set(leaf.path, retry + 1);
+        const attempt = telemetry.attempt({
+          provider: prepared.providerId,
+          model,
+          ...upstreamServer(prepared.target.customHost),
+          targetPath: leaf.path,
+          retry,
+        });
+        // traceparent naming this attempt's span travels to the upstream with the forwarded headers.
+        const target = {
+          ...prepared.target,
+          forwardHeaders: attempt.injectHeaders({ ...prepared.target.forwardHeaders }),
+        };
+        let value: AttemptValue;
+        try {
+          value = await spec.call(deps.providers[prepared.providerId], req, target, signal);
+        } catch (error) {
+          attempt.end(
+            signal.aborted ? { status: 499, errorType: "aborted" } : { status: 502, errorType: "network_error" },
+          );
+          throw error;
+        }
         const errorType = value.kind === "json" ? (value.result.failure?.type ?? null) : null;
+        const status = value.kind === "json" ? value.result.status : value.status;
+        attempt.end({ status, errorType });
         return {
-          status: value.kind === "json" ? value.result.status : value.status,
+          status,
           headers: value.kind === "json" ? value.result.headers : value.headers,
           value,
           errorType,
@@ -178,7 +224,7 @@ async function routed<Req>(
     reply.header("x-portkey-provider", ctx.outcome.provider ?? "");
     reply.header("x-portkey-retry-attempt-count", String(result.retryCount));
     reply.header("x-portkey-last-used-option-index", result.leaf.path);
-    await respond(spec, body, ctx, result, reply);
+    responseBody = await respond(spec, body, ctx, result, reply, telemetry);
   } catch (error) {
     recordFailure(ctx, error);
     throw error;
@@ -207,7 +253,8 @@ async function respond<Req>(
   ctx: RequestContext,
   result: RouteResult<AttemptValue>,
   reply: FastifyReply,
-): Promise<void> {
+  telemetry: RequestTelemetry,
+): Promise<Buffer | null> {
   const outcome = result.outcome;
   if (outcome.kind === "failure") {
     ctx.outcome.upstreamEndedAt = performance.now();
@@ -229,7 +276,7 @@ async function respond<Req>(
     o.errorMessage = r.failure?.message ?? null;
     const rendered = spec.renderJson ? spec.renderJson(r, body) : r.body;
     reply.code(r.status).headers(r.headers).type("application/json").send(rendered);
-    return;
+    return rendered;
   }
   reply.hijack();
   const raw = reply.raw;
@@ -241,7 +288,8 @@ async function respond<Req>(
     connection: "keep-alive",
   });
   raw.flushHeaders();
-  await relay(raw, value.chunks, ctx.outcome, spec.streamEncoder(body));
+  await relay(raw, value.chunks, ctx.outcome, spec.streamEncoder(body), telemetry);
+  return null;
 }
 
 /**
@@ -253,15 +301,20 @@ async function relay(
   chunks: AsyncIterable<StreamChunk>,
   outcome: RequestOutcome,
   encoder: StreamEncoder,
+  telemetry: RequestTelemetry,
 ) {
   try {
     for await (const chunk of chunks) {
       if (raw.destroyed) return;
       if (chunk.usage !== null) outcome.usage = chunk.usage;
       if (chunk.model !== null) outcome.modelUsed = chunk.model;
+      if (telemetry.recording) telemetry.streamChunk(chunk.data);
       const text = encoder.chunk(chunk);
       if (text === "") continue;
-      if (outcome.firstChunkAt === null) outcome.firstChunkAt = performance.now();
+      if (outcome.firstChunkAt === null) {
+        outcome.firstChunkAt = performance.now();
+        telemetry.firstToken();
+      }
       if (!raw.write(text)) await once(raw, "drain");
     }
     outcome.upstreamEndedAt = performance.now();
