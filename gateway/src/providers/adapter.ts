@@ -79,6 +79,8 @@ export interface CompletionsTransform {
 /** What one provider folder supplies; `HttpProvider` turns it into a `Provider`. */
 export interface ProviderAdapter {
   id: string;
+  /** A URL on the upstream this target reaches: its host and port name the real server in spans. */
+  upstreamUrl(target: ProviderTarget): string;
   capabilities: ProviderCapabilities;
   auth: ProviderAuth;
   models: readonly string[];
@@ -113,6 +115,7 @@ export class HttpProvider implements Provider {
   readonly capabilities: ProviderCapabilities;
   readonly auth: ProviderAuth;
   readonly models: readonly string[];
+  readonly upstreamUrl: (target: ProviderTarget) => string;
   private readonly adapter: ProviderAdapter;
   private readonly dispatcher: Dispatcher;
 
@@ -123,6 +126,7 @@ export class HttpProvider implements Provider {
     this.capabilities = adapter.capabilities;
     this.auth = adapter.auth;
     this.models = adapter.models;
+    this.upstreamUrl = (target) => adapter.upstreamUrl(target);
     const embeddings = adapter.embeddings;
     if (embeddings)
       this.embed = (call) =>

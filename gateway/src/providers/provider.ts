@@ -136,6 +136,8 @@ export interface Provider {
   readonly id: string;
   readonly capabilities: ProviderCapabilities;
   readonly auth: ProviderAuth;
+  /** A URL on the real upstream (server.address/server.port in spans); absent for in-process providers. */
+  upstreamUrl?(target: ProviderTarget): string;
   /** Checked for every target before any upstream call; an issue becomes a 400 naming the field. */
   validateTarget(target: ProviderTarget): TargetIssue | null;
   complete(call: UpstreamCall): Promise<CompletionResult>;

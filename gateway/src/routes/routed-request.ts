@@ -184,10 +184,11 @@ async function routed<Req>(
         models.set(leaf.path, model);
         const retry = tries.get(leaf.path) ?? 0;
         tries.set(leaf.path, retry + 1);
+        const provider = deps.providers[prepared.providerId];
         const attempt = telemetry.attempt({
           provider: prepared.providerId,
           model,
-          ...upstreamServer(prepared.target.customHost),
+          ...upstreamServer(provider.upstreamUrl?.(prepared.target) ?? prepared.target.customHost),
           targetPath: leaf.path,
           retry,
         });
@@ -198,7 +199,7 @@ async function routed<Req>(
         };
         let value: AttemptValue;
         try {
-          value = await spec.call(deps.providers[prepared.providerId], req, target, signal);
+          value = await spec.call(provider, req, target, signal);
         } catch (error) {
           attempt.end(
             signal.aborted ? { status: 499, errorType: "aborted" } : { status: 502, errorType: "network_error" },

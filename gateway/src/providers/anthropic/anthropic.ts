@@ -228,6 +228,7 @@ async function* anthropicChunks(body: AsyncIterable<Uint8Array>, call: UpstreamC
 
 /** Anthropic Messages API. */
 export const anthropicAdapter: ProviderAdapter = {
+  upstreamUrl: (target) => target.customHost ?? ANTHROPIC_BASE_URL,
   id: "anthropic",
   capabilities: {
     chat: true,

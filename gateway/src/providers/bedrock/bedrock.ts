@@ -246,6 +246,7 @@ const converseUrl = (call: UpstreamCall, stream: boolean) =>
 
 /** Amazon Bedrock Converse / ConverseStream. */
 export const bedrockAdapter: ProviderAdapter = {
+  upstreamUrl: (target) => endpoint(target),
   id: "bedrock",
   capabilities: {
     chat: true,

@@ -163,6 +163,7 @@ async function* cohereChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall
 
 /** Cohere Chat API v2. */
 export const cohereAdapter: ProviderAdapter = {
+  upstreamUrl: (target) => target.customHost ?? COHERE_BASE_URL,
   id: "cohere",
   capabilities: {
     chat: true,

@@ -223,6 +223,7 @@ async function* geminiChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall
 
 /** Google Gemini API (generateContent / streamGenerateContent?alt=sse). */
 export const googleAdapter: ProviderAdapter = {
+  upstreamUrl: (target) => target.customHost ?? GEMINI_BASE_URL,
   id: "google",
   capabilities: {
     chat: true,

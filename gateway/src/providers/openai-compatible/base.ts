@@ -152,6 +152,7 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
   };
 
   const adapter: ProviderAdapter = {
+    upstreamUrl: (target) => url(target, "", ""),
     id: preset.id,
     capabilities: preset.capabilities,
     models: preset.models,
