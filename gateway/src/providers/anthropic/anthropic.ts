@@ -18,6 +18,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
+import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -273,14 +274,7 @@ export const anthropicAdapter: ProviderAdapter = {
         toolCalls,
         reasoning,
         finish: finishFromAnthropic(json.stop_reason),
-        usage: usage ?? {
-          input_tokens: 0,
-          output_tokens: 0,
-          cache_read_tokens: 0,
-          cache_write_tokens: 0,
-          reasoning_tokens: 0,
-          estimated: true,
-        },
+        usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
       return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };

@@ -29,6 +29,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { RequestRejected } from "../shared/rejected.ts";
+import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 type Block = Record<string, unknown>;
 
@@ -314,14 +315,7 @@ export const bedrockAdapter: ProviderAdapter = {
         toolCalls,
         reasoning,
         finish: finishFromBedrock(json.stopReason),
-        usage: usage ?? {
-          input_tokens: 0,
-          output_tokens: 0,
-          cache_read_tokens: 0,
-          cache_write_tokens: 0,
-          reasoning_tokens: 0,
-          estimated: true,
-        },
+        usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
       return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };

@@ -17,6 +17,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
+import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const COHERE_BASE_URL = "https://api.cohere.com/v2";
 
@@ -209,14 +210,7 @@ export const cohereAdapter: ProviderAdapter = {
         toolCalls,
         reasoning: thinking.length > 0 ? { text: thinking.join("") } : null,
         finish: finishFromCohere(json.finish_reason),
-        usage: usage ?? {
-          input_tokens: 0,
-          output_tokens: 0,
-          cache_read_tokens: 0,
-          cache_write_tokens: 0,
-          reasoning_tokens: 0,
-          estimated: true,
-        },
+        usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
       return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };

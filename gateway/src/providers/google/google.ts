@@ -18,6 +18,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
+import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -272,14 +273,7 @@ export const googleAdapter: ProviderAdapter = {
         toolCalls,
         reasoning: thoughts.length > 0 ? { text: thoughts.join("") } : null,
         finish: blocked ? ("content_filter" as const) : finishFromGemini(candidate?.finishReason, toolCalls.length > 0),
-        usage: usage ?? {
-          input_tokens: 0,
-          output_tokens: 0,
-          cache_read_tokens: 0,
-          cache_write_tokens: 0,
-          reasoning_tokens: 0,
-          estimated: true,
-        },
+        usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
       return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };
