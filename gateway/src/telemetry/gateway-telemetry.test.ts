@@ -114,7 +114,11 @@ describe("gateway telemetry: request span", () => {
     const request = spans().find((s) => s.name === "chat gpt-4o" && parentOf(s) === undefined)!;
     const attempts = spans().filter((s) => parentOf(s) === request.spanContext().spanId);
     expect(
-      attempts.map((s) => [s.name, s.attributes["switchyard.target.path"], s.attributes["switchyard.attempt.retry"]]),
+      attempts.map((s) => [
+        s.name,
+        s.attributes["switchyard.target.path"],
+        s.attributes["switchyard.attempt.retry"] ?? 0,
+      ]),
     ).toEqual([
       ["chat gpt-4o", "config.targets[0]", 0],
       ["chat gpt-4o", "config.targets[0]", 1],

@@ -116,7 +116,9 @@ export function createGatewayTelemetry(telemetry: Telemetry = activeTelemetry())
     captureContent,
     startRequest(start) {
       if (tracer) {
-        const parent = propagator ? extractContext(start.incomingHeaders, propagator) : ROOT_CONTEXT;
+        const h = start.incomingHeaders;
+        const carriesContext = h.traceparent !== undefined || h.baggage !== undefined;
+        const parent = propagator && carriesContext ? extractContext(h, propagator) : ROOT_CONTEXT;
         return new RecordingRequest(tracer, parent, start, instruments, captureContent);
       }
       return new MetricsOnlyRequest(start, instruments);
@@ -343,8 +345,8 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
       [Attr.genAiProviderName]: genAiProviderName(start.provider),
       [Attr.genAiRequestModel]: start.model,
       [Attr.targetPath]: start.targetPath,
-      [Attr.attemptRetry]: start.retry,
     };
+    if (start.retry > 0) attributes[Attr.attemptRetry] = start.retry;
     if (start.serverAddress) attributes[Attr.serverAddress] = start.serverAddress;
     if (start.serverAddress && start.serverPort != null) attributes[Attr.serverPort] = start.serverPort;
     const span = this.#child(SpanNames.genAi(this.operation, start.model), SpanKind.CLIENT, attributes);
@@ -439,11 +441,11 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
     if (result.errorType) a[Attr.errorType] = result.errorType;
     if (result.tenantId) a[Attr.tenantId] = result.tenantId;
     if (result.traceId) a[Attr.traceId] = result.traceId;
-    if (result.cacheStatus) a[Attr.cacheStatus] = result.cacheStatus;
+    if (result.cacheStatus && result.cacheStatus !== "DISABLED") a[Attr.cacheStatus] = result.cacheStatus;
     if (result.costNanoUsd != null) a[Attr.costNanoUsd] = result.costNanoUsd;
     if (result.targetPath) a[Attr.targetPath] = result.targetPath;
     if (result.configId) a[Attr.configId] = result.configId;
-    if (result.retryCount !== undefined) a[Attr.retryCount] = result.retryCount;
+    if (result.retryCount) a[Attr.retryCount] = result.retryCount;
     return a;
   }
 

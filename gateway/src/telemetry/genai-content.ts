@@ -42,7 +42,7 @@ export function requestAttributes(body: ChatRequestLike): Attributes {
   if (n !== undefined && n !== 1) a[Attr.genAiRequestChoiceCount] = n;
   if (typeof body.stop === "string") a[Attr.genAiRequestStopSequences] = [body.stop];
   else if (Array.isArray(body.stop)) a[Attr.genAiRequestStopSequences] = body.stop.filter((s) => typeof s === "string");
-  if (typeof body.stream === "boolean") a[Attr.genAiRequestStream] = body.stream;
+  if (body.stream === true) a[Attr.genAiRequestStream] = true;
   return a;
 }
 
@@ -92,11 +92,33 @@ export interface ResponseFacts {
   outputMessages?: string;
 }
 
-/** Facts from a chat.completion JSON body; null when it is not one (an error body, not JSON). */
+/**
+ * `"id"` as the body's first key (how OpenAI, Anthropic and the gateway's own renderers write it), and
+ * every `finish_reason` / `stop_reason` key. A match must start right after `{` or `,`: inside a JSON
+ * string every quote is escaped (`\"`), so text in message content can never look like these keys.
+ */
+const FIRST_ID = /^\s*\{\s*"id"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+const FINISH_REASON = /[{,]\s*"(?:finish_reason|stop_reason)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+const MODEL = /[{,]\s*"model"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+
+/**
+ * Facts from a chat.completion (or Anthropic message) JSON body; null when it is not one. Without
+ * content capture the body is scanned, not parsed: this runs for every traced request.
+ */
 export function responseFacts(body: Buffer | string, withContent: boolean): ResponseFacts | null {
-  let json: { id?: unknown; model?: unknown; choices?: unknown };
+  const text = typeof body === "string" ? body : body.toString("utf8");
+  if (withContent) return parsedResponseFacts(text, true);
+  const id = FIRST_ID.exec(text)?.[1];
+  if (id === undefined) return parsedResponseFacts(text, false);
+  const finishReasons: string[] = [];
+  for (const match of text.matchAll(FINISH_REASON)) finishReasons.push(match[1]!);
+  return { id, model: MODEL.exec(text)?.[1] ?? null, finishReasons };
+}
+
+function parsedResponseFacts(text: string, withContent: boolean): ResponseFacts | null {
+  let json: { id?: unknown; model?: unknown; choices?: unknown; stop_reason?: unknown };
   try {
-    json = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+    json = JSON.parse(text);
   } catch {
     return null;
   }
@@ -107,18 +129,18 @@ export function responseFacts(body: Buffer | string, withContent: boolean): Resp
     model: typeof json.model === "string" ? json.model : null,
     finishReasons: choices.map((c) => c?.finish_reason).filter((r): r is string => typeof r === "string"),
   };
-  if (withContent) {
-    const out: ConventionMessage[] = choices.map((c) => {
-      const message = (c?.message ?? {}) as { role?: unknown; content?: unknown; tool_calls?: unknown };
-      const m: ConventionMessage = {
-        role: typeof message.role === "string" ? message.role : "assistant",
-        parts: partsOf(message.content, message.tool_calls),
-      };
-      if (typeof c?.finish_reason === "string") m.finish_reason = c.finish_reason;
-      return m;
-    });
-    facts.outputMessages = JSON.stringify(out);
-  }
+  if (typeof json.stop_reason === "string") facts.finishReasons.push(json.stop_reason);
+  if (!withContent) return facts;
+  const out: ConventionMessage[] = choices.map((c) => {
+    const message = (c?.message ?? {}) as { role?: unknown; content?: unknown; tool_calls?: unknown };
+    const m: ConventionMessage = {
+      role: typeof message.role === "string" ? message.role : "assistant",
+      parts: partsOf(message.content, message.tool_calls),
+    };
+    if (typeof c?.finish_reason === "string") m.finish_reason = c.finish_reason;
+    return m;
+  });
+  facts.outputMessages = JSON.stringify(out);
   return facts;
 }
 
