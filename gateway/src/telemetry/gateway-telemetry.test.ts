@@ -165,6 +165,21 @@ describe("gateway telemetry: request span", () => {
     expect(roots.map((s) => parentOf(s) ?? null)).toEqual([null, null, APP_SPAN, null]);
   });
 
+  it("follows an unsampled parent: nothing is recorded, the upstream still gets the trace (flags 00)", () => {
+    const { gateway, spans } = setup();
+    const t = gateway.startRequest({ incomingHeaders: { traceparent: `00-${APP_TRACE}-${APP_SPAN}-00` } });
+    t.setRequest(body);
+    const a = t.attempt({ provider: "openai", model: "gpt-4o-mini", targetPath: "config", retry: 0 });
+    const upstream = a.injectHeaders();
+    a.end({ status: 200 });
+    t.cacheLookup().end({ status: "MISS" });
+    t.end({ statusCode: 200, errorType: null, provider: "openai" });
+    expect(spans()).toEqual([]);
+    expect(t.recording).toBe(false);
+    expect(t.traceIds().otelTraceId).toBe(APP_TRACE);
+    expect(upstream.traceparent).toMatch(new RegExp(`^00-${APP_TRACE}-[0-9a-f]{16}-00$`));
+  });
+
   it("marks failures with error.type and an ERROR status", () => {
     const { gateway, spans } = setup();
     const t = gateway.startRequest({ incomingHeaders: {}, requestModel: "gpt-4o" });

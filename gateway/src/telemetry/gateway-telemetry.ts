@@ -340,6 +340,7 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
 
   attempt(start: AttemptStart): AttemptTelemetry {
     this.lastServer = { address: start.serverAddress ?? null, port: start.serverPort ?? null };
+    if (!this.recording) return this.#unsampledAttempt(start);
     const attributes: Attributes = {
       [Attr.genAiOperationName]: this.operation,
       [Attr.genAiProviderName]: genAiProviderName(start.provider),
@@ -370,7 +371,23 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
     };
   }
 
+  /** A request the sampler dropped: its children would be dropped too, so none are made (metrics still are). */
+  #unsampledAttempt(start: AttemptStart): AttemptTelemetry {
+    let ended = false;
+    return {
+      span: this.span,
+      context: this.context,
+      injectHeaders: (headers = {}) => injectTraceHeaders(this.context, headers),
+      end: (result) => {
+        if (ended) return;
+        ended = true;
+        this.recordAttempt(start, result);
+      },
+    };
+  }
+
   cacheLookup(): ChildSpan {
+    if (!this.recording) return NOOP_CHILD;
     const span = this.#child(SpanNames.cacheLookup, SpanKind.INTERNAL, {});
     return {
       end: (result) => {
@@ -381,6 +398,7 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
   }
 
   guardrail(id: string, stage: "input" | "output" = "input"): ChildSpan {
+    if (!this.recording) return NOOP_CHILD;
     const span = this.#child(SpanNames.guardrail, SpanKind.INTERNAL, {
       [Attr.guardrailId]: id,
       [Attr.guardrailStage]: stage,
