@@ -27,6 +27,7 @@ import {
   Values,
 } from "@switchyard/platform";
 import { type ChatRequestLike, inputMessages, requestAttributes, responseFacts, StreamFacts } from "./genai-content.ts";
+import { TalliedCounter } from "./tallied-counter.ts";
 import type {
   AttemptEnd,
   AttemptStart,
@@ -43,7 +44,7 @@ import type {
 const LABEL_LIMITS = { models: 500, providers: 100, servers: 200, errorTypes: 200 } as const;
 
 interface Counter {
-  add(value: number, attributes?: Attributes): void;
+  add(value: number, attributes: Attributes): void;
 }
 
 /** Instruments and label bounds shared by every request of one gateway. */
@@ -84,23 +85,23 @@ export function createGatewayTelemetry(telemetry: Telemetry = activeTelemetry())
       description: "Time to receive the first chunk of a streaming response",
       advice: { explicitBucketBoundaries: [...Buckets.genAiDurationSeconds] },
     }),
-    requests: meter.createCounter(Metrics.gatewayRequests, {
+    requests: new TalliedCounter(meter, Metrics.gatewayRequests, {
       unit: "{request}",
       description: "Requests the gateway answered",
     }),
-    attempts: meter.createCounter(Metrics.gatewayAttempts, {
+    attempts: new TalliedCounter(meter, Metrics.gatewayAttempts, {
       unit: "{attempt}",
       description: "Upstream attempts, retries and fallbacks included",
     }),
-    errors: meter.createCounter(Metrics.gatewayErrors, {
+    errors: new TalliedCounter(meter, Metrics.gatewayErrors, {
       unit: "{request}",
       description: "Requests that ended in an error, by error.type",
     }),
-    cost: meter.createCounter(Metrics.gatewayCost, {
+    cost: new TalliedCounter(meter, Metrics.gatewayCost, {
       unit: "{nano_usd}",
       description: "Cost of answered requests in nano-USD (1e-9 USD)",
     }),
-    cacheLookups: meter.createCounter(Metrics.gatewayCacheLookups, {
+    cacheLookups: new TalliedCounter(meter, Metrics.gatewayCacheLookups, {
       unit: "{lookup}",
       description: "Cache lookups by switchyard.cache.status",
     }),
