@@ -132,11 +132,17 @@ describe("gateway telemetry: request span", () => {
       "server.address": "anthropic.example",
       "http.response.status_code": 200,
     });
-    // The upstream sees the attempt span as its parent, in the request's trace.
-    upstreamHeaders.forEach((headers, i) => {
-      expect(headers.traceparent).toBe(`00-${request.spanContext().traceId}-${attempts[i]!.spanContext().spanId}-01`);
-      expect(headers["content-type"]).toBe("application/json");
+    // The first try's span is made only once a second try happens, so its upstream was told the
+    // request span; every later upstream sees its own attempt span as parent, in the request's trace.
+    const traceId = request.spanContext().traceId;
+    expect(upstreamHeaders[0]!.traceparent).toBe(`00-${traceId}-${request.spanContext().spanId}-01`);
+    upstreamHeaders.slice(1).forEach((headers, i) => {
+      expect(headers.traceparent).toBe(`00-${traceId}-${attempts[i + 1]!.spanContext().spanId}-01`);
     });
+    for (const headers of upstreamHeaders) expect(headers["content-type"]).toBe("application/json");
+    // The retroactive span keeps the first try's real times: it ends before the second begins.
+    const ns = (t: [number, number]) => t[0] * 1e9 + t[1];
+    expect(ns(attempts[0]!.endTime)).toBeLessThanOrEqual(ns(attempts[1]!.startTime));
     // The request span names the upstream that answered.
     expect(request.attributes).toMatchObject({
       "gen_ai.provider.name": "anthropic",

@@ -9,6 +9,7 @@ import {
   genAiProviderName,
   type HeaderRecord,
   type Histogram,
+  type HrTime,
   injectTraceHeaders,
   Metrics,
   ROOT_CONTEXT,
@@ -291,6 +292,23 @@ class MetricsOnlyRequest extends RequestMetrics implements RequestTelemetry {
 }
 
 /** Tracing on: the request span (kind CLIENT, per the GenAI convention) and its children. */
+/** A first try kept as facts until a second try shows it deserves its own span. */
+interface PendingAttempt {
+  start: AttemptStart;
+  startTime: HrTime;
+  endTime: HrTime | null;
+  result: AttemptEnd | null;
+}
+
+/**
+ * Wall-clock now as an OTel HrTime, from the clock the SDK stamps spans with (Date.now), so a span
+ * created after the fact orders correctly against the spans started live.
+ */
+function hrNow(): HrTime {
+  const ms = Date.now();
+  return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
+}
+
 class RecordingRequest extends RequestMetrics implements RequestTelemetry {
   readonly span: Span;
   readonly context: Context;
@@ -299,6 +317,8 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
   readonly #capture: boolean;
   readonly #open = new Set<Span>();
   #stream: StreamFacts | null = null;
+  #attempts = 0;
+  #pendingFirst: PendingAttempt | null = null;
 
   constructor(tracer: Tracer, parent: Context, start: RequestStart, instruments: Instruments, capture: boolean) {
     super(start, instruments);
@@ -342,16 +362,53 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
   attempt(start: AttemptStart): AttemptTelemetry {
     this.lastServer = { address: start.serverAddress ?? null, port: start.serverPort ?? null };
     if (!this.recording) return this.#unsampledAttempt(start);
-    const attributes: Attributes = {
-      [Attr.genAiOperationName]: this.operation,
-      [Attr.genAiProviderName]: genAiProviderName(start.provider),
-      [Attr.genAiRequestModel]: start.model,
-      [Attr.targetPath]: start.targetPath,
+    this.#attempts += 1;
+    if (this.#attempts === 1) return this.#firstAttempt(start);
+    // A second try: the first one gets its own span after all, with the times it really had.
+    this.#materialiseFirst();
+    return this.#eagerAttempt(start);
+  }
+
+  /**
+   * Most requests make one try, and the request span (CLIENT, server.address, status) already
+   * describes it: a child span would double the spans exported per request. So the first try is
+   * only remembered; it becomes a span, retroactively, if a retry or fallback follows.
+   */
+  #firstAttempt(start: AttemptStart): AttemptTelemetry {
+    const pending: PendingAttempt = { start, startTime: hrNow(), endTime: null, result: null };
+    this.#pendingFirst = pending;
+    return {
+      span: this.span,
+      context: this.context,
+      injectHeaders: (headers = {}) => injectTraceHeaders(this.context, headers),
+      end: (result) => {
+        if (pending.result) return;
+        pending.result = result;
+        pending.endTime = hrNow();
+        this.recordAttempt(start, result);
+      },
     };
-    if (start.retry > 0) attributes[Attr.attemptRetry] = start.retry;
-    if (start.serverAddress) attributes[Attr.serverAddress] = start.serverAddress;
-    if (start.serverAddress && start.serverPort != null) attributes[Attr.serverPort] = start.serverPort;
-    const span = this.#child(SpanNames.genAi(this.operation, start.model), SpanKind.CLIENT, attributes);
+  }
+
+  #materialiseFirst(): void {
+    const first = this.#pendingFirst;
+    if (!first) return;
+    this.#pendingFirst = null;
+    const span = this.#child(
+      SpanNames.genAi(this.operation, first.start.model),
+      SpanKind.CLIENT,
+      this.#attemptAttributes(first.start),
+      first.startTime,
+    );
+    if (first.result) this.#finishAttempt(span, first.result, first.endTime ?? undefined);
+  }
+
+  #eagerAttempt(start: AttemptStart): AttemptTelemetry {
+    const span = this.#child(
+      SpanNames.genAi(this.operation, start.model),
+      SpanKind.CLIENT,
+      this.#attemptAttributes(start),
+    );
     const context = trace.setSpan(this.context, span);
     let ended = false;
     return {
@@ -362,14 +419,31 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
         if (ended) return;
         ended = true;
         this.recordAttempt(start, result);
-        span.setAttribute(Attr.httpResponseStatusCode, result.status);
-        if (result.errorType) {
-          span.setAttribute(Attr.errorType, result.errorType);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorType });
-        }
-        this.#end(span);
+        this.#finishAttempt(span, result);
       },
     };
+  }
+
+  #attemptAttributes(start: AttemptStart): Attributes {
+    const attributes: Attributes = {
+      [Attr.genAiOperationName]: this.operation,
+      [Attr.genAiProviderName]: genAiProviderName(start.provider),
+      [Attr.genAiRequestModel]: start.model,
+      [Attr.targetPath]: start.targetPath,
+    };
+    if (start.retry > 0) attributes[Attr.attemptRetry] = start.retry;
+    if (start.serverAddress) attributes[Attr.serverAddress] = start.serverAddress;
+    if (start.serverAddress && start.serverPort != null) attributes[Attr.serverPort] = start.serverPort;
+    return attributes;
+  }
+
+  #finishAttempt(span: Span, result: AttemptEnd, endTime?: HrTime): void {
+    span.setAttribute(Attr.httpResponseStatusCode, result.status);
+    if (result.errorType) {
+      span.setAttribute(Attr.errorType, result.errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorType });
+    }
+    this.#end(span, endTime);
   }
 
   /** A request the sampler dropped: its children would be dropped too, so none are made (metrics still are). */
@@ -475,8 +549,9 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
     return responseFacts(result.responseBody, this.#capture);
   }
 
-  #child(name: string, kind: SpanKind, attributes: Attributes): Span {
-    const span = this.#tracer.startSpan(name, { kind, attributes }, this.context);
+  #child(name: string, kind: SpanKind, attributes: Attributes, startTime?: HrTime): Span {
+    const options = startTime ? { kind, attributes, startTime } : { kind, attributes };
+    const span = this.#tracer.startSpan(name, options, this.context);
     this.#open.add(span);
     return span;
   }
@@ -489,8 +564,8 @@ class RecordingRequest extends RequestMetrics implements RequestTelemetry {
     this.#end(span);
   }
 
-  #end(span: Span): void {
+  #end(span: Span, endTime?: HrTime): void {
     if (!this.#open.delete(span)) return;
-    span.end();
+    span.end(endTime);
   }
 }

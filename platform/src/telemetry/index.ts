@@ -4,6 +4,7 @@ export {
   type Context,
   context,
   type Histogram,
+  type HrTime,
   type Link,
   type Meter,
   ROOT_CONTEXT,
