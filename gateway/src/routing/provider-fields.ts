@@ -1,3 +1,4 @@
+import { PLAIN_FIELDS, type PlainField, SECRET_FIELDS, type SecretField } from "@switchyard/platform";
 import { z } from "zod";
 
 /**
@@ -5,43 +6,15 @@ import { z } from "zod";
  * Anthropic, Workers AI). They are accepted as optional strings, checked for nothing more,
  * and handed to the provider adapter untouched as ResolvedLeaf.providerFields. They belong
  * to leaves: a target with children that sets one is refused, because nothing inherits them.
+ *
+ * The names are the control plane's virtual-key fields (one list, in platform/src/control):
+ * every plain and secret field except the three a leaf carries under its own key or shape
+ * (custom_host, api_key, the structured Vertex service account).
  */
-export const PROVIDER_STRING_FIELDS = [
-  // Azure OpenAI
-  "resource_name",
-  "deployment_id",
-  "api_version",
-  "azure_auth_mode",
-  "azure_managed_client_id",
-  "azure_entra_client_id",
-  "azure_entra_client_secret",
-  "azure_entra_tenant_id",
-  "azure_ad_token",
-  "azure_model_name",
-  "azure_deployment_name",
-  "azure_api_version",
-  "azure_foundry_url",
-  // AWS Bedrock / SageMaker
-  "aws_region",
-  "aws_access_key_id",
-  "aws_secret_access_key",
-  "aws_session_token",
-  "aws_auth_type",
-  "aws_role_arn",
-  "aws_external_id",
-  // Google Vertex AI
-  "vertex_project_id",
-  "vertex_region",
-  // OpenAI
-  "openai_project",
-  "openai_organization",
-  "openai_beta",
-  // Anthropic
-  "anthropic_beta",
-  "anthropic_version",
-  // Cloudflare Workers AI
-  "workers_ai_account_id",
-] as const;
+const OWN_KEYS: ReadonlySet<string> = new Set(["custom_host", "api_key", "vertex_service_account_json"]);
+export const PROVIDER_STRING_FIELDS = [...PLAIN_FIELDS, ...SECRET_FIELDS].filter(
+  (field) => !OWN_KEYS.has(field),
+) as ReadonlyArray<Exclude<PlainField | SecretField, "custom_host" | "api_key" | "vertex_service_account_json">>;
 
 /** The one structured provider field: a Vertex service-account key, carried serialized in providerFields. */
 export const VERTEX_SERVICE_ACCOUNT_JSON = "vertex_service_account_json";

@@ -30,8 +30,8 @@ export const ProviderSlug = z
 
 /**
  * Credential fields that are encrypted in events and in memory, and never shown by the admin API.
- * Names are Portkey's target fields (gateway/src/routing/provider-fields.ts); a gateway test keeps
- * the two lists in step.
+ * Names are Portkey's target fields; gateway/src/routing/provider-fields.ts derives the config
+ * schema's provider fields from this list and PLAIN_FIELDS, so there is one list.
  */
 export const SECRET_FIELDS = [
   "api_key",

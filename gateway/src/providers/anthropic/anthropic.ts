@@ -4,9 +4,9 @@ import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } fro
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { ChunkBuilder, type FinishReason } from "../shared/chunks.ts";
 import {
+  copyNumberParams,
   maxTokensOf,
   messagesOf,
-  numberParam,
   type Part,
   partsOf,
   stopOf,
@@ -18,6 +18,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
+import { TurnList } from "../shared/turns.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
@@ -40,30 +41,25 @@ function contentBlocks(content: unknown, index: number): Block[] {
 
 /** OpenAI messages → Anthropic messages: system lifted out, tool results as user tool_result blocks. */
 export function anthropicMessages(request: ChatCompletionRequest): Array<{ role: string; content: Block[] }> {
-  const out: Array<{ role: string; content: Block[] }> = [];
-  const push = (role: string, blocks: Block[]) => {
-    if (blocks.length === 0) return;
-    const last = out[out.length - 1];
-    // Consecutive same-role turns are merged (tool results must sit in one user turn after tool_use).
-    if (last && last.role === role) last.content.push(...blocks);
-    else out.push({ role, content: blocks });
-  };
+  const turns = new TurnList<Block>();
   messagesOf(request).forEach((m, i) => {
     if (m.role === "system" || m.role === "developer") return;
     if (m.role === "tool" || m.role === "function") {
-      push("user", [{ type: "tool_result", tool_use_id: m.tool_call_id ?? m.name ?? "", content: textOf(m.content) }]);
+      turns.push("user", [
+        { type: "tool_result", tool_use_id: m.tool_call_id ?? m.name ?? "", content: textOf(m.content) },
+      ]);
       return;
     }
     if (m.role === "assistant") {
       const blocks: Block[] = contentBlocks(m.content, i);
       for (const call of toolCallsOf(m, i))
         blocks.push({ type: "tool_use", id: call.id, name: call.name, input: call.args });
-      push("assistant", blocks);
+      turns.push("assistant", blocks);
       return;
     }
-    push("user", contentBlocks(m.content, i));
+    turns.push("user", contentBlocks(m.content, i));
   });
-  return out;
+  return turns.turns.map((t) => ({ role: t.role, content: t.items }));
 }
 
 export function anthropicRequestBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
@@ -77,10 +73,7 @@ export function anthropicRequestBody(request: ChatCompletionRequest, stream: boo
   if (system) body.system = system;
   const stop = stopOf(request);
   if (stop && stop.length > 0) body.stop_sequences = stop;
-  for (const name of ["temperature", "top_p", "top_k"]) {
-    const value = numberParam(request, name);
-    if (value !== undefined) body[name] = value;
-  }
+  copyNumberParams(request, body, { temperature: "temperature", top_p: "top_p", top_k: "top_k" });
   const tools = toolsOf(request);
   if (tools.length > 0) {
     body.tools = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));

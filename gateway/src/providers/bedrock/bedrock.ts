@@ -29,6 +29,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { RequestRejected } from "../shared/rejected.ts";
+import { TurnList } from "../shared/turns.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 type Block = Record<string, unknown>;
@@ -43,17 +44,11 @@ const IMAGE_FORMATS: Record<string, string> = {
 
 /** OpenAI messages → Converse messages (tool results as user toolResult blocks; images as bytes). */
 export function converseMessages(request: ChatCompletionRequest): Array<{ role: string; content: Block[] }> {
-  const out: Array<{ role: string; content: Block[] }> = [];
-  const push = (role: string, blocks: Block[]) => {
-    if (blocks.length === 0) return;
-    const last = out[out.length - 1];
-    if (last && last.role === role) last.content.push(...blocks);
-    else out.push({ role, content: blocks });
-  };
+  const turns = new TurnList<Block>();
   messagesOf(request).forEach((m, i) => {
     if (m.role === "system" || m.role === "developer") return;
     if (m.role === "tool" || m.role === "function") {
-      push("user", [{ toolResult: { toolUseId: m.tool_call_id ?? "", content: [{ text: textOf(m.content) }] } }]);
+      turns.push("user", [{ toolResult: { toolUseId: m.tool_call_id ?? "", content: [{ text: textOf(m.content) }] } }]);
       return;
     }
     const blocks: Block[] = partsOf(m.content, i).map((p) => {
@@ -71,12 +66,12 @@ export function converseMessages(request: ChatCompletionRequest): Array<{ role: 
     if (m.role === "assistant") {
       for (const call of toolCallsOf(m, i))
         blocks.push({ toolUse: { toolUseId: call.id, name: call.name, input: call.args } });
-      push("assistant", blocks);
+      turns.push("assistant", blocks);
       return;
     }
-    push("user", blocks);
+    turns.push("user", blocks);
   });
-  return out;
+  return turns.turns.map((t) => ({ role: t.role, content: t.items }));
 }
 
 export function converseRequestBody(request: ChatCompletionRequest): Record<string, unknown> {

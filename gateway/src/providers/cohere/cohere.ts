@@ -4,10 +4,10 @@ import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } fro
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
+  copyNumberParams,
   jsonMode,
   maxTokensOf,
   messagesOf,
-  numberParam,
   partsOf,
   stopOf,
   textOf,
@@ -52,18 +52,14 @@ export function cohereRequestBody(request: ChatCompletionRequest, stream: boolea
   const body: Record<string, unknown> = { model: request.model, messages: cohereMessages(request), stream };
   const max = maxTokensOf(request);
   if (max !== null) body.max_tokens = max;
-  const names: Array<[string, string]> = [
-    ["temperature", "temperature"],
-    ["top_p", "p"],
-    ["top_k", "k"],
-    ["seed", "seed"],
-    ["frequency_penalty", "frequency_penalty"],
-    ["presence_penalty", "presence_penalty"],
-  ];
-  for (const [from, to] of names) {
-    const value = numberParam(request, from);
-    if (value !== undefined) body[to] = value;
-  }
+  copyNumberParams(request, body, {
+    temperature: "temperature",
+    top_p: "p",
+    top_k: "k",
+    seed: "seed",
+    frequency_penalty: "frequency_penalty",
+    presence_penalty: "presence_penalty",
+  });
   const stop = stopOf(request);
   if (stop && stop.length > 0) body.stop_sequences = stop;
   const tools = toolsOf(request);

@@ -4,10 +4,10 @@ import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } fro
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
+  copyNumberParams,
   jsonMode,
   maxTokensOf,
   messagesOf,
-  numberParam,
   partsOf,
   stopOf,
   systemText,
@@ -18,6 +18,7 @@ import {
 } from "../shared/openai-request.ts";
 import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
+import { TurnList } from "../shared/turns.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
@@ -49,19 +50,13 @@ function parseToolResult(text: string): Record<string, unknown> {
 
 /** OpenAI messages → Gemini contents (roles user/model; tool results as functionResponse parts). */
 export function geminiContents(request: ChatCompletionRequest): Array<{ role: string; parts: GPart[] }> {
-  const out: Array<{ role: string; parts: GPart[] }> = [];
+  const turns = new TurnList<GPart>();
   const toolNames = new Map<string, string>();
-  const push = (role: string, parts: GPart[]) => {
-    if (parts.length === 0) return;
-    const last = out[out.length - 1];
-    if (last && last.role === role) last.parts.push(...parts);
-    else out.push({ role, parts });
-  };
   messagesOf(request).forEach((m, i) => {
     if (m.role === "system" || m.role === "developer") return;
     if (m.role === "tool" || m.role === "function") {
       const name = toolNames.get(m.tool_call_id ?? "") ?? m.name ?? "tool";
-      push("user", [{ functionResponse: { name, response: parseToolResult(textOf(m.content)) } }]);
+      turns.push("user", [{ functionResponse: { name, response: parseToolResult(textOf(m.content)) } }]);
       return;
     }
     const parts: GPart[] = partsOf(m.content, i).map((p) =>
@@ -72,12 +67,12 @@ export function geminiContents(request: ChatCompletionRequest): Array<{ role: st
         toolNames.set(call.id, call.name);
         parts.push({ functionCall: { name: call.name, args: call.args } });
       }
-      push("model", parts);
+      turns.push("model", parts);
       return;
     }
-    push("user", parts);
+    turns.push("user", parts);
   });
-  return out;
+  return turns.turns.map((t) => ({ role: t.role, parts: t.items }));
 }
 
 export function geminiRequestBody(request: ChatCompletionRequest): Record<string, unknown> {
@@ -87,18 +82,14 @@ export function geminiRequestBody(request: ChatCompletionRequest): Record<string
   const generation: Record<string, unknown> = {};
   const max = maxTokensOf(request);
   if (max !== null) generation.maxOutputTokens = max;
-  const names: Array<[string, string]> = [
-    ["temperature", "temperature"],
-    ["top_p", "topP"],
-    ["top_k", "topK"],
-    ["seed", "seed"],
-    ["presence_penalty", "presencePenalty"],
-    ["frequency_penalty", "frequencyPenalty"],
-  ];
-  for (const [from, to] of names) {
-    const value = numberParam(request, from);
-    if (value !== undefined) generation[to] = value;
-  }
+  copyNumberParams(request, generation, {
+    temperature: "temperature",
+    top_p: "topP",
+    top_k: "topK",
+    seed: "seed",
+    presence_penalty: "presencePenalty",
+    frequency_penalty: "frequencyPenalty",
+  });
   const stop = stopOf(request);
   if (stop && stop.length > 0) generation.stopSequences = stop;
   const json = jsonMode(request);

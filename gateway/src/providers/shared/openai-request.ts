@@ -134,6 +134,18 @@ export function numberParam(request: ChatCompletionRequest, name: string): numbe
   return typeof value === "number" ? value : undefined;
 }
 
+/** Copies the numeric sampling params the request sets into `into`, under the provider's names (OpenAI name → provider name). */
+export function copyNumberParams(
+  request: ChatCompletionRequest,
+  into: Record<string, unknown>,
+  names: Readonly<Record<string, string>>,
+): void {
+  for (const [from, to] of Object.entries(names)) {
+    const value = numberParam(request, from);
+    if (value !== undefined) into[to] = value;
+  }
+}
+
 /** JSON mode for providers without a native switch: an instruction appended to the system prompt. */
 export function jsonInstruction(request: ChatCompletionRequest): string | null {
   const format = (request as { response_format?: { type?: string; json_schema?: { schema?: unknown } } })
