@@ -9,16 +9,19 @@ export interface Authenticated {
 }
 
 /**
- * The gateway key is `x-portkey-api-key`, or the Authorization bearer when that is a known
- * gateway key (openai SDK users put it there). Anything else in Authorization is left for the
- * provider. Open local-dev mode (no keys configured) admits everyone as the default tenant.
+ * The gateway key is `x-portkey-api-key`, else an endpoint's native credential header (e.g.
+ * Anthropic's x-api-key) when that holds a known gateway key, else the Authorization bearer
+ * when that does (openai SDK users put it there). Anything else is left for the provider. Open
+ * local-dev mode (no keys configured) admits everyone as the default tenant.
  */
-export function authenticate(headers: HeaderBag, keys: KeyStore): Authenticated {
-  const portkeyKey = headerValue(headers, "x-portkey-api-key");
-  const bearer = bearerToken(headerValue(headers, "authorization"));
-  // In open mode there are no gateway keys to recognise, so the bearer is left alone unhashed.
-  const bearerIsGatewayKey = bearer !== undefined && !keys.openMode && keys.isGatewayKey(bearer);
-  const gatewayKey = portkeyKey ?? (bearerIsGatewayKey ? bearer : undefined);
+export function authenticate(headers: HeaderBag, keys: KeyStore, nativeKey?: string): Authenticated {
+  // In open mode there are no gateway keys to recognise, so candidates are left alone unhashed.
+  const known = (candidate: string | undefined): string | undefined =>
+    candidate !== undefined && !keys.openMode && keys.isGatewayKey(candidate) ? candidate : undefined;
+  const gatewayKey =
+    headerValue(headers, "x-portkey-api-key") ??
+    known(nativeKey) ??
+    known(bearerToken(headerValue(headers, "authorization")));
   const outcome = keys.authenticate(gatewayKey);
   if (outcome.ok) return { principal: outcome.principal, gatewayKey };
   const messages = {

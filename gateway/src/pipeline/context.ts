@@ -1,6 +1,5 @@
 import type { Attempt, CacheStatus, Usage } from "@switchyard/events";
 import type { Principal } from "@switchyard/platform";
-import type { ChatCompletionRequest } from "../schemas/chat.ts";
 
 /** What the gateway knows about a request once it has been admitted (authenticated). */
 export interface RequestContext {
@@ -19,12 +18,11 @@ export interface RequestContext {
 }
 
 export interface RouteDecision {
-  request: ChatCompletionRequest;
+  /** The model the client asked for (before any override_params). */
+  modelRequested: string;
   /** Saved config id (`pc-…`) when the request used one. */
   configId: string | null;
   stream: boolean;
-  /** The client asked for the usage chunk itself (stream_options.include_usage). */
-  clientWantsUsage: boolean;
 }
 
 /** Filled in as the request proceeds; read once, when the response is over, to build the event. */

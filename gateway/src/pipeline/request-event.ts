@@ -20,7 +20,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
   const o = ctx.outcome;
   const route = ctx.route;
   const provider = o.provider ?? "none";
-  const modelRequested = route?.request.model ?? "";
+  const modelRequested = route?.modelRequested ?? "";
   const usage = o.usage ?? ZERO_USAGE;
   const cost = priceUsage(provider, o.modelUsed ?? modelRequested, usage, env.priceOverrides);
   const latency = endedAt - ctx.startedAt;

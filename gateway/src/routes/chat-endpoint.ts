@@ -16,7 +16,6 @@ export const chatEndpoint: RoutedEndpoint<ChatCompletionRequest> = {
   describe: (req) => ({
     model: req.model,
     stream: req.stream === true,
-    clientWantsUsage: req.stream_options?.include_usage === true,
     user: req.user ?? null,
   }),
   unsupported: (provider: Provider) =>

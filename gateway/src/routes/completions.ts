@@ -27,7 +27,6 @@ export const completionsEndpoint: RoutedEndpoint<TextCompletionRequest> = {
   describe: (req) => ({
     model: req.model,
     stream: req.stream === true,
-    clientWantsUsage: req.stream_options?.include_usage === true,
     user: typeof req.user === "string" ? req.user : null,
   }),
   unsupported: (provider: Provider) =>

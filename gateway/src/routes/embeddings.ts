@@ -29,7 +29,7 @@ export const embeddingsEndpoint: RoutedEndpoint<EmbeddingsRequest> = {
     if (!parsed.success) throw invalidBody(parsed.error.issues);
     return parsed.data as EmbeddingsRequest;
   },
-  describe: (req) => ({ model: req.model, stream: false, clientWantsUsage: false, user: req.user ?? null }),
+  describe: (req) => ({ model: req.model, stream: false, user: req.user ?? null }),
   unsupported: (provider: Provider) =>
     provider.capabilities.embeddings && provider.embed ? null : `provider ${provider.id} does not offer ${ENDPOINT}`,
   async call(provider, request, target, signal) {

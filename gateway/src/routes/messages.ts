@@ -45,7 +45,6 @@ export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
   describe: ({ chat }) => ({
     model: chat.model,
     stream: chat.stream === true,
-    clientWantsUsage: true,
     user: chat.user ?? null,
   }),
   unsupported: (provider) => (provider.capabilities.chat ? null : `provider ${provider.id} does not offer chat`),

@@ -10,7 +10,6 @@ import { buildRequestEvent } from "../pipeline/request-event.ts";
 import { providerKeyFrom } from "../pipeline/resolve-target.ts";
 import type { CompletionResult, Provider, ProviderTarget, StreamChunk } from "../providers/provider.ts";
 import { NoRouteError, productionRouterDeps, type RouteResult, routeRequest } from "../routing/index.ts";
-import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import {
   type ChatRequestLike,
   type RequestTelemetry,
@@ -34,7 +33,7 @@ export interface RoutedEndpoint<Req> {
   operation: string;
   parse(body: unknown): Req;
   /** What the event records as the request (model, stream). */
-  describe(req: Req): { model: string; stream: boolean; clientWantsUsage: boolean; user: string | null };
+  describe(req: Req): { model: string; stream: boolean; user: string | null };
   /** null when the provider offers this endpoint, else why not (checked for every target before any call). */
   unsupported(provider: Provider): string | null;
   /** One upstream attempt with the leaf's override_params already applied. */
@@ -93,7 +92,7 @@ async function routed<Req>(
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  let headers: HeaderBag = request.headers;
+  const headers: HeaderBag = request.headers;
   // Continues an incoming W3C traceparent; never throws (a malformed one starts a fresh trace).
   const telemetry = deps.telemetry.startRequest({
     operation: spec.operation,
@@ -102,14 +101,16 @@ async function routed<Req>(
   });
   const traceId = traceIdFrom(headers) ?? deps.newTraceId();
   reply.header("x-portkey-trace-id", traceId);
-  const nativeKey = spec.apiKeyHeader ? headerValue(headers, spec.apiKeyHeader)?.trim() : undefined;
-  let nativeProviderKey: string | null = null;
-  if (nativeKey && headerValue(headers, "x-portkey-api-key") === undefined) {
-    if (!deps.keys.openMode && deps.keys.isGatewayKey(nativeKey))
-      headers = { ...headers, "x-portkey-api-key": nativeKey };
-    else if (!isPlaceholderKey(nativeKey)) nativeProviderKey = nativeKey;
-  }
-  const { principal, gatewayKey } = authenticate(headers, deps.keys);
+  const nativeKey = spec.apiKeyHeader ? headerValue(headers, spec.apiKeyHeader)?.trim() || undefined : undefined;
+  const { principal, gatewayKey } = authenticate(headers, deps.keys, nativeKey);
+  // A native credential that did not authenticate the caller is the provider key (unless x-portkey-api-key is set).
+  const nativeProviderKey =
+    nativeKey !== undefined &&
+    nativeKey !== gatewayKey &&
+    headerValue(headers, "x-portkey-api-key") === undefined &&
+    !isPlaceholderKey(nativeKey)
+      ? nativeKey
+      : null;
   const ctx: RequestContext = {
     startedAt: request.startedAt,
     occurredAt: new Date(),
@@ -148,13 +149,7 @@ async function routed<Req>(
     ctx.user = ctx.metadata._user ?? described.user;
     const providerKey = providerKeyFrom(headers, gatewayKey) ?? nativeProviderKey;
     const plan = deps.planRoute(headers, principal.tenantId, providerKey);
-    ctx.route = {
-      // The event reads the model asked for; the endpoint's own body is not a chat request.
-      request: { model: described.model, messages: [] } as ChatCompletionRequest,
-      configId: plan.configId,
-      stream: described.stream,
-      clientWantsUsage: described.clientWantsUsage,
-    };
+    ctx.route = { modelRequested: described.model, configId: plan.configId, stream: described.stream };
     const targets = await prepareTargets(
       plan.root,
       principal.tenantId,
