@@ -89,3 +89,23 @@ describe("usage mapping", () => {
     });
   });
 });
+
+describe("usageFromOpenAI rejects what is not a usage block", () => {
+  it.each([
+    ["not an object", "12"],
+    ["a fractional count", { prompt_tokens: 1.5, completion_tokens: 1 }],
+    ["a negative count", { prompt_tokens: 3, completion_tokens: -1 }],
+    ["a string count", { prompt_tokens: "3", completion_tokens: 1 }],
+    ["details that are not an object", { prompt_tokens: 3, completion_tokens: 1, prompt_tokens_details: 5 }],
+    ["a bad cached count", { prompt_tokens: 3, completion_tokens: 1, prompt_tokens_details: { cached_tokens: -2 } }],
+  ])("%s → null", (_name, raw) => {
+    expect(usageFromOpenAI(raw)).toBeNull();
+  });
+  it("treats absent counts and null details as zero", () => {
+    expect(usageFromOpenAI({ completion_tokens: 4, prompt_tokens_details: null })).toMatchObject({
+      input_tokens: 0,
+      output_tokens: 4,
+      cache_read_tokens: 0,
+    });
+  });
+});

@@ -1,5 +1,4 @@
 import type { Usage } from "@switchyard/events";
-import { OpenAIUsage } from "./schemas/chat.ts";
 
 /**
  * Provider usage blocks → event usage. The event's convention (events/src/request-event.ts):
@@ -17,6 +16,9 @@ export interface UsageParts {
 }
 
 const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function makeUsage(p: UsageParts): Usage {
   const input = n(p.input);
@@ -38,19 +40,31 @@ export function makeUsage(p: UsageParts): Usage {
  * completion_tokens include reasoning tokens, which is exactly the event's convention.
  */
 export function usageFromOpenAI(raw: unknown): Usage | null {
-  const parsed = OpenAIUsage.safeParse(raw);
-  if (!parsed.success) return null;
-  const u = parsed.data;
-  return makeUsage({
-    input: u.prompt_tokens,
-    output: u.completion_tokens,
-    cacheRead: u.prompt_tokens_details?.cached_tokens ?? 0,
-    reasoning: u.completion_tokens_details?.reasoning_tokens ?? 0,
-  });
+  // Runs for every OpenAI-compatible answer: plain checks, no schema pass (makeUsage clamps anyway).
+  // A block that is not an object, or a count that is not a whole non-negative number, is no usage.
+  if (!isObj(raw)) return null;
+  const input = countOrZero(raw.prompt_tokens);
+  const output = countOrZero(raw.completion_tokens);
+  const promptDetails = detailsOf(raw.prompt_tokens_details);
+  const completionDetails = detailsOf(raw.completion_tokens_details);
+  if (input === null || output === null || promptDetails === null || completionDetails === null) return null;
+  const cacheRead = countOrZero(promptDetails.cached_tokens ?? undefined);
+  const reasoning = countOrZero(completionDetails.reasoning_tokens ?? undefined);
+  if (cacheRead === null || reasoning === null) return null;
+  return makeUsage({ input, output, cacheRead, reasoning });
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+/** Absent → 0; a whole non-negative number → itself; anything else → null (invalid). */
+function countOrZero(value: unknown): number | null {
+  if (value === undefined) return 0;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : null;
+}
+
+/** An optional details object: absent/null → {}, an object → itself, anything else → null (invalid). */
+function detailsOf(value: unknown): Obj | null {
+  if (value === undefined || value === null) return {};
+  return isObj(value) ? value : null;
+}
 
 /**
  * Anthropic: input_tokens EXCLUDES cache_read_input_tokens and cache_creation_input_tokens, so the

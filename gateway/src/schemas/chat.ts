@@ -77,12 +77,3 @@ export const ChatCompletionRequest = z.looseObject({
   user: z.string().optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
-
-/** The OpenAI usage block (non-stream bodies and the final stream chunk). */
-export const OpenAIUsage = z.looseObject({
-  prompt_tokens: z.number().int().nonnegative().default(0),
-  completion_tokens: z.number().int().nonnegative().default(0),
-  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().int().nonnegative().nullish() }).nullish(),
-  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().int().nonnegative().nullish() }).nullish(),
-});
-export type OpenAIUsage = z.infer<typeof OpenAIUsage>;
