@@ -48,3 +48,18 @@ describe("custom host SSRF guard", () => {
     await expect(guard.check("http://10.8.3.4:8000/v1", "p")).rejects.toMatchObject({ code: "forbidden_custom_host" });
   });
 });
+
+describe("custom host guard and the local-dev mode", () => {
+  it("applies the current mode to a cached host: loopback is refused as soon as local-dev ends", async () => {
+    let open = true;
+    const guard = createCustomHostGuard({
+      get allowLoopback() {
+        return open;
+      },
+      allowList: [],
+    });
+    await guard.check("http://127.0.0.1:9000/v1", "p");
+    open = false;
+    await expect(guard.check("http://127.0.0.1:9000/v1", "p")).rejects.toMatchObject({ code: "forbidden_custom_host" });
+  });
+});

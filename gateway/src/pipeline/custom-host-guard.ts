@@ -62,17 +62,24 @@ export function isForbiddenAddress(rawIp: string, policy: CustomHostPolicy): boo
   return blocked.check(ip, f);
 }
 
-function allowListed(host: string, policy: CustomHostPolicy): boolean {
-  return policy.allowList.some((entry) => {
-    if (entry.startsWith("*.")) return host.endsWith(entry.slice(1));
-    if (entry.includes("/") && isIP(host) !== 0) {
+/** The allow-list compiled once: exact hosts, `*.suffix` patterns and CIDR networks. */
+function compileAllowList(entries: readonly string[]): (host: string) => boolean {
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  const networks = new BlockList();
+  for (const entry of entries) {
+    if (entry.startsWith("*.")) suffixes.push(entry.slice(1));
+    else if (entry.includes("/")) {
       const [net, bits] = entry.split("/");
-      const list = new BlockList();
-      list.addSubnet(net!, Number(bits), family(net!));
-      return list.check(normalise(host), family(normalise(host)));
-    }
-    return entry === host;
-  });
+      networks.addSubnet(net!, Number(bits), family(net!));
+    } else exact.add(entry);
+  }
+  return (host) => {
+    if (exact.has(host) || suffixes.some((suffix) => host.endsWith(suffix))) return true;
+    if (isIP(host) === 0) return false;
+    const ip = normalise(host);
+    return networks.check(ip, family(ip));
+  };
 }
 
 export type HostResolver = (hostname: string) => Promise<string[]>;
@@ -80,31 +87,50 @@ export type HostResolver = (hostname: string) => Promise<string[]>;
 export const dnsResolver: HostResolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
-/** Creates the guard; `check` throws a 400 GatewayError naming the refused host (never the URL's path or query). */
+/**
+ * Creates the guard; `check` throws a 400 GatewayError naming the refused host (never the URL's
+ * path or query). DNS answers are cached briefly; the policy is applied to them on every check,
+ * so a change of mode (local-dev ends when the first key is created) takes effect at once.
+ */
 export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostResolver = dnsResolver) {
-  const cache = new Map<string, { ok: boolean; until: number }>();
+  const allowListed = compileAllowList(policy.allowList);
+  const hostOf = new Map<string, string>();
+  const resolved = new Map<string, { addresses: string[]; until: number }>();
   const TTL_MS = 30_000;
+  const MAX_ENTRIES = 1000;
+
+  // The same custom host arrives on every request of a client: parse each raw URL once.
+  function hostFrom(rawUrl: string): string {
+    let host = hostOf.get(rawUrl);
+    if (host === undefined) {
+      host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+      if (hostOf.size >= MAX_ENTRIES) hostOf.clear();
+      hostOf.set(rawUrl, host);
+    }
+    return host;
+  }
+
+  async function addressesOf(host: string, param: string): Promise<string[]> {
+    if (isIP(host) !== 0) return [host];
+    const now = Date.now();
+    const cached = resolved.get(host);
+    if (cached && cached.until > now) return cached.addresses;
+    let addresses: string[];
+    try {
+      addresses = await resolve(host);
+    } catch {
+      throw new GatewayError("invalid_custom_host", `custom host ${host} does not resolve`, param);
+    }
+    if (resolved.size >= MAX_ENTRIES) resolved.clear();
+    resolved.set(host, { addresses, until: now + TTL_MS });
+    return addresses;
+  }
 
   async function check(rawUrl: string, param: string): Promise<void> {
-    const url = new URL(rawUrl);
-    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    if (allowListed(host, policy)) return;
-    const cached = cache.get(host);
-    const now = Date.now();
-    let ok: boolean;
-    if (cached && cached.until > now) {
-      ok = cached.ok;
-    } else {
-      let addresses: string[];
-      try {
-        addresses = isIP(host) !== 0 ? [host] : await resolve(host);
-      } catch {
-        throw new GatewayError("invalid_custom_host", `custom host ${host} does not resolve`, param);
-      }
-      ok = addresses.length > 0 && addresses.every((ip) => !isForbiddenAddress(ip, policy));
-      if (cache.size > 1000) cache.clear();
-      cache.set(host, { ok, until: now + TTL_MS });
-    }
+    const host = hostFrom(rawUrl);
+    if (allowListed(host)) return;
+    const addresses = await addressesOf(host, param);
+    const ok = addresses.length > 0 && addresses.every((ip) => !isForbiddenAddress(ip, policy));
     if (!ok) {
       throw new GatewayError(
         "forbidden_custom_host",

@@ -28,17 +28,33 @@ export function requestEndFromEvent(
   };
 }
 
-/** server.address / server.port of an upstream base URL (a custom host or a provider's default). */
+/**
+ * server.address / server.port of an upstream base URL (a custom host or a provider's default).
+ * Called for every attempt with one of a handful of URLs, so each URL is parsed once (bounded).
+ */
+const servers = new Map<string, { serverAddress: string | null; serverPort: number | null }>();
+const NO_SERVER = { serverAddress: null, serverPort: null };
+
 export function upstreamServer(url: string | null | undefined): {
   serverAddress: string | null;
   serverPort: number | null;
 } {
-  if (!url) return { serverAddress: null, serverPort: null };
+  if (!url) return NO_SERVER;
+  let server = servers.get(url);
+  if (server === undefined) {
+    server = parseServer(url);
+    if (servers.size >= 1000) servers.clear();
+    servers.set(url, server);
+  }
+  return server;
+}
+
+function parseServer(url: string): { serverAddress: string | null; serverPort: number | null } {
   try {
     const u = new URL(url);
     const port = u.port ? Number(u.port) : u.protocol === "https:" ? 443 : u.protocol === "http:" ? 80 : null;
     return { serverAddress: u.hostname.replace(/^\[|\]$/g, ""), serverPort: port };
   } catch {
-    return { serverAddress: null, serverPort: null };
+    return NO_SERVER;
   }
 }
