@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../logger.ts";
+import { pollUntil } from "../testing/poll.ts";
 
 /** Test-only helpers for the bus suites (not exported from the package). */
 
@@ -16,11 +17,7 @@ export async function waitFor(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await pollUntil(async () => ((await check()) ? true : undefined), what, timeoutMs);
 }
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {

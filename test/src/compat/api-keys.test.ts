@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poll } from "../e2e/support.ts";
+import { pollUntil } from "../e2e/support.ts";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { type CompatStack, chatParams, failureOf, portkeyClient, startCompatStack } from "./support.ts";
 
@@ -37,7 +37,7 @@ describe("gateway API keys from the admin API, used by the portkey SDK", () => {
 
     const live = portkeyClient(sy.gatewayUrl, { apiKey: key.key, provider: "mock" });
     // The control plane folds asynchronously: poll until the new key is known.
-    const completion = await poll(
+    const completion = await pollUntil(
       () => live.chat.completions.create(chatParams()).catch(() => undefined),
       "the new API key to be accepted",
       5_000,
@@ -52,7 +52,7 @@ describe("gateway API keys from the admin API, used by the portkey SDK", () => {
       customHost: fake.baseUrl,
       Authorization: "Bearer sk-bystander-key",
     });
-    const failed = await poll(
+    const failed = await pollUntil(
       async () => {
         const f = await failureOf(client.chat.completions.create(chatParams())).catch(() => undefined);
         return f?.status === 401 ? f : undefined;

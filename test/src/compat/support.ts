@@ -4,7 +4,7 @@ import type { RunningStack } from "@switchyard/stack";
 import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
 import { expect } from "vitest";
-import { getJson, poll, startTestStack, tempDir } from "../e2e/support.ts";
+import { getJson, pollUntil, startTestStack, tempDir } from "../e2e/support.ts";
 import type { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 
 /**
@@ -200,7 +200,7 @@ export interface TracedRequest {
 /** Polls the analytics trace lookup until the trace has `count` requests (events are asynchronous). */
 export function traceOf(analyticsUrl: string | null, traceId: string, count = 1): Promise<TracedRequest[]> {
   if (!analyticsUrl) throw new Error("this stack runs without the analytics API");
-  return poll(
+  return pollUntil(
     async () => {
       const { status, body } = await getJson<{ requests?: TracedRequest[] }>(
         `${analyticsUrl}/v1/traces/${encodeURIComponent(traceId)}`,

@@ -3,7 +3,7 @@ import { Topics } from "@switchyard/events";
 import type { RunningStack } from "@switchyard/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KafkaBroker } from "../kafka/broker.ts";
-import { chatBody, poll, pollCosts, startTestStack, tempDir, uniqueId } from "./support.ts";
+import { chatBody, pollCosts, pollUntil, startTestStack, tempDir, uniqueId } from "./support.ts";
 
 /**
  * Scenario (d): the broker goes down while the gateway serves 500 requests. The gateway keeps
@@ -70,7 +70,7 @@ describe("Kafka outage while the gateway serves traffic", () => {
     );
     expect(total(landed)).toBe(500);
     // Once the group has committed up to the end of the log, nothing else can arrive: re-check then.
-    await poll(
+    await pollUntil(
       async () => {
         const [ends, committed] = await Promise.all([
           stack.bus.endOffsets(Topics.requests),

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import type { RunningStack } from "@switchyard/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
-import { chatBody, getJson, poll, pollCosts, startTestStack, tempDir } from "./support.ts";
+import { chatBody, getJson, pollCosts, pollUntil, startTestStack, tempDir } from "./support.ts";
 
 /** Scenario (a): the embedded stack — gateway → local log → ingest → chdb → analytics API — in one process. */
 describe("embedded stack end to end", () => {
@@ -59,7 +59,7 @@ describe("embedded stack end to end", () => {
     expect(byModel.map((r) => r.key).sort()).toEqual(["claude-sonnet-4-5", "gpt-4o-mini-2024-07-18"]);
     expect(byModel.every((r) => r.cost_nano_usd > 0)).toBe(true);
 
-    const trace = await poll(async () => {
+    const trace = await pollUntil(async () => {
       const { status, body } = await getJson<{ requests: Array<Record<string, unknown>> }>(
         `${analyticsUrl}/v1/traces/e2e-embedded-trace`,
       );

@@ -5,8 +5,8 @@ import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import {
   chatBody,
   getJson,
-  poll,
   pollCosts,
+  pollUntil,
   type StackProcess,
   spawnStack,
   startTestStack,
@@ -82,7 +82,7 @@ describe("gateway → Kafka → separate ingest process → analytics", () => {
       expect.objectContaining({ key: "gpt-4o-mini-2024-07-18", requests: 3, input_tokens: 126 }),
     ]);
 
-    const trace = await poll(async () => {
+    const trace = await pollUntil(async () => {
       const { status, body } = await getJson<{ requests: Array<{ stream: boolean; tenant_id: string }> }>(
         `${analytics}/v1/traces/${traceIds[1]}`,
       );

@@ -3,6 +3,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createLogger, parseEnv } from "@switchyard/platform";
+import { pollUntil } from "@switchyard/platform/testing";
+
+/** The one polling helper (platform/src/testing), re-exported for the cross-service tests. */
+export { pollUntil };
+
 import { type RunningStack, StackEnv, stackConfigFrom, startStack } from "@switchyard/stack";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -39,13 +44,13 @@ export async function spawnStack(env: Record<string, string>, timeoutMs = 60_000
   child.stderr?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
   });
-  await poll(
-    () => (output.includes("Switchyard is running") ? true : undefined),
-    "stack banner",
-    timeoutMs,
+  await pollUntil(
     () => {
       if (child.exitCode !== null) throw new Error(`stack exited with ${child.exitCode}:\n${output}`);
+      return output.includes("Switchyard is running") ? true : undefined;
     },
+    "stack banner",
+    timeoutMs,
   );
   const match = /analytics API\s+(http:\/\/\S+?)\/v1\//.exec(output);
   return { child, output: () => output, analyticsUrl: match?.[1] ?? null };
@@ -56,25 +61,6 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
   child.kill(signal);
   return exited;
-}
-
-/** Polls until `probe` returns a value; never sleeps a guessed time. `check` may throw to fail early. */
-export async function poll<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 20_000,
-  check?: () => void,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
-    check?.();
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
-  }
 }
 
 export interface CostRow {
@@ -100,7 +86,7 @@ export function pollCosts(
   accept: (rows: CostRow[]) => boolean,
   timeoutMs = 20_000,
 ): Promise<CostRow[]> {
-  return poll(
+  return pollUntil(
     async () => {
       const { status, body } = await getJson<{ data: CostRow[] }>(`${analyticsUrl}/v1/analytics/costs?${query}`);
       return status === 200 && accept(body.data) ? body.data : undefined;

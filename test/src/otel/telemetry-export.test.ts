@@ -8,7 +8,7 @@ import {
   telemetrySettingsFrom,
 } from "@switchyard/platform";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { poll } from "../e2e/support.ts";
+import { pollUntil } from "../e2e/support.ts";
 import { decodeTraceExport, encodeTraceExport, OtlpReceiver, OtlpSpanKind } from "./otlp-receiver.ts";
 import { parsePrometheusText } from "./prometheus-text.ts";
 
@@ -113,7 +113,7 @@ describe("startTelemetry", () => {
     const parent = tracer.startSpan("parent", { kind: SpanKind.CLIENT, attributes: { "gen_ai.request.model": "m" } });
     parent.end();
     await telemetry.flush();
-    const span = await poll(() => receiver.spans.find((s) => s.spanId === parent.spanContext().spanId), "export");
+    const span = await pollUntil(() => receiver.spans.find((s) => s.spanId === parent.spanContext().spanId), "export");
     expect(span).toMatchObject({
       serviceName: "switchyard-gateway-test",
       name: "parent",
@@ -138,7 +138,7 @@ describe("startTelemetry", () => {
     telemetry = start({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRIC_EXPORT_INTERVAL: "600000" });
     telemetry.meter("t").createCounter("switchyard.test.pushed").add(1);
     await telemetry.flush();
-    await poll(() => (receiver.metricNames.has("switchyard.test.pushed") ? true : undefined), "metric export");
+    await pollUntil(() => (receiver.metricNames.has("switchyard.test.pushed") ? true : undefined), "metric export");
   });
 
   it("an unreachable endpoint never blocks span creation; the lost spans are counted", async () => {
@@ -152,7 +152,7 @@ describe("startTelemetry", () => {
     for (let i = 0; i < 1_000; i++) tracer.startSpan(`s${i}`).end();
     // Ending a span only queues it: a thousand of them take milliseconds, whatever the endpoint does.
     expect(performance.now() - started).toBeLessThan(1_000);
-    await poll(() => (telemetry!.spanStats().dropped.exportFailed === 1_000 ? true : undefined), "failed exports");
+    await pollUntil(() => (telemetry!.spanStats().dropped.exportFailed === 1_000 ? true : undefined), "failed exports");
     const scrape = parsePrometheusText(await telemetry.scrapeMetrics!());
     expect(scrape.sum("switchyard_otel_spans_dropped_total", { switchyard_otel_drop_reason: "export_failed" })).toBe(
       1_000,

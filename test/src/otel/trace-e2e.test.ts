@@ -11,7 +11,7 @@ import {
 } from "@switchyard/platform";
 import type { RunningStack } from "@switchyard/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatBody, getJson, poll, startTestStack, tempDir } from "../e2e/support.ts";
+import { chatBody, getJson, pollUntil, startTestStack, tempDir } from "../e2e/support.ts";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { OtlpReceiver, OtlpSpanKind, type ReceivedSpan } from "./otlp-receiver.ts";
 import { parsePrometheusText } from "./prometheus-text.ts";
@@ -77,7 +77,7 @@ describe("OpenTelemetry end to end (embedded stack)", () => {
     });
 
   const span = (what: string, match: (s: ReceivedSpan) => boolean) =>
-    poll(async () => {
+    pollUntil(async () => {
       await telemetry.flush();
       return receiver.spans.find(match);
     }, what);
@@ -130,7 +130,7 @@ describe("OpenTelemetry end to end (embedded stack)", () => {
 
     // Analytics answers for the OTel trace id and for the Portkey one: the same request.
     for (const id of [APP_TRACE, "otel-e2e-trace"]) {
-      const trace = await poll(async () => {
+      const trace = await pollUntil(async () => {
         const { status, body } = await getJson<{ requests: Array<Record<string, unknown>> }>(
           `${analyticsUrl}/v1/traces/${id}`,
         );
@@ -158,7 +158,7 @@ describe("OpenTelemetry end to end (embedded stack)", () => {
       (s) => s.attributes["switchyard.trace_id"] === "otel-e2e-malformed" && s.parentSpanId === "",
     );
     expect(root.traceId).toMatch(/^[0-9a-f]{32}$/);
-    const trace = await poll(async () => {
+    const trace = await pollUntil(async () => {
       const { status, body } = await getJson<{ requests: Array<Record<string, unknown>> }>(
         `${analyticsUrl}/v1/traces/${root.traceId}`,
       );
@@ -248,7 +248,10 @@ describe("OpenTelemetry with an unreachable OTLP endpoint", () => {
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
     // One request span per single-try request: 40 spans that could not be delivered.
-    await poll(() => (telemetry.spanStats().dropped.exportFailed >= 40 ? true : undefined), "failed exports counted");
+    await pollUntil(
+      () => (telemetry.spanStats().dropped.exportFailed >= 40 ? true : undefined),
+      "failed exports counted",
+    );
     const scrape = parsePrometheusText(await (await fetch(`${stack.gateway!.url}/metrics`)).text());
     expect(
       scrape.sum("switchyard_otel_spans_dropped_total", { switchyard_otel_drop_reason: "export_failed" }),
