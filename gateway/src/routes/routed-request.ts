@@ -16,8 +16,8 @@ import {
   requestEndFromEvent,
   upstreamServer,
 } from "../telemetry/index.ts";
-import type { AttemptValue } from "./chat-attempt.ts";
-import { discardAttempt, eventAttempts } from "./chat-attempt.ts";
+import type { AttemptValue } from "./attempt-value.ts";
+import { discardAttempt, eventAttempts } from "./attempt-value.ts";
 import type { ChatRouteDeps } from "./chat-completions.ts";
 
 /**
