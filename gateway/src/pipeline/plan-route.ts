@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors.ts";
-import { type HeaderBag, headerValue } from "../http/portkey-headers.ts";
+import { customHostFrom, type HeaderBag, headerValue } from "../http/portkey-headers.ts";
 import {
   describeIssues,
   type PortkeyConfig,
@@ -10,7 +10,6 @@ import {
 } from "../routing/index.ts";
 import type { ControlLookup } from "./control-lookup.ts";
 import { forwardHeaderNames } from "./forward-headers.ts";
-import { customHostFrom } from "./resolve-target.ts";
 
 export interface RoutePlan {
   root: RouteNode;

@@ -1,10 +1,9 @@
 import type { ControlPlaneView, KeyStore } from "@switchyard/platform";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { headerValue } from "../http/portkey-headers.ts";
+import { headerValue, providerKeyFrom } from "../http/portkey-headers.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import type { ControlLookup } from "../pipeline/control-lookup.ts";
 import type { RoutePlanner } from "../pipeline/plan-route.ts";
-import { providerKeyFrom } from "../pipeline/resolve-target.ts";
 import { type ProviderId, type ProviderRegistry, providerIdOf } from "../providers/registry.ts";
 import { leavesOf } from "../routing/index.ts";
 

@@ -2,12 +2,18 @@ import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { GatewayError } from "../errors.ts";
-import { type HeaderBag, headerValue, isPlaceholderKey, metadataFrom, traceIdFrom } from "../http/portkey-headers.ts";
+import {
+  type HeaderBag,
+  headerValue,
+  isPlaceholderKey,
+  metadataFrom,
+  providerKeyFrom,
+  traceIdFrom,
+} from "../http/portkey-headers.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { newOutcome, type RequestContext, type RequestOutcome } from "../pipeline/context.ts";
 import { type PreparedTarget, prepareTargets } from "../pipeline/prepare-targets.ts";
 import { buildRequestEvent } from "../pipeline/request-event.ts";
-import { providerKeyFrom } from "../pipeline/resolve-target.ts";
 import type { CompletionResult, Provider, ProviderTarget, StreamChunk } from "../providers/provider.ts";
 import { NoRouteError, productionRouterDeps, type RouteResult, routeRequest } from "../routing/index.ts";
 import {
