@@ -2,6 +2,7 @@ import { type Context, type Meter, TraceFlags } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { Attr, Metrics } from "./names.ts";
+import type { SpanOutcomes } from "./otlp-proto/span-processor.ts";
 import type { SpanDeliveryStats } from "./telemetry.ts";
 
 /**
@@ -10,6 +11,8 @@ import type { SpanDeliveryStats } from "./telemetry.ts";
  * slower than the traffic, or unreachable long enough) or because its export failed. Dropping is
  * the intended behaviour under back-pressure (a request never waits for telemetry); counting it is
  * what makes it visible: switchyard.otel.spans.dropped{switchyard.otel.drop_reason}.
+ * The http/protobuf pipeline (ProtoBatchSpanProcessor) reports into `outcomes`; the SDK's processor
+ * and exporters (http/json, grpc) are wrapped by `processor()` and `exporter()`.
  */
 export class SpanDelivery {
   readonly #maxQueue: number;
@@ -32,6 +35,21 @@ export class SpanDelivery {
     this.#onExport = (count) => exported.add(count);
   }
 
+  readonly outcomes: SpanOutcomes = {
+    queueFull: (count) => {
+      this.stats.dropped.queueFull += count;
+      this.#onDrop(count, "queue_full");
+    },
+    exported: (count) => {
+      this.stats.exported += count;
+      this.#onExport(count);
+    },
+    exportFailed: (count) => {
+      this.stats.dropped.exportFailed += count;
+      this.#onDrop(count, "export_failed");
+    },
+  };
+
   /** Wraps the BatchSpanProcessor: a span that would overflow its queue is counted and not handed on. */
   processor(inner: SpanProcessor): SpanProcessor {
     return {
@@ -39,8 +57,7 @@ export class SpanDelivery {
       onEnd: (span: ReadableSpan) => {
         if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
         if (this.#pending >= this.#maxQueue) {
-          this.stats.dropped.queueFull += 1;
-          this.#onDrop(1, "queue_full");
+          this.outcomes.queueFull(1);
           return;
         }
         this.#pending += 1;
@@ -60,13 +77,8 @@ export class SpanDelivery {
           if (!settled) {
             settled = true;
             this.#pending = Math.max(0, this.#pending - spans.length);
-            if (result.code === ExportResultCode.SUCCESS) {
-              this.stats.exported += spans.length;
-              this.#onExport(spans.length);
-            } else {
-              this.stats.dropped.exportFailed += spans.length;
-              this.#onDrop(spans.length, "export_failed");
-            }
+            if (result.code === ExportResultCode.SUCCESS) this.outcomes.exported(spans.length);
+            else this.outcomes.exportFailed(spans.length);
           }
           resultCallback(result);
         });

@@ -15,7 +15,6 @@ import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/export
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter as GrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as ProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -26,6 +25,7 @@ import {
   ParentBasedSampler,
   type Sampler,
   type SpanExporter,
+  type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
@@ -35,6 +35,8 @@ import {
   ATTR_SERVICE_INSTANCE_ID,
 } from "@opentelemetry/semantic-conventions/incubating";
 import { Scopes } from "./names.ts";
+import { otlpHttpSender } from "./otlp-proto/http-sender.ts";
+import { ProtoBatchSpanProcessor } from "./otlp-proto/span-processor.ts";
 import { SpanDelivery } from "./span-delivery.ts";
 import { assembleTelemetry, disabledTelemetry, type Telemetry } from "./telemetry.ts";
 import type { OtlpTarget, SamplerName, TelemetrySettings } from "./telemetry-env.ts";
@@ -86,18 +88,13 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const propagator = incomingPropagator(settings.propagation);
   let sdk: NodeSDK | null = null;
   let delivery: SpanDelivery | null = null;
+  let closeSender = () => {};
   const traces = settings.traces;
   if (traces) {
     const selfMeter = (meterProvider ?? metrics.getMeterProvider()).getMeter(Scopes.telemetry);
     delivery = new SpanDelivery(traces.batch.maxQueueSize, selfMeter);
-    const batch = new BatchSpanProcessor({
-      exporter: delivery.exporter(traceExporter(traces)),
-      maxQueueSize: traces.batch.maxQueueSize,
-      maxExportBatchSize: Math.min(traces.batch.maxExportBatchSize, traces.batch.maxQueueSize),
-      scheduledDelayMillis: traces.batch.scheduledDelayMs,
-      exportTimeoutMillis: traces.batch.exportTimeoutMs,
-      ...(meterProvider ? { selfObsMeterProvider: meterProvider } : {}),
-    });
+    const spanProcessor = spanPipeline(traces, delivery, meterProvider);
+    closeSender = spanProcessor.close;
     sdk = new NodeSDK({
       serviceName: settings.serviceName,
       resource,
@@ -106,7 +103,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
       textMapPropagator: propagator,
       sampler: sampler(traces.sampler, traces.samplerArg),
       spanLimits: { linkCountLimit: settings.linkCountLimit },
-      spanProcessors: [delivery.processor(batch)],
+      spanProcessors: [spanProcessor.processor],
       // Metrics are set up above (the span processor reports to them); logs stay with pino.
       metricReaders: [],
       logRecordProcessors: [],
@@ -134,6 +131,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     shutdown: () => {
       stopped ??= (async () => {
         await Promise.allSettled([sdk?.shutdown(), meterProvider?.shutdown()]);
+        closeSender();
         if (sdk) {
           trace.disable();
           context.disable();
@@ -147,6 +145,43 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   });
   active = telemetry;
   return telemetry;
+}
+
+type TracesSettings = NonNullable<TelemetrySettings["traces"]>;
+
+/**
+ * The span pipeline for the configured protocol. http/protobuf (the default) encodes each span as it
+ * ends (ProtoBatchSpanProcessor: cheaper per span, and no ended span lingers until export); http/json
+ * and grpc use the SDK's BatchSpanProcessor and OTLP exporters. Both are counted by `delivery`.
+ */
+function spanPipeline(
+  traces: TracesSettings,
+  delivery: SpanDelivery,
+  meterProvider: MeterProvider | null,
+): { processor: SpanProcessor; close: () => void } {
+  const { batch } = traces;
+  const maxExportBatchSize = Math.min(batch.maxExportBatchSize, batch.maxQueueSize);
+  if (traces.protocol === "http/protobuf") {
+    const sender = otlpHttpSender(traces);
+    const processor = new ProtoBatchSpanProcessor({
+      send: sender.send,
+      outcomes: delivery.outcomes,
+      maxQueueSize: batch.maxQueueSize,
+      maxExportBatchSize,
+      scheduledDelayMs: batch.scheduledDelayMs,
+      exportTimeoutMs: batch.exportTimeoutMs,
+    });
+    return { processor, close: sender.close };
+  }
+  const sdkBatch = new BatchSpanProcessor({
+    exporter: delivery.exporter(traceExporter({ ...traces, protocol: traces.protocol })),
+    maxQueueSize: batch.maxQueueSize,
+    maxExportBatchSize,
+    scheduledDelayMillis: batch.scheduledDelayMs,
+    exportTimeoutMillis: batch.exportTimeoutMs,
+    ...(meterProvider ? { selfObsMeterProvider: meterProvider } : {}),
+  });
+  return { processor: delivery.processor(sdkBatch), close: () => {} };
 }
 
 function incomingPropagator(p: TelemetrySettings["propagation"]): TextMapPropagator | null {
@@ -174,7 +209,7 @@ function sampler(name: SamplerName, ratio: number): Sampler {
   }
 }
 
-function traceExporter(target: OtlpTarget): SpanExporter {
+function traceExporter(target: OtlpTarget & { protocol: "http/json" | "grpc" }): SpanExporter {
   const common = { url: target.url, timeoutMillis: target.timeoutMs };
   switch (target.protocol) {
     case "grpc":
@@ -182,8 +217,6 @@ function traceExporter(target: OtlpTarget): SpanExporter {
       return new GrpcTraceExporter(common);
     case "http/json":
       return new JsonTraceExporter({ ...common, headers: target.headers });
-    case "http/protobuf":
-      return new ProtoTraceExporter({ ...common, headers: target.headers });
   }
 }
 
