@@ -63,7 +63,22 @@ export function injectTraceHeaders(ctx: Context, headers: Record<string, string>
 /** Record headers that carry `spanContext` across the bus, or undefined when it is not valid. */
 export function traceHeadersFor(spanContext: SpanContext): Record<string, string> | undefined {
   if (!isSpanContextValid(spanContext)) return undefined;
-  return injectTraceHeaders(trace.setSpanContext(ROOT_CONTEXT, spanContext));
+  return spanTraceHeaders(spanContext);
+}
+
+/**
+ * traceparent (and tracestate) for a span context known to be valid — one this process' tracer just
+ * started — formatted directly: what the W3C propagator writes, without its validation pass and the
+ * context object it reads from (this runs several times per traced request).
+ */
+export function spanTraceHeaders(spanContext: SpanContext): Record<string, string> {
+  const flags = spanContext.traceFlags & 0xff;
+  const headers: Record<string, string> = {
+    [TRACEPARENT]: `00-${spanContext.traceId}-${spanContext.spanId}-${flags < 16 ? "0" : ""}${flags.toString(16)}`,
+  };
+  const state = spanContext.traceState?.serialize();
+  if (state) headers[TRACESTATE] = state;
+  return headers;
 }
 
 /** The span context a bus record's headers carry (remote), or null. */
