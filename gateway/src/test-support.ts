@@ -4,6 +4,13 @@ import { Agent } from "undici";
 import { buildGatewayApp } from "./app.ts";
 import type { EventSink } from "./pipeline/emit.ts";
 import { createProviderRegistry } from "./providers/registry.ts";
+import {
+  createGatewayTelemetry,
+  type GatewayTelemetry,
+  type RequestEnd,
+  type RequestStart,
+  type RequestTelemetry,
+} from "./telemetry/index.ts";
 
 /** Collects emitted events so gateway tests can assert on them; e2e tests use the real bus. */
 export class CollectingSink implements EventSink {
@@ -25,7 +32,44 @@ export class CollectingSink implements EventSink {
   }
 }
 
-export function buildTestGateway(options: { keys?: ApiKeyRecord[]; bodyLimitBytes?: number } = {}) {
+/**
+ * Telemetry that keeps what each request's `end` was given (what the route hands telemetry, e.g.
+ * responseId / finishReasons) and passes everything on to `inner` (no-op by default).
+ */
+export class RecordingTelemetry implements GatewayTelemetry {
+  readonly ends: RequestEnd[] = [];
+  readonly #inner: GatewayTelemetry;
+  constructor(inner: GatewayTelemetry = createGatewayTelemetry()) {
+    this.#inner = inner;
+  }
+  get tracing(): boolean {
+    return this.#inner.tracing;
+  }
+  get captureContent(): boolean {
+    return this.#inner.captureContent;
+  }
+  startRequest(start: RequestStart): RequestTelemetry {
+    const request = this.#inner.startRequest(start);
+    const ends = this.ends;
+    // A proxy, not a copy: the request telemetry is a class instance with private fields.
+    return new Proxy(request, {
+      get(target, prop) {
+        if (prop === "end") {
+          return (result: RequestEnd) => {
+            ends.push(result);
+            target.end(result);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+}
+
+export function buildTestGateway(
+  options: { keys?: ApiKeyRecord[]; bodyLimitBytes?: number; telemetry?: GatewayTelemetry } = {},
+) {
   const sink = new CollectingSink();
   const logger = createLogger({ name: "gateway-test", level: "silent" });
   const keys = new KeyStore([], "default");
@@ -42,6 +86,7 @@ export function buildTestGateway(options: { keys?: ApiKeyRecord[]; bodyLimitByte
     sink,
     eventEnv: { gatewayInstance: "test-gw", priceOverrides: [] },
     health: { events: () => ({ queueDepth: 0 }) },
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   const close = async () => {
     await app.close();

@@ -43,6 +43,10 @@ export interface ParsedResponse {
   model: string | null;
   /** Output text, for local token counting when `usage` is null. */
   outputText?: string;
+  /** The response's id, as `CompletionResult.responseId` documents it. */
+  responseId: string | null;
+  /** Every choice's finish reason, as `CompletionResult.finishReasons` documents it. */
+  finishReasons: string[] | null;
 }
 
 export {
@@ -227,13 +231,24 @@ export class HttpProvider implements Provider {
         usage: null,
         model: null,
         failure: info,
+        responseId: null,
+        finishReasons: null,
       };
     }
     const usage = reported(parsed.usage) ?? (await estimate(parsed));
     const out = Buffer.isBuffer(parsed.body)
       ? parsed.body
       : Buffer.from(JSON.stringify(withUsageBlock(parsed.body, usage)));
-    return { status: response.statusCode, headers, body: out, usage, model: parsed.model, failure: null };
+    return {
+      status: response.statusCode,
+      headers,
+      body: out,
+      usage,
+      model: parsed.model,
+      failure: null,
+      responseId: parsed.responseId,
+      finishReasons: parsed.finishReasons,
+    };
   }
 
   private async open(

@@ -4,9 +4,10 @@ import type { ChatCompletionRequest } from "../schemas/chat.ts";
 /**
  * The one Provider interface. A provider turns an OpenAI-shaped request into its own wire
  * format, calls its upstream, and hands back OpenAI-shaped bytes plus the facts the request
- * event needs (usage, model, error). Each provider lives in its own folder and is listed once
- * in registry.ts. Most providers are built from a `ProviderAdapter` (adapter.ts: request
- * transform, response transform, stream transform, error mapping) by `HttpProvider`.
+ * event and span need (usage, model, error, response id, finish reasons). Each provider lives
+ * in its own folder and is listed once in registry.ts. Most providers are built from a
+ * `ProviderAdapter` (adapter.ts: request transform, response transform, stream transform, error
+ * mapping) by `HttpProvider`.
  */
 export interface ProviderTarget {
   /** Provider credential. Never logged, never put in an event, span or error message. */
@@ -80,6 +81,14 @@ export interface CompletionResult {
   usage: Usage | null;
   model: string | null;
   failure: UpstreamFailure | null;
+  /**
+   * The response's id (chat.completion `id`), handed to telemetry so it need not re-read `body`
+   * for gen_ai.response.id. `""` when the response is known to have none (an embeddings list, a
+   * parsed body without one); null when not known (failures), and telemetry may then read `body`.
+   */
+  responseId: string | null;
+  /** Each choice's finish_reason in OpenAI's terms; `[]` when known to have none, null as for `responseId`. */
+  finishReasons: string[] | null;
 }
 
 /** One chat.completion.chunk, already serialized, plus what the gateway learns from it. */

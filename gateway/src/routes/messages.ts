@@ -61,16 +61,19 @@ export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
     const json = parseJson(result.body) as Record<string, unknown> | null;
     if (result.failure || json === null) {
       const error = (json?.error ?? {}) as { type?: string; message?: string };
-      return Buffer.from(
-        JSON.stringify(
-          anthropicError(
-            error.type ?? result.failure?.type ?? "api_error",
-            error.message ?? result.failure?.message ?? "upstream error",
-          ),
-        ),
+      const rendered = anthropicError(
+        error.type ?? result.failure?.type ?? "api_error",
+        error.message ?? result.failure?.message ?? "upstream error",
       );
+      return { body: Buffer.from(JSON.stringify(rendered)), responseId: null, finishReasons: null };
     }
-    return Buffer.from(JSON.stringify(toAnthropicMessage(json, result.usage, chat.model)));
+    const message = toAnthropicMessage(json, result.usage, chat.model);
+    // The span reports the id and stop reason the client got (msg_…, end_turn), as it did reading this body.
+    return {
+      body: Buffer.from(JSON.stringify(message)),
+      responseId: message.id as string,
+      finishReasons: [message.stop_reason as string],
+    };
   },
   renderError: (error) => anthropicError(error.type, error.message),
   streamEncoder: ({ chat }) => anthropicStreamEncoder(chat.model),

@@ -47,7 +47,7 @@ export interface RoutedEndpoint<Req> {
   /** Adjusts the prepared targets (e.g. /v1/messages accepts thinking blocks). */
   target?(target: ProviderTarget): ProviderTarget;
   /** Renders a JSON result (success or upstream error). Default: as the provider shaped it (OpenAI). */
-  renderJson?(result: CompletionResult, req: Req): Buffer;
+  renderJson?(result: CompletionResult, req: Req): RenderedJson;
   /** Renders a gateway error (default: the OpenAI error body via the global handler). */
   renderError?(error: GatewayError): object;
   /** Encodes the stream for the client. */
@@ -58,6 +58,12 @@ export interface RoutedEndpoint<Req> {
    */
   apiKeyHeader?: string;
 }
+
+/**
+ * A JSON answer as the client gets it, with the id and finish reasons it carries: handed to
+ * telemetry so the request span need not re-read the body (see CompletionResult.responseId).
+ */
+export type RenderedJson = Pick<CompletionResult, "body" | "responseId" | "finishReasons">;
 
 export interface StreamEncoder {
   /** SSE text for one chunk ("" to send nothing). */
@@ -130,7 +136,7 @@ async function routed<Req>(
     otel: telemetry.traceIds(),
   };
   const abort = new AbortController();
-  let responseBody: Buffer | null = null;
+  let response: RenderedJson | null = null;
   // From here on the request is admitted: exactly one event is emitted, once the response is over.
   reply.raw.once("close", () => {
     if (!reply.raw.writableFinished) {
@@ -142,7 +148,13 @@ async function routed<Req>(
       }
     }
     const event = buildRequestEvent(ctx, performance.now(), deps.eventEnv);
-    telemetry.end(requestEndFromEvent(event, { responseBody }));
+    telemetry.end(
+      requestEndFromEvent(event, {
+        responseBody: response?.body ?? null,
+        responseId: response?.responseId ?? null,
+        finishReasons: response?.finishReasons ?? null,
+      }),
+    );
     // The record headers carry the trace context, so ingest's consumer span links back to this request.
     deps.sink.emit(event, telemetry.recordHeaders());
   });
@@ -226,7 +238,7 @@ async function routed<Req>(
     reply.header("x-portkey-provider", ctx.outcome.provider ?? "");
     reply.header("x-portkey-retry-attempt-count", String(result.retryCount));
     reply.header("x-portkey-last-used-option-index", result.leaf.path);
-    responseBody = await respond(spec, body, ctx, result, reply, telemetry);
+    response = await respond(spec, body, ctx, result, reply, telemetry);
   } catch (error) {
     recordFailure(ctx, error);
     throw error;
@@ -256,7 +268,7 @@ async function respond<Req>(
   result: RouteResult<AttemptValue>,
   reply: FastifyReply,
   telemetry: RequestTelemetry,
-): Promise<Buffer | null> {
+): Promise<RenderedJson | null> {
   const outcome = result.outcome;
   if (outcome.kind === "failure") {
     ctx.outcome.upstreamEndedAt = performance.now();
@@ -276,8 +288,8 @@ async function respond<Req>(
     o.modelUsed = r.model;
     o.errorType = r.failure?.type ?? null;
     o.errorMessage = r.failure?.message ?? null;
-    const rendered = spec.renderJson ? spec.renderJson(r, body) : r.body;
-    reply.code(r.status).headers(r.headers).type("application/json").send(rendered);
+    const rendered = spec.renderJson ? spec.renderJson(r, body) : r;
+    reply.code(r.status).headers(r.headers).type("application/json").send(rendered.body);
     return rendered;
   }
   reply.hijack();

@@ -19,6 +19,7 @@ afterAll(() => stack.close());
 beforeEach(() => stack.reset());
 
 interface Completion {
+  id: string;
   model: string;
   choices: Array<{
     message: {
@@ -53,6 +54,9 @@ describe.each(HTTP_PROVIDERS)("%s: chat", (id) => {
       expect(event.pricing_source).toBe("genai-prices");
     }
     expect(JSON.stringify(event)).not.toMatch(/sk-test|sk-ant-test|goog-test|co-test|fake\/secret/);
+    // The span's gen_ai.response.id / finish_reasons come with the result: telemetry need not re-read the body.
+    expect(body.id).toBeTruthy();
+    expect(await stack.requestEnd()).toMatchObject({ responseId: body.id, finishReasons: ["stop"] });
   });
 
   it("multi-turn: every turn reaches the provider in order", async () => {
@@ -87,6 +91,7 @@ describe.each(HTTP_PROVIDERS)("%s: chat", (id) => {
       expect(first.status).toBe(200);
       const call = ((await first.json()) as Completion).choices[0]!;
       expect(call.finish_reason).toBe("tool_calls");
+      expect((await stack.requestEnd()).finishReasons).toEqual(["tool_calls"]);
       const toolCall = call.message.tool_calls?.[0];
       expect(toolCall?.function.name).toBe("get_weather");
       expect(JSON.parse(toolCall?.function.arguments ?? "null")).toEqual(JSON.parse(FAKE_TOOL_ARGS));

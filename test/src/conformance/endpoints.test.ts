@@ -30,6 +30,8 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/embeddings and /v1/completions", (id) => 
         model_requested: model,
       });
       expect(event.usage.input_tokens).toBeGreaterThan(0);
+      // An embeddings list has no id and no finish reasons, known as such: telemetry need not look.
+      expect(await stack.requestEnd()).toMatchObject({ responseId: "", finishReasons: [] });
     });
   } else {
     it("refuses /v1/embeddings with a 400 before any upstream call", async () => {
@@ -46,10 +48,11 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/embeddings and /v1/completions", (id) => 
     it("legacy completions, plain and streamed", async () => {
       const res = await stack.post("/v1/completions", id, { model, prompt: "Once" });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { object: string; choices: Array<{ text: string }> };
+      const body = (await res.json()) as { id: string; object: string; choices: Array<{ text: string }> };
       expect(body).toMatchObject({ object: "text_completion" });
       expect(body.choices[0]?.text).toBe("Once upon a time.");
       expect((await stack.event()).usage.input_tokens).toBe(42);
+      expect(await stack.requestEnd()).toMatchObject({ responseId: body.id, finishReasons: ["stop"] });
       stack.reset();
       const streamed = await readSse(await stack.post("/v1/completions", id, { model, prompt: "Once", stream: true }));
       expect(streamed.done).toBe(true);

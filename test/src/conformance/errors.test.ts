@@ -63,6 +63,7 @@ describe.each(HTTP_PROVIDERS)("%s: errors", (id) => {
     expect(res.status).toBe(500);
     const body = (await res.json()) as ErrorBody;
     expect(body.error.message).toContain("upstream exploded");
+    expect(await stack.requestEnd()).toMatchObject({ responseId: null, finishReasons: null });
   });
 
   it("a model the provider rejects: its status and message, naming the model", async () => {

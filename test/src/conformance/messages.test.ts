@@ -63,6 +63,8 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/messages with the Anthropic SDK", (id) =>
       model_requested: setup.model,
     });
     expect(event.usage.input_tokens).toBe(42);
+    // The span reports the id and stop reason this client got.
+    expect(await stack.requestEnd()).toMatchObject({ responseId: message.id, finishReasons: ["end_turn"] });
   });
 
   it("streams Anthropic SSE events the SDK assembles", async () => {

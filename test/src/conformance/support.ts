@@ -1,6 +1,7 @@
 import type { RequestEvent, Usage } from "@switchyard/events";
 import { ProviderId } from "../../../gateway/src/providers/registry.ts";
-import { buildTestGateway } from "../../../gateway/src/test-support.ts";
+import type { RequestEnd } from "../../../gateway/src/telemetry/index.ts";
+import { buildTestGateway, RecordingTelemetry } from "../../../gateway/src/test-support.ts";
 import { anthropicDialect } from "../fakes/dialects/anthropic.ts";
 import { bedrockDialect, FAKE_AWS } from "../fakes/dialects/bedrock.ts";
 import { cohereDialect } from "../fakes/dialects/cohere.ts";
@@ -118,7 +119,8 @@ export const HTTP_PROVIDERS: HttpProviderId[] = ProviderId.options.filter((id): 
 
 /** A gateway plus one fake per provider, started and stopped together. */
 export async function startConformanceStack() {
-  const gw = buildTestGateway();
+  const telemetry = new RecordingTelemetry();
+  const gw = buildTestGateway({ telemetry });
   const fakes = new Map<HttpProviderId, ProviderFake>();
   for (const id of HTTP_PROVIDERS) {
     const fake = SETUPS[id].makeFake();
@@ -133,6 +135,7 @@ export async function startConformanceStack() {
     reset() {
       for (const fake of fakes.values()) fake.reset();
       gw.sink.events.length = 0;
+      telemetry.ends.length = 0;
     },
     headers(id: HttpProviderId, leafExtra: Record<string, unknown> = {}, extra: Record<string, string> = {}) {
       const leaf = { ...SETUPS[id].leaf(fakes.get(id)!.baseUrl), ...leafExtra };
@@ -155,6 +158,11 @@ export async function startConformanceStack() {
     async event(): Promise<RequestEvent> {
       const events = await gw.sink.waitFor(1);
       return events[events.length - 1]!;
+    },
+    /** What the route handed telemetry at the last request's end (recorded just before its event). */
+    async requestEnd(): Promise<RequestEnd> {
+      await gw.sink.waitFor(1);
+      return telemetry.ends[telemetry.ends.length - 1]!;
     },
     async close() {
       await gw.close();

@@ -16,7 +16,7 @@ import {
   toolChoiceOf,
   toolsOf,
 } from "../shared/openai-request.ts";
-import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
+import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
@@ -270,7 +270,7 @@ export const anthropicAdapter: ProviderAdapter = {
         usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
-      return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };
+      return replyResponse(reply, usage);
     },
     stream: anthropicChunks,
   },

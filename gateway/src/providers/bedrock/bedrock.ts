@@ -27,7 +27,7 @@ import {
   toolChoiceOf,
   toolsOf,
 } from "../shared/openai-request.ts";
-import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
+import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { RequestRejected } from "../shared/rejected.ts";
 import { TurnList } from "../shared/turns.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
@@ -313,7 +313,7 @@ export const bedrockAdapter: ProviderAdapter = {
         usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
-      return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };
+      return replyResponse(reply, usage);
     },
     stream: converseChunks,
   },

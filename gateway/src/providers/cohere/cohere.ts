@@ -15,7 +15,7 @@ import {
   toolChoiceOf,
   toolsOf,
 } from "../shared/openai-request.ts";
-import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
+import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
@@ -209,7 +209,7 @@ export const cohereAdapter: ProviderAdapter = {
         usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
-      return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };
+      return replyResponse(reply, usage);
     },
     stream: cohereChunks,
   },
@@ -244,6 +244,9 @@ export const cohereAdapter: ProviderAdapter = {
         },
         usage,
         model: call.request.model,
+        // An OpenAI embeddings list has neither an id nor finish reasons: known absent.
+        responseId: "",
+        finishReasons: [],
       };
     },
   },

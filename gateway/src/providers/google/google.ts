@@ -16,7 +16,7 @@ import {
   toolChoiceOf,
   toolsOf,
 } from "../shared/openai-request.ts";
-import { chatCompletion, outputTextOf, type ReplyToolCall } from "../shared/openai-response.ts";
+import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
 import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
@@ -267,7 +267,7 @@ export const googleAdapter: ProviderAdapter = {
         usage: usage ?? ESTIMATE_PENDING_USAGE,
         strict: call.target.strictOpenAICompliance !== false,
       };
-      return { body: chatCompletion(reply), usage, model: reply.model, outputText: outputTextOf(reply) };
+      return replyResponse(reply, usage);
     },
     stream: geminiChunks,
   },
@@ -300,6 +300,9 @@ export const googleAdapter: ProviderAdapter = {
         },
         usage: null,
         model: call.request.model,
+        // An OpenAI embeddings list has neither an id nor finish reasons: known absent.
+        responseId: "",
+        finishReasons: [],
       };
     },
   },

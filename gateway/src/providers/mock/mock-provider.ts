@@ -97,6 +97,8 @@ export class MockProvider implements Provider {
       usage,
       model: call.request.model,
       failure: null,
+      responseId: body.id,
+      finishReasons: ["stop"],
     };
   }
 

@@ -40,6 +40,7 @@ export interface OpenAICompatiblePreset {
 }
 
 interface OpenAIShape {
+  id?: unknown;
   model?: unknown;
   choices?: unknown;
   usage?: unknown;
@@ -106,10 +107,25 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function passThrough(body: Buffer): ParsedResponse {
+function openAIJson(body: Buffer): OpenAIShape {
   const json = parseJson(body) as OpenAIShape | null;
   if (json === null || typeof json !== "object") throw new Error("upstream body is not JSON");
-  return { body, usage: compatUsage(json), model: typeof json.model === "string" ? json.model : null };
+  return json;
+}
+
+/**
+ * The body goes on byte for byte; what the gateway needs is read off the JSON parsed once here.
+ * The whole body was parsed, so a missing id or finish_reason is known to be absent ("" / []).
+ */
+function passThrough(body: Buffer, json: OpenAIShape = openAIJson(body)): ParsedResponse {
+  const choices = Array.isArray(json.choices) ? (json.choices as Array<{ finish_reason?: unknown } | null>) : [];
+  return {
+    body,
+    usage: compatUsage(json),
+    model: typeof json.model === "string" ? json.model : null,
+    responseId: typeof json.id === "string" ? json.id : "",
+    finishReasons: choices.map((c) => c?.finish_reason).filter((r): r is string => typeof r === "string"),
+  };
 }
 
 /** An adapter for an OpenAI-compatible host. */
@@ -182,9 +198,10 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
       request: (call, stream) =>
         spec(call.target, "/completions", call.request.model, withStream({ ...call.request }, stream)),
       response: (body) => {
-        const parsed = passThrough(body);
-        const choices = (parseJson(body) as { choices?: Array<{ text?: unknown }> }).choices ?? [];
-        return { ...parsed, outputText: choices.map((c) => (typeof c.text === "string" ? c.text : "")).join("") };
+        const json = openAIJson(body);
+        const choices = Array.isArray(json.choices) ? (json.choices as Array<{ text?: unknown } | null>) : [];
+        const outputText = choices.map((c) => (typeof c?.text === "string" ? c.text : "")).join("");
+        return { ...passThrough(body, json), outputText };
       },
       stream: (body) => openAIChunks(body),
     };

@@ -54,7 +54,16 @@ export function errorResult(
 }
 
 function failed(status: number, headers: Record<string, string>, body: Buffer, info: ErrorInfo): CompletionResult {
-  return { status, headers, body, usage: null, model: null, failure: { type: info.type, message: info.message } };
+  return {
+    status,
+    headers,
+    body,
+    usage: null,
+    model: null,
+    failure: { type: info.type, message: info.message },
+    responseId: null,
+    finishReasons: null,
+  };
 }
 
 /** A 400 for input the provider cannot take, made without calling it. */

@@ -1,5 +1,6 @@
 import type { Usage } from "@switchyard/events";
 import { openAIUsageBlock } from "../../usage.ts";
+import type { ParsedResponse } from "../adapter.ts";
 import type { FinishReason } from "./chunks.ts";
 
 export interface ReplyToolCall {
@@ -54,4 +55,19 @@ export function chatCompletion(reply: Reply): object {
 
 export function outputTextOf(reply: Pick<Reply, "text" | "toolCalls">): string {
   return (reply.text ?? "") + reply.toolCalls.map((t) => t.name + t.arguments).join("");
+}
+
+/**
+ * A provider's answer as the adapter's parsed response: the chat.completion body plus the facts
+ * the gateway reads off the reply itself (usage as the provider reported it, null when it did not).
+ */
+export function replyResponse(reply: Reply, usage: Usage | null): ParsedResponse {
+  return {
+    body: chatCompletion(reply),
+    usage,
+    model: reply.model,
+    outputText: outputTextOf(reply),
+    responseId: reply.id,
+    finishReasons: [reply.finish],
+  };
 }
