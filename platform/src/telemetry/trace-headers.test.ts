@@ -1,4 +1,5 @@
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { W3CBaggagePropagator } from "@opentelemetry/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedEventBus } from "../bus/embedded/embedded-event-bus.ts";
 import { SpoolingPublisher } from "../bus/spool/spooling-publisher.ts";
@@ -6,6 +7,8 @@ import { quietLogger, tempDir, waitFor } from "../bus/test-support.ts";
 import { BoundedValues } from "./bounded-values.ts";
 import {
   extractContext,
+  headerGetter,
+  incomingPropagator,
   injectTraceHeaders,
   linkFromHeaders,
   traceHeadersFor,
@@ -29,6 +32,28 @@ describe("trace context in headers", () => {
       expect(traceIdOfTraceparent(bad)).toBeNull();
     }
     expect(traceIdOfTraceparent([traceparent, "other"])).toBe(TRACE);
+  });
+
+  it("reads a lone traceparent directly, exactly as the W3C propagator does, and leaves the rest to it", () => {
+    const viaPropagator = (headers: Record<string, string>) =>
+      trace.getSpanContext(incomingPropagator.extract(ROOT_CONTEXT, headers, headerGetter));
+    const cases: Record<string, string>[] = [
+      { traceparent },
+      { traceparent: `00-${TRACE}-${SPAN}-00` },
+      { traceparent: `00-${TRACE}-${SPAN}-03` },
+      { traceparent: `00-${TRACE}-${"0".repeat(16)}-01` },
+      { traceparent: `00-${TRACE.toUpperCase()}-${SPAN}-01` },
+      { traceparent: ` 00-${TRACE}-${SPAN}-01` },
+      { traceparent: `01-${TRACE}-${SPAN}-01-future` },
+      { traceparent: `00-${TRACE}-${SPAN}-01-extra` },
+      { traceparent, tracestate: "vendor=x" },
+      { traceparent, baggage: "user=alice" },
+    ];
+    for (const headers of cases) {
+      expect(trace.getSpanContext(extractContext(headers)), JSON.stringify(headers)).toEqual(viaPropagator(headers));
+    }
+    // Without the trace-context propagator (OTEL_PROPAGATORS=baggage) a traceparent is not read at all.
+    expect(trace.getSpanContext(extractContext({ traceparent }, new W3CBaggagePropagator()))).toBeUndefined();
   });
 
   it("builds record headers from a span context and reads them back as a link", () => {
