@@ -114,7 +114,7 @@ try {
   streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
   // Tracing off vs on: two more gateways of their own, so the main gateway is stopped first.
   await stopChild(gateway.child);
-  const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 2);
+  const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
   tracing = await measureTracingOverhead({ root, upstreamBaseUrl: baseUrl, body, durationSec: DURATION_SEC, rounds });
 } finally {
   await stopChild(gateway.child);
