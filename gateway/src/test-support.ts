@@ -10,6 +10,7 @@ import {
   type RequestEnd,
   type RequestStart,
   type RequestTelemetry,
+  type StreamChunkFacts,
 } from "./telemetry/index.ts";
 
 /** Collects emitted events so gateway tests can assert on them; e2e tests use the real bus. */
@@ -34,10 +35,12 @@ export class CollectingSink implements EventSink {
 
 /**
  * Telemetry that keeps what each request's `end` was given (what the route hands telemetry, e.g.
- * responseId / finishReasons) and passes everything on to `inner` (no-op by default).
+ * responseId / finishReasons) and each stream chunk's facts, and passes everything on to `inner`
+ * (no-op by default). The route hands over chunks only while the span records: a tracing `inner`.
  */
 export class RecordingTelemetry implements GatewayTelemetry {
   readonly ends: RequestEnd[] = [];
+  readonly chunks: StreamChunkFacts[] = [];
   readonly #inner: GatewayTelemetry;
   constructor(inner: GatewayTelemetry = createGatewayTelemetry()) {
     this.#inner = inner;
@@ -50,7 +53,7 @@ export class RecordingTelemetry implements GatewayTelemetry {
   }
   startRequest(start: RequestStart): RequestTelemetry {
     const request = this.#inner.startRequest(start);
-    const ends = this.ends;
+    const { ends, chunks } = this;
     // A proxy, not a copy: the request telemetry is a class instance with private fields.
     return new Proxy(request, {
       get(target, prop) {
@@ -58,6 +61,12 @@ export class RecordingTelemetry implements GatewayTelemetry {
           return (result: RequestEnd) => {
             ends.push(result);
             target.end(result);
+          };
+        }
+        if (prop === "streamChunk") {
+          return (chunk: StreamChunkFacts) => {
+            chunks.push(chunk);
+            target.streamChunk(chunk);
           };
         }
         const value = Reflect.get(target, prop, target);

@@ -1,18 +1,19 @@
 import type { Usage } from "@switchyard/events";
 import type { Dispatcher } from "undici";
 import { openAIUsageBlock } from "../usage.ts";
-import type {
-  CompletionResult,
-  EmbeddingsCall,
-  Provider,
-  ProviderAuth,
-  ProviderCapabilities,
-  ProviderTarget,
-  StreamChunk,
-  StreamOpenResult,
-  TargetIssue,
-  TextCompletionCall,
-  UpstreamCall,
+import {
+  type CompletionResult,
+  type EmbeddingsCall,
+  NO_FINISH_REASONS,
+  type Provider,
+  type ProviderAuth,
+  type ProviderCapabilities,
+  type ProviderTarget,
+  type StreamChunk,
+  type StreamOpenResult,
+  type TargetIssue,
+  type TextCompletionCall,
+  type UpstreamCall,
 } from "./provider.ts";
 import { checkCapabilities } from "./shared/capabilities.ts";
 import {
@@ -293,9 +294,11 @@ export async function* withUsage(
   }
   if (sawUsage) return;
   const usage = await estimate(output);
+  // Once per stream, and only for one without usage: `object` and `created` are not among a chunk's facts.
   const base = last ? (parseJson(last.data) as Record<string, unknown> | null) : null;
+  const id = last?.id ?? "chatcmpl-estimated";
   const data = JSON.stringify({
-    id: base?.id ?? "chatcmpl-estimated",
+    id,
     object: base?.object ?? "chat.completion.chunk",
     created: base?.created ?? Math.floor(Date.now() / 1000),
     model: base?.model ?? last?.model ?? "",
@@ -306,7 +309,7 @@ export async function* withUsage(
       total_tokens: usage.input_tokens + usage.output_tokens,
     },
   });
-  yield { data, usage, model: last?.model ?? null, usageOnly: true };
+  yield { data, id, usage, model: last?.model ?? null, finishReasons: NO_FINISH_REASONS, usageOnly: true };
 }
 
 /** A body the gateway built shows the usage the event records (an estimate when the provider gave none). */

@@ -91,16 +91,31 @@ export interface CompletionResult {
   finishReasons: string[] | null;
 }
 
-/** One chat.completion.chunk, already serialized, plus what the gateway learns from it. */
+/**
+ * One chat.completion.chunk (or text_completion chunk), already serialized, plus what the gateway
+ * learns from it. The facts are filled by whoever built or parsed `data`, so nothing downstream
+ * (telemetry) has to parse it again.
+ */
 export interface StreamChunk {
   data: string;
+  /** The chunk's `id`; null when it carries none. */
+  id: string | null;
   usage: Usage | null;
   model: string | null;
+  /**
+   * The `finish_reason` of every choice in this chunk that has one, in choice order; usually empty
+   * (`NO_FINISH_REASONS`). A list because an OpenAI-compatible upstream streams all `n` choices
+   * through one stream and one chunk may end several; the gateway's own builders have one choice.
+   */
+  finishReasons: readonly string[];
   /** A chunk carrying only usage (empty choices); hidden from clients that did not ask for usage. */
   usageOnly: boolean;
   /** Output text (content, tool arguments) this chunk adds, for local token counting when usage is missing. */
   text?: string;
 }
+
+/** The finish reasons of a chunk that ends no choice: shared, so the common chunk allocates no array. */
+export const NO_FINISH_REASONS: readonly string[] = Object.freeze([]);
 
 export type StreamOpenResult =
   | { ok: true; status: number; headers: Record<string, string>; chunks: AsyncIterable<StreamChunk> }

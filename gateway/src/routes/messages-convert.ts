@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { RequestOutcome } from "../pipeline/context.ts";
 import type { StreamChunk } from "../providers/provider.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
+import type { StreamChunkFacts } from "../telemetry/index.ts";
 import type { StreamEncoder } from "./routed-request.ts";
 
 /**
@@ -159,6 +160,16 @@ const STOP: Record<string, string> = {
   content_filter: "refusal",
 };
 
+/** An OpenAI finish_reason as Anthropic's stop_reason. */
+function stopReason(finishReason: unknown): string {
+  return STOP[String(finishReason)] ?? "end_turn";
+}
+
+/** The Anthropic message id the client gets for a chat completion id. */
+function messageId(completionId: unknown): string {
+  return `msg_${String(completionId ?? "switchyard").replace(/^chatcmpl-/, "")}`;
+}
+
 export function anthropicUsage(usage: Usage | null) {
   const u = usage ?? { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
   return {
@@ -193,12 +204,12 @@ export function toAnthropicMessage(completion: Obj, usage: Usage | null, request
     content.push({ type: "tool_use", id: call.id, name: fn.name, input: parseArgs(fn.arguments) });
   }
   return {
-    id: `msg_${String(completion.id ?? "switchyard").replace(/^chatcmpl-/, "")}`,
+    id: messageId(completion.id),
     type: "message",
     role: "assistant",
     model: completion.model ?? requestedModel,
     content,
-    stop_reason: STOP[String(choice.finish_reason)] ?? "end_turn",
+    stop_reason: stopReason(choice.finish_reason),
     stop_sequence: null,
     usage: anthropicUsage(usage),
   };
@@ -228,10 +239,13 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
   let started = false;
   let index = -1;
   let open: "text" | "thinking" | "tool_use" | null = null;
-  let stopReason = "end_turn";
+  let stop = "end_turn";
   let usage: Usage | null = null;
   const toolBlocks = new Map<number, number>();
   let out = "";
+  // The last chunk id seen and its message id: chunks repeat one id, so it is mapped once.
+  let lastId: string | null = null;
+  let lastMessageId: string | null = null;
   const close = () => {
     if (open !== null) out += event("content_block_stop", { type: "content_block_stop", index });
     open = null;
@@ -253,7 +267,7 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
         out += event("message_start", {
           type: "message_start",
           message: {
-            id: `msg_${String(data.id ?? "switchyard").replace(/^chatcmpl-/, "")}`,
+            id: messageId(chunk.id),
             type: "message",
             role: "assistant",
             model: data.model ?? requestedModel,
@@ -312,16 +326,29 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
             });
           }
         }
-        if (typeof choice.finish_reason === "string") stopReason = STOP[choice.finish_reason] ?? "end_turn";
+        if (typeof choice.finish_reason === "string") stop = stopReason(choice.finish_reason);
       }
       return out;
+    },
+    // The span reports the message id and stop reasons this client gets (as /v1/messages JSON does).
+    facts(chunk: StreamChunk): StreamChunkFacts {
+      if (chunk.id !== null && chunk.id !== lastId) {
+        lastId = chunk.id;
+        lastMessageId = messageId(chunk.id);
+      }
+      return {
+        data: chunk.data,
+        id: chunk.id === null ? null : lastMessageId,
+        model: chunk.model,
+        finishReasons: chunk.finishReasons.length === 0 ? chunk.finishReasons : chunk.finishReasons.map(stopReason),
+      };
     },
     end(outcome: RequestOutcome) {
       out = "";
       close();
       out += event("message_delta", {
         type: "message_delta",
-        delta: { stop_reason: stopReason, stop_sequence: null },
+        delta: { stop_reason: stop, stop_sequence: null },
         usage: anthropicUsage(usage ?? outcome.usage),
       });
       out += event("message_stop", { type: "message_stop" });

@@ -20,6 +20,7 @@ import {
   type ChatRequestLike,
   type RequestTelemetry,
   requestEndFromEvent,
+  type StreamChunkFacts,
   upstreamServer,
 } from "../telemetry/index.ts";
 import type { AttemptValue } from "./attempt-value.ts";
@@ -68,6 +69,11 @@ export type RenderedJson = Pick<CompletionResult, "body" | "responseId" | "finis
 export interface StreamEncoder {
   /** SSE text for one chunk ("" to send nothing). */
   chunk(chunk: StreamChunk): string;
+  /**
+   * The chunk's facts as this encoding shows them to the client, for telemetry (the span reports the
+   * id and finish reasons the client got, as renderJson does). Absent: the chunk's own.
+   */
+  facts?(chunk: StreamChunk): StreamChunkFacts;
   /** SSE text that ends a complete stream. */
   end(outcome: RequestOutcome): string;
   /** SSE text that ends a stream the upstream cut. */
@@ -322,7 +328,8 @@ async function relay(
       if (raw.destroyed) return;
       if (chunk.usage !== null) outcome.usage = chunk.usage;
       if (chunk.model !== null) outcome.modelUsed = chunk.model;
-      if (telemetry.recording) telemetry.streamChunk(chunk.data);
+      // The provider's facts as given: telemetry does not parse the chunk again.
+      if (telemetry.recording) telemetry.streamChunk(encoder.facts ? encoder.facts(chunk) : chunk);
       const text = encoder.chunk(chunk);
       if (text === "") continue;
       if (outcome.firstChunkAt === null) {

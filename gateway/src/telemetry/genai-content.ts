@@ -1,4 +1,5 @@
 import { Attr, type Attributes } from "@switchyard/platform";
+import type { StreamChunkFacts } from "./types.ts";
 
 /**
  * OpenAI-shaped request and response bodies → GenAI semantic-convention attributes. Content
@@ -147,7 +148,12 @@ function parsedResponseFacts(text: string, withContent: boolean): ResponseFacts 
 /** Most characters of streamed output kept per choice for capture (spans are not a transcript store). */
 const STREAM_CAPTURE_MAX = 64 * 1024;
 
-/** Collects response facts from stream chunks (chat.completion.chunk JSON) as they are relayed. */
+/**
+ * Collects response facts from stream chunks as they are relayed. Id, model and finish reasons come
+ * as the provider gave them (no parsing: this runs for every chunk of every traced stream); only
+ * content capture parses a chunk's JSON, for each choice's text by its index (`StreamChunk.text`
+ * joins all choices and includes tool arguments, so it cannot stand in).
+ */
 export class StreamFacts {
   id: string | null = null;
   model: string | null = null;
@@ -159,28 +165,27 @@ export class StreamFacts {
     this.#capture = capture;
   }
 
-  add(data: string): void {
-    let chunk: { id?: unknown; model?: unknown; choices?: unknown };
+  add(chunk: StreamChunkFacts): void {
+    if (this.id === null) this.id = chunk.id;
+    if (chunk.model !== null) this.model = chunk.model;
+    for (const reason of chunk.finishReasons) this.finishReasons.push(reason);
+    if (this.#capture) this.#captureText(chunk.data);
+  }
+
+  #captureText(data: string): void {
+    let chunk: { choices?: unknown };
     try {
       chunk = JSON.parse(data);
     } catch {
       return;
     }
-    if (this.id === null && typeof chunk.id === "string") this.id = chunk.id;
-    if (typeof chunk.model === "string") this.model = chunk.model;
-    if (!Array.isArray(chunk.choices)) return;
-    for (const choice of chunk.choices as {
-      index?: unknown;
-      finish_reason?: unknown;
-      delta?: { content?: unknown };
-    }[]) {
-      if (typeof choice?.finish_reason === "string") this.finishReasons.push(choice.finish_reason);
-      if (this.#capture && typeof choice?.delta?.content === "string") {
-        const i = typeof choice.index === "number" ? choice.index : 0;
-        const current = this.#text[i] ?? "";
-        if (current.length < STREAM_CAPTURE_MAX)
-          this.#text[i] = (current + choice.delta.content).slice(0, STREAM_CAPTURE_MAX);
-      }
+    if (!Array.isArray(chunk?.choices)) return;
+    for (const choice of chunk.choices as { index?: unknown; delta?: { content?: unknown } }[]) {
+      if (typeof choice?.delta?.content !== "string") continue;
+      const i = typeof choice.index === "number" ? choice.index : 0;
+      const current = this.#text[i] ?? "";
+      if (current.length < STREAM_CAPTURE_MAX)
+        this.#text[i] = (current + choice.delta.content).slice(0, STREAM_CAPTURE_MAX);
     }
   }
 

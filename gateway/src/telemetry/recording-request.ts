@@ -25,6 +25,7 @@ import type {
   RequestEnd,
   RequestStart,
   RequestTelemetry,
+  StreamChunkFacts,
   TraceIds,
 } from "./types.ts";
 
@@ -243,10 +244,10 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
     };
   }
 
-  streamChunk(data: string): void {
+  streamChunk(chunk: StreamChunkFacts): void {
     if (!this.recording) return;
     this.#stream ??= new StreamFacts(this.#capture);
-    this.#stream.add(data);
+    this.#stream.add(chunk);
   }
 
   end(result: RequestEnd): void {

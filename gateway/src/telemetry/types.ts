@@ -101,6 +101,22 @@ export interface RequestEnd {
   responseBody?: Buffer | string | null;
 }
 
+/**
+ * What one relayed stream chunk says about the response, as the provider that built or parsed it
+ * knows it: telemetry records these as given and does not parse `data` for them. A provider's
+ * StreamChunk is one of these.
+ */
+export interface StreamChunkFacts {
+  /** The chunk's JSON as relayed (chat.completion.chunk): parsed only for captured content. */
+  data: string;
+  /** The chunk's response id; null when it carries none (the first one given wins). */
+  id: string | null;
+  /** The model the chunk names; null when none (the last one given wins). */
+  model: string | null;
+  /** The finish reason of every choice this chunk ends, in choice order (usually none). */
+  finishReasons: readonly string[];
+}
+
 export interface RequestTelemetry {
   /** The request span (a non-recording span with tracing off). */
   readonly span: Span;
@@ -124,8 +140,8 @@ export interface RequestTelemetry {
   guardrail(id: string, stage?: "input" | "output"): ChildSpan;
   /** The first chunk reached the client (streams): time to first chunk. */
   firstToken(): void;
-  /** A relayed stream chunk's JSON (recording only): response id, finish reasons, captured content. */
-  streamChunk(data: string): void;
+  /** A relayed stream chunk (recording only): response id, model, finish reasons, captured content. */
+  streamChunk(chunk: StreamChunkFacts): void;
   /** Ends the request span and records the request's metrics. Idempotent. */
   end(result: RequestEnd): void;
 }

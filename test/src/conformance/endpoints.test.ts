@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROVIDER_ADAPTERS } from "../../../gateway/src/providers/registry.ts";
-import { type ConformanceStack, HTTP_PROVIDERS, readSse, SETUPS, startConformanceStack } from "./support.ts";
+import {
+  type ConformanceStack,
+  factsDisagreeingWithData,
+  HTTP_PROVIDERS,
+  readSse,
+  SETUPS,
+  startConformanceStack,
+} from "./support.ts";
 
 /** /v1/embeddings and /v1/completions where a provider offers them (a 400 before any call where not), /v1/models. */
 let stack: ConformanceStack;
 beforeAll(async () => {
-  stack = await startConformanceStack();
+  // Traced: a stream's span says what its chunks told telemetry.
+  stack = await startConformanceStack({ tracing: true });
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.reset());
@@ -62,6 +70,12 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/embeddings and /v1/completions", (id) => 
       const event = await stack.event();
       expect(event).toMatchObject({ endpoint: "/v1/completions", stream: true, status_code: 200 });
       expect(event.usage.output_tokens).toBeGreaterThan(0);
+      // text_completion chunks hand telemetry their id and finish reasons like chat chunks.
+      expect(factsDisagreeingWithData(stack.streamed())).toEqual([]);
+      expect(await stack.requestSpan()).toMatchObject({
+        "gen_ai.response.id": streamed.events[0]?.id,
+        "gen_ai.response.finish_reasons": ["stop"],
+      });
     });
   } else {
     it("refuses /v1/completions with a 400 before any upstream call", async () => {

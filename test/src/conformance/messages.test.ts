@@ -11,7 +11,8 @@ import { type ConformanceStack, HTTP_PROVIDERS, SETUPS, startConformanceStack } 
  */
 let stack: ConformanceStack;
 beforeAll(async () => {
-  stack = await startConformanceStack();
+  // Traced: a stream's span says what its chunks told telemetry.
+  stack = await startConformanceStack({ tracing: true });
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.reset());
@@ -83,6 +84,11 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/messages with the Anthropic SDK", (id) =>
     const event = await stack.event();
     expect(event).toMatchObject({ endpoint: "/v1/messages", stream: true, status_code: 200 });
     expect(event.usage.output_tokens).toBe(17);
+    // As for a JSON message: the span reports the message id and stop reason this client got.
+    expect(await stack.requestSpan()).toMatchObject({
+      "gen_ai.response.id": final.id,
+      "gen_ai.response.finish_reasons": ["end_turn"],
+    });
   });
 
   if (caps.tools) {

@@ -3,6 +3,7 @@ import { PROVIDER_ADAPTERS } from "../../../gateway/src/providers/registry.ts";
 import { FAKE_TEXT, FAKE_TOOL_ARGS } from "../fakes/provider-fake.ts";
 import {
   type ConformanceStack,
+  factsDisagreeingWithData,
   foldChunks,
   HTTP_PROVIDERS,
   readSse,
@@ -14,12 +15,27 @@ import {
 /** Streaming through the gateway for every provider that streams: text, tool calls, usage, cuts, aborts. */
 let stack: ConformanceStack;
 beforeAll(async () => {
-  stack = await startConformanceStack();
+  // Traced: the span of each stream says what its chunks told telemetry.
+  stack = await startConformanceStack({ tracing: true });
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.reset());
 
 const streaming = HTTP_PROVIDERS.filter((id) => PROVIDER_ADAPTERS[id].capabilities.streaming);
+
+/**
+ * The span reports the response id the client's chunks carry and their finish reason, taken from
+ * the facts each chunk came with (which say what the chunk's JSON says), not from parsing chunks.
+ */
+async function expectSpanFacts(events: Array<Record<string, unknown>>, finish: string) {
+  const span = await stack.requestSpan();
+  const ids = [...new Set(events.map((e) => e.id))];
+  expect(ids).toHaveLength(1);
+  expect(span["gen_ai.response.id"]).toBe(ids[0]);
+  expect(span["gen_ai.response.finish_reasons"]).toEqual([finish]);
+  expect(stack.streamed().length).toBeGreaterThanOrEqual(events.length);
+  expect(factsDisagreeingWithData(stack.streamed())).toEqual([]);
+}
 
 describe.each(streaming)("%s: streaming", (id) => {
   const setup = SETUPS[id];
@@ -49,6 +65,7 @@ describe.each(streaming)("%s: streaming", (id) => {
     expect(event.usage).toMatchObject({ ...setup.usage, estimated: false });
     expect(event.ttft_ms).not.toBeNull();
     if (setup.priced) expect(event.cost_nano_usd).toBeGreaterThan(0);
+    await expectSpanFacts(events, "stop");
   });
 
   it("sends the final usage chunk to a client that asked for it", async () => {
@@ -69,6 +86,7 @@ describe.each(streaming)("%s: streaming", (id) => {
       expect(folded.tools[0]?.name).toBe("get_weather");
       expect(folded.tools[0]?.id).not.toBe("");
       expect(JSON.parse(folded.tools[0]?.arguments ?? "null")).toEqual(JSON.parse(FAKE_TOOL_ARGS));
+      await expectSpanFacts(events, "tool_calls");
     });
   }
 

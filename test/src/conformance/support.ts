@@ -1,6 +1,12 @@
 import type { RequestEvent, Usage } from "@switchyard/events";
+import type { Attributes } from "@switchyard/platform";
+import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { ProviderId } from "../../../gateway/src/providers/registry.ts";
-import type { RequestEnd } from "../../../gateway/src/telemetry/index.ts";
+import {
+  createGatewayTelemetry,
+  type RequestEnd,
+  type StreamChunkFacts,
+} from "../../../gateway/src/telemetry/index.ts";
 import { buildTestGateway, RecordingTelemetry } from "../../../gateway/src/test-support.ts";
 import { anthropicDialect } from "../fakes/dialects/anthropic.ts";
 import { bedrockDialect, FAKE_AWS } from "../fakes/dialects/bedrock.ts";
@@ -117,9 +123,14 @@ export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
 
 export const HTTP_PROVIDERS: HttpProviderId[] = ProviderId.options.filter((id): id is HttpProviderId => id !== "mock");
 
-/** A gateway plus one fake per provider, started and stopped together. */
-export async function startConformanceStack() {
-  const telemetry = new RecordingTelemetry();
+/**
+ * A gateway plus one fake per provider, started and stopped together. `tracing`: spans are made
+ * (kept in memory), so a file can check what a request's span says and what a stream's chunks
+ * told telemetry (handed over only while the span records).
+ */
+export async function startConformanceStack(options: { tracing?: boolean } = {}) {
+  const mem = options.tracing ? inMemoryTelemetry({ tracing: true }) : null;
+  const telemetry = new RecordingTelemetry(mem ? createGatewayTelemetry(mem.telemetry) : undefined);
   const gw = buildTestGateway({ telemetry });
   const fakes = new Map<HttpProviderId, ProviderFake>();
   for (const id of HTTP_PROVIDERS) {
@@ -136,6 +147,8 @@ export async function startConformanceStack() {
       for (const fake of fakes.values()) fake.reset();
       gw.sink.events.length = 0;
       telemetry.ends.length = 0;
+      telemetry.chunks.length = 0;
+      mem?.reset();
     },
     headers(id: HttpProviderId, leafExtra: Record<string, unknown> = {}, extra: Record<string, string> = {}) {
       const leaf = { ...SETUPS[id].leaf(fakes.get(id)!.baseUrl), ...leafExtra };
@@ -163,6 +176,18 @@ export async function startConformanceStack() {
     async requestEnd(): Promise<RequestEnd> {
       await gw.sink.waitFor(1);
       return telemetry.ends[telemetry.ends.length - 1]!;
+    },
+    /** The stream chunks' facts the route handed telemetry since the last reset (tracing only). */
+    streamed(): StreamChunkFacts[] {
+      return telemetry.chunks;
+    },
+    /** The attributes of the last request's span (tracing only; ended just before its event). */
+    async requestSpan(): Promise<Attributes> {
+      if (!mem) throw new Error("startConformanceStack({ tracing: true }) to see spans");
+      await gw.sink.waitFor(1);
+      // The request span is the root: conformance requests carry no traceparent.
+      const roots = mem.spans().filter((s) => s.parentSpanContext === undefined);
+      return roots[roots.length - 1]?.attributes ?? {};
     },
     async close() {
       await gw.close();
@@ -217,6 +242,23 @@ export function foldChunks(events: Array<Record<string, unknown>>) {
     }
   }
   return { text, finish, tools };
+}
+
+/**
+ * Stream chunk facts that disagree with their own JSON (`[]` when every id and finish-reason list
+ * is exactly what the chunk's `data` says): telemetry takes the facts as given, never parsing.
+ */
+export function factsDisagreeingWithData(chunks: readonly StreamChunkFacts[]): string[] {
+  const wrong: string[] = [];
+  for (const chunk of chunks) {
+    const json = JSON.parse(chunk.data) as { id?: unknown; choices?: Array<{ finish_reason?: unknown }> };
+    const reasons = (json.choices ?? []).map((c) => c.finish_reason).filter((r) => typeof r === "string");
+    const id = typeof json.id === "string" ? json.id : null;
+    if (chunk.id !== id || JSON.stringify(chunk.finishReasons) !== JSON.stringify(reasons)) {
+      wrong.push(`id ${chunk.id} / ${JSON.stringify(chunk.finishReasons)} for ${chunk.data}`);
+    }
+  }
+  return wrong;
 }
 
 export const WEATHER_TOOL = {

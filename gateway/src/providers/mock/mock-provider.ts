@@ -4,6 +4,7 @@ import type { ChatCompletionRequest } from "../../schemas/chat.ts";
 import {
   type CompletionResult,
   NO_CAPABILITIES,
+  NO_FINISH_REASONS,
   type Provider,
   type StreamChunk,
   type StreamOpenResult,
@@ -109,24 +110,16 @@ export class MockProvider implements Provider {
 
   private async *chunks(request: ChatCompletionRequest): AsyncGenerator<StreamChunk> {
     const { text, usage } = mockReply(request);
-    const base = { id: this.completionId(), object: "chat.completion.chunk", created: 0, model: request.model };
-    const chunk = (choices: unknown[], extra: object = {}) => JSON.stringify({ ...base, choices, ...extra });
+    const id = this.completionId();
     const model = request.model;
-    yield {
-      data: chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]),
-      usage: null,
-      model,
-      usageOnly: false,
-    };
+    const base = { id, object: "chat.completion.chunk", created: 0, model };
+    const chunk = (choices: unknown[], extra: object = {}) => JSON.stringify({ ...base, choices, ...extra });
+    const facts = { id, usage: null, model, finishReasons: NO_FINISH_REASONS, usageOnly: false };
+    yield { ...facts, data: chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]) };
     for (const word of text.split(/(?<= )/)) {
-      yield {
-        data: chunk([{ index: 0, delta: { content: word }, finish_reason: null }]),
-        usage: null,
-        model,
-        usageOnly: false,
-      };
+      yield { ...facts, data: chunk([{ index: 0, delta: { content: word }, finish_reason: null }]) };
     }
-    yield { data: chunk([{ index: 0, delta: {}, finish_reason: "stop" }]), usage: null, model, usageOnly: false };
-    yield { data: chunk([], { usage: openAIUsage(usage) }), usage, model, usageOnly: true };
+    yield { ...facts, data: chunk([{ index: 0, delta: {}, finish_reason: "stop" }]), finishReasons: ["stop"] };
+    yield { ...facts, data: chunk([], { usage: openAIUsage(usage) }), usage, usageOnly: true };
   }
 }

@@ -7,7 +7,14 @@ import {
   type ProviderAdapter,
   parseJson,
 } from "../adapter.ts";
-import type { ProviderAuth, ProviderCapabilities, ProviderTarget, StreamChunk, TargetIssue } from "../provider.ts";
+import {
+  NO_FINISH_REASONS,
+  type ProviderAuth,
+  type ProviderCapabilities,
+  type ProviderTarget,
+  type StreamChunk,
+  type TargetIssue,
+} from "../provider.ts";
 import { sseData } from "../shared/sse.ts";
 
 /**
@@ -75,7 +82,22 @@ function deltaText(choices: unknown): string {
   return text;
 }
 
-/** Yields every chunk until `[DONE]`; a body that ends without it was cut, and that is an error. */
+/** Every choice's finish_reason (chat and text_completion chunks alike); the shared empty list when none ends. */
+function chunkFinishReasons(choices: unknown): readonly string[] {
+  if (!Array.isArray(choices)) return NO_FINISH_REASONS;
+  let reasons: string[] | null = null;
+  for (const c of choices as Array<{ finish_reason?: unknown } | null>) {
+    if (typeof c?.finish_reason !== "string") continue;
+    if (reasons === null) reasons = [c.finish_reason];
+    else reasons.push(c.finish_reason);
+  }
+  return reasons ?? NO_FINISH_REASONS;
+}
+
+/**
+ * Yields every chunk until `[DONE]`, with the facts read off the JSON parsed here (the route and
+ * telemetry never parse it again); a body that ends without it was cut, and that is an error.
+ */
 export async function* openAIChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamChunk> {
   for await (const data of sseData(body)) {
     if (data === "[DONE]") return;
@@ -93,8 +115,10 @@ export async function* openAIChunks(body: AsyncIterable<Uint8Array>): AsyncGener
     const text = deltaText(parsed.choices);
     yield {
       data,
+      id: typeof parsed.id === "string" ? parsed.id : null,
       usage,
       model: typeof parsed.model === "string" ? parsed.model : null,
+      finishReasons: chunkFinishReasons(parsed.choices),
       usageOnly,
       ...(text ? { text } : {}),
     };

@@ -1,6 +1,6 @@
 import type { Usage } from "@switchyard/events";
 import { openAIUsageBlock } from "../../usage.ts";
-import type { StreamChunk } from "../provider.ts";
+import { NO_FINISH_REASONS, type StreamChunk } from "../provider.ts";
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
@@ -40,7 +40,15 @@ export class ChunkBuilder {
       this.roleSent = true;
     }
     const data = this.envelope([{ index: 0, delta, logprobs: null, finish_reason: finish }]);
-    return { data, usage: null, model: this.model, usageOnly: false, ...(text ? { text } : {}) };
+    return {
+      data,
+      id: this.id,
+      usage: null,
+      model: this.model,
+      finishReasons: finish === null ? NO_FINISH_REASONS : [finish],
+      usageOnly: false,
+      ...(text ? { text } : {}),
+    };
   }
 
   /** The opening chunk (role only). */
@@ -78,7 +86,14 @@ export class ChunkBuilder {
 
   /** The final usage-only chunk (empty choices), as OpenAI sends with include_usage. */
   usage(usage: Usage): StreamChunk {
-    return { data: this.envelope([], { usage: openAIUsageBlock(usage) }), usage, model: this.model, usageOnly: true };
+    return {
+      data: this.envelope([], { usage: openAIUsageBlock(usage) }),
+      id: this.id,
+      usage,
+      model: this.model,
+      finishReasons: NO_FINISH_REASONS,
+      usageOnly: true,
+    };
   }
 }
 
