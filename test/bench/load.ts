@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pinned } from "./processes.ts";
 
 export interface LoadSpec {
   url: string;
@@ -9,6 +10,8 @@ export interface LoadSpec {
   body: string;
   connections: number;
   durationSec: number;
+  /** CPUs for the load generator (wrk only; autocannon runs inside the bench process). */
+  cpus?: string;
 }
 
 export interface LoadResult {
@@ -44,7 +47,7 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   writeFileSync(script, `${lines.join("\n")}\n`);
   const args = ["-t1", `-c${spec.connections}`, `-d${spec.durationSec}s`, "--latency", "-s", script, spec.url];
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn("wrk", args);
+    const child = spawn(...pinned(spec.cpus, "wrk", args));
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { availableParallelism } from "node:os";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -10,14 +11,38 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts `node <script>` and resolves with the first stdout line that `ready` accepts. */
+/**
+ * CPU sets that keep the gateway under test apart from the processes that drive and serve it
+ * (load generator, fake upstream, OTLP receiver): the gateway gets the last CPU, the rest share the
+ * others. On a small shared box this measures the gateway's own cost instead of how the scheduler
+ * interleaves five busy processes. null when there is one CPU, no `taskset`, or BENCH_PIN=0.
+ */
+export function benchCpuSets(): { gateway: string; rest: string } | null {
+  const cpus = availableParallelism();
+  if (cpus < 2 || process.env.BENCH_PIN === "0") return null;
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore" });
+  } catch {
+    return null;
+  }
+  return { gateway: String(cpus - 1), rest: cpus === 2 ? "0" : `0-${cpus - 2}` };
+}
+
+/** `command args` on the given CPUs (taskset -c), or as is. */
+export function pinned(cpus: string | undefined, command: string, args: string[]): [string, string[]] {
+  return cpus ? ["taskset", ["-c", cpus, command, ...args]] : [command, args];
+}
+
+/** Starts `node <script>` (on `cpus` when given) and resolves with the first stdout line that `ready` accepts. */
 export function startNode(
   script: string,
   env: Record<string, string>,
   ready: (line: string) => boolean,
   timeoutMs = 30_000,
+  cpus?: string,
 ): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [script], {
+  const [command, args] = pinned(cpus, process.execPath, [script]);
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -112,10 +112,10 @@ try {
   for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
   routingRounds = await measureRouting();
   streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
-  // Tracing off vs on: two more gateways of their own, so the main gateway is stopped first.
+  // Tracing off vs on: its own upstream, receiver and two gateways, so the main gateway is stopped first.
   await stopChild(gateway.child);
   const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
-  tracing = await measureTracingOverhead({ root, upstreamBaseUrl: baseUrl, body, durationSec: DURATION_SEC, rounds });
+  tracing = await measureTracingOverhead({ root, body, durationSec: DURATION_SEC, rounds });
 } finally {
   await stopChild(gateway.child);
   await stopChild(upstream.child);

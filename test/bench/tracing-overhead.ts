@@ -2,17 +2,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LoadResult, runLoad } from "./load.ts";
-import { freePort, startNode, stopChild } from "./processes.ts";
+import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
 
 /**
  * The tracing case of `npm run bench`: the same gateway with tracing off (no OTLP endpoint) and on
  * (every request traced, spans exported over OTLP/HTTP protobuf to a local receiver process), at 32
  * connections, in alternated rounds (off, on, on, off, ...) so drift on a shared box hits both alike.
- * Requests carry a sampled W3C traceparent, as an instrumented application's would.
+ * Requests carry a sampled W3C traceparent, as an instrumented application's would. Where the box
+ * allows (benchCpuSets), each gateway runs on a CPU of its own and the load generator, fake upstream
+ * and receiver share the others, so what differs between the arms is the gateway's own work.
  */
 export interface TracingResult {
   off: LoadResult[];
   on: LoadResult[];
+  /** The CPU split used, or null when everything shared every CPU. */
+  cpus: { gateway: string; rest: string } | null;
   /** Spans the receiver decoded while tracing was on. */
   spansReceived: number;
   requestsTraced: number;
@@ -20,14 +24,17 @@ export interface TracingResult {
 
 export async function measureTracingOverhead(options: {
   root: string;
-  upstreamBaseUrl: string;
   body: string;
   durationSec: number;
   rounds: number;
 }): Promise<TracingResult> {
   const { root } = options;
-  const sink = await startNode(join(root, "test/bench/otlp-sink.ts"), {}, (l) => l.startsWith("{"));
+  const cpus = benchCpuSets();
+  const isJsonLine = (l: string) => l.startsWith("{");
+  const sink = await startNode(join(root, "test/bench/otlp-sink.ts"), {}, isJsonLine, 30_000, cpus?.rest);
   const { url: sinkUrl } = JSON.parse(sink.line) as { url: string };
+  const upstream = await startNode(join(root, "test/bench/upstream-server.ts"), {}, isJsonLine, 30_000, cpus?.rest);
+  const { baseUrl: upstreamBaseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
   const dirs: string[] = [];
   const startGateway = async (env: Record<string, string>) => {
     const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-otel-"));
@@ -37,6 +44,8 @@ export async function measureTracingOverhead(options: {
       join(root, "gateway/src/main.ts"),
       { GATEWAY_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
       (l) => l.includes("gateway listening"),
+      30_000,
+      cpus?.gateway,
     );
     return { child: started.child, url: `http://127.0.0.1:${port}/v1/chat/completions` };
   };
@@ -47,12 +56,12 @@ export async function measureTracingOverhead(options: {
     "content-type": "application/json",
     authorization: "Bearer sk-bench-not-a-real-key",
     "x-portkey-provider": "openai",
-    "x-portkey-custom-host": options.upstreamBaseUrl,
+    "x-portkey-custom-host": upstreamBaseUrl,
     traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
   };
   const load = (url: string, durationSec: number) =>
-    runLoad({ url, headers, body: options.body, connections: 32, durationSec });
-  const result: TracingResult = { off: [], on: [], spansReceived: 0, requestsTraced: 0 };
+    runLoad({ url, headers, body: options.body, connections: 32, durationSec, cpus: cpus?.rest });
+  const result: TracingResult = { off: [], on: [], cpus, spansReceived: 0, requestsTraced: 0 };
   try {
     // Warm both until the JIT has settled (throughput still climbs over the first seconds on a cold
     // process), alternating so neither warms on a quieter stretch of a shared box.
@@ -74,6 +83,7 @@ export async function measureTracingOverhead(options: {
     const stats = (await (await fetch(`${sinkUrl}/stats`)).json()) as { spans: number };
     result.spansReceived = stats.spans;
     await stopChild(sink.child);
+    await stopChild(upstream.child);
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
   return result;
@@ -85,6 +95,11 @@ export function printTracing(r: TracingResult): void {
   const on = mean(r.on);
   const fmt = (n: number) => n.toFixed(0);
   console.log(`\ntracing at 32 connections (${r.off.length} alternated rounds each, spans to a local OTLP receiver)`);
+  console.log(
+    r.cpus
+      ? `  gateway on CPU ${r.cpus.gateway}; load generator, fake upstream and receiver on CPU ${r.cpus.rest} (BENCH_PIN=0: all share)`
+      : "  every process shares every CPU",
+  );
   console.log(
     `  tracing off  ${fmt(off).padStart(7)} req/s   per round ${r.off.map((x) => fmt(x.requestsPerSec)).join(", ")}`,
   );

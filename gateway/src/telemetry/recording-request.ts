@@ -29,20 +29,45 @@ import type {
   TraceIds,
 } from "./types.ts";
 
-/** A first try kept as facts until a second try shows it deserves its own span. */
-interface PendingAttempt {
-  start: AttemptStart;
-  startTime: HrTime;
-  endTime: HrTime | null;
-  result: AttemptEnd | null;
+/**
+ * A first try kept as facts until a second try shows it deserves its own span. Most requests make
+ * one try, so this stays cheap: plain fields, wall-clock milliseconds turned into span times only if
+ * the span is ever made.
+ */
+class FirstAttempt implements AttemptTelemetry {
+  readonly start: AttemptStart;
+  readonly startedAtMs = Date.now();
+  endedAtMs: number | null = null;
+  result: AttemptEnd | null = null;
+  readonly #request: RecordingRequest;
+
+  constructor(request: RecordingRequest, start: AttemptStart) {
+    this.#request = request;
+    this.start = start;
+  }
+
+  get span(): Span {
+    return this.#request.span;
+  }
+
+  get context(): Context {
+    return this.#request.context;
+  }
+
+  injectHeaders(headers?: Record<string, string>): Record<string, string> {
+    return this.#request.injectHeaders(headers);
+  }
+
+  end(result: AttemptEnd): void {
+    if (this.result) return;
+    this.result = result;
+    this.endedAtMs = Date.now();
+    this.#request.attemptEnded(this.start, result);
+  }
 }
 
-/**
- * Wall-clock now as an OTel HrTime, from the clock the SDK stamps spans with (Date.now), so a span
- * created after the fact orders correctly against the spans started live.
- */
-function hrNow(): HrTime {
-  const ms = Date.now();
+/** Wall-clock milliseconds as an OTel HrTime (the SDK stamps spans from the same clock, Date.now). */
+function hrTimeOf(ms: number): HrTime {
   return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
 }
 
@@ -59,7 +84,7 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
   readonly #open = new Set<Span>();
   #stream: StreamFacts | null = null;
   #attempts = 0;
-  #pendingFirst: PendingAttempt | null = null;
+  #pendingFirst: FirstAttempt | null = null;
 
   constructor(tracer: Tracer, parent: Context, start: RequestStart, instruments: Instruments, capture: boolean) {
     super(start, instruments);
@@ -125,22 +150,13 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
    * only remembered; it becomes a span, retroactively, if a retry or fallback follows.
    */
   #firstAttempt(start: AttemptStart): AttemptTelemetry {
-    const pending: PendingAttempt = { start, startTime: hrNow(), endTime: null, result: null };
-    this.#pendingFirst = pending;
-    const request = this;
-    return {
-      span: this.span,
-      get context() {
-        return request.context;
-      },
-      injectHeaders: (headers) => this.injectHeaders(headers),
-      end: (result) => {
-        if (pending.result) return;
-        pending.result = result;
-        pending.endTime = hrNow();
-        this.recordAttempt(start, result);
-      },
-    };
+    this.#pendingFirst = new FirstAttempt(this, start);
+    return this.#pendingFirst;
+  }
+
+  /** A first try ended (FirstAttempt.end): its metrics now; its span only if a second try follows. */
+  attemptEnded(start: AttemptStart, result: AttemptEnd): void {
+    this.recordAttempt(start, result);
   }
 
   #materialiseFirst(): void {
@@ -151,9 +167,11 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
       SpanNames.genAi(this.operation, first.start.model),
       SpanKind.CLIENT,
       this.#attemptAttributes(first.start),
-      first.startTime,
+      hrTimeOf(first.startedAtMs),
     );
-    if (first.result) this.#finishAttempt(span, first.result, first.endTime ?? undefined);
+    if (first.result) {
+      this.#finishAttempt(span, first.result, first.endedAtMs === null ? undefined : hrTimeOf(first.endedAtMs));
+    }
   }
 
   #eagerAttempt(start: AttemptStart): AttemptTelemetry {
