@@ -167,7 +167,9 @@ function stopReason(finishReason: unknown): string {
 
 /** The Anthropic message id the client gets for a chat completion id. */
 function messageId(completionId: unknown): string {
-  return `msg_${String(completionId ?? "switchyard").replace(/^chatcmpl-/, "")}`;
+  const id = String(completionId ?? "switchyard");
+  // An Anthropic upstream's id already is a message id (msg_…): kept as is, never msg_msg_….
+  return id.startsWith("msg_") ? id : `msg_${id.replace(/^chatcmpl-/, "")}`;
 }
 
 export function anthropicUsage(usage: Usage | null) {

@@ -64,6 +64,8 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/messages with the Anthropic SDK", (id) =>
       model_requested: setup.model,
     });
     expect(event.usage.input_tokens).toBe(42);
+    // A message id, once: an Anthropic upstream's msg_… is kept, never prefixed again.
+    expect(message.id).toMatch(/^msg_(?!msg_)/);
     // The span reports the id and stop reason this client got.
     expect(await stack.requestEnd()).toMatchObject({ responseId: message.id, finishReasons: ["end_turn"] });
   });
@@ -84,6 +86,7 @@ describe.each(HTTP_PROVIDERS)("%s: /v1/messages with the Anthropic SDK", (id) =>
     const event = await stack.event();
     expect(event).toMatchObject({ endpoint: "/v1/messages", stream: true, status_code: 200 });
     expect(event.usage.output_tokens).toBe(17);
+    expect(final.id).toMatch(/^msg_(?!msg_)/);
     // As for a JSON message: the span reports the message id and stop reason this client got.
     expect(await stack.requestSpan()).toMatchObject({
       "gen_ai.response.id": final.id,

@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "../../schemas/chat.ts";
 import { usageFromAnthropic } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
-import { ChunkBuilder, type FinishReason } from "../shared/chunks.ts";
+import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
   copyNumberParams,
   maxTokensOf,
@@ -146,7 +146,7 @@ export function anthropicError(status: number, body: Buffer): ErrorInfo {
 
 async function* anthropicChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
   const builder = new ChunkBuilder(
-    "chatcmpl-anthropic",
+    completionId("anthropic"),
     call.request.model,
     call.target.strictOpenAICompliance !== false,
   );
@@ -162,6 +162,8 @@ async function* anthropicChunks(body: AsyncIterable<Uint8Array>, call: UpstreamC
       case "message_start": {
         const message = event.message as AnthropicMessage;
         builder.model = message.model ?? builder.model;
+        // The stream is named by Anthropic's message id, as the JSON answer is (each response its own id).
+        if (!started && typeof message.id === "string" && message.id) builder.id = message.id;
         usage = { ...(message.usage as Record<string, number>) };
         if (!started) {
           started = true;
@@ -261,7 +263,7 @@ export const anthropicAdapter: ProviderAdapter = {
       }
       const usage = usageFromAnthropic(json.usage);
       const reply = {
-        id: json.id ?? "chatcmpl-anthropic",
+        id: json.id ?? completionId("anthropic"),
         model: json.model ?? call.request.model,
         text: texts.length > 0 ? texts.join("") : null,
         toolCalls,

@@ -9,7 +9,8 @@ export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
  * upstream event, so each chunk goes out as soon as its upstream event arrived.
  */
 export class ChunkBuilder {
-  private readonly id: string;
+  /** Settable until the first chunk, for upstreams that name the response in their opening event. */
+  id: string;
   private readonly created: number;
   model: string;
   private roleSent = false;
