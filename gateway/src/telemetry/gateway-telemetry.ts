@@ -12,6 +12,7 @@ export function createGatewayTelemetry(telemetry: Telemetry = activeTelemetry())
   const meter = telemetry.meter(Scopes.gateway);
   const instruments = createInstruments(meter);
   const tracer = telemetry.tracing ? telemetry.tracer(Scopes.gateway) : null;
+  const requestSpans = telemetry.requestSpans(Scopes.gateway);
   const { propagator, captureContent } = telemetry;
   return {
     tracing: tracer !== null,
@@ -21,7 +22,7 @@ export function createGatewayTelemetry(telemetry: Telemetry = activeTelemetry())
         const h = start.incomingHeaders;
         const carriesContext = h.traceparent !== undefined || h.baggage !== undefined;
         const parent = propagator && carriesContext ? extractContext(h, propagator) : ROOT_CONTEXT;
-        return new RecordingRequest(tracer, parent, start, instruments, captureContent);
+        return new RecordingRequest({ tracer, requestSpans }, parent, start, instruments, captureContent);
       }
       return new MetricsOnlyRequest(start, instruments);
     },

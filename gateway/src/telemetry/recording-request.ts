@@ -7,6 +7,7 @@ import {
   type Span,
   SpanKind,
   SpanNames,
+  type SpanStarter,
   SpanStatusCode,
   spanTraceHeaders,
   TRACEPARENT,
@@ -86,13 +87,23 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
   #attempts = 0;
   #pendingFirst: FirstAttempt | null = null;
 
-  constructor(tracer: Tracer, parent: Context, start: RequestStart, instruments: Instruments, capture: boolean) {
+  /**
+   * `requestSpans` starts the request span (the FastTracer, one per request: the hot path);
+   * `tracer`, the SDK's, starts the rarer children (retries, fallbacks, cache, guardrails).
+   */
+  constructor(
+    tracers: { tracer: Tracer; requestSpans: SpanStarter },
+    parent: Context,
+    start: RequestStart,
+    instruments: Instruments,
+    capture: boolean,
+  ) {
     super(start, instruments);
-    this.#tracer = tracer;
+    this.#tracer = tracers.tracer;
     this.#capture = capture;
     const attributes: Attributes = { [Attr.genAiOperationName]: this.operation };
     if (this.requestModel) attributes[Attr.genAiRequestModel] = this.requestModel;
-    this.span = tracer.startSpan(
+    this.span = tracers.requestSpans.startSpan(
       SpanNames.genAi(this.operation, this.requestModel),
       { kind: SpanKind.CLIENT, attributes, startTime: start.startedAt },
       parent,

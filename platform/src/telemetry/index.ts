@@ -16,6 +16,7 @@ export {
   trace,
 } from "@opentelemetry/api";
 export * from "./bounded-values.ts";
+export type { SpanStarter } from "./fast-span.ts";
 export * from "./metrics-endpoint.ts";
 export * from "./names.ts";
 export { activeTelemetry, startTelemetry } from "./start-telemetry.ts";

@@ -23,6 +23,7 @@ import {
   AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
+  RandomIdGenerator,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
@@ -34,6 +35,7 @@ import {
   ATTR_PROCESS_PID,
   ATTR_SERVICE_INSTANCE_ID,
 } from "@opentelemetry/semantic-conventions/incubating";
+import type { FastTracerParts } from "./fast-span.ts";
 import { Scopes } from "./names.ts";
 import { otlpHttpSender } from "./otlp-proto/http-sender.ts";
 import { ProtoBatchSpanProcessor } from "./otlp-proto/span-processor.ts";
@@ -42,6 +44,9 @@ import { assembleTelemetry, disabledTelemetry, type Telemetry } from "./telemetr
 import type { OtlpTarget, SamplerName, TelemetrySettings } from "./telemetry-env.ts";
 
 let active: Telemetry | null = null;
+
+/** The SDK's default attribute count limit per span, for SDK and fast spans alike. */
+const ATTRIBUTE_COUNT_LIMIT = 128;
 
 /**
  * The telemetry main() started in this process, or a disabled one. Services built without an
@@ -87,6 +92,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
 
   const propagator = incomingPropagator(settings.propagation);
   let sdk: NodeSDK | null = null;
+  let fastTracing: FastTracerParts | undefined;
   let delivery: SpanDelivery | null = null;
   let closeSender = () => {};
   const traces = settings.traces;
@@ -95,14 +101,23 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
     delivery = new SpanDelivery(traces.batch.maxQueueSize, selfMeter);
     const spanProcessor = spanPipeline(traces, delivery, meterProvider);
     closeSender = spanProcessor.close;
+    // The request path's FastTracer shares these very objects with the SDK's tracers (resource
+    // included: service.name is already in it, so NodeSDK uses it as is).
+    fastTracing = {
+      sampler: sampler(traces.sampler, traces.samplerArg),
+      idGenerator: new RandomIdGenerator(),
+      resource,
+      processor: spanProcessor.processor,
+      attributeCountLimit: ATTRIBUTE_COUNT_LIMIT,
+    };
     sdk = new NodeSDK({
-      serviceName: settings.serviceName,
       resource,
       autoDetectResources: false,
       contextManager: new AsyncLocalStorageContextManager(),
       textMapPropagator: propagator,
-      sampler: sampler(traces.sampler, traces.samplerArg),
-      spanLimits: { linkCountLimit: settings.linkCountLimit },
+      sampler: fastTracing.sampler,
+      idGenerator: fastTracing.idGenerator,
+      spanLimits: { linkCountLimit: settings.linkCountLimit, attributeCountLimit: ATTRIBUTE_COUNT_LIMIT },
       spanProcessors: [spanProcessor.processor],
       // Metrics are set up above (the span processor reports to them); logs stay with pino.
       metricReaders: [],
@@ -116,6 +131,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const telemetry = assembleTelemetry({
     serviceName: settings.serviceName,
     tracerProvider: sdk ? trace.getTracerProvider() : null,
+    ...(fastTracing ? { fastTracing } : {}),
     meterProvider: meterProvider as ApiMeterProvider | null,
     prometheusReader,
     propagator,

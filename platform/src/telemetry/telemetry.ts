@@ -9,6 +9,7 @@ import {
 } from "@opentelemetry/api";
 import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import type { MetricReader } from "@opentelemetry/sdk-metrics";
+import { FastTracer, type FastTracerParts, type SpanStarter } from "./fast-span.ts";
 
 /** What delivery of spans looks like so far (also on /metrics as switchyard.otel.spans.*). */
 export interface SpanDeliveryStats {
@@ -30,6 +31,11 @@ export interface Telemetry {
   /** Extracts an incoming request's trace context (tracecontext + baggage); null: OTEL_PROPAGATORS=none. */
   readonly propagator: TextMapPropagator | null;
   tracer(scope: string): Tracer;
+  /**
+   * For the span every request makes: a FastTracer on the tracer provider's own sampler, ids and
+   * processor when those were given, else `tracer(scope)`. Child spans use `tracer()`.
+   */
+  requestSpans(scope: string): SpanStarter;
   meter(scope: string): Meter;
   /** The Prometheus text exposition of every metric of this process; null when the prometheus exporter is off. */
   readonly scrapeMetrics: (() => Promise<string>) | null;
@@ -43,6 +49,8 @@ export interface Telemetry {
 export interface TelemetryParts {
   serviceName: string;
   tracerProvider: TracerProvider | null;
+  /** The tracer provider's sampler, id generator, resource and processor, for requestSpans(). */
+  fastTracing?: FastTracerParts;
   meterProvider: MeterProvider | null;
   /** A reader registered with meterProvider whose collect() feeds /metrics. */
   prometheusReader: MetricReader | null;
@@ -62,6 +70,7 @@ const NO_SPANS: SpanDeliveryStats = { exported: 0, dropped: { queueFull: 0, expo
 export function assembleTelemetry(parts: TelemetryParts): Telemetry {
   const { tracerProvider, meterProvider, prometheusReader } = parts;
   const tracers = new Map<string, Tracer>();
+  const fastTracers = new Map<string, SpanStarter>();
   const meters = new Map<string, Meter>();
   const serializer = prometheusReader ? new PrometheusSerializer() : null;
   return {
@@ -76,6 +85,15 @@ export function assembleTelemetry(parts: TelemetryParts): Telemetry {
         tracers.set(scope, tracer);
       }
       return tracer;
+    },
+    requestSpans(scope) {
+      if (!tracerProvider || !parts.fastTracing) return this.tracer(scope);
+      let starter = fastTracers.get(scope);
+      if (!starter) {
+        starter = new FastTracer(scope, parts.fastTracing);
+        fastTracers.set(scope, starter);
+      }
+      return starter;
     },
     meter(scope) {
       if (!meterProvider) return NOOP_METER;

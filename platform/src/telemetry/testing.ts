@@ -1,6 +1,15 @@
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { defaultResource } from "@opentelemetry/resources";
 import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  AlwaysOnSampler,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  RandomIdGenerator,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { assembleTelemetry, type Telemetry } from "./telemetry.ts";
 import { incomingPropagator } from "./trace-headers.ts";
 
@@ -22,10 +31,20 @@ export interface InMemoryTelemetry {
 export function inMemoryTelemetry(options: { tracing?: boolean; captureContent?: boolean } = {}): InMemoryTelemetry {
   const exporter = new InMemorySpanExporter();
   const tracing = options.tracing ?? true;
+  // One sampler, resource and processor for the SDK's tracers and the request path's FastTracer.
+  const fastTracing = {
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    idGenerator: new RandomIdGenerator(),
+    resource: defaultResource(),
+    processor: new SimpleSpanProcessor({ exporter }),
+    attributeCountLimit: 128,
+  };
   const tracerProvider = tracing
     ? new TracerProvider({
-        spanProcessors: [new SimpleSpanProcessor({ exporter })],
-        spanLimits: { linkCountLimit: 1024 },
+        sampler: fastTracing.sampler,
+        resource: fastTracing.resource,
+        spanProcessors: [fastTracing.processor],
+        spanLimits: { linkCountLimit: 1024, attributeCountLimit: fastTracing.attributeCountLimit },
       })
     : null;
   const reader = new PrometheusExporter({ preventServerStart: true });
@@ -33,6 +52,7 @@ export function inMemoryTelemetry(options: { tracing?: boolean; captureContent?:
   const telemetry = assembleTelemetry({
     serviceName: "switchyard-test",
     tracerProvider,
+    fastTracing,
     meterProvider,
     prometheusReader: reader,
     propagator: incomingPropagator,
