@@ -115,7 +115,8 @@ try {
   // Tracing off vs on: its own upstream, receiver and two gateways, so the main gateway is stopped first.
   await stopChild(gateway.child);
   const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
-  tracing = await measureTracingOverhead({ root, body, durationSec: DURATION_SEC, rounds });
+  const warmupSec = Number(process.env.BENCH_TRACING_WARMUP_SEC ?? 18);
+  tracing = await measureTracingOverhead({ root, body, durationSec: DURATION_SEC, rounds, warmupSec });
 } finally {
   await stopChild(gateway.child);
   await stopChild(upstream.child);

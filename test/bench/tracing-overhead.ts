@@ -27,6 +27,8 @@ export async function measureTracingOverhead(options: {
   body: string;
   durationSec: number;
   rounds: number;
+  /** Load per gateway before measuring, in three alternated parts. */
+  warmupSec: number;
 }): Promise<TracingResult> {
   const { root } = options;
   const cpus = benchCpuSets();
@@ -63,11 +65,11 @@ export async function measureTracingOverhead(options: {
     runLoad({ url, headers, body: options.body, connections: 32, durationSec, cpus: cpus?.rest });
   const result: TracingResult = { off: [], on: [], cpus, spansReceived: 0, requestsTraced: 0 };
   try {
-    // Warm both until the JIT has settled (throughput still climbs over the first seconds on a cold
-    // process), alternating so neither warms on a quieter stretch of a shared box.
-    for (let i = 0; i < 2; i++) {
-      await load(off.url, 3);
-      await load(on.url, 3);
+    // Warm both until the JIT has settled (on a slow box throughput still climbs for ~15 s of load),
+    // alternating so neither warms on a quieter stretch of a shared box.
+    for (let i = 0; i < 3; i++) {
+      await load(off.url, options.warmupSec / 3);
+      await load(on.url, options.warmupSec / 3);
     }
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
