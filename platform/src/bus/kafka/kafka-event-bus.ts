@@ -88,7 +88,7 @@ export class KafkaEventBus implements EventBus {
     if (missing.length === 0) return;
     // Resolves false (no throw) when a concurrent creator won the race: already existing is fine.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
@@ -96,6 +96,17 @@ export class KafkaEventBus implements EventBus {
         configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
       })),
     });
+    // kafkajs' own waitForLeaders retries LEADER_NOT_AVAILABLE only; right after a create, a KRaft
+    // broker under load can also answer UNKNOWN_TOPIC_OR_PARTITION, which failed start-up. So wait
+    // here, retrying every retriable answer until each new partition has a leader (~15 s at most).
+    const names = missing.map((t) => t.name);
+    await retryRetriable(async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready.length < names.length) {
+        throw Object.assign(new Error(`no leader yet for every partition of ${names.join(", ")}`), { retriable: true });
+      }
+    }, 12);
   }
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
