@@ -15,6 +15,7 @@ import {
   trace,
   traceHeadersFor,
 } from "@switchyard/platform";
+import { FirstAttempt, hrTimeOf } from "./first-attempt.ts";
 import { type ChatRequestLike, inputMessages, requestAttributes, responseFacts, StreamFacts } from "./genai-content.ts";
 import { NOOP_CHILD } from "./metrics-only-request.ts";
 import { type Instruments, RequestMetrics, seconds } from "./request-metrics.ts";
@@ -29,48 +30,6 @@ import type {
   StreamChunkFacts,
   TraceIds,
 } from "./types.ts";
-
-/**
- * A first try kept as facts until a second try shows it deserves its own span. Most requests make
- * one try, so this stays cheap: plain fields, wall-clock milliseconds turned into span times only if
- * the span is ever made.
- */
-class FirstAttempt implements AttemptTelemetry {
-  readonly start: AttemptStart;
-  readonly startedAtMs = Date.now();
-  endedAtMs: number | null = null;
-  result: AttemptEnd | null = null;
-  readonly #request: RecordingRequest;
-
-  constructor(request: RecordingRequest, start: AttemptStart) {
-    this.#request = request;
-    this.start = start;
-  }
-
-  get span(): Span {
-    return this.#request.span;
-  }
-
-  get context(): Context {
-    return this.#request.context;
-  }
-
-  injectHeaders(headers?: Record<string, string>): Record<string, string> {
-    return this.#request.injectHeaders(headers);
-  }
-
-  end(result: AttemptEnd): void {
-    if (this.result) return;
-    this.result = result;
-    this.endedAtMs = Date.now();
-    this.#request.attemptEnded(this.start, result);
-  }
-}
-
-/** Wall-clock milliseconds as an OTel HrTime (the SDK stamps spans from the same clock, Date.now). */
-function hrTimeOf(ms: number): HrTime {
-  return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
-}
 
 /** Tracing on: the request span (kind CLIENT, per the GenAI convention) and its children. */
 export class RecordingRequest extends RequestMetrics implements RequestTelemetry {
