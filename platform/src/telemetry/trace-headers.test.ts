@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { W3CBaggagePropagator } from "@opentelemetry/core";
+import { TraceState, W3CBaggagePropagator } from "@opentelemetry/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedEventBus } from "../bus/embedded/embedded-event-bus.ts";
 import { SpoolingPublisher } from "../bus/spool/spooling-publisher.ts";
@@ -9,8 +9,8 @@ import {
   extractContext,
   headerGetter,
   incomingPropagator,
-  injectTraceHeaders,
   linkFromHeaders,
+  spanTraceHeaders,
   traceHeadersFor,
   traceIdOfTraceparent,
 } from "./trace-headers.ts";
@@ -63,8 +63,18 @@ describe("trace context in headers", () => {
     expect(linkFromHeaders({ traceparent: "garbage" })).toBeNull();
     expect(linkFromHeaders({})).toBeNull();
     expect(traceHeadersFor({ traceId: "0".repeat(32), spanId: SPAN, traceFlags: 1 })).toBeUndefined();
-    const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: 0 });
-    expect(injectTraceHeaders(ctx, { a: "b" })).toEqual({ a: "b", traceparent: `00-${TRACE}-${SPAN}-00` });
+    const unsampled = { traceId: TRACE, spanId: SPAN, traceFlags: 0 };
+    expect(spanTraceHeaders(unsampled)).toEqual({ traceparent: `00-${TRACE}-${SPAN}-00` });
+    // Formatted directly, yet exactly what the W3C propagator writes, trace state included.
+    for (const spanContext of [unsampled, { ...unsampled, traceFlags: 1, traceState: new TraceState("k=v,o=w") }]) {
+      const viaPropagator: Record<string, string> = {};
+      incomingPropagator.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), viaPropagator, {
+        set: (carrier, key, value) => {
+          carrier[key] = value;
+        },
+      });
+      expect(spanTraceHeaders(spanContext)).toEqual(viaPropagator);
+    }
   });
 
   it("survive the spool and the embedded log to the consumer", async () => {

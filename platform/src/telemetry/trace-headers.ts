@@ -6,7 +6,6 @@ import {
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
-  type TextMapSetter,
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
@@ -25,12 +24,6 @@ export const TRACESTATE = "tracestate";
 export const headerGetter: TextMapGetter<HeaderRecord> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key] ?? carrier[key.toLowerCase()],
-};
-
-export const headerSetter: TextMapSetter<Record<string, string>> = {
-  set: (carrier, key, value) => {
-    carrier[key] = value;
-  },
 };
 
 /** traceparent + tracestate: what goes to upstreams and onto bus records (never baggage). */
@@ -82,12 +75,6 @@ function loneTraceparent(headers: HeaderRecord): SpanContext | null {
   const match = TRACEPARENT_V00.exec(value);
   if (!match || ALL_ZERO.test(match[1]!) || ALL_ZERO.test(match[2]!)) return null;
   return { traceId: match[1]!, spanId: match[2]!, traceFlags: Number.parseInt(match[3]!, 16), isRemote: true };
-}
-
-/** Writes traceparent (and tracestate) for the span in `ctx` into `headers`; returns headers. */
-export function injectTraceHeaders(ctx: Context, headers: Record<string, string> = {}): Record<string, string> {
-  traceContextPropagator.inject(ctx, headers, headerSetter);
-  return headers;
 }
 
 /** Record headers that carry `spanContext` across the bus, or undefined when it is not valid. */
