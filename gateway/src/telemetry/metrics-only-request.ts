@@ -32,31 +32,41 @@ export class MetricsOnlyRequest extends RequestMetrics implements RequestTelemet
   readonly span: Span = INVALID_SPAN;
   readonly context: Context = ROOT_CONTEXT;
   readonly recording = false;
-  readonly #headers: HeaderRecord;
+  readonly #incoming: HeaderRecord;
+  /** The incoming trace context to pass on, validated once (several calls per request read it). */
+  #propagated: { traceId: string | null; headers: Readonly<Record<string, string>> } | null = null;
 
   constructor(start: RequestStart, instruments: Instruments) {
     super(start, instruments);
-    this.#headers = start.incomingHeaders;
+    this.#incoming = start.incomingHeaders;
   }
 
   setRequest(body: ChatRequestLike): void {
     this.noteRequest(body);
   }
 
-  traceIds(): TraceIds {
-    return { otelTraceId: traceIdOfTraceparent(this.#headers[TRACEPARENT]), otelSpanId: null };
-  }
-
-  injectHeaders(headers: Record<string, string> = {}): Record<string, string> {
-    const traceparent = this.#headers[TRACEPARENT];
+  #passedOn(): { traceId: string | null; headers: Readonly<Record<string, string>> } {
+    if (this.#propagated) return this.#propagated;
+    const traceparent = this.#incoming[TRACEPARENT];
     const value = Array.isArray(traceparent) ? traceparent[0] : traceparent;
-    if (value !== undefined && traceIdOfTraceparent(value) !== null) {
+    const traceId = traceIdOfTraceparent(value);
+    const headers: Record<string, string> = {};
+    if (value !== undefined && traceId !== null) {
       headers[TRACEPARENT] = value.trim();
-      const state = this.#headers[TRACESTATE];
+      const state = this.#incoming[TRACESTATE];
       const stateValue = Array.isArray(state) ? state.join(",") : state;
       if (stateValue) headers[TRACESTATE] = stateValue;
     }
-    return headers;
+    this.#propagated = { traceId, headers };
+    return this.#propagated;
+  }
+
+  traceIds(): TraceIds {
+    return { otelTraceId: this.#passedOn().traceId, otelSpanId: null };
+  }
+
+  injectHeaders(headers: Record<string, string> = {}): Record<string, string> {
+    return Object.assign(headers, this.#passedOn().headers);
   }
 
   recordHeaders(): Record<string, string> | undefined {
