@@ -24,10 +24,8 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | FLAGS_HAS_IS_REMOTE | (isRemote ? FLAGS_IS_REMOTE : 0);
 }
 
-/** One Span message (without its field tag): the caller writes `tag(2, LEN)` inside a ScopeSpans. */
-export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
-  const mark = w.begin();
-  const ctx = span.spanContext();
+/** trace_id, span_id and trace_state: fields 1–3 of both Span and Span.Link. */
+function writeIdentity(w: ProtoWriter, ctx: SpanContext): void {
   w.tag(1, LEN);
   w.hexBytes(ctx.traceId);
   w.tag(2, LEN);
@@ -37,6 +35,13 @@ export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
     w.tag(3, LEN);
     w.string(traceState);
   }
+}
+
+/** One Span message (without its field tag): the caller writes `tag(2, LEN)` inside a ScopeSpans. */
+export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
+  const mark = w.begin();
+  const ctx = span.spanContext();
+  writeIdentity(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LEN);
@@ -92,16 +97,8 @@ function writeEvent(w: ProtoWriter, event: TimedEvent): void {
 function writeLink(w: ProtoWriter, link: Link): void {
   w.tag(13, LEN);
   const mark = w.begin();
-  const ctx: SpanContext = link.context;
-  w.tag(1, LEN);
-  w.hexBytes(ctx.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, LEN);
-    w.string(traceState);
-  }
+  const ctx = link.context;
+  writeIdentity(w, ctx);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, VARINT);
   w.uint32(link.droppedAttributesCount ?? 0);
