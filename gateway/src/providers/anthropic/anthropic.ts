@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "../../schemas/chat.ts";
 import { usageFromAnthropic } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
-import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
   copyNumberParams,
   maxTokensOf,
@@ -19,7 +19,6 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
-import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -145,11 +144,7 @@ export function anthropicError(status: number, body: Buffer): ErrorInfo {
 }
 
 async function* anthropicChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
-  const builder = new ChunkBuilder(
-    completionId("anthropic"),
-    call.request.model,
-    call.target.strictOpenAICompliance !== false,
-  );
+  const builder = chunkBuilder("anthropic", call);
   let usage: Record<string, number> = {};
   // Anthropic content-block index → OpenAI tool_calls index.
   const toolIndex = new Map<number, number>();
@@ -265,14 +260,12 @@ export const anthropicAdapter: ProviderAdapter = {
       const reply = {
         id: json.id ?? completionId("anthropic"),
         model: json.model ?? call.request.model,
-        text: texts.length > 0 ? texts.join("") : null,
+        texts,
         toolCalls,
         reasoning,
         finish: finishFromAnthropic(json.stop_reason),
-        usage: usage ?? ESTIMATE_PENDING_USAGE,
-        strict: call.target.strictOpenAICompliance !== false,
       };
-      return replyResponse(reply, usage);
+      return replyResponse(reply, usage, call);
     },
     stream: anthropicChunks,
   },

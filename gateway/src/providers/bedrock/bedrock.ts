@@ -14,7 +14,7 @@ import {
   type RawHeaders,
 } from "../adapter.ts";
 import type { ProviderTarget, StreamChunk, TargetIssue, UpstreamCall } from "../provider.ts";
-import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
   maxTokensOf,
   messagesOf,
@@ -30,7 +30,6 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { RequestRejected } from "../shared/rejected.ts";
 import { TurnList } from "../shared/turns.ts";
-import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 type Block = Record<string, unknown>;
 
@@ -186,11 +185,7 @@ interface ConverseOutput {
 
 async function* converseChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
-  const builder = new ChunkBuilder(
-    completionId("bedrock"),
-    call.request.model,
-    call.target.strictOpenAICompliance !== false,
-  );
+  const builder = chunkBuilder("bedrock", call);
   const toolIndex = new Map<number, number>();
   let tools = 0;
   let stopped = false;
@@ -306,14 +301,12 @@ export const bedrockAdapter: ProviderAdapter = {
       const reply = {
         id: completionId("bedrock"),
         model: call.request.model,
-        text: texts.length > 0 ? texts.join("") : null,
+        texts,
         toolCalls,
         reasoning,
         finish: finishFromBedrock(json.stopReason),
-        usage: usage ?? ESTIMATE_PENDING_USAGE,
-        strict: call.target.strictOpenAICompliance !== false,
       };
-      return replyResponse(reply, usage);
+      return replyResponse(reply, usage, call);
     },
     stream: converseChunks,
   },

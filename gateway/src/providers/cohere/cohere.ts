@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "../../schemas/chat.ts";
 import { usageFromCohere } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
-import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
   copyNumberParams,
   jsonMode,
@@ -17,7 +17,6 @@ import {
 } from "../shared/openai-request.ts";
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
-import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const COHERE_BASE_URL = "https://api.cohere.com/v2";
 
@@ -110,11 +109,7 @@ interface CohereMessage {
 }
 
 async function* cohereChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
-  const builder = new ChunkBuilder(
-    completionId("cohere"),
-    call.request.model,
-    call.target.strictOpenAICompliance !== false,
-  );
+  const builder = chunkBuilder("cohere", call);
   let tools = -1;
   yield builder.start();
   for await (const data of sseData(body)) {
@@ -202,14 +197,12 @@ export const cohereAdapter: ProviderAdapter = {
       const reply = {
         id: json.id ?? completionId("cohere"),
         model: call.request.model,
-        text: texts.length > 0 ? texts.join("") : null,
+        texts,
         toolCalls,
         reasoning: thinking.length > 0 ? { text: thinking.join("") } : null,
         finish: finishFromCohere(json.finish_reason),
-        usage: usage ?? ESTIMATE_PENDING_USAGE,
-        strict: call.target.strictOpenAICompliance !== false,
       };
-      return replyResponse(reply, usage);
+      return replyResponse(reply, usage, call);
     },
     stream: cohereChunks,
   },

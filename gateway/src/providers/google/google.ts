@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "../../schemas/chat.ts";
 import { usageFromGemini } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
-import { ChunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import {
   copyNumberParams,
   jsonMode,
@@ -19,7 +19,6 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
-import { ESTIMATE_PENDING_USAGE } from "../shared/usage.ts";
 
 export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -169,11 +168,7 @@ export function geminiError(status: number, body: Buffer): ErrorInfo {
 }
 
 async function* geminiChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
-  const builder = new ChunkBuilder(
-    completionId("gemini"),
-    call.request.model,
-    call.target.strictOpenAICompliance !== false,
-  );
+  const builder = chunkBuilder("gemini", call);
   let tools = 0;
   let finished = false;
   let usage: unknown = null;
@@ -260,14 +255,12 @@ export const googleAdapter: ProviderAdapter = {
       const reply = {
         id: json.responseId ?? completionId("gemini"),
         model: json.modelVersion ?? call.request.model,
-        text: texts.length > 0 ? texts.join("") : null,
+        texts,
         toolCalls,
         reasoning: thoughts.length > 0 ? { text: thoughts.join("") } : null,
         finish: blocked ? ("content_filter" as const) : finishFromGemini(candidate?.finishReason, toolCalls.length > 0),
-        usage: usage ?? ESTIMATE_PENDING_USAGE,
-        strict: call.target.strictOpenAICompliance !== false,
       };
-      return replyResponse(reply, usage);
+      return replyResponse(reply, usage, call);
     },
     stream: geminiChunks,
   },

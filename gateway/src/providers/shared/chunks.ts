@@ -1,6 +1,6 @@
 import type { Usage } from "@switchyard/events";
 import { openAIUsageBlock } from "../../usage.ts";
-import { NO_FINISH_REASONS, type StreamChunk } from "../provider.ts";
+import { NO_FINISH_REASONS, type StreamChunk, type UpstreamCall } from "../provider.ts";
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
@@ -103,4 +103,14 @@ let sequence = 0;
 export function completionId(prefix: string): string {
   sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
   return `chatcmpl-${prefix}-${Date.now().toString(36)}${sequence.toString(36)}`;
+}
+
+/** Strict OpenAI clients (the default) get no extra fields such as reasoning_content. */
+export function isStrict(call: UpstreamCall): boolean {
+  return call.target.strictOpenAICompliance !== false;
+}
+
+/** The chunk builder for one translated stream: a fresh `prefix` id, the requested model, the call's strictness. */
+export function chunkBuilder(prefix: string, call: UpstreamCall): ChunkBuilder {
+  return new ChunkBuilder(completionId(prefix), call.request.model, isStrict(call));
 }

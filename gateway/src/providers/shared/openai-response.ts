@@ -1,7 +1,9 @@
 import type { Usage } from "@switchyard/events";
 import { openAIUsageBlock } from "../../usage.ts";
 import type { ParsedResponse } from "../adapter.ts";
-import type { FinishReason } from "./chunks.ts";
+import type { UpstreamCall } from "../provider.ts";
+import { type FinishReason, isStrict } from "./chunks.ts";
+import { ESTIMATE_PENDING_USAGE } from "./usage.ts";
 
 export interface ReplyToolCall {
   id: string;
@@ -57,11 +59,24 @@ export function outputTextOf(reply: Pick<Reply, "text" | "toolCalls">): string {
   return (reply.text ?? "") + reply.toolCalls.map((t) => t.name + t.arguments).join("");
 }
 
+/** What an adapter reads off a provider's answer: text parts (joined here), tool calls, reasoning, finish. */
+export interface ReplyParts extends Omit<Reply, "text" | "usage" | "strict"> {
+  texts: string[];
+}
+
 /**
  * A provider's answer as the adapter's parsed response: the chat.completion body plus the facts
- * the gateway reads off the reply itself (usage as the provider reported it, null when it did not).
+ * the gateway reads off the reply itself (usage as the provider reported it, null when it did not;
+ * the body then shows a pending estimate until the wrapper counts the tokens).
  */
-export function replyResponse(reply: Reply, usage: Usage | null): ParsedResponse {
+export function replyResponse(parts: ReplyParts, usage: Usage | null, call: UpstreamCall): ParsedResponse {
+  const { texts, ...rest } = parts;
+  const reply: Reply = {
+    ...rest,
+    text: texts.length > 0 ? texts.join("") : null,
+    usage: usage ?? ESTIMATE_PENDING_USAGE,
+    strict: isStrict(call),
+  };
   return {
     body: chatCompletion(reply),
     usage,
