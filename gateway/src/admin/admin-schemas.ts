@@ -1,5 +1,7 @@
 import {
   EntityId,
+  EntityName,
+  FieldValue,
   PLAIN_FIELDS,
   type PlainField,
   ProviderSlug,
@@ -11,8 +13,6 @@ import { z } from "zod";
 
 /** Admin request bodies. Strict: a misspelt field is an error, never silently dropped. */
 
-const Name = z.string().min(1).max(200);
-const FieldValue = z.string().min(1).max(16_384);
 /** Portkey sends the Vertex service account as an object; it is stored (encrypted) as its JSON text. */
 const ServiceAccount = z
   .union([FieldValue, z.record(z.string(), z.string())])
@@ -28,18 +28,18 @@ function plainShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T):
   return Object.fromEntries(PLAIN_FIELDS.map((f) => [f, wrap(FieldValue)])) as Record<PlainField, T>;
 }
 
-export const TenantCreate = z.strictObject({ id: EntityId, name: Name.optional() });
-export const TenantUpdate = z.strictObject({ name: Name.nullable().optional() });
+export const TenantCreate = z.strictObject({ id: EntityId, name: EntityName.optional() });
+export const TenantUpdate = z.strictObject({ name: EntityName.nullable().optional() });
 
 export const ApiKeyCreate = z.strictObject({
-  name: Name.optional(),
+  name: EntityName.optional(),
   role: z.enum(["tenant", "admin"]).optional(),
 });
 
 /** Secrets and provider fields sit flat on the body, as on a Portkey config target. */
 export const VirtualKeyCreate = z.strictObject({
   id: EntityId.optional(),
-  name: Name.optional(),
+  name: EntityName.optional(),
   provider: ProviderSlug,
   ...secretShape((v) => v.optional()),
   ...plainShape((v) => v.optional()),
@@ -48,7 +48,7 @@ export type VirtualKeyCreate = z.infer<typeof VirtualKeyCreate>;
 
 /** Omitted: unchanged; null: removed. */
 export const VirtualKeyUpdate = z.strictObject({
-  name: Name.nullable().optional(),
+  name: EntityName.nullable().optional(),
   provider: ProviderSlug.optional(),
   ...secretShape((v) => v.nullable().optional()),
   ...plainShape((v) => v.nullable().optional()),
@@ -63,12 +63,12 @@ export const VirtualKeyRotate = z
 
 export const SavedConfigCreate = z.strictObject({
   id: SavedConfigId.optional(),
-  name: Name.optional(),
+  name: EntityName.optional(),
   config: z.record(z.string(), z.unknown()),
 });
 
 export const SavedConfigUpdate = z.strictObject({
-  name: Name.nullable().optional(),
+  name: EntityName.nullable().optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -24,6 +24,11 @@ export const SavedConfigId = z
   );
 
 /** A provider id as the gateway's registry names it; the gateway checks it is one it knows. */
+/** A display name (tenant, virtual key, saved config): admin API and declarative file alike. */
+export const EntityName = z.string().min(1).max(200);
+/** One provider field value as given (a secret or plain setting), before encryption. */
+export const FieldValue = z.string().min(1).max(16_384);
+
 export const ProviderSlug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a lowercase provider id such as openai or azure-openai");

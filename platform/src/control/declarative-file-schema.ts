@@ -1,6 +1,8 @@
 import { z } from "zod";
 import {
   EntityId,
+  EntityName,
+  FieldValue,
   PLAIN_FIELDS,
   type PlainField,
   ProviderSlug,
@@ -15,12 +17,10 @@ import {
  * configs. Objects are strict so a misspelt field is an error, not silently ignored.
  * See switchyard.example.yaml at the repository root.
  */
-const Name = z.string().min(1).max(200);
-const FieldValue = z.string().min(1).max(16_384);
 
 const FileApiKey = z.strictObject({
   id: z.string().min(1).max(128),
-  name: Name.optional(),
+  name: EntityName.optional(),
   key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex chars: the sha256 of the key"),
   role: z.enum(["tenant", "admin"]).default("tenant"),
   revoked: z.boolean().default(false),
@@ -40,7 +40,7 @@ const plainFields = Object.fromEntries(PLAIN_FIELDS.map((f) => [f, FieldValue.op
 /** Credential and provider fields sit flat on the key, as in a Portkey config target. */
 const FileVirtualKey = z.strictObject({
   id: EntityId,
-  name: Name.optional(),
+  name: EntityName.optional(),
   provider: ProviderSlug,
   disabled: z.boolean().default(false),
   ...secretFields,
@@ -50,13 +50,13 @@ export type FileVirtualKey = z.infer<typeof FileVirtualKey>;
 
 const FileSavedConfig = z.strictObject({
   id: SavedConfigId,
-  name: Name.optional(),
+  name: EntityName.optional(),
   config: z.record(z.string(), z.unknown()),
 });
 
 const FileTenant = z.strictObject({
   id: EntityId,
-  name: Name.optional(),
+  name: EntityName.optional(),
   api_keys: z.array(FileApiKey).default([]),
   virtual_keys: z.array(FileVirtualKey).default([]),
   saved_configs: z.array(FileSavedConfig).default([]),
