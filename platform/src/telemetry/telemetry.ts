@@ -73,21 +73,22 @@ export function assembleTelemetry(parts: TelemetryParts): Telemetry {
   const fastTracers = new Map<string, SpanStarter>();
   const meters = new Map<string, Meter>();
   const serializer = prometheusReader ? new PrometheusSerializer() : null;
+  const tracer = (scope: string): Tracer => {
+    let found = tracers.get(scope);
+    if (!found) {
+      found = (tracerProvider ?? NOOP_TRACER_PROVIDER).getTracer(scope);
+      tracers.set(scope, found);
+    }
+    return found;
+  };
   return {
     serviceName: parts.serviceName,
     tracing: tracerProvider !== null,
     captureContent: parts.captureContent,
     propagator: parts.propagator,
-    tracer(scope) {
-      let tracer = tracers.get(scope);
-      if (!tracer) {
-        tracer = (tracerProvider ?? NOOP_TRACER_PROVIDER).getTracer(scope);
-        tracers.set(scope, tracer);
-      }
-      return tracer;
-    },
+    tracer,
     requestSpans(scope) {
-      if (!tracerProvider || !parts.fastTracing) return this.tracer(scope);
+      if (!tracerProvider || !parts.fastTracing) return tracer(scope);
       let starter = fastTracers.get(scope);
       if (!starter) {
         starter = new FastTracer(scope, parts.fastTracing);
