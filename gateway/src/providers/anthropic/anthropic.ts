@@ -3,6 +3,7 @@ import { usageFromAnthropic } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { upstreamMessage } from "../shared/errors.ts";
 import {
   copyNumberParams,
   maxTokensOf,
@@ -135,8 +136,7 @@ export function anthropicError(status: number, body: Buffer): ErrorInfo {
   const json = parseJson(body) as { error?: { type?: unknown; message?: unknown } } | null;
   const e = json?.error;
   return {
-    message:
-      typeof e?.message === "string" ? e.message : body.toString("utf8").slice(0, 300) || `upstream returned ${status}`,
+    message: upstreamMessage(e?.message, status, body),
     type: typeof e?.type === "string" ? e.type : defaultErrorType(status),
     param: null,
     code: typeof e?.type === "string" ? e.type : null,

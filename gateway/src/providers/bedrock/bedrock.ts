@@ -15,6 +15,7 @@ import {
 } from "../adapter.ts";
 import type { ProviderTarget, StreamChunk, TargetIssue, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { upstreamMessage } from "../shared/errors.ts";
 import {
   maxTokensOf,
   messagesOf,
@@ -165,12 +166,10 @@ export async function signedRequest(target: ProviderTarget, url: string, body: s
 /** Bedrock errors: `{message}` body, the exception name in x-amzn-errortype (code). */
 export function bedrockError(status: number, body: Buffer, headers: RawHeaders = {}): ErrorInfo {
   const json = parseJson(body) as { message?: unknown; Message?: unknown } | null;
-  const message = json?.message ?? json?.Message;
   const raw = headers["x-amzn-errortype"];
   const errorType = (Array.isArray(raw) ? raw[0] : raw)?.split(":")[0] ?? null;
   return {
-    message:
-      typeof message === "string" ? message : body.toString("utf8").slice(0, 300) || `upstream returned ${status}`,
+    message: upstreamMessage(json?.message ?? json?.Message, status, body),
     type: defaultErrorType(status),
     param: null,
     code: errorType,

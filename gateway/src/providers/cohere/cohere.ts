@@ -3,6 +3,7 @@ import { usageFromCohere } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { upstreamMessage } from "../shared/errors.ts";
 import {
   copyNumberParams,
   jsonMode,
@@ -85,10 +86,7 @@ export function finishFromCohere(reason: unknown): FinishReason {
 export function cohereError(status: number, body: Buffer): ErrorInfo {
   const json = parseJson(body) as { message?: unknown; id?: unknown } | null;
   return {
-    message:
-      typeof json?.message === "string"
-        ? json.message
-        : body.toString("utf8").slice(0, 300) || `upstream returned ${status}`,
+    message: upstreamMessage(json?.message, status, body),
     type: defaultErrorType(status),
     param: null,
     code: null,

@@ -3,6 +3,7 @@ import { usageFromGemini } from "../../usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
+import { upstreamMessage } from "../shared/errors.ts";
 import {
   copyNumberParams,
   jsonMode,
@@ -159,8 +160,7 @@ export function geminiError(status: number, body: Buffer): ErrorInfo {
     | null;
   const e = Array.isArray(json) ? json[0]?.error : json?.error;
   return {
-    message:
-      typeof e?.message === "string" ? e.message : body.toString("utf8").slice(0, 300) || `upstream returned ${status}`,
+    message: upstreamMessage(e?.message, status, body),
     type: defaultErrorType(status),
     param: null,
     code: typeof e?.status === "string" ? e.status : null,

@@ -102,6 +102,11 @@ export function genericErrorInfo(status: number, body: Buffer): ErrorInfo {
   return { message: text || `upstream returned ${status}`, type: fallbackType, param: null, code: null };
 }
 
+/** A provider error body's message when it is a string, else the body's first 300 characters, else the status. */
+export function upstreamMessage(message: unknown, status: number, body: Buffer): string {
+  return typeof message === "string" ? message : body.toString("utf8").slice(0, 300) || `upstream returned ${status}`;
+}
+
 /** The OpenAI error type for an HTTP status. */
 export function defaultErrorType(status: number): string {
   if (status === 400 || status === 422) return "invalid_request_error";
