@@ -173,10 +173,7 @@ export class HttpProvider implements Provider {
   complete(call: UpstreamCall): Promise<CompletionResult> {
     return this.json(
       call.signal,
-      () => {
-        checkCapabilities(this.id, this.capabilities, call.request);
-        return this.adapter.chat.request(call, false);
-      },
+      () => this.chatRequest(call, false),
       (body) => this.adapter.chat.response(body, call),
       (parsed) => estimateChatUsage(call.request, parsed.outputText ?? contentText(parsed.body)),
     );
@@ -185,13 +182,16 @@ export class HttpProvider implements Provider {
   stream(call: UpstreamCall): Promise<StreamOpenResult> {
     return this.open(
       call.signal,
-      () => {
-        checkCapabilities(this.id, this.capabilities, call.request);
-        return this.adapter.chat.request(call, true);
-      },
+      () => this.chatRequest(call, true),
       (body) => this.adapter.chat.stream(body, call),
       (output) => estimateChatUsage(call.request, output),
     );
+  }
+
+  /** What the request needs that the provider lacks is refused first; then the adapter builds it. */
+  private chatRequest(call: UpstreamCall, stream: boolean): HttpRequestSpec | Promise<HttpRequestSpec> {
+    checkCapabilities(this.id, this.capabilities, call.request);
+    return this.adapter.chat.request(call, stream);
   }
 
   private async json(
