@@ -72,14 +72,19 @@ function detailsOf(value: unknown): Obj | null {
  */
 export function usageFromAnthropic(raw: unknown): Usage | null {
   if (!isObj(raw)) return null;
-  const read = n(raw.cache_read_input_tokens);
-  const write = n(raw.cache_creation_input_tokens);
-  return makeUsage({
-    input: n(raw.input_tokens) + read + write,
-    output: n(raw.output_tokens),
-    cacheRead: read,
-    cacheWrite: write,
-  });
+  return cacheExcludedUsage(
+    raw.input_tokens,
+    raw.output_tokens,
+    raw.cache_read_input_tokens,
+    raw.cache_creation_input_tokens,
+  );
+}
+
+/** For blocks whose input count leaves out cache reads and writes: the event's input is the three summed. */
+function cacheExcludedUsage(input: unknown, output: unknown, cacheRead: unknown, cacheWrite: unknown): Usage {
+  const read = n(cacheRead);
+  const write = n(cacheWrite);
+  return makeUsage({ input: n(input) + read + write, output: n(output), cacheRead: read, cacheWrite: write });
 }
 
 /**
@@ -100,14 +105,7 @@ export function usageFromGemini(raw: unknown): Usage | null {
 /** Bedrock Converse: inputTokens excludes cacheReadInputTokens / cacheWriteInputTokens (as Anthropic). */
 export function usageFromBedrock(raw: unknown): Usage | null {
   if (!isObj(raw)) return null;
-  const read = n(raw.cacheReadInputTokens);
-  const write = n(raw.cacheWriteInputTokens);
-  return makeUsage({
-    input: n(raw.inputTokens) + read + write,
-    output: n(raw.outputTokens),
-    cacheRead: read,
-    cacheWrite: write,
-  });
+  return cacheExcludedUsage(raw.inputTokens, raw.outputTokens, raw.cacheReadInputTokens, raw.cacheWriteInputTokens);
 }
 
 /** Cohere v2: billed_units is what is charged (tokens also counts the prompt template); fall back to tokens. */
