@@ -17,9 +17,9 @@ import type { ProviderTarget, StreamChunk, TargetIssue, UpstreamCall } from "../
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import { upstreamMessage } from "../shared/errors.ts";
 import {
+  copyNumberParams,
   maxTokensOf,
   messagesOf,
-  numberParam,
   partsOf,
   stopOf,
   systemText,
@@ -82,10 +82,7 @@ export function converseRequestBody(request: ChatCompletionRequest): Record<stri
   const inference: Record<string, unknown> = {};
   const max = maxTokensOf(request);
   if (max !== null) inference.maxTokens = max;
-  const temperature = numberParam(request, "temperature");
-  if (temperature !== undefined) inference.temperature = temperature;
-  const topP = numberParam(request, "top_p");
-  if (topP !== undefined) inference.topP = topP;
+  copyNumberParams(request, inference, { temperature: "temperature", top_p: "topP" });
   const stop = stopOf(request);
   if (stop && stop.length > 0) inference.stopSequences = stop;
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
