@@ -1,11 +1,6 @@
-import { runMigrations } from "@switchyard/ingest";
-import {
-  makeRequestEvent,
-  openTestClickHouse,
-  storeRequestEvents,
-  type TestClickHouse,
-} from "@switchyard/ingest/testing";
-import { KeyStore } from "@switchyard/platform";
+import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
+import { KeyStore, runMigrations } from "@switchyard/platform";
+import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnalyticsApp } from "./app.ts";

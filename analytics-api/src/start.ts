@@ -1,5 +1,4 @@
-import { runMigrations } from "@switchyard/ingest";
-import type { ClickHouse, KeyStore, Logger, Telemetry } from "@switchyard/platform";
+import { type ClickHouse, type KeyStore, type Logger, runMigrations, type Telemetry } from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { buildAnalyticsApp } from "./app.ts";
 

@@ -1,11 +1,7 @@
 import type { RequestEvent } from "@switchyard/events";
-import { runMigrations } from "@switchyard/ingest";
-import {
-  makeRequestEvent,
-  openTestClickHouse,
-  storeRequestEvents,
-  type TestClickHouse,
-} from "@switchyard/ingest/testing";
+import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
+import { runMigrations } from "@switchyard/platform";
+import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnalyticsApp } from "./app.ts";

@@ -1,10 +1,9 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { encodeEvent, newEventId, RequestEvent, Topics } from "@switchyard/events";
-import { type BusMessage, createLogger, KafkaEventBus, type OutgoingRecord } from "@switchyard/platform";
+import { type BusMessage, createLogger, KafkaEventBus, type OutgoingRecord, runMigrations } from "@switchyard/platform";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DeadLetterHeaders } from "./consumer/dead-letters.ts";
 import { startIngest } from "./ingest.ts";
-import { runMigrations } from "./schema/run-migrations.ts";
 import {
   makeRequestEvent,
   openTestClickHouse,

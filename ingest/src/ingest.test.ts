@@ -9,12 +9,12 @@ import {
   EmbeddedEventBus,
   type EventBus,
   type OutgoingRecord,
+  runMigrations,
 } from "@switchyard/platform";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DeadLetterHeaders } from "./consumer/dead-letters.ts";
 import { type Ingest, startIngest } from "./ingest.ts";
 import { replayFromLog } from "./replay-from-log.ts";
-import { runMigrations } from "./schema/run-migrations.ts";
 import {
   makeRequestEvent,
   openTestClickHouse,

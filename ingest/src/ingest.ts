@@ -1,11 +1,17 @@
 import { FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
-import { activeTelemetry, type ClickHouse, type EventBus, type Logger, type Telemetry } from "@switchyard/platform";
+import {
+  activeTelemetry,
+  type ClickHouse,
+  type EventBus,
+  type Logger,
+  runMigrations,
+  type Telemetry,
+} from "@switchyard/platform";
 import { IngestConfig, type IngestConfigInput } from "./config.ts";
 import { type ConsumerLoopStats, startConsumerLoop } from "./consumer/consumer-loop.ts";
 import { topicRoute } from "./consumer/topic-route.ts";
 import { feedbackRow } from "./rows/feedback-row.ts";
 import { requestRow } from "./rows/request-row.ts";
-import { runMigrations } from "./schema/run-migrations.ts";
 import { createIngestTelemetry } from "./telemetry/ingest-telemetry.ts";
 import { BatchWriter, type BatchWriterStats } from "./writer/batch-writer.ts";
 import { type IngestTable, insertExactlyOnce } from "./writer/exactly-once-insert.ts";

@@ -1,8 +1,7 @@
 import { Topics } from "@switchyard/events";
-import type { ClickHouse, EventBus, Logger } from "@switchyard/platform";
+import { type ClickHouse, type EventBus, type Logger, runMigrations } from "@switchyard/platform";
 import { IngestConfig, type IngestConfigInput } from "./config.ts";
 import { type IngestStats, startIngest } from "./ingest.ts";
-import { runMigrations } from "./schema/run-migrations.ts";
 
 export interface ReplayDependencies {
   bus: EventBus;

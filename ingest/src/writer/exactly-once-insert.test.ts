@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { Topics } from "@switchyard/events";
+import { runMigrations } from "@switchyard/platform";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PendingRow } from "../rows/pending-row.ts";
 import { requestRow } from "../rows/request-row.ts";
-import { runMigrations } from "../schema/run-migrations.ts";
 import { makeRequestEvent, openTestClickHouse, type TestClickHouse } from "../testing/index.ts";
 import { insertExactlyOnce } from "./exactly-once-insert.ts";
 

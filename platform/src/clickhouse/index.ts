@@ -1,3 +1,4 @@
 export * from "./client.ts";
 export * from "./config.ts";
+export * from "./schema/index.ts";
 export * from "./time.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestClickHouse, type TestClickHouse } from "../testing/index.ts";
+import { openTestClickHouse, type TestClickHouse } from "../../testing/index.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { runMigrations } from "./run-migrations.ts";
 

@@ -1,0 +1,2 @@
+export * from "./poll.ts";
+export * from "./test-clickhouse.ts";
