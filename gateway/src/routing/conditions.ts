@@ -5,13 +5,17 @@
  *
  * Queries are validated when the config is parsed (validateQuery) so a bad operator or an
  * invalid regex is a 400 naming its path, never a surprise at request time; evaluateQuery
- * can then assume a valid query.
+ * can then assume a valid query. `$regex` is a client-supplied pattern: it runs on RE2 (linear
+ * time, bounded size; ../safe-regex), never on RegExp, whose backtracking a pattern like
+ * `(a+)+$` turns into seconds of blocked event loop.
  *
  * Differences from the open-source gateway, on purpose: every key of a query object must hold
  * (the OSS returns early on `$or`/`$and` and ignores sibling keys), paths may be any depth, and
  * a string from metadata equals the number or boolean it spells (`"5"` $eq 5), because
  * metadata values always arrive as strings.
  */
+
+import { MAX_PATTERN_LENGTH, PatternCache, PatternError } from "../safe-regex/safe-regex.ts";
 
 export type Query = Readonly<Record<string, unknown>>;
 
@@ -93,21 +97,24 @@ function validateOperators(ops: Record<string, unknown>, path: (string | number)
 }
 
 /** Bounded so one config cannot hand the gateway an unreasonably large pattern to compile and run. */
-export const MAX_REGEX_LENGTH = 512;
+export const MAX_REGEX_LENGTH = MAX_PATTERN_LENGTH;
 
+// Compiled patterns, reused across requests (a saved config is evaluated on every call) and
+// between validation and evaluation. LRU-bounded: inline configs can bring arbitrary patterns.
+const regexCache = new PatternCache(1000);
+
+// Validation compiles through the cache, so the program the config was checked with is the one
+// requests run (on RE2: linear time, see safe-regex.ts).
 function validateRegex(pattern: unknown, path: (string | number)[], issues: QueryIssue[]): void {
   if (typeof pattern !== "string") {
     issues.push({ path, message: "$regex takes a string" });
     return;
   }
-  if (pattern.length > MAX_REGEX_LENGTH) {
-    issues.push({ path, message: `$regex is ${pattern.length} characters; at most ${MAX_REGEX_LENGTH} are allowed` });
-    return;
-  }
   try {
-    new RegExp(pattern);
+    regexCache.get(pattern);
   } catch (error) {
-    issues.push({ path, message: `invalid regular expression: ${(error as Error).message}` });
+    if (!(error instanceof PatternError)) throw error;
+    issues.push({ path, message: error.message });
   }
 }
 
@@ -154,7 +161,7 @@ function evaluateOperator(op: string, operand: unknown, actual: unknown): boolea
       return !(operand as unknown[]).some((candidate) => looselyEqual(actual, candidate));
     case "$regex":
       return typeof actual === "string" || typeof actual === "number"
-        ? compiledRegex(operand as string).test(String(actual))
+        ? regexCache.get(operand as string).test(String(actual))
         : false;
     case "$length": {
       if (typeof actual !== "string" && !Array.isArray(actual)) return false;
@@ -164,21 +171,6 @@ function evaluateOperator(op: string, operand: unknown, actual: unknown): boolea
     default:
       return false; // unreachable after validation
   }
-}
-
-// Compiled patterns, reused across requests (a saved config is evaluated on every call). Bounded:
-// inline configs can bring arbitrary patterns, so the cache is simply dropped when it grows large.
-const regexCache = new Map<string, RegExp>();
-const REGEX_CACHE_LIMIT = 1000;
-
-function compiledRegex(pattern: string): RegExp {
-  let regex = regexCache.get(pattern);
-  if (!regex) {
-    if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
-    regex = new RegExp(pattern);
-    regexCache.set(pattern, regex);
-  }
-  return regex;
 }
 
 /** Reads `metadata.x`, `params.a.b.0` or `url.pathname`; undefined when any step is missing. */
