@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import { LRUCache } from "lru-cache";
 import { GatewayError } from "../errors.ts";
 
 /**
@@ -94,17 +95,16 @@ export const dnsResolver: HostResolver = async (hostname) =>
  */
 export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostResolver = dnsResolver) {
   const allowListed = compileAllowList(policy.allowList);
-  const hostOf = new Map<string, string>();
-  const resolved = new Map<string, { addresses: string[]; until: number }>();
-  const TTL_MS = 30_000;
   const MAX_ENTRIES = 1000;
+  const hostOf = new LRUCache<string, string>({ max: MAX_ENTRIES });
+  // DNS answers expire after 30 s (lru-cache's monotonic clock): a changed record is seen soon.
+  const resolved = new LRUCache<string, string[]>({ max: MAX_ENTRIES, ttl: 30_000 });
 
   // The same custom host arrives on every request of a client: parse each raw URL once.
   function hostFrom(rawUrl: string): string {
     let host = hostOf.get(rawUrl);
     if (host === undefined) {
       host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-      if (hostOf.size >= MAX_ENTRIES) hostOf.clear();
       hostOf.set(rawUrl, host);
     }
     return host;
@@ -112,17 +112,15 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
 
   async function addressesOf(host: string, param: string): Promise<string[]> {
     if (isIP(host) !== 0) return [host];
-    const now = Date.now();
     const cached = resolved.get(host);
-    if (cached && cached.until > now) return cached.addresses;
+    if (cached) return cached;
     let addresses: string[];
     try {
       addresses = await resolve(host);
     } catch {
       throw new GatewayError("invalid_custom_host", `custom host ${host} does not resolve`, param);
     }
-    if (resolved.size >= MAX_ENTRIES) resolved.clear();
-    resolved.set(host, { addresses, until: now + TTL_MS });
+    resolved.set(host, addresses);
     return addresses;
   }
 

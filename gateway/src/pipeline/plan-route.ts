@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { GatewayError } from "../errors.ts";
 import { customHostFrom, type HeaderBag, headerValue } from "../http/portkey-headers.ts";
 import {
@@ -21,14 +22,14 @@ export interface RoutePlan {
  * Plans are memoised per planner (one per app): the same config header, defaults and credential
  * give the same immutable route tree, and parsing + validating + resolving a config costs more
  * than the rest of the gateway's own work. Saved configs are keyed by the folded object, so an
- * admin update (a new object) is picked up at once. Bounded: cleared when full.
+ * admin update (a new object) is picked up at once. Bounded: least recently used plans go first.
  */
 const PLAN_CACHE_MAX = 2_000;
 
 export type RoutePlanner = (headers: HeaderBag, tenantId: string, providerKey: string | null) => RoutePlan;
 
 export function createRoutePlanner(control: ControlLookup): RoutePlanner {
-  const cache = new Map<string, RoutePlan>();
+  const cache = new LRUCache<string, RoutePlan>({ max: PLAN_CACHE_MAX });
   const savedIds = new WeakMap<object, number>();
   let nextSavedId = 0;
   const savedIdentity = (tenantId: string, id: string): string => {
@@ -58,7 +59,6 @@ export function createRoutePlanner(control: ControlLookup): RoutePlanner {
     const hit = cache.get(key);
     if (hit) return hit;
     const plan = planRoute(headers, tenantId, providerKey, control);
-    if (cache.size >= PLAN_CACHE_MAX) cache.clear();
     cache.set(key, plan);
     return plan;
   };

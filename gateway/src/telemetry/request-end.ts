@@ -1,4 +1,5 @@
 import type { RequestEvent } from "@switchyard/events";
+import { LRUCache } from "lru-cache";
 import type { RequestEnd } from "./types.ts";
 
 /**
@@ -30,9 +31,9 @@ export function requestEndFromEvent(
 
 /**
  * server.address / server.port of an upstream base URL (a custom host or a provider's default).
- * Called for every attempt with one of a handful of URLs, so each URL is parsed once (bounded).
+ * Called for every attempt with one of a handful of URLs, so each URL is parsed once (LRU-bounded).
  */
-const servers = new Map<string, { serverAddress: string | null; serverPort: number | null }>();
+const servers = new LRUCache<string, { serverAddress: string | null; serverPort: number | null }>({ max: 1000 });
 const NO_SERVER = { serverAddress: null, serverPort: null };
 
 export function upstreamServer(url: string | null | undefined): {
@@ -43,7 +44,6 @@ export function upstreamServer(url: string | null | undefined): {
   let server = servers.get(url);
   if (server === undefined) {
     server = parseServer(url);
-    if (servers.size >= 1000) servers.clear();
     servers.set(url, server);
   }
   return server;
