@@ -5,6 +5,7 @@ import {
   PLAIN_FIELDS,
   type PlainField,
   ProviderSlug,
+  plainFieldValue,
   SavedConfigId,
   SECRET_FIELDS,
   type SecretField,
@@ -25,7 +26,7 @@ function secretShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T)
 }
 
 function plainShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T): Record<PlainField, T> {
-  return Object.fromEntries(PLAIN_FIELDS.map((f) => [f, wrap(FieldValue)])) as Record<PlainField, T>;
+  return Object.fromEntries(PLAIN_FIELDS.map((f) => [f, wrap(plainFieldValue(f))])) as Record<PlainField, T>;
 }
 
 export const TenantCreate = z.strictObject({ id: EntityId, name: EntityName.optional() });

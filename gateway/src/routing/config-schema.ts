@@ -1,7 +1,10 @@
+import { CustomHostUrl } from "@switchyard/platform";
 import { z } from "zod";
+import { LIMITS } from "../schemas/limits.ts";
 import { isFieldPath, validateQuery } from "./conditions.ts";
 import { type ConfigIssue, formatPath, issuesFromZod } from "./config-issues.ts";
 import { HOOK_OBJECT_KEYS, hookFields } from "./hooks-schema.ts";
+import { OverrideParams } from "./override-params.ts";
 import { PROVIDER_FIELD_KEYS, providerFieldsShape } from "./provider-fields.ts";
 
 /**
@@ -71,34 +74,32 @@ export type StrategyConfig = z.infer<typeof StrategyConfig>;
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-const CustomHost = z.string().refine((raw) => {
-  try {
-    const url = new URL(raw);
-    return (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password;
-  } catch {
-    return false;
-  }
-}, "must be an absolute http(s) URL without credentials");
-
 // Keys that describe one upstream; nothing inherits them, so they are refused on a group.
 const LEAF_ONLY_KEYS = ["provider", "api_key", "virtual_key", ...PROVIDER_FIELD_KEYS];
 
 // Nesting deeper than this is refused before zod sees it: real configs use 2–3 levels, and an
 // unbounded depth would let one header recurse the validator into a stack overflow.
 export const MAX_TARGET_DEPTH = 8;
+// Targets in one config, all levels counted, also checked before zod: every target may cost an
+// upstream call (fallback tries them in turn), so a 150-target config is refused, not served.
+export const MAX_TARGETS = LIMITS.configTargets;
+
+// Names and ids are short; secrets and provider fields are bounded like the control plane's.
+const Name = z.string().min(1).max(200);
+const Secret = z.string().min(1).max(16_384);
 
 // Every key of a target but `targets`, which recurses and so needs its type spelled out below.
 const targetFieldsShape = {
-  name: z.string().min(1).optional(),
+  name: Name.optional(),
   weight: z.number().min(0).max(1_000_000).default(1),
   strategy: StrategyConfig.optional(),
-  provider: z.string().min(1).optional(),
-  api_key: z.string().min(1).optional(),
-  virtual_key: z.string().min(1).optional(),
+  provider: z.string().min(1).max(64).optional(),
+  api_key: Secret.optional(),
+  virtual_key: z.string().min(1).max(128).optional(),
   ...providerFieldsShape,
-  override_params: z.record(z.string(), z.unknown()).optional(),
-  custom_host: CustomHost.optional(),
-  forward_headers: z.array(z.string().regex(HEADER_NAME, "must be an HTTP header name")).optional(),
+  override_params: OverrideParams.optional(),
+  custom_host: CustomHostUrl.optional(),
+  forward_headers: z.array(z.string().max(256).regex(HEADER_NAME, "must be an HTTP header name")).max(64).optional(),
   retry: RetryConfig.optional(),
   /** Milliseconds per attempt; an attempt that runs over becomes a 408. */
   request_timeout: z.number().int().positive().optional(),
@@ -223,22 +224,44 @@ export type ConfigValidation = { ok: true; config: PortkeyConfig } | { ok: false
 
 /** Validates an already-parsed config (inline header JSON, a saved config, the SDK `config`). */
 export function validateConfig(value: unknown): ConfigValidation {
-  const tooDeep = findTooDeep(value, [], 0);
-  if (tooDeep) return { ok: false, issues: [tooDeep] };
+  const tooBig = findTooBig(value);
+  if (tooBig) return { ok: false, issues: [tooBig] };
   const parsed = PortkeyConfig.safeParse(value);
   if (parsed.success) return { ok: true, config: parsed.data };
   return { ok: false, issues: issuesFromZod(parsed.error, knownKeysAt) };
 }
 
-function findTooDeep(value: unknown, path: (string | number)[], depth: number): ConfigIssue | null {
+/** Nesting past MAX_TARGET_DEPTH or more than MAX_TARGETS targets in all: refused before zod walks it. */
+function findTooBig(value: unknown): ConfigIssue | null {
+  const counted = { targets: 0 };
+  const tooDeep = findTooDeep(value, [], 0, counted);
+  if (tooDeep) return tooDeep;
+  if (counted.targets > MAX_TARGETS) {
+    return {
+      path: "targets",
+      message: `a config has at most ${MAX_TARGETS} targets (all levels counted); this one has ${counted.targets}`,
+    };
+  }
+  return null;
+}
+
+function findTooDeep(
+  value: unknown,
+  path: (string | number)[],
+  depth: number,
+  counted: { targets: number },
+): ConfigIssue | null {
   if (typeof value !== "object" || value === null || !("targets" in value) || !Array.isArray(value.targets)) {
     return null;
   }
   if (depth >= MAX_TARGET_DEPTH) {
     return { path: formatPath([...path, "targets"]), message: `targets nest deeper than ${MAX_TARGET_DEPTH} levels` };
   }
+  counted.targets += value.targets.length;
+  // Past the bound there is nothing more to learn; stop before walking a huge array's children.
+  if (counted.targets > MAX_TARGETS) return null;
   for (const [i, child] of value.targets.entries()) {
-    const issue = findTooDeep(child, [...path, "targets", i], depth + 1);
+    const issue = findTooDeep(child, [...path, "targets", i], depth + 1, counted);
     if (issue) return issue;
   }
   return null;

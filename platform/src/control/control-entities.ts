@@ -29,6 +29,28 @@ export const EntityName = z.string().min(1).max(200);
 /** One provider field value as given (a secret or plain setting), before encryption. */
 export const FieldValue = z.string().min(1).max(16_384);
 
+/** Characters in a custom host URL (browsers and proxies commonly stop at 2 KiB). */
+export const CUSTOM_HOST_MAX = 2048;
+
+/**
+ * A provider base URL override (`custom_host`): an absolute http(s) URL without embedded
+ * credentials. One schema for every way one is given — an inline or saved config target, a
+ * virtual key through the admin API, the declarative file — so none accepts what another refuses.
+ * (Whether the host may be reached — private ranges, metadata addresses — is the gateway's
+ * request-time guard; this is only the shape.)
+ */
+export const CustomHostUrl = z
+  .string()
+  .max(CUSTOM_HOST_MAX, `must be at most ${CUSTOM_HOST_MAX} characters`)
+  .refine((raw) => {
+    try {
+      const url = new URL(raw);
+      return (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password;
+    } catch {
+      return false;
+    }
+  }, "must be an absolute http(s) URL without credentials");
+
 export const ProviderSlug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a lowercase provider id such as openai or azure-openai");
@@ -83,6 +105,11 @@ export const PLAIN_FIELDS = [
 ] as const;
 export const PlainField = z.enum(PLAIN_FIELDS);
 export type PlainField = z.infer<typeof PlainField>;
+
+/** A plain field's value as the admin API and the declarative file accept it: custom_host is a URL. */
+export function plainFieldValue(field: PlainField): z.ZodType<string> {
+  return field === "custom_host" ? CustomHostUrl : FieldValue;
+}
 
 const Timestamp = z.iso.datetime({ offset: true });
 const Version = z.number().int().nonnegative();

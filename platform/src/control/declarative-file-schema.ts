@@ -6,6 +6,7 @@ import {
   PLAIN_FIELDS,
   type PlainField,
   ProviderSlug,
+  plainFieldValue,
   SavedConfigId,
   SECRET_FIELDS,
   type SecretField,
@@ -32,9 +33,9 @@ const secretFields = Object.fromEntries(SECRET_FIELDS.map((f) => [f, FieldValue.
   SecretField,
   z.ZodOptional<typeof FieldValue>
 >;
-const plainFields = Object.fromEntries(PLAIN_FIELDS.map((f) => [f, FieldValue.optional()])) as Record<
+const plainFields = Object.fromEntries(PLAIN_FIELDS.map((f) => [f, plainFieldValue(f).optional()])) as Record<
   PlainField,
-  z.ZodOptional<typeof FieldValue>
+  z.ZodOptional<z.ZodType<string>>
 >;
 
 /** Credential and provider fields sit flat on the key, as in a Portkey config target. */
