@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EndUser, LIMITS, ModelName } from "./limits.ts";
 
 /**
  * The OpenAI chat-completions request as the gateway validates it. Only what the gateway
@@ -13,8 +14,17 @@ export const ChatMessage = z.looseObject({
 
 const JSON_SCHEMA_TYPES = ["object", "array", "string", "number", "integer", "boolean", "null"];
 
-/** Structural checks of a JSON Schema a tool declares, so a broken one is a 400 here, not a provider's 400 later. */
-function checkSchema(schema: unknown, ctx: z.RefinementCtx, path: (string | number)[], top: boolean): void {
+/**
+ * Structural checks of a JSON Schema a tool declares, so a broken one is a 400 here, not a provider's 400 later.
+ * Recursion is bounded by LIMITS.toolSchemaDepth (one level per nested schema): past it the request is
+ * refused at the path where it went too deep, so no schema a client sends can exhaust the stack.
+ */
+function checkSchema(schema: unknown, ctx: z.RefinementCtx, path: (string | number)[], depth: number): void {
+  if (depth > LIMITS.toolSchemaDepth) {
+    ctx.addIssue({ code: "custom", path, message: `tool schemas nest at most ${LIMITS.toolSchemaDepth} levels` });
+    return;
+  }
+  const top = depth === 1;
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
     ctx.addIssue({ code: "custom", path, message: "must be a JSON Schema object" });
     return;
@@ -38,10 +48,10 @@ function checkSchema(schema: unknown, ctx: z.RefinementCtx, path: (string | numb
       ctx.addIssue({ code: "custom", path: [...path, "properties"], message: "must be an object of schemas" });
     } else {
       for (const [key, value] of Object.entries(s.properties))
-        checkSchema(value, ctx, [...path, "properties", key], false);
+        checkSchema(value, ctx, [...path, "properties", key], depth + 1);
     }
   }
-  if (s.items !== undefined && !Array.isArray(s.items)) checkSchema(s.items, ctx, [...path, "items"], false);
+  if (s.items !== undefined && !Array.isArray(s.items)) checkSchema(s.items, ctx, [...path, "items"], depth + 1);
   if (s.required !== undefined && !(Array.isArray(s.required) && s.required.every((r) => typeof r === "string"))) {
     ctx.addIssue({ code: "custom", path: [...path, "required"], message: "must be an array of property names" });
   }
@@ -64,16 +74,16 @@ const Tools = z.array(z.looseObject({ type: z.string() })).superRefine((tools, c
         message: "tool names are 1-64 characters of a-z, A-Z, 0-9, _ and -",
       });
     }
-    if (f.parameters !== undefined) checkSchema(f.parameters, ctx, [i, "function", "parameters"], true);
+    if (f.parameters !== undefined) checkSchema(f.parameters, ctx, [i, "function", "parameters"], 1);
   });
 });
 
 export const ChatCompletionRequest = z.looseObject({
-  model: z.string().min(1, "model is required"),
+  model: ModelName,
   messages: z.array(ChatMessage).min(1, "messages must contain at least one message"),
   tools: Tools.optional(),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  user: z.string().optional(),
+  user: EndUser.optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
