@@ -1,5 +1,5 @@
+import { PROVIDER_ADAPTERS } from "@switchyard/gateway/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PROVIDER_ADAPTERS } from "../../../gateway/src/providers/registry.ts";
 import {
   type ConformanceStack,
   factsDisagreeingWithData,

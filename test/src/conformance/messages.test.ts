@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { PROVIDER_ADAPTERS } from "@switchyard/gateway/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PROVIDER_ADAPTERS } from "../../../gateway/src/providers/registry.ts";
 import { SIGNATURE, THOUGHT } from "../fakes/dialects/anthropic.ts";
 import { FAKE_TEXT } from "../fakes/provider-fake.ts";
 import { type ConformanceStack, HTTP_PROVIDERS, SETUPS, startConformanceStack } from "./support.ts";

@@ -1,13 +1,14 @@
 import type { RequestEvent, Usage } from "@switchyard/events";
-import type { Attributes } from "@switchyard/platform";
-import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
-import { ProviderId } from "../../../gateway/src/providers/registry.ts";
 import {
+  buildTestGateway,
   createGatewayTelemetry,
+  ProviderId,
+  RecordingTelemetry,
   type RequestEnd,
   type StreamChunkFacts,
-} from "../../../gateway/src/telemetry/index.ts";
-import { buildTestGateway, RecordingTelemetry } from "../../../gateway/src/test-support.ts";
+} from "@switchyard/gateway/testing";
+import type { Attributes } from "@switchyard/platform";
+import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { anthropicDialect } from "../fakes/dialects/anthropic.ts";
 import { bedrockDialect, FAKE_AWS } from "../fakes/dialects/bedrock.ts";
 import { cohereDialect } from "../fakes/dialects/cohere.ts";

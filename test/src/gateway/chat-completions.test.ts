@@ -1,6 +1,6 @@
+import { buildTestGateway, type OpenAIBody } from "@switchyard/gateway/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeOpenAIUpstream } from "../../test/src/fakes/openai-upstream.ts";
-import { buildTestGateway, type OpenAIBody } from "./test-support.ts";
+import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 
 const upstream = new FakeOpenAIUpstream();
 const gw = buildTestGateway();

@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { applyKafkajsTimerFix } from "@switchyard/platform";
 import { Kafka, logLevel } from "kafkajs";
-import { applyKafkajsTimerFix } from "../../../platform/src/bus/kafka/kafkajs-timer-fix.ts";
 import { ensureKafkaJars } from "./kafka-jars.ts";
 import { type BrokerPorts, LOG4J_PROPERTIES, serverProperties } from "./server-config.ts";
 
