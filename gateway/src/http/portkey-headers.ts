@@ -1,9 +1,49 @@
 import { bearerToken } from "@switchyard/platform";
 import { GatewayError } from "../errors.ts";
+import { LIMITS } from "../schemas/limits.ts";
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
-export const TRACE_ID_MAX = 256;
+export const TRACE_ID_MAX = LIMITS.traceId;
+
+/**
+ * Characters each `x-portkey-*` header may carry (docs/LIMITS.md). Node already caps all headers
+ * together (16 KiB by default); these give each header its own bound and a 400 naming it, so no
+ * one header can fill an event, a span or a log line even where an operator raised that cap.
+ */
+export const PORTKEY_HEADER_MAX: Readonly<Record<string, number>> = {
+  "x-portkey-config": 32_768,
+  "x-portkey-metadata": 16_384,
+  "x-portkey-trace-id": TRACE_ID_MAX,
+  "x-portkey-provider": 64,
+  "x-portkey-virtual-key": 128,
+  "x-portkey-api-key": 512,
+  "x-portkey-custom-host": 2048,
+  "x-portkey-forward-headers": 2048,
+  "x-portkey-request-timeout": 16,
+};
+/** Any other `x-portkey-*` header (the SDKs send runtime, version, compliance flags). */
+export const PORTKEY_HEADER_DEFAULT_MAX = 1024;
+const PORTKEY_PREFIX = "x-portkey-";
+
+/** Refuses the first `x-portkey-*` header longer than its bound: a 400 `invalid_header` naming it. */
+export function checkPortkeyHeaders(headers: HeaderBag): void {
+  for (const name in headers) {
+    if (!name.startsWith(PORTKEY_PREFIX)) continue;
+    const value = headers[name];
+    const max = PORTKEY_HEADER_MAX[name] ?? PORTKEY_HEADER_DEFAULT_MAX;
+    const values = Array.isArray(value) ? value : [value];
+    for (const one of values) {
+      if (one !== undefined && one.length > max) {
+        throw new GatewayError(
+          "invalid_header",
+          `${name} is ${one.length} characters; at most ${max} are allowed`,
+          name.length <= 64 ? name : `${name.slice(0, 64)}…`,
+        );
+      }
+    }
+  }
+}
 
 /** Single value of a header; a repeated header takes its first value. */
 export function headerValue(headers: HeaderBag, name: string): string | undefined {
@@ -28,6 +68,8 @@ export function traceIdFrom(headers: HeaderBag): string | undefined {
 /**
  * `x-portkey-metadata`: a JSON object of strings. Numbers and booleans are accepted and
  * stringified (SDK users send them); nested values are refused with the offending key named.
+ * Bounded (LIMITS): at most 64 keys of 128 characters, values of at most 128 characters (Portkey's
+ * bound), since every pair is stored in each event and may be matched by routing conditions.
  */
 export function metadataFrom(headers: HeaderBag): Record<string, string> {
   const raw = headerValue(headers, "x-portkey-metadata");
@@ -41,19 +83,34 @@ export function metadataFrom(headers: HeaderBag): Record<string, string> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new GatewayError("invalid_header", "x-portkey-metadata must be a JSON object", "x-portkey-metadata");
   }
+  const entries = Object.entries(parsed);
+  if (entries.length > LIMITS.metadataKeys) {
+    throw invalidMetadata(`x-portkey-metadata has ${entries.length} keys; at most ${LIMITS.metadataKeys} are allowed`);
+  }
   const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value === "string") metadata[key] = value;
-    else if (typeof value === "number" || typeof value === "boolean") metadata[key] = String(value);
-    else if (value !== null) {
-      throw new GatewayError(
-        "invalid_header",
-        `x-portkey-metadata.${key} must be a string, number or boolean`,
-        "x-portkey-metadata",
+  for (const [key, value] of entries) {
+    if (key.length > LIMITS.metadataKeyLength) {
+      throw invalidMetadata(
+        `x-portkey-metadata key ${JSON.stringify(`${key.slice(0, 32)}…`)} is ${key.length} characters; at most ${LIMITS.metadataKeyLength} are allowed`,
       );
     }
+    let text: string;
+    if (typeof value === "string") text = value;
+    else if (typeof value === "number" || typeof value === "boolean") text = String(value);
+    else if (value === null) continue;
+    else throw invalidMetadata(`x-portkey-metadata.${key} must be a string, number or boolean`);
+    if (text.length > LIMITS.metadataValueLength) {
+      throw invalidMetadata(
+        `x-portkey-metadata.${key} is ${text.length} characters; at most ${LIMITS.metadataValueLength} are allowed`,
+      );
+    }
+    metadata[key] = text;
   }
   return metadata;
+}
+
+function invalidMetadata(message: string): GatewayError {
+  return new GatewayError("invalid_header", message, "x-portkey-metadata");
 }
 
 /** Values SDKs put in Authorization when the real credential lives elsewhere: never a provider key. */
