@@ -6,7 +6,9 @@ import type { EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpe
 import { startEmbeddedSubscription } from "./embedded-subscription.ts";
 import { GroupCommitWriter, type OpenTopic } from "./group-commit-writer.ts";
 import { GroupOffsets } from "./group-offsets.ts";
+import { applyRetention, type RetentionReport } from "./log-retention.ts";
 import { PartitionLog } from "./partition-log.ts";
+import { DEFAULT_RETENTION, type RetentionPolicy } from "./retention-policy.ts";
 import { assertTopicName, createTopic, partitionDir, readTopicMeta } from "./topic-catalog.ts";
 import { WriterLock } from "./writer-lock.ts";
 
@@ -30,6 +32,10 @@ export interface EmbeddedEventBusOptions {
   pollIntervalMs?: number;
   /** Delay between redeliveries of a batch whose handler failed. */
   retryBackoff?: BackoffPolicy;
+  /** What the writer deletes and when (README "Retention"). Default DEFAULT_RETENTION. */
+  retention?: RetentionPolicy;
+  /** Clock for retention ages (tests). Default Date.now. */
+  now?: () => number;
 }
 
 export interface EmbeddedEventBusStats {
@@ -53,10 +59,45 @@ export class EmbeddedEventBus implements EventBus {
   private readonly members = new Set<string>();
   private readonly subscriptions = new Set<Subscription>();
   private closed = false;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private retentionRun: Promise<RetentionReport> | null = null;
 
   private constructor(options: EmbeddedEventBusOptions, lock: WriterLock | null) {
     this.options = options;
     this.lock = lock;
+    if (lock) {
+      this.retentionTimer = setInterval(() => {
+        this.enforceRetention().catch((error: unknown) => {
+          options.logger.error({ err: error }, "embedded log: retention pass failed; retrying at the next interval");
+        });
+      }, this.retention.checkIntervalMs);
+      // Housekeeping never keeps the process alive.
+      this.retentionTimer.unref();
+    }
+  }
+
+  private get retention(): RetentionPolicy {
+    return this.options.retention ?? DEFAULT_RETENTION;
+  }
+
+  /**
+   * One retention pass now (the writer also runs one every checkIntervalMs): deletes what every
+   * live group has read and the policy lets go, compacts compacted topics. One pass at a time.
+   */
+  enforceRetention(): Promise<RetentionReport> {
+    if (!this.writable) return Promise.reject(new Error("retention is the writer's job (read-only embedded log)"));
+    this.retentionRun ??= applyRetention({
+      dataDir: this.options.dataDir,
+      policy: this.retention,
+      now: (this.options.now ?? Date.now)(),
+      liveMembers: this.members,
+      openTopic: (name) => this.openTopic(name),
+      writer: this.writer,
+      logger: this.options.logger,
+    }).finally(() => {
+      this.retentionRun = null;
+    });
+    return this.retentionRun;
   }
 
   static async open(options: EmbeddedEventBusOptions): Promise<EmbeddedEventBus> {
@@ -150,6 +191,8 @@ export class EmbeddedEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await this.retentionRun?.catch(() => undefined);
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.writer.idle();
     const topics = await Promise.allSettled(this.topics.values());
@@ -183,7 +226,7 @@ export class EmbeddedEventBus implements EventBus {
         }),
       ),
     );
-    return { name, partitions, roundRobin: 0 };
+    return { name, compacted: meta.compacted, partitions, roundRobin: 0 };
   }
 
   private groupOffsets(groupId: string): Promise<GroupOffsets> {

@@ -5,6 +5,8 @@ import type { PartitionLog } from "./partition-log.ts";
 /** An open topic: its partition logs and the round-robin cursor for records without a key. */
 export interface OpenTopic {
   name: string;
+  /** Compacted topics keep the latest record per key instead of aging out (retention-policy.ts). */
+  compacted: boolean;
   partitions: PartitionLog[];
   roundRobin: number;
 }
@@ -24,6 +26,7 @@ interface PendingAppend {
  */
 export class GroupCommitWriter {
   private queue: PendingAppend[] = [];
+  private jobs: (() => Promise<void>)[] = [];
   private draining: Promise<void> | null = null;
   rounds = 0;
   records = 0;
@@ -35,6 +38,17 @@ export class GroupCommitWriter {
     });
   }
 
+  /**
+   * Runs `work` between two rounds, with no append in flight (compaction reads a partition and
+   * appends to it; an append slipping in between could be superseded by an older copy).
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.jobs.push(() => work().then(resolve, reject));
+      this.draining ??= this.drain();
+    });
+  }
+
   /** Resolves once every append queued so far has been settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
@@ -42,7 +56,11 @@ export class GroupCommitWriter {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.writeRound(this.queue.splice(0));
+      while (this.queue.length > 0 || this.jobs.length > 0) {
+        const job = this.jobs.shift();
+        if (job) await job();
+        else await this.writeRound(this.queue.splice(0));
+      }
     } finally {
       this.draining = null;
     }

@@ -1,8 +1,16 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../durable-file.ts";
+import { syncDirectory, writeFileAtomic } from "../durable-file.ts";
 
-type OffsetsByTopic = Record<string, Record<string, number>>;
+export type OffsetsByTopic = Record<string, Record<string, number>>;
+
+/** A group's offsets file as found on disk (any process may have written it). */
+export interface StoredGroup {
+  groupId: string;
+  offsets: OffsetsByTopic;
+  /** mtime of the file: when the group last committed. */
+  writtenAt: number;
+}
 
 /**
  * Committed offsets of one consumer group: `<dataDir>/.groups/<groupId>.json`, replaced
@@ -31,6 +39,34 @@ export class GroupOffsets {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
       throw error;
     }
+  }
+
+  /** Every group with an offsets file. A file removed while listing is skipped. */
+  static async list(dataDir: string): Promise<StoredGroup[]> {
+    const dir = join(dataDir, ".groups");
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const groups: StoredGroup[] = [];
+    for (const name of names.filter((n) => n.endsWith(".json"))) {
+      const groupId = decodeURIComponent(name.slice(0, -".json".length));
+      try {
+        const { mtimeMs } = await stat(join(dir, name));
+        groups.push({ groupId, offsets: await GroupOffsets.read(dataDir, groupId), writtenAt: mtimeMs });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+    return groups;
+  }
+
+  /** Forgets an expired group (a later commit by a member that is still around recreates it). */
+  static async remove(dataDir: string, groupId: string): Promise<void> {
+    try {
+      await unlink(GroupOffsets.fileFor(dataDir, groupId));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    await syncDirectory(join(dataDir, ".groups"));
   }
 
   static async load(dataDir: string, groupId: string): Promise<GroupOffsets> {

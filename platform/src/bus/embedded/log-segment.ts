@@ -33,6 +33,8 @@ export interface Segment {
   path: string;
   positions: number[];
   size: number;
+  /** Newest append time of its records (0 while empty): retention ages a segment by it, like Kafka. */
+  maxTimestamp: number;
 }
 
 const SEGMENT_FILE = /^(\d{20})\.log$/;
@@ -63,10 +65,16 @@ export function indexFrames(segment: Segment, bytes: Buffer, startPosition: numb
       return { complete: false, reason: `record does not carry offset ${expected}` };
     }
     segment.positions.push(startPosition + position);
+    segment.maxTimestamp = Math.max(segment.maxTimestamp, read.header.t);
     position = read.next;
     segment.size = startPosition + position;
   }
   return { complete: true };
+}
+
+/** Offset after the segment's last record. */
+export function segmentEnd(segment: Segment): number {
+  return segment.baseOffset + segment.positions.length;
 }
 
 /** Reads and indexes a whole segment file (used when a partition is opened). */
@@ -75,10 +83,34 @@ export async function scanSegment(
   baseOffset: number,
 ): Promise<{ segment: Segment; outcome: ScanOutcome }> {
   const path = join(dir, segmentFileName(baseOffset));
-  const segment: Segment = { baseOffset, path, positions: [], size: 0 };
+  const segment: Segment = { baseOffset, path, positions: [], size: 0, maxTimestamp: 0 };
   const bytes = await readFile(path);
   const outcome = indexFrames(segment, bytes, 0);
   return { segment, outcome };
+}
+
+export interface LogRecord {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  headers: Record<string, string>;
+  value: Buffer;
+}
+
+/** Decodes the records [from, to) of a segment from `bytes`, which start at record `from`. */
+export function decodeRecords(segment: Segment, bytes: Buffer, from: number, to: number): LogRecord[] {
+  const records: LogRecord[] = [];
+  let position = 0;
+  for (let offset = from; offset < to; offset += 1) {
+    const frame = readFrame(bytes, position);
+    if (frame.kind !== "frame" || !isStoredHeader(frame.header) || frame.header.o !== offset) {
+      throw new Error(`${segment.path}: record ${offset} is unreadable`);
+    }
+    const { t, k, h } = frame.header;
+    records.push({ offset, timestamp: t, key: k, headers: h ?? {}, value: frame.value });
+    position = frame.next;
+  }
+  return records;
 }
 
 /** Reads bytes [start, end) of a file; short reads are retried until done. */

@@ -1,28 +1,27 @@
-import { type FileHandle, mkdir, open, readdir, stat, truncate } from "node:fs/promises";
+import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../logger.ts";
 import { syncDirectory } from "../durable-file.ts";
 import type { OutgoingRecord } from "../event-bus.ts";
-import { encodeFrame, readFrame } from "../record-frame.ts";
+import { encodeFrame } from "../record-frame.ts";
 import {
   appendAll,
+  type LogRecord,
+  decodeRecords,
   indexFrames,
-  isStoredHeader,
   readRange,
   type Segment,
   type StoredHeader,
   scanSegment,
   segmentBaseOffset,
+  segmentEnd,
   segmentFileName,
 } from "./log-segment.ts";
 
-export interface LogRecord {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  headers: Record<string, string>;
-  value: Buffer;
-}
+export type { LogRecord } from "./log-segment.ts";
+import { readLogStart } from "./log-start.ts";
+import { recoverPartition } from "./partition-recovery.ts";
+import { deleteSegmentsBefore, type SealedSegment } from "./segment-deletion.ts";
 
 export interface PartitionLogOptions {
   dir: string;
@@ -42,6 +41,8 @@ export interface PartitionLogOptions {
 export class PartitionLog {
   private readonly options: PartitionLogOptions;
   private readonly segments: Segment[];
+  /** Start offset when no segment is left (see log-start.ts); offsets are never reused. */
+  private logStart: number;
   private nextOffset: number;
   private visibleEnd: number;
   private writeHandle: FileHandle | null = null;
@@ -53,50 +54,26 @@ export class PartitionLog {
   private readonly waiters = new Set<() => void>();
   private refreshing: Promise<void> | null = null;
 
-  private constructor(options: PartitionLogOptions, segments: Segment[]) {
+  private constructor(options: PartitionLogOptions, segments: Segment[], logStart: number) {
     this.options = options;
     this.segments = segments;
+    this.logStart = logStart;
     const last = segments.at(-1);
-    this.nextOffset = last ? last.baseOffset + last.positions.length : 0;
+    this.nextOffset = last ? segmentEnd(last) : logStart;
     this.visibleEnd = this.nextOffset;
   }
 
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
-    if (options.writable) await mkdir(options.dir, { recursive: true });
-    const names = await readdir(options.dir).catch(() => [] as string[]);
-    const bases = names.map(segmentBaseOffset).filter((b): b is number => b !== null);
-    bases.sort((a, b) => a - b);
-    const segments: Segment[] = [];
-    for (const [i, base] of bases.entries()) {
-      const previous = segments.at(-1);
-      if (previous && previous.baseOffset + previous.positions.length !== base) {
-        throw new Error(`${options.dir}: segment ${segmentFileName(base)} does not follow its predecessor`);
-      }
-      const { segment, outcome } = await scanSegment(options.dir, base);
-      if (!outcome.complete && options.writable) {
-        if (i !== bases.length - 1) {
-          // Sealed segments were fsync'd before the next one was created: damage there is not a
-          // crash artefact, and dropping everything after it would lose acknowledged records.
-          throw new Error(`${segment.path}: corrupt record at byte ${segment.size} (${outcome.reason})`);
-        }
-        const { size } = await stat(segment.path);
-        await truncate(segment.path, segment.size);
-        options.logger.warn(
-          { path: segment.path, keptBytes: segment.size, droppedBytes: size - segment.size, reason: outcome.reason },
-          "embedded log: truncated torn tail left by a crash mid-write",
-        );
-      }
-      segments.push(segment);
-    }
-    const log = new PartitionLog(options, segments);
+    const { segments, startOffset } = await recoverPartition(options.dir, options.writable, options.logger);
+    const log = new PartitionLog(options, segments, startOffset);
     const active = segments.at(-1);
     if (options.writable && active) log.writeHandle = await open(active.path, "a");
     return log;
   }
 
-  /** First offset still stored. */
+  /** First offset still stored (reads below it start here). */
   get startOffset(): number {
-    return this.segments[0]?.baseOffset ?? 0;
+    return this.segments[0]?.baseOffset ?? this.logStart;
   }
 
   /** Next offset to be made visible: readers see offsets below it. */
@@ -105,24 +82,28 @@ export class PartitionLog {
   }
 
   /** Appends frames to the segment files; they stay invisible until sync() resolves. */
-  async write(records: readonly OutgoingRecord[], timestamp: number): Promise<void> {
+  async write(records: readonly OutgoingRecord[], timestamp: number, startSegment = false): Promise<void> {
     if (this.failure) throw this.failure;
     try {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
+      // startSegment: the records begin a new segment (compaction's copies, so the head before them can go whole).
+      let rollFirst = startSegment && (this.segments.at(-1)?.positions.length ?? 0) > 0;
       for (const record of records) {
         const header: StoredHeader = { o: this.nextOffset, t: timestamp, k: record.key };
         if (record.headers && Object.keys(record.headers).length > 0) header.h = record.headers;
         const frame = encodeFrame(header, record.value);
         let active = this.segments.at(-1);
         const wouldOverflow = active && active.size + pendingBytes + frame.length > this.options.segmentBytes;
-        if (!active || !this.writeHandle || (wouldOverflow && active.size + pendingBytes > 0)) {
+        if (!active || !this.writeHandle || rollFirst || (wouldOverflow && active.size + pendingBytes > 0)) {
+          rollFirst = false;
           await this.flush(pending, pendingBytes);
           pending = [];
           pendingBytes = 0;
           active = await this.roll();
         }
         active.positions.push(active.size + pendingBytes);
+        active.maxTimestamp = Math.max(active.maxTimestamp, timestamp);
         pending.push(frame);
         pendingBytes += frame.length;
         this.nextOffset += 1;
@@ -169,6 +150,7 @@ export class PartitionLog {
       path: join(this.options.dir, segmentFileName(this.nextOffset)),
       positions: [],
       size: 0,
+      maxTimestamp: 0,
     };
     const handle = await open(segment.path, "a");
     if (this.writeHandle && !this.unsynced.has(this.writeHandle)) await this.writeHandle.close();
@@ -178,8 +160,24 @@ export class PartitionLog {
     return segment;
   }
 
-  /** Up to maxRecords visible records from `from` (fewer at a segment end or past maxBytes). */
+  /**
+   * Up to maxRecords visible records from `from` (fewer at a segment end or past maxBytes). A
+   * `from` below startOffset (its segments were deleted by retention) reads from startOffset:
+   * callers take each record's own offset, never `from + index`.
+   */
   async read(from: number, maxRecords: number, maxBytes: number): Promise<LogRecord[]> {
+    try {
+      return await this.readOnce(from, maxRecords, maxBytes);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // The segment was deleted since it was looked up (by this writer, or by the writer process
+      // when this is a reader): drop what the log-start marker says is gone, then read again.
+      await this.dropDeletedHead();
+      return this.readOnce(from, maxRecords, maxBytes);
+    }
+  }
+
+  private async readOnce(from: number, maxRecords: number, maxBytes: number): Promise<LogRecord[]> {
     const start = Math.max(from, this.startOffset);
     const end = Math.min(this.visibleEnd, start + maxRecords);
     if (start >= end) return [];
@@ -190,18 +188,7 @@ export class PartitionLog {
     const startPosition = segment.positions[first]!;
     while (last > first + 1 && endOf(last) - startPosition > maxBytes) last = first + Math.ceil((last - first) / 2);
     const bytes = await readRange(segment.path, startPosition, endOf(last));
-    const records: LogRecord[] = [];
-    let position = 0;
-    for (let offset = start; offset < segment.baseOffset + last; offset += 1) {
-      const frame = readFrame(bytes, position);
-      if (frame.kind !== "frame" || !isStoredHeader(frame.header) || frame.header.o !== offset) {
-        throw new Error(`${segment.path}: record ${offset} is unreadable`);
-      }
-      const { t, k, h } = frame.header;
-      records.push({ offset, timestamp: t, key: k, headers: h ?? {}, value: frame.value });
-      position = frame.next;
-    }
-    return records;
+    return decodeRecords(segment, bytes, start, segment.baseOffset + last);
   }
 
   private segmentFor(offset: number): Segment {
@@ -242,6 +229,7 @@ export class PartitionLog {
   }
 
   private async scanForAppends(): Promise<void> {
+    await this.dropDeletedHead();
     const active = this.segments.at(-1);
     if (active) {
       const { size } = await stat(active.path);
@@ -258,6 +246,44 @@ export class PartitionLog {
     const last = this.segments.at(-1);
     this.nextOffset = last ? last.baseOffset + last.positions.length : 0;
     this.visibleEnd = this.nextOffset;
+  }
+
+  /** Sealed segments (every one but the active one), oldest first, for retention decisions. */
+  sealedSegments(): SealedSegment[] {
+    return this.segments.slice(0, -1).map((s) => ({
+      baseOffset: s.baseOffset,
+      endOffset: segmentEnd(s),
+      bytes: s.size,
+      maxTimestamp: s.maxTimestamp,
+    }));
+  }
+
+  /** Bytes of every segment file, the active one included. */
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  /**
+   * Deletes the whole segments below `offset`, which must be the base of a segment that is not
+   * active (writer only). Crash-safe: see segment-deletion.ts. Returns the bytes freed.
+   */
+  async deleteBefore(offset: number): Promise<number> {
+    if (!this.options.writable) throw new Error("deleteBefore on a read-only partition log");
+    const index = this.segments.findIndex((s) => s.baseOffset === offset);
+    if (index < 0) throw new Error(`${this.options.dir}: ${offset} is not the base of a segment`);
+    if (index === 0) return 0;
+    const freed = await deleteSegmentsBefore(this.options.dir, this.segments, index);
+    this.logStart = offset;
+    return freed;
+  }
+
+  /** Reader side: forgets head segments the writer deleted (per the log-start marker). */
+  private async dropDeletedHead(): Promise<void> {
+    const start = await readLogStart(this.options.dir);
+    if (start === null || start <= this.startOffset) return;
+    this.logStart = start;
+    const gone = this.segments.findIndex((s) => s.baseOffset >= start);
+    this.segments.splice(0, gone < 0 ? this.segments.length : gone);
   }
 
   async close(): Promise<void> {
