@@ -1,3 +1,4 @@
+import { backoffDelay, retryAfterMs } from "@switchyard/platform";
 import type { RetryPolicy } from "./resolve-config.ts";
 import type { Rng } from "./select.ts";
 
@@ -6,8 +7,12 @@ import type { Rng } from "./select.ts";
  * architecture blog, "Exponential Backoff And Jitter"): spreading retries uniformly over the
  * window keeps many gateway replicas from hammering a recovering provider in lockstep. A
  * provider's own Retry-After / retry-after-ms wins when the policy allows it; a wait beyond
- * the cap means give up and return the response now rather than hold the client.
+ * the cap means give up and return the response now rather than hold the client. The backoff and
+ * the Retry-After reading are platform's, shared with the event bus and the OTLP exporter.
  */
+
+// Re-exported: the router's callers and tests read a provider's wait from here.
+export { retryAfterMs };
 
 export interface BackoffOptions {
   /** Window of the first retry; doubles on each later one. */
@@ -48,34 +53,6 @@ export function retryDelay(
       return { retry: true, delayMs: requestedMs, source: "retry-after" };
     }
   }
-  const window = Math.min(options.capMs, options.baseMs * 2 ** retryIndex);
-  return { retry: true, delayMs: Math.floor(deps.rng() * window), source: "backoff" };
-}
-
-/**
- * The wait a provider asked for, in ms: `retry-after-ms` (OpenAI, Azure; more precise) first,
- * then `Retry-After` as delta-seconds or an HTTP-date. A date in the past means now (0);
- * an unreadable value counts as absent.
- */
-export function retryAfterMs(headers: Readonly<Record<string, string>>, nowMs: number): number | null {
-  const precise = headerValue(headers, "retry-after-ms");
-  if (precise !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(precise)) return Math.ceil(Number(precise));
-  const value = headerValue(headers, "retry-after")?.trim();
-  if (value === undefined || value === "") return null;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  // An HTTP-date names its month ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse alone would read "-3" as a year.
-  if (!/[A-Za-z]{3}/.test(value)) return null;
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, date - nowMs);
-}
-
-/** Case-insensitive: providers and fetch implementations disagree on header case. */
-function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
-  const direct = headers[name];
-  if (direct !== undefined) return direct;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name) return value;
-  }
-  return undefined;
+  const schedule = { initialMs: options.baseMs, maxMs: options.capMs, jitter: "full" } as const;
+  return { retry: true, delayMs: backoffDelay(schedule, retryIndex + 1, deps.rng), source: "backoff" };
 }

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { type BackoffPolicy, backoffDelay, retryAfterMs } from "../../backoff.ts";
 
 /**
  * POSTs OTLP/HTTP protobuf bodies to one endpoint over a keep-alive connection. Resolves on 2xx;
@@ -17,8 +18,8 @@ export type SendBody = (body: Uint8Array) => Promise<void>;
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 const MAX_ATTEMPTS = 5;
-const INITIAL_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 5_000;
+/** Full jitter over 500 ms doubling to 5 s; a Retry-After from the endpoint replaces it. */
+const BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: "full" };
 
 class ExportRejected extends Error {
   readonly status: number | null;
@@ -56,11 +57,7 @@ export function otlpHttpSender(target: OtlpHttpTarget): { send: SendBody; close:
             if (status >= 200 && status < 300) resolve();
             else
               reject(
-                new ExportRejected(
-                  status,
-                  retryAfterMs(res.headers["retry-after"]),
-                  `OTLP endpoint answered ${status}`,
-                ),
+                new ExportRejected(status, retryAfterMs(res.headers, Date.now()), `OTLP endpoint answered ${status}`),
               );
           });
           res.once("error", reject);
@@ -87,21 +84,11 @@ export function otlpHttpSender(target: OtlpHttpTarget): { send: SendBody; close:
       } catch (error) {
         const rejected = error as ExportRejected;
         const retryable = rejected.status === null || RETRYABLE.has(rejected.status);
-        const backoff = Math.random() * Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (attempt - 1));
-        const wait = rejected.retryAfterMs ?? backoff;
+        const wait = rejected.retryAfterMs ?? backoffDelay(BACKOFF, attempt);
         if (!retryable || attempt >= MAX_ATTEMPTS || Date.now() + wait >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, wait).unref());
       }
     }
   };
   return { send, close: () => agent.destroy() };
-}
-
-/** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
-function retryAfterMs(value: string | undefined): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
