@@ -17,6 +17,8 @@ export interface LoadSpec {
 export interface LoadResult {
   tool: "wrk" | "autocannon";
   requestsPerSec: number;
+  /** Responses completed in the measured run (what CPU per request divides by). */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -57,9 +59,11 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in /.exec(output)?.[1] ?? Number.NaN);
   return {
     tool: "wrk",
     requestsPerSec: rps,
+    requests,
     p50Ms: percentile(output, "50%"),
     p99Ms: percentile(output, "99%"),
     non2xx,
@@ -86,6 +90,7 @@ async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   return {
     tool: "autocannon",
     requestsPerSec: result.requests.average,
+    requests: result.requests.total,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,

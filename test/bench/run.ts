@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cpuMeter } from "./cpu.ts";
+import { printCpu } from "./cpu-table.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { freePort, startNode, stopChild } from "./processes.ts";
+import { measureStack, type StackCaseResult } from "./stack-case.ts";
 import { measureStreamTtft, printTtft, type TtftResult } from "./stream-ttft.ts";
 import { measureTracingOverhead, printTracing, type TracingResult } from "./tracing-overhead.ts";
 
@@ -13,9 +16,16 @@ import { measureTracingOverhead, printTracing, type TracingResult } from "./trac
  * (2 targets, the first healthy) and a loadbalance config (2 targets) in `x-portkey-config`,
  * each against a single target (by config, and by headers), measured in interleaved rounds
  * (order rotated each round) so drift from other load on the box hits every case alike; the
- * cost is the median of the per-round costs. Prints figures; asserts nothing.
+ * cost is the median of the per-round costs. Every direct and gateway case also reports the CPU time
+ * per request of the process serving it (fake upstream, gateway), and the embedded stack (`npm start`'s
+ * process: gateway + ingest + analytics) is measured the same way, ingest's share included (cpu.ts,
+ * stack-case.ts). Prints figures; asserts nothing.
  */
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
+/** Load before each measured case (JIT, pools); the stack gets twice this, being started cold. */
+const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 3);
+/** BENCH_QUICK=1: only the direct, gateway and stack cases (no routing, streaming or tracing). */
+const QUICK = process.env.BENCH_QUICK === "1";
 const root = new URL("../..", import.meta.url).pathname;
 const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
 
@@ -68,10 +78,22 @@ async function preflight(name: string, target: typeof direct): Promise<string> {
   return `${name.padEnd(12)} ${[...seen].map(([k, n]) => `${n}× ${k}`).join(", ")}`;
 }
 
-async function measure(target: typeof direct, connections: number): Promise<LoadResult> {
+interface Measured {
+  result: LoadResult;
+  /** µs of CPU per completed request of the process serving the case, and of the fake upstream. */
+  serverCpuPerRequest: number | null;
+  upstreamCpuPerRequest: number | null;
+}
+
+async function measure(target: typeof direct, connections: number, server: number | undefined): Promise<Measured> {
   // A short warm-up fills connection pools and lets the JIT settle before the measured run.
-  await runLoad({ ...target, body, connections, durationSec: 2 });
-  return runLoad({ ...target, body, connections, durationSec: DURATION_SEC });
+  await runLoad({ ...target, body, connections, durationSec: WARMUP_SEC });
+  const meter = cpuMeter({ server, upstream: upstream.child.pid });
+  const result = await runLoad({ ...target, body, connections, durationSec: DURATION_SEC });
+  const cpu = meter.stop();
+  const perRequest = (micros: number | null | undefined) =>
+    micros === null || micros === undefined || !(result.requests > 0) ? null : micros / result.requests;
+  return { result, serverCpuPerRequest: perRequest(cpu.server), upstreamCpuPerRequest: perRequest(cpu.upstream) };
 }
 
 const ROUTING_ROUNDS = 3;
@@ -99,24 +121,36 @@ async function measureRouting(): Promise<Array<Record<RoutingKey, LoadResult>>> 
   return rounds;
 }
 
-const rows: Array<{ case: string; result: LoadResult }> = [];
+const rows: Array<{ case: string } & Measured> = [];
+let stack: StackCaseResult | null = null;
 const checks: string[] = [];
 let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
 let streamTtft: TtftResult | null = null;
 let tracing: TracingResult | null = null;
 try {
   for (const connections of [1, 32]) {
-    rows.push({ case: `direct  c=${connections}`, result: await measure(direct, connections) });
-    rows.push({ case: `gateway c=${connections}`, result: await measure(viaGateway, connections) });
+    rows.push({ case: `direct  c=${connections}`, ...(await measure(direct, connections, upstream.child.pid)) });
+    rows.push({ case: `gateway c=${connections}`, ...(await measure(viaGateway, connections, gateway.child.pid)) });
   }
-  for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
-  routingRounds = await measureRouting();
-  streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
-  // Tracing off vs on: its own upstream, receiver and two gateways, so the main gateway is stopped first.
-  await stopChild(gateway.child);
-  const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
-  const warmupSec = Number(process.env.BENCH_TRACING_WARMUP_SEC ?? 18);
-  tracing = await measureTracingOverhead({ root, body, durationSec: DURATION_SEC, rounds, warmupSec });
+  if (process.env.BENCH_STACK !== "0") {
+    stack = await measureStack({
+      root,
+      body,
+      upstream: { baseUrl, pid: upstream.child.pid },
+      durationSec: DURATION_SEC,
+      warmupSec: 2 * WARMUP_SEC,
+    });
+  }
+  if (!QUICK) {
+    for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
+    routingRounds = await measureRouting();
+    streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
+    // Tracing off vs on: its own upstream, receiver and two gateways, so the main gateway is stopped first.
+    await stopChild(gateway.child);
+    const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
+    const warmupSec = Number(process.env.BENCH_TRACING_WARMUP_SEC ?? 18);
+    tracing = await measureTracingOverhead({ root, body, durationSec: DURATION_SEC, rounds, warmupSec });
+  }
 } finally {
   await stopChild(gateway.child);
   await stopChild(upstream.child);
@@ -125,13 +159,14 @@ try {
 
 const fmt = (n: number, digits = 3) => n.toFixed(digits);
 console.log(`\nSwitchyard gateway benchmark (${rows[0]?.result.tool}, ${DURATION_SEC}s per case, events on)`);
-console.log("case               req/s      p50 ms   p99 ms   non-2xx");
-for (const { case: name, result } of rows) {
+console.log("case               req/s      p50 ms   p99 ms   non-2xx   CPU µs/req (server)");
+for (const { case: name, result, serverCpuPerRequest } of rows) {
   console.log(
-    `${name.padEnd(18)} ${fmt(result.requestsPerSec, 0).padStart(8)}  ${fmt(result.p50Ms).padStart(7)}  ${fmt(result.p99Ms).padStart(7)}  ${result.non2xx}`,
+    `${name.padEnd(18)} ${fmt(result.requestsPerSec, 0).padStart(8)}  ${fmt(result.p50Ms).padStart(7)}  ${fmt(result.p99Ms).padStart(7)}  ${String(result.non2xx).padStart(7)}   ${serverCpuPerRequest === null ? "n/a" : fmt(serverCpuPerRequest, 1).padStart(8)}`,
   );
 }
-const find = (name: string) => rows.find((r) => r.case === name)?.result;
+const findRow = (name: string) => rows.find((r) => r.case === name);
+const find = (name: string) => findRow(name)?.result;
 const d1 = find("direct  c=1");
 const g1 = find("gateway c=1");
 const g32 = find("gateway c=32");
@@ -139,9 +174,12 @@ if (d1 && g1 && g32) {
   console.log(`\nadded p50 latency at 1 connection: ${fmt(g1.p50Ms - d1.p50Ms)} ms (target ≤ 0.5 ms)`);
   console.log(`gateway throughput at 32 connections: ${fmt(g32.requestsPerSec, 0)} req/s (target ≥ 5000)`);
 }
+printCpu({ durationSec: DURATION_SEC, direct: findRow("direct  c=32"), gateway: findRow("gateway c=32"), stack });
 
-console.log("\nrouting preflight (20 requests each: count× status last-used-option-index)");
-for (const line of checks) console.log(`  ${line}`);
+if (checks.length > 0) {
+  console.log("\nrouting preflight (20 requests each: count× status last-used-option-index)");
+  for (const line of checks) console.log(`  ${line}`);
+}
 
 if (routingRounds.length > 0) {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
