@@ -1,6 +1,6 @@
 export * from "./auth/keys.ts";
 export * from "./auth/keys-file.ts";
-export { type BackoffPolicy, backoffDelay, retryAfterMs } from "./backoff.ts";
+export type { BackoffPolicy } from "./bus/backoff.ts";
 export * from "./bus/embedded/embedded-event-bus.ts";
 export * from "./bus/event-bus.ts";
 export * from "./bus/kafka/kafka-event-bus.ts";
@@ -12,8 +12,5 @@ export * from "./config/bus-config.ts";
 export * from "./config/env-helpers.ts";
 export * from "./control/index.ts";
 export * from "./http/catalogue-error.ts";
-export * from "./http/edge-errors.ts";
-export * from "./http/fastify-edge.ts";
-export * from "./http/json-depth.ts";
 export * from "./logger.ts";
 export * from "./telemetry/index.ts";
