@@ -1,4 +1,12 @@
-import { activeTelemetry, type ClickHouse, type KeyStore, type Logger, type Telemetry } from "@switchyard/platform";
+import {
+  activeTelemetry,
+  type ClickHouse,
+  edgeServerOptions,
+  type KeyStore,
+  type Logger,
+  registerJsonBodyParser,
+  type Telemetry,
+} from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { installErrorHandling } from "./http/error-handler.ts";
 import { registerMetrics } from "./http/metrics.ts";
@@ -24,7 +32,16 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
     // pino's Logger is a FastifyBaseLogger; the cast only drops its extra generic parameters.
     loggerInstance: deps.logger as FastifyBaseLogger,
     return503OnClosing: true,
+    // Trace ids up to TraceParams' 256 characters reach the route, which names the parameter if too long.
+    routerOptions: { maxParamLength: 512 },
+    // Requests Node's HTTP parser rejects and the router's bad-URL / over-long-parameter answers
+    // get the same OpenAI-style body as everything else (platform/src/http, shared with the gateway).
+    ...edgeServerOptions(),
   });
+  // No route takes a body today; any JSON sent anyway is parsed under the same depth bound as the
+  // gateway's, and other content types are refused.
+  app.removeContentTypeParser("text/plain");
+  registerJsonBodyParser(app);
   installErrorHandling(app);
   registerMetrics(app, deps.telemetry ?? activeTelemetry());
   const client = deps.clickhouse.client;

@@ -1,20 +1,26 @@
-import { CatalogueError, type ErrorCatalogue, type OpenAIErrorBody, openAIErrorBody } from "@switchyard/platform";
+import {
+  CatalogueError,
+  EdgeErrors,
+  type ErrorCatalogue,
+  type OpenAIErrorBody,
+  openAIErrorBody,
+} from "@switchyard/platform";
 
 /**
  * The analytics API's one error catalogue: every error a client can see, with a stable code, an HTTP
  * status and an OpenAI error `type`. The one error handler renders them as
- * `{"error": {"message", "type", "param", "code"}}`.
+ * `{"error": {"message", "type", "param", "code"}}`. The edge's codes (malformed HTTP, bad URL,
+ * 404/405/413/415/417...) are shared with the gateway (platform/src/http/edge-errors.ts).
  */
 export const AnalyticsErrors = {
+  ...EdgeErrors,
   invalid_parameter: { status: 400, type: "invalid_request_error" },
   missing_api_key: { status: 401, type: "authentication_error" },
   invalid_api_key: { status: 401, type: "authentication_error" },
   revoked_api_key: { status: 401, type: "authentication_error" },
   tenant_forbidden: { status: 403, type: "permission_error" },
   trace_not_found: { status: 404, type: "invalid_request_error" },
-  not_found: { status: 404, type: "invalid_request_error" },
   store_unavailable: { status: 503, type: "api_error" },
-  internal_error: { status: 500, type: "api_error" },
 } as const satisfies ErrorCatalogue;
 
 export type AnalyticsErrorCode = keyof typeof AnalyticsErrors;

@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { activeTelemetry, type KeyStore, type Logger, type Telemetry } from "@switchyard/platform";
+import {
+  activeTelemetry,
+  edgeServerOptions,
+  type KeyStore,
+  type Logger,
+  registerJsonBodyParser,
+  type Telemetry,
+} from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { installErrorHandling } from "./error-handler.ts";
-import { errorBody, GatewayError } from "./errors.ts";
 import type { ControlLookup } from "./pipeline/control-lookup.ts";
 import { createCustomHostGuard } from "./pipeline/custom-host-guard.ts";
 import type { EventSink } from "./pipeline/emit.ts";
@@ -48,17 +54,6 @@ export interface GatewayAppDeps {
   metrics?: Pick<Telemetry, "scrapeMetrics">;
 }
 
-/** A raw HTTP response for a request the parser rejected (fastify never sees it), from the same catalogue. */
-function clientErrorResponse(error: Error & { code?: string }): string {
-  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-  const gatewayError = tooLarge
-    ? new GatewayError("headers_too_large", "request headers are too large")
-    : new GatewayError("malformed_request", `malformed HTTP request (${error.code ?? "parse error"})`);
-  const body = JSON.stringify(errorBody(gatewayError));
-  const reason = tooLarge ? "Request Header Fields Too Large" : "Bad Request";
-  return `HTTP/1.1 ${gatewayError.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-}
-
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
 export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   const app = Fastify({
@@ -68,10 +63,9 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     // Every request becomes an event; per-request access logs would only duplicate it.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // Requests Node's HTTP parser rejects (e.g. a header value with a raw newline) still get an OpenAI-style body.
-    clientErrorHandler: (error, socket) => {
-      if (socket.writable) socket.end(clientErrorResponse(error));
-    },
+    // Requests Node's HTTP parser rejects (e.g. a header value with a raw newline) and the router's
+    // bad-URL / over-long-parameter answers still get an OpenAI-style body (platform/src/http).
+    ...edgeServerOptions(),
   });
   app.decorateRequest("startedAt", 0);
   app.addHook("onRequest", (request, _reply, done) => {
@@ -80,6 +74,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   });
   // The API speaks JSON only; fastify's default text/plain parser would let other bodies through.
   app.removeContentTypeParser("text/plain");
+  // JSON nested deeper than MAX_JSON_DEPTH is a 400 at the edge, before any recursive walk of it.
+  registerJsonBodyParser(app);
   installErrorHandling(app);
   registerHealth(app, deps.health);
   registerMetricsRoute(app, deps.metrics ?? activeTelemetry());

@@ -1,16 +1,20 @@
-import { CatalogueError, type ErrorCatalogue, type OpenAIErrorBody, openAIErrorBody } from "@switchyard/platform";
+import {
+  CatalogueError,
+  EdgeErrors,
+  type ErrorCatalogue,
+  type OpenAIErrorBody,
+  openAIErrorBody,
+} from "@switchyard/platform";
 
 /**
  * The gateway's one error catalogue. Every error a client can see is listed here with a
  * stable code, an HTTP status and an OpenAI error `type`; the one error handler (app.ts)
- * renders them as `{"error": {"message", "type", "param", "code"}}`.
+ * renders them as `{"error": {"message", "type", "param", "code"}}`. The edge's codes (malformed
+ * HTTP, bad URL, 404/405/413/415/417, JSON too deep...) are shared with the analytics API.
  */
 export const GatewayErrors = {
-  invalid_json: { status: 400, type: "invalid_request_error" },
-  invalid_request: { status: 400, type: "invalid_request_error" },
+  ...EdgeErrors,
   invalid_header: { status: 400, type: "invalid_request_error" },
-  malformed_request: { status: 400, type: "invalid_request_error" },
-  headers_too_large: { status: 431, type: "invalid_request_error" },
   unknown_provider: { status: 400, type: "invalid_request_error" },
   invalid_config: { status: 400, type: "invalid_request_error" },
   unknown_config: { status: 400, type: "invalid_request_error" },
@@ -18,21 +22,15 @@ export const GatewayErrors = {
   unknown_virtual_key: { status: 400, type: "invalid_request_error" },
   virtual_key_disabled: { status: 403, type: "permission_error" },
   virtual_key_unusable: { status: 500, type: "api_error" },
-  request_timeout: { status: 408, type: "timeout_error" },
   invalid_custom_host: { status: 400, type: "invalid_request_error" },
   forbidden_custom_host: { status: 400, type: "invalid_request_error" },
   missing_api_key: { status: 401, type: "authentication_error" },
   invalid_api_key: { status: 401, type: "authentication_error" },
   revoked_api_key: { status: 401, type: "authentication_error" },
-  not_found: { status: 404, type: "invalid_request_error" },
-  method_not_allowed: { status: 405, type: "invalid_request_error" },
-  body_too_large: { status: 413, type: "invalid_request_error" },
-  unsupported_media_type: { status: 415, type: "invalid_request_error" },
   upstream_error: { status: 502, type: "api_error" },
   upstream_unreachable: { status: 502, type: "api_error" },
   upstream_timeout: { status: 504, type: "api_error" },
   circuit_open: { status: 503, type: "api_error" },
-  internal_error: { status: 500, type: "api_error" },
   // Admin API (gateway/src/admin/).
   admin_disabled: { status: 403, type: "permission_error" },
   invalid_admin_token: { status: 401, type: "authentication_error" },

@@ -8,14 +8,28 @@ export type GroupBy = z.infer<typeof GroupBy>;
 export const Interval = z.enum(["hour", "day"]);
 export type Interval = z.infer<typeof Interval>;
 
+/**
+ * The instants a query may name. Events are stamped by the gateway's clock, so nothing lies outside;
+ * the bound keeps every window (and its rounding to whole days) inside what ClickHouse's DateTime64
+ * parameters accept — a year-9999 or year-0 bound was a 500 from the store (Code 457).
+ */
+export const EARLIEST_INSTANT = new Date("1970-01-01T00:00:00.000Z");
+export const LATEST_INSTANT = new Date("2100-01-01T00:00:00.000Z");
+const RANGE_MESSAGE = `must lie between ${EARLIEST_INSTANT.toISOString()} and ${LATEST_INSTANT.toISOString()}`;
+
 /** ISO-8601 with an offset (`2025-06-01T00:00:00Z`), or epoch milliseconds as Grafana's `${__from}` sends them. */
-const instant = z.union([
-  z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
-  z
-    .string()
-    .regex(/^\d{1,15}$/, "must be ISO-8601 (e.g. 2025-06-01T00:00:00Z) or epoch milliseconds")
-    .transform((s) => new Date(Number(s))),
-]);
+const instant = z
+  .union([
+    z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+    z
+      .string()
+      .regex(/^\d{1,15}$/, "must be ISO-8601 (e.g. 2025-06-01T00:00:00Z) or epoch milliseconds")
+      .transform((s) => new Date(Number(s))),
+  ])
+  .refine((date) => {
+    const time = date.getTime();
+    return time >= EARLIEST_INSTANT.getTime() && time <= LATEST_INSTANT.getTime();
+  }, RANGE_MESSAGE);
 
 /**
  * `tenant_id=acme` or `tenant_id=acme,globex` (Grafana's `${tenant:csv}` for a multi-value or *All*
