@@ -1,6 +1,5 @@
 import type { Usage } from "@switchyard/events";
 import type { Dispatcher } from "undici";
-import { openAIUsageBlock } from "../usage.ts";
 import {
   type CompletionResult,
   type EmbeddingsCall,
@@ -27,6 +26,7 @@ import {
 } from "./shared/errors.ts";
 import { RequestRejected } from "./shared/rejected.ts";
 import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
+import { openAIUsageBlock } from "./shared/usage.ts";
 import { passThroughHeaders, postUpstream } from "./upstream-http.ts";
 
 /** One upstream HTTP request, fully built (URL, headers incl. credential or signature, body). */

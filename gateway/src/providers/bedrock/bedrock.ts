@@ -4,7 +4,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import { usageFromBedrock } from "../../usage.ts";
+import { usageFromBedrock } from "./usage.ts";
 import {
   defaultErrorType,
   type ErrorInfo,

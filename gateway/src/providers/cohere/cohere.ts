@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import { usageFromCohere } from "../../usage.ts";
+import { usageFromCohere } from "./usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";

@@ -1,4 +1,4 @@
-import { usageFromOpenAI } from "../../usage.ts";
+import { usageFromOpenAI } from "./usage.ts";
 import {
   type ErrorInfo,
   genericErrorInfo,

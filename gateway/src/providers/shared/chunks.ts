@@ -1,6 +1,6 @@
 import type { Usage } from "@switchyard/events";
-import { openAIUsageBlock } from "../../usage.ts";
 import { NO_FINISH_REASONS, type StreamChunk, type UpstreamCall } from "../provider.ts";
+import { openAIUsageBlock } from "./usage.ts";
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 

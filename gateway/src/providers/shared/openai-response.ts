@@ -1,9 +1,8 @@
 import type { Usage } from "@switchyard/events";
-import { openAIUsageBlock } from "../../usage.ts";
 import type { ParsedResponse } from "../adapter.ts";
 import type { UpstreamCall } from "../provider.ts";
 import { type FinishReason, isStrict } from "./chunks.ts";
-import { ESTIMATE_PENDING_USAGE } from "./usage.ts";
+import { ESTIMATE_PENDING_USAGE, openAIUsageBlock } from "./usage.ts";
 
 export interface ReplyToolCall {
   id: string;

@@ -1,5 +1,5 @@
 import type { Usage } from "@switchyard/events";
-import { makeUsage } from "../../usage.ts";
+import { makeUsage } from "./usage.ts";
 
 /**
  * Local token counting for providers that report no usage (some local servers, a stream cut
