@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { formatIssues } from "./zod-issues.ts";
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -18,8 +19,7 @@ export function decodeEvent<S extends z.ZodType>(schema: S, bytes: Uint8Array | 
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-    return { ok: false, reason: `schema violation: ${issues.join("; ")}` };
+    return { ok: false, reason: `schema violation: ${formatIssues(parsed.error.issues)}` };
   }
   return { ok: true, value: parsed.data };
 }

@@ -4,3 +4,4 @@ export * from "./pricing.ts";
 export * from "./request-event.ts";
 export * from "./topics.ts";
 export * from "./uuid.ts";
+export * from "./zod-issues.ts";
