@@ -26,7 +26,25 @@ import { pickConditional, pickLoadbalance, stickyValueOf } from "./select.ts";
  *   loadbalance  one child by weight (sticky by hash when sticky_key is set), preferring
  *                children whose circuit is not open
  *   conditional  the child the first matching condition names, else default, else NoRouteError
+ *
+ * Every request is held to `maxAttempts` upstream tries, retries and fallbacks together (default
+ * 32): once reached, no retry is started and no further fallback child is tried; the last answer
+ * stands. Configs are also capped at 64 targets, but 64 targets × 10 retries would still be 704
+ * calls for one request.
  */
+
+/** Upstream tries per request, retries and fallbacks together, when the caller sets no limit. */
+export const DEFAULT_MAX_ATTEMPTS = 32;
+
+export interface RouteLimits {
+  /** Upstream tries per request (circuit-open skips count too: each is an attempt record). At least 1. */
+  maxAttempts: number;
+}
+
+const DEFAULT_LIMITS: RouteLimits = { maxAttempts: DEFAULT_MAX_ATTEMPTS };
+
+/** Raised by the capped sleep in place of a retry's backoff: runLeaf then keeps the last answer. */
+const ATTEMPT_CAP_REACHED = new Error("the request's attempt budget is spent");
 
 export interface RouteRequest {
   metadata: Readonly<Record<string, string>>;
@@ -65,6 +83,7 @@ export async function routeRequest<T>(
   request: RouteRequest,
   execute: Execute<T>,
   deps: RouterDeps<T>,
+  limits: RouteLimits = DEFAULT_LIMITS,
 ): Promise<RouteResult<T>> {
   const ctx: ConditionContext = {
     metadata: request.metadata,
@@ -72,8 +91,21 @@ export async function routeRequest<T>(
     url: { pathname: request.pathname },
   };
   const attempts: AttemptRecord[] = [];
-  const result = await routeNode(root, ctx, execute, deps, attempts);
+  const max = Math.max(1, limits.maxAttempts);
+  // A retry waits on deps.sleep first (leaf-attempt.ts), so refusing the sleep once the budget is
+  // spent ends the leaf's retries with its last answer, exactly as a client leaving mid-backoff does.
+  const capped: RouterDeps<T> = {
+    ...deps,
+    sleep: (ms, signal) => (attempts.length >= max ? Promise.reject(ATTEMPT_CAP_REACHED) : deps.sleep(ms, signal)),
+  };
+  const result = await routeNode(root, ctx, execute, capped, { attempts, max });
   return { outcome: result.outcome, leaf: result.leaf, attempts, retryCount: result.retries };
+}
+
+/** The request's tries so far and how many it may make. */
+interface Budget {
+  attempts: AttemptRecord[];
+  max: number;
 }
 
 function routeNode<T>(
@@ -81,15 +113,15 @@ function routeNode<T>(
   ctx: ConditionContext,
   execute: Execute<T>,
   deps: RouterDeps<T>,
-  attempts: AttemptRecord[],
+  budget: Budget,
 ): Promise<LeafResult<T>> {
-  if (node.kind === "leaf") return runLeaf(node.leaf, execute, deps, attempts);
+  if (node.kind === "leaf") return runLeaf(node.leaf, execute, deps, budget.attempts);
   const { strategy, children } = node;
   switch (strategy.mode) {
     case "single":
-      return routeNode(children[0]!, ctx, execute, deps, attempts);
+      return routeNode(children[0]!, ctx, execute, deps, budget);
     case "fallback":
-      return routeFallback(strategy, children, ctx, execute, deps, attempts);
+      return routeFallback(strategy, children, ctx, execute, deps, budget);
     case "loadbalance": {
       const index = pickLoadbalance({
         weights: children.map((child) => child.weight),
@@ -99,12 +131,12 @@ function routeNode<T>(
       });
       // Validation refuses a loadbalance without a positive weight; a hand-built tree could still have one.
       if (index < 0) throw new Error(`loadbalance at ${node.path} has no target with weight > 0`);
-      return routeNode(children[index]!, ctx, execute, deps, attempts);
+      return routeNode(children[index]!, ctx, execute, deps, budget);
     }
     case "conditional": {
       const choice = pickConditional(strategy, ctx);
-      if (!choice.ok) throw new NoRouteError(node.path, choice.message, attempts);
-      return routeNode(children[choice.index]!, ctx, execute, deps, attempts);
+      if (!choice.ok) throw new NoRouteError(node.path, choice.message, budget.attempts);
+      return routeNode(children[choice.index]!, ctx, execute, deps, budget);
     }
   }
 }
@@ -115,7 +147,7 @@ async function routeFallback<T>(
   ctx: ConditionContext,
   execute: Execute<T>,
   deps: RouterDeps<T>,
-  attempts: AttemptRecord[],
+  budget: Budget,
 ): Promise<LeafResult<T>> {
   // The latest answer an upstream actually gave: preferred over a never-sent circuit_open 503
   // when the last child was skipped, because it says what really went wrong.
@@ -123,7 +155,8 @@ async function routeFallback<T>(
   let result: LeafResult<T> | null = null;
   for (const child of children) {
     if (result && deps.signal.aborted) break; // the client left (e.g. during a backoff): try nothing more
-    result = await routeNode(child, ctx, execute, deps, attempts);
+    if (result && budget.attempts.length >= budget.max) break; // the attempt budget is spent
+    result = await routeNode(child, ctx, execute, deps, budget);
     if (result.outcome.kind === "failure" && result.outcome.errorType === "aborted") return result;
     if (result.skipped) continue;
     if (lastSent?.outcome.kind === "response") deps.discard?.(lastSent.outcome.value);
