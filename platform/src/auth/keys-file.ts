@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { formatIssues } from "@switchyard/events";
 import { type ApiKeyRecord, KeysFile } from "./keys.ts";
 
 /** Loads a JSON keys file ({"keys": [...]}); a missing path means no keys (open local-dev mode). */
@@ -13,8 +14,7 @@ export async function loadKeysFile(path: string | undefined): Promise<ApiKeyReco
   }
   const parsed = KeysFile.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`keys file ${path} is invalid: ${issues}`);
+    throw new Error(`keys file ${path} is invalid: ${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data.keys;
 }

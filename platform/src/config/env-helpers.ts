@@ -1,3 +1,4 @@
+import { formatIssues } from "@switchyard/events";
 import { z } from "zod";
 
 /** Env vars arrive as strings; these parse them once, in main(), with a message naming the variable. */
@@ -22,6 +23,5 @@ export const csvList = z
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-  throw new Error(`invalid environment:\n${lines.join("\n")}`);
+  throw new Error(`invalid environment:\n  ${formatIssues(parsed.error.issues, { separator: "\n  " })}`);
 }

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { formatIssue } from "@switchyard/events";
 import { LineCounter, parseDocument } from "yaml";
 import { PLAIN_FIELDS, type PlainField, SECRET_FIELDS, scopedId, type VirtualKeyState } from "./control-entities.ts";
 import { ControlLayer } from "./control-state.ts";
-import { DeclarativeFile, type FileVirtualKey, formatPath } from "./declarative-file-schema.ts";
+import { DeclarativeFile, type FileVirtualKey } from "./declarative-file-schema.ts";
 import type { Vault } from "./vault.ts";
 import { type RevealedSecrets, sealVirtualKeySecrets } from "./virtual-key-credentials.ts";
 
@@ -55,7 +56,7 @@ export function parseDeclarativeFile(text: string, options: DeclarativeFileOptio
   }
   const parsed = DeclarativeFile.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
+    return { ok: false, errors: parsed.error.issues.map((i) => formatIssue(i, { style: "bracketed" })) };
   }
   const at = (options.now ?? (() => new Date()))().toISOString();
   const stamp = { version: 0, created_at: at, updated_at: at };
