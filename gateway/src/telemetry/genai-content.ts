@@ -1,27 +1,10 @@
 import { Attr, type Attributes } from "@switchyard/platform";
-import type { StreamChunkFacts } from "./types.ts";
+import type { ChatRequestLike, StreamChunkFacts } from "./types.ts";
 
 /**
  * OpenAI-shaped request and response bodies → GenAI semantic-convention attributes. Content
  * (messages) is converted only when capture is on; everything else is parameters and metadata.
  */
-
-/** The request fields read here; every other body field is ignored. */
-export interface ChatRequestLike {
-  model?: unknown;
-  messages?: unknown;
-  temperature?: unknown;
-  max_tokens?: unknown;
-  max_completion_tokens?: unknown;
-  top_p?: unknown;
-  top_k?: unknown;
-  frequency_penalty?: unknown;
-  presence_penalty?: unknown;
-  stop?: unknown;
-  seed?: unknown;
-  n?: unknown;
-  stream?: unknown;
-}
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 

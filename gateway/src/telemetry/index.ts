@@ -1,5 +1,4 @@
 export { createGatewayTelemetry } from "./gateway-telemetry.ts";
-export type { ChatRequestLike } from "./genai-content.ts";
 export { registerMetricsRoute } from "./metrics-route.ts";
 export { requestEndFromEvent, upstreamServer } from "./request-end.ts";
 export type * from "./types.ts";

@@ -8,11 +8,11 @@ import {
   trace,
   traceIdOfTraceparent,
 } from "@switchyard/platform";
-import type { ChatRequestLike } from "./genai-content.ts";
 import { type Instruments, RequestMetrics } from "./request-metrics.ts";
 import type {
   AttemptStart,
   AttemptTelemetry,
+  ChatRequestLike,
   ChildSpan,
   RequestEnd,
   RequestStart,

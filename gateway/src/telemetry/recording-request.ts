@@ -16,13 +16,14 @@ import {
   traceHeadersFor,
 } from "@switchyard/platform";
 import { FirstAttempt, hrTimeOf } from "./first-attempt.ts";
-import { type ChatRequestLike, inputMessages, requestAttributes, responseFacts, StreamFacts } from "./genai-content.ts";
+import { inputMessages, requestAttributes, responseFacts, StreamFacts } from "./genai-content.ts";
 import { NOOP_CHILD } from "./metrics-only-request.ts";
 import { type Instruments, RequestMetrics, seconds } from "./request-metrics.ts";
 import type {
   AttemptEnd,
   AttemptStart,
   AttemptTelemetry,
+  ChatRequestLike,
   ChildSpan,
   RequestEnd,
   RequestStart,

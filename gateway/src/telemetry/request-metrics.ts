@@ -9,9 +9,8 @@ import {
   Metrics,
   Values,
 } from "@switchyard/platform";
-import type { ChatRequestLike } from "./genai-content.ts";
 import { TalliedCounter } from "./tallied-counter.ts";
-import type { AttemptEnd, AttemptStart, RequestEnd, RequestStart } from "./types.ts";
+import type { AttemptEnd, AttemptStart, ChatRequestLike, RequestEnd, RequestStart } from "./types.ts";
 
 /** Distinct values a metric label may take before later newcomers are reported as _OTHER. */
 const LABEL_LIMITS = { models: 500, providers: 100, servers: 200, errorTypes: 200 } as const;

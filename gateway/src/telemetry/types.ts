@@ -1,5 +1,4 @@
 import type { Context, HeaderRecord, Span } from "@switchyard/platform";
-import type { ChatRequestLike } from "./genai-content.ts";
 
 /**
  * The gateway's telemetry API (public types). One RequestTelemetry per admitted request; the route
@@ -99,6 +98,23 @@ export interface RequestEnd {
    * are read from it when the span is recording and they were not given. Not parsed otherwise.
    */
   responseBody?: Buffer | string | null;
+}
+
+/** The request fields telemetry reads (genai-content.ts); every other body field is ignored. */
+export interface ChatRequestLike {
+  model?: unknown;
+  messages?: unknown;
+  temperature?: unknown;
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
+  top_p?: unknown;
+  top_k?: unknown;
+  frequency_penalty?: unknown;
+  presence_penalty?: unknown;
+  stop?: unknown;
+  seed?: unknown;
+  n?: unknown;
+  stream?: unknown;
 }
 
 /**
