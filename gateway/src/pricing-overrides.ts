@@ -1,13 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { type PriceOverride, PriceOverridesFile } from "@switchyard/events";
+import { formatIssues, type PriceOverride, PriceOverridesFile } from "@switchyard/events";
 
 /** Loads the operator's price overrides (JSON, USD per million tokens); no path = catalogue prices only. */
 export async function loadPriceOverrides(path: string | undefined): Promise<PriceOverride[]> {
   if (path === undefined) return [];
   const parsed = PriceOverridesFile.safeParse(JSON.parse(await readFile(path, "utf8")));
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`pricing overrides file ${path} is invalid: ${issues}`);
+    throw new Error(`pricing overrides file ${path} is invalid: ${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data.models;
 }

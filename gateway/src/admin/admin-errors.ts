@@ -1,3 +1,4 @@
+import { formatIssues, issueParam } from "@switchyard/events";
 import { ControlPlaneError, type ControlPlaneErrorCode } from "@switchyard/platform";
 import type { z } from "zod";
 import { GatewayError, type GatewayErrorCode } from "../errors.ts";
@@ -24,7 +25,6 @@ export function toAdminError(error: unknown): unknown {
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues;
-  const message = issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-  throw new GatewayError("invalid_request", message, issues[0]?.path.join(".") || null);
+  const { issues } = parsed.error;
+  throw new GatewayError("invalid_request", formatIssues(issues, { root: "body" }), issueParam(issues));
 }

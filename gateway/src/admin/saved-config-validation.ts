@@ -1,5 +1,5 @@
+import { formatIssue } from "@switchyard/events";
 import type { SavedConfigValidator } from "@switchyard/platform";
-import { describeIssues } from "../routing/config-issues.ts";
 import { validateConfig } from "../routing/config-schema.ts";
 
 /**
@@ -11,5 +11,5 @@ import { validateConfig } from "../routing/config-schema.ts";
 export const validateSavedConfig: SavedConfigValidator = (config) => {
   const result = validateConfig(config);
   if (result.ok) return [];
-  return result.issues.map((issue) => describeIssues([issue]));
+  return result.issues.map((issue) => formatIssue(issue, { root: "config" }));
 };

@@ -1,4 +1,4 @@
-import { newEventId } from "@switchyard/events";
+import { formatIssues, issueParam, newEventId } from "@switchyard/events";
 import type { KeyStore } from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -25,9 +25,8 @@ export function registerFeedback(app: FastifyInstance, deps: FeedbackRouteDeps):
     const { principal } = authenticate(request.headers, deps.keys);
     const parsed = FeedbackRequest.safeParse(request.body);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const message = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-      throw new GatewayError("invalid_request", message, issue ? issue.path.join(".") || null : null);
+      const { issues } = parsed.error;
+      throw new GatewayError("invalid_request", formatIssues(issues, { root: "body" }), issueParam(issues));
     }
     const body = parsed.data;
     const eventId = newEventId();

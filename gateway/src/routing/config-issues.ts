@@ -1,3 +1,4 @@
+import { formatIssues, issuePath } from "@switchyard/events";
 import type { z } from "zod";
 
 /** One reason a config was refused: `path` as users write it (`targets[1].weight`), "" for the root. */
@@ -8,18 +9,12 @@ export interface ConfigIssue {
 
 /** `["targets", 1, "weight"]` → `targets[1].weight`; keys that are not identifiers are quoted. */
 export function formatPath(segments: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (typeof segment === "string" && /^[A-Za-z_$][\w$]*$/.test(segment)) out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
+  return issuePath(segments, "bracketed");
 }
 
 /** One line for an error body: `targets[1].weight: must be >= 0; strategy.mode: ...`. */
 export function describeIssues(issues: readonly ConfigIssue[]): string {
-  return issues.map((issue) => `${issue.path || "config"}: ${issue.message}`).join("; ");
+  return formatIssues(issues, { root: "config" });
 }
 
 /**
