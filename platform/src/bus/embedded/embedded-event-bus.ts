@@ -146,6 +146,9 @@ export class EmbeddedEventBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new Error("embedded event bus is closed");
     const topics = await Promise.all(options.topics.map((t) => this.openTopic(t)));
+    // A reader learns here about head segments the writer deleted, so a group with no committed
+    // offset starts at the earliest retained offset rather than at a deleted one.
+    await Promise.all(topics.flatMap((t) => t.partitions.map((log) => log.refresh())));
     const memberKeys = options.topics.map((t) => `${options.groupId}\0${t}`);
     const taken = memberKeys.find((k) => this.members.has(k));
     if (taken) {
