@@ -9,11 +9,26 @@ import {
   Metrics,
   Values,
 } from "@switchyard/platform";
+import { LIMITS } from "../schemas/limits.ts";
+import type { ChatRequestLike } from "./genai-content.ts";
 import { TalliedCounter } from "./tallied-counter.ts";
-import type { AttemptEnd, AttemptStart, ChatRequestLike, RequestEnd, RequestStart } from "./types.ts";
+import type { AttemptEnd, AttemptStart, RequestEnd, RequestStart } from "./types.ts";
 
-/** Distinct values a metric label may take before later newcomers are reported as _OTHER. */
-const LABEL_LIMITS = { models: 500, providers: 100, servers: 200, errorTypes: 200 } as const;
+/**
+ * Per metric label: distinct values it may take before later newcomers are reported as _OTHER
+ * (`count`), and characters a value may have before it is reported as _OTHER (`length`). Both
+ * bound /metrics: a 6 MiB model name once made every later scrape a multi-second 500.
+ */
+const LABEL_LIMITS = {
+  models: { count: 500, length: LIMITS.modelName },
+  providers: { count: 100, length: 64 },
+  servers: { count: 200, length: 253 }, // the longest DNS name
+  errorTypes: { count: 200, length: 64 },
+} as const;
+
+function boundedLabel(limit: { count: number; length: number }): BoundedValues {
+  return new BoundedValues(limit.count, "_OTHER", limit.length);
+}
 
 interface Counter {
   add(value: number, attributes: Attributes): void;
@@ -73,10 +88,10 @@ export function createInstruments(meter: Meter): Instruments {
       unit: "{lookup}",
       description: "Cache lookups by switchyard.cache.status",
     }),
-    models: new BoundedValues(LABEL_LIMITS.models),
-    providers: new BoundedValues(LABEL_LIMITS.providers),
-    servers: new BoundedValues(LABEL_LIMITS.servers),
-    errorTypes: new BoundedValues(LABEL_LIMITS.errorTypes),
+    models: boundedLabel(LABEL_LIMITS.models),
+    providers: boundedLabel(LABEL_LIMITS.providers),
+    servers: boundedLabel(LABEL_LIMITS.servers),
+    errorTypes: boundedLabel(LABEL_LIMITS.errorTypes),
   };
 }
 
