@@ -12,11 +12,13 @@ import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { installErrorHandling } from "./error-handler.ts";
 import type { ControlLookup } from "./pipeline/control-lookup.ts";
 import { createCustomHostGuard } from "./pipeline/custom-host-guard.ts";
+import type { PipelineDeps } from "./pipeline/deps.ts";
 import type { EventSink } from "./pipeline/emit.ts";
+import { defaultPipeline, type PipelineCustomizer } from "./pipeline/pipeline.ts";
 import { createRoutePlanner } from "./pipeline/plan-route.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
-import { type ChatRouteDeps, registerChatCompletions } from "./routes/chat-completions.ts";
+import { registerChatCompletions } from "./routes/chat-completions.ts";
 import { registerCompletions } from "./routes/completions.ts";
 import { registerEmbeddings } from "./routes/embeddings.ts";
 import { registerFeedback } from "./routes/feedback.ts";
@@ -52,6 +54,8 @@ export interface GatewayAppDeps {
   telemetry?: GatewayTelemetry;
   /** Where GET /metrics reads from; default: the process' telemetry. */
   metrics?: Pick<Telemetry, "scrapeMetrics">;
+  /** Extra stages for the request path (see pipeline/README.md); default: the default chains. */
+  pipeline?: PipelineCustomizer;
 }
 
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
@@ -80,7 +84,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   registerHealth(app, deps.health);
   registerMetricsRoute(app, deps.metrics ?? activeTelemetry());
   const keys = deps.keys;
-  const routeDeps: ChatRouteDeps = {
+  const pipelineDeps: PipelineDeps = {
     keys,
     providers: deps.providers,
     sink: deps.sink,
@@ -98,12 +102,13 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     breakers: new CircuitBreakers(deps.breaker),
     telemetry: deps.telemetry ?? createGatewayTelemetry(),
   };
-  registerChatCompletions(app, routeDeps);
-  // Endpoints beyond chat share the same pipeline (routes/routed-request.ts).
-  registerEmbeddings(app, routeDeps);
-  registerCompletions(app, routeDeps);
-  registerMessages(app, routeDeps);
-  registerModels(app, routeDeps);
+  // Every LLM endpoint runs the same chains of stages (pipeline/README.md).
+  const pipeline = defaultPipeline(pipelineDeps, deps.pipeline);
+  registerChatCompletions(app, pipeline);
+  registerEmbeddings(app, pipeline);
+  registerCompletions(app, pipeline);
+  registerMessages(app, pipeline);
+  registerModels(app, pipelineDeps);
   registerFeedback(app, { keys: deps.keys, sink: deps.sink });
   registerAdminRoutes(app, deps.admin);
   return app;

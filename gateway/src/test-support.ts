@@ -3,6 +3,7 @@ import { type ApiKeyRecord, ControlPlaneView, createLogger, KeyStore } from "@sw
 import { Agent } from "undici";
 import { buildGatewayApp } from "./app.ts";
 import type { EventSink } from "./pipeline/emit.ts";
+import type { PipelineCustomizer } from "./pipeline/pipeline.ts";
 import { createProviderRegistry } from "./providers/registry.ts";
 import {
   createGatewayTelemetry,
@@ -77,7 +78,12 @@ export class RecordingTelemetry implements GatewayTelemetry {
 }
 
 export function buildTestGateway(
-  options: { keys?: ApiKeyRecord[]; bodyLimitBytes?: number; telemetry?: GatewayTelemetry } = {},
+  options: {
+    keys?: ApiKeyRecord[];
+    bodyLimitBytes?: number;
+    telemetry?: GatewayTelemetry;
+    pipeline?: PipelineCustomizer;
+  } = {},
 ) {
   const sink = new CollectingSink();
   const logger = createLogger({ name: "gateway-test", level: "silent" });
@@ -96,6 +102,7 @@ export function buildTestGateway(
     eventEnv: { gatewayInstance: "test-gw", priceOverrides: [] },
     health: { events: () => ({ queueDepth: 0 }) },
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.pipeline ? { pipeline: options.pipeline } : {}),
   });
   const close = async () => {
     await app.close();

@@ -1,17 +1,6 @@
 import type { Attempt } from "@switchyard/events";
-import type { PreparedTarget } from "../pipeline/prepare-targets.ts";
-import type { CompletionResult, StreamChunk } from "../providers/provider.ts";
 import type { AttemptRecord } from "../routing/index.ts";
-
-/** What one upstream attempt yields: a complete JSON answer, or an opened stream not yet relayed. */
-export type AttemptValue =
-  | { kind: "json"; result: CompletionResult }
-  | { kind: "stream"; status: number; headers: Record<string, string>; chunks: AsyncIterable<StreamChunk> };
-
-/** A stream opened by an attempt the router dropped must release its upstream connection. */
-export function discardAttempt(value: AttemptValue): void {
-  if (value.kind === "stream") void value.chunks[Symbol.asyncIterator]().return?.();
-}
+import type { PreparedTarget } from "./prepare-targets.ts";
 
 /** Router attempt records → the event's attempts (with the model each attempt asked for). */
 export function eventAttempts(

@@ -7,6 +7,7 @@ import {
   ZERO_USAGE,
 } from "@switchyard/events";
 import type { RequestContext } from "./context.ts";
+import { eventText, eventTextOrNull, saneAttempts, saneMetadata, saneStatus, saneUsage } from "./event-values.ts";
 
 export interface EventEnvironment {
   gatewayInstance: string;
@@ -15,14 +16,19 @@ export interface EventEnvironment {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-/** Builds the one immutable event for a finished request. Pure: `endedAt` is passed in. */
+/**
+ * Builds the one immutable event for a finished request. Pure: `endedAt` is passed in. Total:
+ * whatever the request held, the result fits the RequestEvent schema (event-values.ts), so an
+ * answered request is never dropped by the sink's validation.
+ */
 export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: EventEnvironment): RequestEvent {
   const o = ctx.outcome;
   const route = ctx.route;
   const provider = o.provider ?? "none";
-  const modelRequested = route?.modelRequested ?? "";
-  const usage = o.usage ?? ZERO_USAGE;
-  const cost = priceUsage(provider, o.modelUsed ?? modelRequested, usage, env.priceOverrides);
+  const modelRequested = eventText(route?.modelRequested ?? "");
+  const modelUsed = eventTextOrNull(o.modelUsed);
+  const usage = o.usage === null ? ZERO_USAGE : saneUsage(o.usage);
+  const cost = priceUsage(provider, modelUsed ?? modelRequested, usage, env.priceOverrides);
   const latency = endedAt - ctx.startedAt;
   const upstream =
     o.upstreamStartedAt !== null && o.upstreamEndedAt !== null ? o.upstreamEndedAt - o.upstreamStartedAt : null;
@@ -31,22 +37,23 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
     schema_version: 1,
     occurred_at: ctx.occurredAt.toISOString(),
     gateway_instance: env.gatewayInstance,
-    tenant_id: ctx.principal.tenantId,
-    api_key_id: ctx.principal.apiKeyId,
+    // Events are built only after authenticate (emit-event runs after it); "unknown" is never expected.
+    tenant_id: ctx.principal?.tenantId ?? "unknown",
+    api_key_id: ctx.principal?.apiKeyId ?? null,
     virtual_key_id: o.virtualKeyId,
     config_id: route?.configId ?? null,
     trace_id: ctx.traceId,
     otel_trace_id: ctx.otel.otelTraceId,
     otel_span_id: ctx.otel.otelSpanId,
-    endpoint: ctx.endpoint,
+    endpoint: ctx.endpoint.endpoint,
     stream: route?.stream ?? false,
     model_requested: modelRequested,
-    model_used: o.modelUsed,
-    provider,
+    model_used: modelUsed,
+    provider: eventText(provider) || "none",
     target_path: o.targetPath,
-    metadata: ctx.metadata,
-    user: ctx.user,
-    status_code: o.statusCode,
+    metadata: saneMetadata(ctx.metadata),
+    user: eventTextOrNull(ctx.user),
+    status_code: saneStatus(o.statusCode),
     error_type: o.errorType,
     error_message: o.errorMessage === null ? null : truncateErrorMessage(o.errorMessage),
     latency_ms: round(latency),
@@ -59,7 +66,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
     pricing_source: cost.pricing_source,
     cache_status: o.cacheStatus,
     retry_count: o.retryCount,
-    attempts: o.attempts,
+    attempts: saneAttempts(o.attempts),
     guardrails: [],
   };
 }

@@ -1,30 +1,37 @@
-import type { KeyStore } from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
-import type { ControlLookup } from "../pipeline/control-lookup.ts";
-import type { CustomHostGuard } from "../pipeline/custom-host-guard.ts";
-import type { EventSink } from "../pipeline/emit.ts";
-import type { RoutePlanner } from "../pipeline/plan-route.ts";
-import type { EventEnvironment } from "../pipeline/request-event.ts";
-import type { ProviderRegistry } from "../providers/registry.ts";
-import type { CircuitBreakers } from "../routing/index.ts";
-import type { GatewayTelemetry } from "../telemetry/index.ts";
-import { CHAT_ENDPOINT, chatEndpoint } from "./chat-endpoint.ts";
-import { handleRouted } from "./routed-request.ts";
+import { type EndpointSpec, invalidBody, openAIStreamEncoder, streamReply } from "../pipeline/endpoint.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import { jsonReply } from "../pipeline/reply.ts";
+import type { Provider } from "../providers/provider.ts";
+import { ChatCompletionRequest } from "../schemas/chat.ts";
+import { pipelineRoute } from "./pipeline-route.ts";
 
-/** What every routed endpoint (chat, embeddings, completions, messages) needs from the app. */
-export interface ChatRouteDeps {
-  keys: KeyStore;
-  providers: ProviderRegistry;
-  sink: EventSink;
-  eventEnv: EventEnvironment;
-  newTraceId: () => string;
-  control: ControlLookup;
-  planRoute: RoutePlanner;
-  customHosts: CustomHostGuard;
-  breakers: CircuitBreakers;
-  telemetry: GatewayTelemetry;
-}
+export const CHAT_ENDPOINT = "/v1/chat/completions";
 
-export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
-  app.post(CHAT_ENDPOINT, handleRouted(chatEndpoint, deps));
+/** POST /v1/chat/completions on the pipeline: OpenAI chat, JSON or SSE, any provider. */
+export const chatEndpoint: EndpointSpec<ChatCompletionRequest> = {
+  endpoint: CHAT_ENDPOINT,
+  operation: "chat",
+  parse(body) {
+    const parsed = ChatCompletionRequest.safeParse(body);
+    if (!parsed.success) throw invalidBody(parsed.error.issues);
+    return parsed.data;
+  },
+  describe: (req) => ({
+    model: req.model,
+    stream: req.stream === true,
+    user: req.user ?? null,
+  }),
+  unsupported: (provider: Provider) =>
+    provider.capabilities.chat ? null : `provider ${provider.id} does not offer ${CHAT_ENDPOINT}`,
+  async call(provider, request, target, signal) {
+    const call = { request, target, signal };
+    if (request.stream !== true) return jsonReply(await provider.complete(call));
+    return streamReply(await provider.stream(call));
+  },
+  streamEncoder: (req) => openAIStreamEncoder(req.stream_options?.include_usage === true),
+};
+
+export function registerChatCompletions(app: FastifyInstance, pipeline: Pipeline): void {
+  app.post(CHAT_ENDPOINT, pipelineRoute(chatEndpoint, pipeline));
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
+import { type EndpointSpec, invalidBody, openAIStreamEncoder, streamReply } from "../pipeline/endpoint.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import { jsonReply } from "../pipeline/reply.ts";
 import type { Provider, TextCompletionRequest } from "../providers/provider.ts";
-import type { ChatRouteDeps } from "./chat-completions.ts";
-import { handleRouted, invalidBody, jsonValue, openAIStreamEncoder, type RoutedEndpoint } from "./routed-request.ts";
+import { pipelineRoute } from "./pipeline-route.ts";
 
 const CompletionsBody = z.looseObject({
   model: z.string().min(1, "model is required"),
@@ -16,7 +18,7 @@ const CompletionsBody = z.looseObject({
 const ENDPOINT = "/v1/completions";
 
 /** POST /v1/completions: OpenAI's legacy text completions, for the providers that still offer them. */
-export const completionsEndpoint: RoutedEndpoint<TextCompletionRequest> = {
+export const completionsEndpoint: EndpointSpec<TextCompletionRequest> = {
   endpoint: ENDPOINT,
   operation: "text_completion",
   parse(body) {
@@ -38,14 +40,12 @@ export const completionsEndpoint: RoutedEndpoint<TextCompletionRequest> = {
       throw new GatewayError("invalid_request", `provider ${provider.id} does not offer ${ENDPOINT}`);
     }
     const call = { request, target, signal };
-    if (request.stream !== true) return jsonValue(await provider.completeText(call));
-    const opened = await provider.streamText(call);
-    if (!opened.ok) return jsonValue(opened.result);
-    return { kind: "stream", status: opened.status, headers: opened.headers, chunks: opened.chunks };
+    if (request.stream !== true) return jsonReply(await provider.completeText(call));
+    return streamReply(await provider.streamText(call));
   },
   streamEncoder: (req) => openAIStreamEncoder(req.stream_options?.include_usage === true),
 };
 
-export function registerCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
-  app.post(ENDPOINT, handleRouted(completionsEndpoint, deps));
+export function registerCompletions(app: FastifyInstance, pipeline: Pipeline): void {
+  app.post(ENDPOINT, pipelineRoute(completionsEndpoint, pipeline));
 }

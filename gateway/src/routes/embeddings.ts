@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
+import { type EndpointSpec, invalidBody, openAIStreamEncoder } from "../pipeline/endpoint.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import { jsonReply } from "../pipeline/reply.ts";
 import type { EmbeddingsRequest, Provider } from "../providers/provider.ts";
-import type { ChatRouteDeps } from "./chat-completions.ts";
-import { handleRouted, invalidBody, jsonValue, openAIStreamEncoder, type RoutedEndpoint } from "./routed-request.ts";
+import { pipelineRoute } from "./pipeline-route.ts";
 
 const EmbeddingsBody = z.looseObject({
   model: z.string().min(1, "model is required"),
@@ -21,7 +23,7 @@ const EmbeddingsBody = z.looseObject({
 const ENDPOINT = "/v1/embeddings";
 
 /** POST /v1/embeddings: OpenAI's embeddings API, routed to any provider that offers embeddings. */
-export const embeddingsEndpoint: RoutedEndpoint<EmbeddingsRequest> = {
+export const embeddingsEndpoint: EndpointSpec<EmbeddingsRequest> = {
   endpoint: ENDPOINT,
   operation: "embeddings",
   parse(body) {
@@ -35,11 +37,11 @@ export const embeddingsEndpoint: RoutedEndpoint<EmbeddingsRequest> = {
   async call(provider, request, target, signal) {
     if (!provider.embed)
       throw new GatewayError("invalid_request", `provider ${provider.id} does not offer ${ENDPOINT}`);
-    return jsonValue(await provider.embed({ request, target, signal }));
+    return jsonReply(await provider.embed({ request, target, signal }));
   },
   streamEncoder: () => openAIStreamEncoder(false),
 };
 
-export function registerEmbeddings(app: FastifyInstance, deps: ChatRouteDeps): void {
-  app.post(ENDPOINT, handleRouted(embeddingsEndpoint, deps));
+export function registerEmbeddings(app: FastifyInstance, pipeline: Pipeline): void {
+  app.post(ENDPOINT, pipelineRoute(embeddingsEndpoint, pipeline));
 }

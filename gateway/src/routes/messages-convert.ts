@@ -1,10 +1,10 @@
 import type { Usage } from "@switchyard/events";
 import { z } from "zod";
 import type { RequestOutcome } from "../pipeline/context.ts";
+import type { StreamEncoder } from "../pipeline/endpoint.ts";
 import type { StreamChunk } from "../providers/provider.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
 import type { StreamChunkFacts } from "../telemetry/index.ts";
-import type { StreamEncoder } from "./routed-request.ts";
 
 /**
  * The Anthropic Messages format at the gateway's edge (/v1/messages): an Anthropic request is

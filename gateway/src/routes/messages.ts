@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../errors.ts";
+import { type EndpointSpec, invalidBody, streamReply } from "../pipeline/endpoint.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import { jsonReply } from "../pipeline/reply.ts";
 import { parseJson } from "../providers/adapter.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
-import type { ChatRouteDeps } from "./chat-completions.ts";
 import {
   anthropicError,
   anthropicStreamEncoder,
@@ -11,7 +13,7 @@ import {
   toAnthropicMessage,
   toChatRequest,
 } from "./messages-convert.ts";
-import { handleRouted, invalidBody, jsonValue, type RoutedEndpoint } from "./routed-request.ts";
+import { pipelineRoute } from "./pipeline-route.ts";
 
 const ENDPOINT = "/v1/messages";
 
@@ -26,7 +28,7 @@ interface MessagesCall {
  * Anthropic clients authenticate with x-api-key: it is taken as the provider key when no virtual
  * key or config supplies one (the gateway key still goes in x-portkey-api-key).
  */
-export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
+export const messagesEndpoint: EndpointSpec<MessagesCall> = {
   endpoint: ENDPOINT,
   operation: "chat",
   parse(body) {
@@ -52,10 +54,8 @@ export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
   target: (target) => ({ ...target, strictOpenAICompliance: false }),
   async call(provider, { chat }, target, signal) {
     const call = { request: chat, target, signal };
-    if (chat.stream !== true) return jsonValue(await provider.complete(call));
-    const opened = await provider.stream(call);
-    if (!opened.ok) return jsonValue(opened.result);
-    return { kind: "stream", status: opened.status, headers: opened.headers, chunks: opened.chunks };
+    if (chat.stream !== true) return jsonReply(await provider.complete(call));
+    return streamReply(await provider.stream(call));
   },
   renderJson(result, { chat }) {
     const json = parseJson(result.body) as Record<string, unknown> | null;
@@ -80,6 +80,6 @@ export const messagesEndpoint: RoutedEndpoint<MessagesCall> = {
   apiKeyHeader: "x-api-key",
 };
 
-export function registerMessages(app: FastifyInstance, deps: ChatRouteDeps): void {
-  app.post(ENDPOINT, handleRouted(messagesEndpoint, deps));
+export function registerMessages(app: FastifyInstance, pipeline: Pipeline): void {
+  app.post(ENDPOINT, pipelineRoute(messagesEndpoint, pipeline));
 }

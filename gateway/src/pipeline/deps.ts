@@ -1,0 +1,23 @@
+import type { KeyStore } from "@switchyard/platform";
+import type { ProviderRegistry } from "../providers/registry.ts";
+import type { CircuitBreakers } from "../routing/index.ts";
+import type { GatewayTelemetry } from "../telemetry/index.ts";
+import type { ControlLookup } from "./control-lookup.ts";
+import type { CustomHostGuard } from "./custom-host-guard.ts";
+import type { EventSink } from "./emit.ts";
+import type { RoutePlanner } from "./plan-route.ts";
+import type { EventEnvironment } from "./request-event.ts";
+
+/** What the default stages need from the app: built once in buildGatewayApp, shared by every request. */
+export interface PipelineDeps {
+  keys: KeyStore;
+  providers: ProviderRegistry;
+  sink: EventSink;
+  eventEnv: EventEnvironment;
+  newTraceId: () => string;
+  control: ControlLookup;
+  planRoute: RoutePlanner;
+  customHosts: CustomHostGuard;
+  breakers: CircuitBreakers;
+  telemetry: GatewayTelemetry;
+}

@@ -1,0 +1,50 @@
+import type { PipelineDeps } from "./deps.ts";
+import type { AttemptStage, RequestStage } from "./stage.ts";
+import { attemptTelemetry } from "./stages/attempt-telemetry.ts";
+import { authenticateStage } from "./stages/authenticate.ts";
+import { emitEvent } from "./stages/emit-event.ts";
+import { parseRequest } from "./stages/parse-request.ts";
+import { planRouteStage } from "./stages/plan-route.ts";
+import { prepareTargetsStage } from "./stages/prepare-targets.ts";
+import { recordOutcome } from "./stages/record-outcome.ts";
+import { routeStage } from "./stages/route.ts";
+import { traceRequest } from "./stages/trace-request.ts";
+
+/** The two chains every routed endpoint runs: request-level stages, and attempt-level ones around each provider call. */
+export interface Pipeline {
+  readonly request: readonly RequestStage[];
+  readonly attempt: readonly AttemptStage[];
+}
+
+/**
+ * Lets an app insert its own stages (the cache, guardrails, limits and prompts issues plug in here;
+ * tests add throw-away ones): each function receives a default chain and returns the one to run.
+ */
+export interface PipelineCustomizer {
+  request?(defaults: readonly RequestStage[]): readonly RequestStage[];
+  attempt?(defaults: readonly AttemptStage[]): readonly AttemptStage[];
+}
+
+/** The default order (README.md): each stage may rely on what the stages before it wrote. */
+export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomizer = {}): Pipeline {
+  const defaultAttempt: readonly AttemptStage[] = [attemptTelemetry];
+  const attempt = customize.attempt?.(defaultAttempt) ?? defaultAttempt;
+  const defaultRequest: readonly RequestStage[] = [
+    traceRequest(deps.telemetry, deps.newTraceId),
+    authenticateStage(deps.keys),
+    emitEvent(deps.sink, deps.eventEnv),
+    recordOutcome,
+    parseRequest,
+    planRouteStage(deps.planRoute),
+    prepareTargetsStage(deps.control, deps.customHosts, deps.providers),
+    routeStage(deps.providers, deps.breakers, attempt),
+  ];
+  return { request: customize.request?.(defaultRequest) ?? defaultRequest, attempt };
+}
+
+/** Inserts `stage` just before the stage named `before` (e.g. "route"); throws on an unknown name. */
+export function insertBefore(stages: readonly RequestStage[], before: string, stage: RequestStage): RequestStage[] {
+  const index = stages.findIndex((s) => s.name === before);
+  if (index < 0) throw new Error(`pipeline: no stage named ${before}`);
+  return [...stages.slice(0, index), stage, ...stages.slice(index)];
+}

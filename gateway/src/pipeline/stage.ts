@@ -1,0 +1,56 @@
+import type { Provider, ProviderTarget } from "../providers/provider.ts";
+import type { ResolvedLeaf } from "../routing/index.ts";
+import type { ParsedContext, RequestContext } from "./context.ts";
+import type { PreparedTarget } from "./prepare-targets.ts";
+import type { Reply } from "./reply.ts";
+
+/**
+ * A request-level stage: a small function over the context. It may
+ * - answer early: return a Reply without calling `next` (a cache hit, a denial, a refusal);
+ * - transform the request: write `ctx.request` (or other fields it owns) before calling `next`;
+ * - observe or transform the result: look at / replace the Reply `next` returns, or wrap its
+ *   stream with `transformStream` to see every chunk and the end of the stream;
+ * - fail: throw a GatewayError (a 4xx/5xx the client sees; the event records it).
+ * The order and what each stage may read and write are in README.md beside this file.
+ */
+export interface RequestStage {
+  readonly name: string;
+  run(ctx: RequestContext, next: () => Promise<Reply>): Promise<Reply>;
+}
+
+/** One upstream try, as the attempt-level stages see it. */
+export interface AttemptContext {
+  readonly request: ParsedContext<unknown>;
+  readonly leaf: ResolvedLeaf;
+  readonly prepared: PreparedTarget;
+  readonly provider: Provider;
+  /** The request with the leaf's override_params applied: what this attempt sends. */
+  body: unknown;
+  /** The model this attempt asks for. */
+  readonly model: string;
+  /** 0 for the target's first try, n for its n-th retry. */
+  readonly retry: number;
+  /** The target as this attempt calls it; stages may add forward headers (traceparent). */
+  target: ProviderTarget;
+  /** Aborted on client disconnect or this attempt's request_timeout. */
+  readonly signal: AbortSignal;
+}
+
+/** An attempt-level stage around each provider call (per-attempt telemetry, a per-target cache). */
+export interface AttemptStage {
+  readonly name: string;
+  run(attempt: AttemptContext, next: () => Promise<Reply>): Promise<Reply>;
+}
+
+/** Runs `stages` in order around `last`; each stage decides whether and when to call the next. */
+export function runChain<C>(
+  stages: ReadonlyArray<{ run(ctx: C, next: () => Promise<Reply>): Promise<Reply> }>,
+  ctx: C,
+  last: (ctx: C) => Promise<Reply>,
+): Promise<Reply> {
+  const step = (i: number): Promise<Reply> => {
+    const stage = stages[i];
+    return stage === undefined ? last(ctx) : stage.run(ctx, () => step(i + 1));
+  };
+  return step(0);
+}

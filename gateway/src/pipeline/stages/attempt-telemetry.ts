@@ -1,0 +1,33 @@
+import { upstreamServer } from "../../telemetry/index.ts";
+import type { AttemptStage } from "../stage.ts";
+import { replyErrorType, replyStatus } from "./call-provider.ts";
+
+/**
+ * Attempt-level: a CLIENT span per upstream try (retries and fallbacks each get one), whose
+ * traceparent travels to the upstream with the forwarded headers.
+ * Writes: the attempt's target.forwardHeaders.
+ */
+export const attemptTelemetry: AttemptStage = {
+  name: "attempt-telemetry",
+  async run(a, next) {
+    const t = a.request.telemetry;
+    if (t === null) return next();
+    const span = t.attempt({
+      provider: a.prepared.providerId,
+      model: a.model,
+      ...upstreamServer(a.provider.upstreamUrl?.(a.target) ?? a.target.customHost),
+      targetPath: a.leaf.path,
+      retry: a.retry,
+    });
+    a.target = { ...a.target, forwardHeaders: span.injectHeaders({ ...a.target.forwardHeaders }) };
+    let reply: Awaited<ReturnType<typeof next>>;
+    try {
+      reply = await next();
+    } catch (error) {
+      span.end(a.signal.aborted ? { status: 499, errorType: "aborted" } : { status: 502, errorType: "network_error" });
+      throw error;
+    }
+    span.end({ status: replyStatus(reply), errorType: replyErrorType(reply) });
+    return reply;
+  },
+};

@@ -1,0 +1,44 @@
+import { GatewayError } from "../../errors.ts";
+import type { ProviderRegistry } from "../../providers/registry.ts";
+import { parsed } from "../context.ts";
+import type { ControlLookup } from "../control-lookup.ts";
+import type { CustomHostGuard } from "../custom-host-guard.ts";
+import { prepareTargets } from "../prepare-targets.ts";
+import type { RequestStage } from "../stage.ts";
+
+/**
+ * Makes every leaf of the plan ready before any upstream call: provider known and offering this
+ * endpoint, virtual key found, enabled and decrypted, provider fields complete, custom host allowed.
+ * Any problem anywhere in the config is a 4xx now, not after a first upstream call.
+ * Reads: plan. Writes: targets.
+ */
+export function prepareTargetsStage(
+  control: ControlLookup,
+  customHosts: CustomHostGuard,
+  providers: ProviderRegistry,
+): RequestStage {
+  return {
+    name: "prepare-targets",
+    async run(raw, next) {
+      const ctx = parsed(raw);
+      if (ctx.plan === null) throw new Error("pipeline: prepare-targets must run after plan-route");
+      const targets = await prepareTargets(
+        ctx.plan.root,
+        ctx.principal.tenantId,
+        ctx.headers,
+        control,
+        customHosts,
+        providers,
+      );
+      const endpoint = ctx.endpoint;
+      for (const [path, prepared] of targets) {
+        const why = endpoint.unsupported(providers[prepared.providerId]);
+        if (why)
+          throw new GatewayError("invalid_request", why, path === "config" ? "x-portkey-provider" : `${path}.provider`);
+        if (endpoint.target) prepared.target = endpoint.target(prepared.target);
+      }
+      ctx.targets = targets;
+      return next();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { GatewayError } from "../../errors.ts";
+import type { RequestOutcome } from "../context.ts";
+import { type Reply, transformStream } from "../reply.ts";
+import type { RequestStage } from "../stage.ts";
+
+/**
+ * Records the answer the client gets into the outcome, whichever stage produced it (the router,
+ * or an early answer such as a cache hit): status, usage, model, error; for a stream, usage and
+ * model as chunks pass and the end or cut of the stream. A failure below is recorded (a
+ * GatewayError as its code, anything else as a 500 internal_error) and rethrown for rendering.
+ * Writes: outcome.statusCode/usage/modelUsed/errorType/errorMessage/upstreamEndedAt.
+ */
+export const recordOutcome: RequestStage = {
+  name: "record-outcome",
+  async run(ctx, next) {
+    const o = ctx.outcome;
+    let reply: Reply;
+    try {
+      reply = await next();
+    } catch (error) {
+      recordFailure(o, error);
+      throw error;
+    }
+    if (reply.kind === "json") {
+      const r = reply.result;
+      if (o.upstreamStartedAt !== null) o.upstreamEndedAt = performance.now();
+      o.statusCode = r.status;
+      o.usage = r.usage;
+      o.modelUsed = r.model;
+      o.errorType = r.failure?.type ?? null;
+      o.errorMessage = r.failure?.message ?? null;
+      return reply;
+    }
+    o.statusCode = reply.status;
+    return transformStream(reply, {
+      chunk(chunk) {
+        if (chunk.usage !== null) o.usage = chunk.usage;
+        if (chunk.model !== null) o.modelUsed = chunk.model;
+        return chunk;
+      },
+      end() {
+        if (o.upstreamStartedAt !== null) o.upstreamEndedAt = performance.now();
+      },
+      error(error) {
+        // A client that left aborted the stream: the transport already recorded it (499).
+        if (ctx.signal.aborted) return;
+        if (o.upstreamStartedAt !== null) o.upstreamEndedAt = performance.now();
+        o.statusCode = 502;
+        o.errorType = "stream_interrupted";
+        o.errorMessage = (error as Error)?.message || "upstream stream failed";
+      },
+    });
+  },
+};
+
+function recordFailure(o: RequestOutcome, error: unknown): void {
+  if (error instanceof GatewayError) {
+    o.statusCode = error.status;
+    o.errorType = error.code;
+    o.errorMessage = error.message;
+  } else if (!(error instanceof Error && error.name === "AbortError")) {
+    o.statusCode = 500;
+    o.errorType = "internal_error";
+    o.errorMessage = "internal gateway error";
+  }
+}
