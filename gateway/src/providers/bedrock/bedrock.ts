@@ -4,7 +4,6 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import { usageFromBedrock } from "./usage.ts";
 import {
   defaultErrorType,
   type ErrorInfo,
@@ -31,6 +30,7 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { RequestRejected } from "../shared/rejected.ts";
 import { TurnList } from "../shared/turns.ts";
+import { usageFromBedrock } from "./usage.ts";
 
 type Block = Record<string, unknown>;
 

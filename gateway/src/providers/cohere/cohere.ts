@@ -1,5 +1,4 @@
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import { usageFromCohere } from "./usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
@@ -18,6 +17,7 @@ import {
 } from "../shared/openai-request.ts";
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
+import { usageFromCohere } from "./usage.ts";
 
 export const COHERE_BASE_URL = "https://api.cohere.com/v2";
 

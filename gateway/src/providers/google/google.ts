@@ -1,5 +1,4 @@
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import { usageFromGemini } from "./usage.ts";
 import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
@@ -20,6 +19,7 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
+import { usageFromGemini } from "./usage.ts";
 
 export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
 

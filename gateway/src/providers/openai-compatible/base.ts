@@ -1,4 +1,3 @@
-import { usageFromOpenAI } from "./usage.ts";
 import {
   type ErrorInfo,
   genericErrorInfo,
@@ -16,6 +15,7 @@ import {
   type TargetIssue,
 } from "../provider.ts";
 import { sseData } from "../shared/sse.ts";
+import { usageFromOpenAI } from "./usage.ts";
 
 /**
  * The OpenAI-compatible base: every host that speaks OpenAI's Chat Completions wire format is
