@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { patternProblem } from "../safe-regex/safe-regex.ts";
 
 /**
  * Guardrail keys of the Portkey config. Accepted and validated now so configs written for
@@ -14,11 +15,33 @@ const Feedback = z.strictObject({
 
 const HookVerdictAction = z.strictObject({ feedback: Feedback.optional() });
 
-const Check = z.strictObject({
-  id: z.string().min(1),
-  parameters: z.record(z.string(), z.unknown()).default({}),
-  is_enabled: z.boolean().optional(),
-});
+/**
+ * Check parameters that are regular expressions, by check id (Portkey's `default.regexMatch`
+ * takes its pattern as `rule`). Checked when the config is parsed, so the guardrails stage only
+ * ever runs patterns that ../safe-regex accepts (RE2: linear time, bounded size), and a bad one is
+ * a 400 naming its path.
+ */
+const PATTERN_PARAMETERS: Readonly<Record<string, string>> = { "default.regexMatch": "rule" };
+
+function checkPatterns(
+  checkId: string,
+  parameters: Record<string, unknown>,
+  path: PropertyKey[],
+  ctx: z.RefinementCtx,
+): void {
+  const name = PATTERN_PARAMETERS[checkId];
+  if (name === undefined || parameters[name] === undefined) return;
+  const problem = patternProblem(parameters[name]);
+  if (problem !== null) ctx.addIssue({ code: "custom", path: [...path, name], message: problem });
+}
+
+const Check = z
+  .strictObject({
+    id: z.string().min(1),
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    is_enabled: z.boolean().optional(),
+  })
+  .superRefine((check, ctx) => checkPatterns(check.id, check.parameters, ["parameters"], ctx));
 
 /** Long form (`before_request_hooks` / `after_request_hooks`). An entry with only an id references a saved guardrail. */
 export const HookObject = z.strictObject({
@@ -76,6 +99,7 @@ export const GuardrailShorthand = z.union(
         } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
           ctx.addIssue({ code: "custom", path: [key], message: "check parameters must be an object" });
         } else {
+          checkPatterns(key, value as Record<string, unknown>, [key], ctx);
           checks++;
         }
       }
