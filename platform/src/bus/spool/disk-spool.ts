@@ -34,6 +34,10 @@ const SPOOL_FILE = /^spool-(\d{12})\.log$/;
  * to the active file and are fdatasync'd before append() resolves; the replayer only reads
  * sealed files, sealing the active one when nothing older is left. Every operation runs under
  * one lock, so sealing never races an append.
+ *
+ * Retention (the embedded log's rule, README "Retention"): a file is deleted as soon as every
+ * record in it was delivered (acknowledged by the bus) and never before; nothing ages out. The
+ * spool therefore only ever holds the undelivered backlog of an outage, and is empty otherwise.
  */
 export class DiskSpool {
   private readonly dir: string;
