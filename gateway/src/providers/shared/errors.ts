@@ -1,5 +1,6 @@
 import type { CompletionResult } from "../provider.ts";
 import type { RequestRejected } from "./rejected.ts";
+import { scrubSecrets } from "./scrub-secrets.ts";
 
 /**
  * Error mapping shared by every adapter: a provider's error body in OpenAI terms, rendered as
@@ -26,7 +27,12 @@ export function parseJson(body: Buffer | string): unknown {
 
 const OK = (status: number) => status >= 200 && status < 300;
 
-/** The gateway's OpenAI-shaped body for an upstream error: the provider named in the message and beside it. */
+/**
+ * The gateway's OpenAI-shaped body for an upstream error: the provider named in the message and beside it.
+ * Upstream text is scrubbed first (scrub-secrets.ts): `credentials` are the caller's own secrets for
+ * this target (targetCredentials), masked wherever the upstream echoed them, and anything shaped like
+ * a provider key is masked too — in the failure the event records and in the body the client gets.
+ */
 export function errorResult(
   adapter: {
     id: string;
@@ -37,13 +43,18 @@ export function errorResult(
   headers: Record<string, string>,
   body: Buffer,
   rawHeaders: RawHeaders = {},
+  credentials: readonly string[] = [],
 ): CompletionResult {
-  const info = adapter.error(status, body, rawHeaders);
+  const info = scrubbedInfo(adapter.error(status, body, rawHeaders), credentials);
   const clientStatus = OK(status) ? 502 : status;
   if (adapter.passThroughOpenAIErrors) {
     const json = parseJson(body) as { error?: unknown } | null;
     if (json !== null && typeof json.error === "object" && json.error !== null) {
-      return failed(clientStatus, headers, body, info);
+      const text = body.toString("utf8");
+      const scrubbed = scrubSecrets(text, credentials);
+      if (scrubbed === text) return failed(clientStatus, headers, body, info);
+      // A mask that broke the JSON (e.g. a credential spanning an escape) falls back to our own body.
+      if (parseJson(scrubbed) !== null) return failed(clientStatus, headers, Buffer.from(scrubbed), info);
     }
   }
   const rendered = {
@@ -51,6 +62,15 @@ export function errorResult(
     provider: adapter.id,
   };
   return failed(clientStatus, headers, Buffer.from(JSON.stringify(rendered)), info);
+}
+
+function scrubbedInfo(info: ErrorInfo, credentials: readonly string[]): ErrorInfo {
+  return {
+    message: scrubSecrets(info.message, credentials),
+    type: info.type,
+    param: info.param === null ? null : scrubSecrets(info.param, credentials),
+    code: info.code === null ? null : scrubSecrets(info.code, credentials),
+  };
 }
 
 function failed(status: number, headers: Record<string, string>, body: Buffer, info: ErrorInfo): CompletionResult {
