@@ -1,6 +1,6 @@
 export * from "./auth/keys.ts";
 export * from "./auth/keys-file.ts";
-export type { BackoffPolicy } from "./bus/backoff.ts";
+export { type BackoffPolicy, backoffDelay, retryAfterMs } from "./backoff.ts";
 export * from "./bus/embedded/embedded-event-bus.ts";
 export * from "./bus/event-bus.ts";
 export * from "./bus/kafka/kafka-event-bus.ts";
