@@ -222,12 +222,27 @@ describe("analytics API", () => {
       ["/v1/analytics/costs?from=2025-06-01T10:00:00Z&to=2025-06-01T09:00:00Z", "to"],
       ["/v1/analytics/timeseries?interval=week", "interval"],
       [`/v1/analytics/costs?tenant_id=${"x".repeat(300)}`, "tenant_id"],
+      // Outside ClickHouse's DateTime64 range these were a 500 from the store (Code 457).
+      ["/v1/analytics/costs?to=999999999999999", "to"],
+      ["/v1/analytics/costs?from=9999-01-01T00:00:00Z&to=9999-01-02T00:00:00Z", "from"],
+      ["/v1/analytics/costs?from=0000-01-01T00:00:00Z&to=0000-01-02T00:00:00Z", "from"],
+      ["/v1/analytics/timeseries?to=999999999999999", "to"],
+      ["/v1/analytics/timeseries?interval=day&from=9999-12-30T00:00:00Z&to=9999-12-31T00:00:00Z", "from"],
+      ["/v1/analytics/timeseries?to=0000-01-02T00:00:00Z", "to"],
     ])("%s → 400 naming %s", async (url, param) => {
       const response = await get(url);
       expect(response.statusCode).toBe(400);
       const { error } = response.json();
       expect(error).toMatchObject({ type: "invalid_request_error", param, code: "invalid_parameter" });
       expect(error.message).toContain(param);
+    });
+
+    it("names the accepted range when a bound is out of it", async () => {
+      const { error } = (await get("/v1/analytics/timeseries?to=999999999999999")).json();
+      expect(error.message).toContain("1970-01-01T00:00:00.000Z");
+      expect(error.message).toContain("2100-01-01T00:00:00.000Z");
+      const edge = await get("/v1/analytics/costs?from=2099-12-31T00:00:00Z&to=2100-01-01T00:00:00Z");
+      expect(edge.statusCode).toBe(200);
     });
 
     it.each([

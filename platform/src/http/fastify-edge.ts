@@ -45,8 +45,10 @@ export function edgeServerOptions(): Pick<FastifyServerOptions, "clientErrorHand
   return {
     clientErrorHandler: (error, socket) => {
       const code = (error as NodeJS.ErrnoException).code;
-      // The client is gone (or the socket is half-closed): there is nobody to answer.
-      if (code === "ECONNRESET" || code === "EPIPE" || !socket.writable) {
+      // The client is gone (or the socket is half-closed): there is nobody to answer. Once anything
+      // was written (e.g. a 404 sent before an unread, broken chunked body), a second response would
+      // answer the same request twice, so — as Node's own default does — the connection just closes.
+      if (code === "ECONNRESET" || code === "EPIPE" || !socket.writable || socket.bytesWritten > 0) {
         socket.destroy();
         return;
       }
