@@ -186,6 +186,16 @@ export class EmbeddedEventBus implements EventBus {
     return new Map(partitions.map((log, partition) => [partition, String(log.endOffset)]));
   }
 
+  /**
+   * First offset still stored per partition (0 until retention deleted a head). Replay compares
+   * it with 0 to know whether it can rebuild everything or only what is retained.
+   */
+  async startOffsets(topic: string): Promise<Map<number, string>> {
+    const { partitions } = await this.openTopic(topic);
+    await Promise.all(partitions.map((log) => log.refresh()));
+    return new Map(partitions.map((log, partition) => [partition, String(log.startOffset)]));
+  }
+
   stats(): EmbeddedEventBusStats {
     return { appendRounds: this.writer.rounds, recordsAppended: this.writer.records };
   }
