@@ -77,8 +77,10 @@ export const GuardrailResult = z.object({
 export type GuardrailResult = z.infer<typeof GuardrailResult>;
 
 /** 16-byte / 8-byte lowercase hex, as W3C trace context writes them. */
-const otelTraceId = z.string().regex(/^[0-9a-f]{32}$/);
-const otelSpanId = z.string().regex(/^[0-9a-f]{16}$/);
+const TRACE_ID_HEX = /^[0-9a-f]{32}$/;
+const SPAN_ID_HEX = /^[0-9a-f]{16}$/;
+const otelTraceId = z.string().regex(TRACE_ID_HEX);
+const otelSpanId = z.string().regex(SPAN_ID_HEX);
 
 export const ERROR_MESSAGE_MAX = 1024;
 
@@ -135,4 +137,146 @@ export type RequestEvent = z.infer<typeof RequestEvent>;
 /** Truncates an upstream/gateway error message to what an event may carry. */
 export function truncateErrorMessage(message: string): string {
   return message.length <= ERROR_MESSAGE_MAX ? message : `${message.slice(0, ERROR_MESSAGE_MAX - 1)}…`;
+}
+
+// --- The encoder's fast path -------------------------------------------------------------------
+// encodeEvent validates every event; zod's pass over a RequestEvent costs several µs per request.
+// acceptsRequestEvent answers the same question with plain checks. It must hold that: true ⇒
+// RequestEvent.parse(value) succeeds and returns value's data unchanged (no key stripped, nothing
+// transformed); false ⇒ the caller runs zod, which throws or strips as before. So a value it wrongly
+// refuses only costs the slow path; it must never accept what RequestEvent refuses
+// (request-event.test.ts checks both against the schema, field by field).
+// The string formats are zod's own patterns (z.uuid v7 and z.iso.datetime without offset use these).
+const EVENT_ID = z.regexes.uuid(7);
+const DATETIME = z.regexes.datetime({});
+const CACHE_STATUSES: ReadonlySet<unknown> = new Set(CacheStatus.options);
+const PRICING_SOURCES: ReadonlySet<unknown> = new Set(PricingSource.options);
+
+type Fields = Record<string, unknown>;
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isMs = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const isText = (v: unknown): v is string => typeof v === "string";
+const isTextOrNull = (v: unknown) => v === null || typeof v === "string";
+const isNonEmpty = (v: unknown) => typeof v === "string" && v.length > 0;
+/** A literal-made object with exactly `keys` own enumerable keys (zod would copy nothing more, nothing less). */
+function isPlain(v: unknown, keys: number): v is Fields {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && Object.keys(v).length === keys;
+}
+
+function isUsage(u: unknown): boolean {
+  return (
+    isPlain(u, 6) &&
+    isCount(u.input_tokens) &&
+    isCount(u.output_tokens) &&
+    isCount(u.cache_read_tokens) &&
+    isCount(u.cache_write_tokens) &&
+    isCount(u.reasoning_tokens) &&
+    typeof u.estimated === "boolean" &&
+    u.cache_read_tokens + u.cache_write_tokens <= u.input_tokens &&
+    u.reasoning_tokens <= u.output_tokens
+  );
+}
+
+function isCostBreakdown(c: unknown): boolean {
+  return (
+    isPlain(c, 5) &&
+    isCount(c.input) &&
+    isCount(c.cached_input) &&
+    isCount(c.cache_write) &&
+    isCount(c.output) &&
+    isCount(c.reasoning)
+  );
+}
+
+function isAttempt(a: unknown): boolean {
+  return (
+    isPlain(a, 6) &&
+    isText(a.provider) &&
+    isText(a.model) &&
+    Number.isSafeInteger(a.status_code) &&
+    isMs(a.latency_ms) &&
+    isTextOrNull(a.error_type) &&
+    isText(a.target_path)
+  );
+}
+
+function isGuardrail(g: unknown): boolean {
+  return (
+    isPlain(g, 6) &&
+    isText(g.hook_id) &&
+    isText(g.check_id) &&
+    typeof g.verdict === "boolean" &&
+    typeof g.deny === "boolean" &&
+    isMs(g.latency_ms) &&
+    isTextOrNull(g.explanation)
+  );
+}
+
+/** A dense plain array whose every element passes `each`. */
+function isListOf(v: unknown, each: (item: unknown) => boolean): boolean {
+  if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return false;
+  for (let i = 0; i < v.length; i++) if (!(i in v) || !each(v[i])) return false;
+  return true;
+}
+
+function isMetadata(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Object.getPrototypeOf(m) !== Object.prototype) return false;
+  const keys = Reflect.ownKeys(m);
+  if (Object.keys(m).length !== keys.length) return false;
+  for (const key of keys) {
+    if (typeof key !== "string" || key === "__proto__" || typeof (m as Fields)[key] !== "string") return false;
+  }
+  return true;
+}
+
+const isOtelId = (v: unknown, pattern: RegExp) => v === null || (typeof v === "string" && pattern.test(v));
+const EVENT_KEYS = Object.keys(RequestEvent.shape).length;
+
+/** True only when RequestEvent accepts `value` as it is (see above); false means "ask zod". */
+export function acceptsRequestEvent(value: unknown): value is RequestEvent {
+  if (!isPlain(value, EVENT_KEYS)) return false;
+  const e = value;
+  return (
+    isText(e.event_id) &&
+    EVENT_ID.test(e.event_id) &&
+    e.schema_version === 1 &&
+    isText(e.occurred_at) &&
+    DATETIME.test(e.occurred_at) &&
+    isNonEmpty(e.gateway_instance) &&
+    isNonEmpty(e.tenant_id) &&
+    isTextOrNull(e.api_key_id) &&
+    isTextOrNull(e.virtual_key_id) &&
+    isTextOrNull(e.config_id) &&
+    isNonEmpty(e.trace_id) &&
+    (e.trace_id as string).length <= 256 &&
+    isOtelId(e.otel_trace_id, TRACE_ID_HEX) &&
+    isOtelId(e.otel_span_id, SPAN_ID_HEX) &&
+    isNonEmpty(e.endpoint) &&
+    typeof e.stream === "boolean" &&
+    isText(e.model_requested) &&
+    isTextOrNull(e.model_used) &&
+    isNonEmpty(e.provider) &&
+    isTextOrNull(e.target_path) &&
+    isMetadata(e.metadata) &&
+    isTextOrNull(e.user) &&
+    Number.isSafeInteger(e.status_code) &&
+    (e.status_code as number) >= 100 &&
+    (e.status_code as number) <= 599 &&
+    isTextOrNull(e.error_type) &&
+    (e.error_message === null || (isText(e.error_message) && e.error_message.length <= ERROR_MESSAGE_MAX)) &&
+    isMs(e.latency_ms) &&
+    (e.upstream_latency_ms === null || isMs(e.upstream_latency_ms)) &&
+    (e.ttft_ms === null || isMs(e.ttft_ms)) &&
+    isMs(e.gateway_overhead_ms) &&
+    isUsage(e.usage) &&
+    isCount(e.cost_nano_usd) &&
+    isCostBreakdown(e.cost_breakdown) &&
+    PRICING_SOURCES.has(e.pricing_source) &&
+    CACHE_STATUSES.has(e.cache_status) &&
+    isCount(e.retry_count) &&
+    isListOf(e.attempts, isAttempt) &&
+    isListOf(e.guardrails, isGuardrail)
+  );
 }

@@ -1,4 +1,4 @@
-import { encodeEvent, FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
+import { acceptsRequestEvent, encodeEvent, FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
 import type { Logger, OutgoingRecord } from "@switchyard/platform";
 import type { z } from "zod";
 import type { EventSink } from "./pipeline/emit.ts";
@@ -19,16 +19,18 @@ export function queueSink(queue: EventQueue, logger: Logger): EventSink {
     schema: S,
     event: z.infer<S>,
     headers?: Record<string, string>,
+    accepts?: (value: unknown) => boolean,
   ): void {
     try {
-      const value = encodeEvent(schema, event);
+      const value = encodeEvent(schema, event, accepts);
       queue.enqueue(topic, headers ? { key: event.trace_id, value, headers } : { key: event.trace_id, value });
     } catch (error) {
       logger.error({ err: error, event_id: event.event_id, topic }, "event failed validation; not emitted");
     }
   }
   return {
-    emit: (event, headers) => enqueue(Topics.requests, RequestEvent, event, headers),
+    // Every request emits one: the plain-check fast path skips zod's pass when the event is valid as built.
+    emit: (event, headers) => enqueue(Topics.requests, RequestEvent, event, headers, acceptsRequestEvent),
     emitFeedback: (event) => enqueue(Topics.feedback, FeedbackEvent, event),
   };
 }
