@@ -44,4 +44,14 @@ describe("custom_host: one rule for every way it is given", () => {
   it("null still removes it on update", () => {
     expect(VirtualKeyUpdate.safeParse({ custom_host: null }).success).toBe(true);
   });
+
+  it("plain fields hold the stored state's bound (2,048 characters), so a write cannot outgrow its event", () => {
+    const long = "r".repeat(2049);
+    expect(
+      VirtualKeyCreate.safeParse({ provider: "azure-openai", resource_name: long }).error?.issues[0]?.path,
+    ).toEqual(["resource_name"]);
+    expect(VirtualKeyCreate.safeParse({ provider: "azure-openai", resource_name: "r".repeat(2048) }).success).toBe(
+      true,
+    );
+  });
 });

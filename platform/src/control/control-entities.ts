@@ -29,8 +29,15 @@ export const EntityName = z.string().min(1).max(200);
 /** One provider field value as given (a secret or plain setting), before encryption. */
 export const FieldValue = z.string().min(1).max(16_384);
 
-/** Characters in a custom host URL (browsers and proxies commonly stop at 2 KiB). */
-export const CUSTOM_HOST_MAX = 2048;
+/**
+ * Characters in a plain (non-secret) provider field, custom_host included (browsers and proxies
+ * commonly stop URLs at 2 KiB). The stored state (VirtualKeyState.fields) holds the same bound, so
+ * the admin API and the declarative file cannot accept a value the control events then refuse.
+ */
+export const PLAIN_FIELD_MAX = 2048;
+export const CUSTOM_HOST_MAX = PLAIN_FIELD_MAX;
+/** One plain provider field value (resource_name, aws_region, …). */
+export const PlainFieldValue = z.string().min(1).max(PLAIN_FIELD_MAX);
 
 /**
  * A provider base URL override (`custom_host`): an absolute http(s) URL without embedded
@@ -108,7 +115,7 @@ export type PlainField = z.infer<typeof PlainField>;
 
 /** A plain field's value as the admin API and the declarative file accept it: custom_host is a URL. */
 export function plainFieldValue(field: PlainField): z.ZodType<string> {
-  return field === "custom_host" ? CustomHostUrl : FieldValue;
+  return field === "custom_host" ? CustomHostUrl : PlainFieldValue;
 }
 
 const Timestamp = z.iso.datetime({ offset: true });
@@ -140,7 +147,8 @@ export const VirtualKeyState = z.object({
   provider: ProviderSlug,
   /** Every secret field, sealed by the vault with context `virtualKeySecretContext(...)`. */
   secrets: z.partialRecord(SecretField, EncryptedSecret),
-  fields: z.partialRecord(PlainField, z.string().min(1).max(2048)),
+  // Not CustomHostUrl: state already written under older rules must still load.
+  fields: z.partialRecord(PlainField, PlainFieldValue),
   disabled: z.boolean(),
   version: Version,
   created_at: Timestamp,
