@@ -6,10 +6,17 @@ export const IngestConfig = z.object({
   groupId: z.string().min(1).default("switchyard-ingest"),
   /** A new group starts at the beginning of the log: the analytics store is a projection of all of it. */
   fromBeginning: z.boolean().default(true),
-  /** Rows per ClickHouse insert at most (bounded so the dedup lookup's IN list stays small). */
-  batchMaxRows: z.number().int().min(1).max(10_000).default(1_000),
-  /** How long a partial batch waits for more rows before it is flushed. */
-  flushIntervalMs: z.number().int().min(1).default(1_000),
+  /**
+   * Rows per ClickHouse insert at most (bounded so the dedup lookup's IN list stays small), and the
+   * most records ingest asks the bus for per batch. Big enough that a backlog drains in few parts.
+   */
+  batchMaxRows: z.number().int().min(1).max(100_000).default(10_000),
+  /**
+   * How long an idle writer waits for more rows before it flushes. 0 (default): at once — rows that
+   * arrive during a flush form the next one anyway, and waiting only delays a handler whose partition
+   * cannot deliver more until it resolves.
+   */
+  flushIntervalMs: z.number().int().min(0).default(0),
   /** Partitions for topics this service creates when they are missing. */
   topicPartitions: z.number().int().positive().default(1),
   /** Replay turns this off: the live consumer already dead-lettered those messages. */

@@ -62,7 +62,7 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
       name: table,
       sink: (rows) => insertExactlyOnce(clickhouse.client, table, rows),
       maxRows: config.batchMaxRows,
-      flushIntervalMs: config.flushIntervalMs,
+      lingerMs: config.flushIntervalMs,
       logger,
       onInsert: (seconds, outcome) => telemetry.recordInsert(table, seconds, outcome),
     });

@@ -5,6 +5,7 @@ import {
   type ClickHouseConfig,
   ClickHouseEnv,
   clickHouseConfigFrom,
+  nonNegativeInt,
   positiveInt,
 } from "@switchyard/platform";
 import { z } from "zod";
@@ -15,8 +16,8 @@ export const IngestEnv = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   INGEST_GROUP_ID: z.string().min(1).default("switchyard-ingest"),
-  INGEST_BATCH_MAX_ROWS: positiveInt(1_000).pipe(z.number().max(10_000)),
-  INGEST_FLUSH_INTERVAL_MS: positiveInt(1_000),
+  INGEST_BATCH_MAX_ROWS: positiveInt(10_000).pipe(z.number().max(100_000)),
+  INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(0),
   ...BusEnv.shape,
   ...ClickHouseEnv.shape,
 });

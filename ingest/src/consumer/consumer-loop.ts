@@ -1,8 +1,12 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { EventBus, Logger, MessageBatch, Subscription } from "@switchyard/platform";
 import type { PendingRow } from "../rows/pending-row.ts";
 import type { IngestTelemetry } from "../telemetry/ingest-telemetry.ts";
 import { type DeadLetter, publishDeadLetters } from "./dead-letters.ts";
 import type { TopicRoute } from "./topic-route.ts";
+
+/** Messages decoded per event-loop turn (~5 ms of JSON + schema work). */
+const DECODE_SLICE = 500;
 
 export interface ConsumerLoopOptions {
   bus: EventBus;
@@ -44,22 +48,31 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
 
   async function storeBatch(batch: MessageBatch): Promise<{ deadLetters: number }> {
     const route = routes.get(batch.topic);
-    const rows: PendingRow[] = [];
     const letters: DeadLetter[] = [];
-    for (const message of batch.messages) {
-      const decoded = route ? route.decode(message) : { ok: false as const, reason: `no route for ${batch.topic}` };
-      if (decoded.ok) rows.push(decoded.row);
-      else letters.push({ message, reason: decoded.reason });
+    const writes: Promise<void>[] = [];
+    const { messages } = batch;
+    // Decode a slice, hand its rows to the writer, yield, repeat: a big batch neither stalls a gateway
+    // sharing this event loop nor waits for all of its decoding before the first insert starts (the
+    // writer inserts one slice while the next is decoded, and merges whatever queued behind a flush).
+    for (let start = 0; start < messages.length; start += DECODE_SLICE) {
+      if (start > 0) await yieldToEventLoop();
+      const rows: PendingRow[] = [];
+      for (const message of messages.slice(start, start + DECODE_SLICE)) {
+        const decoded = route ? route.decode(message) : { ok: false as const, reason: `no route for ${batch.topic}` };
+        if (decoded.ok) rows.push(decoded.row);
+        else letters.push({ message, reason: decoded.reason });
+      }
+      if (route && rows.length > 0) writes.push(route.writer.write(rows));
     }
     for (const { message, reason } of letters) {
       logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason }, "poison");
     }
-    await Promise.all([
-      options.publishDeadLetters ? publishDeadLetters(bus, letters, groupId) : undefined,
-      route?.writer.write(rows),
-    ]);
+    if (options.publishDeadLetters) writes.push(publishDeadLetters(bus, letters, groupId));
+    // Settle every write before failing: a redelivery must not overtake this batch's rows still in a flush.
+    const failed = (await Promise.allSettled(writes)).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
     stats.batches += 1;
-    stats.messages += batch.messages.length;
+    stats.messages += messages.length;
     stats.deadLetters += letters.length;
     return { deadLetters: letters.length };
   }

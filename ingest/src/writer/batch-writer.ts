@@ -8,10 +8,13 @@ export type RowSink = (rows: readonly PendingRow[]) => Promise<InsertOutcome>;
 export interface BatchWriterOptions {
   name: string;
   sink: RowSink;
-  /** Flush as soon as this many rows are buffered; also the most rows one insert carries. */
+  /** Most rows one insert carries; a bigger flush is split into inserts of at most this many. */
   maxRows: number;
-  /** Flush rows that have waited this long, even when the batch is not full. */
-  flushIntervalMs: number;
+  /**
+   * How long an idle writer waits for more rows before it flushes (0: flush on the next event-loop turn).
+   * Rows that arrive while a flush is running never wait for a timer: they form the next flush.
+   */
+  lingerMs: number;
   logger: Logger;
   /** Told about every insert: its duration in seconds and outcome (telemetry's insert latency). */
   onInsert?: (seconds: number, outcome: InsertOutcome | "error") => void;
@@ -35,14 +38,20 @@ interface Waiter {
  * Buffers rows from many bus batches into few ClickHouse inserts. `write()` resolves only after the flush
  * holding its rows succeeded, so a bus handler that awaits it commits offsets only for stored rows; a failed
  * flush rejects every writer in it, and the bus redelivers all of them (the insert is idempotent).
+ *
+ * Group commit, not a timer: an idle writer flushes what it has at once (after `lingerMs`, default 0),
+ * and whatever arrives while that flush runs is flushed, all together, as soon as it ends. A handler that
+ * waits for its rows therefore never waits for rows that cannot come (its own partition is blocked on it),
+ * and under load the inserts grow by themselves to what arrived during the previous one.
  * Flushes run strictly one after another: the insert's check-then-write relies on that.
  */
 export class BatchWriter {
   readonly #options: BatchWriterOptions;
   #rows: PendingRow[] = [];
   #waiters: Waiter[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #queue: Promise<void> = Promise.resolve();
+  #scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The running drain (flushes until the buffer is empty), or null when idle. */
+  #draining: Promise<void> | null = null;
   #stopped = false;
   readonly #stats: BatchWriterStats = {
     rowsWritten: 0,
@@ -61,17 +70,24 @@ export class BatchWriter {
     if (this.#stopped) return Promise.reject(new Error(`batch writer ${this.#options.name} is stopped`));
     if (rows.length === 0) return Promise.resolve();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.#rows.push(...rows);
+    for (const row of rows) this.#rows.push(row);
     this.#waiters.push({ resolve, reject });
-    if (this.#rows.length >= this.#options.maxRows) this.#enqueueFlush();
-    else this.#timer ??= setTimeout(() => this.#enqueueFlush(), this.#options.flushIntervalMs);
+    // A running drain picks these rows up when its current flush ends.
+    if (!this.#draining && !this.#scheduled) {
+      const start = () => {
+        this.#scheduled = undefined;
+        this.#drain();
+      };
+      const { lingerMs } = this.#options;
+      this.#scheduled = lingerMs > 0 ? setTimeout(start, lingerMs) : setImmediate(start);
+    }
     return promise;
   }
 
-  /** Flushes whatever is buffered and waits for every flush queued so far. */
+  /** Flushes whatever is buffered and waits until every flush so far has ended. */
   async flush(): Promise<void> {
-    this.#enqueueFlush();
-    await this.#queue;
+    this.#cancelScheduled();
+    await this.#drain();
   }
 
   /** Refuses new rows and drains the buffer. */
@@ -84,16 +100,32 @@ export class BatchWriter {
     return { ...this.#stats, bufferedRows: this.#rows.length };
   }
 
-  #enqueueFlush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#rows.length === 0) return;
-    const rows = this.#rows;
-    const waiters = this.#waiters;
-    this.#rows = [];
-    this.#waiters = [];
-    // #flushRows never rejects, so the queue stays usable after a failed flush.
-    this.#queue = this.#queue.then(() => this.#flushRows(rows, waiters));
+  #cancelScheduled(): void {
+    if (this.#scheduled === undefined) return;
+    clearTimeout(this.#scheduled as NodeJS.Timeout);
+    clearImmediate(this.#scheduled as NodeJS.Immediate);
+    this.#scheduled = undefined;
+  }
+
+  /** Starts draining unless a drain is already running; resolves when the buffer is empty. */
+  #drain(): Promise<void> {
+    this.#draining ??= this.#drainLoop().finally(() => {
+      this.#draining = null;
+      // Rows written after the loop's last look but before this callback saw a drain running: flush them.
+      if (this.#rows.length > 0) void this.#drain();
+    });
+    return this.#draining;
+  }
+
+  async #drainLoop(): Promise<void> {
+    while (this.#rows.length > 0) {
+      const rows = this.#rows;
+      const waiters = this.#waiters;
+      this.#rows = [];
+      this.#waiters = [];
+      // #flushRows never rejects, so a failed flush does not stop the rows queued behind it.
+      await this.#flushRows(rows, waiters);
+    }
   }
 
   async #timed(insert: () => Promise<InsertOutcome>): Promise<InsertOutcome> {
