@@ -94,9 +94,15 @@ export class EmbeddedEventBus implements EventBus {
       openTopic: (name) => this.openTopic(name),
       writer: this.writer,
       logger: this.options.logger,
-    }).finally(() => {
-      this.retentionRun = null;
-    });
+    })
+      .then((report) => {
+        // A later subscribe of an expired group must start afresh, not from offsets cached here.
+        for (const groupId of report.expiredGroups) this.groups.delete(groupId);
+        return report;
+      })
+      .finally(() => {
+        this.retentionRun = null;
+      });
     return this.retentionRun;
   }
 

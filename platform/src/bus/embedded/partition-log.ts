@@ -6,9 +6,9 @@ import type { OutgoingRecord } from "../event-bus.ts";
 import { encodeFrame } from "../record-frame.ts";
 import {
   appendAll,
-  type LogRecord,
   decodeRecords,
   indexFrames,
+  type LogRecord,
   readRange,
   type Segment,
   type StoredHeader,
@@ -17,11 +17,11 @@ import {
   segmentEnd,
   segmentFileName,
 } from "./log-segment.ts";
-
-export type { LogRecord } from "./log-segment.ts";
 import { readLogStart } from "./log-start.ts";
 import { recoverPartition } from "./partition-recovery.ts";
 import { deleteSegmentsBefore, type SealedSegment } from "./segment-deletion.ts";
+
+export type { LogRecord } from "./log-segment.ts";
 
 export interface PartitionLogOptions {
   dir: string;

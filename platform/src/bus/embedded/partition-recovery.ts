@@ -2,8 +2,8 @@ import { mkdir, readdir, stat, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../logger.ts";
 import { syncDirectory } from "../durable-file.ts";
-import { readLogStart } from "./log-start.ts";
 import { type Segment, scanSegment, segmentBaseOffset, segmentEnd, segmentFileName } from "./log-segment.ts";
+import { readLogStart } from "./log-start.ts";
 
 export interface RecoveredPartition {
   segments: Segment[];
@@ -19,6 +19,14 @@ export interface RecoveredPartition {
  * crash artefact, and carrying on would silently lose acknowledged records.
  */
 export async function recoverPartition(dir: string, writable: boolean, logger: Logger): Promise<RecoveredPartition> {
+  return scanPartition(dir, writable, logger).catch((error: NodeJS.ErrnoException) => {
+    // A reader may list a segment the writer unlinks before the scan reaches it: look again.
+    if (writable || error.code !== "ENOENT") throw error;
+    return scanPartition(dir, writable, logger);
+  });
+}
+
+async function scanPartition(dir: string, writable: boolean, logger: Logger): Promise<RecoveredPartition> {
   if (writable) await mkdir(dir, { recursive: true });
   const names = await readdir(dir).catch(() => [] as string[]);
   const bases = names.map(segmentBaseOffset).filter((b): b is number => b !== null);
