@@ -1,0 +1,149 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runLoad } from "./load.ts";
+import { freePort, startNode, stopChild } from "./processes.ts";
+
+export interface LoadIngestResult {
+  connections: number;
+  durationSec: number;
+  gatewayRequestsPerSec: number;
+  non2xx: number;
+  /** Rows ingest wrote per second while the load ran. */
+  ingestRowsPerSec: number;
+  /** Events in the log but not yet in ClickHouse when the load stopped (published − rows written). */
+  backlogAtStop: number;
+  /** Largest backlog seen in any one-second sample during the load. */
+  maxBacklog: number;
+  /** Seconds from the end of the load until every published event was in ClickHouse (null: not within the limit). */
+  drainSec: number | null;
+  eventsPublished: number;
+  rowsWritten: number;
+}
+
+interface Counters {
+  published: number;
+  rows: number;
+}
+
+/** One Prometheus sample by metric name prefix and (optional) label, summed over the series that match. */
+function sumMetric(text: string, name: string, label?: string): number {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name) || (label && !line.includes(label))) continue;
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(value)) total += value;
+  }
+  return total;
+}
+
+async function readCounters(metricsUrl: string): Promise<Counters> {
+  const text = await (await fetch(metricsUrl)).text();
+  return {
+    published: sumMetric(text, "switchyard_events_published"),
+    rows: sumMetric(text, "switchyard_ingest_rows_written", 'table="requests"'),
+  };
+}
+
+/**
+ * The one-process stack (gateway + ingest + analytics, embedded log and chdb in a temp dir) under
+ * `connections` connections for `durationSec` against the fake upstream: gateway req/s, the rows ingest
+ * wrote meanwhile, the backlog when the load stops and how long it takes to drain. Counters come from
+ * the stack's own /metrics (events published to the log, rows written to `requests`).
+ */
+export async function measureIngestUnderLoad(options: {
+  root: string;
+  connections: number;
+  durationSec: number;
+  env?: Record<string, string>;
+  drainLimitSec?: number;
+}): Promise<LoadIngestResult> {
+  const { root, connections, durationSec } = options;
+  const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-stack-"));
+  const upstream = await startNode(join(root, "test/bench/upstream-server.ts"), {}, (l) => l.startsWith("{"));
+  const { baseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
+  const gatewayPort = await freePort();
+  const analyticsPort = await freePort();
+  let stack: Awaited<ReturnType<typeof startNode>> | null = null;
+  try {
+    stack = await startNode(
+      join(root, "stack/src/main.ts"),
+      {
+        DATA_DIR: dataDir,
+        GATEWAY_PORT: String(gatewayPort),
+        ANALYTICS_PORT: String(analyticsPort),
+        LOG_LEVEL: "warn",
+        ...options.env,
+      },
+      (l) => l.includes("Switchyard is running"),
+      60_000,
+    );
+    const metricsUrl = `http://127.0.0.1:${analyticsPort}/metrics`;
+    const target = {
+      url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer sk-bench-not-a-real-key",
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": baseUrl,
+      },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }),
+    };
+
+    const before = await readCounters(metricsUrl);
+    let maxBacklog = 0;
+    const sampler = setInterval(() => {
+      readCounters(metricsUrl)
+        .then((c) => {
+          maxBacklog = Math.max(maxBacklog, c.published - c.rows);
+        })
+        .catch(() => undefined);
+    }, 1_000);
+    const load = await runLoad({ ...target, connections, durationSec });
+    clearInterval(sampler);
+    const atStop = await readCounters(metricsUrl);
+    const stoppedAt = performance.now();
+
+    // Drained = every published event is a row and publishing has stopped (the gateway's queue is empty).
+    const limitMs = (options.drainLimitSec ?? 300) * 1000;
+    let drainSec: number | null = null;
+    let last = atStop;
+    while (performance.now() - stoppedAt < limitMs) {
+      const now = await readCounters(metricsUrl);
+      if (now.rows >= now.published && now.published === last.published) {
+        drainSec = (performance.now() - stoppedAt) / 1000;
+        last = now;
+        break;
+      }
+      last = now;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return {
+      connections,
+      durationSec,
+      gatewayRequestsPerSec: load.requestsPerSec,
+      non2xx: load.non2xx,
+      ingestRowsPerSec: (atStop.rows - before.rows) / durationSec,
+      backlogAtStop: atStop.published - atStop.rows,
+      maxBacklog: Math.max(maxBacklog, atStop.published - atStop.rows),
+      drainSec,
+      eventsPublished: last.published,
+      rowsWritten: last.rows,
+    };
+  } finally {
+    if (stack) await stopChild(stack.child);
+    await stopChild(upstream.child);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const root = new URL("../..", import.meta.url).pathname;
+  console.log(
+    await measureIngestUnderLoad({
+      root,
+      connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
+      durationSec: Number(process.env.BENCH_DURATION_SEC ?? 20),
+    }),
+  );
+}
