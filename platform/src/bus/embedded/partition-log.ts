@@ -18,7 +18,7 @@ import {
   segmentFileName,
 } from "./log-segment.ts";
 import { readLogStart } from "./log-start.ts";
-import { recoverPartition } from "./partition-recovery.ts";
+import { ignoreMissing, recoverPartition } from "./partition-recovery.ts";
 import { deleteSegmentsBefore, type SealedSegment } from "./segment-deletion.ts";
 
 export type { LogRecord } from "./log-segment.ts";
@@ -170,8 +170,7 @@ export class PartitionLog {
       return await this.readOnce(from, maxRecords, maxBytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      // The segment was deleted since it was looked up (by this writer, or by the writer process
-      // when this is a reader): drop what the log-start marker says is gone, then read again.
+      // Deleted since it was looked up (by this writer, or by the writer process): read again.
       await this.dropDeletedHead();
       return this.readOnce(from, maxRecords, maxBytes);
     }
@@ -221,10 +220,12 @@ export class PartitionLog {
   /** Reader side: picks up records another process appended since the last look. */
   refresh(): Promise<void> {
     if (this.options.writable) return Promise.resolve();
-    // One scan at a time: two concurrent scans of the same new bytes would index them twice.
-    this.refreshing ??= this.scanForAppends().finally(() => {
-      this.refreshing = null;
-    });
+    // One scan at a time (two would index the same bytes twice). ENOENT: the writer deleted a segment mid-scan.
+    this.refreshing ??= this.scanForAppends()
+      .catch(ignoreMissing)
+      .finally(() => {
+        this.refreshing = null;
+      });
     return this.refreshing;
   }
 
@@ -235,16 +236,17 @@ export class PartitionLog {
       const { size } = await stat(active.path);
       if (size > active.size) indexFrames(active, await readRange(active.path, active.size, size), active.size);
     }
-    const known = active?.baseOffset ?? -1;
     const names = await readdir(this.options.dir).catch(() => [] as string[]);
+    // Files below the log start are leftovers of a deletion the writer is finishing.
+    const known = active?.baseOffset ?? this.startOffset - 1;
     const newer = names.map(segmentBaseOffset).filter((b): b is number => b !== null && b > known);
     for (const base of newer.sort((a, b) => a - b)) {
       const tail = this.segments.at(-1);
-      if (tail && tail.baseOffset + tail.positions.length !== base) break;
+      if ((tail ? segmentEnd(tail) : this.startOffset) !== base) break;
       this.segments.push((await scanSegment(this.options.dir, base)).segment);
     }
     const last = this.segments.at(-1);
-    this.nextOffset = last ? last.baseOffset + last.positions.length : 0;
+    this.nextOffset = last ? segmentEnd(last) : this.logStart;
     this.visibleEnd = this.nextOffset;
   }
 
@@ -258,14 +260,15 @@ export class PartitionLog {
     }));
   }
 
-  /** Bytes of every segment file, the active one included. */
+  /** Bytes of all segment files, the active one included. */
   get sizeBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
   }
 
   /**
-   * Deletes the whole segments below `offset`, which must be the base of a segment that is not
-   * active (writer only). Crash-safe: see segment-deletion.ts. Returns the bytes freed.
+   * Deletes the whole segments below `offset`, which must be the base of a segment (the active
+   * one at most: it is never deleted). Writer only; crash-safe (segment-deletion.ts). Returns
+   * the bytes freed.
    */
   async deleteBefore(offset: number): Promise<number> {
     if (!this.options.writable) throw new Error("deleteBefore on a read-only partition log");

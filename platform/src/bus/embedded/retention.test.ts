@@ -184,6 +184,26 @@ describe("embedded log retention", () => {
     expect(await reader.endOffsets(TOPIC)).toEqual(new Map([[0, "310"]]));
   });
 
+  it("a read-only process keeps tailing while the writer deletes the segments it had indexed", async () => {
+    const bus = await openBus({ maxAgeMs: 0 });
+    await bus.ensureTopics([{ name: TOPIC, partitions: 1 }]);
+    const reader = await openBus({}, { access: "read-only", pollIntervalMs: 10 });
+    const { seen } = await consume(reader, "tail");
+    let deleted = 0;
+    for (let round = 0; round < 10; round += 1) {
+      await bus.publish(TOPIC, range(round * 100, (round + 1) * 100));
+      await committedTo(bus, "tail", (round + 1) * 100);
+      deleted += (await bus.enforceRetention()).deletedSegments;
+    }
+    expect(deleted).toBeGreaterThan(20);
+    expect(seen.map((m) => Number(m.offset))).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    const start = (await bus.startOffsets(TOPIC)).get(0);
+    await waitFor(
+      "the reader to learn the new log start",
+      async () => (await reader.startOffsets(TOPIC)).get(0) === start,
+    );
+  });
+
   it("an abandoned group stops pinning the log once expired, and its offsets file goes", async () => {
     let shift = 0;
     const bus = await openBus({ maxAgeMs: 0, groupExpiryMs: 24 * HOUR }, { now: () => Date.now() + shift });
