@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
 
@@ -11,10 +12,19 @@ import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
  * Requests carry a sampled W3C traceparent, as an instrumented application's would. Where the box
  * allows (benchCpuSets), each gateway runs on a CPU of its own and the load generator, fake upstream
  * and receiver share the others, so what differs between the arms is the gateway's own work.
+ * A third arm (unless BENCH_TRACING_STOCK=0), "stock", traces with the OpenTelemetry SDK as it comes
+ * (SDK tracer, BatchSpanProcessor, OTLPTraceExporter proto: stock-tracing-gateway.ts), so the custom
+ * path's saving is measured, not assumed. Each round bills every arm's CPU per request (cpu.ts): the
+ * tracing cost of an arm is its CPU µs/req minus the off arm's in the same round.
  */
+type Arm = "off" | "on" | "stock";
+
 export interface TracingResult {
   off: LoadResult[];
   on: LoadResult[];
+  stock: LoadResult[];
+  /** CPU µs per request of each arm's gateway, per round (null without /proc). */
+  cpu: Record<Arm, Array<number | null>>;
   /** The CPU split used, or null when everything shared every CPU. */
   cpus: { gateway: string; rest: string } | null;
   /** Spans the receiver decoded while tracing was on. */
@@ -38,12 +48,12 @@ export async function measureTracingOverhead(options: {
   const upstream = await startNode(join(root, "test/bench/upstream-server.ts"), {}, isJsonLine, 30_000, cpus?.rest);
   const { baseUrl: upstreamBaseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
   const dirs: string[] = [];
-  const startGateway = async (env: Record<string, string>) => {
+  const startGateway = async (env: Record<string, string>, script = "gateway/src/main.ts") => {
     const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-otel-"));
     dirs.push(dataDir);
     const port = await freePort();
     const started = await startNode(
-      join(root, "gateway/src/main.ts"),
+      join(root, script),
       { GATEWAY_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
       (l) => l.includes("gateway listening"),
       30_000,
@@ -54,6 +64,15 @@ export async function measureTracingOverhead(options: {
   // Neither inherits OTEL_* from the shell running the bench: off is off, on exports to the sink.
   const off = await startGateway({ OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_TRACES_EXPORTER: "none" });
   const on = await startGateway({ OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRICS_EXPORTER: "prometheus" });
+  const stock =
+    process.env.BENCH_TRACING_STOCK === "0"
+      ? null
+      : await startGateway(
+          { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRICS_EXPORTER: "prometheus" },
+          "test/bench/stock-tracing-gateway.ts",
+        );
+  const gateways = { off, on, ...(stock ? { stock } : {}) } as Partial<Record<Arm, typeof off>>;
+  const arms = Object.keys(gateways) as Arm[];
   const headers = {
     "content-type": "application/json",
     authorization: "Bearer sk-bench-not-a-real-key",
@@ -63,25 +82,39 @@ export async function measureTracingOverhead(options: {
   };
   const load = (url: string, durationSec: number) =>
     runLoad({ url, headers, body: options.body, connections: 32, durationSec, cpus: cpus?.rest });
-  const result: TracingResult = { off: [], on: [], cpus, spansReceived: 0, requestsTraced: 0 };
+  const result: TracingResult = {
+    off: [],
+    on: [],
+    stock: [],
+    cpu: { off: [], on: [], stock: [] },
+    cpus,
+    spansReceived: 0,
+    requestsTraced: 0,
+  };
   try {
-    // Warm both until the JIT has settled (on a slow box throughput still climbs for ~15 s of load),
-    // alternating so neither warms on a quieter stretch of a shared box.
+    // Warm every arm until the JIT has settled (on a slow box throughput still climbs for ~15 s of load),
+    // alternating so none warms on a quieter stretch of a shared box.
     for (let i = 0; i < 3; i++) {
-      await load(off.url, options.warmupSec / 3);
-      await load(on.url, options.warmupSec / 3);
+      for (const arm of arms) await load(gateways[arm]!.url, options.warmupSec / 3);
     }
     for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
+      // Each round starts one arm later (and reverses every other round) so no arm always follows the same one.
+      const rotated = arms.map((_, i) => arms[(round + i) % arms.length]!);
+      const order = round % 2 === 0 ? rotated : rotated.reverse();
       for (const which of order) {
-        const r = await load(which === "off" ? off.url : on.url, options.durationSec);
+        const gateway = gateways[which]!;
+        const meter = cpuMeter({ gateway: gateway.child.pid });
+        const r = await load(gateway.url, options.durationSec);
+        const micros = meter.stop().gateway ?? null;
         result[which].push(r);
-        if (which === "on") result.requestsTraced += Math.round(r.requestsPerSec * options.durationSec);
+        result.cpu[which].push(micros === null || !(r.requests > 0) ? null : micros / r.requests);
+        if (which !== "off") result.requestsTraced += r.requests;
       }
     }
   } finally {
     await stopChild(off.child);
     await stopChild(on.child); // flushes its remaining spans on shutdown
+    if (stock) await stopChild(stock.child);
     const stats = (await (await fetch(`${sinkUrl}/stats`)).json()) as { spans: number };
     result.spansReceived = stats.spans;
     await stopChild(sink.child);
@@ -125,7 +158,51 @@ export function printTracing(r: TracingResult): void {
   console.log(
     `  spans received by the receiver: ≈${r.spansReceived} (sampled decode; ≈${r.requestsTraced} traced requests measured)`,
   );
-  const broken = [...r.off, ...r.on].some((x) => x.non2xx > 0 || !(x.requestsPerSec > 0));
+  printTracingCpu(r);
+  const broken = [...r.off, ...r.on, ...r.stock].some((x) => x.non2xx > 0 || !(x.requestsPerSec > 0));
   if (broken) console.log("WARNING: failed or no responses in the tracing cases: these figures do not measure tracing");
   if (r.spansReceived === 0) console.log("WARNING: no span reached the receiver: tracing was not exercised");
+}
+
+const medianOf = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The CPU side of the tracing case: each arm's gateway CPU µs per request, the tracing cost (arm −
+ * off, paired within each round) and, with the stock arm, how much of the stock SDK's tracing cost
+ * the custom path (FastTracer + ProtoBatchSpanProcessor) saves — it stays only while that is ≥ 20%.
+ */
+function printTracingCpu(r: TracingResult): void {
+  const rounds = r.cpu.off.length;
+  const paired = (arm: "on" | "stock") =>
+    r.cpu.off.flatMap((off, i) => {
+      const value = r.cpu[arm][i];
+      return off === null || value === null || value === undefined ? [] : [value - off];
+    });
+  const f = (n: number) => n.toFixed(1);
+  const per = (arm: "off" | "on" | "stock") => r.cpu[arm].map((x) => (x === null ? "n/a" : f(x))).join(", ");
+  const med = (arm: "off" | "on" | "stock") => medianOf(r.cpu[arm].filter((x): x is number => x !== null));
+  console.log("  gateway CPU per request (user+system, all threads; median of rounds, then each round):");
+  console.log(`    tracing off           ${f(med("off")).padStart(7)} µs/req   rounds ${per("off")}`);
+  console.log(`    custom (FastTracer)   ${f(med("on")).padStart(7)} µs/req   rounds ${per("on")}`);
+  if (r.stock.length > 0) {
+    console.log(`    stock SDK             ${f(med("stock")).padStart(7)} µs/req   rounds ${per("stock")}`);
+  }
+  const custom = paired("on");
+  console.log(
+    `  tracing cost in CPU (arm − off, paired per round, median): custom ${f(medianOf(custom))} µs/req` +
+      (r.stock.length > 0 ? `, stock SDK ${f(medianOf(paired("stock")))} µs/req` : ""),
+  );
+  if (r.stock.length > 0) {
+    const stock = paired("stock");
+    const savings = custom.map((c, i) => (1 - c / stock[i]!) * 100).filter(Number.isFinite);
+    const overall = (1 - medianOf(custom) / medianOf(stock)) * 100;
+    console.log(
+      `  custom path saves ${overall.toFixed(1)}% of the stock SDK's tracing cost ` +
+        `(per round ${savings.map((x) => `${x.toFixed(0)}%`).join(", ")}; keep it only if ≥ 20%) over ${rounds} rounds`,
+    );
+  }
 }
