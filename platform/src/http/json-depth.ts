@@ -24,13 +24,23 @@ function closingQuote(text: string, open: number): number {
   return -1;
 }
 
+/** Whether `text` holds at most `max` `{` and `[` in all (strings included): then no nesting can exceed `max`. */
+function fewOpenings(text: string, max: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf("{"); at !== -1; at = text.indexOf("{", at + 1)) if (++count > max) return false;
+  for (let at = text.indexOf("["); at !== -1; at = text.indexOf("[", at + 1)) if (++count > max) return false;
+  return true;
+}
+
 /**
- * Whether `text` opens more than `maxDepth` nested arrays/objects, scanned on the raw string before
+ * Whether `text` opens more than `maxDepth` nested arrays/objects, checked on the raw string before
  * JSON.parse. Must hold: for valid JSON the answer is exact (brackets inside strings are skipped);
- * for invalid JSON it may say either, and JSON.parse then rejects the text anyway. Strings are jumped
- * over with indexOf, so a typical chat body (mostly string content) costs well under a microsecond.
+ * for invalid JSON it may say either, and JSON.parse then rejects the text anyway. A typical body has
+ * fewer brackets than the bound in all, which a few native indexOf calls establish; only the rest is
+ * scanned character by character, jumping over strings with indexOf.
  */
 export function jsonDepthExceeds(text: string, maxDepth: number = MAX_JSON_DEPTH): boolean {
+  if (fewOpenings(text, maxDepth)) return false;
   let depth = 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
