@@ -1,8 +1,9 @@
-import type { Attempt, CacheStatus, Usage } from "@switchyard/events";
 import type { Principal } from "@switchyard/platform";
 import type { HeaderBag } from "../http/portkey-headers.ts";
 import type { RequestTelemetry } from "../telemetry/index.ts";
 import type { EndpointSpec, RenderedJson } from "./endpoint.ts";
+import { newOutcome, type RequestOutcome } from "./outcome.ts";
+
 import type { RoutePlan } from "./plan-route.ts";
 import type { PreparedTarget } from "./prepare-targets.ts";
 
@@ -49,7 +50,13 @@ export interface RequestContext<Req = unknown> {
   outcome: RequestOutcome;
   /** The JSON body as the client got it (set by the transport), for the request span. */
   rendered: RenderedJson | null;
-  /** Called once when the response is over (complete, failed or abandoned). */
+  /**
+   * Set at admission (emit-event): records the request now — builds its event and hands it to
+   * durable storage — and resolves once it is there. The transport awaits it before the last byte
+   * of any answer it writes, so an answer that reached the client in full is never lost to a crash.
+   */
+  seal: (() => Promise<void>) | null;
+  /** Called once when the response is over (complete, failed or abandoned), sealed or not. */
   readonly finishers: Array<() => void>;
 }
 
@@ -62,45 +69,6 @@ export interface RouteDecision {
   /** Saved config id (`pc-…`) when the request used one. */
   configId: string | null;
   stream: boolean;
-}
-
-/** Filled in as the request proceeds; read once, when the response is over, to build the event. */
-export interface RequestOutcome {
-  statusCode: number;
-  errorType: string | null;
-  errorMessage: string | null;
-  usage: Usage | null;
-  modelUsed: string | null;
-  upstreamStartedAt: number | null;
-  upstreamEndedAt: number | null;
-  firstChunkAt: number | null;
-  cacheStatus: CacheStatus;
-  attempts: Attempt[];
-  /** The target that produced the response (or the last one tried). */
-  provider: string | null;
-  targetPath: string | null;
-  virtualKeyId: string | null;
-  /** Retries of the final target (x-portkey-retry-attempt-count). */
-  retryCount: number;
-}
-
-export function newOutcome(): RequestOutcome {
-  return {
-    statusCode: 200,
-    errorType: null,
-    errorMessage: null,
-    usage: null,
-    modelUsed: null,
-    upstreamStartedAt: null,
-    upstreamEndedAt: null,
-    firstChunkAt: null,
-    cacheStatus: "DISABLED",
-    attempts: [],
-    provider: null,
-    targetPath: null,
-    virtualKeyId: null,
-    retryCount: 0,
-  };
 }
 
 export interface ContextStart<Req> {
@@ -129,6 +97,7 @@ export function newRequestContext<Req>(start: ContextStart<Req>): RequestContext
     targets: null,
     outcome: newOutcome(),
     rendered: null,
+    seal: null,
     finishers: [],
   };
 }

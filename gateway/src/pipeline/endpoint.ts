@@ -1,7 +1,8 @@
+import { formatIssues, issueParam } from "@switchyard/events";
 import { GatewayError } from "../errors.ts";
 import type { CompletionResult, Provider, ProviderTarget, StreamChunk } from "../providers/provider.ts";
 import type { StreamChunkFacts } from "../telemetry/index.ts";
-import type { RequestOutcome } from "./context.ts";
+import type { RequestOutcome } from "./outcome.ts";
 import type { Reply } from "./reply.ts";
 
 /**
@@ -69,10 +70,7 @@ export function openAIStreamEncoder(clientWantsUsage: boolean): StreamEncoder {
 
 /** A body validation failure as a 400 naming the first bad path. */
 export function invalidBody(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): GatewayError {
-  const first = issues[0];
-  const param = first ? first.path.map(String).join(".") || null : null;
-  const message = issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`).join("; ");
-  return new GatewayError("invalid_request", message, param);
+  return new GatewayError("invalid_request", formatIssues(issues, { root: "body" }), issueParam(issues));
 }
 
 /** The streaming half of a provider call as a Reply: the opened stream, or the JSON error it answered instead. */

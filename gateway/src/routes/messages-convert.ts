@@ -1,7 +1,7 @@
 import type { Usage } from "@switchyard/events";
 import { z } from "zod";
-import type { RequestOutcome } from "../pipeline/context.ts";
 import type { StreamEncoder } from "../pipeline/endpoint.ts";
+import type { RequestOutcome } from "../pipeline/outcome.ts";
 import type { StreamChunk } from "../providers/provider.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
 import type { StreamChunkFacts } from "../telemetry/index.ts";

@@ -39,6 +39,8 @@ export function pipelineRoute<Req>(endpoint: EndpointSpec<Req>, pipeline: Pipeli
       answer = await runChain(pipeline.request, ctx as RequestContext, noStageAnswered);
     } catch (error) {
       reply.headers(ctx.responseHeaders);
+      // An admitted request's error answer is recorded before it is written, like any answer.
+      await ctx.seal?.();
       if (endpoint.renderError && error instanceof GatewayError && !reply.sent && !reply.raw.headersSent) {
         reply.code(error.status).type("application/json").send(endpoint.renderError(error));
         return;
@@ -59,6 +61,7 @@ async function write<Req>(ctx: RequestContext<Req>, answer: Reply, reply: Fastif
     const r = answer.result;
     const rendered = endpoint.renderJson && ctx.request !== null ? endpoint.renderJson(r, ctx.request) : r;
     ctx.rendered = rendered;
+    await ctx.seal?.();
     reply.code(r.status).headers(ctx.responseHeaders).headers(r.headers).type("application/json").send(rendered.body);
     return;
   }

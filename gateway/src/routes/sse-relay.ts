@@ -28,9 +28,12 @@ export async function relaySse(
       // A client gone while we wait for drain aborts the signal: never a wait forever.
       if (!raw.write(text)) await once(raw, "drain", { signal: ctx.signal });
     }
+    // The event is durable before the client sees the end of the stream.
+    await ctx.seal?.();
     raw.end(encoder.end(outcome));
   } catch (error) {
     if (raw.destroyed) return;
+    await ctx.seal?.();
     raw.end(encoder.error((error as Error).message || "upstream stream failed"));
   }
 }

@@ -4,22 +4,23 @@ import { buildRequestEvent, type EventEnvironment } from "../request-event.ts";
 import type { RequestStage } from "../stage.ts";
 
 /**
- * The admission line: from here on exactly one RequestEvent is emitted for the request, once its
- * response is over (complete, failed, or abandoned by the client) — the transport runs the
- * context's finishers exactly once. The event also ends the request span.
- * Reads: everything the event holds. Writes: finishers.
+ * The admission line: from here on exactly one RequestEvent is emitted for the request. An answer
+ * the transport writes is sealed first (the event is built and durably handed over before its last
+ * byte); a request that ends otherwise (client gone, a failure while writing) is recorded when the
+ * response is over. Whichever comes first emits; the other does nothing. The event ends the span.
+ * Reads: everything the event holds. Writes: seal, finishers.
  */
 export function emitEvent(sink: EventSink, env: EventEnvironment): RequestStage {
   return {
     name: "emit-event",
     run(ctx, next) {
-      ctx.finishers.push(() => {
+      let emitted = false;
+      const emit = (): Promise<void> | void => {
+        if (emitted) return;
+        emitted = true;
         const event = buildRequestEvent(ctx, performance.now(), env);
         const t = ctx.telemetry;
-        if (t === null) {
-          sink.emit(event);
-          return;
-        }
+        if (t === null) return sink.emit(event);
         const rendered = ctx.rendered;
         t.end(
           requestEndFromEvent(event, {
@@ -29,7 +30,13 @@ export function emitEvent(sink: EventSink, env: EventEnvironment): RequestStage 
           }),
         );
         // The record headers carry the trace context, so ingest's consumer span links back here.
-        sink.emit(event, t.recordHeaders());
+        return sink.emit(event, t.recordHeaders());
+      };
+      ctx.seal = async () => {
+        await emit();
+      };
+      ctx.finishers.push(() => {
+        void emit();
       });
       return next();
     },

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../errors.ts";
-import type { RequestOutcome } from "../context.ts";
+import type { RequestOutcome } from "../outcome.ts";
 import { type Reply, transformStream } from "../reply.ts";
 import type { RequestStage } from "../stage.ts";
 
