@@ -25,6 +25,7 @@ import {
   rejectedResult,
 } from "./shared/errors.ts";
 import { RequestRejected } from "./shared/rejected.ts";
+import { targetCredentials } from "./shared/scrub-secrets.ts";
 import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
 import { openAIUsageBlock } from "./shared/usage.ts";
 import { passThroughHeaders, postUpstream } from "./upstream-http.ts";
@@ -136,7 +137,7 @@ export class HttpProvider implements Provider {
     if (embeddings)
       this.embed = (call) =>
         this.json(
-          call.signal,
+          call,
           () => embeddings.request(call),
           (b) => embeddings.response(b, call),
           (r) => estimateTextUsage(inputText(call.request.input), r.outputText ?? ""),
@@ -147,14 +148,14 @@ export class HttpProvider implements Provider {
         estimateTextUsage(inputText(call.request.prompt), output);
       this.completeText = (call) =>
         this.json(
-          call.signal,
+          call,
           () => completions.request(call, false),
           (b) => completions.response(b, call),
           (r) => estimate(call)(r.outputText ?? ""),
         );
       this.streamText = (call) =>
         this.open(
-          call.signal,
+          call,
           () => completions.request(call, true),
           (b) => completions.stream(b, call),
           estimate(call),
@@ -172,7 +173,7 @@ export class HttpProvider implements Provider {
 
   complete(call: UpstreamCall): Promise<CompletionResult> {
     return this.json(
-      call.signal,
+      call,
       () => this.chatRequest(call, false),
       (body) => this.adapter.chat.response(body, call),
       (parsed) => estimateChatUsage(call.request, parsed.outputText ?? contentText(parsed.body)),
@@ -181,7 +182,7 @@ export class HttpProvider implements Provider {
 
   stream(call: UpstreamCall): Promise<StreamOpenResult> {
     return this.open(
-      call.signal,
+      call,
       () => this.chatRequest(call, true),
       (body) => this.adapter.chat.stream(body, call),
       (output) => estimateChatUsage(call.request, output),
@@ -195,7 +196,7 @@ export class HttpProvider implements Provider {
   }
 
   private async json(
-    signal: AbortSignal,
+    call: { signal: AbortSignal; target: ProviderTarget },
     build: () => HttpRequestSpec | Promise<HttpRequestSpec>,
     transform: (body: Buffer) => ParsedResponse,
     estimate: (parsed: ParsedResponse) => Promise<Usage>,
@@ -207,11 +208,18 @@ export class HttpProvider implements Provider {
       if (error instanceof RequestRejected) return rejectedResult(this.id, error);
       throw error;
     }
-    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal });
+    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal: call.signal });
     const headers = passThroughHeaders(response.headers);
     const body = Buffer.from(await response.body.arrayBuffer());
     if (!OK(response.statusCode)) {
-      return errorResult(this.adapter, response.statusCode, headers, body, response.headers);
+      return errorResult(
+        this.adapter,
+        response.statusCode,
+        headers,
+        body,
+        response.headers,
+        targetCredentials(call.target),
+      );
     }
     let parsed: ParsedResponse;
     try {
@@ -253,7 +261,7 @@ export class HttpProvider implements Provider {
   }
 
   private async open(
-    signal: AbortSignal,
+    call: { signal: AbortSignal; target: ProviderTarget },
     build: () => HttpRequestSpec | Promise<HttpRequestSpec>,
     transform: (body: AsyncIterable<Uint8Array>) => AsyncIterable<StreamChunk>,
     estimate: (output: string) => Promise<Usage>,
@@ -265,11 +273,21 @@ export class HttpProvider implements Provider {
       if (error instanceof RequestRejected) return { ok: false, result: rejectedResult(this.id, error) };
       throw error;
     }
-    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal });
+    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal: call.signal });
     const headers = passThroughHeaders(response.headers);
     if (!OK(response.statusCode)) {
       const body = Buffer.from(await response.body.arrayBuffer());
-      return { ok: false, result: errorResult(this.adapter, response.statusCode, headers, body, response.headers) };
+      return {
+        ok: false,
+        result: errorResult(
+          this.adapter,
+          response.statusCode,
+          headers,
+          body,
+          response.headers,
+          targetCredentials(call.target),
+        ),
+      };
     }
     return { ok: true, status: response.statusCode, headers, chunks: withUsage(transform(response.body), estimate) };
   }
