@@ -131,19 +131,26 @@ export function installEdgeErrorHandling(app: FastifyInstance, handling: EdgeHan
   });
 }
 
+type JsonParser = ReturnType<FastifyInstance["getDefaultJsonParser"]>;
+
+/** `parse` behind a nesting-depth check: a body nested deeper than `maxDepth` never reaches it. */
+export function depthBoundedJsonParser(parse: JsonParser, maxDepth: number = MAX_JSON_DEPTH): JsonParser {
+  return (request, body, done) => {
+    if (jsonDepthExceeds(body as string, maxDepth)) {
+      done(new EdgeError("body_too_deep", `request body nests JSON deeper than ${maxDepth} levels`, "body"), undefined);
+      return;
+    }
+    parse(request, body, done);
+  };
+}
+
 /**
  * Replaces fastify's JSON body parser with the same parser behind a nesting-depth check, so a body
  * nested 10,000 levels deep is a 400 naming the body instead of a stack overflow further in.
  * Proto/constructor poisoning stays rejected, as with fastify's default.
  */
 export function registerJsonBodyParser(app: FastifyInstance, maxDepth: number = MAX_JSON_DEPTH): void {
-  const parse = app.getDefaultJsonParser("error", "error");
+  const parse = depthBoundedJsonParser(app.getDefaultJsonParser("error", "error"), maxDepth);
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    if (jsonDepthExceeds(body as string, maxDepth)) {
-      done(new EdgeError("body_too_deep", `request body nests JSON deeper than ${maxDepth} levels`, "body"), undefined);
-      return;
-    }
-    parse(request, body as string, done);
-  });
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parse);
 }
