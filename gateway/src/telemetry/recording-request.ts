@@ -15,6 +15,7 @@ import {
   trace,
   traceHeadersFor,
 } from "@switchyard/platform";
+import { endAttributes } from "./end-attributes.ts";
 import { FirstAttempt, hrTimeOf } from "./first-attempt.ts";
 import { inputMessages, requestAttributes, responseFacts, StreamFacts } from "./genai-content.ts";
 import { NOOP_CHILD } from "./metrics-only-request.ts";
@@ -247,46 +248,12 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
     this.#open.clear();
     this.recordMetrics(result, endedAt);
     const span = this.span;
-    if (this.recording) span.setAttributes(this.#endAttributes(result));
+    if (this.recording) {
+      const ttfc = this.stream && this.firstChunkAt !== null ? seconds(this.startedAt, this.firstChunkAt) : null;
+      span.setAttributes(endAttributes(result, this.#responseFacts(result), this.lastServer, ttfc));
+    }
     if (result.errorType) span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorType });
     span.end();
-  }
-
-  #endAttributes(result: RequestEnd): Attributes {
-    const a: Attributes = { [Attr.httpResponseStatusCode]: result.statusCode };
-    const facts = this.#responseFacts(result);
-    if (result.provider) a[Attr.genAiProviderName] = genAiProviderName(result.provider);
-    const responseModel = result.responseModel ?? facts?.model ?? null;
-    if (responseModel) a[Attr.genAiResponseModel] = responseModel;
-    const responseId = result.responseId ?? facts?.id ?? null;
-    if (responseId) a[Attr.genAiResponseId] = responseId;
-    const finishReasons = result.finishReasons ?? facts?.finishReasons ?? null;
-    if (finishReasons && finishReasons.length > 0) a[Attr.genAiResponseFinishReasons] = [...finishReasons];
-    if (facts?.outputMessages !== undefined) a[Attr.genAiOutputMessages] = facts.outputMessages;
-    const usage = result.usage;
-    if (usage) {
-      a[Attr.genAiUsageInputTokens] = usage.input_tokens;
-      a[Attr.genAiUsageOutputTokens] = usage.output_tokens;
-      if (usage.cache_read_tokens) a[Attr.genAiUsageCacheReadInputTokens] = usage.cache_read_tokens;
-      if (usage.cache_write_tokens) a[Attr.genAiUsageCacheCreationInputTokens] = usage.cache_write_tokens;
-      if (usage.reasoning_tokens) a[Attr.genAiUsageReasoningOutputTokens] = usage.reasoning_tokens;
-    }
-    const address = result.serverAddress ?? this.lastServer?.address ?? null;
-    const port = result.serverPort ?? this.lastServer?.port ?? null;
-    if (address) a[Attr.serverAddress] = address;
-    if (address && port !== null) a[Attr.serverPort] = port;
-    if (this.stream && this.firstChunkAt !== null) {
-      a[Attr.genAiResponseTimeToFirstChunk] = seconds(this.startedAt, this.firstChunkAt);
-    }
-    if (result.errorType) a[Attr.errorType] = result.errorType;
-    if (result.tenantId) a[Attr.tenantId] = result.tenantId;
-    if (result.traceId) a[Attr.traceId] = result.traceId;
-    if (result.cacheStatus && result.cacheStatus !== "DISABLED") a[Attr.cacheStatus] = result.cacheStatus;
-    if (result.costNanoUsd != null) a[Attr.costNanoUsd] = result.costNanoUsd;
-    if (result.targetPath) a[Attr.targetPath] = result.targetPath;
-    if (result.configId) a[Attr.configId] = result.configId;
-    if (result.retryCount) a[Attr.retryCount] = result.retryCount;
-    return a;
   }
 
   #responseFacts(result: RequestEnd) {
