@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from "fastify";
 import { type CatalogueError, type ErrorCatalogue, openAIErrorBody } from "./catalogue-error.ts";
 import { clientEdgeError, EdgeError, fastifyEdgeError } from "./edge-errors.ts";
@@ -16,6 +17,7 @@ const REASONS: Record<number, string> = {
   400: "Bad Request",
   408: "Request Timeout",
   413: "Payload Too Large",
+  405: "Method Not Allowed",
   417: "Expectation Failed",
   431: "Request Header Fields Too Large",
 };
@@ -61,10 +63,12 @@ export function edgeServerOptions(): Pick<FastifyServerOptions, "clientErrorHand
 }
 
 /**
- * Node answers an `Expect` other than `100-continue` with an empty 417 unless someone listens for
- * 'checkExpectation'; we answer the same status with our body and close (the body, if any, is unread).
+ * Requests Node answers itself, bypassing fastify: an `Expect` other than `100-continue` (an empty
+ * 417 unless someone listens for 'checkExpectation') and CONNECT (the socket silently closed unless
+ * someone listens for 'connect'). Both get our body: 417 and 405, then the connection closes (a body,
+ * if any, is unread).
  */
-export function answerUnmetExpectations(server: Server): void {
+export function answerRequestsNodeHandles(server: Server): void {
   server.on("checkExpectation", (request, response) => {
     const expect = shown(String(request.headers.expect ?? ""), 100);
     const body = JSON.stringify(
@@ -78,6 +82,11 @@ export function answerUnmetExpectations(server: Server): void {
       connection: "close",
     });
     response.end(body);
+  });
+  server.on("connect", (_request, socket: Duplex) => {
+    const error = new EdgeError("method_not_allowed", "CONNECT is not supported: this is not a proxy");
+    if (socket.writable) socket.end(rawErrorResponse(error));
+    else socket.destroy();
   });
 }
 
@@ -115,7 +124,7 @@ export interface EdgeHandling {
  * Anything unclassified is a 500 `internal_error` whose details stay in the log.
  */
 export function installEdgeErrorHandling(app: FastifyInstance, handling: EdgeHandling): void {
-  answerUnmetExpectations(app.server as Server);
+  answerRequestsNodeHandles(app.server as Server);
   app.setErrorHandler((error, request, reply) => {
     const rendered = request.is404
       ? routeMiss(app, request, reply)

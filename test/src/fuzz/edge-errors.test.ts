@@ -63,6 +63,11 @@ describe("the HTTP edge answers every failure in our error shape", () => {
       expectOurError(response, 431, "headers_too_large");
     });
 
+    it("CONNECT → 405 method_not_allowed (was a silently closed connection)", async () => {
+      const response = await send(service, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+      expectOurError(response, 405, "method_not_allowed");
+    });
+
     it("an unknown route → 404 not_found", async () => {
       expectOurError(await send(service, httpRequest("GET", "/v1/nope")), 404, "not_found");
       // Its body is not parsed first: the route miss is what is wrong.
@@ -92,7 +97,7 @@ describe("the HTTP edge answers every failure in our error shape", () => {
       httpRequest("POST", "/v1/chat/completions", { "content-type": "text/xml" }, "<a/>"),
     );
     expectOurError(xml, 415, "unsupported_media_type", "content-type");
-    const huge = JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(300_000) }] });
+    const huge = JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(100_000) }] });
     expectOurError(
       await send("gateway", httpRequest("POST", "/v1/chat/completions", MOCK_HEADERS, huge)),
       413,

@@ -196,6 +196,10 @@ const rawHttpRequest = fc
       "GET /he alth HTTP/1.1\r\nHost: x\r\n\r\n",
       "GET /health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
       "GET /health HTTP/1.0\r\n\r\n",
+      "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+      "GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+      "GET http://evil.example/health HTTP/1.1\r\nHost: x\r\n\r\n",
     ),
     fc.string({ unit: "binary", maxLength: 30 }),
   )

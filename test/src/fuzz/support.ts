@@ -20,7 +20,8 @@ export type ServiceName = "gateway" | "analytics";
 const portOf = (app: App) => (app.server.address() as AddressInfo).port;
 
 export async function startServices(): Promise<Services> {
-  const gw = buildTestGateway({ bodyLimitBytes: 256 * 1024 });
+  // A small body limit, so the fuzz reaches 413 without writing megabytes.
+  const gw = buildTestGateway({ bodyLimitBytes: 64 * 1024 });
   await gw.app.listen({ port: 0, host: "127.0.0.1" });
   let db: TestClickHouse | undefined;
   try {
