@@ -161,6 +161,9 @@ export class EmbeddedEventBus implements EventBus {
       throw new Error(`group ${options.groupId} already consumes ${taken.split("\0")[1]} in this process`);
     }
     for (const key of memberKeys) this.members.add(key);
+    // A retention pass that began before this member existed may still delete where it would
+    // start: let it finish (later passes see the member and keep its topic).
+    await this.retentionRun?.catch(() => undefined);
     const subscription = startEmbeddedSubscription({
       groupId: options.groupId,
       topics,
