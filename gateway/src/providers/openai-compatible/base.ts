@@ -154,7 +154,11 @@ function passThrough(body: Buffer, json: OpenAIShape = openAIJson(body)): Parsed
 
 /** An adapter for an OpenAI-compatible host. */
 export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapter {
-  const base = (target: ProviderTarget) => (target.customHost ?? preset.baseUrl).replace(/\/+$/, "");
+  // Per request: the regex runs only for a URL that actually ends in a slash.
+  const base = (target: ProviderTarget) => {
+    const root = target.customHost ?? preset.baseUrl;
+    return root.endsWith("/") ? root.replace(/\/+$/, "") : root;
+  };
   const url = preset.url ?? ((target: ProviderTarget, path: string) => `${base(target)}${path}`);
   // `thinking` is Anthropic's (it reaches here from /v1/messages); no OpenAI-compatible host takes it.
   const drop = ["thinking", ...(preset.quirks?.dropParams ?? [])];
@@ -205,8 +209,9 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
     passThroughOpenAIErrors: preset.passThroughErrors ?? false,
     error: (status, body): ErrorInfo => genericErrorInfo(status, body),
     chat: {
+      // withStream copies the request (spec then edits only that copy).
       request: (call, stream) =>
-        spec(call.target, "/chat/completions", call.request.model, withStream({ ...call.request }, stream)),
+        spec(call.target, "/chat/completions", call.request.model, withStream(call.request, stream)),
       response: (body) => passThrough(body),
       stream: (body) => openAIChunks(body),
     },
@@ -220,7 +225,7 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
   if (preset.capabilities.completions) {
     adapter.completions = {
       request: (call, stream) =>
-        spec(call.target, "/completions", call.request.model, withStream({ ...call.request }, stream)),
+        spec(call.target, "/completions", call.request.model, withStream(call.request, stream)),
       response: (body) => {
         const json = openAIJson(body);
         const choices = Array.isArray(json.choices) ? (json.choices as Array<{ text?: unknown } | null>) : [];
