@@ -7,7 +7,8 @@ import type { ChatCompletionRequest } from "../schemas/chat.ts";
  * event and span need (usage, model, error, response id, finish reasons). Each provider lives
  * in its own folder and is listed once in registry.ts. Most providers are built from a
  * `ProviderAdapter` (adapter.ts: request transform, response transform, stream transform, error
- * mapping) by `HttpProvider`.
+ * mapping) by `HttpProvider` (http-provider.ts). A provider whose upstream speaks a client-facing
+ * API itself (Anthropic's Messages) may also offer it natively: `messages` / `messagesStream`.
  */
 export interface ProviderTarget {
   /** Provider credential. Never logged, never put in an event, span or error message. */
@@ -66,6 +67,16 @@ export interface TextCompletionCall {
   signal: AbortSignal;
 }
 
+/**
+ * A native /v1/messages call: the client's Anthropic Messages body (the leaf's override_params
+ * applied), sent upstream as it is.
+ */
+export interface NativeMessagesCall {
+  body: Record<string, unknown>;
+  target: ProviderTarget;
+  signal: AbortSignal;
+}
+
 /** Facts an upstream error carries, for the event and the OpenAI-style error body. */
 export interface UpstreamFailure {
   type: string;
@@ -87,8 +98,17 @@ export interface CompletionResult {
    * parsed body without one); null when not known (failures), and telemetry may then read `body`.
    */
   responseId: string | null;
-  /** Each choice's finish_reason in OpenAI's terms; `[]` when known to have none, null as for `responseId`. */
+  /**
+   * Each choice's finish_reason in OpenAI's terms (a `passThrough` body: the upstream's own, e.g.
+   * Anthropic's stop_reason); `[]` when known to have none, null as for `responseId`.
+   */
   finishReasons: string[] | null;
+  /**
+   * True when `body` is the upstream's own answer in the client's API format (a native call, e.g.
+   * /v1/messages to Anthropic), success or error: the endpoint sends it byte for byte instead of
+   * converting an OpenAI body. The facts above are still filled (usage, model, id, failure).
+   */
+  passThrough?: boolean;
 }
 
 /**
@@ -112,6 +132,13 @@ export interface StreamChunk {
   usageOnly: boolean;
   /** Output text (content, tool arguments) this chunk adds, for local token counting when usage is missing. */
   text?: string;
+  /**
+   * Set on a native call's chunks (/v1/messages to Anthropic): the upstream's SSE frame exactly as
+   * received, which the endpoint's encoder writes byte for byte (`""`: send nothing, e.g. an
+   * estimated usage chunk). `data` then holds the event's JSON, not a chat.completion.chunk, and
+   * `finishReasons` the upstream's own stop reasons (Anthropic's terms).
+   */
+  passThrough?: string;
 }
 
 /** The finish reasons of a chunk that ends no choice: shared, so the common chunk allocates no array. */
@@ -137,8 +164,6 @@ export interface ProviderCapabilities {
   embeddings: boolean;
   /** Legacy /v1/completions. */
   completions: boolean;
-  /** The upstream speaks the Anthropic Messages API itself. */
-  messages_native: boolean;
 }
 
 /** A required provider field a target lacks (Azure deployment, Bedrock region, ...). */
@@ -172,6 +197,12 @@ export interface Provider {
   /** Legacy /v1/completions, when capabilities.completions. */
   completeText?(call: TextCompletionCall): Promise<CompletionResult>;
   streamText?(call: TextCompletionCall): Promise<StreamOpenResult>;
+  /**
+   * The Anthropic Messages API, natively (no OpenAI round trip): /v1/messages uses it when present.
+   * The answer is marked `passThrough`; an upstream error is in Anthropic's shape, scrubbed.
+   */
+  messages?(call: NativeMessagesCall): Promise<CompletionResult>;
+  messagesStream?(call: NativeMessagesCall): Promise<StreamOpenResult>;
   /** Well-known chat model ids for /v1/models (a catalogue, not a live upstream listing). */
   readonly models: readonly string[];
 }
@@ -185,5 +216,4 @@ export const NO_CAPABILITIES: ProviderCapabilities = {
   json_mode: false,
   embeddings: false,
   completions: false,
-  messages_native: false,
 };

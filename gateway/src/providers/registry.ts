@@ -1,11 +1,12 @@
 import type { Dispatcher } from "undici";
 import { z } from "zod";
-import { HttpProvider, type ProviderAdapter } from "./adapter.ts";
+import type { ProviderAdapter } from "./adapter.ts";
 import { anthropicAdapter } from "./anthropic/anthropic.ts";
 import { azureOpenAIAdapter } from "./azure-openai/azure-openai.ts";
 import { bedrockAdapter } from "./bedrock/bedrock.ts";
 import { cohereAdapter } from "./cohere/cohere.ts";
 import { googleAdapter } from "./google/google.ts";
+import { HttpProvider } from "./http-provider.ts";
 import { MockProvider } from "./mock/mock-provider.ts";
 import { openAICompatible } from "./openai-compatible/base.ts";
 import { OPENAI_COMPATIBLE_PRESETS } from "./openai-compatible/presets.ts";

@@ -1,7 +1,7 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
-import { HttpProvider } from "./adapter.ts";
+import { HttpProvider } from "./http-provider.ts";
 import { MockProvider } from "./mock/mock-provider.ts";
 import type { ProviderTarget, StreamChunk, StreamOpenResult } from "./provider.ts";
 import { PROVIDER_ADAPTERS } from "./registry.ts";

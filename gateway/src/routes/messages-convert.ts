@@ -1,16 +1,13 @@
 import type { Usage } from "@switchyard/events";
 import { z } from "zod";
-import type { StreamEncoder } from "../pipeline/endpoint.ts";
-import type { RequestOutcome } from "../pipeline/outcome.ts";
-import type { StreamChunk } from "../providers/provider.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
-import type { StreamChunkFacts } from "../telemetry/index.ts";
 
 /**
  * The Anthropic Messages format at the gateway's edge (/v1/messages): an Anthropic request is
  * read into the gateway's OpenAI chat request (so it routes to ANY provider), and the OpenAI
  * answer — JSON or chat.completion.chunk stream — is written back as an Anthropic message or
- * Anthropic SSE events (message_start, content_block_*, message_delta, message_stop).
+ * Anthropic SSE events (message_start, content_block_*, message_delta, message_stop; in
+ * messages-stream.ts).
  */
 const Block = z.looseObject({ type: z.string() });
 export const MessagesRequest = z.looseObject({
@@ -161,12 +158,12 @@ const STOP: Record<string, string> = {
 };
 
 /** An OpenAI finish_reason as Anthropic's stop_reason. */
-function stopReason(finishReason: unknown): string {
+export function stopReason(finishReason: unknown): string {
   return STOP[String(finishReason)] ?? "end_turn";
 }
 
 /** The Anthropic message id the client gets for a chat completion id. */
-function messageId(completionId: unknown): string {
+export function messageId(completionId: unknown): string {
   const id = String(completionId ?? "switchyard");
   // An Anthropic upstream's id already is a message id (msg_…): kept as is, never msg_msg_….
   return id.startsWith("msg_") ? id : `msg_${id.replace(/^chatcmpl-/, "")}`;
@@ -232,130 +229,4 @@ const ERROR_TYPES = new Set([
 /** An error in Anthropic's shape: `{type: "error", error: {type, message}}`. */
 export function anthropicError(type: string, message: string): Obj {
   return { type: "error", error: { type: ERROR_TYPES.has(type) ? type : "api_error", message } };
-}
-
-const event = (name: string, data: Obj) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-
-/** chat.completion.chunk events → Anthropic SSE events, block by block, as they arrive. */
-export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
-  let started = false;
-  let index = -1;
-  let open: "text" | "thinking" | "tool_use" | null = null;
-  let stop = "end_turn";
-  let usage: Usage | null = null;
-  const toolBlocks = new Map<number, number>();
-  let out = "";
-  // The last chunk id seen and its message id: chunks repeat one id, so it is mapped once.
-  let lastId: string | null = null;
-  let lastMessageId: string | null = null;
-  const close = () => {
-    if (open !== null) out += event("content_block_stop", { type: "content_block_stop", index });
-    open = null;
-  };
-  const start = (kind: "text" | "thinking", block: Obj) => {
-    if (open === kind) return;
-    close();
-    index += 1;
-    open = kind;
-    out += event("content_block_start", { type: "content_block_start", index, content_block: block });
-  };
-  return {
-    chunk(chunk: StreamChunk) {
-      out = "";
-      if (chunk.usage) usage = chunk.usage;
-      const data = JSON.parse(chunk.data) as Obj;
-      if (!started) {
-        started = true;
-        out += event("message_start", {
-          type: "message_start",
-          message: {
-            id: messageId(chunk.id),
-            type: "message",
-            role: "assistant",
-            model: data.model ?? requestedModel,
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: { input_tokens: 0, output_tokens: 0 },
-          },
-        });
-      }
-      for (const choice of (data.choices as Obj[]) ?? []) {
-        const delta = (choice.delta ?? {}) as Obj;
-        if (typeof delta.reasoning_content === "string" && delta.reasoning_content) {
-          start("thinking", { type: "thinking", thinking: "", signature: "" });
-          out += event("content_block_delta", {
-            type: "content_block_delta",
-            index,
-            delta: { type: "thinking_delta", thinking: delta.reasoning_content },
-          });
-        }
-        if (typeof delta.reasoning_signature === "string" && delta.reasoning_signature) {
-          start("thinking", { type: "thinking", thinking: "", signature: "" });
-          out += event("content_block_delta", {
-            type: "content_block_delta",
-            index,
-            delta: { type: "signature_delta", signature: delta.reasoning_signature },
-          });
-        }
-        if (typeof delta.content === "string" && delta.content) {
-          start("text", { type: "text", text: "" });
-          out += event("content_block_delta", {
-            type: "content_block_delta",
-            index,
-            delta: { type: "text_delta", text: delta.content },
-          });
-        }
-        for (const call of (delta.tool_calls as Obj[]) ?? []) {
-          const fn = (call.function ?? {}) as Obj;
-          const toolIndex = Number(call.index ?? 0);
-          if (call.id !== undefined && !toolBlocks.has(toolIndex)) {
-            close();
-            index += 1;
-            open = "tool_use";
-            toolBlocks.set(toolIndex, index);
-            out += event("content_block_start", {
-              type: "content_block_start",
-              index,
-              content_block: { type: "tool_use", id: call.id, name: fn.name ?? "", input: {} },
-            });
-          }
-          if (typeof fn.arguments === "string" && fn.arguments) {
-            out += event("content_block_delta", {
-              type: "content_block_delta",
-              index: toolBlocks.get(toolIndex) ?? index,
-              delta: { type: "input_json_delta", partial_json: fn.arguments },
-            });
-          }
-        }
-        if (typeof choice.finish_reason === "string") stop = stopReason(choice.finish_reason);
-      }
-      return out;
-    },
-    // The span reports the message id and stop reasons this client gets (as /v1/messages JSON does).
-    facts(chunk: StreamChunk): StreamChunkFacts {
-      if (chunk.id !== null && chunk.id !== lastId) {
-        lastId = chunk.id;
-        lastMessageId = messageId(chunk.id);
-      }
-      return {
-        data: chunk.data,
-        id: chunk.id === null ? null : lastMessageId,
-        model: chunk.model,
-        finishReasons: chunk.finishReasons.length === 0 ? chunk.finishReasons : chunk.finishReasons.map(stopReason),
-      };
-    },
-    end(outcome: RequestOutcome) {
-      out = "";
-      close();
-      out += event("message_delta", {
-        type: "message_delta",
-        delta: { stop_reason: stop, stop_sequence: null },
-        usage: anthropicUsage(usage ?? outcome.usage),
-      });
-      out += event("message_stop", { type: "message_stop" });
-      return out;
-    },
-    error: (message) => event("error", anthropicError("api_error", message)),
-  };
 }

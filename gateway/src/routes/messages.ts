@@ -1,30 +1,66 @@
 import type { FastifyInstance } from "fastify";
-import { GatewayError } from "../errors.ts";
 import { type EndpointSpec, invalidBody, streamReply } from "../pipeline/endpoint.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
-import { parseJson } from "../providers/adapter.ts";
+import type { CompletionResult } from "../providers/provider.ts";
+import { parseJson } from "../providers/shared/errors.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import {
   anthropicError,
-  anthropicStreamEncoder,
   MessagesInputError,
   MessagesRequest,
   toAnthropicMessage,
   toChatRequest,
 } from "./messages-convert.ts";
+import { anthropicStreamEncoder } from "./messages-stream.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 
 const ENDPOINT = "/v1/messages";
 
+/**
+ * A /v1/messages request, kept both ways: `native` is the client's Anthropic body as validated
+ * (unknown fields kept) for a provider that speaks the Messages API itself (`Provider.messages`:
+ * Anthropic), `chat` the same as the gateway's chat request for every other provider. A request
+ * only Anthropic can take (a document block, say) has, as `chat`, why it cannot be converted: a
+ * non-native attempt answers that 400 without calling anyone (a fallback to Anthropic still works).
+ * The router spreads the leaf's override_params over this object: `applied` moves them into both.
+ */
 interface MessagesCall {
-  chat: ChatCompletionRequest;
+  native: MessagesRequest;
+  chat: ChatCompletionRequest | MessagesInputError;
+}
+
+function applied(req: MessagesCall): MessagesCall {
+  const { native, chat, ...overrides } = req;
+  if (Object.keys(overrides).length === 0) return req;
+  return {
+    native: { ...native, ...overrides } as MessagesRequest,
+    chat: chat instanceof MessagesInputError ? chat : ({ ...chat, ...overrides } as ChatCompletionRequest),
+  };
+}
+
+/** A 400 for a request the provider cannot take, made without calling it (the body the 400 always had). */
+function unconvertibleResult(error: MessagesInputError): CompletionResult {
+  const info = { message: error.message, type: "invalid_request_error", param: error.param, code: null };
+  return {
+    status: 400,
+    headers: {},
+    body: Buffer.from(JSON.stringify({ error: info })),
+    usage: null,
+    model: null,
+    failure: { type: info.type, message: info.message },
+    responseId: null,
+    finishReasons: null,
+  };
 }
 
 /**
  * POST /v1/messages: the Anthropic Messages API, routed to ANY provider through the same
  * pipeline as chat (configs, virtual keys, fallback, retries), answered in Anthropic's format —
  * JSON or Anthropic SSE — so the unmodified Anthropic SDK works. Errors are Anthropic-shaped too.
+ * An attempt to a provider that speaks the Messages API (Anthropic) is a native pass-through: the
+ * client's body goes up as it is and Anthropic's answer comes back byte for byte (its facts read
+ * beside it); every other provider goes through the OpenAI conversion (messages-convert.ts).
  * Anthropic clients authenticate with x-api-key: it is taken as the provider key when no virtual
  * key or config supplies one (the gateway key still goes in x-portkey-api-key).
  */
@@ -38,26 +74,36 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
     try {
       chat = toChatRequest(parsed.data);
     } catch (error) {
-      if (error instanceof MessagesInputError) throw new GatewayError("invalid_request", error.message, error.param);
+      if (error instanceof MessagesInputError) return { native: parsed.data, chat: error };
       throw error;
     }
     if (!chat.success) throw invalidBody(chat.error.issues);
-    return { chat: chat.data };
+    return { native: parsed.data, chat: chat.data };
   },
-  describe: ({ chat }) => ({
-    model: chat.model,
-    stream: chat.stream === true,
-    user: chat.user ?? null,
-  }),
+  describe(req) {
+    const { native } = applied(req);
+    return { model: native.model, stream: native.stream === true, user: native.metadata?.user_id || null };
+  },
   unsupported: (provider) => (provider.capabilities.chat ? null : `provider ${provider.id} does not offer chat`),
   // Thinking blocks are part of Anthropic's format, so the provider may send them.
   target: (target) => ({ ...target, strictOpenAICompliance: false }),
-  async call(provider, { chat }, target, signal) {
+  async call(provider, req, target, signal) {
+    const { native, chat } = applied(req);
+    if (provider.messages && provider.messagesStream) {
+      const call = { body: native as Record<string, unknown>, target, signal };
+      if (native.stream !== true) return jsonReply(await provider.messages(call));
+      return streamReply(await provider.messagesStream(call));
+    }
+    if (chat instanceof MessagesInputError) return jsonReply(unconvertibleResult(chat));
     const call = { request: chat, target, signal };
     if (chat.stream !== true) return jsonReply(await provider.complete(call));
     return streamReply(await provider.stream(call));
   },
-  renderJson(result, { chat }) {
+  renderJson(result, req) {
+    // Anthropic's own answer (a native call), success or error: byte for byte, with its own facts.
+    if (result.passThrough) {
+      return { body: result.body, responseId: result.responseId, finishReasons: result.finishReasons };
+    }
     const json = parseJson(result.body) as Record<string, unknown> | null;
     if (result.failure || json === null) {
       const error = (json?.error ?? {}) as { type?: string; message?: string };
@@ -67,7 +113,7 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
       );
       return { body: Buffer.from(JSON.stringify(rendered)), responseId: null, finishReasons: null };
     }
-    const message = toAnthropicMessage(json, result.usage, chat.model);
+    const message = toAnthropicMessage(json, result.usage, applied(req).native.model);
     // The span reports the id and stop reason the client got (msg_…, end_turn), as it did reading this body.
     return {
       body: Buffer.from(JSON.stringify(message)),
@@ -76,7 +122,7 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
     };
   },
   renderError: (error) => anthropicError(error.type, error.message),
-  streamEncoder: ({ chat }) => anthropicStreamEncoder(chat.model),
+  streamEncoder: (req) => anthropicStreamEncoder(applied(req).native.model),
   apiKeyHeader: "x-api-key",
 };
 

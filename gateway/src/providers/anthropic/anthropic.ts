@@ -1,8 +1,7 @@
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson } from "../adapter.ts";
+import { type ProviderAdapter, parseJson } from "../adapter.ts";
 import type { StreamChunk, UpstreamCall } from "../provider.ts";
-import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
-import { upstreamMessage } from "../shared/errors.ts";
+import { chunkBuilder, completionId } from "../shared/chunks.ts";
 import {
   copyNumberParams,
   maxTokensOf,
@@ -19,10 +18,10 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
+import { anthropicMessagesTransform } from "./messages-native.ts";
 import { usageFromAnthropic } from "./usage.ts";
+import { ANTHROPIC_BASE_URL, anthropicError, anthropicHeaders, finishFromAnthropic, messagesUrl } from "./wire.ts";
 
-export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
-export const ANTHROPIC_VERSION = "2023-06-01";
 /** Anthropic requires max_tokens; OpenAI clients rarely send it. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
@@ -96,13 +95,6 @@ export function anthropicRequestBody(request: ChatCompletionRequest, stream: boo
   return body;
 }
 
-export function finishFromAnthropic(reason: unknown): FinishReason {
-  if (reason === "max_tokens" || reason === "model_context_window_exceeded") return "length";
-  if (reason === "tool_use") return "tool_calls";
-  if (reason === "refusal") return "content_filter";
-  return "stop";
-}
-
 interface AnthropicMessage {
   id?: string;
   model?: string;
@@ -117,30 +109,6 @@ interface AnthropicMessage {
   }>;
   stop_reason?: string;
   usage?: unknown;
-}
-
-function headers(call: UpstreamCall): Record<string, string> {
-  const t = call.target;
-  const h: Record<string, string> = {
-    ...t.forwardHeaders,
-    "content-type": "application/json",
-    "anthropic-version": t.providerFields.anthropic_version ?? ANTHROPIC_VERSION,
-  };
-  if (t.apiKey) h["x-api-key"] = t.apiKey;
-  if (t.providerFields.anthropic_beta) h["anthropic-beta"] = t.providerFields.anthropic_beta;
-  return h;
-}
-
-/** Anthropic error body `{type: "error", error: {type, message}}` → OpenAI error fields (same type names). */
-export function anthropicError(status: number, body: Buffer): ErrorInfo {
-  const json = parseJson(body) as { error?: { type?: unknown; message?: unknown } } | null;
-  const e = json?.error;
-  return {
-    message: upstreamMessage(e?.message, status, body),
-    type: typeof e?.type === "string" ? e.type : defaultErrorType(status),
-    param: null,
-    code: typeof e?.type === "string" ? e.type : null,
-  };
 }
 
 async function* anthropicChunks(body: AsyncIterable<Uint8Array>, call: UpstreamCall): AsyncGenerator<StreamChunk> {
@@ -230,16 +198,17 @@ export const anthropicAdapter: ProviderAdapter = {
     json_mode: true,
     embeddings: false,
     completions: false,
-    messages_native: true,
   },
   auth: { description: "x-api-key: <key> (anthropic-version sent by the gateway)", requiresKey: true },
   models: ["claude-opus-4-1", "claude-sonnet-4-5", "claude-sonnet-4-20250514", "claude-3-5-haiku-latest"],
   validateTarget: () => null,
   error: anthropicError,
+  // /v1/messages to Anthropic passes through: the client's body up, Anthropic's answer back unchanged.
+  messages: anthropicMessagesTransform,
   chat: {
     request: (call, stream) => ({
-      url: `${(call.target.customHost ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "")}/messages`,
-      headers: headers(call),
+      url: messagesUrl(call.target),
+      headers: anthropicHeaders(call.target),
       body: JSON.stringify(anthropicRequestBody(call.request, stream)),
     }),
     response: (body, call) => {

@@ -244,7 +244,6 @@ export const bedrockAdapter: ProviderAdapter = {
     json_mode: true,
     embeddings: false,
     completions: false,
-    messages_native: false,
   },
   auth: {
     description:

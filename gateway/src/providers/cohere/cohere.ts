@@ -164,7 +164,6 @@ export const cohereAdapter: ProviderAdapter = {
     json_mode: true,
     embeddings: true,
     completions: false,
-    messages_native: false,
   },
   auth: { description: "Authorization: Bearer <key>", requiresKey: true },
   models: ["command-a-03-2025", "command-r-plus-08-2024", "command-r-08-2024", "embed-v4.0"],

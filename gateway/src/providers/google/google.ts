@@ -222,7 +222,6 @@ export const googleAdapter: ProviderAdapter = {
     json_mode: true,
     embeddings: true,
     completions: false,
-    messages_native: false,
   },
   auth: { description: "x-goog-api-key: <key> (Gemini API key)", requiresKey: true },
   models: ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.0-flash", "text-embedding-004"],

@@ -11,7 +11,6 @@ const FULL: ProviderCapabilities = {
   json_mode: true,
   embeddings: false,
   completions: false,
-  messages_native: false,
 };
 
 const LOCAL_AUTH = "none by default (a key, if the server wants one, as Authorization: Bearer)";

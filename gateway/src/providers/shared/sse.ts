@@ -20,6 +20,30 @@ export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<
   if (tail !== null) yield tail;
 }
 
+/**
+ * The same parser, yielding each event whole: `raw` is its text exactly as received, blank line
+ * included (relayed byte for byte by a native pass-through), `data` its joined data lines or null.
+ */
+export async function* sseFrames(
+  body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<{ raw: string; data: string | null }> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const bytes of body) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let boundary = nextBoundary(buffer);
+    while (boundary !== null) {
+      const end = boundary.index + boundary.length;
+      const raw = buffer.slice(0, end);
+      buffer = buffer.slice(end);
+      yield { raw, data: dataOf(raw.slice(0, boundary.index)) };
+      boundary = nextBoundary(buffer);
+    }
+  }
+  buffer += decoder.decode();
+  if (buffer !== "") yield { raw: buffer, data: dataOf(buffer) };
+}
+
 function nextBoundary(buffer: string): { index: number; length: number } | null {
   const lf = buffer.indexOf("\n\n");
   const crlf = buffer.indexOf("\r\n\r\n");
