@@ -1,4 +1,4 @@
-import { FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
+import { acceptsRequestEvent, FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
 import {
   activeTelemetry,
   type ClickHouse,
@@ -76,8 +76,15 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
     publishDeadLetters: config.publishDeadLetters,
     logger,
     telemetry,
+    batchMaxRecords: config.batchMaxRows,
     routes: [
-      topicRoute({ topic: Topics.requests, schema: RequestEvent, toRow: requestRow, writer: requests }),
+      topicRoute({
+        topic: Topics.requests,
+        schema: RequestEvent,
+        accepts: acceptsRequestEvent,
+        toRow: requestRow,
+        writer: requests,
+      }),
       topicRoute({ topic: Topics.feedback, schema: FeedbackEvent, toRow: feedbackRow, writer: feedback }),
     ],
   });

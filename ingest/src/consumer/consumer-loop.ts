@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { EventBus, Logger, MessageBatch, Subscription } from "@switchyard/platform";
+import type { EventBus, Logger, MessageBatch, SubscribeOptions, Subscription } from "@switchyard/platform";
 import type { PendingRow } from "../rows/pending-row.ts";
 import type { IngestTelemetry } from "../telemetry/ingest-telemetry.ts";
 import { type DeadLetter, publishDeadLetters } from "./dead-letters.ts";
@@ -18,7 +18,24 @@ export interface ConsumerLoopOptions {
   logger: Logger;
   /** Consumer spans (linked to the producing gateway spans) and consumption metrics. */
   telemetry?: IngestTelemetry;
+  /** Records per bus batch ingest asks for (one insert's worth; see BatchDemand). */
+  batchMaxRecords?: number;
 }
+
+/**
+ * The batch size ingest asks the bus for. A ClickHouse insert costs tens of ms of engine CPU whatever
+ * its size, so the embedded log's default of 500 records per batch (one partition delivers one batch at
+ * a time, and its handler waits for the insert) caps ingest far below what one insert's worth reaches.
+ * SubscribeOptions does not carry these fields yet; until it does (and the bus passes them to its
+ * subscription) a bus delivers its own default size and ingest is merely slower.
+ */
+interface BatchDemand {
+  maxBatchRecords?: number;
+  maxBatchBytes?: number;
+}
+
+/** Bytes budget per batch: bounded memory per partition in flight, room for ~10,000 typical events. */
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
 export interface ConsumerLoopStats {
   batches: number;
@@ -77,11 +94,14 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     return { deadLetters: letters.length };
   }
 
-  const subscription = await bus.subscribe({
+  const subscribeOptions: SubscribeOptions & BatchDemand = {
     groupId,
     topics: options.routes.map((r) => r.topic),
     fromBeginning: options.fromBeginning,
     handleBatch,
-  });
+    maxBatchRecords: options.batchMaxRecords,
+    maxBatchBytes: options.batchMaxRecords === undefined ? undefined : MAX_BATCH_BYTES,
+  };
+  const subscription = await bus.subscribe(subscribeOptions);
   return { subscription, stats: () => ({ ...stats }) };
 }

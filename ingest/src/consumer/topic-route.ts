@@ -11,20 +11,39 @@ export interface TopicRoute {
   writer: BatchWriter;
 }
 
+/** JSON.parse, or undefined when the bytes are not JSON (decodeEvent then reports why). */
+function parseJson(value: Buffer): unknown {
+  try {
+    return JSON.parse(value.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 export function topicRoute<S extends z.ZodType>(options: {
   topic: string;
   schema: S;
+  /**
+   * Optional fast check (e.g. acceptsRequestEvent): true only for values the schema accepts unchanged,
+   * so the schema's pass (most of the decode cost) is skipped for them; anything else goes through zod.
+   */
+  accepts?: (value: unknown) => value is z.infer<S>;
   toRow: (event: z.infer<S>, source: SourceCoordinates) => RowDecodeResult;
   writer: BatchWriter;
 }): TopicRoute {
-  const { topic, schema, toRow, writer } = options;
+  const { topic, schema, accepts, toRow, writer } = options;
   return {
     topic,
     writer,
     decode(message) {
+      const source = { topic: message.topic, partition: message.partition, offset: message.offset };
+      if (accepts && message.value) {
+        const json = parseJson(message.value);
+        if (accepts(json)) return toRow(json, source);
+      }
       const decoded = decodeEvent(schema, message.value);
       if (!decoded.ok) return { ok: false, reason: decoded.reason };
-      return toRow(decoded.value, { topic: message.topic, partition: message.partition, offset: message.offset });
+      return toRow(decoded.value, source);
     },
   };
 }

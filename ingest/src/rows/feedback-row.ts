@@ -1,12 +1,21 @@
 import type { FeedbackEvent } from "@switchyard/events";
 import { toClickHouseDateTime } from "@switchyard/platform";
-import { type RowDecodeResult, type SourceCoordinates, unstorableTimestamp } from "./pending-row.ts";
+import {
+  clickHouseInstant,
+  compactRow,
+  type RowDecodeResult,
+  type SourceCoordinates,
+  unstorableTimestamp,
+} from "./pending-row.ts";
+
+/** The `feedback` table's column names, in the order the mapper below lists them. */
+const FEEDBACK_COLUMNS: { names?: readonly string[] } = {};
 
 /** FeedbackEvent → `feedback` row (column names as in migration 002). */
 export function feedbackRow(event: FeedbackEvent, source: SourceCoordinates): RowDecodeResult {
   const problem = unstorableTimestamp(event.occurred_at);
   if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
-  const occurredAt = toClickHouseDateTime(event.occurred_at);
+  const occurredAt = clickHouseInstant(event.occurred_at, toClickHouseDateTime);
   const values = {
     event_id: event.event_id,
     schema_version: event.schema_version,
@@ -22,6 +31,12 @@ export function feedbackRow(event: FeedbackEvent, source: SourceCoordinates): Ro
   };
   return {
     ok: true,
-    row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, values },
+    row: {
+      eventId: event.event_id.toLowerCase(),
+      occurredAt,
+      tenantId: event.tenant_id,
+      source,
+      ...compactRow(FEEDBACK_COLUMNS, values),
+    },
   };
 }

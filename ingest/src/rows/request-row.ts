@@ -1,6 +1,12 @@
 import type { RequestEvent } from "@switchyard/events";
 import { toClickHouseDateTime } from "@switchyard/platform";
-import { type RowDecodeResult, type SourceCoordinates, unstorableTimestamp } from "./pending-row.ts";
+import {
+  clickHouseInstant,
+  compactRow,
+  type RowDecodeResult,
+  type SourceCoordinates,
+  unstorableTimestamp,
+} from "./pending-row.ts";
 
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
@@ -16,11 +22,14 @@ function unstorableRequest(event: RequestEvent): string | null {
   return null;
 }
 
+/** The `requests` table's column names, in the order the mapper below lists them. */
+const REQUEST_COLUMNS: { names?: readonly string[] } = {};
+
 /** RequestEvent → `requests` row (column names as in migration 001). */
 export function requestRow(event: RequestEvent, source: SourceCoordinates): RowDecodeResult {
   const problem = unstorableRequest(event);
   if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
-  const occurredAt = toClickHouseDateTime(event.occurred_at);
+  const occurredAt = clickHouseInstant(event.occurred_at, toClickHouseDateTime);
   const values = {
     event_id: event.event_id,
     schema_version: event.schema_version,
@@ -72,6 +81,12 @@ export function requestRow(event: RequestEvent, source: SourceCoordinates): RowD
   };
   return {
     ok: true,
-    row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, values },
+    row: {
+      eventId: event.event_id.toLowerCase(),
+      occurredAt,
+      tenantId: event.tenant_id,
+      source,
+      ...compactRow(REQUEST_COLUMNS, values),
+    },
   };
 }
