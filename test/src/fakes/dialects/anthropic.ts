@@ -52,6 +52,32 @@ function parseMessage(m: { role: string; content: unknown }): CanonicalMessage {
   return out;
 }
 
+/**
+ * A document block with citations enabled (only the native /v1/messages path can send one): the
+ * answer's text then cites it, as Anthropic does (`citations` on the block; a `citations_delta` in
+ * the stream). Our OpenAI conversion has no place for citations, so they prove a pass-through.
+ */
+function citation(body: Record<string, unknown>): Record<string, unknown> | null {
+  const messages = (body.messages as Array<{ content?: unknown }> | undefined) ?? [];
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const block of m.content as Array<Record<string, unknown>>) {
+      const enabled = (block.citations as { enabled?: unknown } | undefined)?.enabled === true;
+      if (block.type !== "document" || !enabled) continue;
+      const text = String((block.source as { data?: unknown } | undefined)?.data ?? "");
+      return {
+        type: "char_location",
+        cited_text: text,
+        document_index: 0,
+        document_title: block.title ?? null,
+        start_char_index: 0,
+        end_char_index: text.length,
+      };
+    }
+  }
+  return null;
+}
+
 export const THOUGHT = "Let me think about this.";
 export const SIGNATURE = "sig-fake-123";
 
@@ -64,10 +90,12 @@ export function anthropicDialect(): Dialect {
     },
     body: JSON.stringify({ type: "error", error: { type: TYPES[status] ?? "api_error", message } }),
   });
-  const content = (plan: Parameters<Dialect["json"]>[0]) =>
-    plan.kind === "text"
-      ? [{ type: "text", text: plan.text }]
-      : [{ type: "tool_use", id: "toolu_fake_1", name: plan.name, input: JSON.parse(plan.args) }];
+  const content = (plan: Parameters<Dialect["json"]>[0], body: Record<string, unknown>) => {
+    if (plan.kind !== "text")
+      return [{ type: "tool_use", id: "toolu_fake_1", name: plan.name, input: JSON.parse(plan.args) }];
+    const cited = citation(body);
+    return [{ type: "text", text: plan.text, ...(cited ? { citations: [cited] } : {}) }];
+  };
   return {
     streamContentType: "text/event-stream",
     match(method, url, body) {
@@ -105,7 +133,7 @@ export function anthropicDialect(): Dialect {
         model: match.model,
         content: [
           ...(body.thinking ? [{ type: "thinking", thinking: THOUGHT, signature: SIGNATURE }] : []),
-          ...content(plan),
+          ...content(plan, body),
         ],
         stop_reason: plan.kind === "text" ? "end_turn" : "tool_use",
         stop_sequence: null,
@@ -161,6 +189,15 @@ export function anthropicDialect(): Dialect {
           events.push(
             sse(
               { type: "content_block_delta", index: at, delta: { type: "text_delta", text: w } },
+              "content_block_delta",
+            ),
+          );
+        }
+        const cited = citation(body);
+        if (cited) {
+          events.push(
+            sse(
+              { type: "content_block_delta", index: at, delta: { type: "citations_delta", citation: cited } },
               "content_block_delta",
             ),
           );
