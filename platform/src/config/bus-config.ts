@@ -45,7 +45,7 @@ export const BusEnv = z.object({
   /** Embedded log: a consumer group silent for this long (and not live in the writer) stops holding data. */
   EMBEDDED_LOG_GROUP_EXPIRY_HOURS: z.coerce.number().positive().default(168),
   /** Embedded log: how often the writer applies retention and compaction. */
-  EMBEDDED_LOG_RETENTION_CHECK_SECONDS: z.coerce.number().positive().default(60),
+  EMBEDDED_LOG_RETENTION_CHECK_SECONDS: z.coerce.number().positive().max(86_400).default(60),
   /** Embedded log: compacted topics (control) are compacted from this many records, half superseded. */
   EMBEDDED_LOG_COMPACT_MIN_RECORDS: positiveInt(1000),
 });
