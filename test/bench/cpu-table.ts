@@ -64,6 +64,13 @@ export function printCpu(cases: {
     console.log(
       `  stack window closed ${cases.stack.drainMs.toFixed(0)} ms after the load, when ingest had consumed every event (consumer lag 0)`,
     );
+    const requests = cases.stack.result.requests;
+    if (requests > 0 && cases.stack.threads.length > 0) {
+      const parts = cases.stack.threads
+        .filter(([, micros]) => micros / requests >= 0.5)
+        .map(([name, micros]) => `${name} ${(micros / requests).toFixed(1)}`);
+      console.log(`  stack CPU µs/req by thread: ${parts.join(", ")}`);
+    }
   }
   console.log(
     "  CPU µs/req bills the process under test only: the fake upstream for direct, the gateway / stack process otherwise",

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cpuMeter } from "./cpu.ts";
+import { cpuMeter, threadMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { freePort, startNode, stopChild } from "./processes.ts";
 
@@ -20,6 +20,8 @@ export interface StackCaseResult {
   upstreamCpuMicros: number | null;
   /** ms from the end of the load until ingest had caught up. */
   drainMs: number;
+  /** The stack's CPU over the window by thread name (µs), most first: where ingest's share goes. */
+  threads: Array<[string, number]>;
 }
 
 const LAG = /^switchyard_ingest_consumer_lag\{[^}]*messaging_destination_name="llm\.requests\.v1"[^}]*\}\s+(\S+)/gm;
@@ -84,12 +86,19 @@ export async function measureStack(options: {
     await runLoad({ ...load, durationSec: options.warmupSec });
     await drained(metricsUrl);
     const meter = cpuMeter({ stack: stack.child.pid, upstream: options.upstream.pid });
+    const threads = threadMeter(stack.child.pid);
     const result = await runLoad({ ...load, durationSec: options.durationSec });
     const loadEnded = performance.now();
     await drained(metricsUrl);
     const drainMs = performance.now() - loadEnded;
     const cpu = meter.stop();
-    return { result, cpuMicros: cpu.stack ?? null, upstreamCpuMicros: cpu.upstream ?? null, drainMs };
+    return {
+      result,
+      cpuMicros: cpu.stack ?? null,
+      upstreamCpuMicros: cpu.upstream ?? null,
+      drainMs,
+      threads: threads.stop(),
+    };
   } finally {
     await stopChild(stack.child);
     rmSync(dataDir, { recursive: true, force: true });
