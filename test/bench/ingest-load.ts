@@ -8,6 +8,8 @@ export interface LoadIngestResult {
   connections: number;
   durationSec: number;
   gatewayRequestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
   non2xx: number;
   /** Rows ingest wrote per second while the load ran. */
   ingestRowsPerSec: number;
@@ -106,9 +108,12 @@ export async function measureIngestUnderLoad(options: {
 
     // Drained = every published event is a row and publishing has stopped (the gateway's queue is empty).
     const limitMs = (options.drainLimitSec ?? 300) * 1000;
+    // Without ingest (the comparison run) nothing drains: skip the wait.
+    const services = options.env?.SWITCHYARD_SERVICES ?? "ingest";
+    const ingestOn = services.split(",").some((name) => name.trim() === "ingest");
     let drainSec: number | null = null;
     let last = atStop;
-    while (performance.now() - stoppedAt < limitMs) {
+    while (ingestOn && performance.now() - stoppedAt < limitMs) {
       const now = await readCounters(metricsUrl);
       if (now.rows >= now.published && now.published === last.published) {
         drainSec = (performance.now() - stoppedAt) / 1000;
@@ -122,6 +127,8 @@ export async function measureIngestUnderLoad(options: {
       connections,
       durationSec,
       gatewayRequestsPerSec: load.requestsPerSec,
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
       non2xx: load.non2xx,
       ingestRowsPerSec: (atStop.rows - before.rows) / durationSec,
       backlogAtStop: atStop.published - atStop.rows,

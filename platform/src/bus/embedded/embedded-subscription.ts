@@ -3,7 +3,7 @@ import { type BackoffPolicy, backoffDelay, sleep } from "../backoff.ts";
 import type { BusMessage, MessageBatch, Subscription } from "../event-bus.ts";
 import type { OpenTopic } from "./group-commit-writer.ts";
 import type { GroupOffsets } from "./group-offsets.ts";
-import type { PartitionLog } from "./partition-log.ts";
+import type { LogRecord, PartitionLog } from "./partition-log.ts";
 
 export interface EmbeddedSubscriptionOptions {
   groupId: string;
@@ -63,20 +63,33 @@ async function consumePartition(
   const committed = options.offsets.get(topic, partition);
   let position = committed ?? (options.fromBeginning ? log.startOffset : log.endOffset);
   let failures = 0;
+  /** The read of `position` started while the previous batch was handled (null: read it now). */
+  let readAhead: Promise<LogRecord[]> | null = null;
+  /** The last offset commit: not awaited before the next batch, only before the loop returns. */
+  let committing: Promise<void> = Promise.resolve();
+  const read = (from: number) => log.read(from, options.maxBatchRecords, options.maxBatchBytes);
   while (!signal.aborted) {
-    let records: Awaited<ReturnType<PartitionLog["read"]>>;
+    let records: LogRecord[];
     try {
-      records = await log.read(position, options.maxBatchRecords, options.maxBatchBytes);
+      records = await (readAhead ?? read(position));
     } catch (error) {
+      readAhead = null;
       failures += 1;
       options.logger.error({ err: error, topic, partition, offset: position }, "embedded consumer: read failed");
       await sleep(backoffDelay(options.backoff, failures), signal);
       continue;
     }
+    readAhead = null;
     if (records.length === 0) {
       await log.waitForAppend(position, options.pollIntervalMs, signal);
       if (!signal.aborted) await log.refresh();
       continue;
+    }
+    const next = position + records.length;
+    // Visible records never change, so the next batch is read from disk while this one is handled.
+    if (next < log.endOffset) {
+      readAhead = read(next);
+      readAhead.catch(() => undefined); // awaited (and its error handled) on the next turn, or dropped
     }
     const messages: BusMessage[] = records.map((r) => ({
       topic,
@@ -91,6 +104,7 @@ async function consumePartition(
       await options.handleBatch({ topic, partition, messages });
     } catch (error) {
       // Not committed and the position is unchanged: the same records come again after the backoff.
+      readAhead = null;
       failures += 1;
       const delayMs = backoffDelay(options.backoff, failures);
       options.logger.warn(
@@ -101,13 +115,13 @@ async function consumePartition(
       continue;
     }
     failures = 0;
-    const next = position + records.length;
     position = next;
-    try {
-      await options.offsets.commit(topic, partition, next);
-    } catch (error) {
+    // The commit (two fsyncs) runs while the next batch is handled: it still follows its own handler,
+    // commits stay in order (GroupOffsets serialises and coalesces them), and stop() waits for the last.
+    committing = options.offsets.commit(topic, partition, next).catch((error: unknown) => {
       // The records were handled; a later commit covers them. Until then a restart redelivers them.
       options.logger.error({ err: error, groupId: options.groupId, topic, partition }, "offset commit failed");
-    }
+    });
   }
+  await Promise.all([committing, readAhead?.catch(() => undefined)]);
 }
