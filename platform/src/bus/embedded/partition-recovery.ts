@@ -33,6 +33,9 @@ async function scanPartition(dir: string, writable: boolean, logger: Logger): Pr
   bases.sort((a, b) => a - b);
   const marker = await readLogStart(dir);
   const leftovers = marker === null ? [] : bases.filter((b) => b < marker);
+  // A crash between writing the marker's temp file and renaming it leaves the temp file behind.
+  const temps = writable ? names.filter((n) => n.startsWith("log-start.json.tmp-")) : [];
+  for (const name of temps) await unlink(join(dir, name)).catch(ignoreMissing);
   if (writable && leftovers.length > 0) {
     for (const base of leftovers) await unlink(join(dir, segmentFileName(base))).catch(ignoreMissing);
     await syncDirectory(dir);

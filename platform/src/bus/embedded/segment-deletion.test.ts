@@ -68,6 +68,7 @@ describe("crash mid-deletion", () => {
     expect(await readFromStart(bus, 100)).toEqual(expectedFrom(0, 100));
     await bus.close();
     expect(await segmentBases()).toEqual(bases);
+    expect((await readdir(partition0())).filter((n) => n.startsWith("log-start"))).toEqual([]);
   });
 
   const states: [string, (below: number[]) => number[]][] = [
