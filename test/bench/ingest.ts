@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from "node:os";
 import { measureIngestUnderLoad } from "./ingest-load.ts";
 import { measureSoloIngest, type SoloResult } from "./ingest-solo.ts";
 
@@ -28,7 +29,12 @@ function printSolo(label: string, r: SoloResult): void {
   );
 }
 
-console.log(`\nSwitchyard ingest benchmark (embedded log → embedded ClickHouse)`);
+console.log(
+  `\nSwitchyard ingest benchmark (embedded log → embedded ClickHouse); load average at start: ` +
+    `${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} on ${availableParallelism()} CPUs`,
+);
 console.log(`\n(1) ingest on its own: ${fmt(events)} events already in the log`);
 const solo = await measureSoloIngest(events);
 printSolo("default settings", solo);
@@ -40,9 +46,16 @@ console.log("  target: ≥ 50,000 events/s");
 
 console.log(`\n(2) one-process stack (gateway + ingest + analytics), ${connections} connections, ${durationSec} s`);
 const load = await measureIngestUnderLoad({ root, connections, durationSec });
-console.log(
-  `  gateway                 ${fmt(load.gatewayRequestsPerSec).padStart(8)} req/s  (non-2xx: ${load.non2xx})`,
-);
+// The same stack without ingest: what sharing the event loop with the consumer costs the gateway.
+const alone = await measureIngestUnderLoad({
+  root,
+  connections,
+  durationSec,
+  env: { SWITCHYARD_SERVICES: "gateway,analytics" },
+});
+const latency = (r: typeof load) => `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, non-2xx ${r.non2xx}`;
+console.log(`  gateway                 ${fmt(load.gatewayRequestsPerSec).padStart(8)} req/s  (${latency(load)})`);
+console.log(`  gateway, ingest off     ${fmt(alone.gatewayRequestsPerSec).padStart(8)} req/s  (${latency(alone)})`);
 console.log(`  ingest during load      ${fmt(load.ingestRowsPerSec).padStart(8)} rows/s`);
 console.log(
   `  backlog at load stop    ${fmt(load.backlogAtStop).padStart(8)} events (largest 1 s sample: ${fmt(load.maxBacklog)})`,
@@ -50,4 +63,9 @@ console.log(
 console.log(
   `  drain time              ${load.drainSec === null ? "   not drained" : `${load.drainSec.toFixed(1).padStart(8)} s`}  ` +
     `(${fmt(load.rowsWritten)} rows for ${fmt(load.eventsPublished)} published events)`,
+);
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} on ${availableParallelism()} CPUs`,
 );
