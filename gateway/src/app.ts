@@ -66,7 +66,6 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     bodyLimit: deps.bodyLimitBytes,
     // Every request becomes an event; per-request access logs would only duplicate it.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
     // Requests Node's HTTP parser rejects (e.g. a header value with a raw newline) and the router's
     // bad-URL / over-long-parameter answers still get an OpenAI-style body (platform/src/http).
     ...edgeServerOptions(),

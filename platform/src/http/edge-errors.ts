@@ -20,6 +20,7 @@ export const EdgeErrors = {
   expectation_failed: { status: 417, type: "invalid_request_error" },
   headers_too_large: { status: 431, type: "invalid_request_error" },
   internal_error: { status: 500, type: "api_error" },
+  shutting_down: { status: 503, type: "api_error" },
 } as const satisfies ErrorCatalogue;
 
 export type EdgeErrorCode = keyof typeof EdgeErrors;

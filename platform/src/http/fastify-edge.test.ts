@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { type AddressInfo, connect } from "node:net";
 import Fastify, { type FastifyInstance, type InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogueError } from "./catalogue-error.ts";
@@ -97,5 +99,63 @@ describe("the shared HTTP edge", () => {
     });
     expect(status).toBe(415);
     expect(body.error).toMatchObject({ code: "unsupported_media_type", param: "content-type" });
+  });
+});
+
+describe("closing", () => {
+  it("a request arriving on a kept-alive connection after close() began gets a 503 shutting_down in our shape", async () => {
+    const app = buildService();
+    let release!: () => void;
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    app.get("/slow", async () => {
+      started();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { ok: true };
+    });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    // What the server side has read, so the test knows when the second request is in.
+    let serverRead = "";
+    app.server.on("connection", (serverSide) => {
+      serverSide.on("data", (chunk: Buffer) => {
+        serverRead += String(chunk);
+      });
+    });
+    const socket = connect((app.server.address() as AddressInfo).port, "127.0.0.1");
+    socket.on("error", () => {});
+    await once(socket, "connect");
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += String(chunk);
+    });
+    socket.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    await handlerStarted;
+    const closed = app.close();
+    socket.write("GET /own HTTP/1.1\r\nHost: x\r\n\r\n");
+    const deadline = Date.now() + 5_000;
+    const until = async (done: () => boolean) => {
+      while (!done() && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    };
+    // The second request waits behind the first (pipelined); once it is in, the first may finish.
+    await until(() => serverRead.includes("/own"));
+    release();
+    await until(() => received.includes("shutting_down"));
+    socket.destroy();
+    await closed;
+    expect(received).toContain('{"ok":true}');
+    expect(received).toMatch(/HTTP\/1\.1 503 /);
+    const body = received.slice(received.lastIndexOf("\r\n\r\n") + 4);
+    expect(JSON.parse(body)).toEqual({
+      error: {
+        message: "the test is shutting down; retry on another instance",
+        type: "api_error",
+        param: null,
+        code: "shutting_down",
+      },
+    });
   });
 });

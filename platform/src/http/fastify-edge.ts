@@ -43,8 +43,13 @@ function send(reply: FastifyReply, error: AnyCatalogueError): void {
  * parser rejects (clientErrorHandler) and the router's bad-URL / over-long-parameter answers
  * (frameworkErrors). Both would otherwise answer fastify's own JSON.
  */
-export function edgeServerOptions(): Pick<FastifyServerOptions, "clientErrorHandler" | "frameworkErrors"> {
+export function edgeServerOptions(): Pick<
+  FastifyServerOptions,
+  "clientErrorHandler" | "frameworkErrors" | "return503OnClosing"
+> {
   return {
+    // fastify's own 503 while closing has its own body; installEdgeErrorHandling answers ours instead.
+    return503OnClosing: false,
     clientErrorHandler: (error, socket) => {
       const code = (error as NodeJS.ErrnoException).code;
       // The client is gone (or the socket is half-closed): there is nobody to answer. Once anything
@@ -125,6 +130,17 @@ export interface EdgeHandling {
  */
 export function installEdgeErrorHandling(app: FastifyInstance, handling: EdgeHandling): void {
   answerRequestsNodeHandles(app.server as Server);
+  // Requests still arriving on open keep-alive connections once close() began: a 503 in our shape
+  // (fastify sets Connection: close on them), never new work for a process on its way out.
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook("onRequest", (_request, reply, done) => {
+    if (!closing) return done();
+    send(reply, new EdgeError("shutting_down", `the ${handling.service} is shutting down; retry on another instance`));
+  });
   app.setErrorHandler((error, request, reply) => {
     const rendered = request.is404
       ? routeMiss(app, request, reply)
