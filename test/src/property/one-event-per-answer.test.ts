@@ -1,0 +1,76 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { check, refusedBeforeAdmission } from "./check.ts";
+import { configArb, describeConfig } from "./config-arbitraries.ts";
+import { type PropertyCase, type PropertyStack, startPropertyStack } from "./harness.ts";
+import { authArb, metadataArb, requestArb, scriptArb, usageArb } from "./request-arbitraries.ts";
+
+/**
+ * Issue 10 §2: no accepted request without its event. Random configs, bodies, metadata, gateway
+ * keys and upstream behaviour (real wire formats of six providers behind a chaos proxy: usage
+ * absent or odd, JSON and non-JSON errors, streams cut midway, connection resets, slow answers
+ * hitting request_timeout, a client that leaves) go through the real gateway app; every request
+ * that got an answer must have exactly one valid, encodable event whose status is the answer's,
+ * and a request refused before admission none. Fixed seed: a failure replays as it was found.
+ */
+// PROPERTY_SEED / PROPERTY_RUNS explore further by hand; the suite always runs the fixed pair.
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 320);
+const SEED = Number(process.env.PROPERTY_SEED ?? 20261207);
+
+const caseArb: fc.Arbitrary<PropertyCase> = fc
+  .record({
+    request: requestArb,
+    config: configArb,
+    metadata: metadataArb,
+    auth: authArb,
+    ownTraceId: fc.boolean(),
+    usage: usageArb,
+    script: scriptArb,
+    abort: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  })
+  .map(({ request, ...rest }) => ({ ...rest, endpoint: request.endpoint, body: request.body }));
+
+function describeCase(c: PropertyCase): string {
+  const body = typeof c.body === "string" ? c.body : JSON.stringify(c.body);
+  return [
+    `${c.endpoint} auth=${c.auth} abort=${c.abort} config=${describeConfig(c.config)}`,
+    `script=${JSON.stringify(c.script)} usage=${JSON.stringify(c.usage)} metadata=${c.metadata ?? "-"}`,
+    `body=${body.length > 300 ? `${body.slice(0, 300)}… (${body.length} chars)` : body}`,
+  ].join("\n");
+}
+
+describe("every answered request has exactly one valid event (property)", () => {
+  let stack: PropertyStack;
+  beforeAll(async () => {
+    stack = await startPropertyStack();
+  });
+  afterAll(() => stack?.close());
+
+  it(`holds for ${RUNS} random configs × bodies × upstream answers`, async () => {
+    const statuses = new Map<string, number>();
+    let admitted = 0;
+    const started = performance.now();
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
+        const o = await stack.send(c);
+        const problems = await check(stack, o);
+        if (problems.length > 0) {
+          const answer = `answer: ${o.status} ${o.contentType} ${o.body.slice(0, 400)}`;
+          throw new Error(`${problems.join("; ")}\n${answer}\n${describeCase(c)}`);
+        }
+        const key = `${o.aborted ? "aborted" : o.status}`;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+        if (!refusedBeforeAdmission(o)) admitted += 1;
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+    const ms = Math.round(performance.now() - started);
+    console.info(`property: ${RUNS} runs in ${ms} ms; answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+    // The whole run: no event for anything but the admitted requests, none duplicated late.
+    const traceIds = [...stack.sinks.open.events, ...stack.sinks.keyed.events].map((e) => e.trace_id);
+    expect(new Set(traceIds).size).toBe(traceIds.length);
+    expect(traceIds.length).toBe(admitted);
+    // The generators reach the outcomes the property is about, not only 400s.
+    for (const status of ["200", "400", "401", "408", "502"]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
+  });
+});
