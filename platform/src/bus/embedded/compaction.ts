@@ -1,4 +1,5 @@
 import type { Logger } from "../../logger.ts";
+import type { OutgoingRecord } from "../event-bus.ts";
 import type { LogRecord, PartitionLog } from "./partition-log.ts";
 
 const READ_RECORDS = 10_000;
@@ -58,19 +59,41 @@ function supersededHead(log: PartitionLog, records: readonly LogRecord[], latest
  * Crash safety: the copies are fsync'd before anything is deleted; a crash in between leaves
  * duplicates, which the next pass treats as superseded head.
  *
- * Returns the offset below which the partition may be deleted (its log start when nothing may).
+ * Returns the offset below which the partition may be deleted (its log start when nothing may) and whether it copied.
  */
-export async function compactPartition(log: PartitionLog, minRecords: number, logger: Logger): Promise<number> {
+export async function compactPartition(
+  log: PartitionLog,
+  minRecords: number,
+  logger: Logger,
+): Promise<{ deletableBelow: number; copied: boolean }> {
+  const plan = await planCompaction(log, minRecords);
+  if (plan.copies === null) return { deletableBelow: plan.headEnd, copied: false };
+  const copiedAt = log.endOffset;
+  await log.write(plan.copies, Date.now(), true);
+  await log.sync();
+  logger.info({ records: plan.examined, kept: plan.copies.length }, "embedded log: compacted a partition");
+  return { deletableBelow: copiedAt, copied: true };
+}
+
+export interface CompactionPlan {
+  /** Offset below which every record is superseded (the log start when none is). */
+  headEnd: number;
+  /** The latest record of each key after headEnd, when copying them is due; else null. */
+  copies: OutgoingRecord[] | null;
+  examined: number;
+}
+
+/**
+ * What compactPartition would do, without writing: safe to run alongside appends, so the
+ * retention pass only takes the writer's exclusive slot when a copy is due.
+ */
+export async function planCompaction(log: PartitionLog, minRecords: number): Promise<CompactionPlan> {
   const records = await readAll(log);
   const latest = latestByKey(records);
   const headEnd = supersededHead(log, records, latest);
   const rest = records.filter((r) => r.offset >= headEnd);
   const kept = rest.filter((r) => !superseded(r, latest));
-  if (rest.length < minRecords || kept.length * 2 > rest.length) return headEnd;
-  const copies = kept.map((r) => ({ key: r.key, value: Buffer.from(r.value), headers: r.headers }));
-  const copiedAt = log.endOffset;
-  await log.write(copies, Date.now(), true);
-  await log.sync();
-  logger.info({ records: rest.length, kept: kept.length }, "embedded log: compacted a partition");
-  return copiedAt;
+  const due = rest.length >= minRecords && kept.length * 2 <= rest.length;
+  const copies = due ? kept.map((r) => ({ key: r.key, value: Buffer.from(r.value), headers: r.headers })) : null;
+  return { headEnd, copies, examined: rest.length };
 }

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import type { Logger } from "../../logger.ts";
-import { compactPartition } from "./compaction.ts";
+import { compactPartition, planCompaction } from "./compaction.ts";
 import type { GroupCommitWriter, OpenTopic } from "./group-commit-writer.ts";
 import { GroupOffsets, type OffsetsByTopic } from "./group-offsets.ts";
 import type { PartitionLog } from "./partition-log.ts";
@@ -92,9 +92,15 @@ export async function applyRetention(ctx: RetentionContext): Promise<RetentionRe
       const floor = committedFloor(groups, name, partition);
       let deleted: [number, number];
       if (topic.compacted) {
-        const before = log.endOffset;
-        const limit = await ctx.writer.exclusive(() => compactPartition(log, ctx.policy.compactMinRecords, ctx.logger));
-        if (log.endOffset > before) report.compactions += 1;
+        const min = ctx.policy.compactMinRecords;
+        const plan = await planCompaction(log, min);
+        let limit = plan.headEnd;
+        if (plan.copies) {
+          // Only a copy needs appends held off (re-planned inside: records may have arrived since).
+          const compaction = await ctx.writer.exclusive(() => compactPartition(log, min, ctx.logger));
+          limit = compaction.deletableBelow;
+          if (compaction.copied) report.compactions += 1;
+        }
         deleted = await deleteHeadUpTo(log, floor === null ? limit : Math.min(limit, floor));
       } else {
         const count = deletableHeadCount(log.sealedSegments(), log.sizeBytes, floor, ctx.policy, ctx.now);
