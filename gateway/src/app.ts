@@ -25,7 +25,7 @@ import { registerFeedback } from "./routes/feedback.ts";
 import { type HealthProbe, registerHealth } from "./routes/health.ts";
 import { registerMessages } from "./routes/messages.ts";
 import { registerModels } from "./routes/models.ts";
-import { type BreakerOptions, CircuitBreakers } from "./routing/index.ts";
+import { type BreakerOptions, CircuitBreakers, DEFAULT_MAX_ATTEMPTS } from "./routing/index.ts";
 import { createGatewayTelemetry, type GatewayTelemetry, registerMetricsRoute } from "./telemetry/index.ts";
 
 declare module "fastify" {
@@ -50,6 +50,8 @@ export interface GatewayAppDeps {
   control: ControlLookup;
   customHostAllowList?: readonly string[];
   breaker?: Partial<BreakerOptions>;
+  /** Upstream tries per request, retries and fallbacks together; default 32. */
+  maxAttempts?: number;
   /** Spans and metrics; default: the process' telemetry (startTelemetry in main, or a no-op). */
   telemetry?: GatewayTelemetry;
   /** Where GET /metrics reads from; default: the process' telemetry. */
@@ -99,6 +101,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
       allowList: deps.customHostAllowList ?? [],
     }),
     breakers: new CircuitBreakers(deps.breaker),
+    maxAttempts: deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     telemetry: deps.telemetry ?? createGatewayTelemetry(),
   };
   // Every LLM endpoint runs the same chains of stages (pipeline/README.md).

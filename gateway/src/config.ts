@@ -35,6 +35,8 @@ export const GatewayEnv = z.object({
   /** Hosts (exact or *.suffix) and IPs/CIDRs a custom host may point at despite being private. */
   SWITCHYARD_CUSTOM_HOST_ALLOWLIST: csvList,
   /** Circuit breaker: consecutive failures that open a target, and how long it stays open. */
+  /** Upstream tries per request, retries and fallbacks together (docs/LIMITS.md). */
+  SWITCHYARD_MAX_ATTEMPTS: positiveInt(32),
   SWITCHYARD_BREAKER_FAILURES: positiveInt(5),
   SWITCHYARD_BREAKER_COOLDOWN_MS: positiveInt(30_000),
   ...ControlPlaneEnv.shape,
@@ -60,6 +62,7 @@ export interface GatewayConfig {
   control: ControlPlaneSettings;
   customHostAllowList: string[];
   breaker: { consecutiveFailures: number; cooldownMs: number };
+  maxAttempts: number;
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -80,5 +83,6 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     control: controlPlaneSettingsFrom(env),
     customHostAllowList: env.SWITCHYARD_CUSTOM_HOST_ALLOWLIST,
     breaker: { consecutiveFailures: env.SWITCHYARD_BREAKER_FAILURES, cooldownMs: env.SWITCHYARD_BREAKER_COOLDOWN_MS },
+    maxAttempts: env.SWITCHYARD_MAX_ATTEMPTS,
   };
 }

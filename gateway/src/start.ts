@@ -50,6 +50,7 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     control: deps.control.view,
     customHostAllowList: deps.config.customHostAllowList,
     breaker: deps.config.breaker,
+    maxAttempts: deps.config.maxAttempts,
     admin: {
       token: deps.config.adminToken,
       control: deps.control,

@@ -19,5 +19,7 @@ export interface PipelineDeps {
   planRoute: RoutePlanner;
   customHosts: CustomHostGuard;
   breakers: CircuitBreakers;
+  /** Upstream tries per request, retries and fallbacks together. */
+  maxAttempts: number;
   telemetry: GatewayTelemetry;
 }

@@ -37,7 +37,7 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     parseRequest,
     planRouteStage(deps.planRoute),
     prepareTargetsStage(deps.control, deps.customHosts, deps.providers),
-    routeStage(deps.providers, deps.breakers, attempt),
+    routeStage(deps.providers, deps.breakers, attempt, deps.maxAttempts),
   ];
   return { request: customize.request?.(defaultRequest) ?? defaultRequest, attempt };
 }

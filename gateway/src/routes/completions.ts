@@ -5,14 +5,15 @@ import { type EndpointSpec, invalidBody, openAIStreamEncoder, streamReply } from
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
 import type { Provider, TextCompletionRequest } from "../providers/provider.ts";
+import { EndUser, ModelName } from "../schemas/limits.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 
 const CompletionsBody = z.looseObject({
-  model: z.string().min(1, "model is required"),
+  model: ModelName,
   prompt: z.union([z.string(), z.array(z.string()).min(1, "prompt must not be empty")]),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  user: z.string().optional(),
+  user: EndUser.optional(),
 });
 
 const ENDPOINT = "/v1/completions";

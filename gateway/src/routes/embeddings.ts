@@ -5,10 +5,11 @@ import { type EndpointSpec, invalidBody, openAIStreamEncoder } from "../pipeline
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
 import type { EmbeddingsRequest, Provider } from "../providers/provider.ts";
+import { EndUser, ModelName } from "../schemas/limits.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 
 const EmbeddingsBody = z.looseObject({
-  model: z.string().min(1, "model is required"),
+  model: ModelName,
   input: z.union([
     z.string(),
     z.array(z.string()).min(1, "input must not be empty"),
@@ -17,7 +18,7 @@ const EmbeddingsBody = z.looseObject({
   ]),
   encoding_format: z.enum(["float", "base64"]).optional(),
   dimensions: z.number().int().positive().optional(),
-  user: z.string().optional(),
+  user: EndUser.optional(),
 });
 
 const ENDPOINT = "/v1/embeddings";

@@ -18,6 +18,7 @@ export function routeStage(
   providers: ProviderRegistry,
   breakers: CircuitBreakers,
   attemptStages: readonly AttemptStage[],
+  maxAttempts: number,
 ): RequestStage {
   return {
     name: "route",
@@ -55,6 +56,7 @@ export function routeStage(
           return { status: replyStatus(value), headers: replyHeaders(value), value, errorType: replyErrorType(value) };
         },
         productionRouterDeps(breakers, ctx.signal, { discard: discardReply }),
+        { maxAttempts },
       ).catch((error: unknown) => {
         if (error instanceof NoRouteError)
           throw new GatewayError("no_route_matched", error.message, "x-portkey-config");
