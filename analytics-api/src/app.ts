@@ -31,8 +31,6 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast only drops its extra generic parameters.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    // Trace ids up to TraceParams' 256 characters reach the route, which names the parameter if too long.
-    routerOptions: { maxParamLength: 512 },
     // Requests Node's HTTP parser rejects and the router's bad-URL / over-long-parameter answers
     // get the same OpenAI-style body as everything else (platform/src/http, shared with the gateway).
     ...edgeServerOptions(),

@@ -43,11 +43,19 @@ function send(reply: FastifyReply, error: AnyCatalogueError): void {
  * parser rejects (clientErrorHandler) and the router's bad-URL / over-long-parameter answers
  * (frameworkErrors). Both would otherwise answer fastify's own JSON.
  */
+/**
+ * The longest path parameter the router takes (fastify's default is 100): entity names are up to 200
+ * characters and trace ids 256, which percent-encoding can triple; routes then name a parameter that
+ * is still too long. Beyond this: 414 `uri_too_long`.
+ */
+export const MAX_PATH_PARAM_LENGTH = 1024;
+
 export function edgeServerOptions(): Pick<
   FastifyServerOptions,
-  "clientErrorHandler" | "frameworkErrors" | "return503OnClosing"
+  "clientErrorHandler" | "frameworkErrors" | "return503OnClosing" | "routerOptions"
 > {
   return {
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // fastify's own 503 while closing has its own body; installEdgeErrorHandling answers ours instead.
     return503OnClosing: false,
     clientErrorHandler: (error, socket) => {

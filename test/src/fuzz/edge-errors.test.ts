@@ -75,8 +75,8 @@ describe("the HTTP edge answers every failure in our error shape", () => {
     });
   });
 
-  it("over-long path parameters → 414 uri_too_long on analytics (was FST_ERR_MAX_PARAM_LENGTH); up to 512 characters the route names traceId", async () => {
-    const tooLong = await send("analytics", httpRequest("GET", `/v1/traces/${"t".repeat(600)}`));
+  it("over-long path parameters → 414 uri_too_long on analytics (was FST_ERR_MAX_PARAM_LENGTH); up to 1024 characters the route names traceId", async () => {
+    const tooLong = await send("analytics", httpRequest("GET", `/v1/traces/${"t".repeat(1100)}`));
     expectOurError(tooLong, 414, "uri_too_long");
     const longish = await send("analytics", httpRequest("GET", `/v1/traces/${"t".repeat(300)}`));
     expectOurError(longish, 400, "invalid_parameter", "traceId");
