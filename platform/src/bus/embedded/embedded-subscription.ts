@@ -54,6 +54,28 @@ export function startEmbeddedSubscription(options: EmbeddedSubscriptionOptions):
   };
 }
 
+/** Records decoded per log read: a read parses its frames in one go, so a big batch is read in slices. */
+const READ_SLICE_RECORDS = 1_000;
+
+/**
+ * Up to `maxRecords` records from `from`, read in slices of READ_SLICE_RECORDS with an event-loop turn
+ * (the file read) between them, so a 10,000-record batch does not parse its frames in one synchronous
+ * stretch in a process that also serves requests. The byte budget counts values and keys; a slice always
+ * returns at least one record, so a batch may pass `maxBytes` by less than one record.
+ */
+async function readBatch(log: PartitionLog, from: number, maxRecords: number, maxBytes: number): Promise<LogRecord[]> {
+  let records: LogRecord[] = [];
+  let bytes = 0;
+  while (records.length < maxRecords && bytes < maxBytes) {
+    const want = Math.min(READ_SLICE_RECORDS, maxRecords - records.length);
+    const slice = await log.read(from + records.length, want, maxBytes - bytes);
+    records = records.length === 0 ? slice : records.concat(slice);
+    for (const record of slice) bytes += record.value.length + (record.key?.length ?? 0);
+    if (slice.length < want) break;
+  }
+  return records;
+}
+
 async function consumePartition(
   cursor: PartitionCursor,
   options: EmbeddedSubscriptionOptions,
@@ -67,7 +89,7 @@ async function consumePartition(
   let readAhead: Promise<LogRecord[]> | null = null;
   /** The last offset commit: not awaited before the next batch, only before the loop returns. */
   let committing: Promise<void> = Promise.resolve();
-  const read = (from: number) => log.read(from, options.maxBatchRecords, options.maxBatchBytes);
+  const read = (from: number) => readBatch(log, from, options.maxBatchRecords, options.maxBatchBytes);
   while (!signal.aborted) {
     let records: LogRecord[];
     try {
