@@ -19,6 +19,11 @@ export interface EndpointSpec<Req> {
   parse(body: unknown): Req;
   /** What the event records as the request (model, stream). */
   describe(req: Req): { model: string; stream: boolean; user: string | null };
+  /**
+   * The request's parameters as the client wrote them, for conditional routing (`params.*`) and the
+   * span's gen_ai.request.* attributes. Absent: the parsed request itself.
+   */
+  params?(req: Req): Record<string, unknown>;
   /** null when the provider offers this endpoint, else why not (checked for every target before any call). */
   unsupported(provider: Provider): string | null;
   /** One upstream attempt with the leaf's override_params already applied. */

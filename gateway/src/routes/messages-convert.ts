@@ -1,6 +1,7 @@
 import type { Usage } from "@switchyard/events";
 import { z } from "zod";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
+import { EndUser, ModelName } from "../schemas/limits.ts";
 
 /**
  * The Anthropic Messages format at the gateway's edge (/v1/messages): an Anthropic request is
@@ -11,7 +12,7 @@ import { ChatCompletionRequest } from "../schemas/chat.ts";
  */
 const Block = z.looseObject({ type: z.string() });
 export const MessagesRequest = z.looseObject({
-  model: z.string().min(1, "model is required"),
+  model: ModelName,
   max_tokens: z.number().int().positive("max_tokens must be positive"),
   messages: z
     .array(z.looseObject({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(Block)]) }))
@@ -34,7 +35,7 @@ export const MessagesRequest = z.looseObject({
       disable_parallel_tool_use: z.boolean().optional(),
     })
     .optional(),
-  metadata: z.looseObject({ user_id: z.string().optional() }).optional(),
+  metadata: z.looseObject({ user_id: EndUser.optional() }).optional(),
   thinking: z.unknown().optional(),
 });
 export type MessagesRequest = z.infer<typeof MessagesRequest>;

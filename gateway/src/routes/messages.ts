@@ -84,6 +84,8 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
     const { native } = applied(req);
     return { model: native.model, stream: native.stream === true, user: native.metadata?.user_id || null };
   },
+  // Routing conditions and the span read the Anthropic body the client sent.
+  params: (req) => applied(req).native as Record<string, unknown>,
   unsupported: (provider) => (provider.capabilities.chat ? null : `provider ${provider.id} does not offer chat`),
   // Thinking blocks are part of Anthropic's format, so the provider may send them.
   target: (target) => ({ ...target, strictOpenAICompliance: false }),

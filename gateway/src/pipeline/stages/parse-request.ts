@@ -16,7 +16,8 @@ export const parseRequest: RequestStage = {
     const request = ctx.endpoint.parse(ctx.rawBody);
     ctx.request = request;
     const described = ctx.endpoint.describe(request);
-    ctx.telemetry?.setRequest(request as ChatRequestLike);
+    const params = ctx.endpoint.params ? ctx.endpoint.params(request) : request;
+    ctx.telemetry?.setRequest(params as ChatRequestLike);
     ctx.user = ctx.metadata._user ?? described.user;
     ctx.route = { modelRequested: described.model, configId: null, stream: described.stream };
     return next();

@@ -32,7 +32,11 @@ export function routeStage(
       outcome.upstreamStartedAt = performance.now();
       const result = await routeRequest<Reply>(
         plan.root,
-        { metadata: ctx.metadata, params: ctx.request as Record<string, unknown>, pathname: ctx.endpoint.endpoint },
+        {
+          metadata: ctx.metadata,
+          params: ctx.endpoint.params ? ctx.endpoint.params(ctx.request) : (ctx.request as Record<string, unknown>),
+          pathname: ctx.endpoint.endpoint,
+        },
         async (leaf, signal) => {
           const prepared = targets.get(leaf.path);
           if (!prepared) throw new Error(`no prepared target for ${leaf.path}`);
