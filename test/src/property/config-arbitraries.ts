@@ -63,26 +63,27 @@ export const BAD_OVERRIDES: Record<string, unknown>[] = [
 
 const STATUS_SETS = [[429], [500, 502, 503], [400, 404], [408, 504], [401, 403, 429, 500]];
 
-const leafArb: fc.Arbitrary<LeafNode> = fc.record(
-  {
-    kind: fc.constant("leaf" as const),
-    provider: fc.constantFrom(...PROPERTY_PROVIDERS),
-    // About one leaf in nine carries a wrong type: enough 400s without starving the served paths.
-    override: fc.oneof(
-      { weight: 5, arbitrary: fc.constant(undefined) },
-      { weight: 3, arbitrary: fc.constantFrom(...GOOD_OVERRIDES) },
-      { weight: 1, arbitrary: fc.constantFrom(...BAD_OVERRIDES) },
-    ),
-    timeoutMs: fc.integer({ min: 20, max: 120 }),
-    retry: fc.record(
-      { attempts: fc.integer({ min: 0, max: 2 }), on_status_codes: fc.constantFrom(...STATUS_SETS) },
-      { requiredKeys: ["attempts"] },
-    ),
-    forwardHeaders: fc.constantFrom(["x-trace-me"], ["x-trace-me", "x-absent"]),
-    weight: fc.constantFrom(0, 0.5, 1, 3),
-  },
-  { requiredKeys: ["kind", "provider"] },
-);
+const leafArb = (provider: fc.Arbitrary<PropertyProvider>): fc.Arbitrary<LeafNode> =>
+  fc.record(
+    {
+      kind: fc.constant("leaf" as const),
+      provider,
+      // About one leaf in nine carries a wrong type: enough 400s without starving the served paths.
+      override: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(undefined) },
+        { weight: 3, arbitrary: fc.constantFrom(...GOOD_OVERRIDES) },
+        { weight: 1, arbitrary: fc.constantFrom(...BAD_OVERRIDES) },
+      ),
+      timeoutMs: fc.integer({ min: 20, max: 120 }),
+      retry: fc.record(
+        { attempts: fc.integer({ min: 0, max: 2 }), on_status_codes: fc.constantFrom(...STATUS_SETS) },
+        { requiredKeys: ["attempts"] },
+      ),
+      forwardHeaders: fc.constantFrom(["x-trace-me"], ["x-trace-me", "x-absent"]),
+      weight: fc.constantFrom(0, 0.5, 1, 3),
+    },
+    { requiredKeys: ["kind", "provider"] },
+  );
 
 function groupArb(child: fc.Arbitrary<ConfigNode>): fc.Arbitrary<GroupNode> {
   return fc.record(
@@ -102,12 +103,23 @@ function groupArb(child: fc.Arbitrary<ConfigNode>): fc.Arbitrary<GroupNode> {
   );
 }
 
-/** A leaf at the root (single) four times in ten; otherwise a group up to three levels deep. */
-export const configArb: fc.Arbitrary<ConfigNode> = fc.oneof(
-  { weight: 4, arbitrary: leafArb },
-  { weight: 4, arbitrary: groupArb(leafArb) },
-  { weight: 2, arbitrary: groupArb(fc.oneof({ weight: 2, arbitrary: leafArb }, groupArb(leafArb))) },
-);
+/**
+ * A leaf at the root (single) four times in ten; otherwise a group up to three levels deep.
+ * Leaves name a provider that offers the endpoint (`offering`) four times out of five, so most
+ * requests get past target checks; the rest are refused there (a 400, still one event).
+ */
+export function configArb(offering: readonly PropertyProvider[]): fc.Arbitrary<ConfigNode> {
+  const provider = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...offering) },
+    { weight: 1, arbitrary: fc.constantFrom(...PROPERTY_PROVIDERS) },
+  );
+  const leaf = leafArb(provider);
+  return fc.oneof(
+    { weight: 4, arbitrary: leaf },
+    { weight: 4, arbitrary: groupArb(leaf) },
+    { weight: 2, arbitrary: groupArb(fc.oneof({ weight: 2, arbitrary: leaf }, groupArb(leaf))) },
+  );
+}
 
 export interface RenderOptions {
   /** custom_host and credentials of a leaf aimed at the provider's front. */

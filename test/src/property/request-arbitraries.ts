@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import type { FakeUsageTotals } from "../fakes/provider-fake.ts";
 import type { UpstreamStep } from "./chaos-front.ts";
+import { PROPERTY_PROVIDERS, type PropertyProvider } from "./config-arbitraries.ts";
 
 /**
  * Random requests and upstream behaviour for the property test: the endpoint, a body with valid
@@ -15,6 +16,14 @@ export const ENDPOINTS = {
   messages: "/v1/messages",
 } as const;
 export type EndpointName = keyof typeof ENDPOINTS;
+
+/** Which of the property's providers the gateway offers each endpoint on. */
+export const OFFERED_BY: Record<EndpointName, readonly PropertyProvider[]> = {
+  chat: PROPERTY_PROVIDERS,
+  messages: PROPERTY_PROVIDERS,
+  embeddings: ["openai", "google", "cohere", "mistral"],
+  completions: ["openai"],
+};
 
 /** Text a client might send: plain, any code point (lone surrogates too), or large. */
 const text = fc.oneof(
@@ -41,10 +50,17 @@ function field<T>(good: fc.Arbitrary<T>, bad: readonly unknown[]): fc.Arbitrary<
   );
 }
 
-const stream = field(fc.boolean(), ["yes", 1]);
-const extras = fc.dictionary(fc.constantFrom("vendor_x", "ünknown", "__proto_", "logit_bias", "metadata"), text, {
-  maxKeys: 2,
-});
+// Streams half the time: cuts, usage chunks and stream_interrupted need them.
+const stream = fc.oneof(
+  { weight: 10, arbitrary: fc.constant(true) },
+  { weight: 9, arbitrary: fc.constantFrom(undefined, false) },
+  { weight: 1, arbitrary: fc.constantFrom("yes", 1) },
+);
+// Fields the gateway does not know pass through; now and then a known one of the wrong type.
+const extras = fc.oneof(
+  { weight: 9, arbitrary: fc.dictionary(fc.constantFrom("vendor_x", "ünknown", "x_odd-ключ"), text, { maxKeys: 2 }) },
+  { weight: 1, arbitrary: fc.constantFrom({ logit_bias: "x" }, { metadata: "not an object" }, { n: -1 }) },
+);
 
 function body(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
   return fc.tuple(fc.record(fields), extras).map(([known, extra]) => {
