@@ -1,3 +1,4 @@
+import { ProviderId } from "@switchyard/gateway/testing";
 import fc from "fast-check";
 
 /**
@@ -180,24 +181,8 @@ const junkConfig = fc
   )
   .map((config) => JSON.stringify(config));
 
-const REAL_PROVIDERS = new Set([
-  "openai",
-  "anthropic",
-  "google",
-  "cohere",
-  "bedrock",
-  "azure-openai",
-  "groq",
-  "mistral",
-  "together",
-  "ollama",
-  "vllm",
-  "deepseek",
-  "fireworks",
-  "perplexity",
-  "xai",
-  "openrouter",
-]);
+/** Every provider the registry knows except the in-process mock: a fuzzed request must never name one. */
+const REAL_PROVIDERS = new Set<string>(ProviderId.options.filter((id) => id !== "mock"));
 
 const HEADER_POOL = {
   "x-portkey-provider": fc.oneof(
