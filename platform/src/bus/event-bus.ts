@@ -11,7 +11,7 @@
 export interface TopicSpec {
   name: string;
   partitions: number;
-  /** Kafka `cleanup.policy=compact` (control-plane topics); the embedded log keeps everything. */
+  /** Kafka `cleanup.policy=compact` (control-plane topics); the embedded log compacts them too (never ages them out). */
   compacted?: boolean;
 }
 

@@ -10,7 +10,16 @@ export async function openEventBus(
   logger: Logger,
   access: "read-write" | "read-only" = "read-write",
 ): Promise<EventBus> {
-  if (config.kind === "embedded") return EmbeddedEventBus.open({ dataDir: config.dir, logger, access });
+  if (config.kind === "embedded") {
+    // Segment size and retention come from the parsed env (EMBEDDED_LOG_*); absent, the bus defaults apply.
+    const log = config.log;
+    return EmbeddedEventBus.open({
+      dataDir: config.dir,
+      logger,
+      access,
+      ...(log ? { segmentBytes: log.segmentBytes, retention: log.retention } : {}),
+    });
+  }
   return new KafkaEventBus({
     brokers: config.brokers,
     clientId: config.clientId,
