@@ -7,7 +7,8 @@ import type { ProviderFake } from "../fakes/provider-fake.ts";
  * its real wire format (`json-error` and `cut` scripted on the fake just before the call is passed
  * on); the rest are failures no well-behaved fake produces: an error whose body is not JSON, a
  * connection reset before any byte, an answer held back `ms` milliseconds (a target's
- * request_timeout may run out first), and one never given (only a timeout or the client ends it).
+ * request_timeout may run out first), one never given (only a timeout or the client ends it), and
+ * one passed on whole but whose connection is then held open (`hold`: the answer never ends).
  */
 export type UpstreamStep =
   | { kind: "ok" }
@@ -16,7 +17,8 @@ export type UpstreamStep =
   | { kind: "text-error"; status: number; body: string }
   | { kind: "reset" }
   | { kind: "slow"; ms: number }
-  | { kind: "stall" };
+  | { kind: "stall" }
+  | { kind: "hold" };
 
 /**
  * A reverse proxy in front of one provider fake: a target's custom_host points here, every call
@@ -73,7 +75,7 @@ export class ChaosFront {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const forward = () => this.forward(req, Buffer.concat(chunks), res);
+      const forward = () => this.forward(req, Buffer.concat(chunks), res, step.kind === "hold");
       if (step.kind !== "slow") return forward();
       const timer = setTimeout(() => {
         this.timers.delete(timer);
@@ -83,13 +85,17 @@ export class ChaosFront {
     });
   }
 
-  private forward(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  private forward(req: IncomingMessage, body: Buffer, res: ServerResponse, hold: boolean): void {
     const target = new URL(this.fake.baseUrl);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const headers = { ...answer.headers };
+        // Held: chunked without an end, so the gateway keeps waiting for more.
+        if (hold) delete headers["content-length"];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res, { end: !hold });
+        if (hold) answer.on("end", () => (this.shared.held += 1));
         // The fake dropped the connection mid-answer (a cut): drop ours the same way.
         answer.on("aborted", () => res.destroy());
         answer.on("error", () => res.destroy());
@@ -106,10 +112,13 @@ export class ChaosFront {
 export class ChaosScript {
   private steps: UpstreamStep[] = [];
   calls = 0;
+  /** Held answers whose upstream has sent everything (the gateway still waits for their end). */
+  held = 0;
 
   load(steps: readonly UpstreamStep[]): void {
     this.steps = [...steps];
     this.calls = 0;
+    this.held = 0;
   }
 
   next(): UpstreamStep {

@@ -40,7 +40,8 @@ export function refusedBeforeAdmission(o: Observation): boolean {
  *   RequestEvent schema and encodable as the production sink encodes it (its fast path never
  *   accepting what zod refuses); its status_code is the HTTP status, except a stream answered 200
  *   whose upstream broke off (502 stream_interrupted; the client got the error event) and a
- *   client that left (499).
+ *   client that left (499; or, if it left before any status while the upstream answer was held
+ *   open, whatever the gateway had already answered).
  */
 export async function check(stack: PropertyStack, o: Observation): Promise<string[]> {
   const other = o.gateway === "open" ? "keyed" : "open";
@@ -82,6 +83,7 @@ export async function check(stack: PropertyStack, o: Observation): Promise<strin
   const expected =
     status === o.status ||
     (o.aborted && status === 499) ||
+    (o.leftUnseen === true && o.status === null) ||
     (streamed && o.status === 200 && status === 502 && event.error_type === "stream_interrupted");
   if (!expected) {
     problems.push(

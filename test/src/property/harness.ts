@@ -25,8 +25,12 @@ export interface PropertyCase {
   ownTraceId: boolean;
   usage: FakeUsageTotals | null;
   script: UpstreamStep[];
-  /** The client gives up once the upstream has the call (every call stalls, no timeouts). */
-  abort: boolean;
+  /**
+   * Whether the client leaves (no request_timeout then, so only the client can end the request):
+   * "before-answer" once the upstream has the call (every call stalls); "mid-answer" after the
+   * first bytes of a streamed answer (every upstream answer is held open after its last byte).
+   */
+  abort: "none" | "before-answer" | "mid-answer";
 }
 
 export interface Observation {
@@ -37,6 +41,12 @@ export interface Observation {
   /** The answer's body broke off (the gateway dropped the connection). */
   bodyError: string | null;
   aborted: boolean;
+  /**
+   * The client left before any status while an upstream answer was held open: the gateway may
+   * have finished its answer already (a stream it ended at [DONE]), so the event may say 499 or
+   * the status the client never saw.
+   */
+  leftUnseen?: boolean;
   gateway: "open" | "keyed";
   /** The gateway key was left out or wrong (on the keyed gateway): authentication must refuse it. */
   unauthenticated: boolean;
@@ -73,16 +83,18 @@ export async function startPropertyStack() {
       fake.reset();
       fake.usage = c.usage;
     }
-    const steps: UpstreamStep[] = c.abort ? [{ kind: "stall" }, { kind: "stall" }, { kind: "stall" }] : c.script;
+    const leave: UpstreamStep["kind"] | null =
+      c.abort === "before-answer" ? "stall" : c.abort === "mid-answer" ? "hold" : null;
+    const steps = leave ? Array.from({ length: 3 }, () => ({ kind: leave }) as UpstreamStep) : c.script;
     script.load(steps);
     const forceTimeout = steps.some((s) => s.kind === "stall");
     const config = renderConfig(c.config, {
       leaf: (id) => SETUPS[id].leaf(fronts.get(id)!.baseUrl),
       forceTimeout,
-      noTimeout: c.abort,
+      noTimeout: c.abort !== "none",
     });
     sequence += 1;
-    const sentTraceId = c.ownTraceId || c.abort ? `prop-${process.pid}-${sequence}` : null;
+    const sentTraceId = c.ownTraceId || c.abort !== "none" ? `prop-${process.pid}-${sequence}` : null;
     const headers: Record<string, string> = {
       "content-type": "application/json",
       "x-portkey-config": asciiJson(config),
@@ -106,38 +118,10 @@ export async function startPropertyStack() {
       unauthenticated: c.auth === "missing" || c.auth === "wrong",
       before: { open: open.sink.events.length, keyed: keyed.sink.events.length },
     };
-    const answered = (async () => {
-      const res = await fetch(`${c.auth === "open" ? base : keyedBase}${ENDPOINTS[c.endpoint]}`, {
-        method: "POST",
-        headers,
-        body: typeof c.body === "string" ? c.body : JSON.stringify(c.body),
-        signal: controller.signal,
-      });
-      observation.status = res.status;
-      observation.contentType = res.headers.get("content-type") ?? "";
-      observation.traceId = res.headers.get("x-portkey-trace-id") ?? observation.traceId;
-      try {
-        observation.body = await res.text();
-      } catch (error) {
-        observation.bodyError = String((error as Error).message);
-      }
-    })();
+    const url = `${c.auth === "open" ? base : keyedBase}${ENDPOINTS[c.endpoint]}`;
+    const init = { method: "POST", headers, body: typeof c.body === "string" ? c.body : JSON.stringify(c.body) };
     try {
-      if (c.abort) {
-        let settled = false;
-        void answered.then(
-          () => (settled = true),
-          () => (settled = true),
-        );
-        await until(() => settled || script.calls > 0, "the upstream call or an answer");
-        if (!settled) {
-          observation.aborted = true;
-          controller.abort();
-        }
-      }
-      await answered.catch((error: unknown) => {
-        if (!observation.aborted) throw error;
-      });
+      await exchange(url, init, c.abort, controller, observation, script);
     } finally {
       clearTimeout(hang);
     }
@@ -169,4 +153,59 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
+}
+
+/**
+ * One request as a client makes it, into `o`: status, headers, the whole body — or, when the
+ * client is to leave, the abort at the planned moment (`o.aborted`).
+ */
+async function exchange(
+  url: string,
+  init: RequestInit,
+  abort: PropertyCase["abort"],
+  controller: AbortController,
+  o: Observation,
+  script: ChaosScript,
+): Promise<void> {
+  let settled = false;
+  let headersIn = false;
+  const leave = () => {
+    o.aborted = true;
+    controller.abort();
+  };
+  const answered = (async () => {
+    const res = await fetch(url, { ...init, signal: controller.signal });
+    headersIn = true;
+    o.status = res.status;
+    o.contentType = res.headers.get("content-type") ?? "";
+    o.traceId = res.headers.get("x-portkey-trace-id") ?? o.traceId;
+    if (abort === "mid-answer" && o.contentType.startsWith("text/event-stream")) {
+      await res.body?.getReader().read();
+      return leave();
+    }
+    try {
+      o.body = await res.text();
+    } catch (error) {
+      o.bodyError = String((error as Error).message);
+    }
+  })().finally(() => {
+    settled = true;
+  });
+  if (abort === "before-answer") {
+    await until(() => settled || script.calls > 0, "the upstream call or an answer");
+    if (!settled) leave();
+  }
+  if (abort === "mid-answer") {
+    // A held JSON answer never comes: leave once the upstream has sent all it will (a stream's
+    // headers usually follow at once; polled briefly so most streams are left mid-answer).
+    await until(() => settled || headersIn || script.held > 0, "an answer or a held upstream");
+    await until(() => settled || headersIn, "headers", 50).catch(() => undefined);
+    if (!settled && !headersIn) {
+      o.leftUnseen = true;
+      leave();
+    }
+  }
+  await answered.catch((error: unknown) => {
+    if (!o.aborted) throw error;
+  });
 }
