@@ -121,7 +121,8 @@ const methodPathRequest = fc
   )
   .chain(([service, method, _, body, contentType, expect]) =>
     randomPath(service === "gateway" ? GATEWAY_PATHS : ANALYTICS_PATHS).map((path): HostileRequest => {
-      const headers: Record<string, string> = {};
+      // The mock provider, so a body that happens to be valid is served in-process, never over the network.
+      const headers: Record<string, string> = service === "gateway" ? { "x-portkey-provider": "mock" } : {};
       if (contentType !== "") headers["content-type"] = contentType;
       if (expect) headers.expect = expect;
       return { service, kind: "method-path", method, path, raw: frame(method, path, headers, body) };

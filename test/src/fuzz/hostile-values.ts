@@ -187,7 +187,8 @@ const REAL_PROVIDERS = new Set<string>(ProviderId.options.filter((id) => id !== 
 const HEADER_POOL = {
   "x-portkey-provider": fc.oneof(
     fc.constant("mock"),
-    fc.string({ maxLength: 70 }).filter((s) => !REAL_PROVIDERS.has(s.trim().toLowerCase())),
+    // Never blank: a request without a provider goes to the default one (OpenAI), over the network.
+    fc.string({ maxLength: 70 }).filter((s) => s.trim() !== "" && !REAL_PROVIDERS.has(s.trim().toLowerCase())),
   ),
   "x-portkey-config": fc.oneof(junkConfig, junkHeaderValue),
   "x-portkey-metadata": junkHeaderValue,

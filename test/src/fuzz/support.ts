@@ -104,7 +104,10 @@ function isComplete(raw: string): boolean {
   const text = finalResponse(raw);
   const end = text.indexOf("\r\n\r\n");
   if (end === -1) return false;
-  const length = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));
+  const head = text.slice(0, end);
+  // A chunked answer (an SSE stream) is complete at its last, empty chunk.
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) return text.endsWith("\r\n0\r\n\r\n");
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
   return length !== null && Buffer.byteLength(text.slice(end + 4), "latin1") >= Number(length[1]);
 }
 
@@ -120,6 +123,7 @@ function parseResponse(raw: string): RawResponse {
   }
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? Number.NaN);
   const rest = end === -1 ? "" : text.slice(end + 4);
+  // A chunked body is kept as sent (chunk sizes included); only its status and headers are judged.
   const length = headers["content-length"] === undefined ? rest.length : Number(headers["content-length"]);
   const decode = (latin1: string) => Buffer.from(latin1, "latin1").toString("utf8");
   return { status, headers, body: decode(rest.slice(0, length)), trailing: decode(rest.slice(length)) };
