@@ -1,0 +1,108 @@
+import { createLogger } from "@switchyard/platform";
+import { describe, expect, it } from "vitest";
+import type { PendingRow } from "../rows/pending-row.ts";
+import { BatchWriter } from "./batch-writer.ts";
+import type { InsertOutcome } from "./exactly-once-insert.ts";
+
+const logger = createLogger({ level: "silent", name: "batch-writer-test" });
+
+function row(n: number): PendingRow {
+  return {
+    eventId: `id-${n}`,
+    occurredAt: "2025-06-01 10:15:00.000",
+    tenantId: "acme",
+    source: { topic: "t", partition: 0, offset: String(n) },
+    columns: ["n"],
+    line: `[${n}]`,
+  };
+}
+
+/** A sink whose inserts finish only when the test says so, recording what each insert carried. */
+function controlledSink() {
+  const inserts: number[][] = [];
+  const pending: Array<{ resolve: (o: InsertOutcome) => void; reject: (e: unknown) => void }> = [];
+  const sink = (rows: readonly PendingRow[]) => {
+    inserts.push(rows.map((r) => Number(r.source.offset)));
+    const { promise, resolve, reject } = Promise.withResolvers<InsertOutcome>();
+    pending.push({ resolve: (o) => resolve(o), reject });
+    return promise;
+  };
+  const settle = async (index: number, outcome: InsertOutcome | Error) => {
+    const entry = pending[index]!;
+    if (outcome instanceof Error) entry.reject(outcome);
+    else entry.resolve(outcome);
+  };
+  return { sink, inserts, pending, settle };
+}
+
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe("BatchWriter (group commit)", () => {
+  it("flushes an idle writer's rows at once, without waiting for more", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 0, logger });
+    const written = writer.write([row(1), row(2)]);
+    await until(() => inserts.length === 1);
+    expect(inserts).toEqual([[1, 2]]);
+    await settle(0, { inserted: 2, duplicates: 0 });
+    await written;
+    expect(writer.stats()).toMatchObject({ rowsWritten: 2, flushes: 1, bufferedRows: 0 });
+  });
+
+  it("gathers the rows written during a flush into the next one, in order", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 0, logger });
+    const first = writer.write([row(1)]);
+    await until(() => inserts.length === 1);
+    const second = writer.write([row(2), row(3)]);
+    const third = writer.write([row(4)]);
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    await settle(0, { inserted: 1, duplicates: 0 });
+    await first;
+    await until(() => inserts.length === 2);
+    expect(inserts[1]).toEqual([2, 3, 4]);
+    expect(secondDone).toBe(false); // resolves only once its own rows are stored
+    await settle(1, { inserted: 3, duplicates: 0 });
+    await Promise.all([second, third]);
+  });
+
+  it("splits a flush into inserts of at most maxRows", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 2, lingerMs: 0, logger });
+    const written = writer.write([row(1), row(2), row(3)]);
+    await until(() => inserts.length === 1);
+    await settle(0, { inserted: 2, duplicates: 0 });
+    await until(() => inserts.length === 2);
+    await settle(1, { inserted: 1, duplicates: 0 });
+    await written;
+    expect(inserts).toEqual([[1, 2], [3]]);
+  });
+
+  it("rejects exactly the writers of a failed flush and keeps going", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 0, logger });
+    const failing = writer.write([row(1)]);
+    await until(() => inserts.length === 1);
+    const next = writer.write([row(2)]);
+    await settle(0, new Error("insert failed"));
+    await expect(failing).rejects.toThrow("insert failed");
+    await until(() => inserts.length === 2);
+    await settle(1, { inserted: 1, duplicates: 0 });
+    await next;
+    expect(writer.stats()).toMatchObject({ failedFlushes: 1, flushes: 1, rowsWritten: 1 });
+  });
+
+  it("stop() drains what is buffered and refuses later writes", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 60_000, logger });
+    const written = writer.write([row(1)]);
+    const stopped = writer.stop();
+    await until(() => inserts.length === 1);
+    await settle(0, { inserted: 1, duplicates: 0 });
+    await Promise.all([written, stopped]);
+    await expect(writer.write([row(2)])).rejects.toThrow("stopped");
+  });
+});
