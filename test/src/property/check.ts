@@ -28,9 +28,9 @@ function refusedAtEdge(o: Observation): boolean {
   return o.status !== null && o.status < 500 && EDGE_REFUSALS.has(errorCode(o.body) ?? "");
 }
 
-/** Refused before admission: at the HTTP edge, or by authentication (no key or a wrong one). */
+/** Refused before admission: at the HTTP edge, a trace id past its bound, or by authentication. */
 export function refusedBeforeAdmission(o: Observation): boolean {
-  return refusedAtEdge(o) || o.unauthenticated;
+  return refusedAtEdge(o) || o.unauthenticated || o.badTraceId === true;
 }
 
 /**
@@ -49,7 +49,9 @@ export async function check(stack: PropertyStack, o: Observation): Promise<strin
   const stray = stack.sinks[other].events.length - o.before[other];
   const problems = stray === 0 ? [] : [`${stray} event(s) in the other gateway`];
   if (o.status === null && !o.aborted) return [...problems, "no answer"];
-  if (o.unauthenticated && !refusedAtEdge(o) && o.status !== 401) {
+  if (o.badTraceId && !refusedAtEdge(o) && o.status !== 400) {
+    problems.push(`a trace id past its bound answered ${o.status} instead of 400`);
+  } else if (o.unauthenticated && !o.badTraceId && !refusedAtEdge(o) && o.status !== 401) {
     problems.push(`no gateway key or a wrong one, answered ${o.status} instead of 401`);
   }
   if (refusedBeforeAdmission(o)) {

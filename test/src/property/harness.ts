@@ -21,8 +21,12 @@ export interface PropertyCase {
   metadata: string | undefined;
   /** "open": the local-dev gateway; else the keyed one with the key, none, or a wrong one. */
   auth: "open" | "keyed" | "missing" | "wrong";
-  /** Send our own trace id (else the gateway makes one, read back from the answer). */
-  ownTraceId: boolean;
+  /**
+   * The x-portkey-trace-id sent: none (the gateway makes one, read back from the answer), plain,
+   * odd ASCII with surrounding spaces, exactly the 256-character bound, or one past it (refused
+   * in the first stage, before admission: a 400 and no event).
+   */
+  traceId: "none" | "plain" | "odd" | "max" | "too-long";
   usage: FakeUsageTotals | null;
   script: UpstreamStep[];
   /**
@@ -50,6 +54,8 @@ export interface Observation {
   gateway: "open" | "keyed";
   /** The gateway key was left out or wrong (on the keyed gateway): authentication must refuse it. */
   unauthenticated: boolean;
+  /** The trace id is past its bound: refused in the first stage, before admission. */
+  badTraceId?: boolean;
   /** Events in each gateway's sink before the request was sent (the runs are sequential). */
   before: { open: number; keyed: number };
 }
@@ -94,7 +100,8 @@ export async function startPropertyStack() {
       noTimeout: c.abort !== "none",
     });
     sequence += 1;
-    const sentTraceId = c.ownTraceId || c.abort !== "none" ? `prop-${process.pid}-${sequence}` : null;
+    const badTraceId = c.traceId === "too-long" && c.abort === "none";
+    const sentTraceId = traceIdFor(c.abort === "none" ? c.traceId : "plain", `prop-${process.pid}-${sequence}`);
     const headers: Record<string, string> = {
       "content-type": "application/json",
       "x-portkey-config": asciiJson(config),
@@ -108,7 +115,8 @@ export async function startPropertyStack() {
     // A hang is a finding, not a stuck test: every case must be answered well within this.
     const hang = setTimeout(() => controller.abort(new Error("no answer within 10 s")), 10_000);
     const observation: Observation = {
-      traceId: sentTraceId ?? "",
+      // The event carries the id trimmed, as the gateway echoes it; a refused one is in no event.
+      traceId: badTraceId ? "" : (sentTraceId?.trim() ?? ""),
       status: null,
       contentType: "",
       body: "",
@@ -116,6 +124,7 @@ export async function startPropertyStack() {
       aborted: false,
       gateway: c.auth === "open" ? "open" : "keyed",
       unauthenticated: c.auth === "missing" || c.auth === "wrong",
+      badTraceId,
       before: { open: open.sink.events.length, keyed: keyed.sink.events.length },
     };
     const url = `${c.auth === "open" ? base : keyedBase}${ENDPOINTS[c.endpoint]}`;
@@ -208,4 +217,12 @@ async function exchange(
   await answered.catch((error: unknown) => {
     if (!o.aborted) throw error;
   });
+}
+
+function traceIdFor(kind: PropertyCase["traceId"], unique: string): string | null {
+  if (kind === "none") return null;
+  if (kind === "odd") return `  ${unique} ~!@#$%^&*()[]{}<>?/\\|'"\t `;
+  if (kind === "max") return unique.padEnd(256, "x");
+  if (kind === "too-long") return unique.padEnd(257, "x");
+  return unique;
 }

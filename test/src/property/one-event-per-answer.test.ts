@@ -35,7 +35,10 @@ const caseArb: fc.Arbitrary<PropertyCase> = requestArb.chain(({ endpoint, body }
       config: configFor[endpoint],
       metadata: metadataArb,
       auth: authArb,
-      ownTraceId: fc.boolean(),
+      traceId: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom("none" as const, "plain" as const) },
+        { weight: 1, arbitrary: fc.constantFrom("odd" as const, "max" as const, "too-long" as const) },
+      ),
       usage: usageArb,
       script: scriptArb,
       abort: fc.oneof(
@@ -49,7 +52,7 @@ const caseArb: fc.Arbitrary<PropertyCase> = requestArb.chain(({ endpoint, body }
 function describeCase(c: PropertyCase): string {
   const body = typeof c.body === "string" ? c.body : JSON.stringify(c.body);
   return [
-    `${c.endpoint} auth=${c.auth} abort=${c.abort} config=${describeConfig(c.config)}`,
+    `${c.endpoint} auth=${c.auth} abort=${c.abort} traceId=${c.traceId} config=${describeConfig(c.config)}`,
     `script=${JSON.stringify(c.script)} usage=${JSON.stringify(c.usage)} metadata=${c.metadata ?? "-"}`,
     `body=${body.length > 300 ? `${body.slice(0, 300)}… (${body.length} chars)` : body}`,
   ].join("\n");

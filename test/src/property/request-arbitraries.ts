@@ -193,6 +193,8 @@ export const usageArb: fc.Arbitrary<FakeUsageTotals | null> = fc.constantFrom(
   odd({ input: 5, output: 3, cacheRead: 100, cacheWrite: 50, reasoning: 9 }),
   odd({ input: -5, output: -1, cacheRead: -3, cacheWrite: 0, reasoning: -2 }),
   odd({ input: 1.5, output: 2.25, cacheRead: 0.5, cacheWrite: 0, reasoning: 0 }),
+  // Not numbers at all: the providers' usage blocks then carry strings and nulls.
+  odd({ input: "42", output: null, cacheRead: "many", cacheWrite: {}, reasoning: [] } as unknown as FakeUsageTotals),
   odd({ input: 1e15, output: 9e15, cacheRead: 0, cacheWrite: 0, reasoning: 1e16 }),
 );
 
