@@ -26,7 +26,8 @@ export const GatewayEnv = z.object({
   MOCK_LATENCY_MS: nonNegativeInt(0),
   EVENT_QUEUE_MAX: positiveInt(100_000),
   EVENT_BATCH_MAX: positiveInt(500),
-  EVENT_LINGER_MS: nonNegativeInt(5),
+  // Answers wait for their event to be durable: any linger is added to every response (0 = group commit).
+  EVENT_LINGER_MS: nonNegativeInt(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Enables the admin API (/v1/admin); at least 16 characters. */
   SWITCHYARD_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {

@@ -88,4 +88,25 @@ describe("SpoolingPublisher spool semantics", () => {
     expect(publisher.stats()).toMatchObject({ lost: 0, spooledRecords: 0 });
     expect((await distinctIds(embedded, TOPIC, 2000)).size).toBe(2000);
   });
+
+  it("enqueue() resolves once the record is durable: in the log when the bus takes it, in the spool when not", async () => {
+    const embedded = await openEmbedded(await scratchDir("spool-durable-log"));
+    const publisher = await startPublisher({
+      bus: embedded,
+      spoolDir: await scratchDir("spool-durable"),
+      logger: quietLogger,
+    });
+    await Promise.all([publisher.enqueue(TOPIC, event(1)), publisher.enqueue(TOPIC, event(2))]);
+    const ends = await embedded.endOffsets(TOPIC);
+    expect([...ends.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(2);
+    expect(publisher.stats()).toMatchObject({ published: 2, queueDepth: 0 });
+
+    const spoolDir = await scratchDir("spool-durable-down");
+    const down = new KafkaEventBus({ brokers: ["127.0.0.1:9"], clientId: "down", logger: quietLogger });
+    cleanups.push(() => down.close());
+    const degraded = await startPublisher({ bus: down, spoolDir, logger: quietLogger });
+    await degraded.enqueue(TOPIC, event(3));
+    expect(degraded.stats()).toMatchObject({ spilled: 1, spooledRecords: 1, lost: 0 });
+    expect((await readdir(spoolDir)).length).toBe(1);
+  });
 });

@@ -1,7 +1,8 @@
 import type { Logger } from "../../logger.ts";
 import { type BackoffPolicy, backoffDelay, sleep } from "../backoff.ts";
 import type { EventBus, OutgoingRecord } from "../event-bus.ts";
-import { DiskSpool, type SpooledRecord, type SpoolFile } from "./disk-spool.ts";
+import { DiskSpool, type SpoolFile } from "./disk-spool.ts";
+import { type QueuedRecord, settleAll, topicRuns } from "./queued-record.ts";
 
 export interface SpoolingPublisherOptions {
   /** Where records go; only publish() is used. */
@@ -13,7 +14,11 @@ export interface SpoolingPublisherOptions {
   maxQueueRecords?: number;
   /** Most records per publish() call. Default 500. */
   maxBatchRecords?: number;
-  /** How long a record may wait for a batch to fill. Default 20 ms. */
+  /**
+   * How long a record may wait for a batch to fill. Default 0: group commit — an idle publisher
+   * flushes at once (after the current event-loop turn), and records arriving while a batch is in
+   * flight form the next one. Every ms here is added to the answer of a caller awaiting enqueue().
+   */
   lingerMs?: number;
   /** Spool files roll at this size. Default 16 MiB. */
   spoolFileBytes?: number;
@@ -39,20 +44,12 @@ export interface SpoolingPublisherStats {
   degraded: boolean;
 }
 
-/** Splits a batch into runs of consecutive records of one topic: one publish() per run, order kept. */
-function topicRuns(entries: readonly SpooledRecord[]): { topic: string; entries: SpooledRecord[] }[] {
-  const runs: { topic: string; entries: SpooledRecord[] }[] = [];
-  for (const entry of entries) {
-    const last = runs.at(-1);
-    if (last && last.topic === entry.topic) last.entries.push(entry);
-    else runs.push({ topic: entry.topic, entries: [entry] });
-  }
-  return runs;
-}
-
 /**
- * Fire-and-forget event publishing for the gateway. enqueue() is synchronous and never blocks or
- * throws; a background flusher publishes batches. When the bus fails the batch is fsync'd to a
+ * Event publishing for the gateway. enqueue() never blocks or throws; its promise resolves once
+ * the record is durable — acknowledged by the bus (the embedded log fdatasync'd, Kafka acks=all)
+ * or fsync'd to the disk spool — and never rejects (a record the spool cannot take either is
+ * counted `lost` and logged). The gateway awaits it before the last byte of an answer, so an
+ * answered request survives a SIGKILL. A background flusher publishes batches by group commit. When the bus fails the batch is fsync'd to a
  * disk spool and the publisher turns degraded: new batches go to the spool too (so they stay
  * behind the older ones) until the replay loop has drained it back into the bus. At-least-once:
  * a spool file is deleted only after the bus acknowledged all of its records.
@@ -62,12 +59,13 @@ export class SpoolingPublisher {
   private readonly spool: DiskSpool;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
-  private queue: SpooledRecord[] = [];
+  private queue: QueuedRecord[] = [];
   private inFlight = 0;
   private pendingSpoolWrites = 0;
   private degraded: boolean;
   private counters = { published: 0, spilled: 0, lost: 0 };
-  private lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Cancels the scheduled flush (a timer, or an immediate for group commit); null when none. */
+  private cancelScheduled: (() => void) | null = null;
   private flushing: Promise<void> | null = null;
   private replayWake: (() => void) | null = null;
   /** Set by wakeReplay(); checked before sleeping so a wake-up between check and wait is not lost. */
@@ -92,14 +90,19 @@ export class SpoolingPublisher {
     return new SpoolingPublisher(options, spool);
   }
 
-  enqueue(topic: string, record: OutgoingRecord): void {
+  enqueue(topic: string, record: OutgoingRecord): Promise<void> {
+    let settle: () => void = noop;
+    const durable = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
     try {
       if (this.closing.signal.aborted) {
         this.counters.lost += 1;
         this.options.logger.error({ topic }, "enqueue after close(): record dropped");
-        return;
+        settle();
+        return durable;
       }
-      this.queue.push({ topic, record });
+      this.queue.push({ topic, record, settle });
       if (this.queue.length > this.maxQueue) {
         // Spill the whole queue, not just the newcomer, so records keep their relative order.
         const spilled = this.queue.splice(0);
@@ -107,12 +110,14 @@ export class SpoolingPublisher {
         void this.toSpool(spilled, "queue full").finally(() => {
           this.inFlight -= spilled.length;
         });
-        return;
+        return durable;
       }
       this.scheduleFlush();
     } catch (error) {
       this.options.logger.error({ err: error, topic }, "enqueue failed");
+      settle();
     }
+    return durable;
   }
 
   stats(): SpoolingPublisherStats {
@@ -128,8 +133,7 @@ export class SpoolingPublisher {
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
+    this.clearLinger();
     this.wakeReplay();
     await this.flushing;
     await this.drainQueue();
@@ -138,14 +142,26 @@ export class SpoolingPublisher {
   }
 
   private scheduleFlush(): void {
-    if (this.flushing) return;
-    if (this.queue.length >= this.maxBatch) this.startFlush();
-    else this.lingerTimer ??= setTimeout(() => this.startFlush(), this.options.lingerMs ?? 20);
+    if (this.flushing || this.cancelScheduled) return;
+    if (this.queue.length >= this.maxBatch) {
+      this.startFlush();
+      return;
+    }
+    const lingerMs = this.options.lingerMs ?? 0;
+    // Group commit: records enqueued in this event-loop turn (and while a batch is in flight) share a batch.
+    if (lingerMs > 0) {
+      const timer = setTimeout(this.startFlushBound, lingerMs);
+      this.cancelScheduled = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(this.startFlushBound);
+      this.cancelScheduled = () => clearImmediate(immediate);
+    }
   }
 
+  private readonly startFlushBound = (): void => this.startFlush();
+
   private startFlush(): void {
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
+    this.clearLinger();
     if (this.flushing || this.closing.signal.aborted) return;
     this.flushing = this.drainQueue().finally(() => {
       this.flushing = null;
@@ -167,7 +183,12 @@ export class SpoolingPublisher {
     }
   }
 
-  private async publishOrSpool(batch: SpooledRecord[]): Promise<void> {
+  private clearLinger(): void {
+    this.cancelScheduled?.();
+    this.cancelScheduled = null;
+  }
+
+  private async publishOrSpool(batch: QueuedRecord[]): Promise<void> {
     const runs = topicRuns(batch);
     for (const [i, run] of runs.entries()) {
       try {
@@ -176,6 +197,7 @@ export class SpoolingPublisher {
           run.entries.map((e) => e.record),
         );
         this.counters.published += run.entries.length;
+        settleAll(run.entries);
       } catch (error) {
         this.options.logger.warn({ err: error, records: batch.length }, "publish failed; spooling to disk");
         await this.toSpool(
@@ -187,7 +209,7 @@ export class SpoolingPublisher {
     }
   }
 
-  private async toSpool(entries: SpooledRecord[], reason: string): Promise<void> {
+  private async toSpool(entries: QueuedRecord[], reason: string): Promise<void> {
     if (!this.degraded) this.options.logger.warn({ reason }, "event publishing degraded: spooling to disk");
     this.degraded = true;
     this.pendingSpoolWrites += 1;
@@ -199,6 +221,7 @@ export class SpoolingPublisher {
       this.options.logger.error({ err: error, records: entries.length }, "spool write failed: records lost");
     } finally {
       this.pendingSpoolWrites -= 1;
+      settleAll(entries);
       this.wakeReplay();
     }
   }
@@ -259,3 +282,5 @@ export class SpoolingPublisher {
     if (current.done < current.file.entries.length) throw new Error("replay interrupted by close()");
   }
 }
+
+function noop(): void {}
