@@ -5,7 +5,8 @@ import type { ProviderFake } from "../fakes/provider-fake.ts";
 /**
  * What one upstream call gets. `ok`, `json-error` and `cut` are the provider fake's own answers in
  * its real wire format (`json-error` and `cut` scripted on the fake just before the call is passed
- * on); the rest are failures no well-behaved fake produces: an error whose body is not JSON, a
+ * on); the rest are failures no well-behaved fake produces: a raw answer (`text-error`: an error
+ * whose body is not JSON, or a 200 whose body is HTML, empty, `{}` or truncated JSON), a
  * connection reset before any byte, an answer held back `ms` milliseconds (a target's
  * request_timeout may run out first), one never given (only a timeout or the client ends it), and
  * one passed on whole but whose connection is then held open (`hold`: the answer never ends).
@@ -66,7 +67,8 @@ export class ChaosFront {
     if (step.kind === "stall") return;
     if (step.kind === "text-error") {
       req.resume();
-      res.writeHead(step.status, { "content-type": "text/plain" });
+      const json = step.body.startsWith("{") || step.body.startsWith("[");
+      res.writeHead(step.status, { "content-type": json ? "application/json" : "text/plain" });
       res.end(step.body);
       return;
     }

@@ -212,8 +212,8 @@ const stepArb: fc.Arbitrary<UpstreamStep> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant("text-error" as const),
-      status: fc.constantFrom(400, 429, 500, 502, 503),
-      body: fc.constantFrom("<html>Bad Gateway</html>", "", "oops sk-live-abc123", "{truncated"),
+      status: fc.constantFrom(200, 400, 429, 500, 502, 503),
+      body: fc.constantFrom("<html>Bad Gateway</html>", "", "oops sk-live-abc123", "{truncated", "{}", "[]"),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: "reset" } as const) },
