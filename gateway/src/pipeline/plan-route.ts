@@ -9,6 +9,7 @@ import {
   resolveConfig,
   validateConfig,
 } from "../routing/index.ts";
+import { LIMITS } from "../schemas/limits.ts";
 import type { ControlLookup } from "./control-lookup.ts";
 import { forwardHeaderNames } from "./forward-headers.ts";
 
@@ -126,10 +127,10 @@ function withHeaderDefaults(config: PortkeyConfig, headers: HeaderBag): PortkeyC
   let timeout: number | undefined;
   if (timeoutRaw) {
     timeout = Number(timeoutRaw);
-    if (!Number.isInteger(timeout) || timeout <= 0) {
+    if (!Number.isInteger(timeout) || timeout <= 0 || timeout > LIMITS.requestTimeoutMs) {
       throw new GatewayError(
         "invalid_header",
-        "x-portkey-request-timeout must be a positive whole number of milliseconds",
+        `x-portkey-request-timeout must be a whole number of milliseconds from 1 to ${LIMITS.requestTimeoutMs}`,
         "x-portkey-request-timeout",
       );
     }

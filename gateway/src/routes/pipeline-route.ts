@@ -74,7 +74,6 @@ async function write<Req>(ctx: RequestContext<Req>, answer: Reply, reply: Fastif
     ...answer.headers,
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
-    connection: "keep-alive",
   });
   raw.flushHeaders();
   await relaySse(raw, answer.chunks, ctx, endpoint.streamEncoder(ctx.request));

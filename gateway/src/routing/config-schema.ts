@@ -102,7 +102,12 @@ const targetFieldsShape = {
   forward_headers: z.array(z.string().max(256).regex(HEADER_NAME, "must be an HTTP header name")).max(64).optional(),
   retry: RetryConfig.optional(),
   /** Milliseconds per attempt; an attempt that runs over becomes a 408. */
-  request_timeout: z.number().int().positive().optional(),
+  request_timeout: z
+    .number()
+    .int()
+    .positive()
+    .max(LIMITS.requestTimeoutMs, `request_timeout is at most ${LIMITS.requestTimeoutMs} ms`)
+    .optional(),
   cache: CacheConfig.optional(),
   strict_open_ai_compliance: z.boolean().optional(),
   ...hookFields,

@@ -85,5 +85,28 @@ export const ChatCompletionRequest = z.looseObject({
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   user: EndUser.optional(),
+  // Sampling and output parameters: the types every provider takes (a wrong type is a 400 here,
+  // not an upstream error after the call is paid for, nor an odd value in the event). null = unset.
+  temperature: z.number().nullable().optional(),
+  top_p: z.number().nullable().optional(),
+  n: z.number().int().positive().nullable().optional(),
+  max_tokens: z.number().int().positive().nullable().optional(),
+  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  presence_penalty: z.number().nullable().optional(),
+  frequency_penalty: z.number().nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string())])
+    .nullable()
+    .optional(),
+  logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+  logprobs: z.boolean().nullable().optional(),
+  top_logprobs: z.number().int().min(0).nullable().optional(),
+  response_format: z.looseObject({ type: z.string() }).nullable().optional(),
+  tool_choice: z
+    .union([z.string(), z.looseObject({ type: z.string() })])
+    .nullable()
+    .optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;

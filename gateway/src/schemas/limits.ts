@@ -29,6 +29,8 @@ export const LIMITS = {
   traceId: 256,
   /** Characters in body `user`. */
   user: 256,
+  /** request_timeout (config) and x-portkey-request-timeout, ms: 10 minutes (Node timers overflow past 2^31). */
+  requestTimeoutMs: 600_000,
 } as const;
 
 /**

@@ -10,9 +10,8 @@ import {
   Values,
 } from "@switchyard/platform";
 import { LIMITS } from "../schemas/limits.ts";
-import type { ChatRequestLike } from "./genai-content.ts";
 import { TalliedCounter } from "./tallied-counter.ts";
-import type { AttemptEnd, AttemptStart, RequestEnd, RequestStart } from "./types.ts";
+import type { AttemptEnd, AttemptStart, ChatRequestLike, RequestEnd, RequestStart } from "./types.ts";
 
 /**
  * Per metric label: distinct values it may take before later newcomers are reported as _OTHER
