@@ -95,10 +95,23 @@ describe("BatchWriter (group commit)", () => {
     expect(writer.stats()).toMatchObject({ failedFlushes: 1, flushes: 1, rowsWritten: 1 });
   });
 
+  it("lets a partial batch linger until a full one arrives, which flushes both at once", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 60_000, logger });
+    const partial = writer.write([row(1)], { linger: true });
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(inserts).toEqual([]); // still lingering (for up to a minute here)
+    const full = writer.write([row(2), row(3)]);
+    await until(() => inserts.length === 1);
+    expect(inserts).toEqual([[1, 2, 3]]);
+    await settle(0, { inserted: 3, duplicates: 0 });
+    await Promise.all([partial, full]);
+  });
+
   it("stop() drains what is buffered and refuses later writes", async () => {
     const { sink, inserts, settle } = controlledSink();
     const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 60_000, logger });
-    const written = writer.write([row(1)]);
+    const written = writer.write([row(1)], { linger: true });
     const stopped = writer.stop();
     await until(() => inserts.length === 1);
     await settle(0, { inserted: 1, duplicates: 0 });

@@ -11,8 +11,9 @@ export interface BatchWriterOptions {
   /** Most rows one insert carries; a bigger flush is split into inserts of at most this many. */
   maxRows: number;
   /**
-   * How long an idle writer waits for more rows before it flushes (0: flush on the next event-loop turn).
-   * Rows that arrive while a flush is running never wait for a timer: they form the next flush.
+   * How long an idle writer waits for more rows when a write asks it to linger (its bus batch was
+   * partial: the log is drained, so more rows only come with time). Bounds the inserts per second
+   * under live load; a write that does not ask (a full batch: a backlog) is flushed at once.
    */
   lingerMs: number;
   logger: Logger;
@@ -39,10 +40,12 @@ interface Waiter {
  * holding its rows succeeded, so a bus handler that awaits it commits offsets only for stored rows; a failed
  * flush rejects every writer in it, and the bus redelivers all of them (the insert is idempotent).
  *
- * Group commit, not a timer: an idle writer flushes what it has at once (after `lingerMs`, default 0),
- * and whatever arrives while that flush runs is flushed, all together, as soon as it ends. A handler that
- * waits for its rows therefore never waits for rows that cannot come (its own partition is blocked on it),
- * and under load the inserts grow by themselves to what arrived during the previous one.
+ * Group commit, not a timer: rows that arrive while a flush runs (other partitions' handlers, the next
+ * slices of a big batch) are flushed, all together, as soon as it ends. An idle writer flushes at once,
+ * unless the write asks it to linger: a partial bus batch means the log is drained and each insert
+ * costs tens of ms of engine time whatever its size, so waiting `lingerMs` for more rows keeps live
+ * traffic to a few inserts per second. A full batch (a backlog) never waits: its handler's partition
+ * cannot deliver more until it resolves, so waiting would only slow the drain (the old timer did that).
  * Flushes run strictly one after another: the insert's check-then-write relies on that.
  */
 export class BatchWriter {
@@ -50,6 +53,8 @@ export class BatchWriter {
   #rows: PendingRow[] = [];
   #waiters: Waiter[] = [];
   #scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The scheduled flush is a linger timer (a later write that must not wait replaces it). */
+  #lingering = false;
   /** The running drain (flushes until the buffer is empty), or null when idle. */
   #draining: Promise<void> | null = null;
   #stopped = false;
@@ -66,20 +71,24 @@ export class BatchWriter {
     this.#options = options;
   }
 
-  write(rows: readonly PendingRow[]): Promise<void> {
+  /** Buffers `rows`; resolves once the flush holding them succeeded. `linger`: see the class comment. */
+  write(rows: readonly PendingRow[], options: { linger?: boolean } = {}): Promise<void> {
     if (this.#stopped) return Promise.reject(new Error(`batch writer ${this.#options.name} is stopped`));
     if (rows.length === 0) return Promise.resolve();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     for (const row of rows) this.#rows.push(row);
     this.#waiters.push({ resolve, reject });
     // A running drain picks these rows up when its current flush ends.
-    if (!this.#draining && !this.#scheduled) {
+    if (this.#draining) return promise;
+    const linger = options.linger === true && this.#options.lingerMs > 0;
+    if (!linger && this.#lingering) this.#cancelScheduled();
+    if (this.#scheduled === undefined) {
       const start = () => {
         this.#scheduled = undefined;
         this.#drain();
       };
-      const { lingerMs } = this.#options;
-      this.#scheduled = lingerMs > 0 ? setTimeout(start, lingerMs) : setImmediate(start);
+      this.#lingering = linger;
+      this.#scheduled = linger ? setTimeout(start, this.#options.lingerMs) : setImmediate(start);
     }
     return promise;
   }
@@ -105,6 +114,7 @@ export class BatchWriter {
     clearTimeout(this.#scheduled as NodeJS.Timeout);
     clearImmediate(this.#scheduled as NodeJS.Immediate);
     this.#scheduled = undefined;
+    this.#lingering = false;
   }
 
   /** Starts draining unless a drain is already running; resolves when the buffer is empty. */
