@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pinned } from "./processes.ts";
@@ -56,7 +56,7 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
     });
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}: ${out}`))));
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? 0);
   const requests = Number(/(\d+) requests in /.exec(output)?.[1] ?? Number.NaN);
