@@ -1,4 +1,4 @@
-import type { Attempt, Usage } from "@switchyard/events";
+import type { Attempt, CostBreakdown, Usage } from "@switchyard/events";
 
 /**
  * Normalisers that make the event builder total: whatever a client sent or an upstream answered,
@@ -27,7 +27,37 @@ function stringify(value: unknown): string {
   }
 }
 
-const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+/** A token count: a non-negative integer the event (and JSON) can carry exactly. */
+const count = (n: unknown): number =>
+  typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
+
+/** Each cost part is capped so that the five of them still add up to an exact integer. */
+const COST_PART_MAX = Math.floor(Number.MAX_SAFE_INTEGER / 5);
+
+/**
+ * A price the event can carry: an upstream reporting absurd usage (1e14 tokens) prices past 2^53
+ * nano-USD; each part is capped and the total re-added, so the event stays exact and valid.
+ */
+export function saneCost<C extends { cost_nano_usd: number; cost_breakdown: CostBreakdown }>(cost: C): C {
+  const b = cost.cost_breakdown;
+  const parts = [b.input, b.cached_input, b.cache_write, b.output, b.reasoning];
+  if (parts.every((p) => Number.isSafeInteger(p) && p >= 0 && p <= COST_PART_MAX)) return cost;
+  const part = (p: number) => (Number.isFinite(p) && p > 0 ? Math.min(Math.floor(p), COST_PART_MAX) : 0);
+  const cost_breakdown: CostBreakdown = {
+    input: part(b.input),
+    cached_input: part(b.cached_input),
+    cache_write: part(b.cache_write),
+    output: part(b.output),
+    reasoning: part(b.reasoning),
+  };
+  const total =
+    cost_breakdown.input +
+    cost_breakdown.cached_input +
+    cost_breakdown.cache_write +
+    cost_breakdown.output +
+    cost_breakdown.reasoning;
+  return { ...cost, cost_nano_usd: total, cost_breakdown };
+}
 
 /** Usage with every count a non-negative integer and cache/reasoning tokens within their totals. */
 export function saneUsage(u: Usage): Usage {

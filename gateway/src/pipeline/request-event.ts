@@ -7,7 +7,15 @@ import {
   ZERO_USAGE,
 } from "@switchyard/events";
 import type { RequestContext } from "./context.ts";
-import { eventText, eventTextOrNull, saneAttempts, saneMetadata, saneStatus, saneUsage } from "./event-values.ts";
+import {
+  eventText,
+  eventTextOrNull,
+  saneAttempts,
+  saneCost,
+  saneMetadata,
+  saneStatus,
+  saneUsage,
+} from "./event-values.ts";
 
 export interface EventEnvironment {
   gatewayInstance: string;
@@ -28,7 +36,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
   const modelRequested = eventText(route?.modelRequested ?? "");
   const modelUsed = eventTextOrNull(o.modelUsed);
   const usage = o.usage === null ? ZERO_USAGE : saneUsage(o.usage);
-  const cost = priceUsage(provider, modelUsed ?? modelRequested, usage, env.priceOverrides);
+  const cost = saneCost(priceUsage(provider, modelUsed ?? modelRequested, usage, env.priceOverrides));
   const latency = endedAt - ctx.startedAt;
   const upstream =
     o.upstreamStartedAt !== null && o.upstreamEndedAt !== null ? o.upstreamEndedAt - o.upstreamStartedAt : null;
