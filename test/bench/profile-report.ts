@@ -10,11 +10,19 @@ const GROUPS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["GC", (_u, f) => f === "(garbage collector)"],
   ["V8/native (program)", (_u, f) => f === "(program)"],
   ["zod validation", (u) => u.includes("/zod/") || u.includes("gateway/src/schemas/")],
-  ["fastify + body parsing", (u) => /\/(fastify|find-my-way|avvio|light-my-request|secure-json-parse|@fastify)\//.test(u)],
+  [
+    "fastify + body parsing",
+    (u) =>
+      /\/(fastify|find-my-way|avvio|light-my-request|secure-json-parse|@fastify)\//.test(u) ||
+      u.includes("platform/src/http/"),
+  ],
   ["logging (pino)", (u) => u.includes("/pino")],
   ["undici fetch to upstream", (u) => u.includes("/undici/") || u.startsWith("node:internal/deps/undici")],
   ["provider request build + response", (u) => u.includes("gateway/src/providers/")],
-  ["routing / planning", (u) => u.includes("gateway/src/routing/") || u.includes("pipeline/plan-route")],
+  [
+    "routing / planning",
+    (u) => u.includes("gateway/src/routing/") || u.includes("pipeline/plan-route") || u.includes("stages/route."),
+  ],
   [
     "events: build + encode + publish",
     (u) =>
@@ -23,6 +31,7 @@ const GROUPS: Array<[string, (url: string, fn: string) => boolean]> = [
       u.includes("platform/src/bus/") ||
       u.includes("pipeline/request-event") ||
       u.includes("pipeline/emit") ||
+      u.includes("stages/emit-event") ||
       u.includes("gateway/src/usage"),
   ],
   ["telemetry / metrics", (u) => u.includes("/telemetry/") || u.includes("@opentelemetry")],
@@ -31,7 +40,10 @@ const GROUPS: Array<[string, (url: string, fn: string) => boolean]> = [
     "node http/net/streams",
     (u) => /^node:(_http|http|net|internal\/(http|streams|stream_base|net|js_stream)|stream|internal\/url)/.test(u),
   ],
-  ["node timers/async/events", (u) => /^node:(internal\/(timers|process\/task_queues|async_hooks)|timers|events)/.test(u)],
+  [
+    "node timers/async/events",
+    (u) => /^node:(internal\/(timers|process\/task_queues|async_hooks)|timers|events)/.test(u),
+  ],
   ["node core other", (u) => u.startsWith("node:")],
 ];
 
@@ -114,7 +126,8 @@ export function printSummary(s: ProfileSummary, requests: number): void {
   console.log("\nself time by part of the request path        µs/req   share");
   for (const [name, micros] of s.groups) console.log(`  ${name.padEnd(42)} ${per(micros)}  ${pct(micros)}`);
   console.log("\ntop functions by self time                                                        µs/req   share");
-  for (const [name, micros] of s.topSelf) console.log(`  ${name.slice(0, 78).padEnd(78)} ${per(micros)}  ${pct(micros)}`);
+  for (const [name, micros] of s.topSelf)
+    console.log(`  ${name.slice(0, 78).padEnd(78)} ${per(micros)}  ${pct(micros)}`);
   console.log("\ntop functions by inclusive time                                                   µs/req   share");
   for (const [name, micros] of s.topInclusive)
     console.log(`  ${name.slice(0, 78).padEnd(78)} ${per(micros)}  ${pct(micros)}`);
