@@ -6,16 +6,23 @@ import { type LoadResult, runLoad } from "./load.ts";
 import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
 
 /**
- * `npm run bench:compare -- <other checkout> [more checkouts…]`: the gateway of this checkout against
+ * `npm run bench:compare -- <other checkout>[,ENV=value…] […]`: the gateway of this checkout against
  * the gateway of other checkouts (e.g. `git worktree add ../before <commit>` with node_modules), under
  * the bench's single-target load at 32 connections, events on, tracing off. On a busy shared box two
  * separate bench runs are not comparable; here every gateway runs at once, pinned to the same CPU
  * (benchCpuSets), in rotated rounds, and each is billed its own CPU per request, so the difference
  * between them is measured within each round. Knobs: BENCH_DURATION_SEC (per round, default 8),
- * BENCH_COMPARE_ROUNDS (default 6), BENCH_WARMUP_SEC (per gateway, default 12).
+ * BENCH_COMPARE_ROUNDS (default 6), BENCH_WARMUP_SEC (per gateway, default 12). A checkout may carry
+ * env for its gateway after commas (`. ,EVENT_LINGER_MS=25` runs this checkout again with that setting).
  */
 const here = new URL("../..", import.meta.url).pathname;
-const roots = [here, ...process.argv.slice(2).map((p) => resolve(p))];
+/** Each argument: a checkout path, then optional `,NAME=value` settings for that gateway. */
+const arms = [here, ...process.argv.slice(2)].map((arg) => {
+  const [path = ".", ...settings] = arg.split(",");
+  const env = Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  return { root: resolve(path), env, label: arg === here ? "this checkout" : arg };
+});
+const roots = arms.map((a) => a.root);
 if (roots.length < 2) throw new Error("usage: npm run bench:compare -- <other checkout> [...]");
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 8);
 const ROUNDS = Number(process.env.BENCH_COMPARE_ROUNDS ?? 6);
@@ -44,7 +51,7 @@ const load = (url: string, durationSec: number) =>
   runLoad({ url, headers, body, connections: 32, durationSec, cpus: cpus?.rest });
 
 try {
-  for (const root of roots) {
+  for (const { root, env } of arms) {
     const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-compare-"));
     dirs.push(dataDir);
     const port = await freePort();
@@ -56,6 +63,7 @@ try {
         LOG_LEVEL: "info",
         OTEL_EXPORTER_OTLP_ENDPOINT: "",
         OTEL_TRACES_EXPORTER: "none",
+        ...env,
       },
       (l) => l.includes("gateway listening"),
       60_000,
@@ -103,6 +111,6 @@ results.forEach((r, i) => {
       : `${median(r.cpu.map((c, k) => c - first.cpu[k]!)) >= 0 ? "+" : ""}${f(median(r.cpu.map((c, k) => c - first.cpu[k]!)))}`;
   const non2xx = r.loads.reduce((t, x) => t + x.non2xx, 0);
   console.log(
-    `${roots[i]!.slice(-42).padEnd(42)} ${mean.toFixed(0).padStart(12)}   ${f(median(r.cpu)).padStart(19)}   ${paired.padStart(24)}   ${r.cpu.map(f).join(", ")}${non2xx ? `  (${non2xx} non-2xx!)` : ""}`,
+    `${arms[i]!.label.slice(-42).padEnd(42)} ${mean.toFixed(0).padStart(12)}   ${f(median(r.cpu)).padStart(19)}   ${paired.padStart(24)}   ${r.cpu.map(f).join(", ")}${non2xx ? `  (${non2xx} non-2xx!)` : ""}`,
   );
 });
