@@ -55,7 +55,7 @@ export interface RequestContext<Req = unknown> {
    * durable storage — and resolves once it is there. The transport awaits it before the last byte
    * of any answer it writes, so an answer that reached the client in full is never lost to a crash.
    */
-  seal: (() => Promise<void>) | null;
+  seal: (() => Promise<void> | void) | null;
   /** Called once when the response is over (complete, failed or abandoned), sealed or not. */
   readonly finishers: Array<() => void>;
 }

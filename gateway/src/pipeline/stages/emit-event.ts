@@ -32,9 +32,7 @@ export function emitEvent(sink: EventSink, env: EventEnvironment): RequestStage 
         // The record headers carry the trace context, so ingest's consumer span links back here.
         return sink.emit(event, t.recordHeaders());
       };
-      ctx.seal = async () => {
-        await emit();
-      };
+      ctx.seal = emit;
       ctx.finishers.push(() => {
         void emit();
       });

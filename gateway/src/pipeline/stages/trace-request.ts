@@ -13,7 +13,7 @@ import type { RequestStage } from "../stage.ts";
 export function traceRequest(telemetry: GatewayTelemetry, newTraceId: () => string): RequestStage {
   return {
     name: "trace-request",
-    async run(ctx, next) {
+    run(ctx, next) {
       const t = telemetry.startRequest({
         operation: ctx.endpoint.operation,
         incomingHeaders: ctx.headers,
@@ -23,15 +23,17 @@ export function traceRequest(telemetry: GatewayTelemetry, newTraceId: () => stri
       ctx.otel = t.traceIds();
       ctx.traceId = traceIdFrom(ctx.headers) ?? newTraceId();
       ctx.responseHeaders["x-portkey-trace-id"] = ctx.traceId;
-      const reply = await next();
-      if (reply.kind !== "stream" || !t.recording || ctx.request === null) return reply;
-      // The span reports the chunk as the client's encoding shows it (id, finish reasons).
-      const encoder = ctx.endpoint.streamEncoder(ctx.request);
-      return transformStream(reply, {
-        chunk(chunk) {
-          t.streamChunk(encoder.facts ? encoder.facts(chunk) : chunk);
-          return chunk;
-        },
+      if (!t.recording) return next();
+      return next().then((reply) => {
+        if (reply.kind !== "stream" || ctx.request === null) return reply;
+        // The span reports the chunk as the client's encoding shows it (id, finish reasons).
+        const encoder = ctx.endpoint.streamEncoder(ctx.request);
+        return transformStream(reply, {
+          chunk(chunk) {
+            t.streamChunk(encoder.facts ? encoder.facts(chunk) : chunk);
+            return chunk;
+          },
+        });
       });
     },
   };
