@@ -4,12 +4,13 @@ import {
   BoundedValues,
   Buckets,
   genAiProviderName,
-  type Histogram,
   type Meter,
   Metrics,
   Values,
 } from "@switchyard/platform";
 import { LIMITS } from "../schemas/limits.ts";
+import { BoundHistogram } from "./bound-histogram.ts";
+import { GenAiSeriesCache, TallySeries } from "./metric-series.ts";
 import { TalliedCounter } from "./tallied-counter.ts";
 import type { AttemptEnd, AttemptStart, ChatRequestLike, RequestEnd, RequestStart } from "./types.ts";
 
@@ -29,20 +30,17 @@ function boundedLabel(limit: { count: number; length: number }): BoundedValues {
   return new BoundedValues(limit.count, "_OTHER", limit.length);
 }
 
-interface Counter {
-  add(value: number, attributes: Attributes): void;
-}
-
-/** Instruments and label bounds shared by every request of one gateway. */
+/** Instruments, label bounds and series caches shared by every request of one gateway. */
 export interface Instruments {
-  duration: Histogram;
-  tokens: Histogram;
-  timeToFirstChunk: Histogram;
-  requests: Counter;
-  attempts: Counter;
-  errors: Counter;
-  cost: Counter;
-  cacheLookups: Counter;
+  duration: BoundHistogram;
+  tokens: BoundHistogram;
+  timeToFirstChunk: BoundHistogram;
+  requests: TallySeries;
+  attempts: TallySeries;
+  errors: TallySeries;
+  cacheLookups: TallySeries;
+  cost: TalliedCounter;
+  genAi: GenAiSeriesCache;
   models: BoundedValues;
   providers: BoundedValues;
   servers: BoundedValues;
@@ -51,42 +49,45 @@ export interface Instruments {
 
 /** The gateway's metric instruments, created once per gateway on its meter. */
 export function createInstruments(meter: Meter): Instruments {
-  return {
-    duration: meter.createHistogram(Metrics.genAiClientOperationDuration, {
+  const duration = new BoundHistogram(
+    meter.createHistogram(Metrics.genAiClientOperationDuration, {
       unit: "s",
       description: "GenAI operation duration",
       advice: { explicitBucketBoundaries: [...Buckets.genAiDurationSeconds] },
     }),
-    tokens: meter.createHistogram(Metrics.genAiClientTokenUsage, {
+  );
+  const tokens = new BoundHistogram(
+    meter.createHistogram(Metrics.genAiClientTokenUsage, {
       unit: "{token}",
       description: "Number of input and output tokens used",
       advice: { explicitBucketBoundaries: [...Buckets.genAiTokens] },
     }),
-    timeToFirstChunk: meter.createHistogram(Metrics.genAiClientTimeToFirstChunk, {
+  );
+  const timeToFirstChunk = new BoundHistogram(
+    meter.createHistogram(Metrics.genAiClientTimeToFirstChunk, {
       unit: "s",
       description: "Time to receive the first chunk of a streaming response",
       advice: { explicitBucketBoundaries: [...Buckets.genAiDurationSeconds] },
     }),
-    requests: new TalliedCounter(meter, Metrics.gatewayRequests, {
-      unit: "{request}",
-      description: "Requests the gateway answered",
-    }),
-    attempts: new TalliedCounter(meter, Metrics.gatewayAttempts, {
-      unit: "{attempt}",
-      description: "Upstream attempts, retries and fallbacks included",
-    }),
-    errors: new TalliedCounter(meter, Metrics.gatewayErrors, {
-      unit: "{request}",
-      description: "Requests that ended in an error, by error.type",
-    }),
-    cost: new TalliedCounter(meter, Metrics.gatewayCost, {
-      unit: "{nano_usd}",
-      description: "Cost of answered requests in nano-USD (1e-9 USD)",
-    }),
-    cacheLookups: new TalliedCounter(meter, Metrics.gatewayCacheLookups, {
-      unit: "{lookup}",
-      description: "Cache lookups by switchyard.cache.status",
-    }),
+  );
+  const tallied = (name: string, unit: string, description: string) =>
+    new TalliedCounter(meter, name, { unit, description });
+  return {
+    duration,
+    tokens,
+    timeToFirstChunk,
+    requests: new TallySeries(tallied(Metrics.gatewayRequests, "{request}", "Requests the gateway answered")),
+    attempts: new TallySeries(
+      tallied(Metrics.gatewayAttempts, "{attempt}", "Upstream attempts, retries and fallbacks included"),
+    ),
+    errors: new TallySeries(
+      tallied(Metrics.gatewayErrors, "{request}", "Requests that ended in an error, by error.type"),
+    ),
+    cost: tallied(Metrics.gatewayCost, "{nano_usd}", "Cost of answered requests in nano-USD (1e-9 USD)"),
+    cacheLookups: new TallySeries(
+      tallied(Metrics.gatewayCacheLookups, "{lookup}", "Cache lookups by switchyard.cache.status"),
+    ),
+    genAi: new GenAiSeriesCache({ duration, timeToFirstChunk, tokens }),
     models: boundedLabel(LABEL_LIMITS.models),
     providers: boundedLabel(LABEL_LIMITS.providers),
     servers: boundedLabel(LABEL_LIMITS.servers),
@@ -127,56 +128,79 @@ export abstract class RequestMetrics {
 
   protected recordAttempt(start: AttemptStart, end: AttemptEnd): void {
     const i = this.instruments;
-    const attributes: Attributes = {
-      [Attr.genAiOperationName]: this.operation,
-      [Attr.genAiProviderName]: i.providers.of(genAiProviderName(start.provider)),
-      [Attr.httpResponseStatusCode]: end.status,
-    };
-    if (end.errorType) attributes[Attr.errorType] = i.errorTypes.of(end.errorType);
-    i.attempts.add(1, attributes);
+    const operation = this.operation;
+    const provider = i.providers.of(genAiProviderName(start.provider));
+    const status = end.status;
+    const errorType = end.errorType ? i.errorTypes.of(end.errorType) : null;
+    i.attempts.get([operation, provider, status, errorType], () => {
+      const attributes: Attributes = {
+        [Attr.genAiOperationName]: operation,
+        [Attr.genAiProviderName]: provider,
+        [Attr.httpResponseStatusCode]: status,
+      };
+      if (errorType !== null) attributes[Attr.errorType] = errorType;
+      return attributes;
+    }).value += 1;
   }
 
+  /**
+   * Label values are bounded (BoundedValues) in the same calls and order as ever, then each metric's
+   * series is found by those values (metric-series.ts); attribute objects are built only for a label
+   * set not seen before. An empty error type is no label, as it always was.
+   */
   protected recordMetrics(result: RequestEnd, endedAt: number): void {
     const i = this.instruments;
+    const operation = this.operation;
     const provider = result.provider === null ? null : i.providers.of(genAiProviderName(result.provider));
-    const errorType = result.errorType === null ? null : i.errorTypes.of(result.errorType);
+    const bounded = result.errorType === null ? null : i.errorTypes.of(result.errorType);
+    const errorType = bounded ? bounded : null;
     const cacheStatus = result.cacheStatus ?? "DISABLED";
-    const requestAttributes: Attributes = {
-      [Attr.genAiOperationName]: this.operation,
-      [Attr.genAiProviderName]: provider ?? "none",
-      [Attr.httpResponseStatusCode]: result.statusCode,
-      [Attr.cacheStatus]: cacheStatus,
-    };
-    if (errorType) requestAttributes[Attr.errorType] = errorType;
-    i.requests.add(1, requestAttributes);
-    if (errorType) i.errors.add(1, { [Attr.errorType]: errorType, [Attr.genAiProviderName]: provider ?? "none" });
-    if (cacheStatus !== "DISABLED") i.cacheLookups.add(1, { [Attr.cacheStatus]: cacheStatus });
+    const providerLabel = provider ?? "none";
+    const status = result.statusCode;
+    i.requests.get([operation, providerLabel, status, cacheStatus, errorType], () => {
+      const attributes: Attributes = {
+        [Attr.genAiOperationName]: operation,
+        [Attr.genAiProviderName]: providerLabel,
+        [Attr.httpResponseStatusCode]: status,
+        [Attr.cacheStatus]: cacheStatus,
+      };
+      if (errorType !== null) attributes[Attr.errorType] = errorType;
+      return attributes;
+    }).value += 1;
+    if (errorType !== null) {
+      i.errors.get([errorType, providerLabel], () => ({
+        [Attr.errorType]: errorType,
+        [Attr.genAiProviderName]: providerLabel,
+      })).value += 1;
+    }
+    if (cacheStatus !== "DISABLED") {
+      i.cacheLookups.get([cacheStatus], () => ({ [Attr.cacheStatus]: cacheStatus })).value += 1;
+    }
     if (provider === null) return; // never reached a model: not a GenAI operation
 
-    const genAi: Attributes = {
-      [Attr.genAiOperationName]: this.operation,
-      [Attr.genAiProviderName]: provider,
-    };
-    if (this.requestModel) genAi[Attr.genAiRequestModel] = i.models.of(this.requestModel);
-    if (result.responseModel) genAi[Attr.genAiResponseModel] = i.models.of(result.responseModel);
     const address = result.serverAddress ?? this.lastServer?.address ?? null;
     const port = result.serverPort ?? this.lastServer?.port ?? null;
-    if (address) genAi[Attr.serverAddress] = i.servers.of(address);
-    if (address && port !== null) genAi[Attr.serverPort] = port;
-    const withError = errorType ? { ...genAi, [Attr.errorType]: errorType } : genAi;
-    i.duration.record(seconds(this.startedAt, endedAt), withError);
+    const series = i.genAi.get({
+      operation,
+      provider,
+      requestModel: this.requestModel ? i.models.of(this.requestModel) : null,
+      responseModel: result.responseModel ? i.models.of(result.responseModel) : null,
+      serverAddress: address ? i.servers.of(address) : null,
+      serverPort: address && port !== null ? port : null,
+      errorType,
+    });
+    i.duration.record(seconds(this.startedAt, endedAt), series.duration);
     if (this.stream && this.firstChunkAt !== null) {
-      i.timeToFirstChunk.record(seconds(this.startedAt, this.firstChunkAt), withError);
+      i.timeToFirstChunk.record(seconds(this.startedAt, this.firstChunkAt), series.timeToFirstChunk);
     }
     const usage = result.usage;
     if (usage) {
-      i.tokens.record(usage.input_tokens, { ...genAi, [Attr.genAiTokenType]: Values.tokenInput });
-      i.tokens.record(usage.output_tokens, { ...genAi, [Attr.genAiTokenType]: Values.tokenOutput });
+      i.tokens.record(usage.input_tokens, series.inputTokens);
+      i.tokens.record(usage.output_tokens, series.outputTokens);
     }
     if (result.costNanoUsd) {
-      const costAttributes: Attributes = { [Attr.genAiProviderName]: provider };
-      if (genAi[Attr.genAiResponseModel]) costAttributes[Attr.genAiResponseModel] = genAi[Attr.genAiResponseModel];
-      i.cost.add(result.costNanoUsd, costAttributes);
+      series.cost ??= i.cost.tally(series.costAttributes);
+      series.cost.value += result.costNanoUsd;
     }
   }
 }
