@@ -1,6 +1,6 @@
 import type { Usage } from "@switchyard/events";
 import type { Dispatcher } from "undici";
-import type { HttpRequestSpec, ParsedResponse, ProviderAdapter } from "./adapter.ts";
+import type { HttpRequestSpec, MessagesTransform, ParsedResponse, ProviderAdapter } from "./adapter.ts";
 import type {
   CompletionResult,
   NativeMessagesCall,
@@ -15,7 +15,7 @@ import type {
   UpstreamCall,
 } from "./provider.ts";
 import { checkCapabilities } from "./shared/capabilities.ts";
-import { errorResult, type RawHeaders, rejectedResult } from "./shared/errors.ts";
+import { errorResult, rejectedResult } from "./shared/errors.ts";
 import { RequestRejected } from "./shared/rejected.ts";
 import { targetCredentials } from "./shared/scrub-secrets.ts";
 import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
@@ -25,16 +25,7 @@ import { contentText, inputText, nativeInputText, reported, withUsage, withUsage
 const OK = (status: number) => status >= 200 && status < 300;
 
 /** How a call's answers are shaped when not the gateway's OpenAI ones (native /v1/messages). */
-interface AnswerShape {
-  error(
-    status: number,
-    headers: Record<string, string>,
-    body: Buffer,
-    rawHeaders: RawHeaders,
-    credentials: readonly string[],
-  ): CompletionResult;
-  /** The final usage-only chunk of a stream that reported none (estimated). */
-  usageChunk(usage: Usage, last: StreamChunk | null): StreamChunk;
+interface AnswerShape extends Pick<MessagesTransform, "error" | "usageChunk"> {
   /** A 2xx body is the upstream's own, for the client as it is (CompletionResult.passThrough). */
   passThrough: boolean;
 }
