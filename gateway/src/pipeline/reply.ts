@@ -31,12 +31,13 @@ export function discardReply(reply: Reply): void {
 /**
  * Sees a stream as it is relayed. `chunk` may return a rewritten chunk, or null to drop it; `end`
  * runs once the upstream stream ended completely (before the client's end-of-stream is written);
- * `error` when it failed (the error still reaches the transport, which ends the SSE with an error).
+ * `error` when it failed: the error (or the one `error` returns in its place) still reaches the
+ * transport, which ends the SSE with an error event carrying its message.
  */
 export interface StreamTransform {
   chunk?(chunk: StreamChunk): StreamChunk | null;
   end?(): void | Promise<void>;
-  error?(error: unknown): void;
+  error?(error: unknown): unknown;
 }
 
 /** The same reply with `transform` applied to its stream, lazily, as the transport pulls chunks. */
@@ -54,8 +55,7 @@ async function* transformed(
       if (out !== null) yield out;
     }
   } catch (error) {
-    transform.error?.(error);
-    throw error;
+    throw transform.error?.(error) ?? error;
   }
   await transform.end?.();
 }

@@ -1,4 +1,6 @@
 import { GatewayError } from "../../errors.ts";
+import { scrubSecrets, targetCredentials } from "../../providers/shared/scrub-secrets.ts";
+import type { RequestContext } from "../context.ts";
 import type { RequestOutcome } from "../outcome.ts";
 import { type Reply, transformStream } from "../reply.ts";
 import type { RequestStage } from "../stage.ts";
@@ -43,15 +45,24 @@ export const recordOutcome: RequestStage = {
       },
       error(error) {
         // A client that left aborted the stream: the transport already recorded it (499).
-        if (ctx.signal.aborted) return;
+        if (ctx.signal.aborted) return undefined;
         if (o.upstreamStartedAt !== null) o.upstreamEndedAt = performance.now();
         o.statusCode = 502;
         o.errorType = "stream_interrupted";
-        o.errorMessage = (error as Error)?.message || "upstream stream failed";
+        // An upstream's error text may echo the caller's key: masked before it is stored or sent.
+        o.errorMessage = scrubSecrets((error as Error)?.message || "upstream stream failed", credentialsOf(ctx));
+        return new Error(o.errorMessage);
       },
     });
   },
 };
+
+/** Every credential the request's targets carry (the caller's keys), for masking upstream text. */
+function credentialsOf(ctx: RequestContext): string[] {
+  const out: string[] = [];
+  for (const prepared of ctx.targets?.values() ?? []) out.push(...targetCredentials(prepared.target));
+  return out;
+}
 
 function recordFailure(o: RequestOutcome, error: unknown): void {
   if (error instanceof GatewayError) {
