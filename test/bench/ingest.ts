@@ -16,10 +16,13 @@ const root = new URL("../..", import.meta.url).pathname;
 const events = Number(process.env.BENCH_INGEST_EVENTS ?? 200_000);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 20);
-/** This script at 57eed0b (before the fix: 1 s flush timer, JSONEachRow), same box, load average ~11-14. */
+/**
+ * This script on a checkout of 57eed0b (before the fix: 1 s flush timer, JSONEachRow), same 2-CPU box,
+ * load average ~3-5. The gateway's req/s also differ between the checkouts for reasons outside ingest.
+ */
 const BEFORE = {
-  solo: "416 events/s (20,000 events in 48.0 s, 500 rows/insert, 177 µs CPU/event)",
-  stack: "1,016 req/s, ingest 251 rows/s, backlog at stop 15,204, drained in 38.6 s",
+  solo: "468 events/s (20,000 events in 42.7 s, 500 rows/insert, 165 µs CPU/event)",
+  stack: "5,848 req/s, ingest 400 rows/s, backlog at stop 109,115, drained in 242 s",
 };
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
