@@ -49,4 +49,14 @@ describe("priceUsage", () => {
       pricing_source: "unpriced",
     });
   });
+
+  it("picks a tiered price's tier per request, not once per model (the catalogue lookup is memoised)", () => {
+    // gemini-2.5-pro: $1.25/M input up to 200k input tokens, $2.50/M from there
+    const small = () => priceUsage("google", "gemini-2.5-pro", usage({ input_tokens: 1000 }));
+    expect(small().cost_breakdown.input).toBe(1_250_000);
+    expect(priceUsage("google", "gemini-2.5-pro", usage({ input_tokens: 200_000 })).cost_breakdown.input).toBe(
+      500_000_000,
+    );
+    expect(small().cost_breakdown.input).toBe(1_250_000);
+  });
 });

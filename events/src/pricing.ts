@@ -63,33 +63,62 @@ function tierPrice(price: ModelPrice[string], inputTokens: number): number | und
 
 /**
  * Catalogue lookups match the model id against every provider's rules, which is far too slow to
- * repeat per request; the matched price table depends only on (provider, model), so it is memoised.
+ * repeat per request; the matched price table depends only on (provider, model), so it is memoised,
+ * keyed provider → model in nested maps (no key string built per request). A table with no tiered
+ * price resolves to the same rates for every request, so those rates are memoised with it.
  * Bounded so a stream of distinct unknown model ids cannot grow it without limit.
  */
 const CATALOGUE_CACHE_MAX = 10_000;
-const catalogueCache = new Map<string, ModelPrice | null>();
+interface CatalogueEntry {
+  price: ModelPrice;
+  /** The rates when no price of the table is tiered (they then do not depend on the request). */
+  flat: PerMillion | null;
+}
+let catalogueCache = new Map<string, Map<string, CatalogueEntry | null>>();
+let catalogueCacheSize = 0;
 
-function catalogueEntry(provider: string, model: string): ModelPrice | null {
-  const key = `${provider}\u0000${model}`;
-  const cached = catalogueCache.get(key);
+function flatRates(p: ModelPrice): PerMillion | null {
+  const fields = [p.input_mtok, p.output_mtok, p.cache_read_mtok, p.cache_write_mtok];
+  if (!fields.every((f) => f === undefined || typeof f === "number")) return null;
+  return ratesOf(p, 0);
+}
+
+function catalogueEntry(provider: string, model: string): CatalogueEntry | null {
+  let byModel = catalogueCache.get(provider);
+  const cached = byModel?.get(model);
   if (cached !== undefined) return cached;
   const probe = { input_tokens: 1, output_tokens: 1 };
   const found = calcPrice(probe, model, { providerId: provider }) ?? calcPrice(probe, model);
-  if (catalogueCache.size >= CATALOGUE_CACHE_MAX) catalogueCache.clear();
-  catalogueCache.set(key, found?.model_price ?? null);
-  return found?.model_price ?? null;
+  const price = found?.model_price ?? null;
+  const entry = price === null ? null : { price, flat: flatRates(price) };
+  if (catalogueCacheSize >= CATALOGUE_CACHE_MAX) {
+    catalogueCache = new Map();
+    catalogueCacheSize = 0;
+    byModel = undefined;
+  }
+  if (byModel === undefined) {
+    byModel = new Map();
+    catalogueCache.set(provider, byModel);
+  }
+  byModel.set(model, entry);
+  catalogueCacheSize += 1;
+  return entry;
+}
+
+function ratesOf(p: ModelPrice, inputTokens: number): PerMillion {
+  const input = tierPrice(p.input_mtok, inputTokens) ?? 0;
+  return {
+    input,
+    output: tierPrice(p.output_mtok, inputTokens) ?? 0,
+    cacheRead: tierPrice(p.cache_read_mtok, inputTokens) ?? input,
+    cacheWrite: tierPrice(p.cache_write_mtok, inputTokens) ?? input,
+  };
 }
 
 function cataloguePrice(provider: string, model: string, usage: Usage): PerMillion | null {
-  const p = catalogueEntry(provider, model);
-  if (p === null) return null;
-  const input = tierPrice(p.input_mtok, usage.input_tokens) ?? 0;
-  return {
-    input,
-    output: tierPrice(p.output_mtok, usage.input_tokens) ?? 0,
-    cacheRead: tierPrice(p.cache_read_mtok, usage.input_tokens) ?? input,
-    cacheWrite: tierPrice(p.cache_write_mtok, usage.input_tokens) ?? input,
-  };
+  const entry = catalogueEntry(provider, model);
+  if (entry === null) return null;
+  return entry.flat ?? ratesOf(entry.price, usage.input_tokens);
 }
 
 /**
