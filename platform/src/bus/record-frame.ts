@@ -14,15 +14,22 @@ export const FRAME_PREFIX_BYTES = 8;
 export const MAX_FRAME_BODY_BYTES = 64 * 1024 * 1024;
 
 export function encodeFrame(header: unknown, value: Uint8Array): Buffer {
-  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
-  const bodyLength = 4 + headerBytes.length + value.length;
-  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
-  frame.writeUInt32BE(bodyLength, 0);
-  frame.writeUInt32BE(headerBytes.length, 8);
-  headerBytes.copy(frame, 12);
-  frame.set(value, 12 + headerBytes.length);
-  frame.writeUInt32BE(crc32(frame.subarray(FRAME_PREFIX_BYTES)), 4);
-  return frame;
+  return Buffer.concat([encodeFrameHead(JSON.stringify(header), value), value]);
+}
+
+/**
+ * Everything of a frame but its value: prefix and header, with the CRC taken over the header
+ * and then continued over `value` (crc32's second argument), so the value is never copied. The
+ * frame on disk is this buffer followed by `value` (the log writes both with one writev).
+ */
+export function encodeFrameHead(headerJson: string, value: Uint8Array): Buffer {
+  const headerLength = Buffer.byteLength(headerJson, "utf8");
+  const head = Buffer.allocUnsafe(12 + headerLength);
+  head.writeUInt32BE(4 + headerLength + value.length, 0);
+  head.writeUInt32BE(headerLength, 8);
+  head.write(headerJson, 12, "utf8");
+  head.writeUInt32BE(crc32(value, crc32(head.subarray(FRAME_PREFIX_BYTES))), 4);
+  return head;
 }
 
 export type FrameRead =

@@ -66,45 +66,58 @@ export class GroupCommitWriter {
     }
   }
 
+  /*
+   * Per round, not per record: the partitions touched and their records in parallel arrays (a
+   * round touches a few partitions, so a linear search beats a Map), and one flat array with
+   * the index of each record's partition, read only when a partition failed.
+   */
   private async writeRound(round: PendingAppend[]): Promise<void> {
     const timestamp = Date.now();
-    const byLog = new Map<PartitionLog, OutgoingRecord[]>();
-    const logsOf = new Map<PendingAppend, Set<PartitionLog>>();
+    const logs: PartitionLog[] = [];
+    const batches: OutgoingRecord[][] = [];
+    const logOfRecord: number[] = [];
     for (const append of round) {
-      const touched = new Set<PartitionLog>();
-      const { partitions } = append.topic;
+      const { topic } = append;
+      const { partitions } = topic;
       for (const record of append.records) {
-        const index =
-          record.key === null
-            ? append.topic.roundRobin++ % partitions.length
-            : partitionForKey(record.key, partitions.length);
-        const log = partitions[index]!;
-        touched.add(log);
-        const batch = byLog.get(log);
-        if (batch) batch.push(record);
-        else byLog.set(log, [record]);
+        const log =
+          partitions.length === 1
+            ? partitions[0]!
+            : partitions[
+                record.key === null
+                  ? topic.roundRobin++ % partitions.length
+                  : partitionForKey(record.key, partitions.length)
+              ]!;
+        let index = logs.indexOf(log);
+        if (index < 0) {
+          index = logs.length;
+          logs.push(log);
+          batches.push([record]);
+        } else batches[index]!.push(record);
+        logOfRecord.push(index);
       }
-      logsOf.set(append, touched);
     }
-    const failures = new Map<PartitionLog, Error>();
-    await Promise.all(
-      [...byLog].map(async ([log, records]) => {
-        try {
-          await log.write(records, timestamp);
-          await log.sync();
-        } catch (error) {
-          failures.set(log, error as Error);
-        }
-      }),
+    const failures = await Promise.all(
+      logs.map((log, index) => log.append(batches[index]!, timestamp).then(succeeded, failed)),
     );
     this.rounds += 1;
+    const anyFailed = failures.some((f) => f !== null);
+    let record = 0;
     for (const append of round) {
-      const failure = [...(logsOf.get(append) ?? [])].map((log) => failures.get(log)).find((e) => e !== undefined);
+      const count = append.records.length;
+      let failure: Error | null = null;
+      if (anyFailed) {
+        for (let i = record; i < record + count && failure === null; i += 1) failure = failures[logOfRecord[i]!]!;
+      }
+      record += count;
       if (failure) append.reject(failure);
       else {
-        this.records += append.records.length;
+        this.records += count;
         append.resolve();
       }
     }
   }
 }
+
+const succeeded = (): null => null;
+const failed = (error: unknown): Error => error as Error;

@@ -1,4 +1,4 @@
-import { type FileHandle, open, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readFrame } from "../record-frame.ts";
 
@@ -10,6 +10,26 @@ export interface StoredHeader {
   t: number;
   k: string | null;
   h?: Record<string, string>;
+}
+
+/**
+ * `JSON.stringify({ o, t, k, h? })` of a StoredHeader, built directly: it runs per appended record.
+ * `h` is left out when there are no headers.
+ */
+export function storedHeaderJson(
+  offset: number,
+  timestamp: number,
+  key: string | null,
+  headers: Record<string, string> | undefined,
+): string {
+  const k = key === null ? "null" : JSON.stringify(key);
+  const h = headers !== undefined && hasKeys(headers) ? `,"h":${JSON.stringify(headers)}` : "";
+  return `{"o":${offset},"t":${timestamp},"k":${k}${h}}`;
+}
+
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }
 
 export function isStoredHeader(value: unknown): value is StoredHeader {
@@ -77,6 +97,18 @@ export function segmentEnd(segment: Segment): number {
   return segment.baseOffset + segment.positions.length;
 }
 
+/** The segment holding `offset` (the last one whose base is at or below it); `segments` is not empty. */
+export function segmentFor(segments: readonly Segment[], offset: number): Segment {
+  let low = 0;
+  let high = segments.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (segments[mid]!.baseOffset <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return segments[low]!;
+}
+
 /** Reads and indexes a whole segment file (used when a partition is opened). */
 export async function scanSegment(
   dir: string,
@@ -128,13 +160,4 @@ export async function readRange(path: string, start: number, end: number): Promi
     await handle.close();
   }
   return buffer;
-}
-
-/** Writes all of `buffer` at the end of an append-mode handle (a write may be partial). */
-export async function appendAll(handle: FileHandle, buffer: Buffer): Promise<void> {
-  let done = 0;
-  while (done < buffer.length) {
-    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done);
-    done += bytesWritten;
-  }
 }

@@ -1,21 +1,22 @@
-import { type FileHandle, open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../logger.ts";
 import { syncDirectory } from "../durable-file.ts";
 import type { OutgoingRecord } from "../event-bus.ts";
-import { encodeFrame } from "../record-frame.ts";
+import { encodeFrameHead } from "../record-frame.ts";
+import { closeFd, openAppend, writeDurably } from "./fd-io.ts";
 import {
-  appendAll,
   decodeRecords,
   indexFrames,
   type LogRecord,
   readRange,
   type Segment,
-  type StoredHeader,
   scanSegment,
   segmentBaseOffset,
   segmentEnd,
   segmentFileName,
+  segmentFor,
+  storedHeaderJson,
 } from "./log-segment.ts";
 import { readLogStart } from "./log-start.ts";
 import { ignoreMissing, recoverPartition } from "./partition-recovery.ts";
@@ -45,9 +46,8 @@ export class PartitionLog {
   private logStart: number;
   private nextOffset: number;
   private visibleEnd: number;
-  private writeHandle: FileHandle | null = null;
-  /** Handles written since the last sync (the active segment and any segment rolled away from). */
-  private readonly unsynced = new Set<FileHandle>();
+  /** Descriptor of the active segment (writer only), opened for durable appends (fd-io.ts). */
+  private writeFd: number | null = null;
   private directoryChanged = false;
   /** Set after a failed write/fsync: the file state is unknown, so the partition refuses appends. */
   private failure: Error | null = null;
@@ -67,7 +67,7 @@ export class PartitionLog {
     const { segments, startOffset } = await recoverPartition(options.dir, options.writable, options.logger);
     const log = new PartitionLog(options, segments, startOffset);
     const active = segments.at(-1);
-    if (options.writable && active) log.writeHandle = await open(active.path, "a");
+    if (options.writable && active) log.writeFd = await openAppend(active.path);
     return log;
   }
 
@@ -81,69 +81,77 @@ export class PartitionLog {
     return this.visibleEnd;
   }
 
-  /** Appends frames to the segment files; they stay invisible until sync() resolves. */
+  /** write() then sync(): one group-commit round's work on this partition. */
+  async append(records: readonly OutgoingRecord[], timestamp: number): Promise<void> {
+    await this.write(records, timestamp);
+    await this.sync();
+  }
+
+  /**
+   * Appends frames to the segment files, durably (each write is O_DSYNC: fd-io.ts); they stay
+   * invisible until sync() resolves.
+   */
   async write(records: readonly OutgoingRecord[], timestamp: number, startSegment = false): Promise<void> {
     if (this.failure) throw this.failure;
     try {
-      let pending: Buffer[] = [];
+      // Each frame is two parts, its head and the record's own value buffer (never copied): one writev.
+      let parts: Uint8Array[] = [];
       let pendingBytes = 0;
       // startSegment: the records begin a new segment (compaction's copies, so the head before them can go whole).
       let rollFirst = startSegment && (this.segments.at(-1)?.positions.length ?? 0) > 0;
+      let active = this.segments.at(-1);
       for (const record of records) {
-        const header: StoredHeader = { o: this.nextOffset, t: timestamp, k: record.key };
-        if (record.headers && Object.keys(record.headers).length > 0) header.h = record.headers;
-        const frame = encodeFrame(header, record.value);
-        let active = this.segments.at(-1);
-        const wouldOverflow = active && active.size + pendingBytes + frame.length > this.options.segmentBytes;
-        if (!active || !this.writeHandle || rollFirst || (wouldOverflow && active.size + pendingBytes > 0)) {
+        const json = storedHeaderJson(this.nextOffset, timestamp, record.key, record.headers);
+        const head = encodeFrameHead(json, record.value);
+        const frameBytes = head.length + record.value.length;
+        const wouldOverflow = active && active.size + pendingBytes + frameBytes > this.options.segmentBytes;
+        if (!active || this.writeFd === null || rollFirst || (wouldOverflow && active.size + pendingBytes > 0)) {
           rollFirst = false;
-          await this.flush(pending, pendingBytes);
-          pending = [];
+          await this.flush(parts, pendingBytes);
+          parts = [];
           pendingBytes = 0;
           active = await this.roll();
         }
         active.positions.push(active.size + pendingBytes);
-        active.maxTimestamp = Math.max(active.maxTimestamp, timestamp);
-        pending.push(frame);
-        pendingBytes += frame.length;
+        if (timestamp > active.maxTimestamp) active.maxTimestamp = timestamp;
+        parts.push(head, record.value);
+        pendingBytes += frameBytes;
         this.nextOffset += 1;
       }
-      await this.flush(pending, pendingBytes);
+      await this.flush(parts, pendingBytes);
     } catch (error) {
       this.failure = error as Error;
       throw error;
     }
   }
 
-  /** fsyncs what write() wrote, then makes it visible and wakes waiting consumers. */
+  /**
+   * Makes what write() wrote visible and wakes waiting consumers, after fsyncing the directory of
+   * a segment created since (the frames themselves were durable when write() resolved).
+   */
   async sync(): Promise<void> {
     if (this.failure) throw this.failure;
-    try {
-      const handles = [...this.unsynced];
-      this.unsynced.clear();
-      await Promise.all(handles.map((h) => h.datasync()));
-      await Promise.all(handles.filter((h) => h !== this.writeHandle).map((h) => h.close()));
-      if (this.directoryChanged) {
+    if (this.directoryChanged) {
+      try {
         this.directoryChanged = false;
         await syncDirectory(this.options.dir);
+      } catch (error) {
+        this.failure = error as Error;
+        throw error;
       }
-    } catch (error) {
-      this.failure = error as Error;
-      throw error;
     }
     this.visibleEnd = this.nextOffset;
-    for (const wake of [...this.waiters]) wake();
+    if (this.waiters.size > 0) for (const wake of [...this.waiters]) wake();
   }
 
-  private async flush(frames: Buffer[], bytes: number): Promise<void> {
+  private async flush(parts: Uint8Array[], bytes: number): Promise<void> {
     const active = this.segments.at(-1);
-    if (bytes === 0 || !active || !this.writeHandle) return;
-    await appendAll(this.writeHandle, frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
+    if (bytes === 0 || !active || this.writeFd === null) return;
+    await writeDurably(this.writeFd, parts, bytes);
     active.size += bytes;
-    this.unsynced.add(this.writeHandle);
   }
 
-  /** Starts a new segment at nextOffset; the old handle is closed by the next sync(). */
+  /** Starts a new segment at nextOffset (what was written to the old one is already durable). */
   private async roll(): Promise<Segment> {
     const segment: Segment = {
       baseOffset: this.nextOffset,
@@ -152,9 +160,9 @@ export class PartitionLog {
       size: 0,
       maxTimestamp: 0,
     };
-    const handle = await open(segment.path, "a");
-    if (this.writeHandle && !this.unsynced.has(this.writeHandle)) await this.writeHandle.close();
-    this.writeHandle = handle;
+    const fd = await openAppend(segment.path);
+    if (this.writeFd !== null) await closeFd(this.writeFd);
+    this.writeFd = fd;
     this.segments.push(segment);
     this.directoryChanged = true;
     return segment;
@@ -180,7 +188,7 @@ export class PartitionLog {
     const start = Math.max(from, this.startOffset);
     const end = Math.min(this.visibleEnd, start + maxRecords);
     if (start >= end) return [];
-    const segment = this.segmentFor(start);
+    const segment = segmentFor(this.segments, start);
     const first = start - segment.baseOffset;
     const endOf = (i: number) => (i < segment.positions.length ? segment.positions[i]! : segment.size);
     let last = Math.min(end - segment.baseOffset, segment.positions.length);
@@ -188,17 +196,6 @@ export class PartitionLog {
     while (last > first + 1 && endOf(last) - startPosition > maxBytes) last = first + Math.ceil((last - first) / 2);
     const bytes = await readRange(segment.path, startPosition, endOf(last));
     return decodeRecords(segment, bytes, start, segment.baseOffset + last);
-  }
-
-  private segmentFor(offset: number): Segment {
-    let low = 0;
-    let high = this.segments.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.segments[mid]!.baseOffset <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return this.segments[low]!;
   }
 
   /** Resolves once offsets ≥ `position` are visible, after `pollMs`, or on abort. */
@@ -291,9 +288,8 @@ export class PartitionLog {
 
   async close(): Promise<void> {
     for (const wake of [...this.waiters]) wake();
-    const handles = new Set([...this.unsynced, ...(this.writeHandle ? [this.writeHandle] : [])]);
-    this.unsynced.clear();
-    this.writeHandle = null;
-    await Promise.all([...handles].map((h) => h.close()));
+    const fd = this.writeFd;
+    this.writeFd = null;
+    if (fd !== null) await closeFd(fd);
   }
 }
