@@ -57,8 +57,26 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   const { bus, groupId, logger } = options;
   const routes = new Map(options.routes.map((r) => [r.topic, r]));
   const stats: ConsumerLoopStats = { batches: 0, messages: 0, deadLetters: 0 };
-  /** Largest batch seen per topic-partition: what a full batch of this bus looks like. */
-  const biggestBatch = new Map<string, number>();
+  /** End offset per topic-partition as last read from the bus (end offsets only grow). */
+  const knownEnds = new Map<string, bigint>();
+
+  /**
+   * Whether the log already holds records after this batch: a backlog, whose batch must not wait.
+   * A remembered end past the batch is still true (ends only grow); otherwise the bus is asked once.
+   */
+  async function logHasMore(batch: MessageBatch): Promise<boolean> {
+    const next = BigInt(batch.messages.at(-1)!.offset) + 1n;
+    const key = `${batch.topic}\0${batch.partition}`;
+    if ((knownEnds.get(key) ?? -1n) > next) return true;
+    try {
+      for (const [partition, end] of await bus.endOffsets(batch.topic)) {
+        knownEnds.set(`${batch.topic}\0${partition}`, BigInt(end));
+      }
+    } catch {
+      return true; // unknown: do not wait
+    }
+    return (knownEnds.get(key) ?? -1n) > next;
+  }
 
   async function handleBatch(batch: MessageBatch): Promise<void> {
     if (options.telemetry) return options.telemetry.processBatch(batch, () => storeBatch(batch));
@@ -70,12 +88,8 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     const letters: DeadLetter[] = [];
     const writes: Promise<void>[] = [];
     const { messages } = batch;
-    // A batch as big as the partition's biggest so far (within half) means the log had more: a backlog,
-    // flushed at once. A smaller one means the log is drained: the writer may linger for more rows.
-    const key = `${batch.topic}\0${batch.partition}`;
-    const biggest = Math.max(biggestBatch.get(key) ?? 0, messages.length);
-    biggestBatch.set(key, biggest);
-    const full = messages.length * 2 >= biggest;
+    // More records waiting (a backlog): flush at once. The log drained: the writer may linger for more.
+    const backlog = messages.length > 0 && (await logHasMore(batch));
     // Decode a slice, hand its rows to the writer, yield, repeat: a big batch neither stalls a gateway
     // sharing this event loop nor waits for all of its decoding before the first insert starts (the
     // writer inserts one slice while the next is decoded, and merges whatever queued behind a flush).
@@ -87,7 +101,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
         if (decoded.ok) rows.push(decoded.row);
         else letters.push({ message, reason: decoded.reason });
       }
-      if (route && rows.length > 0) writes.push(route.writer.write(rows, { linger: !full }));
+      if (route && rows.length > 0) writes.push(route.writer.write(rows, { linger: !backlog }));
     }
     for (const { message, reason } of letters) {
       logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason }, "poison");
