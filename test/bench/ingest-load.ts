@@ -13,6 +13,8 @@ export interface LoadIngestResult {
   non2xx: number;
   /** Rows ingest wrote per second while the load ran. */
   ingestRowsPerSec: number;
+  /** Inserts into `requests` per second while the load ran (each costs tens of ms of engine time). */
+  insertsPerSec: number;
   /** Events in the log but not yet in ClickHouse when the load stopped (published − rows written). */
   backlogAtStop: number;
   /** Largest backlog seen in any one-second sample during the load. */
@@ -26,6 +28,7 @@ export interface LoadIngestResult {
 interface Counters {
   published: number;
   rows: number;
+  inserts: number;
 }
 
 /** One Prometheus sample by metric name prefix and (optional) label, summed over the series that match. */
@@ -44,6 +47,15 @@ async function readCounters(metricsUrl: string): Promise<Counters> {
   return {
     published: sumMetric(text, "switchyard_events_published"),
     rows: sumMetric(text, "switchyard_ingest_rows_written", 'table="requests"'),
+    // The insert-duration histogram's _count series: one per insert into `requests`.
+    inserts: sumMetric(
+      text
+        .split("\n")
+        .filter((line) => /^switchyard_ingest_insert_duration\w*_count\{/.test(line))
+        .join("\n"),
+      "switchyard_ingest_insert_duration",
+      'table="requests"',
+    ),
   };
 }
 
@@ -131,6 +143,7 @@ export async function measureIngestUnderLoad(options: {
       p99Ms: load.p99Ms,
       non2xx: load.non2xx,
       ingestRowsPerSec: (atStop.rows - before.rows) / durationSec,
+      insertsPerSec: (atStop.inserts - before.inserts) / durationSec,
       backlogAtStop: atStop.published - atStop.rows,
       maxBacklog: Math.max(maxBacklog, atStop.published - atStop.rows),
       drainSec,

@@ -46,7 +46,7 @@ function printLoad(label: string, r: LoadIngestResult, ingest = true): void {
     `  ${label.padEnd(24)} ${fmt(r.gatewayRequestsPerSec).padStart(6)} req/s (p50 ${r.p50Ms.toFixed(1)} ms, p99 ` +
       `${r.p99Ms.toFixed(1)} ms, non-2xx ${r.non2xx})` +
       (ingest
-        ? `  ingest ${fmt(r.ingestRowsPerSec).padStart(6)} rows/s  ` +
+        ? `  ingest ${fmt(r.ingestRowsPerSec).padStart(6)} rows/s in ${fmt(r.insertsPerSec, 1)} inserts/s  ` +
           `backlog at stop ${fmt(r.backlogAtStop).padStart(6)} (max ${fmt(r.maxBacklog)})  ${drain}`
         : ""),
   );

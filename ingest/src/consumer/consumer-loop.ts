@@ -61,13 +61,15 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   const knownEnds = new Map<string, bigint>();
 
   /**
-   * Whether the log already holds records after this batch: a backlog, whose batch must not wait.
-   * A remembered end past the batch is still true (ends only grow); otherwise the bus is asked once.
+   * Whether the log already holds at least another batch as big as this one after it: a backlog, whose
+   * batch must not wait. Under live load a few records arrive while a batch is handled; that is not a
+   * backlog. A remembered end far enough ahead is still true (ends only grow); else the bus is asked.
    */
-  async function logHasMore(batch: MessageBatch): Promise<boolean> {
+  async function backlogAfter(batch: MessageBatch): Promise<boolean> {
     const next = BigInt(batch.messages.at(-1)!.offset) + 1n;
+    const enough = next + BigInt(batch.messages.length);
     const key = `${batch.topic}\0${batch.partition}`;
-    if ((knownEnds.get(key) ?? -1n) > next) return true;
+    if ((knownEnds.get(key) ?? -1n) >= enough) return true;
     try {
       for (const [partition, end] of await bus.endOffsets(batch.topic)) {
         knownEnds.set(`${batch.topic}\0${partition}`, BigInt(end));
@@ -75,7 +77,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     } catch {
       return true; // unknown: do not wait
     }
-    return (knownEnds.get(key) ?? -1n) > next;
+    return (knownEnds.get(key) ?? -1n) >= enough;
   }
 
   async function handleBatch(batch: MessageBatch): Promise<void> {
@@ -88,8 +90,8 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     const letters: DeadLetter[] = [];
     const writes: Promise<void>[] = [];
     const { messages } = batch;
-    // More records waiting (a backlog): flush at once. The log drained: the writer may linger for more.
-    const backlog = messages.length > 0 && (await logHasMore(batch));
+    // A backlog: flush at once. The log (nearly) drained: the writer may linger for more rows.
+    const backlog = messages.length > 0 && (await backlogAfter(batch));
     // Decode a slice, hand its rows to the writer, yield, repeat: a big batch neither stalls a gateway
     // sharing this event loop nor waits for all of its decoding before the first insert starts (the
     // writer inserts one slice while the next is decoded, and merges whatever queued behind a flush).
