@@ -18,22 +18,16 @@ export interface ConsumerLoopOptions {
   logger: Logger;
   /** Consumer spans (linked to the producing gateway spans) and consumption metrics. */
   telemetry?: IngestTelemetry;
-  /** Records per bus batch ingest asks for (one insert's worth; see BatchDemand). */
+  /** Records per bus batch ingest asks for (one insert's worth). */
   batchMaxRecords?: number;
 }
 
 /**
- * The batch size ingest asks the bus for. A ClickHouse insert costs tens of ms of engine CPU whatever
- * its size, so the embedded log's default of 500 records per batch (one partition delivers one batch at
- * a time, and its handler waits for the insert) caps ingest far below what one insert's worth reaches.
- * SubscribeOptions does not carry these fields yet; until it does (and the bus passes them to its
- * subscription) a bus delivers its own default size and ingest is merely slower.
+ * The batch size ingest asks the bus for (SubscribeOptions.maxBatchRecords/Bytes): a ClickHouse insert
+ * costs tens of ms of engine CPU whatever its size, so the embedded log's default of 500 records per
+ * batch (one partition delivers one batch at a time, and its handler waits for the insert) would cap
+ * ingest far below what one insert's worth reaches. Kafka keeps its own fetch size (bytes per partition).
  */
-interface BatchDemand {
-  maxBatchRecords?: number;
-  maxBatchBytes?: number;
-}
-
 /** Bytes budget per batch: bounded memory per partition in flight, room for ~10,000 typical events. */
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
@@ -118,13 +112,14 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     return { deadLetters: letters.length };
   }
 
-  const subscribeOptions: SubscribeOptions & BatchDemand = {
+  const subscribeOptions: SubscribeOptions = {
     groupId,
     topics: options.routes.map((r) => r.topic),
     fromBeginning: options.fromBeginning,
     handleBatch,
     maxBatchRecords: options.batchMaxRecords,
-    maxBatchBytes: options.batchMaxRecords === undefined ? undefined : MAX_BATCH_BYTES,
+    // Kafka reads maxBatchBytes per partition per fetch: it keeps its default, the embedded log takes ours.
+    maxBatchBytes: options.batchMaxRecords === undefined || bus.kind === "kafka" ? undefined : MAX_BATCH_BYTES,
   };
   const subscription = await bus.subscribe(subscribeOptions);
   return { subscription, stats: () => ({ ...stats }) };

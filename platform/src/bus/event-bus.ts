@@ -56,6 +56,13 @@ export interface SubscribeOptions {
    * a revoked key or disabled virtual key reaches every replica well within a second.
    */
   maxWaitTimeMs?: number;
+  /**
+   * Most records / bytes per handleBatch call, overriding the bus default for this subscription
+   * (embedded log: 500 records, 4 MiB; Kafka: bytes per partition per fetch). Ingest asks for one
+   * insert's worth: a ClickHouse insert costs tens of ms whatever its size.
+   */
+  maxBatchRecords?: number;
+  maxBatchBytes?: number;
 }
 
 export interface Subscription {
