@@ -33,6 +33,8 @@ const count = (n: unknown): number =>
 
 /** Each cost part is capped so that the five of them still add up to an exact integer. */
 const COST_PART_MAX = Math.floor(Number.MAX_SAFE_INTEGER / 5);
+const fits = (p: number): boolean => Number.isSafeInteger(p) && p >= 0 && p <= COST_PART_MAX;
+const part = (p: number): number => (Number.isFinite(p) && p > 0 ? Math.min(Math.floor(p), COST_PART_MAX) : 0);
 
 /**
  * A price the event can carry: an upstream reporting absurd usage (1e14 tokens) prices past 2^53
@@ -40,9 +42,7 @@ const COST_PART_MAX = Math.floor(Number.MAX_SAFE_INTEGER / 5);
  */
 export function saneCost<C extends { cost_nano_usd: number; cost_breakdown: CostBreakdown }>(cost: C): C {
   const b = cost.cost_breakdown;
-  const parts = [b.input, b.cached_input, b.cache_write, b.output, b.reasoning];
-  if (parts.every((p) => Number.isSafeInteger(p) && p >= 0 && p <= COST_PART_MAX)) return cost;
-  const part = (p: number) => (Number.isFinite(p) && p > 0 ? Math.min(Math.floor(p), COST_PART_MAX) : 0);
+  if (fits(b.input) && fits(b.cached_input) && fits(b.cache_write) && fits(b.output) && fits(b.reasoning)) return cost;
   const cost_breakdown: CostBreakdown = {
     input: part(b.input),
     cached_input: part(b.cached_input),

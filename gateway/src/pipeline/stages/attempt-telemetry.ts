@@ -19,7 +19,12 @@ export const attemptTelemetry: AttemptStage = {
       targetPath: a.leaf.path,
       retry: a.retry,
     });
-    a.target = { ...a.target, forwardHeaders: span.injectHeaders({ ...a.target.forwardHeaders }) };
+    // Copies the target only when there is a trace context to pass on (the common untraced case has none).
+    const trace = span.injectHeaders({});
+    for (const _ in trace) {
+      a.target = { ...a.target, forwardHeaders: { ...a.target.forwardHeaders, ...trace } };
+      break;
+    }
     let reply: Awaited<ReturnType<typeof next>>;
     try {
       reply = await next();
