@@ -15,6 +15,10 @@ import { startStack } from "./start-stack.ts";
  * the embedded event log and embedded ClickHouse unless env switches a part to a real engine.
  */
 export async function main(): Promise<void> {
+  // Before anything uses libuv's pool (it sizes itself on first use): embedded ClickHouse holds pool
+  // threads while it inserts, and the event log's writes and fsyncs, which answers wait on, need them
+  // too. 4 threads (the default) cost the gateway ~30% of its throughput in the one-process stack.
+  process.env.UV_THREADPOOL_SIZE ??= "16";
   // First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
   // One process, one registry: gateway :8787/metrics and analytics :8788/metrics both show every part's metrics.
   const telemetry = startTelemetry(telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard"));
