@@ -110,9 +110,11 @@ try {
   const [base, ...others] = arms;
   for (const arm of others) {
     const diffs = arm.cpu.map((c, i) => c - base!.cpu[i]!);
+    const userDiffs = arm.user.map((c, i) => c - base!.user[i]!);
     console.log(
       `${arm.label} − ${base!.label}: median paired difference ${median(diffs).toFixed(2)} µs/record ` +
-        `(${((median(diffs) / median(base!.cpu)) * 100).toFixed(0)} %)`,
+        `(${((median(diffs) / median(base!.cpu)) * 100).toFixed(0)} %), user ${median(userDiffs).toFixed(2)} ` +
+        `(${((median(userDiffs) / median(base!.user)) * 100).toFixed(0)} %)`,
     );
   }
 } finally {

@@ -4,7 +4,7 @@ import type { Logger } from "../../logger.ts";
 import { syncDirectory } from "../durable-file.ts";
 import type { OutgoingRecord } from "../event-bus.ts";
 import { encodeFrameHead } from "../record-frame.ts";
-import { closeFd, openAppend, writeDurably } from "./fd-io.ts";
+import { closeFd, datasyncFd, openAppend, writevAll } from "./fd-io.ts";
 import {
   decodeRecords,
   indexFrames,
@@ -46,8 +46,10 @@ export class PartitionLog {
   private logStart: number;
   private nextOffset: number;
   private visibleEnd: number;
-  /** Descriptor of the active segment (writer only), opened for durable appends (fd-io.ts). */
+  /** Append-mode descriptor of the active segment (writer only). */
   private writeFd: number | null = null;
+  /** Descriptors written since the last sync: the active segment's, and any segment rolled away from. */
+  private unsynced: number[] = [];
   private directoryChanged = false;
   /** Set after a failed write/fsync: the file state is unknown, so the partition refuses appends. */
   private failure: Error | null = null;
@@ -87,10 +89,7 @@ export class PartitionLog {
     await this.sync();
   }
 
-  /**
-   * Appends frames to the segment files, durably (each write is O_DSYNC: fd-io.ts); they stay
-   * invisible until sync() resolves.
-   */
+  /** Appends frames to the segment files; they stay invisible until sync() resolves. */
   async write(records: readonly OutgoingRecord[], timestamp: number, startSegment = false): Promise<void> {
     if (this.failure) throw this.failure;
     try {
@@ -125,20 +124,22 @@ export class PartitionLog {
     }
   }
 
-  /**
-   * Makes what write() wrote visible and wakes waiting consumers, after fsyncing the directory of
-   * a segment created since (the frames themselves were durable when write() resolved).
-   */
+  /** fdatasyncs what write() wrote, then makes it visible and wakes waiting consumers. */
   async sync(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.directoryChanged) {
-      try {
+    try {
+      const fds = this.unsynced;
+      this.unsynced = [];
+      if (fds.length === 1) await datasyncFd(fds[0]!);
+      else await Promise.all(fds.map(datasyncFd));
+      for (const fd of fds) if (fd !== this.writeFd) await closeFd(fd);
+      if (this.directoryChanged) {
         this.directoryChanged = false;
         await syncDirectory(this.options.dir);
-      } catch (error) {
-        this.failure = error as Error;
-        throw error;
       }
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
     }
     this.visibleEnd = this.nextOffset;
     if (this.waiters.size > 0) for (const wake of [...this.waiters]) wake();
@@ -147,11 +148,12 @@ export class PartitionLog {
   private async flush(parts: Uint8Array[], bytes: number): Promise<void> {
     const active = this.segments.at(-1);
     if (bytes === 0 || !active || this.writeFd === null) return;
-    await writeDurably(this.writeFd, parts, bytes);
+    await writevAll(this.writeFd, parts, bytes);
     active.size += bytes;
+    if (!this.unsynced.includes(this.writeFd)) this.unsynced.push(this.writeFd);
   }
 
-  /** Starts a new segment at nextOffset (what was written to the old one is already durable). */
+  /** Starts a new segment at nextOffset; the old descriptor is closed by the next sync() if written. */
   private async roll(): Promise<Segment> {
     const segment: Segment = {
       baseOffset: this.nextOffset,
@@ -161,7 +163,7 @@ export class PartitionLog {
       maxTimestamp: 0,
     };
     const fd = await openAppend(segment.path);
-    if (this.writeFd !== null) await closeFd(this.writeFd);
+    if (this.writeFd !== null && !this.unsynced.includes(this.writeFd)) await closeFd(this.writeFd);
     this.writeFd = fd;
     this.segments.push(segment);
     this.directoryChanged = true;
@@ -288,8 +290,9 @@ export class PartitionLog {
 
   async close(): Promise<void> {
     for (const wake of [...this.waiters]) wake();
-    const fd = this.writeFd;
+    const fds = new Set(this.writeFd === null ? this.unsynced : [...this.unsynced, this.writeFd]);
+    this.unsynced = [];
     this.writeFd = null;
-    if (fd !== null) await closeFd(fd);
+    await Promise.all([...fds].map(closeFd));
   }
 }
