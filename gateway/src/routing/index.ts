@@ -6,6 +6,7 @@ export * from "./config-issues.ts";
 export * from "./config-schema.ts";
 export * from "./hooks-schema.ts";
 export * from "./leaf-attempt.ts";
+export * from "./parse-config-header.ts";
 export * from "./provider-fields.ts";
 export * from "./resolve-config.ts";
 export * from "./retry.ts";

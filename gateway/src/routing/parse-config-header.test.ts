@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeIssues } from "./config-issues.ts";
-import { parseConfigHeader } from "./config-schema.ts";
+import { parseConfigHeader } from "./parse-config-header.ts";
 
 describe("parseConfigHeader", () => {
   it("parses an inline JSON config", () => {

@@ -1,13 +1,10 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { getChunkedStream } from "@smithy/core/event-streams";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
 import {
   defaultErrorType,
   type ErrorInfo,
-  type HttpRequestSpec,
   type ProviderAdapter,
   parseJson,
   type RawHeaders,
@@ -30,6 +27,7 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { RequestRejected } from "../shared/rejected.ts";
 import { TurnList } from "../shared/turns.ts";
+import { signedRequest } from "./signing.ts";
 import { usageFromBedrock } from "./usage.ts";
 
 type Block = Record<string, unknown>;
@@ -117,47 +115,6 @@ const regionOf = (t: ProviderTarget) => t.providerFields.aws_region;
 
 function endpoint(target: ProviderTarget): string {
   return (target.customHost ?? `https://bedrock-runtime.${regionOf(target)}.amazonaws.com`).replace(/\/+$/, "");
-}
-
-/**
- * Signs with SigV4 (service `bedrock`) when AWS keys are given, else sends a Bedrock API key as
- * Bearer. Forwarded client headers are added after signing, so they are never part of the signature.
- */
-export async function signedRequest(target: ProviderTarget, url: string, body: string): Promise<HttpRequestSpec> {
-  const parsed = new URL(url);
-  const base: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json",
-    host: parsed.host,
-  };
-  const fields = target.providerFields;
-  let headers: Record<string, string>;
-  if (fields.aws_access_key_id && fields.aws_secret_access_key) {
-    const signer = new SignatureV4({
-      service: "bedrock",
-      region: regionOf(target) ?? "us-east-1",
-      sha256: Sha256,
-      credentials: {
-        accessKeyId: fields.aws_access_key_id,
-        secretAccessKey: fields.aws_secret_access_key,
-        ...(fields.aws_session_token ? { sessionToken: fields.aws_session_token } : {}),
-      },
-    });
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: parsed.protocol,
-      hostname: parsed.hostname,
-      ...(parsed.port ? { port: Number(parsed.port) } : {}),
-      path: parsed.pathname,
-      query: {},
-      headers: base,
-      body,
-    });
-    headers = signed.headers as Record<string, string>;
-  } else {
-    headers = { ...base, ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}) };
-  }
-  return { url, headers: { ...target.forwardHeaders, ...headers }, body };
 }
 
 /** Bedrock errors: `{message}` body, the exception name in x-amzn-errortype (code). */

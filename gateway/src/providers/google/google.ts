@@ -19,24 +19,12 @@ import {
 import { type ReplyToolCall, replyResponse } from "../shared/openai-response.ts";
 import { sseData } from "../shared/sse.ts";
 import { TurnList } from "../shared/turns.ts";
+import { geminiSchema } from "./schema.ts";
 import { usageFromGemini } from "./usage.ts";
 
 export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
 
 type GPart = Record<string, unknown>;
-
-/** Keys of JSON Schema Gemini's OpenAPI-subset `parameters` refuses; dropped recursively. */
-const UNSUPPORTED_SCHEMA_KEYS = new Set(["$schema", "additionalProperties", "$id", "$defs", "strict"]);
-
-export function geminiSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(geminiSchema);
-  if (typeof schema !== "object" || schema === null) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (!UNSUPPORTED_SCHEMA_KEYS.has(key)) out[key] = geminiSchema(value);
-  }
-  return out;
-}
 
 function parseToolResult(text: string): Record<string, unknown> {
   try {
