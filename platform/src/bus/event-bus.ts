@@ -70,10 +70,20 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+export interface PublishOptions {
+  written?: boolean;
+}
+
 export interface EventBus {
   readonly kind: "kafka" | "embedded";
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
-  publish(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Resolves once the records are durable (see the guarantees above). `{ written: true }` lets the
+   * embedded log resolve once the records are written to its files — they then survive the process
+   * being killed, and a power loss once the fsync that follows right after is done (~1 ms); Kafka
+   * ignores it (acks=all either way).
+   */
+  publish(topic: string, records: readonly OutgoingRecord[], options?: PublishOptions): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Committed offset (next offset to read) per partition for a group, for lag checks and tests. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;

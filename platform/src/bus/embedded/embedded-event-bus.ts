@@ -2,7 +2,14 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../logger.ts";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.ts";
-import type { EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from "../event-bus.ts";
+import type {
+  EventBus,
+  OutgoingRecord,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from "../event-bus.ts";
 import { startEmbeddedSubscription } from "./embedded-subscription.ts";
 import { GroupCommitWriter, type OpenTopic } from "./group-commit-writer.ts";
 import { GroupOffsets } from "./group-offsets.ts";
@@ -142,11 +149,11 @@ export class EmbeddedEventBus implements EventBus {
     }
   }
 
-  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  async publish(topic: string, records: readonly OutgoingRecord[], options?: PublishOptions): Promise<void> {
     if (this.closed) throw new Error("embedded event bus is closed");
     if (!this.writable) throw new Error("embedded event bus is read-only");
     if (records.length === 0) return;
-    await this.writer.append(await this.openTopic(topic), records);
+    await this.writer.append(await this.openTopic(topic), records, options?.written === true);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

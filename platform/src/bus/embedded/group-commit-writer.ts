@@ -14,15 +14,20 @@ export interface OpenTopic {
 interface PendingAppend {
   topic: OpenTopic;
   records: readonly OutgoingRecord[];
+  /** Settle once the records are written (in the page cache), not waiting for their fsync. */
+  whenWritten: boolean;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Group commit: publishes that arrive while a write+fsync round is in flight wait for the next
- * round, which writes all of them with one write and one fdatasync per partition touched. A
- * caller still waits for its own fsync, but thousands of concurrent publishes cost a handful of
- * fsyncs instead of thousands. Rounds run one at a time, so offsets follow publish order.
+ * Group commit: publishes that arrive while a round's write is in flight wait for the next round,
+ * which writes all of them with one writev per partition touched, then fdatasyncs it. Rounds write
+ * one at a time, so offsets follow publish order; a round's fsync runs while the next round writes
+ * (a partition's syncs run in order, each covering all that was written before it). A caller waits
+ * for its own fsync — or, asking `whenWritten`, only for its write: the records then survive the
+ * process being killed at once, and a power loss once the round's fsync is done (about a ms later).
+ * Records become visible to consumers only after their fsync either way.
  */
 export class GroupCommitWriter {
   private queue: PendingAppend[] = [];
@@ -31,12 +36,15 @@ export class GroupCommitWriter {
   rounds = 0;
   records = 0;
 
-  append(topic: OpenTopic, records: readonly OutgoingRecord[]): Promise<void> {
+  append(topic: OpenTopic, records: readonly OutgoingRecord[], whenWritten = false): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ topic, records, resolve, reject });
+      this.queue.push({ topic, records, whenWritten, resolve, reject });
       this.draining ??= this.drain();
     });
   }
+
+  /** Rounds whose fsync is still running. */
+  private syncing = new Set<Promise<void>>();
 
   /**
    * Runs `work` between two rounds, with no append in flight (compaction reads a partition and
@@ -49,16 +57,20 @@ export class GroupCommitWriter {
     });
   }
 
-  /** Resolves once every append queued so far has been settled. */
+  /** Resolves once every append queued so far has been settled, fsyncs included. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.syncing.size > 0) {
+      await this.draining;
+      await Promise.all(this.syncing);
+    }
   }
 
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0 || this.jobs.length > 0) {
         const job = this.jobs.shift();
-        if (job) await job();
+        // A job (compaction, retention) runs with no append in flight, fsyncs included.
+        if (job) await Promise.all(this.syncing).then(job);
         else await this.writeRound(this.queue.splice(0));
       }
     } finally {
@@ -97,19 +109,45 @@ export class GroupCommitWriter {
         logOfRecord.push(index);
       }
     }
-    const failures = await Promise.all(
-      logs.map((log, index) => log.append(batches[index]!, timestamp).then(succeeded, failed)),
+    const written = await Promise.all(
+      logs.map((log, index) => log.write(batches[index]!, timestamp).then(succeeded, failed)),
     );
     this.rounds += 1;
+    this.settle(round, written, logOfRecord, true);
+    // The fsync runs while the next round writes; it settles the appends that wait for it.
+    const sync = Promise.all(
+      logs.map((log, i) => (written[i] ? Promise.resolve(null) : log.sync().then(succeeded, failed))),
+    ).then((synced) =>
+      this.settle(
+        round,
+        synced.map((s, i) => written[i] ?? s),
+        logOfRecord,
+        false,
+      ),
+    );
+    this.syncing.add(sync);
+    void sync.finally(() => this.syncing.delete(sync));
+  }
+
+  /** Settles the round's appends of one kind (written-only, or fsync'd) with their partition's outcome. */
+  private settle(
+    round: PendingAppend[],
+    failures: readonly (Error | null)[],
+    logOfRecord: readonly number[],
+    whenWritten: boolean,
+  ): void {
     const anyFailed = failures.some((f) => f !== null);
     let record = 0;
     for (const append of round) {
       const count = append.records.length;
+      const start = record;
+      record += count;
       let failure: Error | null = null;
       if (anyFailed) {
-        for (let i = record; i < record + count && failure === null; i += 1) failure = failures[logOfRecord[i]!]!;
+        for (let i = start; i < start + count && failure === null; i += 1) failure = failures[logOfRecord[i]!]!;
       }
-      record += count;
+      // A written-only append settles after the write; the others after the fsync (or the write's failure).
+      if (append.whenWritten !== whenWritten) continue;
       if (failure) append.reject(failure);
       else {
         this.records += count;

@@ -35,9 +35,9 @@ export interface PartitionLogOptions {
 
 /**
  * The append-only log of one partition: segment files plus an in-memory offset → position index.
- * Appends happen in two steps driven by the bus' group-commit writer: write() puts frames in the
- * file, sync() fsyncs and only then makes them visible to readers (visibleEnd, like Kafka's high
- * watermark), so a consumer never sees a record that a crash could still take back.
+ * Appends happen in two steps driven by the group-commit writer: write() puts frames in the file, sync()
+ * fsyncs and only then makes them visible (visibleEnd, like Kafka's high watermark), so a consumer never
+ * sees a record a crash could take back. A round's sync may run while the next round writes.
  */
 export class PartitionLog {
   private readonly options: PartitionLogOptions;
@@ -48,8 +48,10 @@ export class PartitionLog {
   private visibleEnd: number;
   /** Append-mode descriptor of the active segment (writer only). */
   private writeFd: number | null = null;
-  /** Descriptors written since the last sync: the active segment's, and any segment rolled away from. */
+  /** Written since the last sync began (the active segment's, any rolled away from); being fsync'd by it. */
   private unsynced: number[] = [];
+  private syncingFds: number[] = [];
+  private syncChain: Promise<void> = Promise.resolve(); // one sync at a time, in call order
   private directoryChanged = false;
   /** Set after a failed write/fsync: the file state is unknown, so the partition refuses appends. */
   private failure: Error | null = null;
@@ -81,12 +83,6 @@ export class PartitionLog {
   /** Next offset to be made visible: readers see offsets below it. */
   get endOffset(): number {
     return this.visibleEnd;
-  }
-
-  /** write() then sync(): one group-commit round's work on this partition. */
-  async append(records: readonly OutgoingRecord[], timestamp: number): Promise<void> {
-    await this.write(records, timestamp);
-    await this.sync();
   }
 
   /** Appends frames to the segment files; they stay invisible until sync() resolves. */
@@ -124,15 +120,25 @@ export class PartitionLog {
     }
   }
 
-  /** fdatasyncs what write() wrote, then makes it visible and wakes waiting consumers. */
-  async sync(): Promise<void> {
+  /** fdatasyncs what write() wrote, then makes it visible; one at a time, each covering all written before it. */
+  sync(): Promise<void> {
+    const run = this.syncChain.then(() => this.syncNow());
+    this.syncChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncNow(): Promise<void> {
     if (this.failure) throw this.failure;
+    const end = this.nextOffset;
     try {
       const fds = this.unsynced;
       this.unsynced = [];
+      this.syncingFds = fds;
       if (fds.length === 1) await datasyncFd(fds[0]!);
       else await Promise.all(fds.map(datasyncFd));
-      for (const fd of fds) if (fd !== this.writeFd) await closeFd(fd);
+      this.syncingFds = [];
+      // A segment rolled away from is closed once no write of it waits for a sync.
+      for (const fd of fds) if (fd !== this.writeFd && !this.unsynced.includes(fd)) await closeFd(fd);
       if (this.directoryChanged) {
         this.directoryChanged = false;
         await syncDirectory(this.options.dir);
@@ -141,7 +147,8 @@ export class PartitionLog {
       this.failure = error as Error;
       throw error;
     }
-    this.visibleEnd = this.nextOffset;
+    if (end <= this.visibleEnd) return;
+    this.visibleEnd = end;
     if (this.waiters.size > 0) for (const wake of [...this.waiters]) wake();
   }
 
@@ -163,18 +170,16 @@ export class PartitionLog {
       maxTimestamp: 0,
     };
     const fd = await openAppend(segment.path);
-    if (this.writeFd !== null && !this.unsynced.includes(this.writeFd)) await closeFd(this.writeFd);
+    const old = this.writeFd;
+    if (old !== null && !this.unsynced.includes(old) && !this.syncingFds.includes(old)) await closeFd(old);
     this.writeFd = fd;
     this.segments.push(segment);
     this.directoryChanged = true;
     return segment;
   }
 
-  /**
-   * Up to maxRecords visible records from `from` (fewer at a segment end or past maxBytes). A
-   * `from` below startOffset (its segments were deleted by retention) reads from startOffset:
-   * callers take each record's own offset, never `from + index`.
-   */
+  /** Up to maxRecords visible records from `from` (fewer at a segment end or past maxBytes); a `from` below
+   *  startOffset (deleted by retention) reads from there: callers take each record's own offset. */
   async read(from: number, maxRecords: number, maxBytes: number): Promise<LogRecord[]> {
     try {
       return await this.readOnce(from, maxRecords, maxBytes);
@@ -264,11 +269,7 @@ export class PartitionLog {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
   }
 
-  /**
-   * Deletes the whole segments below `offset`, which must be the base of a segment (the active
-   * one at most: it is never deleted). Writer only; crash-safe (segment-deletion.ts). Returns
-   * the bytes freed.
-   */
+  /** Deletes the segments below `offset`, a segment's base (never the active one); writer only, crash-safe. */
   async deleteBefore(offset: number): Promise<number> {
     if (!this.options.writable) throw new Error("deleteBefore on a read-only partition log");
     const index = this.segments.findIndex((s) => s.baseOffset === offset);
@@ -289,6 +290,7 @@ export class PartitionLog {
   }
 
   async close(): Promise<void> {
+    await this.syncChain;
     for (const wake of [...this.waiters]) wake();
     const fds = new Set(this.writeFd === null ? this.unsynced : [...this.unsynced, this.writeFd]);
     this.unsynced = [];

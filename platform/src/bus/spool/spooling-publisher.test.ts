@@ -89,7 +89,7 @@ describe("SpoolingPublisher spool semantics", () => {
     expect((await distinctIds(embedded, TOPIC, 2000)).size).toBe(2000);
   });
 
-  it("enqueue() resolves once the record is durable: in the log when the bus takes it, in the spool when not", async () => {
+  it("enqueue() resolves once the record is durable: written to the log when the bus takes it, spooled when not", async () => {
     const embedded = await openEmbedded(await scratchDir("spool-durable-log"));
     const publisher = await startPublisher({
       bus: embedded,
@@ -97,9 +97,10 @@ describe("SpoolingPublisher spool semantics", () => {
       logger: quietLogger,
     });
     await Promise.all([publisher.enqueue(TOPIC, event(1)), publisher.enqueue(TOPIC, event(2))]);
-    const ends = await embedded.endOffsets(TOPIC);
-    expect([...ends.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(2);
     expect(publisher.stats()).toMatchObject({ published: 2, queueDepth: 0 });
+    // Written (a SIGKILL keeps them); consumers see them once the round's fsync is done.
+    const visible = async () => [...(await embedded.endOffsets(TOPIC)).values()].reduce((sum, e) => sum + Number(e), 0);
+    await waitFor("both records visible after their fsync", async () => (await visible()) === 2);
 
     const spoolDir = await scratchDir("spool-durable-down");
     const down = new KafkaEventBus({ brokers: ["127.0.0.1:9"], clientId: "down", logger: quietLogger });
