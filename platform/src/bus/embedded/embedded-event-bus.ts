@@ -41,6 +41,11 @@ export interface EmbeddedEventBusOptions {
   retryBackoff?: BackoffPolicy;
   /** What the writer deletes and when (README "Retention"). Default DEFAULT_RETENTION. */
   retention?: RetentionPolicy;
+  /**
+   * Written-only publishes (PublishOptions.written: the gateway's hand-off) are fdatasync'd within
+   * this many ms, together: the power-loss window. Default 10; 0 = each round at once.
+   */
+  fsyncIntervalMs?: number;
   /** Clock for retention ages (tests). Default Date.now. */
   now?: () => number;
 }
@@ -59,7 +64,7 @@ export class EmbeddedEventBus implements EventBus {
   readonly kind = "embedded" as const;
   private readonly options: EmbeddedEventBusOptions;
   private readonly lock: WriterLock | null;
-  private readonly writer = new GroupCommitWriter();
+  private readonly writer: GroupCommitWriter;
   private readonly topics = new Map<string, Promise<OpenTopic>>();
   private readonly groups = new Map<string, Promise<GroupOffsets>>();
   /** `${groupId}\0${topic}` pairs with a live subscription: the log has no group coordinator. */
@@ -72,6 +77,7 @@ export class EmbeddedEventBus implements EventBus {
   private constructor(options: EmbeddedEventBusOptions, lock: WriterLock | null) {
     this.options = options;
     this.lock = lock;
+    this.writer = new GroupCommitWriter(options.fsyncIntervalMs ?? 10);
     if (lock) {
       this.retentionTimer = setInterval(() => {
         this.enforceRetention().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { close, fdatasync, open, writev } from "node:fs";
+import { close, fdatasync, open, writevSync } from "node:fs";
 
 /*
  * The append path's file I/O on raw descriptors with node:fs callbacks: one promise per call and
@@ -26,24 +26,27 @@ export function datasyncFd(fd: number): Promise<void> {
 }
 
 /**
- * Appends all of `buffers` (`bytes` in total) to an append-mode descriptor with one writev
- * request, the frames' parts as they are (no concatenation; libuv itself splits more than
- * IOV_MAX buffers into several writev calls). A short write is continued from where it stopped.
+ * Appends all of `buffers` (`bytes` in total) to an append-mode descriptor, the frames' parts as they
+ * are (no concatenation), continuing a short write from where it stopped. Synchronous on purpose: an
+ * append of a round's frames lands in the page cache in microseconds, while a round trip through the
+ * libuv pool costs more CPU and adds its latency to every answer waiting for the write
+ * (README.md, "fsync policy", measured). The fsync that follows stays asynchronous.
  */
 export function writevAll(fd: number, buffers: Uint8Array[], bytes: number): Promise<void> {
-  return new Promise((resolve, reject) => {
+  try {
     let remaining = buffers;
     let left = bytes;
-    const written = (error: NodeJS.ErrnoException | null, count: number) => {
-      if (error) return reject(error);
+    while (left > 0) {
+      const count = writevSync(fd, remaining);
       left -= count;
-      if (left <= 0) return resolve();
-      if (count === 0) return reject(new Error(`writev wrote nothing with ${left} bytes left`));
+      if (left <= 0) break;
+      if (count === 0) throw new Error(`writev wrote nothing with ${left} bytes left`);
       remaining = withoutFirstBytes(remaining, count);
-      writev(fd, remaining, written);
-    };
-    writev(fd, remaining, written);
-  });
+    }
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** `buffers` without their first `count` bytes. */

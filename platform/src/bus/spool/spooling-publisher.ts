@@ -46,8 +46,8 @@ export interface SpoolingPublisherStats {
 
 /**
  * Event publishing for the gateway. enqueue() never blocks or throws; its promise resolves once
- * the record is durable — acknowledged by the bus (the embedded log fdatasync'd, Kafka acks=all)
- * or fsync'd to the disk spool — and never rejects (a record the spool cannot take either is
+ * the record is durable — accepted by the bus (written to the embedded log's file, fdatasync'd
+ * within its fsync interval; Kafka acks=all) or fsync'd to the disk spool — and never rejects (a record the spool cannot take either is
  * counted `lost` and logged). The gateway awaits it before the last byte of an answer, so an
  * answered request survives a SIGKILL. A background flusher publishes batches by group commit. When the bus fails the batch is fsync'd to a
  * disk spool and the publisher turns degraded: new batches go to the spool too (so they stay
