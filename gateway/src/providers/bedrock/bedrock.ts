@@ -2,13 +2,7 @@ import { getChunkedStream } from "@smithy/core/event-streams";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionRequest } from "../../schemas/chat.ts";
-import {
-  defaultErrorType,
-  type ErrorInfo,
-  type ProviderAdapter,
-  parseJson,
-  type RawHeaders,
-} from "../adapter.ts";
+import { defaultErrorType, type ErrorInfo, type ProviderAdapter, parseJson, type RawHeaders } from "../adapter.ts";
 import type { ProviderTarget, StreamChunk, TargetIssue, UpstreamCall } from "../provider.ts";
 import { chunkBuilder, completionId, type FinishReason } from "../shared/chunks.ts";
 import { upstreamMessage } from "../shared/errors.ts";
