@@ -1,5 +1,6 @@
 import { formatIssues, issueParam } from "@switchyard/events";
 import { GatewayError } from "../errors.ts";
+import type { HeaderBag } from "../http/portkey-headers.ts";
 import type { CompletionResult, Provider, ProviderTarget, StreamChunk } from "../providers/provider.ts";
 import type { StreamChunkFacts } from "../telemetry/index.ts";
 import type { RequestOutcome } from "./outcome.ts";
@@ -28,8 +29,8 @@ export interface EndpointSpec<Req> {
   unsupported(provider: Provider): string | null;
   /** One upstream attempt with the leaf's override_params already applied. */
   call(provider: Provider, req: Req, target: ProviderTarget, signal: AbortSignal): Promise<Reply>;
-  /** Adjusts the prepared targets (e.g. /v1/messages accepts thinking blocks). */
-  target?(target: ProviderTarget): ProviderTarget;
+  /** Adjusts the prepared targets from the request's headers (e.g. /v1/messages: thinking blocks, anthropic-beta). */
+  target?(target: ProviderTarget, headers: HeaderBag): ProviderTarget;
   /** Renders a JSON result (success or upstream error). Default: as the provider shaped it (OpenAI). */
   renderJson?(result: CompletionResult, req: Req): RenderedJson;
   /** Renders a gateway error (default: the OpenAI error body via the global handler). */

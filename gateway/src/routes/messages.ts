@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { headerValue } from "../http/portkey-headers.ts";
 import { type EndpointSpec, invalidBody, streamReply } from "../pipeline/endpoint.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
@@ -87,8 +88,16 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
   // Routing conditions and the span read the Anthropic body the client sent.
   params: (req) => applied(req).native as Record<string, unknown>,
   unsupported: (provider) => (provider.capabilities.chat ? null : `provider ${provider.id} does not offer chat`),
-  // Thinking blocks are part of Anthropic's format, so the provider may send them.
-  target: (target) => ({ ...target, strictOpenAICompliance: false }),
+  // Thinking blocks are part of Anthropic's format, so the provider may send them; the client's
+  // anthropic-beta header (prompt caching, tools betas…) reaches Anthropic unless the target sets one.
+  target(target, headers) {
+    const beta = headerValue(headers, "anthropic-beta")?.trim();
+    const providerFields =
+      beta && !target.providerFields.anthropic_beta
+        ? { ...target.providerFields, anthropic_beta: beta }
+        : target.providerFields;
+    return { ...target, providerFields, strictOpenAICompliance: false };
+  },
   async call(provider, req, target, signal) {
     const { native, chat } = applied(req);
     if (provider.messages && provider.messagesStream) {

@@ -35,7 +35,7 @@ export function prepareTargetsStage(
         const why = endpoint.unsupported(providers[prepared.providerId]);
         if (why)
           throw new GatewayError("invalid_request", why, path === "config" ? "x-portkey-provider" : `${path}.provider`);
-        if (endpoint.target) prepared.target = endpoint.target(prepared.target);
+        if (endpoint.target) prepared.target = endpoint.target(prepared.target, ctx.headers);
       }
       ctx.targets = targets;
       return next();
