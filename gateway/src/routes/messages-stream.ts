@@ -38,12 +38,16 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
     if (open !== null) out += event("content_block_stop", { type: "content_block_stop", index });
     open = null;
   };
-  const start = (kind: "text" | "thinking", block: Obj) => {
-    if (open === kind) return;
-    close();
-    index += 1;
-    open = kind;
-    out += event("content_block_start", { type: "content_block_start", index, content_block: block });
+  // A text or thinking delta: opens its block first unless that kind is the one open.
+  const blockDelta = (kind: "text" | "thinking", delta: Obj) => {
+    if (open !== kind) {
+      close();
+      index += 1;
+      open = kind;
+      const block = kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" };
+      out += event("content_block_start", { type: "content_block_start", index, content_block: block });
+    }
+    out += event("content_block_delta", { type: "content_block_delta", index, delta });
   };
   return {
     chunk(chunk: StreamChunk) {
@@ -73,28 +77,13 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
       for (const choice of (data.choices as Obj[]) ?? []) {
         const delta = (choice.delta ?? {}) as Obj;
         if (typeof delta.reasoning_content === "string" && delta.reasoning_content) {
-          start("thinking", { type: "thinking", thinking: "", signature: "" });
-          out += event("content_block_delta", {
-            type: "content_block_delta",
-            index,
-            delta: { type: "thinking_delta", thinking: delta.reasoning_content },
-          });
+          blockDelta("thinking", { type: "thinking_delta", thinking: delta.reasoning_content });
         }
         if (typeof delta.reasoning_signature === "string" && delta.reasoning_signature) {
-          start("thinking", { type: "thinking", thinking: "", signature: "" });
-          out += event("content_block_delta", {
-            type: "content_block_delta",
-            index,
-            delta: { type: "signature_delta", signature: delta.reasoning_signature },
-          });
+          blockDelta("thinking", { type: "signature_delta", signature: delta.reasoning_signature });
         }
         if (typeof delta.content === "string" && delta.content) {
-          start("text", { type: "text", text: "" });
-          out += event("content_block_delta", {
-            type: "content_block_delta",
-            index,
-            delta: { type: "text_delta", text: delta.content },
-          });
+          blockDelta("text", { type: "text_delta", text: delta.content });
         }
         for (const call of (delta.tool_calls as Obj[]) ?? []) {
           const fn = (call.function ?? {}) as Obj;
