@@ -1,2 +1,3 @@
 export * from "./poll.ts";
+export * from "./spool-harness.ts";
 export * from "./test-clickhouse.ts";

@@ -1,15 +1,9 @@
-import { readdir, rm } from "node:fs/promises";
-import {
-  createLogger,
-  type EventBus,
-  KafkaEventBus,
-  type Logger,
-  type OutgoingRecord,
-  SpoolingPublisher,
-} from "@switchyard/platform";
+import { readdir } from "node:fs/promises";
+import { createLogger, KafkaEventBus, type Logger } from "@switchyard/platform";
+import { distinctIds, numberedEvent, TestCleanups } from "@switchyard/platform/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KafkaBroker } from "../kafka/broker.ts";
-import { pollUntil, tempDir } from "./support.ts";
+import { pollUntil } from "./support.ts";
 
 /**
  * The SpoolingPublisher (platform/src/bus/spool) through a real broker outage. It lives here rather
@@ -23,41 +17,8 @@ const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${M
 const waitFor = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) =>
   pollUntil(async () => ((await check()) ? true : undefined), what, timeoutMs);
 
-/** Undone after each test, failed or not, newest first: no stray dirs or open handles. */
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const undo of cleanups.splice(0).reverse()) await undo().catch(() => undefined);
-});
-
-async function scratchDir(prefix: string): Promise<string> {
-  const dir = await tempDir(prefix);
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function startPublisher(options: Parameters<typeof SpoolingPublisher.start>[0]): Promise<SpoolingPublisher> {
-  const publisher = await SpoolingPublisher.start(options);
-  cleanups.push(() => publisher.close());
-  return publisher;
-}
-
-const event = (id: number): OutgoingRecord => ({ key: `trace-${id % 17}`, value: Buffer.from(JSON.stringify({ id })) });
-
-/** Reads the whole topic with a fresh group until `expected` distinct ids arrived; returns them. */
-async function distinctIds(bus: EventBus, topic: string, expected: number): Promise<Set<number>> {
-  const ids = new Set<number>();
-  const subscription = await bus.subscribe({
-    groupId: uniqueName("count"),
-    topics: [topic],
-    fromBeginning: true,
-    handleBatch: async (batch) => {
-      for (const m of batch.messages) ids.add(JSON.parse(m.value!.toString()).id);
-    },
-  });
-  await waitFor(`${expected} distinct events`, () => ids.size >= expected, 30_000);
-  await subscription.stop();
-  return ids;
-}
+const cleanups = new TestCleanups();
+afterEach(() => cleanups.undoAll());
 
 describe("SpoolingPublisher through a Kafka outage", () => {
   // A broker of its own: this suite stops and restarts it.
@@ -83,8 +44,8 @@ describe("SpoolingPublisher through a Kafka outage", () => {
   it("keeps accepting while the broker is down, spools, and delivers every event once it is back", async () => {
     const topic = uniqueName("requests");
     await bus.ensureTopics([{ name: topic, partitions: 3 }]);
-    const spoolDir = await scratchDir("spool");
-    const publisher = await startPublisher({
+    const spoolDir = await cleanups.scratchDir("spool");
+    const publisher = await cleanups.startPublisher({
       bus,
       spoolDir,
       logger: quietLogger,
@@ -94,7 +55,7 @@ describe("SpoolingPublisher through a Kafka outage", () => {
     });
     let id = 0;
     const enqueue = (n: number) => {
-      for (let i = 0; i < n; i += 1) publisher.enqueue(topic, event(id++));
+      for (let i = 0; i < n; i += 1) publisher.enqueue(topic, numberedEvent(id++));
     };
 
     enqueue(200);
