@@ -1,24 +1,12 @@
-import { buildTestGateway } from "@switchyard/gateway/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
+import { describe, expect, it } from "vitest";
+import { upstreamAndGateway } from "./upstream-and-gateway.ts";
 
 /**
  * Issue 10 §2 and §5 at the HTTP edge: each finding value is a 400 naming the field, made before
  * any upstream call (the fake's counter stays at 0) — never a served request whose event is then
  * dropped, never a 500/502.
  */
-const upstream = new FakeOpenAIUpstream({ name: "bystander" });
-const gw = buildTestGateway();
-
-beforeAll(() => upstream.start());
-afterAll(async () => {
-  await gw.close();
-  await upstream.stop();
-});
-beforeEach(() => {
-  upstream.reset();
-  gw.sink.events.length = 0;
-});
+const { upstream, gw } = upstreamAndGateway("bystander");
 
 const messages = [{ role: "user", content: "hi" }];
 const target = (extra: Record<string, unknown> = {}) => ({

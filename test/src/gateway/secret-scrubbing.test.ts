@@ -1,23 +1,11 @@
-import { buildTestGateway } from "@switchyard/gateway/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
+import { describe, expect, it } from "vitest";
+import { upstreamAndGateway } from "./upstream-and-gateway.ts";
 
 /**
  * Issue 10 §7, regression: an upstream that echoes the caller's key in its 401 had that text
  * stored verbatim in error_message (event log, ClickHouse, trace API) and returned to the client.
  */
-const upstream = new FakeOpenAIUpstream({ name: "echo" });
-const gw = buildTestGateway();
-
-beforeAll(() => upstream.start());
-afterAll(async () => {
-  await gw.close();
-  await upstream.stop();
-});
-beforeEach(() => {
-  upstream.reset();
-  gw.sink.events.length = 0;
-});
+const { upstream, gw } = upstreamAndGateway("echo");
 
 const KEYS = {
   openai: "sk-proj-CallerSecret0123456789abcdef",
