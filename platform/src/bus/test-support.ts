@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../logger.ts";
 import { pollUntil } from "../testing/poll.ts";
+import type { EventBus } from "./event-bus.ts";
 
 /** Test-only helpers for the bus suites (not exported from the package). */
 
@@ -28,4 +29,20 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove: (
 /** A unique name per test so suites sharing one broker never see each other's records. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Reads `topic` from the beginning with a fresh group until `expected` records arrived: "offset:value" in order. */
+export async function readOffsetValues(bus: EventBus, topic: string, expected: number): Promise<string[]> {
+  const values: string[] = [];
+  const subscription = await bus.subscribe({
+    groupId: uniqueName("reader"),
+    topics: [topic],
+    fromBeginning: true,
+    handleBatch: async (batch) => {
+      for (const m of batch.messages) values.push(`${m.offset}:${m.value!.toString()}`);
+    },
+  });
+  await waitFor(`${expected} records`, () => values.length >= expected);
+  await subscription.stop();
+  return values;
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OutgoingRecord } from "../event-bus.ts";
 import { encodeFrame } from "../record-frame.ts";
-import { quietLogger, tempDir, waitFor } from "../test-support.ts";
+import { quietLogger, readOffsetValues, tempDir, waitFor } from "../test-support.ts";
 import { EmbeddedEventBus } from "./embedded-event-bus.ts";
 import { segmentFileName } from "./log-segment.ts";
 
@@ -18,22 +18,6 @@ async function writeAndClose(count: number, segmentBytes = 1 << 20): Promise<voi
   await bus.ensureTopics([{ name: TOPIC, partitions: 1 }]);
   await bus.publish(TOPIC, range(0, count));
   await bus.close();
-}
-
-/** Reads partition 0 from the beginning with a fresh group and returns the values in order. */
-async function readAll(bus: EmbeddedEventBus, expected: number): Promise<string[]> {
-  const values: string[] = [];
-  const subscription = await bus.subscribe({
-    groupId: `reader-${Math.random()}`,
-    topics: [TOPIC],
-    fromBeginning: true,
-    handleBatch: async (batch) => {
-      for (const m of batch.messages) values.push(`${m.offset}:${m.value!.toString()}`);
-    },
-  });
-  await waitFor(`${expected} records`, () => values.length >= expected);
-  await subscription.stop();
-  return values;
 }
 
 beforeEach(async () => {
@@ -56,7 +40,7 @@ describe("embedded log recovery", () => {
     expect(await bus.endOffsets(TOPIC)).toEqual(new Map([[0, "10"]]));
     expect((await stat(segment)).size).toBe(goodSize);
     await bus.publish(TOPIC, range(10, 15));
-    const values = await readAll(bus, 15);
+    const values = await readOffsetValues(bus, TOPIC, 15);
     expect(values).toEqual(Array.from({ length: 15 }, (_, i) => `${i}:record-${i}`));
     await bus.close();
   });
@@ -93,7 +77,7 @@ describe("embedded log recovery", () => {
     for (const name of segments) expect((await stat(join(partition0(), name))).size).toBeLessThanOrEqual(512);
     const bus = await EmbeddedEventBus.open({ dataDir: dir.path, logger: quietLogger, segmentBytes: 512 });
     await bus.publish(TOPIC, range(100, 120));
-    expect(await readAll(bus, 120)).toEqual(Array.from({ length: 120 }, (_, i) => `${i}:record-${i}`));
+    expect(await readOffsetValues(bus, TOPIC, 120)).toEqual(Array.from({ length: 120 }, (_, i) => `${i}:record-${i}`));
     await bus.close();
   });
 

@@ -2,7 +2,7 @@ import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OutgoingRecord } from "../event-bus.ts";
-import { quietLogger, tempDir, waitFor } from "../test-support.ts";
+import { quietLogger, readOffsetValues, tempDir } from "../test-support.ts";
 import { EmbeddedEventBus } from "./embedded-event-bus.ts";
 import { segmentBaseOffset } from "./log-segment.ts";
 import { writeLogStart } from "./log-start.ts";
@@ -29,22 +29,6 @@ async function writeLog(): Promise<number[]> {
   return segmentBases();
 }
 
-/** Offsets and values a fresh group reads from the beginning. */
-async function readFromStart(bus: EmbeddedEventBus, expected: number): Promise<string[]> {
-  const values: string[] = [];
-  const subscription = await bus.subscribe({
-    groupId: `reader-${Math.random()}`,
-    topics: [TOPIC],
-    fromBeginning: true,
-    handleBatch: async (batch) => {
-      for (const m of batch.messages) values.push(`${m.offset}:${m.value!.toString()}`);
-    },
-  });
-  await waitFor(`${expected} records`, () => values.length >= expected);
-  await subscription.stop();
-  return values;
-}
-
 const expectedFrom = (start: number, end: number) =>
   Array.from({ length: end - start }, (_, i) => `${start + i}:record-${start + i}`);
 
@@ -65,7 +49,7 @@ describe("crash mid-deletion", () => {
     const bases = await writeLog();
     await writeFile(join(partition0(), "log-start.json.tmp-999-1"), '{"startOffset":');
     const bus = await EmbeddedEventBus.open({ dataDir: dir.path, logger: quietLogger, segmentBytes: 256 });
-    expect(await readFromStart(bus, 100)).toEqual(expectedFrom(0, 100));
+    expect(await readOffsetValues(bus, TOPIC, 100)).toEqual(expectedFrom(0, 100));
     await bus.close();
     expect(await segmentBases()).toEqual(bases);
     expect((await readdir(partition0())).filter((n) => n.startsWith("log-start"))).toEqual([]);
@@ -87,14 +71,14 @@ describe("crash mid-deletion", () => {
       }
       // A reader opening first skips the leftovers without touching them.
       const reader = await EmbeddedEventBus.open({ dataDir: dir.path, logger: quietLogger, access: "read-only" });
-      expect(await readFromStart(reader, 100 - cut)).toEqual(expectedFrom(cut, 100));
+      expect(await readOffsetValues(reader, TOPIC, 100 - cut)).toEqual(expectedFrom(cut, 100));
       await reader.close();
 
       const bus = await EmbeddedEventBus.open({ dataDir: dir.path, logger: quietLogger, segmentBytes: 256 });
       expect(await bus.endOffsets(TOPIC)).toEqual(new Map([[0, "100"]]));
       expect(await segmentBases()).toEqual(bases.filter((b) => b >= cut));
       await bus.publish(TOPIC, range(100, 110));
-      expect(await readFromStart(bus, 110 - cut)).toEqual(expectedFrom(cut, 110));
+      expect(await readOffsetValues(bus, TOPIC, 110 - cut)).toEqual(expectedFrom(cut, 110));
       await bus.close();
     });
   }
@@ -106,7 +90,7 @@ describe("crash mid-deletion", () => {
     const bus = await EmbeddedEventBus.open({ dataDir: dir.path, logger: quietLogger });
     expect(await bus.endOffsets(TOPIC)).toEqual(new Map([[0, "100"]]));
     await bus.publish(TOPIC, range(100, 103));
-    expect(await readFromStart(bus, 3)).toEqual(expectedFrom(100, 103));
+    expect(await readOffsetValues(bus, TOPIC, 3)).toEqual(expectedFrom(100, 103));
     await bus.close();
   });
 
