@@ -33,8 +33,4 @@ export class TalliedCounter {
     }
     return series;
   }
-
-  add(value: number, attributes: Attributes): void {
-    this.tally(attributes).value += value;
-  }
 }
