@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
+import { benchCpuSets, freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 /**
  * `npm run bench:compare -- <other checkout>[,ENV=value…] […]`: the gateway of this checkout against
@@ -30,23 +30,11 @@ const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 12);
 const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
 const cpus = benchCpuSets();
 
-const upstream = await startNode(
-  join(here, "test/bench/upstream-server.ts"),
-  {},
-  (l) => l.startsWith("{"),
-  30_000,
-  cpus?.rest,
-);
-const { baseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
+const upstream = await startUpstream(here, cpus?.rest);
 const dirs: string[] = [];
 const gateways: Array<{ root: string; child: Awaited<ReturnType<typeof startNode>>["child"]; url: string }> = [];
 const results = roots.map(() => ({ loads: [] as LoadResult[], cpu: [] as number[] }));
-const headers = {
-  "content-type": "application/json",
-  authorization: "Bearer sk-bench-not-a-real-key",
-  "x-portkey-provider": "openai",
-  "x-portkey-custom-host": baseUrl,
-};
+const headers = viaGatewayHeaders(upstream.baseUrl);
 const load = (url: string, durationSec: number) =>
   runLoad({ url, headers, body, connections: 32, durationSec, cpus: cpus?.rest });
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad } from "./load.ts";
-import { freePort, startNode, stopChild } from "./processes.ts";
+import { freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 export interface LoadIngestResult {
   connections: number;
@@ -74,8 +74,7 @@ export async function measureIngestUnderLoad(options: {
 }): Promise<LoadIngestResult> {
   const { root, connections, durationSec } = options;
   const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-stack-"));
-  const upstream = await startNode(join(root, "test/bench/upstream-server.ts"), {}, (l) => l.startsWith("{"));
-  const { baseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
+  const upstream = await startUpstream(root);
   const gatewayPort = await freePort();
   const analyticsPort = await freePort();
   let stack: Awaited<ReturnType<typeof startNode>> | null = null;
@@ -95,12 +94,7 @@ export async function measureIngestUnderLoad(options: {
     const metricsUrl = `http://127.0.0.1:${analyticsPort}/metrics`;
     const target = {
       url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
-      headers: {
-        "content-type": "application/json",
-        authorization: "Bearer sk-bench-not-a-real-key",
-        "x-portkey-provider": "openai",
-        "x-portkey-custom-host": baseUrl,
-      },
+      headers: viaGatewayHeaders(upstream.baseUrl),
       body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }),
     };
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -71,4 +72,21 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await exited;
+}
+
+/** The fake OpenAI upstream (test/bench/upstream-server.ts); its first stdout line carries its base URL. */
+export async function startUpstream(root: string, cpus?: string): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const script = join(root, "test/bench/upstream-server.ts");
+  const { child, line } = await startNode(script, {}, (l) => l.startsWith("{"), 30_000, cpus);
+  return { child, baseUrl: (JSON.parse(line) as { baseUrl: string }).baseUrl };
+}
+
+/** Headers that send an OpenAI chat request through the gateway to `baseUrl` (a custom host; the key is fake). */
+export function viaGatewayHeaders(baseUrl: string) {
+  return {
+    "content-type": "application/json",
+    authorization: "Bearer sk-bench-not-a-real-key",
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": baseUrl,
+  };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type CpuProfile, connectInspector } from "./inspector.ts";
 import { runLoad } from "./load.ts";
-import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
+import { benchCpuSets, freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 import { printSummary, summarize } from "./profile-report.ts";
 
 /**
@@ -25,14 +25,8 @@ const root = new URL("../..", import.meta.url).pathname;
 const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
 
 const cpus = benchCpuSets();
-const upstream = await startNode(
-  join(root, "test/bench/upstream-server.ts"),
-  {},
-  (l) => l.startsWith("{"),
-  30_000,
-  cpus?.rest,
-);
-const { baseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
+const upstream = await startUpstream(root, cpus?.rest);
+const { baseUrl } = upstream;
 const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-profile-"));
 const [port, analyticsPort, inspectPort] = [await freePort(), await freePort(), await freePort()];
 const server = await startNode(
@@ -52,12 +46,7 @@ const server = await startNode(
 );
 const load = {
   url: `http://127.0.0.1:${port}/v1/chat/completions`,
-  headers: {
-    "content-type": "application/json",
-    authorization: "Bearer sk-bench-not-a-real-key",
-    "x-portkey-provider": "openai",
-    "x-portkey-custom-host": baseUrl,
-  },
+  headers: viaGatewayHeaders(baseUrl),
   body,
   connections: 32,
   cpus: cpus?.rest,

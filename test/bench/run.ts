@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { printCpu } from "./cpu-table.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { freePort, startNode, stopChild } from "./processes.ts";
+import { freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 import { measureStack, type StackCaseResult } from "./stack-case.ts";
 import { measureStreamTtft, printTtft, type TtftResult } from "./stream-ttft.ts";
 import { measureTracingOverhead, printTracing, type TracingResult } from "./tracing-overhead.ts";
@@ -29,8 +29,8 @@ const QUICK = process.env.BENCH_QUICK === "1";
 const root = new URL("../..", import.meta.url).pathname;
 const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
 
-const upstream = await startNode(join(root, "test/bench/upstream-server.ts"), {}, (l) => l.startsWith("{"));
-const { baseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
+const upstream = await startUpstream(root);
+const { baseUrl } = upstream;
 const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-data-"));
 const gatewayPort = await freePort();
 const gateway = await startNode(
@@ -42,12 +42,7 @@ const gateway = await startNode(
 const direct = { url: `${baseUrl}/chat/completions`, headers: { "content-type": "application/json" } };
 const viaGateway = {
   url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
-  headers: {
-    "content-type": "application/json",
-    authorization: "Bearer sk-bench-not-a-real-key",
-    "x-portkey-provider": "openai",
-    "x-portkey-custom-host": baseUrl,
-  },
+  headers: viaGatewayHeaders(baseUrl),
 };
 
 // Routing cases: the same upstream behind each target (so upstream capacity is equal across

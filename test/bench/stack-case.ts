@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuMeter, threadMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { freePort, startNode, stopChild } from "./processes.ts";
+import { freePort, startNode, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 /**
  * The embedded-stack case of `npm run bench`: `npm start`'s process (gateway, ingest and analytics
@@ -73,12 +73,7 @@ export async function measureStack(options: {
   const metricsUrl = `http://127.0.0.1:${gatewayPort}/metrics`;
   const load = {
     url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
-    headers: {
-      "content-type": "application/json",
-      authorization: "Bearer sk-bench-not-a-real-key",
-      "x-portkey-provider": "openai",
-      "x-portkey-custom-host": options.upstream.baseUrl,
-    },
+    headers: viaGatewayHeaders(options.upstream.baseUrl),
     body: options.body,
     connections: 32,
   };

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { benchCpuSets, freePort, startNode, stopChild } from "./processes.ts";
+import { benchCpuSets, freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 /**
  * The tracing case of `npm run bench`: the same gateway with tracing off (no OTLP endpoint) and on
@@ -45,8 +45,7 @@ export async function measureTracingOverhead(options: {
   const isJsonLine = (l: string) => l.startsWith("{");
   const sink = await startNode(join(root, "test/bench/otlp-sink.ts"), {}, isJsonLine, 30_000, cpus?.rest);
   const { url: sinkUrl } = JSON.parse(sink.line) as { url: string };
-  const upstream = await startNode(join(root, "test/bench/upstream-server.ts"), {}, isJsonLine, 30_000, cpus?.rest);
-  const { baseUrl: upstreamBaseUrl } = JSON.parse(upstream.line) as { baseUrl: string };
+  const upstream = await startUpstream(root, cpus?.rest);
   const dirs: string[] = [];
   const startGateway = async (env: Record<string, string>, script = "gateway/src/main.ts") => {
     const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-otel-"));
@@ -74,10 +73,7 @@ export async function measureTracingOverhead(options: {
   const gateways = { off, on, ...(stock ? { stock } : {}) } as Partial<Record<Arm, typeof off>>;
   const arms = Object.keys(gateways) as Arm[];
   const headers = {
-    "content-type": "application/json",
-    authorization: "Bearer sk-bench-not-a-real-key",
-    "x-portkey-provider": "openai",
-    "x-portkey-custom-host": upstreamBaseUrl,
+    ...viaGatewayHeaders(upstream.baseUrl),
     traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
   };
   const load = (url: string, durationSec: number) =>
