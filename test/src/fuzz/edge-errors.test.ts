@@ -122,6 +122,9 @@ describe("the HTTP edge answers every failure in our error shape", () => {
     const response = await send("gateway", httpRequest("POST", "/v1/chat/completions", MOCK_HEADERS, body));
     expect(response.status, response.body).not.toBe(500);
     expect(JSON.parse(response.body).error?.code).not.toBe("body_too_deep");
+    // Served in full: the mock provider answered the request the gateway parsed and routed.
+    expect(response.status, response.body).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ object: "chat.completion" });
   });
 
   it("analytics: malformed JSON to a route, or a body no route takes, is never a 5xx", async () => {
