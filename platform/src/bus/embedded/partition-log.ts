@@ -46,8 +46,7 @@ export class PartitionLog {
   private logStart: number;
   private nextOffset: number;
   private visibleEnd: number;
-  /** Append-mode descriptor of the active segment (writer only). */
-  private writeFd: number | null = null;
+  private writeFd: number | null = null; // append-mode descriptor of the active segment (writer only)
   /** Written since the last sync began (the active segment's, any rolled away from); being fsync'd by it. */
   private unsynced: number[] = [];
   private syncingFds: number[] = [];
@@ -136,9 +135,10 @@ export class PartitionLog {
       this.syncingFds = fds;
       if (fds.length === 1) await datasyncFd(fds[0]!);
       else await Promise.all(fds.map(datasyncFd));
+      // Close rolled-away fds in the tick syncingFds empties, else roll() could close one too (twice).
+      const retired = fds.filter((fd) => fd !== this.writeFd && !this.unsynced.includes(fd));
       this.syncingFds = [];
-      // A segment rolled away from is closed once no write of it waits for a sync.
-      for (const fd of fds) if (fd !== this.writeFd && !this.unsynced.includes(fd)) await closeFd(fd);
+      await Promise.all(retired.map(closeFd));
       if (this.directoryChanged) {
         this.directoryChanged = false;
         await syncDirectory(this.options.dir);
