@@ -151,7 +151,9 @@ export class GroupCommitWriter {
       this.deferredTimer ??= setTimeout(() => this.syncDeferred(), this.syncIntervalMs);
       return;
     }
-    // The fsync runs while the next round writes; it settles the appends that wait for it.
+    // The fsync runs while the next round writes; it settles the appends that wait for it. It also
+    // covers what earlier written-only rounds left in these partitions: the timer need not sync them again.
+    for (const log of logs) this.deferred.delete(log);
     const sync = Promise.all(
       logs.map((log, i) => (written[i] ? Promise.resolve(null) : log.sync().then(succeeded, failed))),
     ).then((synced) =>
