@@ -155,6 +155,41 @@ export async function startPropertyStack() {
 
 export type PropertyStack = Awaited<ReturnType<typeof startPropertyStack>>;
 
+/**
+ * POSTs `body` (JSON) to the open gateway with `config` as its x-portkey-config and `traceId`, and
+ * observes the answer as `check` reads it (a plain client: no gateway key, no abort).
+ */
+export async function postToOpen(
+  stack: PropertyStack,
+  path: string,
+  body: object,
+  config: object,
+  traceId: string,
+): Promise<{ res: Response; observation: Observation }> {
+  const before = { open: stack.sinks.open.events.length, keyed: stack.sinks.keyed.events.length };
+  const res = await fetch(`${stack.base}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-portkey-trace-id": traceId,
+      "x-portkey-config": JSON.stringify(config),
+    },
+    body: JSON.stringify(body),
+  });
+  const observation: Observation = {
+    traceId,
+    status: res.status,
+    contentType: res.headers.get("content-type") ?? "",
+    body: await res.text(),
+    bodyError: null,
+    aborted: false,
+    gateway: "open",
+    unauthenticated: false,
+    before,
+  };
+  return { res, observation };
+}
+
 /** Polls (no fixed sleep) until `predicate` holds; throws after `timeoutMs`. */
 export async function until(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

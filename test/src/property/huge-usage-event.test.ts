@@ -2,7 +2,7 @@ import { encodeEvent, RequestEvent } from "@switchyard/events";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SETUPS } from "../conformance/support.ts";
 import { check } from "./check.ts";
-import { type Observation, type PropertyStack, startPropertyStack } from "./harness.ts";
+import { type Observation, type PropertyStack, postToOpen, startPropertyStack } from "./harness.ts";
 
 /**
  * Found by the property test (seed 20261207): an upstream reporting a usage whose counts are safe
@@ -25,30 +25,9 @@ beforeEach(() => {
 async function chatWithUsage(input: number, output: number): Promise<Observation> {
   const fake = stack.fakes.get("openai")!;
   fake.usage = { input, output, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
-  const traceId = `huge-usage-${input}-${output}`;
-  const before = { open: stack.sinks.open.events.length, keyed: stack.sinks.keyed.events.length };
-  const res = await fetch(`${stack.base}/v1/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-trace-id": traceId,
-      "x-portkey-config": JSON.stringify(SETUPS.openai.leaf(fake.baseUrl)),
-    },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
-  });
-  const body = await res.text();
-  const contentType = res.headers.get("content-type") ?? "";
-  return {
-    traceId,
-    status: res.status,
-    contentType,
-    body,
-    bodyError: null,
-    aborted: false,
-    gateway: "open",
-    unauthenticated: false,
-    before,
-  };
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
+  const config = SETUPS.openai.leaf(fake.baseUrl);
+  return (await postToOpen(stack, "/v1/chat/completions", body, config, `huge-usage-${input}-${output}`)).observation;
 }
 
 describe("usage whose cost passes 2^53 nano-USD still gives one valid event", () => {

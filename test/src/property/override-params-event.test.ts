@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SETUPS } from "../conformance/support.ts";
 import { check } from "./check.ts";
-import type { Observation, PropertyStack } from "./harness.ts";
-import { startPropertyStack } from "./harness.ts";
+import { type PropertyStack, postToOpen, startPropertyStack } from "./harness.ts";
 
 /**
  * Issue 10 finding: `override_params: {model: 123}` (or `true`, `["a"]`, `{"x":1}`; also on
@@ -39,31 +38,9 @@ let sequence = 0;
 /** Sends a request to the local-dev gateway (loopback custom hosts allowed) and observes it. */
 async function post(url: string, body: object, config: object) {
   sequence += 1;
-  const traceId = `override-regression-${sequence}`;
-  const before = { open: stack.sinks.open.events.length, keyed: stack.sinks.keyed.events.length };
-  const res = await fetch(`${stack.base}${url}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-trace-id": traceId,
-      "x-portkey-config": JSON.stringify(config),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  const observation: Observation = {
-    traceId,
-    status: res.status,
-    contentType: res.headers.get("content-type") ?? "",
-    body: text,
-    bodyError: null,
-    aborted: false,
-    gateway: "open",
-    unauthenticated: false,
-    before,
-  };
+  const { res, observation } = await postToOpen(stack, url, body, config, `override-regression-${sequence}`);
   // /v1/messages answers in Anthropic's error shape ({type: "error", error: {type, message}}).
-  const error = (JSON.parse(text) as { error: { message: string; code?: string; type: string } }).error;
+  const error = (JSON.parse(observation.body) as { error: { message: string; code?: string; type: string } }).error;
   return { res, observation, error };
 }
 
