@@ -22,13 +22,13 @@ export interface ConsumerLoopOptions {
   batchMaxRecords?: number;
 }
 
-/**
+/*
  * The batch size ingest asks the bus for (SubscribeOptions.maxBatchRecords/Bytes): a ClickHouse insert
  * costs tens of ms of engine CPU whatever its size, so the embedded log's default of 500 records per
  * batch (one partition delivers one batch at a time, and its handler waits for the insert) would cap
  * ingest far below what one insert's worth reaches. Kafka keeps its own fetch size (bytes per partition).
+ * The bytes budget per batch bounds memory per partition in flight, with room for ~10,000 typical events.
  */
-/** Bytes budget per batch: bounded memory per partition in flight, room for ~10,000 typical events. */
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
 export interface ConsumerLoopStats {
