@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { runLoad } from "./load.ts";
-import { freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+import { type BenchStack, startStack, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 export interface LoadIngestResult {
   connections: number;
@@ -73,24 +70,11 @@ export async function measureIngestUnderLoad(options: {
   drainLimitSec?: number;
 }): Promise<LoadIngestResult> {
   const { root, connections, durationSec } = options;
-  const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-stack-"));
   const upstream = await startUpstream(root);
-  const gatewayPort = await freePort();
-  const analyticsPort = await freePort();
-  let stack: Awaited<ReturnType<typeof startNode>> | null = null;
+  let stack: BenchStack | null = null;
   try {
-    stack = await startNode(
-      join(root, "stack/src/main.ts"),
-      {
-        DATA_DIR: dataDir,
-        GATEWAY_PORT: String(gatewayPort),
-        ANALYTICS_PORT: String(analyticsPort),
-        LOG_LEVEL: "warn",
-        ...options.env,
-      },
-      (l) => l.includes("Switchyard is running"),
-      60_000,
-    );
+    stack = await startStack(root, { LOG_LEVEL: "warn", ...options.env });
+    const { gatewayPort, analyticsPort } = stack;
     const metricsUrl = `http://127.0.0.1:${analyticsPort}/metrics`;
     const target = {
       url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
@@ -145,9 +129,8 @@ export async function measureIngestUnderLoad(options: {
       rowsWritten: last.rows,
     };
   } finally {
-    if (stack) await stopChild(stack.child);
+    await stack?.stop();
     await stopChild(upstream.child);
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 
 export async function freePort(): Promise<number> {
@@ -89,4 +90,44 @@ export function viaGatewayHeaders(baseUrl: string) {
     "x-portkey-provider": "openai",
     "x-portkey-custom-host": baseUrl,
   };
+}
+
+export interface BenchStack {
+  child: ChildProcess;
+  gatewayPort: number;
+  analyticsPort: number;
+  /** Stops the process and removes its data dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start`'s process (stack/src/main.ts) on free ports with a fresh temp data dir, resolved once
+ * it prints "Switchyard is running". `env` is added to (and may override) those three and LOG_LEVEL.
+ */
+export async function startStack(root: string, env: Record<string, string>): Promise<BenchStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-stack-"));
+  const [gatewayPort, analyticsPort] = [await freePort(), await freePort()];
+  const removeDir = () => rm(dataDir, { recursive: true, force: true });
+  try {
+    const { child } = await startNode(
+      join(root, "stack/src/main.ts"),
+      {
+        GATEWAY_PORT: String(gatewayPort),
+        ANALYTICS_PORT: String(analyticsPort),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "info",
+        ...env,
+      },
+      (l) => l.startsWith("Switchyard is running"),
+      60_000,
+    );
+    const stop = async () => {
+      await stopChild(child);
+      await removeDir();
+    };
+    return { child, gatewayPort, analyticsPort, stop };
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
 }

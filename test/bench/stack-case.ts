@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { cpuMeter, threadMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { freePort, startNode, stopChild, viaGatewayHeaders } from "./processes.ts";
+import { startStack, viaGatewayHeaders } from "./processes.ts";
 
 /**
  * The embedded-stack case of `npm run bench`: `npm start`'s process (gateway, ingest and analytics
@@ -53,23 +50,13 @@ export async function measureStack(options: {
   durationSec: number;
   warmupSec: number;
 }): Promise<StackCaseResult> {
-  const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-stack-"));
-  const [gatewayPort, analyticsPort] = [await freePort(), await freePort()];
-  const stack = await startNode(
-    join(options.root, "stack/src/main.ts"),
-    {
-      GATEWAY_PORT: String(gatewayPort),
-      ANALYTICS_PORT: String(analyticsPort),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "info",
-      // Tracing off, metrics on /metrics (the bench reads ingest's lag there), whatever the shell says.
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_TRACES_EXPORTER: "none",
-      OTEL_METRICS_EXPORTER: "prometheus",
-    },
-    (l) => l.startsWith("Switchyard is running"),
-    60_000,
-  );
+  const stack = await startStack(options.root, {
+    // Tracing off, metrics on /metrics (the bench reads ingest's lag there), whatever the shell says.
+    OTEL_EXPORTER_OTLP_ENDPOINT: "",
+    OTEL_TRACES_EXPORTER: "none",
+    OTEL_METRICS_EXPORTER: "prometheus",
+  });
+  const { gatewayPort } = stack;
   const metricsUrl = `http://127.0.0.1:${gatewayPort}/metrics`;
   const load = {
     url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
@@ -95,7 +82,6 @@ export async function measureStack(options: {
       threads: threads.stop(),
     };
   } finally {
-    await stopChild(stack.child);
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
