@@ -1,47 +1,65 @@
 /**
- * Incremental server-sent-events parser: feeds on raw bytes, yields each event's `data`
- * as soon as the event's terminating blank line arrives, so nothing is held back.
+ * Incremental server-sent-events parsing: feeds on raw bytes and hands out each event as soon as
+ * its terminating blank line arrives, so nothing is held back. One splitter serves both readers.
  */
-export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let boundary = nextBoundary(buffer);
+interface SseEvent {
+  /** The event's text exactly as received, blank line included. */
+  raw: string;
+  /** The event's text before its blank line. */
+  text: string;
+}
+
+/** Decoded text → whole events; `push` returns those the bytes completed (usually zero or one). */
+class EventSplitter {
+  readonly #decoder = new TextDecoder();
+  #buffer = "";
+
+  push(bytes: Uint8Array): SseEvent[] {
+    this.#buffer += this.#decoder.decode(bytes, { stream: true });
+    const events: SseEvent[] = [];
+    let boundary = nextBoundary(this.#buffer);
     while (boundary !== null) {
-      const data = dataOf(buffer.slice(0, boundary.index));
-      buffer = buffer.slice(boundary.index + boundary.length);
+      const end = boundary.index + boundary.length;
+      events.push({ raw: this.#buffer.slice(0, end), text: this.#buffer.slice(0, boundary.index) });
+      this.#buffer = this.#buffer.slice(end);
+      boundary = nextBoundary(this.#buffer);
+    }
+    return events;
+  }
+
+  /** The unterminated text left when the body ended ("" when none). */
+  end(): string {
+    this.#buffer += this.#decoder.decode();
+    return this.#buffer;
+  }
+}
+
+/** Each event's `data` (its data lines joined); events without data lines are skipped. */
+export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const splitter = new EventSplitter();
+  for await (const bytes of body) {
+    for (const event of splitter.push(bytes)) {
+      const data = dataOf(event.text);
       if (data !== null) yield data;
-      boundary = nextBoundary(buffer);
     }
   }
-  buffer += decoder.decode();
-  const tail = dataOf(buffer);
+  const tail = dataOf(splitter.end());
   if (tail !== null) yield tail;
 }
 
 /**
- * The same parser, yielding each event whole: `raw` is its text exactly as received, blank line
- * included (relayed byte for byte by a native pass-through), `data` its joined data lines or null.
+ * Each event whole: `raw` is its text exactly as received, blank line included (relayed byte for
+ * byte by a native pass-through), `data` its joined data lines or null.
  */
 export async function* sseFrames(
   body: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<{ raw: string; data: string | null }> {
-  const decoder = new TextDecoder();
-  let buffer = "";
+  const splitter = new EventSplitter();
   for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let boundary = nextBoundary(buffer);
-    while (boundary !== null) {
-      const end = boundary.index + boundary.length;
-      const raw = buffer.slice(0, end);
-      buffer = buffer.slice(end);
-      yield { raw, data: dataOf(raw.slice(0, boundary.index)) };
-      boundary = nextBoundary(buffer);
-    }
+    for (const event of splitter.push(bytes)) yield { raw: event.raw, data: dataOf(event.text) };
   }
-  buffer += decoder.decode();
-  if (buffer !== "") yield { raw: buffer, data: dataOf(buffer) };
+  const tail = splitter.end();
+  if (tail !== "") yield { raw: tail, data: dataOf(tail) };
 }
 
 function nextBoundary(buffer: string): { index: number; length: number } | null {
