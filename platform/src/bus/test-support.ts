@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
 import { createLogger, type Logger } from "../logger.ts";
 import { pollUntil } from "../testing/poll.ts";
 import type { EventBus } from "./event-bus.ts";
@@ -24,6 +25,24 @@ export async function waitFor(
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `switchyard-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A fresh temp dir for each test of the calling file (created before it, removed after it): read `.path` in a test. */
+export function tempDirPerTest(prefix: string): { readonly path: string } {
+  let current: { path: string; remove: () => Promise<void> } | null = null;
+  beforeEach(async () => {
+    current = await tempDir(prefix);
+  });
+  afterEach(async () => {
+    await current?.remove();
+    current = null;
+  });
+  return {
+    get path() {
+      if (!current) throw new Error("tempDirPerTest: .path read outside a test");
+      return current.path;
+    },
+  };
 }
 
 /** A unique name per test so suites sharing one broker never see each other's records. */

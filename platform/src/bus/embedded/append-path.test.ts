@@ -1,9 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BusMessage, OutgoingRecord } from "../event-bus.ts";
 import { encodeFrame } from "../record-frame.ts";
-import { quietLogger, tempDir, waitFor } from "../test-support.ts";
+import { quietLogger, tempDirPerTest, waitFor } from "../test-support.ts";
 import { EmbeddedEventBus } from "./embedded-event-bus.ts";
 import { withoutFirstBytes } from "./fd-io.ts";
 import { segmentFileName } from "./log-segment.ts";
@@ -13,15 +13,7 @@ import { segmentFileName } from "./log-segment.ts";
 // frames encodeFrame gives (the format readers and the spool share), a round larger than IOV_MAX
 // parts is written whole, and a failed write leaves the partition refusing appends until reopened.
 const TOPIC = "llm.requests.v1";
-let dir: { path: string; remove: () => Promise<void> };
-
-beforeEach(async () => {
-  dir = await tempDir("append-path");
-});
-
-afterEach(async () => {
-  await dir.remove();
-});
+const dir = tempDirPerTest("append-path");
 
 async function readAll(bus: EmbeddedEventBus, expected: number): Promise<BusMessage[]> {
   const messages: BusMessage[] = [];

@@ -1,14 +1,14 @@
 import { appendFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OutgoingRecord } from "../event-bus.ts";
 import { encodeFrame } from "../record-frame.ts";
-import { quietLogger, readOffsetValues, tempDir, waitFor } from "../test-support.ts";
+import { quietLogger, readOffsetValues, tempDirPerTest, waitFor } from "../test-support.ts";
 import { EmbeddedEventBus } from "./embedded-event-bus.ts";
 import { segmentFileName } from "./log-segment.ts";
 
 const TOPIC = "llm.feedback.v1";
-let dir: { path: string; remove: () => Promise<void> };
+const dir = tempDirPerTest("partition-log");
 const partition0 = () => join(dir.path, TOPIC, "0");
 const record = (i: number): OutgoingRecord => ({ key: "same-key", value: Buffer.from(`record-${i}`) });
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => record(from + i));
@@ -19,14 +19,6 @@ async function writeAndClose(count: number, segmentBytes = 1 << 20): Promise<voi
   await bus.publish(TOPIC, range(0, count));
   await bus.close();
 }
-
-beforeEach(async () => {
-  dir = await tempDir("partition-log");
-});
-
-afterEach(async () => {
-  await dir.remove();
-});
 
 describe("embedded log recovery", () => {
   it("truncates a torn tail left by a crash mid-write and appends after it", async () => {

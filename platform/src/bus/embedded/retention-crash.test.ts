@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { quietLogger, tempDir, waitFor } from "../test-support.ts";
+import { describe, expect, it } from "vitest";
+import { quietLogger, tempDirPerTest, waitFor } from "../test-support.ts";
 import { EmbeddedEventBus } from "./embedded-event-bus.ts";
 import { segmentBaseOffset } from "./log-segment.ts";
 import { readLogStart } from "./log-start.ts";
@@ -11,15 +11,7 @@ import { PartitionLog } from "./partition-log.ts";
 
 const CHILD = fileURLToPath(new URL("./retention-crash-child.ts", import.meta.url));
 const TOPIC = "llm.requests.v1";
-let dir: { path: string; remove: () => Promise<void> };
-
-beforeEach(async () => {
-  dir = await tempDir("retention-crash");
-});
-
-afterEach(async () => {
-  await dir.remove();
-});
+const dir = tempDirPerTest("retention-crash");
 
 /** Runs the child until it acknowledged `minAcks` more publishes, then SIGKILLs it; returns its last ack. */
 async function runAndKill(minAcks: number): Promise<number> {

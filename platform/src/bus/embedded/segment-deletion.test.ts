@@ -1,14 +1,14 @@
 import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OutgoingRecord } from "../event-bus.ts";
-import { quietLogger, readOffsetValues, tempDir } from "../test-support.ts";
+import { quietLogger, readOffsetValues, tempDirPerTest } from "../test-support.ts";
 import { EmbeddedEventBus } from "./embedded-event-bus.ts";
 import { segmentBaseOffset } from "./log-segment.ts";
 import { writeLogStart } from "./log-start.ts";
 
 const TOPIC = "llm.requests.v1";
-let dir: { path: string; remove: () => Promise<void> };
+const dir = tempDirPerTest("segment-deletion");
 const partition0 = () => join(dir.path, TOPIC, "0");
 const record = (i: number): OutgoingRecord => ({ key: "k", value: Buffer.from(`record-${i}`) });
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => record(from + i));
@@ -31,14 +31,6 @@ async function writeLog(): Promise<number[]> {
 
 const expectedFrom = (start: number, end: number) =>
   Array.from({ length: end - start }, (_, i) => `${start + i}:record-${start + i}`);
-
-beforeEach(async () => {
-  dir = await tempDir("segment-deletion");
-});
-
-afterEach(async () => {
-  await dir.remove();
-});
 
 /**
  * Every state a crash can leave segment deletion in (segment-deletion.ts): the marker naming the

@@ -1,22 +1,14 @@
 import { readdir } from "node:fs/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { quietLogger, tempDir } from "../test-support.ts";
+import { describe, expect, it } from "vitest";
+import { quietLogger, tempDirPerTest } from "../test-support.ts";
 import { DiskSpool, type SpooledRecord } from "./disk-spool.ts";
 
-let dir: { path: string; remove: () => Promise<void> };
+const dir = tempDirPerTest("disk-spool");
 const entry = (i: number): SpooledRecord => ({
   topic: "llm.requests.v1",
   record: { key: `trace-${i}`, value: Buffer.from(`event-${i}-${"x".repeat(100)}`), headers: { traceparent: "t" } },
 });
 const spoolFiles = async () => (await readdir(dir.path)).filter((n) => n.startsWith("spool-"));
-
-beforeEach(async () => {
-  dir = await tempDir("disk-spool");
-});
-
-afterEach(async () => {
-  await dir.remove();
-});
 
 describe("DiskSpool retention: it deletes what was delivered, and only that", () => {
   it("keeps disk use bounded by what is undelivered while records flow through many files", async () => {
