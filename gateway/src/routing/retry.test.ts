@@ -1,6 +1,7 @@
+import { retryAfterMs } from "@switchyard/platform";
 import { describe, expect, it } from "vitest";
 import type { RetryPolicy } from "./resolve-config.ts";
-import { DEFAULT_BACKOFF, retryAfterMs, retryDelay, shouldRetry } from "./retry.ts";
+import { DEFAULT_BACKOFF, retryDelay, shouldRetry } from "./retry.ts";
 
 const policy: RetryPolicy = { attempts: 5, onStatusCodes: [429, 500, 502, 503, 504], useRetryAfterHeader: true };
 const NOW = Date.parse("2025-01-01T00:00:00Z");

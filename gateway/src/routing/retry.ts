@@ -11,9 +11,6 @@ import type { Rng } from "./select.ts";
  * the Retry-After reading are platform's, shared with the event bus and the OTLP exporter.
  */
 
-// Re-exported: the router's callers and tests read a provider's wait from here.
-export { retryAfterMs };
-
 export interface BackoffOptions {
   /** Window of the first retry; doubles on each later one. */
   baseMs: number;
