@@ -1,10 +1,4 @@
-import {
-  CatalogueError,
-  EdgeErrors,
-  type ErrorCatalogue,
-  type OpenAIErrorBody,
-  openAIErrorBody,
-} from "@switchyard/platform";
+import { CatalogueError, EdgeErrors, type ErrorCatalogue } from "@switchyard/platform";
 
 /**
  * The analytics API's one error catalogue: every error a client can see, with a stable code, an HTTP
@@ -30,10 +24,4 @@ export class AnalyticsError extends CatalogueError<typeof AnalyticsErrors> {
     super(AnalyticsErrors, code, message, param);
     this.name = "AnalyticsError";
   }
-}
-
-export type { OpenAIErrorBody };
-
-export function errorBody(error: AnalyticsError): OpenAIErrorBody {
-  return openAIErrorBody(error);
 }

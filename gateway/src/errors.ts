@@ -1,10 +1,4 @@
-import {
-  CatalogueError,
-  EdgeErrors,
-  type ErrorCatalogue,
-  type OpenAIErrorBody,
-  openAIErrorBody,
-} from "@switchyard/platform";
+import { CatalogueError, EdgeErrors, type ErrorCatalogue } from "@switchyard/platform";
 
 /**
  * The gateway's one error catalogue. Every error a client can see is listed here with a
@@ -51,8 +45,4 @@ export class GatewayError extends CatalogueError<typeof GatewayErrors> {
     super(GatewayErrors, code, message, param);
     this.name = "GatewayError";
   }
-}
-
-export function errorBody(error: GatewayError): OpenAIErrorBody {
-  return openAIErrorBody(error);
 }
