@@ -15,7 +15,7 @@
  * metadata values always arrive as strings.
  */
 
-import { MAX_PATTERN_LENGTH, PatternCache, PatternError } from "../safe-regex/safe-regex.ts";
+import { PatternCache, PatternError } from "../safe-regex/safe-regex.ts";
 
 export type Query = Readonly<Record<string, unknown>>;
 
@@ -95,9 +95,6 @@ function validateOperators(ops: Record<string, unknown>, path: (string | number)
     }
   }
 }
-
-/** Bounded so one config cannot hand the gateway an unreasonably large pattern to compile and run. */
-export const MAX_REGEX_LENGTH = MAX_PATTERN_LENGTH;
 
 // Compiled patterns, reused across requests (a saved config is evaluated on every call) and
 // between validation and evaluation. LRU-bounded: inline configs can bring arbitrary patterns.
