@@ -21,14 +21,13 @@ export function queueSink(queue: EventQueue, logger: Logger): EventSink {
     event: z.infer<S>,
     headers?: Record<string, string>,
     accepts?: (value: unknown) => boolean,
-  ): Promise<void> | undefined {
+  ): Promise<void> | void {
     try {
       const value = encodeEvent(schema, event, accepts);
       const record = headers ? { key: event.trace_id, value, headers } : { key: event.trace_id, value };
-      return queue.enqueue(topic, record) ?? undefined;
+      return queue.enqueue(topic, record);
     } catch (error) {
       logger.error({ err: error, event_id: event.event_id, topic }, "event failed validation; not emitted");
-      return undefined;
     }
   }
   return {

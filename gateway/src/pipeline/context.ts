@@ -1,7 +1,7 @@
 import type { Principal } from "@switchyard/platform";
 import type { HeaderBag } from "../http/portkey-headers.ts";
 import type { RequestTelemetry } from "../telemetry/index.ts";
-import type { EndpointSpec, RenderedJson } from "./endpoint.ts";
+import type { EndpointSpec, RenderedJson, StreamEncoder } from "./endpoint.ts";
 import { newOutcome, type RequestOutcome } from "./outcome.ts";
 
 import type { RoutePlan } from "./plan-route.ts";
@@ -50,6 +50,8 @@ export interface RequestContext<Req = unknown> {
   outcome: RequestOutcome;
   /** The JSON body as the client got it (set by the transport), for the request span. */
   rendered: RenderedJson | null;
+  /** The stream's encoder, one per request (it keeps state across chunks): see streamEncoderOf. */
+  encoder: StreamEncoder | null;
   /**
    * Set at admission (emit-event): records the request now — builds its event and hands it to
    * durable storage — and resolves once it is there. The transport awaits it before the last byte
@@ -97,6 +99,7 @@ export function newRequestContext<Req>(start: ContextStart<Req>): RequestContext
     targets: null,
     outcome: newOutcome(),
     rendered: null,
+    encoder: null,
     seal: null,
     finishers: [],
   };
@@ -108,4 +111,10 @@ export function parsed<Req>(ctx: RequestContext<Req>): ParsedContext<Req> {
     throw new Error("pipeline: this stage must run after authenticate and parse-request");
   }
   return ctx as ParsedContext<Req>;
+}
+
+/** The request's stream encoder, made once: the transport writes with it and the span reads its facts. */
+export function streamEncoderOf<Req>(ctx: RequestContext<Req>, request: Req): StreamEncoder {
+  ctx.encoder ??= ctx.endpoint.streamEncoder(request);
+  return ctx.encoder;
 }

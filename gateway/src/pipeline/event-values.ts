@@ -91,7 +91,23 @@ export function saneStatus(status: number): number {
   return Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500;
 }
 
-export function saneAttempts(attempts: readonly Attempt[]): Attempt[] {
+/** An attempt as built by eventAttempts is already valid: checked, and copied only when it is not. */
+function saneAttempt(a: Attempt): boolean {
+  return (
+    typeof a.provider === "string" &&
+    a.provider.length <= EVENT_TEXT_MAX &&
+    typeof a.model === "string" &&
+    a.model.length <= EVENT_TEXT_MAX &&
+    Number.isInteger(a.status_code) &&
+    Number.isFinite(a.latency_ms) &&
+    a.latency_ms >= 0 &&
+    (a.error_type === null || typeof a.error_type === "string") &&
+    typeof a.target_path === "string"
+  );
+}
+
+export function saneAttempts(attempts: Attempt[]): Attempt[] {
+  if (attempts.every(saneAttempt)) return attempts;
   return attempts.map((a) => ({
     provider: eventText(a.provider),
     model: eventText(a.model),

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { GatewayError } from "../errors.ts";
-import { newRequestContext, type RequestContext } from "../pipeline/context.ts";
+import { newRequestContext, type RequestContext, streamEncoderOf } from "../pipeline/context.ts";
 import type { EndpointSpec } from "../pipeline/endpoint.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { Reply } from "../pipeline/reply.ts";
@@ -76,5 +76,5 @@ async function write<Req>(ctx: RequestContext<Req>, answer: Reply, reply: Fastif
     "cache-control": "no-cache",
   });
   raw.flushHeaders();
-  await relaySse(raw, answer.chunks, ctx, endpoint.streamEncoder(ctx.request));
+  await relaySse(raw, answer.chunks, ctx, streamEncoderOf(ctx, ctx.request));
 }

@@ -1,5 +1,6 @@
 import { traceIdFrom } from "../../http/portkey-headers.ts";
 import type { GatewayTelemetry } from "../../telemetry/index.ts";
+import { streamEncoderOf } from "../context.ts";
 import { transformStream } from "../reply.ts";
 import type { RequestStage } from "../stage.ts";
 
@@ -27,7 +28,7 @@ export function traceRequest(telemetry: GatewayTelemetry, newTraceId: () => stri
       return next().then((reply) => {
         if (reply.kind !== "stream" || ctx.request === null) return reply;
         // The span reports the chunk as the client's encoding shows it (id, finish reasons).
-        const encoder = ctx.endpoint.streamEncoder(ctx.request);
+        const encoder = streamEncoderOf(ctx, ctx.request);
         return transformStream(reply, {
           chunk(chunk) {
             t.streamChunk(encoder.facts ? encoder.facts(chunk) : chunk);
