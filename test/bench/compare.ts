@@ -1,9 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { benchCpuSets, freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+import {
+  type BenchGateway,
+  benchCpuSets,
+  startGateway,
+  startUpstream,
+  stopChild,
+  viaGatewayHeaders,
+} from "./processes.ts";
 
 /**
  * `npm run bench:compare -- <other checkout>[,ENV=value…] […]`: the gateway of this checkout against
@@ -31,8 +36,7 @@ const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", c
 const cpus = benchCpuSets();
 
 const upstream = await startUpstream(here, cpus?.rest);
-const dirs: string[] = [];
-const gateways: Array<{ root: string; child: Awaited<ReturnType<typeof startNode>>["child"]; url: string }> = [];
+const gateways: BenchGateway[] = [];
 const results = roots.map(() => ({ loads: [] as LoadResult[], cpu: [] as number[] }));
 const headers = viaGatewayHeaders(upstream.baseUrl);
 const load = (url: string, durationSec: number) =>
@@ -40,24 +44,8 @@ const load = (url: string, durationSec: number) =>
 
 try {
   for (const { root, env } of arms) {
-    const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-compare-"));
-    dirs.push(dataDir);
-    const port = await freePort();
-    const started = await startNode(
-      join(root, "gateway/src/main.ts"),
-      {
-        GATEWAY_PORT: String(port),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "info",
-        OTEL_EXPORTER_OTLP_ENDPOINT: "",
-        OTEL_TRACES_EXPORTER: "none",
-        ...env,
-      },
-      (l) => l.includes("gateway listening"),
-      60_000,
-      cpus?.gateway,
-    );
-    gateways.push({ root, child: started.child, url: `http://127.0.0.1:${port}/v1/chat/completions` });
+    const tracingOff = { OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_TRACES_EXPORTER: "none" };
+    gateways.push(await startGateway(root, { ...tracingOff, ...env }, { cpus: cpus?.gateway }));
   }
   for (let part = 0; part < 3; part++) for (const g of gateways) await load(g.url, WARMUP_SEC / 3);
   for (let round = 0; round < ROUNDS; round++) {
@@ -72,9 +60,8 @@ try {
     }
   }
 } finally {
-  for (const g of gateways) await stopChild(g.child);
+  for (const g of gateways) await g.stop();
   await stopChild(upstream.child);
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }
 
 const median = (xs: number[]) => {

@@ -131,3 +131,42 @@ export async function startStack(root: string, env: Record<string, string>): Pro
     throw error;
   }
 }
+
+export interface BenchGateway {
+  child: ChildProcess;
+  /** Its chat completions URL. */
+  url: string;
+  /** Stops the process (a second call is a no-op) and removes its data dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A gateway (`script`, default gateway/src/main.ts of `root`) on a free port with a fresh temp data
+ * dir and LOG_LEVEL info, on `cpus` when given, resolved once it logs "gateway listening".
+ */
+export async function startGateway(
+  root: string,
+  env: Record<string, string>,
+  options: { script?: string; cpus?: string } = {},
+): Promise<BenchGateway> {
+  const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-gateway-"));
+  const port = await freePort();
+  const removeDir = () => rm(dataDir, { recursive: true, force: true });
+  try {
+    const { child } = await startNode(
+      join(root, options.script ?? "gateway/src/main.ts"),
+      { GATEWAY_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
+      (l) => l.includes("gateway listening"),
+      60_000,
+      options.cpus,
+    );
+    const stop = async () => {
+      await stopChild(child);
+      await removeDir();
+    };
+    return { child, url: `http://127.0.0.1:${port}/v1/chat/completions`, stop };
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+}

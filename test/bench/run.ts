@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { printCpu } from "./cpu-table.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+import { startGateway, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 import { measureStack, type StackCaseResult } from "./stack-case.ts";
 import { measureStreamTtft, printTtft, type TtftResult } from "./stream-ttft.ts";
 import { measureTracingOverhead, printTracing, type TracingResult } from "./tracing-overhead.ts";
@@ -31,17 +28,11 @@ const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", c
 
 const upstream = await startUpstream(root);
 const { baseUrl } = upstream;
-const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-data-"));
-const gatewayPort = await freePort();
-const gateway = await startNode(
-  join(root, "gateway/src/main.ts"),
-  { GATEWAY_PORT: String(gatewayPort), DATA_DIR: dataDir, LOG_LEVEL: "info" },
-  (l) => l.includes("gateway listening"),
-);
+const gateway = await startGateway(root, {});
 
 const direct = { url: `${baseUrl}/chat/completions`, headers: { "content-type": "application/json" } };
 const viaGateway = {
-  url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+  url: gateway.url,
   headers: viaGatewayHeaders(baseUrl),
 };
 
@@ -147,9 +138,8 @@ try {
     tracing = await measureTracingOverhead({ root, body, durationSec: DURATION_SEC, rounds, warmupSec });
   }
 } finally {
-  await stopChild(gateway.child);
+  await gateway.stop();
   await stopChild(upstream.child);
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 const fmt = (n: number, digits = 3) => n.toFixed(digits);

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { benchCpuSets, freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+import { benchCpuSets, startGateway, startNode, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 /**
  * The tracing case of `npm run bench`: the same gateway with tracing off (no OTLP endpoint) and on
@@ -46,27 +44,15 @@ export async function measureTracingOverhead(options: {
   const sink = await startNode(join(root, "test/bench/otlp-sink.ts"), {}, isJsonLine, 30_000, cpus?.rest);
   const { url: sinkUrl } = JSON.parse(sink.line) as { url: string };
   const upstream = await startUpstream(root, cpus?.rest);
-  const dirs: string[] = [];
-  const startGateway = async (env: Record<string, string>, script = "gateway/src/main.ts") => {
-    const dataDir = mkdtempSync(join(tmpdir(), "sy-bench-otel-"));
-    dirs.push(dataDir);
-    const port = await freePort();
-    const started = await startNode(
-      join(root, script),
-      { GATEWAY_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
-      (l) => l.includes("gateway listening"),
-      30_000,
-      cpus?.gateway,
-    );
-    return { child: started.child, url: `http://127.0.0.1:${port}/v1/chat/completions` };
-  };
+  const gatewayOn = (env: Record<string, string>, script?: string) =>
+    startGateway(root, env, { cpus: cpus?.gateway, ...(script ? { script } : {}) });
   // Neither inherits OTEL_* from the shell running the bench: off is off, on exports to the sink.
-  const off = await startGateway({ OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_TRACES_EXPORTER: "none" });
-  const on = await startGateway({ OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRICS_EXPORTER: "prometheus" });
+  const off = await gatewayOn({ OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_TRACES_EXPORTER: "none" });
+  const on = await gatewayOn({ OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRICS_EXPORTER: "prometheus" });
   const stock =
     process.env.BENCH_TRACING_STOCK === "0"
       ? null
-      : await startGateway(
+      : await gatewayOn(
           { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRICS_EXPORTER: "prometheus" },
           "test/bench/stock-tracing-gateway.ts",
         );
@@ -108,14 +94,13 @@ export async function measureTracingOverhead(options: {
       }
     }
   } finally {
-    await stopChild(off.child);
-    await stopChild(on.child); // flushes its remaining spans on shutdown
-    if (stock) await stopChild(stock.child);
+    await off.stop();
+    await on.stop(); // flushes its remaining spans on shutdown
+    if (stock) await stock.stop();
     const stats = (await (await fetch(`${sinkUrl}/stats`)).json()) as { spans: number };
     result.spansReceived = stats.spans;
     await stopChild(sink.child);
     await stopChild(upstream.child);
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
   return result;
 }
