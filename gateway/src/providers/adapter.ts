@@ -40,7 +40,7 @@ export interface ParsedResponse {
   body: object | Buffer;
   usage: Usage | null;
   model: string | null;
-  /** Output text, for local token counting when `usage` is null. */
+  /** Output text, for local token counting: required whenever `usage` reports nothing (null or all zeros). */
   outputText?: string;
   /** The response's id, as `CompletionResult.responseId` documents it. */
   responseId: string | null;

@@ -20,7 +20,7 @@ import { RequestRejected } from "./shared/rejected.ts";
 import { targetCredentials } from "./shared/scrub-secrets.ts";
 import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
 import { passThroughHeaders, postUpstream } from "./upstream-http.ts";
-import { contentText, inputText, nativeInputText, reported, withUsage, withUsageBlock } from "./usage-fill.ts";
+import { inputText, nativeInputText, reported, withUsage, withUsageBlock } from "./usage-fill.ts";
 
 const OK = (status: number) => status >= 200 && status < 300;
 
@@ -116,7 +116,7 @@ export class HttpProvider implements Provider {
       call,
       () => this.chatRequest(call, false),
       (body) => this.adapter.chat.response(body, call),
-      (parsed) => estimateChatUsage(call.request, parsed.outputText ?? contentText(parsed.body)),
+      (parsed) => estimateChatUsage(call.request, parsed.outputText ?? ""),
     );
   }
 

@@ -8,8 +8,8 @@ import { openAIUsageBlock } from "./shared/usage.ts";
  * text these helpers gather, and shows the estimate in the bodies and chunks the gateway builds.
  */
 
-export function contentText(raw: object | Buffer): string {
-  const body = Buffer.isBuffer(raw) ? parseJson(raw) : raw;
+/** The message text (tool calls as JSON) of a chat.completion body, parsed. */
+export function contentText(body: unknown): string {
   if (typeof body !== "object" || body === null) return "";
   const choices = (body as { choices?: Array<{ message?: { content?: unknown; tool_calls?: unknown } }> }).choices;
   if (!Array.isArray(choices)) return "";

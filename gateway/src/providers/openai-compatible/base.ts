@@ -15,6 +15,7 @@ import {
   type TargetIssue,
 } from "../provider.ts";
 import { sseData } from "../shared/sse.ts";
+import { contentText, reported } from "../usage-fill.ts";
 import { usageFromOpenAI } from "./usage.ts";
 
 /**
@@ -152,6 +153,16 @@ function passThrough(body: Buffer, json: OpenAIShape = openAIJson(body)): Parsed
   };
 }
 
+/**
+ * A chat answer passed through. Its text is needed only when the host reported no usage (the
+ * tokens are then counted locally), and is read then off the same parse.
+ */
+function chatPassThrough(body: Buffer): ParsedResponse {
+  const json = openAIJson(body);
+  const parsed = passThrough(body, json);
+  return reported(parsed.usage) === null ? { ...parsed, outputText: contentText(json) } : parsed;
+}
+
 /** An adapter for an OpenAI-compatible host. */
 export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapter {
   // Per request: the regex runs only for a URL that actually ends in a slash.
@@ -212,7 +223,7 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
       // withStream copies the request (spec then edits only that copy).
       request: (call, stream) =>
         spec(call.target, "/chat/completions", call.request.model, withStream(call.request, stream)),
-      response: (body) => passThrough(body),
+      response: (body) => chatPassThrough(body),
       stream: (body) => openAIChunks(body),
     },
   };
