@@ -207,3 +207,30 @@ describe("a stage that throws unexpectedly", () => {
     expect(events[0]).toMatchObject({ status_code: 500, error_type: "internal_error" });
   });
 });
+
+describe("a fault inside an attempt", () => {
+  const faulty: AttemptStage = {
+    name: "faulty",
+    run() {
+      throw new TypeError("a bug building the upstream request");
+    },
+  };
+  const broken = buildTestGateway({ pipeline: { attempt: (stages) => [...stages, faulty] } });
+  afterAll(() => broken.close());
+
+  it("is a 500 internal_error, not a 502 'could not reach', and one event without a retry", async () => {
+    const res = await broken.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: {
+        "content-type": "application/json",
+        "x-portkey-config": JSON.stringify({ provider: "mock", retry: { attempts: 3 } }),
+      },
+      payload: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.json().error).toMatchObject({ type: "api_error", code: "internal_error" });
+    const [event] = await broken.sink.waitFor(1);
+    expect(event).toMatchObject({ status_code: 500, error_type: "internal_error" });
+  });
+});

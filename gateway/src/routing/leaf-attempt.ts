@@ -60,6 +60,11 @@ export interface RouterDeps<T> {
   backoff?: BackoffOptions;
   /** Called with a response value the router drops (retried or fallen back from), e.g. to free a body. */
   discard?: (value: T) => void;
+  /**
+   * A fault of the caller's own code thrown by `execute` (a bug, not an upstream failure): the router
+   * stops and rethrows it — no retry, no fallback, nothing held against the target's breaker.
+   */
+  isFault?: (error: unknown) => boolean;
 }
 
 export interface LeafResult<T> {
@@ -100,7 +105,14 @@ export async function runLeaf<T>(
       return { outcome: circuitOpen(leaf), leaf, retries: 0, skipped: true };
     }
     const started = deps.now();
-    const outcome = await attemptOnce(leaf, execute, deps);
+    let outcome: RouteOutcome<T>;
+    try {
+      outcome = await attemptOnce(leaf, execute, deps);
+    } catch (fault) {
+      permit.release();
+      if (last?.kind === "response") deps.discard?.(last.value);
+      throw fault;
+    }
     if (last?.kind === "response") deps.discard?.(last.value);
     last = outcome;
     const errorType = outcome.kind === "failure" ? outcome.errorType : (outcome.errorType ?? defaultErrorType(outcome));
@@ -145,7 +157,10 @@ async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Rou
   let callResult: RouteOutcome<T> | undefined;
   const call: Promise<RouteOutcome<T>> = execute(leaf, signal).then(
     (outcome) => (callResult = { kind: "response", ...outcome }),
-    (error: unknown) => (callResult = deps.signal.aborted ? aborted() : networkError(leaf, error)),
+    (error: unknown) => {
+      if (!deps.signal.aborted && deps.isFault?.(error)) throw error;
+      return (callResult = deps.signal.aborted ? aborted() : networkError(leaf, error));
+    },
   );
   const timerCancel = hasTimeout ? new AbortController() : null;
   const clientGone = whenAborted<T>(deps.signal);
@@ -162,9 +177,12 @@ async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Rou
     const winner = await Promise.race(contenders);
     if (winner === callResult) return winner;
     // The call lost (timeout or client gone) but may still complete; its value is ours to free.
-    void call.then((late) => {
-      if (late.kind === "response") deps.discard?.(late.value);
-    });
+    void call.then(
+      (late) => {
+        if (late.kind === "response") deps.discard?.(late.value);
+      },
+      () => undefined, // a fault after the timeout: nobody waits for this call any more
+    );
     if (winner !== TIMED_OUT) return winner;
     timeout?.abort(TIMED_OUT_REASON);
     return {

@@ -192,7 +192,7 @@ export const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { 
 export function productionRouterDeps<T>(
   breakers: CircuitBreakers,
   signal: AbortSignal,
-  extra: Pick<RouterDeps<T>, "backoff" | "discard"> = {},
+  extra: Pick<RouterDeps<T>, "backoff" | "discard" | "isFault"> = {},
 ): RouterDeps<T> {
   return { breakers, rng: Math.random, sleep: realSleep, now: Date.now, signal, ...extra };
 }

@@ -5,7 +5,7 @@ import { eventAttempts } from "../attempts.ts";
 import { parsed } from "../context.ts";
 import { discardReply, type Reply } from "../reply.ts";
 import { type AttemptContext, type AttemptStage, type RequestStage, runChain } from "../stage.ts";
-import { callProvider, InternalAttemptError, replyErrorType, replyHeaders, replyStatus } from "./call-provider.ts";
+import { callProvider, isInternalFault, replyErrorType, replyHeaders, replyStatus } from "./call-provider.ts";
 
 /**
  * The last stage: runs the route tree (retry, fallback, loadbalance, conditional, timeout, circuit
@@ -59,7 +59,7 @@ export function routeStage(
           const value = await runChain(attemptStages, attempt, callProvider);
           return { status: replyStatus(value), headers: replyHeaders(value), value, errorType: replyErrorType(value) };
         },
-        productionRouterDeps(breakers, ctx.signal, { discard: discardReply }),
+        productionRouterDeps(breakers, ctx.signal, { discard: discardReply, isFault: isInternalFault }),
         { maxAttempts },
       ).catch((error: unknown) => {
         if (error instanceof NoRouteError)
@@ -83,10 +83,9 @@ export function routeStage(
   };
 }
 
-/** The router's failure as the error the client gets; an internal fault in an attempt stays a 500. */
+/** The router's failure as the error the client gets (an internal fault never gets here: the router rethrows it). */
 function failureError(errorType: string, message: string, cause: unknown): unknown {
   if (cause instanceof GatewayError) return cause;
-  if (cause instanceof InternalAttemptError) return cause.cause;
   const code = ({ timeout: "request_timeout", circuit_open: "circuit_open" } as const)[
     errorType as "timeout" | "circuit_open"
   ];
