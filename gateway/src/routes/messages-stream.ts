@@ -38,14 +38,16 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
     if (open !== null) out += event("content_block_stop", { type: "content_block_stop", index });
     open = null;
   };
+  const openBlock = (kind: NonNullable<typeof open>, block: Obj) => {
+    close();
+    index += 1;
+    open = kind;
+    out += event("content_block_start", { type: "content_block_start", index, content_block: block });
+  };
   // A text or thinking delta: opens its block first unless that kind is the one open.
   const blockDelta = (kind: "text" | "thinking", delta: Obj) => {
     if (open !== kind) {
-      close();
-      index += 1;
-      open = kind;
-      const block = kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" };
-      out += event("content_block_start", { type: "content_block_start", index, content_block: block });
+      openBlock(kind, kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" });
     }
     out += event("content_block_delta", { type: "content_block_delta", index, delta });
   };
@@ -89,15 +91,8 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
           const fn = (call.function ?? {}) as Obj;
           const toolIndex = Number(call.index ?? 0);
           if (call.id !== undefined && !toolBlocks.has(toolIndex)) {
-            close();
-            index += 1;
-            open = "tool_use";
+            openBlock("tool_use", { type: "tool_use", id: call.id, name: fn.name ?? "", input: {} });
             toolBlocks.set(toolIndex, index);
-            out += event("content_block_start", {
-              type: "content_block_start",
-              index,
-              content_block: { type: "tool_use", id: call.id, name: fn.name ?? "", input: {} },
-            });
           }
           if (typeof fn.arguments === "string" && fn.arguments) {
             out += event("content_block_delta", {
