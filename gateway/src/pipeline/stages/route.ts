@@ -40,7 +40,10 @@ export function routeStage(
         async (leaf, signal) => {
           const prepared = targets.get(leaf.path);
           if (!prepared) throw new Error(`no prepared target for ${leaf.path}`);
-          const body = { ...(ctx.request as object), ...leaf.overrideParams };
+          // The request as this leaf sends it; copied only when the leaf overrides something.
+          const body = hasKeys(leaf.overrideParams)
+            ? { ...(ctx.request as object), ...leaf.overrideParams }
+            : ctx.request;
           const model = ctx.endpoint.describe(body).model;
           models.set(leaf.path, model);
           const retry = tries.get(leaf.path) ?? 0;
@@ -90,4 +93,9 @@ function failureError(errorType: string, message: string, cause: unknown): unkno
     errorType as "timeout" | "circuit_open"
   ];
   return new GatewayError(code ?? "upstream_unreachable", message);
+}
+
+function hasKeys(object: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in object) return true;
+  return false;
 }
