@@ -9,6 +9,7 @@ import {
   Scopes,
   SpoolingPublisher,
   startTelemetry,
+  type Telemetry,
   TelemetryEnv,
   telemetrySettingsFrom,
 } from "@switchyard/platform";
@@ -21,6 +22,16 @@ import { startGateway } from "./start.ts";
 export async function main(): Promise<void> {
   // First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
   const telemetry = startTelemetry(telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard-gateway"));
+  const { shutdown } = await runGateway(telemetry);
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => void shutdown().then(() => process.exit(0)));
+}
+
+/**
+ * The standalone gateway over a started telemetry (main's, or a bench's own): bus, publisher,
+ * control plane, HTTP server. `shutdown` stops them in order and drains the events.
+ */
+export async function runGateway(telemetry: Telemetry): Promise<{ url: string; shutdown(): Promise<void> }> {
   const env = parseEnv(GatewayEnv, process.env);
   const config = gatewayConfigFrom(env);
   const logger = createLogger({ name: "gateway", level: config.logLevel });
@@ -67,8 +78,7 @@ export async function main(): Promise<void> {
     await bus.close();
     await telemetry.shutdown();
   };
-  for (const signal of ["SIGINT", "SIGTERM"] as const)
-    process.once(signal, () => void shutdown().then(() => process.exit(0)));
+  return { url: gateway.url, shutdown };
 }
 
 if (import.meta.main) await main();

@@ -3,23 +3,11 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler } from "@opentelemetry/sdk-trace";
-import { Topics } from "@switchyard/events";
-import {
-  GatewayEnv,
-  gatewayConfigFrom,
-  loadPriceOverrides,
-  startGateway,
-  startGatewayControlPlane,
-} from "@switchyard/gateway";
+import { runGateway } from "@switchyard/gateway";
 import {
   assembleTelemetry,
-  busConfigFrom,
-  createLogger,
   incomingPropagator,
-  KeyStore,
-  openEventBus,
   parseEnv,
-  SpoolingPublisher,
   startTelemetry,
   type Telemetry,
   TelemetryEnv,
@@ -27,7 +15,7 @@ import {
 } from "@switchyard/platform";
 
 /**
- * The tracing bench's "stock SDK" arm: the standalone gateway (composed as gateway/src/main.ts does)
+ * The tracing bench's "stock SDK" arm: the standalone gateway (gateway/src/main.ts's runGateway)
  * with tracing done the way the OpenTelemetry SDK does it out of the box, to weigh the custom path
  * (platform/src/telemetry: FastTracer for the request span, ProtoBatchSpanProcessor encoding OTLP
  * protobuf itself) against: every span from the SDK tracer, the SDK's BatchSpanProcessor and the
@@ -77,40 +65,12 @@ Object.assign(telemetry as { -readonly [K in keyof Telemetry]: Telemetry[K] }, {
   propagator: stock.propagator,
 });
 
-const env = parseEnv(GatewayEnv, process.env);
-const config = gatewayConfigFrom(env);
-const logger = createLogger({ name: "gateway", level: config.logLevel });
-const busConfig = busConfigFrom(env, config.dataDir);
-const bus = await openEventBus(busConfig, logger);
-await bus.ensureTopics([Topics.requests, Topics.feedback].map((name) => ({ name, partitions: busConfig.partitions })));
-const publisher = await SpoolingPublisher.start({
-  bus,
-  spoolDir: config.spoolDir,
-  logger,
-  maxQueueRecords: config.events.queueMax,
-  maxBatchRecords: config.events.batchMax,
-  lingerMs: config.events.lingerMs,
-});
-const keys = new KeyStore([], config.defaultTenant);
-const control = await startGatewayControlPlane({ bus, logger, config, keys, env: process.env });
-const gateway = await startGateway({
-  config,
-  logger,
-  keys,
-  publisher,
-  priceOverrides: await loadPriceOverrides(config.pricingOverridesFile),
-  control,
-});
-logger.info({ url: gateway.url, tracing: "stock SDK" }, "gateway listening");
+const { shutdown } = await runGateway(telemetry);
 
 process.once("SIGTERM", () => {
   void (async () => {
-    await gateway.close();
-    await control.stop();
-    await publisher.close();
-    await bus.close();
+    await shutdown(); // gateway, control plane, publisher, bus, then the metrics side
     await sdk.shutdown(); // exports the spans still batched
-    await telemetry.shutdown();
     process.exit(0);
   })();
 });
