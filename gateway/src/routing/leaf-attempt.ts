@@ -159,7 +159,8 @@ async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Rou
     (outcome) => (callResult = { kind: "response", ...outcome }),
     (error: unknown) => {
       if (!deps.signal.aborted && deps.isFault?.(error)) throw error;
-      return (callResult = deps.signal.aborted ? aborted() : networkError(leaf, error));
+      callResult = deps.signal.aborted ? aborted() : networkError(leaf, error);
+      return callResult;
     },
   );
   const timerCancel = hasTimeout ? new AbortController() : null;
