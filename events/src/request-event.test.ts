@@ -47,6 +47,24 @@ const valid = (): Record<string, unknown> => ({
     { provider: "openai", model: "m", status_code: 200, latency_ms: 1, error_type: null, target_path: "config" },
   ],
   guardrails: [{ hook_id: "h", check_id: "c", verdict: true, deny: false, latency_ms: 0, explanation: null }],
+  guardrail_hooks: [
+    {
+      hook_id: "h",
+      hook_type: "before_request",
+      verdict: true,
+      deny: false,
+      transformed: false,
+      async: false,
+      latency_ms: 0.2,
+    },
+  ],
+  cache_key: "k1",
+  cost_saved_nano_usd: 0,
+  prompt_id: "pp-1",
+  prompt_version: 3,
+  prompt_label: "production",
+  limit_checks: [{ limit_id: "vk_1.usage", kind: "budget", metric: "cost", allowed: true }],
+  bodies: { request: "{}", response: "{}", truncated: false },
 });
 
 class NotPlain {}
@@ -115,7 +133,9 @@ describe("acceptsRequestEvent (the encoder's fast path)", () => {
         const event = { ...valid(), [key]: value };
         expectAgreement(event);
         // Where zod accepts, the fast path should too for plain values (else it only costs time).
-        if (!acceptsRequestEvent(event) && RequestEvent.safeParse(event).success && !(value instanceof NotPlain)) {
+        // (undefined on a field with a default is something zod changes: it fills the default.)
+        const zodChanges = value instanceof NotPlain || value === undefined;
+        if (!acceptsRequestEvent(event) && RequestEvent.safeParse(event).success && !zodChanges) {
           refused += 1;
         }
       }
@@ -124,7 +144,7 @@ describe("acceptsRequestEvent (the encoder's fast path)", () => {
   });
 
   it("agrees on nested objects: usage, cost breakdown, attempts, guardrails, metadata", () => {
-    const nested = ["usage", "cost_breakdown"] as const;
+    const nested = ["usage", "cost_breakdown", "bodies"] as const;
     for (const outer of nested) {
       for (const key of Object.keys(valid()[outer] as object)) {
         for (const value of candidates) {
@@ -134,7 +154,7 @@ describe("acceptsRequestEvent (the encoder's fast path)", () => {
         }
       }
     }
-    for (const list of ["attempts", "guardrails"] as const) {
+    for (const list of ["attempts", "guardrails", "guardrail_hooks", "limit_checks"] as const) {
       for (const key of Object.keys((valid()[list] as object[])[0]!)) {
         for (const value of candidates) {
           const event = valid();
@@ -143,6 +163,18 @@ describe("acceptsRequestEvent (the encoder's fast path)", () => {
         }
       }
     }
+  });
+
+  it("fills the fields added after schema_version 1 shipped when an older event lacks them", () => {
+    const old = valid();
+    for (const key of ["guardrail_hooks", "cache_key", "cost_saved_nano_usd", "prompt_id", "prompt_version"]) {
+      delete old[key];
+    }
+    for (const key of ["prompt_label", "limit_checks", "bodies"]) delete old[key];
+    expect(acceptsRequestEvent(old)).toBe(false);
+    const parsed = RequestEvent.parse(old);
+    expect(parsed).toMatchObject({ guardrail_hooks: [], cache_key: null, cost_saved_nano_usd: 0, bodies: null });
+    expect(parsed).toMatchObject({ prompt_id: null, prompt_version: null, prompt_label: null, limit_checks: [] });
   });
 
   it("leaves to zod what zod would change or refuse: unknown keys, missing keys, refinements, odd shapes", () => {

@@ -76,6 +76,36 @@ export const GuardrailResult = z.object({
 });
 export type GuardrailResult = z.infer<typeof GuardrailResult>;
 
+/** One guardrail hook's outcome (its checks are in `guardrails`, by hook_id). */
+export const GuardrailHookResult = z.object({
+  hook_id: z.string(),
+  hook_type: z.enum(["before_request", "after_request"]),
+  verdict: z.boolean(),
+  /** true when this hook denied the request (446) or replaced the answer. */
+  deny: z.boolean(),
+  /** true when a mutator rewrote what was sent upstream (input) or returned (output). */
+  transformed: z.boolean(),
+  async: z.boolean(),
+  latency_ms: ms,
+});
+export type GuardrailHookResult = z.infer<typeof GuardrailHookResult>;
+
+/** One usage or rate limit the request was checked against (never another tenant's ids). */
+export const LimitCheck = z.object({
+  limit_id: z.string(),
+  kind: z.enum(["rate", "budget"]),
+  metric: z.enum(["requests", "tokens", "cost"]),
+  allowed: z.boolean(),
+});
+export type LimitCheck = z.infer<typeof LimitCheck>;
+
+/**
+ * The prompt and the answer as sent upstream and returned (after any guardrail redaction), each
+ * capped by the gateway; `truncated` says a cap cut either. Stored apart from the metrics columns.
+ */
+export const RequestBodies = z.object({ request: z.string(), response: z.string(), truncated: z.boolean() });
+export type RequestBodies = z.infer<typeof RequestBodies>;
+
 /** 16-byte / 8-byte lowercase hex, as W3C trace context writes them. */
 const TRACE_ID_HEX = /^[0-9a-f]{32}$/;
 const SPAN_ID_HEX = /^[0-9a-f]{16}$/;
@@ -131,6 +161,18 @@ export const RequestEvent = z.object({
   retry_count: count,
   attempts: z.array(Attempt),
   guardrails: z.array(GuardrailResult),
+
+  // Added after schema_version 1 shipped: each has a default, so events already in a log still parse.
+  guardrail_hooks: z.array(GuardrailHookResult).default([]),
+  /** A hash of the cache key (never the key's content) when the cache was consulted. */
+  cache_key: z.string().max(128).nullable().default(null),
+  /** For a cache hit: what the answer cost when it was stored (the hit itself costs 0). */
+  cost_saved_nano_usd: nanoUsd.default(0),
+  prompt_id: z.string().max(256).nullable().default(null),
+  prompt_version: count.nullable().default(null),
+  prompt_label: z.string().max(256).nullable().default(null),
+  limit_checks: z.array(LimitCheck).default([]),
+  bodies: RequestBodies.nullable().default(null),
 });
 export type RequestEvent = z.infer<typeof RequestEvent>;
 
@@ -214,6 +256,36 @@ function isGuardrail(g: unknown): boolean {
   );
 }
 
+const HOOK_TYPES: ReadonlySet<unknown> = new Set(GuardrailHookResult.shape.hook_type.options);
+function isGuardrailHook(h: unknown): boolean {
+  return (
+    isPlain(h, 7) &&
+    isText(h.hook_id) &&
+    HOOK_TYPES.has(h.hook_type) &&
+    typeof h.verdict === "boolean" &&
+    typeof h.deny === "boolean" &&
+    typeof h.transformed === "boolean" &&
+    typeof h.async === "boolean" &&
+    isMs(h.latency_ms)
+  );
+}
+
+const LIMIT_KINDS: ReadonlySet<unknown> = new Set(LimitCheck.shape.kind.options);
+const LIMIT_METRICS: ReadonlySet<unknown> = new Set(LimitCheck.shape.metric.options);
+function isLimitCheck(l: unknown): boolean {
+  return (
+    isPlain(l, 4) &&
+    isText(l.limit_id) &&
+    LIMIT_KINDS.has(l.kind) &&
+    LIMIT_METRICS.has(l.metric) &&
+    typeof l.allowed === "boolean"
+  );
+}
+
+const isBodies = (b: unknown): boolean =>
+  b === null || (isPlain(b, 3) && isText(b.request) && isText(b.response) && typeof b.truncated === "boolean");
+const isBoundedTextOrNull = (v: unknown, max: number) => v === null || (isText(v) && v.length <= max);
+
 /** A dense plain array whose every element passes `each`. */
 function isListOf(v: unknown, each: (item: unknown) => boolean): boolean {
   if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return false;
@@ -277,6 +349,14 @@ export function acceptsRequestEvent(value: unknown): value is RequestEvent {
     CACHE_STATUSES.has(e.cache_status) &&
     isCount(e.retry_count) &&
     isListOf(e.attempts, isAttempt) &&
-    isListOf(e.guardrails, isGuardrail)
+    isListOf(e.guardrails, isGuardrail) &&
+    isListOf(e.guardrail_hooks, isGuardrailHook) &&
+    isBoundedTextOrNull(e.cache_key, 128) &&
+    isCount(e.cost_saved_nano_usd) &&
+    isBoundedTextOrNull(e.prompt_id, 256) &&
+    (e.prompt_version === null || isCount(e.prompt_version)) &&
+    isBoundedTextOrNull(e.prompt_label, 256) &&
+    isListOf(e.limit_checks, isLimitCheck) &&
+    isBodies(e.bodies)
   );
 }

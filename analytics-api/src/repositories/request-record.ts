@@ -71,6 +71,16 @@ export function toRequestRecord(r: Raw): RequestRecord {
     retry_count: toNumber(r.retry_count),
     attempts: r.attempts as RequestEvent["attempts"],
     guardrails: r.guardrails as RequestEvent["guardrails"],
+    // Fields added to the event after migration 001: read when the row has their columns (a later
+    // migration adds them), else the event schema's defaults.
+    guardrail_hooks: (r.guardrail_hooks ?? []) as RequestEvent["guardrail_hooks"],
+    cache_key: emptyAsNull(r.cache_key),
+    cost_saved_nano_usd: r.cost_saved_nano_usd === undefined ? 0 : toNumber(r.cost_saved_nano_usd),
+    prompt_id: emptyAsNull(r.prompt_id),
+    prompt_version: nullableNumber(r.prompt_version),
+    prompt_label: emptyAsNull(r.prompt_label),
+    limit_checks: (r.limit_checks ?? []) as RequestEvent["limit_checks"],
+    bodies: (r.bodies ?? null) as RequestEvent["bodies"],
     ingested_at: fromClickHouseDateTime(String(r.ingested_at)),
   };
 }

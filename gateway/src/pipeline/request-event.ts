@@ -75,6 +75,14 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
     cache_status: o.cacheStatus,
     retry_count: o.retryCount,
     attempts: saneAttempts(o.attempts),
-    guardrails: [],
+    guardrails: o.guardrailChecks,
+    guardrail_hooks: o.guardrailHooks,
+    cache_key: o.cacheKey,
+    cost_saved_nano_usd: Number.isSafeInteger(o.costSavedNanoUsd) && o.costSavedNanoUsd > 0 ? o.costSavedNanoUsd : 0,
+    prompt_id: o.prompt === null ? null : eventText(o.prompt.id, 256),
+    prompt_version: o.prompt?.version ?? null,
+    prompt_label: eventTextOrNull(o.prompt?.label ?? null, 256),
+    limit_checks: o.limitChecks,
+    bodies: o.bodies,
   };
 }

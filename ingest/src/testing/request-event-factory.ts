@@ -53,6 +53,14 @@ export function makeRequestEvent(overrides: Partial<RequestEvent> = {}): Request
       },
     ],
     guardrails: [],
+    guardrail_hooks: [],
+    cache_key: null,
+    cost_saved_nano_usd: 0,
+    prompt_id: null,
+    prompt_version: null,
+    prompt_label: null,
+    limit_checks: [],
+    bodies: null,
     ...overrides,
   };
 }
