@@ -93,6 +93,8 @@ export interface ProviderAdapter {
   completions?: CompletionsTransform;
   /** The Anthropic Messages API spoken natively (/v1/messages passes through): see MessagesTransform. */
   messages?: MessagesTransform;
+  /** OpenAI's Responses API spoken natively (/v1/responses passes through); errors use `error` below. */
+  responses?: NativeTransform;
   /** Error mapping: the provider's error body (and raw response headers) → OpenAI error fields. */
   error(status: number, body: Buffer, headers?: RawHeaders): ErrorInfo;
   /** OpenAI's own error bodies go to clients byte for byte (no provider prefix). */
@@ -121,3 +123,6 @@ export interface MessagesTransform {
     credentials: readonly string[],
   ): CompletionResult;
 }
+
+/** A native pass-through whose errors are the adapter's OpenAI-shaped ones (/v1/responses). */
+export type NativeTransform = Omit<MessagesTransform, "error">;

@@ -99,9 +99,39 @@ export class HttpProvider implements Provider {
           native,
         );
     }
+    const responses = adapter.responses;
+    if (responses) {
+      // The body passes through; errors are OpenAI's shape already, as on the chat path.
+      const native = { error: this.errorResult, usageChunk: responses.usageChunk, passThrough: true };
+      // The Responses input is `instructions` plus `input` (a string or message items).
+      const inputOf = (body: Record<string, unknown>) =>
+        nativeInputText({
+          system: body.instructions,
+          messages: typeof body.input === "string" ? [{ content: body.input }] : body.input,
+        });
+      const estimate = (call: NativeMessagesCall) => (output: string) => estimateTextUsage(inputOf(call.body), output);
+      this.responses = (call) =>
+        this.json(
+          call,
+          () => responses.request(call, false),
+          (b) => responses.response(b, call),
+          (r) => estimate(call)(r.outputText ?? ""),
+          native,
+        );
+      this.responsesStream = (call) =>
+        this.open(
+          call,
+          () => responses.request(call, true),
+          (b) => responses.stream(b, call),
+          estimate(call),
+          native,
+        );
+    }
   }
 
   embed?: Provider["embed"];
+  responses?: Provider["responses"];
+  responsesStream?: Provider["responsesStream"];
   completeText?: Provider["completeText"];
   streamText?: Provider["streamText"];
   messages?: Provider["messages"];

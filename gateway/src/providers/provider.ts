@@ -203,6 +203,12 @@ export interface Provider {
    */
   messages?(call: NativeMessagesCall): Promise<CompletionResult>;
   messagesStream?(call: NativeMessagesCall): Promise<StreamOpenResult>;
+  /**
+   * OpenAI's Responses API, natively: /v1/responses passes the client's body through when present
+   * (every other provider goes through the chat adapter). The answer is marked `passThrough`.
+   */
+  responses?(call: NativeMessagesCall): Promise<CompletionResult>;
+  responsesStream?(call: NativeMessagesCall): Promise<StreamOpenResult>;
   /** Well-known chat model ids for /v1/models (a catalogue, not a live upstream listing). */
   readonly models: readonly string[];
 }

@@ -58,9 +58,14 @@ const compat = (
 const local = { authHeader: null, priced: false } as const;
 
 export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
-  openai: compat("openai", "gpt-4o-mini"),
+  openai: compat("openai", "gpt-4o-mini", { responses: true }),
   "azure-openai": {
-    ...compat("azure-openai", "gpt-4o-mini", { authHeader: "api-key", azure: true, prefix: "/openai" }),
+    ...compat("azure-openai", "gpt-4o-mini", {
+      authHeader: "api-key",
+      azure: true,
+      prefix: "/openai",
+      responses: true,
+    }),
     leaf: (baseUrl) => ({
       provider: "azure-openai",
       api_key: "azure-test-key",
@@ -110,12 +115,12 @@ export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
     priced: true,
     usage: { input_tokens: 42, output_tokens: 17, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
   },
-  groq: compat("groq", "llama-3.3-70b-versatile", { streamUsage: "always" }),
+  groq: compat("groq", "llama-3.3-70b-versatile", { streamUsage: "always", responses: true }),
   together: compat("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
   fireworks: compat("fireworks", "accounts/fireworks/models/llama-v3p1-8b-instruct"),
   deepseek: compat("deepseek", "deepseek-chat"),
   openrouter: compat("openrouter", "openai/gpt-4o-mini"),
-  xai: compat("xai", "grok-3"),
+  xai: compat("xai", "grok-3", { responses: true }),
   perplexity: compat("perplexity", "sonar", { prefix: "" }),
   ollama: compat("ollama", "llama3.2", local),
   vllm: compat("vllm", "meta-llama/Llama-3.1-8B-Instruct-local", local),

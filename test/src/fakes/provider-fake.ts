@@ -49,7 +49,7 @@ export const UNKNOWN_MODEL = "does-not-exist";
 export interface RouteMatch {
   model: string;
   stream: boolean;
-  kind: "chat" | "embeddings" | "completions";
+  kind: "chat" | "embeddings" | "completions" | "responses";
 }
 
 export interface DialectResponse {

@@ -4,10 +4,15 @@ import { OPENAI_COMPATIBLE_PRESETS } from "../openai-compatible/presets.ts";
 import type { ProviderTarget, TargetIssue } from "../provider.ts";
 
 export const AZURE_DEFAULT_API_VERSION = "2024-10-21";
+/** The Responses API needs a 2025 preview version; an older api_version is replaced by this one. */
+export const AZURE_RESPONSES_API_VERSION = "2025-04-01-preview";
 
 const deploymentOf = (t: ProviderTarget) => t.providerFields.deployment_id ?? t.providerFields.azure_deployment_name;
 const versionOf = (t: ProviderTarget) =>
   t.providerFields.api_version ?? t.providerFields.azure_api_version ?? AZURE_DEFAULT_API_VERSION;
+
+const rootOf = (target: ProviderTarget) =>
+  (target.customHost ?? `https://${target.providerFields.resource_name}.openai.azure.com/openai`).replace(/\/+$/, "");
 
 /**
  * Azure OpenAI: OpenAI's wire format at
@@ -22,10 +27,15 @@ export const azureOpenAIAdapter: ProviderAdapter = openAICompatible({
   authDescription: "api-key: <key> header (or azure_ad_token as Bearer); resource_name, deployment_id, api_version",
   capabilities: OPENAI_COMPATIBLE_PRESETS.openai.capabilities,
   models: [],
+  // Azure's Responses API sits beside the deployments: /openai/responses (the deployment goes in `model`).
+  responses: true,
+  responsesUrl: (target) => {
+    const version = versionOf(target) >= "2025-03-01" ? versionOf(target) : AZURE_RESPONSES_API_VERSION;
+    return `${rootOf(target)}/responses?api-version=${encodeURIComponent(version)}`;
+  },
+  responsesModel: deploymentOf,
   url: (target, path) => {
-    const root = (
-      target.customHost ?? `https://${target.providerFields.resource_name}.openai.azure.com/openai`
-    ).replace(/\/+$/, "");
+    const root = rootOf(target);
     const deployment = encodeURIComponent(deploymentOf(target) ?? "");
     return `${root}/deployments/${deployment}${path}?api-version=${encodeURIComponent(versionOf(target))}`;
   },

@@ -85,6 +85,9 @@ export function geminiRequestBody(request: ChatCompletionRequest): Record<string
     generation.responseMimeType = "application/json";
     if (json.schema) generation.responseSchema = geminiSchema(json.schema);
   }
+  // A thinking budget from /v1/responses' reasoning.effort (responses-convert.ts).
+  const budget = (request as { thinking_budget?: unknown }).thinking_budget;
+  if (typeof budget === "number") generation.thinkingConfig = { thinkingBudget: budget };
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   const tools = toolsOf(request);
   if (tools.length > 0) {

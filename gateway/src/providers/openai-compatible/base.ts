@@ -16,6 +16,7 @@ import {
 } from "../provider.ts";
 import { sseData } from "../shared/sse.ts";
 import { contentText, reported } from "../usage-fill.ts";
+import { responsesNative } from "./responses-native.ts";
 import { usageFromOpenAI } from "./usage.ts";
 
 /**
@@ -45,6 +46,12 @@ export interface OpenAICompatiblePreset {
   validateTarget?: (target: ProviderTarget) => TargetIssue | null;
   /** OpenAI's own error bodies go to clients unchanged. */
   passThroughErrors?: boolean;
+  /** Speaks OpenAI's Responses API: /v1/responses passes through (responses-native.ts). */
+  responses?: boolean;
+  /** Where that API lives when not at the base URL + /responses (Azure: beside the deployments). */
+  responsesUrl?: (target: ProviderTarget) => string;
+  /** The model the Responses body names for this target (Azure: the deployment), when not the client's. */
+  responsesModel?: (target: ProviderTarget) => string | undefined;
 }
 
 interface OpenAIShape {
@@ -227,6 +234,17 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
       stream: (body) => openAIChunks(body),
     },
   };
+  if (preset.responses) {
+    adapter.responses = responsesNative((call, body) => {
+      const model = preset.responsesModel?.(call.target);
+      if (model) body.model = model;
+      return {
+        url: preset.responsesUrl?.(call.target) ?? url(call.target, "/responses", String(body.model ?? "")),
+        headers: headersFor(call.target),
+        body: JSON.stringify(body),
+      };
+    });
+  }
   if (preset.capabilities.embeddings) {
     adapter.embeddings = {
       request: (call) => spec(call.target, "/embeddings", call.request.model, { ...call.request }),

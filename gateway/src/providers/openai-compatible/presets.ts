@@ -27,6 +27,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     capabilities: { ...FULL, embeddings: true, completions: true },
     models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "text-embedding-3-small"],
     passThroughErrors: true,
+    responses: true,
   },
   groq: {
     id: "groq",
@@ -34,6 +35,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     auth: "bearer",
     capabilities: FULL,
     models: ["llama-3.3-70b-versatile", "llama-3.1-8b-instant", "openai/gpt-oss-120b"],
+    responses: true,
     // Groq rejects these OpenAI fields.
     quirks: { dropParams: ["logprobs", "top_logprobs", "logit_bias"] },
   },
@@ -72,6 +74,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     auth: "bearer",
     capabilities: FULL,
     models: ["grok-3", "grok-3-mini", "grok-4"],
+    responses: true,
   },
   perplexity: {
     id: "perplexity",

@@ -9,6 +9,7 @@ import {
   sse,
   words,
 } from "../provider-fake.ts";
+import { parseResponsesRequest, responsesEvents, responsesJson } from "./openai-responses.ts";
 
 /**
  * OpenAI Chat Completions (and the hosts that copy it: Azure, Mistral, Groq, vLLM, ...):
@@ -24,6 +25,8 @@ export interface OpenAIDialectOptions {
   authHeader?: "authorization" | "api-key" | null;
   /** Azure: the path must name a deployment and carry api-version. */
   azure?: boolean;
+  /** The host also speaks OpenAI's Responses API (`…/responses`). */
+  responses?: boolean;
 }
 
 const TYPES: Record<number, string> = {
@@ -91,12 +94,16 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
       const model = typeof body.model === "string" ? body.model : "";
       const stream = body.stream === true;
       if (url.pathname.endsWith("/chat/completions")) return { model, stream, kind: "chat" };
+      if (options.responses && url.pathname.endsWith("/responses")) return { model, stream, kind: "responses" };
       if (url.pathname.endsWith("/embeddings")) return { model, stream: false, kind: "embeddings" };
       if (url.pathname.endsWith("/completions")) return { model, stream, kind: "completions" };
       return null;
     },
     check(req, url, body) {
       if (authHeader && !req.headers[authHeader]) return error(401, `missing ${authHeader} header`);
+      if (options.azure && url.pathname.endsWith("/openai/responses") && url.searchParams.get("api-version")) {
+        return null; // Azure's Responses API sits beside the deployments
+      }
       if (options.azure && (!/\/deployments\/[^/]+\//.test(url.pathname) || !url.searchParams.get("api-version"))) {
         return error(404, "Resource not found");
       }
@@ -117,7 +124,8 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
       }
       return null;
     },
-    parse(body): CanonicalRequest {
+    parse(body, match): CanonicalRequest {
+      if (match.kind === "responses") return parseResponsesRequest(body);
       const messages = (body.messages as Array<Record<string, unknown>>) ?? [];
       const system = messages
         .filter((m) => m.role === "system" || m.role === "developer")
@@ -134,7 +142,8 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
         stop: typeof body.stop === "string" ? [body.stop] : ((body.stop as string[] | undefined) ?? []),
       };
     },
-    json(plan, match, usage) {
+    json(plan, match, usage, body) {
+      if (match.kind === "responses") return responsesJson(plan, match.model, usage, body);
       const message =
         plan.kind === "text"
           ? { role: "assistant", content: plan.text, refusal: null }
@@ -151,6 +160,7 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
       };
     },
     events(plan, match, usage, body) {
+      if (match.kind === "responses") return responsesEvents(plan, match.model, usage, body);
       const b = { ...base(match.model), object: "chat.completion.chunk" };
       const chunk = (delta: object, finish: string | null = null) =>
         sse({ ...b, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
