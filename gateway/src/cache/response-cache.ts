@@ -1,0 +1,181 @@
+import type { Logger, Meter } from "@switchyard/platform";
+import { decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
+import { type Embedder, minilmEmbedder } from "./embedder.ts";
+import { memoryStore } from "./memory-store.ts";
+import { type RedisCacheSettings, redisStore } from "./redis-store.ts";
+import { SemanticIndex } from "./semantic-index.ts";
+import type { AnswerStore } from "./store.ts";
+
+export interface ResponseCacheSettings {
+  /** Bound of the in-process store (ignored with Redis). */
+  maxBytes: number;
+  /** Default semantic threshold (cosine similarity); a config's `similarity_threshold` overrides it. */
+  similarityThreshold: number;
+  /** Answers and semantic entries in Redis, shared by every replica; null: in-process only. */
+  redis: RedisCacheSettings | null;
+}
+
+export const DEFAULT_CACHE_SETTINGS: ResponseCacheSettings = {
+  maxBytes: 256 * 1024 * 1024,
+  // Measured with all-MiniLM-L6-v2 (README): paraphrases 0.85–0.94, near misses ≤ 0.8, unrelated ~0.15.
+  similarityThreshold: 0.9,
+  redis: null,
+};
+
+export interface ResponseCacheDeps {
+  logger: Pick<Logger, "warn" | "info">;
+  meter?: Meter;
+  embedder?: Embedder;
+}
+
+/** What a lookup found; `unavailable` when the store failed (the request is served uncached). */
+export type Lookup = { kind: "found"; answer: StoredAnswer } | { kind: "absent" } | { kind: "unavailable" };
+
+/**
+ * The cache as the pipeline stage uses it: exact lookups, semantic neighbours, stores. Store
+ * failures (Redis away) never reach the request: they are counted, logged once per outage, and the
+ * request goes on uncached; the client reconnects by itself and caching resumes.
+ */
+export class ResponseCache {
+  readonly settings: ResponseCacheSettings;
+  readonly embedder: Embedder;
+  private readonly store: AnswerStore;
+  private readonly feed: ReturnType<typeof redisStore> | null;
+  private readonly index: SemanticIndex;
+  private readonly logger: ResponseCacheDeps["logger"];
+  private healthy = true;
+  private readonly counts = { lookups: new Map<string, number>(), storeErrors: 0, stored: 0 };
+
+  constructor(settings: ResponseCacheSettings, deps: ResponseCacheDeps) {
+    this.settings = settings;
+    this.logger = deps.logger;
+    this.embedder = deps.embedder ?? minilmEmbedder();
+    this.index = new SemanticIndex({
+      dimensions: this.embedder.dimensions,
+      maxPartitions: 10_000,
+      maxPerPartition: 10_000,
+    });
+    this.feed = settings.redis ? redisStore(settings.redis, (error) => this.failed(error)) : null;
+    this.store = this.feed ?? memoryStore(settings.maxBytes);
+    this.feed?.follow((entry) => this.index.add(entry));
+    if (deps.meter) this.observe(deps.meter);
+  }
+
+  async get(key: string): Promise<Lookup> {
+    let bytes: Buffer | null;
+    try {
+      bytes = await this.store.get(key);
+    } catch (error) {
+      this.failed(error);
+      return { kind: "unavailable" };
+    }
+    this.recovered();
+    if (bytes === null) return { kind: "absent" };
+    const answer = decodeAnswer(bytes);
+    if (answer === null) {
+      // A stored entry that does not decode is dropped and taken as a miss.
+      await this.store.delete(key).catch((error: unknown) => this.failed(error));
+      return { kind: "absent" };
+    }
+    return { kind: "found", answer };
+  }
+
+  /** The nearest live answer in `partition` at or above `threshold`. */
+  async nearest(
+    partition: string,
+    vector: Float32Array,
+    threshold: number,
+  ): Promise<Lookup & { key?: string; similarity?: number }> {
+    const match = this.index.nearest(partition, vector, threshold);
+    if (match === null) return { kind: "absent" };
+    const found = await this.get(match.key);
+    if (found.kind === "absent") this.index.forget(partition, match.key);
+    return { ...found, key: match.key, similarity: match.similarity };
+  }
+
+  /** Stores an answer (and its vector, for semantic mode: in this replica's index and the shared feed). */
+  async put(
+    key: string,
+    answer: StoredAnswer,
+    ttlSeconds: number,
+    semantic: { partition: string; vector: Float32Array } | null,
+  ): Promise<void> {
+    try {
+      await this.store.set(key, encodeAnswer(answer), ttlSeconds);
+      this.counts.stored += 1;
+      if (semantic) {
+        const entry = { ...semantic, key, expiresAt: answer.storedAt + ttlSeconds * 1000 };
+        this.index.add(entry);
+        await this.feed?.publish(entry);
+      }
+      this.recovered();
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** Takes back an answer stored by a request that then failed (an output guardrail denied it, the client left). */
+  async remove(key: string): Promise<void> {
+    await this.store.delete(key).catch((error: unknown) => this.failed(error));
+  }
+
+  counted(status: string): void {
+    this.counts.lookups.set(status, (this.counts.lookups.get(status) ?? 0) + 1);
+  }
+
+  /** Vectors in this replica's semantic index (tests wait on it for the shared feed). */
+  semanticEntries(): number {
+    return this.index.size();
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  private failed(error: unknown): void {
+    this.counts.storeErrors += 1;
+    if (!this.healthy) return;
+    this.healthy = false;
+    this.logger.warn(
+      { err: (error as Error)?.message, store: this.store?.kind },
+      "response cache unavailable: serving uncached",
+    );
+  }
+
+  private recovered(): void {
+    if (this.healthy) return;
+    this.healthy = true;
+    this.logger.info({ store: this.store.kind }, "response cache available again");
+  }
+
+  private observe(meter: Meter): void {
+    meter
+      .createObservableCounter("switchyard.cache.lookups", {
+        description: "Cache lookups by status (HIT, SEMANTIC HIT, MISS…)",
+      })
+      .addCallback((r) => {
+        for (const [status, n] of this.counts.lookups) r.observe(n, { "switchyard.cache.status": status });
+      });
+    meter
+      .createObservableCounter("switchyard.cache.store_errors", {
+        description: "Cache store operations that failed (served uncached)",
+      })
+      .addCallback((r) => r.observe(this.counts.storeErrors));
+    meter
+      .createObservableCounter("switchyard.cache.evictions", {
+        description: "Entries the in-process store evicted for room",
+      })
+      .addCallback((r) => r.observe(this.store.stats().evictions));
+    meter
+      .createObservableGauge("switchyard.cache.size", { unit: "By", description: "Bytes held by the in-process store" })
+      .addCallback((r) => r.observe(this.store.stats().bytes));
+    meter
+      .createObservableGauge("switchyard.cache.entries", { description: "Entries held by the in-process store" })
+      .addCallback((r) => r.observe(this.store.stats().entries));
+    meter
+      .createObservableGauge("switchyard.cache.semantic_entries", {
+        description: "Vectors in this replica's semantic index",
+      })
+      .addCallback((r) => r.observe(this.index.size()));
+  }
+}

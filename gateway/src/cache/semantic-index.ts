@@ -1,0 +1,115 @@
+import { LRUCache } from "lru-cache";
+import { Index, MetricKind, ScalarKind } from "usearch";
+
+/** One vector to remember: the answer's exact key, in its partition, until `expiresAt` (epoch ms). */
+export interface SemanticEntry {
+  partition: string;
+  key: string;
+  vector: Float32Array;
+  expiresAt: number;
+}
+
+export interface SemanticMatch {
+  key: string;
+  similarity: number;
+}
+
+export interface SemanticIndexOptions {
+  dimensions: number;
+  /** Partitions kept (least recently used dropped first). */
+  maxPartitions: number;
+  /** Vectors per partition (the oldest dropped first). */
+  maxPerPartition: number;
+  now?: () => number;
+}
+
+interface Partition {
+  index: Index;
+  /** usearch label → entry, in insertion order (the oldest first, for eviction). */
+  byLabel: Map<bigint, { key: string; expiresAt: number }>;
+  labelOf: Map<string, bigint>;
+}
+
+/**
+ * Nearest-neighbour search over sentence embeddings, one usearch HNSW index per partition (tenant,
+ * namespace, endpoint, provider, model, every other parameter), so a neighbour is only ever found
+ * among requests that differ in the embedded text alone. Bounded in partitions and per partition;
+ * expired vectors are skipped at lookup and dropped. Cosine similarity = 1 − usearch's cos distance.
+ */
+export class SemanticIndex {
+  private readonly options: SemanticIndexOptions;
+  private readonly partitions: LRUCache<string, Partition>;
+  private nextLabel = 1n;
+  private readonly now: () => number;
+
+  constructor(options: SemanticIndexOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.partitions = new LRUCache({ max: options.maxPartitions });
+  }
+
+  /** Adds (or refreshes) an entry; idempotent per key, so a replica may see its own entries again. */
+  add(entry: SemanticEntry): void {
+    let p = this.partitions.get(entry.partition);
+    if (!p) {
+      p = {
+        index: new Index(this.options.dimensions, MetricKind.Cos, ScalarKind.F32, 16),
+        byLabel: new Map(),
+        labelOf: new Map(),
+      };
+      this.partitions.set(entry.partition, p);
+    }
+    const existing = p.labelOf.get(entry.key);
+    if (existing !== undefined) this.drop(p, existing);
+    while (p.byLabel.size >= this.options.maxPerPartition) {
+      const oldest = p.byLabel.keys().next().value;
+      if (oldest === undefined) break;
+      this.drop(p, oldest);
+    }
+    const label = this.nextLabel++;
+    p.index.add(label, entry.vector);
+    p.byLabel.set(label, { key: entry.key, expiresAt: entry.expiresAt });
+    p.labelOf.set(entry.key, label);
+  }
+
+  /** The most similar live entry at or above `threshold`, or null. */
+  nearest(partition: string, vector: Float32Array, threshold: number): SemanticMatch | null {
+    const p = this.partitions.get(partition);
+    if (!p || p.byLabel.size === 0) return null;
+    const matches = p.index.search(vector, Math.min(4, p.byLabel.size), 1);
+    const now = this.now();
+    for (let i = 0; i < matches.keys.length; i++) {
+      const label = matches.keys[i]!;
+      const entry = p.byLabel.get(label);
+      if (!entry) continue;
+      if (entry.expiresAt <= now) {
+        this.drop(p, label);
+        continue;
+      }
+      const similarity = 1 - matches.distances[i]!;
+      return similarity >= threshold ? { key: entry.key, similarity } : null;
+    }
+    return null;
+  }
+
+  /** Forgets an entry whose answer is gone (expired or evicted from the store). */
+  forget(partition: string, key: string): void {
+    const p = this.partitions.get(partition);
+    const label = p?.labelOf.get(key);
+    if (p && label !== undefined) this.drop(p, label);
+  }
+
+  /** Vectors held across every partition. */
+  size(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.byLabel.size;
+    return n;
+  }
+
+  private drop(p: Partition, label: bigint): void {
+    const entry = p.byLabel.get(label);
+    if (entry) p.labelOf.delete(entry.key);
+    p.byLabel.delete(label);
+    p.index.remove(label);
+  }
+}

@@ -1,0 +1,16 @@
+/** Where cached answers live: in-process (memory-store.ts) or Redis (redis-store.ts). Failures throw. */
+export interface AnswerStore {
+  readonly kind: "memory" | "redis";
+  get(key: string): Promise<Buffer | null>;
+  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** What this process knows of the store's size (Redis: what it stored and evicted itself). */
+  stats(): StoreStats;
+  close(): Promise<void>;
+}
+
+export interface StoreStats {
+  entries: number;
+  bytes: number;
+  evictions: number;
+}
