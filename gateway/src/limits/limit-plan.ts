@@ -1,0 +1,159 @@
+import type { LimitCondition, LimitPolicyState } from "@switchyard/platform";
+import { budgetWindow, rateWindow } from "./periods.ts";
+
+/** What a policy can match on: the request's own facts and those of one target of its route. */
+export interface RequestFacts {
+  apiKeyId: string | null;
+  metadata: Readonly<Record<string, string>>;
+}
+
+export interface TargetFacts {
+  /** The target's path in the config (`config`, `config.targets[1]`). */
+  path: string;
+  provider: string;
+  model: string;
+  virtualKeyId: string | null;
+}
+
+export type LimitKind = "rate" | "budget";
+export type LimitMetric = "requests" | "tokens" | "cost";
+
+/** One counter a request is checked against: a policy's limit, for one group, in one window. */
+export interface PlannedCounter {
+  /** The store's key: tenant, policy, limit, group and window start. */
+  key: string;
+  /** Shown to the client and in the event: policy id, which limit, and the group values. */
+  limitId: string;
+  policyId: string;
+  kind: LimitKind;
+  metric: LimitMetric;
+  /** In the metric's unit: requests, tokens, or nano-USD. */
+  limit: number;
+  alertAt: number | null;
+  windowStart: number;
+  windowEnd: number | null;
+  /** Paths of the targets this counter applies to (a virtual key's counter: the targets using it). */
+  targets: string[];
+}
+
+export const NANO_PER_USD = 1_000_000_000;
+
+/** Every counter the request falls under, deduplicated (several targets may share one). */
+export function planCounters(
+  tenantId: string,
+  policies: readonly LimitPolicyState[],
+  request: RequestFacts,
+  targets: readonly TargetFacts[],
+  now: number,
+): PlannedCounter[] {
+  const out = new Map<string, PlannedCounter>();
+  for (const policy of policies) {
+    if (policy.usage_limits === null && policy.rate_limits.length === 0) continue;
+    for (const target of targets) {
+      if (!policy.conditions.every((c) => conditionHolds(c, request, target))) continue;
+      const groupValues: string[] = [];
+      let grouped = true;
+      for (const { key } of policy.group_by) {
+        const value = dimension(key, request, target);
+        if (value === null) grouped = false;
+        else groupValues.push(value);
+      }
+      // A request without the grouped dimension (no _user for a per-user policy) is not under it.
+      if (!grouped) continue;
+      for (const [slot, make] of slotsOf(policy, now)) {
+        const counter = make();
+        const key = counterKey(tenantId, policy.id, slot, groupValues, counter.windowStart);
+        const found = out.get(key);
+        if (found) {
+          found.targets.push(target.path);
+          continue;
+        }
+        out.set(key, {
+          ...counter,
+          key,
+          limitId: limitIdOf(policy.id, slot, groupValues),
+          policyId: policy.id,
+          targets: [target.path],
+        });
+      }
+    }
+  }
+  // Rate limits first: a request over both gets the 429 (retry later) rather than the 412.
+  return [...out.values()].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "rate" ? -1 : 1));
+}
+
+/** The store key of a counter: tenant, policy, limit, group values and window start. */
+export function counterKey(tenantId: string, policyId: string, slot: string, group: readonly string[], start: number) {
+  return `${tenantId}|${policyId}|${slot}|${group.map(encodeURIComponent).join(",")}|${start}`;
+}
+
+/** The limit as clients see it: `per-user#requests_rpm[alice]`, `vk.prod#budget_cost`. */
+export function limitIdOf(policyId: string, slot: string, group: readonly string[]): string {
+  return group.length > 0 ? `${policyId}#${slot}[${group.join(",")}]` : `${policyId}#${slot}`;
+}
+
+export type CounterCore = Omit<PlannedCounter, "key" | "limitId" | "policyId" | "targets">;
+
+/** Each limit of a policy (its rate limits, then its budget) as a slot name and its current window. */
+export function slotsOf(policy: LimitPolicyState, now: number): Array<[string, () => CounterCore]> {
+  const slots: Array<[string, () => CounterCore]> = [];
+  for (const rate of policy.rate_limits) {
+    slots.push([
+      `${rate.type}_${rate.unit}`,
+      () => {
+        const w = rateWindow(rate.unit, now);
+        return {
+          kind: "rate",
+          metric: rate.type,
+          limit: rate.value,
+          alertAt: null,
+          windowStart: w.start,
+          windowEnd: w.end,
+        };
+      },
+    ]);
+  }
+  const usage = policy.usage_limits;
+  if (usage !== null) {
+    slots.push([
+      `budget_${usage.type}`,
+      () => {
+        const resetAt = policy.usage_reset_at === null ? null : Date.parse(policy.usage_reset_at);
+        const w = budgetWindow(usage, now, resetAt);
+        const scale = usage.type === "cost" ? NANO_PER_USD : 1;
+        return {
+          kind: "budget",
+          metric: usage.type,
+          limit: Math.round(usage.credit_limit * scale),
+          alertAt: usage.alert_threshold === undefined ? null : Math.round(usage.alert_threshold * scale),
+          windowStart: w.start,
+          windowEnd: w.end,
+        };
+      },
+    ]);
+  }
+  return slots;
+}
+
+function dimension(key: string, request: RequestFacts, target: TargetFacts): string | null {
+  switch (key) {
+    case "api_key":
+      return request.apiKeyId;
+    case "virtual_key":
+      return target.virtualKeyId;
+    case "model":
+      return target.model;
+    case "provider":
+      return target.provider;
+    default:
+      return key.startsWith("metadata.") ? (request.metadata[key.slice(9)] ?? null) : null;
+  }
+}
+
+function conditionHolds(condition: LimitCondition, request: RequestFacts, target: TargetFacts): boolean {
+  const value = dimension(condition.key, request, target);
+  const expected = condition.value;
+  const matched =
+    value !== null && (expected === "*" || expected === value || (Array.isArray(expected) && expected.includes(value)));
+  return condition.excludes === true ? !matched : matched;
+}

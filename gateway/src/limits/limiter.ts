@@ -1,0 +1,248 @@
+import { randomUUID } from "node:crypto";
+import type { LimitCheck, PriceOverride } from "@switchyard/events";
+import type { LimitPolicyState, Logger } from "@switchyard/platform";
+import type { LimitMetrics } from "./limit-metrics.ts";
+import { type PlannedCounter, planCounters, type RequestFacts, type TargetFacts } from "./limit-plan.ts";
+import type { LimitStore, MemoryLimitStore, ReserveItem } from "./limit-store.ts";
+import { inputTokensOf, outputCapOf, type WorstCase, worstCase } from "./worst-case.ts";
+
+export type FailMode = "open" | "closed";
+
+export interface LimiterOptions {
+  store: LimitStore;
+  /** fail_open: per-replica counters used while the shared store is unreachable. */
+  fallback: MemoryLimitStore | null;
+  policies: (tenantId: string) => readonly LimitPolicyState[];
+  priceOverrides: readonly PriceOverride[];
+  /** Output tokens reserved for a request that sets no max_tokens. */
+  defaultOutputCap: number;
+  logger: Logger;
+  metrics: LimitMetrics;
+  /** Called once per limit and period when a budget crosses its alert threshold. */
+  onAlert: (alert: LimitAlert) => void;
+  now?: () => number;
+}
+
+export interface LimitAlert {
+  tenantId: string;
+  counter: PlannedCounter;
+  used: number;
+}
+
+/** A target of the request's route, with what its leaf overrides (model, max_tokens). */
+export interface LimitTarget extends TargetFacts {
+  overrides: Readonly<Record<string, unknown>>;
+}
+
+export interface AdmitRequest {
+  tenantId: string;
+  request: RequestFacts;
+  targets: readonly LimitTarget[];
+  /** The request's parameters (messages, max_tokens, …) for the worst case. */
+  params: Record<string, unknown>;
+}
+
+export type Refusal =
+  | { why: "over"; counter: PlannedCounter; total: number; amount: number }
+  | { why: "unpriced"; counter: PlannedCounter; model: string; provider: string }
+  | { why: "unavailable" };
+
+/** What admission decided; settled once when the response is over. */
+export interface Admission {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly counters: readonly PlannedCounter[];
+  readonly amounts: readonly number[];
+  /** used + reserved before this request, per counter (for the x-ratelimit headers). */
+  readonly totals: readonly number[];
+  readonly checks: LimitCheck[];
+  readonly refusal: Refusal | null;
+  /** The store that holds the reservation (the fallback after a fail-open), null if none. */
+  readonly store: LimitStore | null;
+}
+
+export interface ActualUsage {
+  tokens: number;
+  costNano: number;
+  /** The target that answered (its counters get the spend); null: none did. */
+  targetPath: string | null;
+  /** A cache hit counts toward request limits only. */
+  cacheHit: boolean;
+}
+
+/** Slack kept after a window ends, so a request that ran across the boundary still settles into it. */
+const WINDOW_SLACK_MS = 60_000;
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * Reservation, not after-the-fact counting: admit() reserves every counter's worst case in one
+ * atomic step and refuses when any does not fit; settle() replaces the reservation with what the
+ * request really used. So concurrent requests can never jointly pass a limit.
+ */
+export class Limiter {
+  private readonly o: LimiterOptions;
+  private readonly now: () => number;
+  private lastStoreLog = 0;
+
+  constructor(options: LimiterOptions) {
+    this.o = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  get store(): LimitStore {
+    return this.o.store;
+  }
+
+  /** The counters a request falls under (none: the request is not limited, nothing to reserve). */
+  plan(input: AdmitRequest): PlannedCounter[] {
+    const policies = this.o.policies(input.tenantId);
+    if (policies.length === 0) return [];
+    return planCounters(input.tenantId, policies, input.request, input.targets, this.now());
+  }
+
+  async admit(input: AdmitRequest, counters: readonly PlannedCounter[]): Promise<Admission> {
+    const now = this.now();
+    const id = randomUUID();
+    const base = { id, tenantId: input.tenantId, counters, totals: [] as number[] };
+    const worst = await this.worstCases(input, counters);
+    const amounts: number[] = [];
+    for (const counter of counters) {
+      const amount = amountOf(counter, worst);
+      if (typeof amount === "object") {
+        const refusal: Refusal = { why: "unpriced", counter, ...amount };
+        return { ...base, amounts, checks: checksOf(counters, counter), refusal, store: null };
+      }
+      amounts.push(amount);
+    }
+    const items: ReserveItem[] = counters.map((c, i) => ({
+      key: c.key,
+      amount: amounts[i]!,
+      limit: c.limit,
+      ttlMs: ttlOf(c, now),
+    }));
+    let store: LimitStore = this.o.store;
+    let result: Awaited<ReturnType<LimitStore["reserve"]>>;
+    try {
+      result = await store.reserve(id, items, now);
+    } catch (error) {
+      this.storeFailed("reserve", error);
+      if (this.o.fallback === null) {
+        return {
+          ...base,
+          amounts,
+          checks: checksOf(counters, null, false),
+          refusal: { why: "unavailable" },
+          store: null,
+        };
+      }
+      store = this.o.fallback;
+      result = this.o.fallback.reserveNow(items, now);
+    }
+    if (!result.ok) {
+      const counter = counters[result.failed]!;
+      this.o.metrics.refused(input.tenantId, counter);
+      const refusal: Refusal = { why: "over", counter, total: result.total, amount: amounts[result.failed]! };
+      return { ...base, amounts, checks: checksOf(counters, counter), refusal, store: null };
+    }
+    return { ...base, amounts, totals: result.totals, checks: checksOf(counters, null), refusal: null, store };
+  }
+
+  /** Replaces the reservation by what was used; never throws (a failure is logged and counted). */
+  async settle(admission: Admission, actual: ActualUsage): Promise<void> {
+    const store = admission.store;
+    if (store === null) return;
+    const items = admission.counters.map((counter, i) => {
+      const reserved = admission.amounts[i]!;
+      return {
+        key: counter.key,
+        reserved,
+        actual: actualOf(counter, reserved, actual),
+        ttlMs: ttlOf(counter, this.now()),
+      };
+    });
+    let used: number[];
+    try {
+      used = await store.settle(admission.id, items);
+    } catch (error) {
+      this.storeFailed("settle", error);
+      return;
+    }
+    admission.counters.forEach((counter, i) => {
+      this.o.metrics.observe(admission.tenantId, counter, used[i]!);
+      const alertAt = counter.alertAt;
+      if (alertAt === null) return;
+      const before = used[i]! - items[i]!.actual;
+      if (before < alertAt && used[i]! >= alertAt)
+        this.o.onAlert({ tenantId: admission.tenantId, counter, used: used[i]! });
+    });
+  }
+
+  private async worstCases(
+    input: AdmitRequest,
+    counters: readonly PlannedCounter[],
+  ): Promise<Map<string, TargetWorst>> {
+    const worst = new Map<string, TargetWorst>();
+    if (!counters.some((c) => c.metric !== "requests")) return worst;
+    const inputTokens = await inputTokensOf(input.params);
+    for (const t of input.targets) {
+      const output = outputCapOf(input.params, t.overrides) ?? this.o.defaultOutputCap;
+      const w = worstCase(t.provider, t.model, inputTokens, output, this.o.priceOverrides);
+      worst.set(t.path, { ...w, model: t.model, provider: t.provider });
+    }
+    return worst;
+  }
+
+  private storeFailed(operation: string, error: unknown): void {
+    this.o.metrics.storeError(operation);
+    const now = this.now();
+    if (now - this.lastStoreLog < LOG_EVERY_MS) return;
+    this.lastStoreLog = now;
+    this.o.logger.warn(
+      {
+        operation,
+        store: this.o.store.kind,
+        fallback: this.o.fallback ? "local" : "refuse",
+        err: (error as Error)?.message,
+      },
+      "limits: the shared counters are unreachable",
+    );
+  }
+}
+
+type TargetWorst = WorstCase & { model: string; provider: string };
+
+/** What a counter reserves: one request, or the worst case of the most expensive target it covers. */
+function amountOf(
+  counter: PlannedCounter,
+  worst: ReadonlyMap<string, TargetWorst>,
+): number | { model: string; provider: string } {
+  if (counter.metric === "requests") return 1;
+  let amount = 0;
+  for (const path of counter.targets) {
+    const w = worst.get(path);
+    if (w === undefined) continue;
+    if (counter.metric === "tokens") amount = Math.max(amount, w.tokens);
+    else if (w.costNano === null) return { model: w.model, provider: w.provider };
+    else amount = Math.max(amount, w.costNano);
+  }
+  return amount;
+}
+
+function actualOf(counter: PlannedCounter, reserved: number, actual: ActualUsage): number {
+  if (counter.metric === "requests") return reserved;
+  if (actual.cacheHit || actual.targetPath === null || !counter.targets.includes(actual.targetPath)) return 0;
+  return counter.metric === "tokens" ? actual.tokens : actual.costNano;
+}
+
+function ttlOf(counter: PlannedCounter, now: number): number {
+  return counter.windowEnd === null ? 0 : Math.max(1, counter.windowEnd - now + WINDOW_SLACK_MS);
+}
+
+function checksOf(counters: readonly PlannedCounter[], failed: PlannedCounter | null, allowed = true): LimitCheck[] {
+  return counters.map((c) => ({
+    limit_id: c.limitId,
+    kind: c.kind,
+    metric: c.metric,
+    allowed: allowed && c !== failed,
+  }));
+}

@@ -1,0 +1,87 @@
+import { type PriceOverride, priceUsage } from "@switchyard/events";
+import { rateLimitHeaders, refusalError } from "../../limits/limit-answers.ts";
+import type { ActualUsage, AdmitRequest, Limiter, LimitTarget } from "../../limits/limiter.ts";
+import { leavesOf } from "../../routing/index.ts";
+import { type ParsedContext, parsed } from "../context.ts";
+import type { Reply } from "../reply.ts";
+import type { RequestStage } from "../stage.ts";
+
+/**
+ * Budgets and rate limits (gateway/src/limits/README.md). Before routing, reserves the request's
+ * worst case against every limit it falls under — the tenant's, its API key's, each virtual key
+ * of its route, and every matching policy — and refuses (429 / 412) when one does not fit. When
+ * the response is over (a finisher: it runs once, whatever happened) the real usage replaces the
+ * reservation. Placed after prepare-targets (it needs the targets) and before any stage that may
+ * answer early, so a cache hit still counts toward request limits.
+ * Reads: principal, metadata, plan, targets, request. Writes: outcome.limitChecks, rate-limit headers.
+ */
+export function enforceLimitsStage(limiter: Limiter, priceOverrides: readonly PriceOverride[]): RequestStage {
+  return {
+    name: "enforce-limits",
+    async run(raw, next) {
+      const ctx = parsed(raw);
+      const input = admitRequestOf(ctx);
+      const counters = limiter.plan(input);
+      if (counters.length === 0) return next();
+      const admission = await limiter.admit(input, counters);
+      ctx.outcome.limitChecks = admission.checks;
+      const headers = rateLimitHeaders(admission);
+      Object.assign(ctx.responseHeaders, headers);
+      if (admission.refusal !== null) {
+        const refused = refusalError(admission.refusal);
+        Object.assign(ctx.responseHeaders, refused.headers);
+        throw refused.error;
+      }
+      ctx.finishers.push(() => void limiter.settle(admission, actualUsageOf(ctx, priceOverrides)));
+      return withHeaders(await next(), headers);
+    },
+  };
+}
+
+function admitRequestOf(ctx: ParsedContext<unknown>): AdmitRequest {
+  const { plan, targets } = ctx;
+  if (plan === null || targets === null) throw new Error("pipeline: enforce-limits must run after prepare-targets");
+  const limitTargets: LimitTarget[] = [];
+  for (const leaf of leavesOf(plan.root)) {
+    const prepared = targets.get(leaf.path);
+    if (prepared === undefined) continue;
+    const model = leaf.overrideParams.model;
+    limitTargets.push({
+      path: leaf.path,
+      provider: prepared.providerId,
+      model: typeof model === "string" ? model : ctx.route.modelRequested,
+      virtualKeyId: prepared.virtualKeyId,
+      overrides: leaf.overrideParams,
+    });
+  }
+  const params = ctx.endpoint.params ? ctx.endpoint.params(ctx.request) : (ctx.request as Record<string, unknown>);
+  return {
+    tenantId: ctx.principal.tenantId,
+    request: { apiKeyId: ctx.principal.apiKeyId, metadata: ctx.metadata },
+    targets: limitTargets,
+    params,
+  };
+}
+
+/** The request's real usage, priced exactly as its event will be (request-event.ts). */
+function actualUsageOf(ctx: ParsedContext<unknown>, priceOverrides: readonly PriceOverride[]): ActualUsage {
+  const o = ctx.outcome;
+  const cacheHit = o.cacheStatus === "HIT" || o.cacheStatus === "SEMANTIC HIT";
+  if (o.usage === null || cacheHit) return { tokens: 0, costNano: 0, targetPath: o.targetPath, cacheHit };
+  const model = o.modelUsed ?? ctx.route.modelRequested;
+  const cost = priceUsage(o.provider ?? "none", model, o.usage, priceOverrides);
+  return {
+    tokens: o.usage.input_tokens + o.usage.output_tokens,
+    costNano: cost.cost_nano_usd,
+    targetPath: o.targetPath,
+    cacheHit,
+  };
+}
+
+/** OpenAI's x-ratelimit-* headers are the gateway's own for a limited key, not the upstream's. */
+function withHeaders(reply: Reply, headers: Record<string, string>): Reply {
+  if (Object.keys(headers).length === 0) return reply;
+  if (reply.kind === "json")
+    return { ...reply, result: { ...reply.result, headers: { ...reply.result.headers, ...headers } } };
+  return { ...reply, headers: { ...reply.headers, ...headers } };
+}
