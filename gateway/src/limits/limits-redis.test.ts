@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import type { RequestEvent } from "@switchyard/events";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { admin, chatWith, LimitsHarness } from "./limits-test-support.ts";
+import { RedisLimitStore } from "./redis-limit-store.ts";
+import { OwnRedis } from "./redis-process.ts";
+
+const SHARED_REDIS = "redis://127.0.0.1:6379";
+let harness: LimitsHarness;
+let own: OwnRedis | null = null;
+beforeEach(async () => {
+  harness = await LimitsHarness.open();
+});
+afterEach(async () => {
+  await harness.close();
+  await own?.kill();
+  own = null;
+});
+
+const prefixes: string[] = [];
+const prefix = () => {
+  const p = `switchyard-test:limits:${randomUUID()}:`;
+  prefixes.push(p);
+  return p;
+};
+afterAll(async () => {
+  // Budgets that never reset have no TTL: the test's keys are removed from the shared Redis.
+  const redis = new Redis(SHARED_REDIS);
+  for (const p of prefixes) {
+    const keys = await redis.keys(`${p}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+const spendOf = (events: RequestEvent[]) => events.reduce((sum, e) => sum + e.cost_nano_usd, 0);
+
+describe("limits shared through Redis", () => {
+  it("two replicas on one Redis hold a budget under 40 concurrent requests", async () => {
+    const settings = { redisUrl: SHARED_REDIS, redisPrefix: prefix() };
+    const a = await harness.gateway({ settings });
+    const b = await harness.gateway({ settings });
+    await a.app.inject(admin("POST", "/tenants", { id: "default" }));
+    const put = await a.app.inject(
+      admin("PUT", "/tenants/default/limits", { usage_limits: { type: "cost", credit_limit: 0.0003 } }),
+    );
+    expect(put.statusCode).toBe(200);
+    // The other replica folds the policy from the control topic.
+    const deadline = Date.now() + 5000;
+    while ((await b.app.inject(admin("GET", "/tenants/default/limits"))).statusCode !== 200) {
+      if (Date.now() > deadline) throw new Error("replica b never saw the policy");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).app.inject(chatWith())));
+    const statuses = answers.map((x) => x.statusCode);
+    expect(statuses.every((s) => s === 200 || s === 412)).toBe(true);
+    expect(statuses.filter((s) => s === 412).length).toBeGreaterThan(0);
+    const events = [...(await a.sink.waitFor(20)), ...(await b.sink.waitFor(20))];
+    expect(spendOf(events)).toBeLessThanOrEqual(300_000);
+    expect(events.filter((e) => e.status_code === 200).length).toBeGreaterThanOrEqual(4);
+    // Both replicas read the one shared counter.
+    const fromA = (await a.app.inject({ method: "GET", url: "/v1/analytics/limits" })).json().data[0];
+    const fromB = (await b.app.inject({ method: "GET", url: "/v1/analytics/limits" })).json().data[0];
+    expect(Math.round(fromA.spend * 1e9)).toBe(spendOf(events));
+    expect(fromB.spend).toBe(fromA.spend);
+  });
+
+  it("a reservation whose request never settles is released once it expires", async () => {
+    const store = new RedisLimitStore({
+      url: SHARED_REDIS,
+      keyPrefix: prefix(),
+      reservationTtlMs: 1000,
+      commandTimeoutMs: 1000,
+    });
+    try {
+      await store.ready(2000);
+      const item = { key: "t|p|budget_requests||0", amount: 1, limit: 1, ttlMs: 0 };
+      expect((await store.reserve("dies", [item], 10_000)).ok).toBe(true);
+      expect(await store.reserve("next", [item], 10_500)).toEqual({ ok: false, failed: 0, total: 1 });
+      // 1 s later the dead request's reservation has expired: the next reserve purges it.
+      expect(await store.reserve("next", [item], 11_001)).toEqual({ ok: true, totals: [0] });
+      expect(await store.settle("next", [{ key: item.key, reserved: 1, actual: 1, ttlMs: 0 }])).toEqual([1]);
+      expect(await store.read([item.key])).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("fail_open: Redis killed mid-test, limits keep holding per replica, never a 5xx", async () => {
+    own = await OwnRedis.start();
+    const gw = await harness.gateway({ settings: { redisUrl: own.url, redisPrefix: prefix(), failMode: "open" } });
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    await gw.app.inject(
+      admin("PUT", "/tenants/default/limits", { rate_limits: [{ type: "requests", unit: "rpm", value: 3 }] }),
+    );
+    expect((await gw.app.inject(chatWith())).statusCode).toBe(200);
+    await own.kill();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await gw.app.inject(chatWith())).statusCode);
+    // The local counters start empty: 3 more pass this minute, then the local limit refuses.
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+
+  it("fail_closed: Redis killed mid-test, a limited key gets a retryable 429, an unlimited tenant is served", async () => {
+    own = await OwnRedis.start();
+    const gw = await harness.gateway({ settings: { redisUrl: own.url, redisPrefix: prefix(), failMode: "closed" } });
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    await gw.app.inject(
+      admin("PUT", "/tenants/default/limit-policies/per-user", {
+        group_by: [{ key: "metadata._user" }],
+        rate_limits: [{ type: "requests", unit: "rpm", value: 100 }],
+      }),
+    );
+    const alice = { metadata: { _user: "alice" } };
+    expect((await gw.app.inject(chatWith(alice))).statusCode).toBe(200);
+    await own.kill();
+    const refused = await gw.app.inject(chatWith(alice));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error).toMatchObject({ type: "rate_limit_exceeded", code: "limits_unavailable" });
+    expect(refused.headers["retry-after"]).toBe("1");
+    // A request no limit applies to never touches Redis.
+    expect((await gw.app.inject(chatWith())).statusCode).toBe(200);
+    // Redis back: the shared counters answer again.
+    await own.launch();
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (status !== 200) {
+      if (Date.now() > deadline) throw new Error("never recovered after Redis came back");
+      status = (await gw.app.inject(chatWith(alice))).statusCode;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+});
