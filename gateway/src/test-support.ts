@@ -14,6 +14,9 @@ import {
   type StreamChunkFacts,
 } from "./telemetry/index.ts";
 
+// The fake Google token endpoint Vertex service accounts exchange their JWT at (testing/).
+export { FakeGoogleTokenServer, type FakeServiceAccount, makeServiceAccount } from "./testing/google-token-server.ts";
+
 /** Collects emitted events so gateway tests can assert on them; e2e tests use the real bus. */
 export class CollectingSink implements EventSink {
   readonly events: RequestEvent[] = [];
@@ -83,6 +86,8 @@ export function buildTestGateway(
     bodyLimitBytes?: number;
     telemetry?: GatewayTelemetry;
     pipeline?: PipelineCustomizer;
+    /** Vertex service accounts exchange their JWT here (a fake token server). */
+    vertexTokenUrl?: string;
   } = {},
 ) {
   const sink = new CollectingSink();
@@ -97,7 +102,11 @@ export function buildTestGateway(
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     keys,
     control,
-    providers: createProviderRegistry({ dispatcher, mockLatencyMs: 0 }),
+    providers: createProviderRegistry({
+      dispatcher,
+      mockLatencyMs: 0,
+      ...(options.vertexTokenUrl ? { vertexTokenUrl: options.vertexTokenUrl } : {}),
+    }),
     sink,
     eventEnv: { gatewayInstance: "test-gw", priceOverrides: [] },
     health: { events: () => ({ queueDepth: 0 }) },

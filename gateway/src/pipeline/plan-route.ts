@@ -52,6 +52,7 @@ export function createRoutePlanner(control: ControlLookup): RoutePlanner {
       headerValue(headers, "x-portkey-custom-host") ?? "",
       headerValue(headers, "x-portkey-forward-headers") ?? "",
       headerValue(headers, "x-portkey-request-timeout") ?? "",
+      ...VERTEX_HEADERS.map(([name]) => headerValue(headers, name) ?? ""),
       providerKey ?? "",
       // A saved config id resolves per tenant and per version of the saved config.
       config.startsWith("pc-") ? `${tenantId}\u0000${savedIdentity(tenantId, config)}` : "",
@@ -137,8 +138,40 @@ function withHeaderDefaults(config: PortkeyConfig, headers: HeaderBag): PortkeyC
   }
   return {
     ...config,
+    ...(config.targets ? {} : vertexFields(config, headers)),
     custom_host: config.custom_host ?? customHost,
     forward_headers: config.forward_headers ?? (forward.length > 0 ? forward : undefined),
     request_timeout: config.request_timeout ?? timeout,
   } as PortkeyConfig;
+}
+
+/** Portkey's Vertex headers and the leaf fields they set (a single-target request; the config wins). */
+const VERTEX_HEADERS = [
+  ["x-portkey-vertex-project-id", "vertex_project_id"],
+  ["x-portkey-vertex-region", "vertex_region"],
+  ["x-portkey-vertex-service-account-json", "vertex_service_account_json"],
+] as const;
+
+function vertexFields(config: PortkeyConfig, headers: HeaderBag): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, field] of VERTEX_HEADERS) {
+    const value = headerValue(headers, name)?.trim();
+    if (!value || (config as Record<string, unknown>)[field] !== undefined) continue;
+    if (field !== "vertex_service_account_json") {
+      fields[field] = value;
+      continue;
+    }
+    let account: unknown;
+    try {
+      account = JSON.parse(value);
+    } catch {
+      throw new GatewayError("invalid_header", `${name} must be the service account's JSON`, name);
+    }
+    const strings = typeof account === "object" && account !== null && !Array.isArray(account);
+    if (!strings || !Object.values(account).every((v) => typeof v === "string")) {
+      throw new GatewayError("invalid_header", `${name} must be a JSON object of strings`, name);
+    }
+    fields[field] = account;
+  }
+  return fields;
 }

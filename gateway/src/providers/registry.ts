@@ -11,6 +11,8 @@ import { MockProvider } from "./mock/mock-provider.ts";
 import { openAICompatible } from "./openai-compatible/base.ts";
 import { OPENAI_COMPATIBLE_PRESETS } from "./openai-compatible/presets.ts";
 import type { Provider } from "./provider.ts";
+import { VertexTokenSource } from "./vertex-ai/auth.ts";
+import { vertexAIAdapter } from "./vertex-ai/vertex-ai.ts";
 
 /** Every provider the gateway speaks, listed exactly once. */
 export const ProviderId = z.enum([
@@ -31,6 +33,7 @@ export const ProviderId = z.enum([
   "ollama",
   "vllm",
   "lmstudio",
+  "vertex-ai",
   "mock",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
@@ -57,6 +60,8 @@ export function providerIdOf(name: string): ProviderId | null {
 export interface ProviderDeps {
   dispatcher: Dispatcher;
   mockLatencyMs: number;
+  /** Google's OAuth token endpoint for Vertex service accounts (tests: a fake); default Google's. */
+  vertexTokenUrl?: string;
 }
 
 export type ProviderRegistry = Record<ProviderId, Provider>;
@@ -82,6 +87,8 @@ export const PROVIDER_ADAPTERS: Record<Exclude<ProviderId, "mock">, ProviderAdap
   ollama: openAICompatible(P.ollama),
   vllm: openAICompatible(P.vllm),
   lmstudio: openAICompatible(P.lmstudio),
+  // Its capabilities and catalogue; the registry's instance gets the token source (createProviderRegistry).
+  "vertex-ai": vertexAIAdapter(null),
 };
 
 export function createProviderRegistry(deps: ProviderDeps): ProviderRegistry {
@@ -89,5 +96,11 @@ export function createProviderRegistry(deps: ProviderDeps): ProviderRegistry {
   for (const id of ProviderId.options) {
     if (id !== "mock") registry[id] = new HttpProvider(PROVIDER_ADAPTERS[id], deps.dispatcher);
   }
+  // Vertex caches access tokens per service account: one token source per registry.
+  const tokens = new VertexTokenSource({
+    dispatcher: deps.dispatcher,
+    ...(deps.vertexTokenUrl ? { tokenUrl: deps.vertexTokenUrl } : {}),
+  });
+  registry["vertex-ai"] = new HttpProvider(vertexAIAdapter(tokens), deps.dispatcher);
   return registry as ProviderRegistry;
 }

@@ -2,6 +2,9 @@ import type { RequestEvent, Usage } from "@switchyard/events";
 import {
   buildTestGateway,
   createGatewayTelemetry,
+  FakeGoogleTokenServer,
+  type FakeServiceAccount,
+  makeServiceAccount,
   ProviderId,
   RecordingTelemetry,
   type RequestEnd,
@@ -14,6 +17,7 @@ import { bedrockDialect, FAKE_AWS } from "../fakes/dialects/bedrock.ts";
 import { cohereDialect } from "../fakes/dialects/cohere.ts";
 import { googleDialect } from "../fakes/dialects/google.ts";
 import { type OpenAIDialectOptions, openAIDialect } from "../fakes/dialects/openai.ts";
+import { VERTEX_PROJECT, vertexDialect } from "../fakes/dialects/vertex.ts";
 import { ProviderFake } from "../fakes/provider-fake.ts";
 
 /**
@@ -56,6 +60,15 @@ const compat = (
 });
 
 const local = { authHeader: null, priced: false } as const;
+
+let vertexAccount: FakeServiceAccount | null = null;
+/** The conformance suite's Vertex service account: a fresh RSA key, made once per test file on first use. */
+export function vertexServiceAccount(): FakeServiceAccount {
+  vertexAccount ??= makeServiceAccount(VERTEX_PROJECT);
+  return vertexAccount;
+}
+/** Tokens the fake token server issues; the fake Vertex accepts only those. */
+const issuedToken = (token: string) => /^ya29\.fake-\d+$/.test(token);
 
 export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
   openai: compat("openai", "gpt-4o-mini", { responses: true }),
@@ -125,6 +138,19 @@ export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
   ollama: compat("ollama", "llama3.2", local),
   vllm: compat("vllm", "meta-llama/Llama-3.1-8B-Instruct-local", local),
   lmstudio: compat("lmstudio", "qwen2.5-7b-instruct-local", local),
+  "vertex-ai": {
+    id: "vertex-ai",
+    makeFake: () => new ProviderFake("vertex-ai", vertexDialect(issuedToken), "/v1"),
+    model: "gemini-2.0-flash",
+    leaf: (baseUrl) => ({
+      provider: "vertex-ai",
+      custom_host: baseUrl,
+      vertex_region: "us-central1",
+      vertex_service_account_json: vertexServiceAccount().json,
+    }),
+    priced: true,
+    usage: { input_tokens: 42, output_tokens: 17, cache_read_tokens: 10, cache_write_tokens: 0, reasoning_tokens: 3 },
+  },
 };
 
 export const HTTP_PROVIDERS: HttpProviderId[] = ProviderId.options.filter((id): id is HttpProviderId => id !== "mock");
@@ -137,7 +163,8 @@ export const HTTP_PROVIDERS: HttpProviderId[] = ProviderId.options.filter((id): 
 export async function startConformanceStack(options: { tracing?: boolean } = {}) {
   const mem = options.tracing ? inMemoryTelemetry({ tracing: true }) : null;
   const telemetry = new RecordingTelemetry(mem ? createGatewayTelemetry(mem.telemetry) : undefined);
-  const gw = buildTestGateway({ telemetry });
+  const tokens = new FakeGoogleTokenServer().trust(vertexServiceAccount());
+  const gw = buildTestGateway({ telemetry, vertexTokenUrl: await tokens.start() });
   const fakes = new Map<HttpProviderId, ProviderFake>();
   for (const id of HTTP_PROVIDERS) {
     const fake = SETUPS[id].makeFake();
@@ -148,6 +175,8 @@ export async function startConformanceStack(options: { tracing?: boolean } = {})
   const stack = {
     gw,
     base,
+    /** Google's token endpoint as the Vertex service account sees it. */
+    tokens,
     fake: (id: HttpProviderId) => fakes.get(id)!,
     reset() {
       for (const fake of fakes.values()) fake.reset();
@@ -198,6 +227,7 @@ export async function startConformanceStack(options: { tracing?: boolean } = {})
     async close() {
       await gw.close();
       for (const fake of fakes.values()) await fake.stop();
+      await tokens.stop();
     },
   };
   return stack;

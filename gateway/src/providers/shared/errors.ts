@@ -90,12 +90,12 @@ function failed(status: number, headers: Record<string, string>, body: Buffer, i
 export function rejectedResult(providerId: string, error: RequestRejected): CompletionResult {
   const info: ErrorInfo = {
     message: error.message,
-    type: "invalid_request_error",
+    type: error.status === 401 ? "authentication_error" : "invalid_request_error",
     param: error.param,
     code: error.code,
   };
   const body = { error: { ...info, message: `${providerId}: ${error.message}` }, provider: providerId };
-  return failed(400, {}, Buffer.from(JSON.stringify(body)), info);
+  return failed(error.status, {}, Buffer.from(JSON.stringify(body)), info);
 }
 
 /** Default error mapping for `{error: {...}}`, `{error: "..."}`, `{message}`, `{detail}` bodies. */
