@@ -59,7 +59,7 @@ export function answerFromResult(
   costNanoUsd: number,
   now: number,
 ): StoredAnswer | null {
-  if (result.status < 200 || result.status > 299 || result.failure !== null) return null;
+  if (result.status < 200 || result.status > 299 || result.failure) return null;
   return {
     v: 1,
     format,

@@ -20,8 +20,14 @@ describe("cache key", () => {
   });
 
   it("ignores key order and delivery (stream, stream_options), nothing else", () => {
-    const reordered = { ...base, body: { temperature: 0, messages: [{ content: "hi", role: "user" }], model: "gpt-4o-mini" } };
-    const streamed = { ...base, body: { ...(base.body as object), stream: true, stream_options: { include_usage: true } } };
+    const reordered = {
+      ...base,
+      body: { temperature: 0, messages: [{ content: "hi", role: "user" }], model: "gpt-4o-mini" },
+    };
+    const streamed = {
+      ...base,
+      body: { ...(base.body as object), stream: true, stream_options: { include_usage: true } },
+    };
     expect(cacheKey(reordered)).toBe(cacheKey(base));
     expect(cacheKey(streamed)).toBe(cacheKey(base));
     expect(cacheKey({ ...base, body: { ...(base.body as object), temperature: 1 } })).not.toBe(cacheKey(base));
@@ -50,7 +56,9 @@ describe("cache key", () => {
   });
 
   it("canonical JSON sorts keys at every level and drops undefined members", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"z":1}]},"b":1}',
+    );
   });
 });
 

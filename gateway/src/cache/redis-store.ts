@@ -27,15 +27,33 @@ function connect(s: RedisCacheSettings, blocking: boolean): Redis {
 export function redisStore(s: RedisCacheSettings, onError: (error: unknown) => void): AnswerStore & RedisFeed {
   const redis = connect(s, false);
   redis.on("error", onError);
+  // Until the first connection is up, a command waits for it (bounded); after that, an outage fails fast.
+  let firstReady: Promise<void> | null = new Promise<void>((resolve) => {
+    redis.once("ready", () => {
+      firstReady = null;
+      resolve();
+    });
+  });
+  const usable = async () => {
+    if (firstReady === null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, s.commandTimeoutMs);
+    });
+    await Promise.race([firstReady, timeout]);
+    clearTimeout(timer);
+  };
   const stream = `${s.prefix}semantic`;
   let follower: Redis | null = null;
   let closed = false;
   return {
     kind: "redis",
     async get(key) {
+      await usable();
       return redis.getBuffer(`${s.prefix}answer:${key}`);
     },
     async set(key, value, ttlSeconds) {
+      await usable();
       await redis.set(`${s.prefix}answer:${key}`, value, "EX", ttlSeconds);
     },
     async delete(key) {

@@ -114,7 +114,7 @@ export class ResponseCache {
     }
   }
 
-  /** Takes back an answer stored by a request that then failed (an output guardrail denied it, the client left). */
+  /** Takes back an answer stored by a request that then failed (an output guardrail denied it). */
   async remove(key: string): Promise<void> {
     await this.store.delete(key).catch((error: unknown) => this.failed(error));
   }

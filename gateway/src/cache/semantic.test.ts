@@ -53,7 +53,6 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
   it("a text too long to embed faithfully (over 128 word pieces) has no embedding", async () => {
     expect(await embedder.embed("word ".repeat(200))).toBeNull();
   });
-
 });
 
 describe("in-process store", () => {

@@ -1,5 +1,9 @@
 // @switchyard/gateway/testing: what tests in other packages may use from the gateway. They import
 // it through this export, never by a relative path into gateway/src.
+
+// The response cache, for tests that run replicas against their own Redis (cache/README.md).
+export { DEFAULT_CACHE_SETTINGS, ResponseCache } from "../cache/response-cache.ts";
+export { cacheStage } from "../pipeline/stages/cache.ts";
 export { PROVIDER_ADAPTERS, ProviderId } from "../providers/registry.ts";
 export { createGatewayTelemetry } from "../telemetry/index.ts";
 export type { RequestEnd, StreamChunkFacts } from "../telemetry/types.ts";

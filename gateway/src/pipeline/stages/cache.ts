@@ -111,7 +111,7 @@ async function* replayed(chunks: StreamChunk[]): AsyncGenerator<StreamChunk, voi
 /**
  * Stores a complete 2xx answer: a JSON one at once, a stream once it ended in full (before the
  * client's end of stream is written). An answer the request then did not deliver as a success (an
- * output guardrail denied it, the client left) is taken back when the request is over.
+ * output guardrail denied it) is taken back when the request is over.
  */
 async function storeOnSuccess(a: AttemptContext, reply: Reply, t: StoreTarget): Promise<Reply> {
   const ctx = a.request;
@@ -126,8 +126,10 @@ async function storeOnSuccess(a: AttemptContext, reply: Reply, t: StoreTarget): 
     if (answer === null) return;
     await t.cache.put(t.key, answer, t.policy.maxAgeSeconds, t.semantic);
     ctx.finishers.push(() => {
+      // A client that left after the answer was complete does not make it wrong; a denial does.
       const o = ctx.outcome;
-      if (o.statusCode < 200 || o.statusCode > 299 || o.errorType !== null) void t.cache.remove(t.key);
+      if (o.errorType === "client_disconnected") return;
+      if (o.statusCode < 200 || o.statusCode > 299 || o.errorType != null) void t.cache.remove(t.key);
     });
   };
   if (reply.kind === "json") {
