@@ -9,6 +9,8 @@ import {
 } from "@switchyard/platform";
 import type { GatewayConfig } from "../config.ts";
 import { ProviderId } from "../providers/registry.ts";
+import { validateSavedGuardrail } from "../guardrails/validate-saved.ts";
+import { templateProblem } from "../prompts/prompt-call.ts";
 import { validateSavedConfig } from "./saved-config-validation.ts";
 
 export interface GatewayControlPlaneOptions {
@@ -44,6 +46,8 @@ export async function startGatewayControlPlane(options: GatewayControlPlaneOptio
           vault,
           virtualKeys: "load",
           validateConfig: validateSavedConfig,
+          validatePromptTemplate: templateProblem,
+          validateGuardrail: validateSavedGuardrail,
           knownProviders: ProviderId.options,
         }
       : undefined,

@@ -1,54 +1,55 @@
 import { z } from "zod";
-import { patternProblem } from "../safe-regex/safe-regex.ts";
+import { canonicalCheckId, checkIssues } from "../guardrails/checks/registry.ts";
+import type { HookStage } from "../guardrails/types.ts";
 
 /**
- * Guardrail keys of the Portkey config. Accepted and validated now so configs written for
- * Portkey parse (and typos in them are caught); running the checks belongs to the guardrails
- * stage, which reads these shapes from ResolvedLeaf.hooks.
+ * Guardrail keys of the Portkey config, validated when the config is parsed (every check against
+ * the built-in it names); the guardrails stage (../pipeline/stages/guardrails.ts) runs them from
+ * ResolvedLeaf.hooks.
  */
 
-const Feedback = z.strictObject({
-  value: z.number(),
-  weight: z.number().min(0).optional(),
+export const Feedback = z.strictObject({
+  // The feedback pipeline's bounds (POST /v1/feedback): an integer score, a weight in [0, 1].
+  value: z.number().int().min(-10).max(10),
+  weight: z.number().min(0).max(1).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-const HookVerdictAction = z.strictObject({ feedback: Feedback.optional() });
+export const HookVerdictAction = z.strictObject({ feedback: Feedback.optional() });
 
 /**
- * Check parameters that are regular expressions, by check id (Portkey's `default.regexMatch`
- * takes its pattern as `rule`). Checked when the config is parsed, so the guardrails stage only
- * ever runs patterns that ../safe-regex accepts (RE2: linear time, bounded size), and a bad one is
- * a 400 naming its path.
+ * A check as configured, checked against the built-in it names (../guardrails/checks/registry.ts):
+ * an unknown id, a required parameter missing, a regex RE2 refuses, a JSON schema that does not
+ * compile — each a 400 naming its path, so the guardrails stage only ever runs checks that can run.
+ * `stage` is null where the same object serves both sides (a saved guardrail is checked per side
+ * when used).
  */
-const PATTERN_PARAMETERS: Readonly<Record<string, string>> = { "default.regexMatch": "rule" };
-
-function checkPatterns(
+function addCheckIssues(
   checkId: string,
-  parameters: Record<string, unknown>,
+  parameters: unknown,
   path: PropertyKey[],
+  stage: HookStage | null,
   ctx: z.RefinementCtx,
 ): void {
-  const name = PATTERN_PARAMETERS[checkId];
-  if (name === undefined || parameters[name] === undefined) return;
-  const problem = patternProblem(parameters[name]);
-  if (problem !== null) ctx.addIssue({ code: "custom", path: [...path, name], message: problem });
+  for (const issue of checkIssues(checkId, parameters, stage)) {
+    const at = issue.path.length === 0 && path.at(-1) === "parameters" ? path.slice(0, -1).concat("id") : path;
+    ctx.addIssue({ code: "custom", path: [...at, ...issue.path], message: issue.message });
+  }
 }
 
-const Check = z
-  .strictObject({
-    id: z.string().min(1),
-    parameters: z.record(z.string(), z.unknown()).default({}),
-    is_enabled: z.boolean().optional(),
-  })
-  .superRefine((check, ctx) => checkPatterns(check.id, check.parameters, ["parameters"], ctx));
+export const CheckConfig = z.strictObject({
+  id: z.string().min(1),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+  is_enabled: z.boolean().optional(),
+});
+export type CheckConfig = z.infer<typeof CheckConfig>;
 
 /** Long form (`before_request_hooks` / `after_request_hooks`). An entry with only an id references a saved guardrail. */
 export const HookObject = z.strictObject({
   id: z.string().min(1),
   type: z.enum(["guardrail", "mutator"]).default("guardrail"),
   name: z.string().optional(),
-  checks: z.array(Check).optional(),
+  checks: z.array(CheckConfig).optional(),
   deny: z.boolean().optional(),
   async: z.boolean().optional(),
   sequential: z.boolean().optional(),
@@ -90,7 +91,7 @@ export const GuardrailShorthand = z.union(
           for (const issue of parsed.error?.issues ?? []) {
             ctx.addIssue({ code: "custom", path: [key, ...issue.path], message: issue.message });
           }
-        } else if (!CHECK_KEY.test(key)) {
+        } else if (!CHECK_KEY.test(key) && canonicalCheckId(key) === null) {
           ctx.addIssue({
             code: "custom",
             path: [key],
@@ -99,7 +100,6 @@ export const GuardrailShorthand = z.union(
         } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
           ctx.addIssue({ code: "custom", path: [key], message: "check parameters must be an object" });
         } else {
-          checkPatterns(key, value as Record<string, unknown>, [key], ctx);
           checks++;
         }
       }
@@ -112,10 +112,35 @@ export const GuardrailShorthand = z.union(
 );
 export type GuardrailShorthand = z.infer<typeof GuardrailShorthand>;
 
+/** Every check of a long-form hook list checked for the side it runs on. */
+const hookList = (stage: HookStage) =>
+  z.array(HookObject).superRefine((hooks, ctx) => {
+    hooks.forEach((hook, h) => {
+      hook.checks?.forEach((check, c) => {
+        addCheckIssues(check.id, check.parameters, [h, "checks", c, "parameters"], stage, ctx);
+      });
+    });
+  });
+
+/** Every check key of a shorthand list checked for the side it runs on. */
+const shorthandList = (stage: HookStage) =>
+  z.array(GuardrailShorthand).superRefine((entries, ctx) =>
+    entries.forEach((entry, e) => {
+      if (typeof entry === "string") return;
+      for (const [key, value] of Object.entries(entry)) {
+        const isCheck =
+          SHORTHAND_SETTINGS[key] === undefined && (CHECK_KEY.test(key) || canonicalCheckId(key) !== null);
+        if (isCheck && typeof value === "object" && value !== null && !Array.isArray(value)) {
+          addCheckIssues(key, value, [e, key], stage, ctx);
+        }
+      }
+    }),
+  );
+
 /** The four guardrail keys, as they appear on any target (inherited by children that set none). */
 export const hookFields = {
-  input_guardrails: z.array(GuardrailShorthand).optional(),
-  output_guardrails: z.array(GuardrailShorthand).optional(),
-  before_request_hooks: z.array(HookObject).optional(),
-  after_request_hooks: z.array(HookObject).optional(),
+  input_guardrails: shorthandList("before").optional(),
+  output_guardrails: shorthandList("after").optional(),
+  before_request_hooks: hookList("before").optional(),
+  after_request_hooks: hookList("after").optional(),
 };

@@ -22,6 +22,11 @@ export const MAX_PROGRAM_SIZE = 1000;
 export interface SafeRegex {
   readonly source: string;
   test(input: string): boolean;
+  /**
+   * Every match replaced (guardrails' regexReplace, PII redaction); `replace` gets the matched
+   * text and its ordinal (0, 1, …) and returns what takes its place.
+   */
+  replaceAll(input: string, replace: (match: string, ordinal: number) => string): string;
 }
 
 /** A pattern that cannot be used; `message` is user-facing and names no internals. */
@@ -62,7 +67,15 @@ export function compilePattern(pattern: string, flags = ""): SafeRegex {
       `regular expression is too complex (${size} instructions compiled; at most ${MAX_PROGRAM_SIZE}); use smaller repeat counts`,
     );
   }
-  return { source: pattern, test: (input) => compiled.test(input) };
+  return {
+    source: pattern,
+    test: (input) => compiled.test(input),
+    replaceAll: (input, replace) => {
+      let ordinal = 0;
+      // A replacer function: the replacement is used as given (no $1 group syntax to escape).
+      return compiled.matcher(input).replaceAll((match: string) => replace(match, ordinal++));
+    },
+  };
 }
 
 /** The reason a pattern would be refused, or null when compilePattern accepts it. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ApiKeyScopes } from "../auth/scopes.ts";
 import {
   EntityId,
   EntityName,
@@ -11,6 +12,8 @@ import {
   SECRET_FIELDS,
   type SecretField,
 } from "./control-entities.ts";
+import { FilePrompt } from "./declarative-prompts.ts";
+import { GuardrailDefinition, SavedGuardrailId } from "./guardrail-entities.ts";
 
 /**
  * The declarative control-plane file (SWITCHYARD_CONFIG_FILE, YAML), for GitOps: tenants with
@@ -25,6 +28,8 @@ const FileApiKey = z.strictObject({
   key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex chars: the sha256 of the key"),
   role: z.enum(["tenant", "admin"]).default("tenant"),
   revoked: z.boolean().default(false),
+  /** Absent: every scope. */
+  scopes: ApiKeyScopes.optional(),
   /** Listed only to give a raw key a precise error instead of "unrecognized key". */
   key: z.never({ error: 'raw keys never go in the file: give key_sha256 (`printf %s "$KEY" | sha256sum`)' }).optional(),
 });
@@ -55,12 +60,16 @@ const FileSavedConfig = z.strictObject({
   config: z.record(z.string(), z.unknown()),
 });
 
+const FileGuardrail = z.strictObject({ id: SavedGuardrailId, ...GuardrailDefinition.shape });
+
 const FileTenant = z.strictObject({
   id: EntityId,
   name: EntityName.optional(),
   api_keys: z.array(FileApiKey).default([]),
   virtual_keys: z.array(FileVirtualKey).default([]),
   saved_configs: z.array(FileSavedConfig).default([]),
+  prompts: z.array(FilePrompt).default([]),
+  guardrails: z.array(FileGuardrail).default([]),
 });
 
 export const DeclarativeFile = z
@@ -85,12 +94,18 @@ export const DeclarativeFile = z
       tenant.virtual_keys.forEach((vk, v) => {
         unique(`vk:${tenant.id}:${vk.id}`, ["tenants", t, "virtual_keys", v, "id"], `virtual key id ${vk.id}`);
       });
+      tenant.prompts.forEach((prompt, p) => {
+        unique(`pp:${tenant.id}:${prompt.id}`, ["tenants", t, "prompts", p, "id"], `prompt id ${prompt.id}`);
+      });
       tenant.saved_configs.forEach((config, c) => {
         unique(
           `pc:${tenant.id}:${config.id}`,
           ["tenants", t, "saved_configs", c, "id"],
           `saved config id ${config.id}`,
         );
+      });
+      tenant.guardrails.forEach((g, i) => {
+        unique(`pg:${tenant.id}:${g.id}`, ["tenants", t, "guardrails", i, "id"], `guardrail id ${g.id}`);
       });
     });
   });

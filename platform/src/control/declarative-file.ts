@@ -4,6 +4,8 @@ import { LineCounter, parseDocument } from "yaml";
 import { PLAIN_FIELDS, type PlainField, SECRET_FIELDS, scopedId, type VirtualKeyState } from "./control-entities.ts";
 import { ControlLayer } from "./control-state.ts";
 import { DeclarativeFile, type FileVirtualKey } from "./declarative-file-schema.ts";
+import { loadFilePrompts, type PromptTemplateValidator } from "./declarative-prompts.ts";
+import type { GuardrailValidator } from "./guardrail-entities.ts";
 import type { Vault } from "./vault.ts";
 import { type RevealedSecrets, sealVirtualKeySecrets } from "./virtual-key-credentials.ts";
 
@@ -20,6 +22,10 @@ export interface DeclarativeFileOptions {
    */
   virtualKeys: "load" | "skip";
   validateConfig?: SavedConfigValidator | undefined;
+  /** Checks prompt templates as the gateway renders them. */
+  validatePromptTemplate?: PromptTemplateValidator | undefined;
+  /** Checks saved guardrails' checks against the gateway's built-ins. */
+  validateGuardrail?: GuardrailValidator | undefined;
   /** Provider ids the gateway knows; unknown ones are refused at load. */
   knownProviders?: readonly string[] | undefined;
   now?: () => Date;
@@ -74,6 +80,21 @@ export function parseDeclarativeFile(text: string, options: DeclarativeFileOptio
       for (const issue of issues) errors.push(`tenants[${t}].saved_configs[${c}].config: ${issue}`);
       layer.savedConfigs.set(scopedId(tenant.id, config.id), { ...config, tenant_id: tenant.id, ...stamp });
     });
+    tenant.guardrails.forEach((guardrail, g) => {
+      for (const issue of options.validateGuardrail?.(guardrail.checks) ?? []) {
+        errors.push(`tenants[${t}].guardrails[${g}].${issue}`);
+      }
+      layer.savedGuardrails.set(scopedId(tenant.id, guardrail.id), { ...guardrail, tenant_id: tenant.id, ...stamp });
+    });
+    loadFilePrompts(
+      layer,
+      tenant.id,
+      tenant.prompts,
+      `tenants[${t}].prompts`,
+      stamp,
+      errors,
+      options.validatePromptTemplate,
+    );
     if (options.virtualKeys === "skip" || tenant.virtual_keys.length === 0) return;
     if (!options.vault) {
       errors.push(

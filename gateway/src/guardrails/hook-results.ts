@@ -1,0 +1,63 @@
+import type { GuardrailHookResult, GuardrailResult } from "@switchyard/events";
+import type { HookResult } from "./run-hooks.ts";
+import type { HookStage } from "./types.ts";
+
+/** Portkey's `hook_results` object and 446 body, and the event's records of the same results. */
+
+export interface HookResultsWire {
+  before_request_hooks: unknown[];
+  after_request_hooks: unknown[];
+}
+
+/** A hook's result as the client sees it (the event-only explanation left out). */
+function wireHook(hook: HookResult): unknown {
+  return { ...hook, checks: hook.checks.map(({ explanation: _explanation, ...check }) => check) };
+}
+
+export function hookResultsWire(before: readonly HookResult[], after: readonly HookResult[]): HookResultsWire {
+  return { before_request_hooks: before.map(wireHook), after_request_hooks: after.map(wireHook) };
+}
+
+export const DENIED_MESSAGE =
+  "The guardrail checks defined in the config failed. You can find more information in the `hook_results` object.";
+
+/** The 446 body: an OpenAI-shaped error (type hooks_failed) plus hook_results, which say which check denied and why. */
+export function deniedBody(before: readonly HookResult[], after: readonly HookResult[]): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      error: { message: DENIED_MESSAGE, type: "hooks_failed", param: null, code: null },
+      hook_results: hookResultsWire(before, after),
+    }),
+  );
+}
+
+/** The event's hook-level and check-level records (never the checked text: explanations are counts and reasons). */
+export function eventRecords(
+  results: readonly HookResult[],
+  stage: HookStage,
+): { hooks: GuardrailHookResult[]; checks: GuardrailResult[] } {
+  const hooks: GuardrailHookResult[] = [];
+  const checks: GuardrailResult[] = [];
+  for (const hook of results) {
+    hooks.push({
+      hook_id: hook.id,
+      hook_type: stage === "before" ? "before_request" : "after_request",
+      verdict: hook.verdict,
+      deny: hook.deny,
+      transformed: hook.transformed,
+      async: hook.async,
+      latency_ms: hook.execution_time,
+    });
+    for (const check of hook.checks) {
+      checks.push({
+        hook_id: hook.id,
+        check_id: check.id,
+        verdict: check.verdict,
+        deny: hook.deny && !check.verdict,
+        latency_ms: check.execution_time,
+        explanation: check.explanation,
+      });
+    }
+  }
+  return { hooks, checks };
+}

@@ -1,0 +1,272 @@
+import { newEventId } from "@switchyard/events";
+import { GatewayError } from "../../errors.ts";
+import { deniedBody, eventRecords, hookResultsWire } from "../../guardrails/hook-results.ts";
+import {
+  isSavedRef,
+  type LeafHooks,
+  type PreparedHook,
+  prepareLeafHooks,
+  prepareSaved,
+  type SavedGuardrail,
+} from "../../guardrails/hooks.ts";
+import { type CheckContext, type HookResult, runHooks } from "../../guardrails/run-hooks.ts";
+import type { CheckServices, HookStage } from "../../guardrails/types.ts";
+import type { CompletionResult } from "../../providers/provider.ts";
+import { leavesOf, type RouteNode } from "../../routing/index.ts";
+import { type ParsedContext, parsed, type RequestContext } from "../context.ts";
+import type { EventSink } from "../emit.ts";
+import { jsonReply, type Reply } from "../reply.ts";
+import type { AttemptContext, AttemptStage, RequestStage } from "../stage.ts";
+import { streamWithOutputHooks } from "./guardrails-stream.ts";
+
+/**
+ * Guardrails (Portkey's hooks; ../../guardrails/README.md has the semantics). Two stages share one
+ * cache of compiled hooks:
+ * - `resolve-guardrails` (request, just before `route`): every leaf's hooks compiled (memoised with
+ *   the route plan) and its saved guardrails looked up for the caller's tenant — an unknown id is a
+ *   400 before any upstream call, whichever target would have used it.
+ * - `guardrails` (attempt, after attempt-telemetry, before the cache and call-provider): input hooks
+ *   before the call (446 and no upstream call on deny; a rewritten body on transform), output hooks
+ *   on the answer (446 replacing it on deny, 246 when a hook failed without deny), `hook_results`
+ *   in the body. Runs once per attempt, as Portkey does.
+ * Writes: outcome.guardrailHooks/guardrailChecks; feedback events for on_success/on_fail.
+ */
+
+export interface GuardrailDeps {
+  savedGuardrail(tenantId: string, id: string): SavedGuardrail | undefined;
+  services: CheckServices;
+  sink: EventSink;
+}
+
+interface ReadyHooks {
+  before: PreparedHook[];
+  after: PreparedHook[];
+}
+
+const REQUEST_TYPES: ReadonlyArray<[string, string]> = [
+  ["chat/completions", "chatComplete"],
+  ["/completions", "complete"],
+  ["embeddings", "embed"],
+  ["messages", "messages"],
+  ["responses", "createModelResponse"],
+];
+const requestTypeOf = (endpoint: string): string => REQUEST_TYPES.find(([s]) => endpoint.endsWith(s))?.[1] ?? endpoint;
+
+export function guardrailStages(deps: GuardrailDeps): { resolve: RequestStage; attempt: AttemptStage } {
+  // Compiled per plan (plans are memoised, so per config) and per saved-guardrail version (an update is a new object).
+  const byPlan = new WeakMap<RouteNode, Map<string, LeafHooks> | null>();
+  const bySaved = new WeakMap<SavedGuardrail, Record<HookStage, PreparedHook>>();
+  const resolved = new WeakMap<RequestContext, Map<string, ReadyHooks>>();
+
+  function planHooks(root: RouteNode): Map<string, LeafHooks> | null {
+    let hooks = byPlan.get(root);
+    if (hooks === undefined) {
+      hooks = new Map();
+      for (const leaf of leavesOf(root)) {
+        const prepared = prepareLeafHooks(leaf.hooks, deps.services);
+        if (prepared) hooks.set(leaf.path, prepared);
+      }
+      if (hooks.size === 0) hooks = null;
+      byPlan.set(root, hooks);
+    }
+    return hooks;
+  }
+
+  function ready(tenantId: string, leafPath: string, entries: LeafHooks["before"], stage: HookStage): PreparedHook[] {
+    return entries.map((entry) => {
+      if (!isSavedRef(entry)) return entry;
+      const saved = deps.savedGuardrail(tenantId, entry.savedId);
+      if (saved === undefined) {
+        throw new GatewayError(
+          "invalid_config",
+          `invalid x-portkey-config: ${entry.param}: no saved guardrail ${entry.savedId} for this tenant (used by ${leafPath})`,
+          "x-portkey-config",
+        );
+      }
+      let prepared = bySaved.get(saved);
+      if (!prepared) {
+        prepared = {
+          before: prepareSaved(saved, "before", deps.services),
+          after: prepareSaved(saved, "after", deps.services),
+        };
+        bySaved.set(saved, prepared);
+      }
+      return prepared[stage];
+    });
+  }
+
+  const resolve: RequestStage = {
+    name: "resolve-guardrails",
+    run(raw, next) {
+      const ctx = parsed(raw);
+      const hooks = ctx.plan ? planHooks(ctx.plan.root) : null;
+      if (hooks !== null) {
+        const perLeaf = new Map<string, ReadyHooks>();
+        for (const [path, leaf] of hooks) {
+          const tenant = ctx.principal.tenantId;
+          perLeaf.set(path, {
+            before: ready(tenant, path, leaf.before, "before"),
+            after: ready(tenant, path, leaf.after, "after"),
+          });
+        }
+        resolved.set(raw, perLeaf);
+      }
+      return next();
+    },
+  };
+
+  const attempt: AttemptStage = {
+    name: "guardrails",
+    run(a, next) {
+      const hooks = resolved.get(a.request)?.get(a.leaf.path);
+      return hooks === undefined ? next() : guarded(a, hooks, next, deps);
+    },
+  };
+  return { resolve, attempt };
+}
+
+function checkContext(a: AttemptContext, isStreaming: boolean): CheckContext {
+  const ctx = a.request;
+  return {
+    responseStatus: null,
+    model: a.model,
+    provider: a.prepared.providerId,
+    requestType: requestTypeOf(ctx.endpoint.endpoint),
+    isStreaming,
+    metadata: ctx.metadata,
+    headers: ctx.headers,
+    signal: a.signal,
+  };
+}
+
+/** Runs one side's hooks: inline ones awaited, async ones started and recorded when they end. */
+export async function runSide(
+  a: AttemptContext,
+  hooks: readonly PreparedHook[],
+  stage: HookStage,
+  body: unknown,
+  requestJson: unknown,
+  context: CheckContext,
+  deps: GuardrailDeps,
+): Promise<{ results: HookResult[]; body: unknown; failed: boolean; denied: boolean }> {
+  const ctx = a.request;
+  const inline = hooks.filter((h) => !h.async);
+  const detached = hooks.filter((h) => h.async);
+  if (detached.length > 0) {
+    // Never delays the request; its results reach the event if they end before it is built.
+    void runHooks(detached, body, requestJson, context, ctx.metadata).then(
+      (run) => record(ctx, run.results, stage, deps),
+      () => undefined,
+    );
+  }
+  if (inline.length === 0) return { results: [], body, failed: false, denied: false };
+  const t = ctx.telemetry;
+  const spans = t ? inline.map((h) => t.guardrail(h.id, stage === "before" ? "input" : "output")) : [];
+  const run = await runHooks(inline, body, requestJson, context, ctx.metadata);
+  run.results.forEach((r, i) => {
+    spans[i]?.end({ verdict: r.verdict ? "pass" : r.deny ? "deny" : "fail" });
+  });
+  record(ctx, run.results, stage, deps);
+  return run;
+}
+
+function record(
+  ctx: ParsedContext<unknown>,
+  results: readonly HookResult[],
+  stage: HookStage,
+  deps: GuardrailDeps,
+): void {
+  const { hooks, checks } = eventRecords(results, stage);
+  ctx.outcome.guardrailHooks.push(...hooks);
+  ctx.outcome.guardrailChecks.push(...checks);
+  for (const r of results) {
+    if (r.feedback === null) continue;
+    deps.sink.emitFeedback({
+      event_id: newEventId(),
+      schema_version: 1,
+      occurred_at: new Date().toISOString(),
+      tenant_id: ctx.principal.tenantId,
+      trace_id: ctx.traceId,
+      value: r.feedback.value,
+      weight: r.feedback.weight,
+      metadata: Object.fromEntries(Object.entries(r.feedback.metadata).map(([k, v]) => [k, String(v)])),
+    });
+  }
+}
+
+/** The client opted out of strict OpenAI compliance: hook_results may travel as extra SSE events. */
+export const nonStrict = (a: AttemptContext): boolean =>
+  String(a.request.headers["x-portkey-strict-open-ai-compliance"] ?? "").toLowerCase() === "false";
+
+async function guarded(
+  a: AttemptContext,
+  hooks: ReadyHooks,
+  next: () => Promise<Reply>,
+  deps: GuardrailDeps,
+): Promise<Reply> {
+  const stream = a.request.route.stream;
+  const context = checkContext(a, stream);
+  let before: HookResult[] = [];
+  let beforeFailed = false;
+  if (hooks.before.length > 0) {
+    const run = await runSide(a, hooks.before, "before", a.body, a.body, context, deps);
+    before = run.results;
+    beforeFailed = run.failed;
+    if (run.denied) return denied(before, [], null);
+    if (run.body !== a.body) a.body = run.body;
+  }
+  const reply = await next();
+  // Portkey: no output hooks on embeddings.
+  const after = context.requestType === "embed" ? [] : hooks.after;
+  if (reply.kind === "stream") {
+    return streamWithOutputHooks(a, reply, { before, beforeFailed, after, context, deps });
+  }
+  return answered(a, reply.result, before, beforeFailed, after, context, deps);
+}
+
+/** A JSON answer: output hooks on a 2xx, hook_results added, 246 when a hook failed without deny. */
+async function answered(
+  a: AttemptContext,
+  result: CompletionResult,
+  before: HookResult[],
+  beforeFailed: boolean,
+  hooks: readonly PreparedHook[],
+  context: CheckContext,
+  deps: GuardrailDeps,
+): Promise<Reply> {
+  const ok = result.status >= 200 && result.status < 300;
+  let json: unknown = null;
+  try {
+    json = JSON.parse(result.body.toString("utf8"));
+  } catch {
+    // not JSON: returned as it is
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return jsonReply(result);
+  let after: HookResult[] = [];
+  let afterFailed = false;
+  if (ok && hooks.length > 0) {
+    const run = await runSide(a, hooks, "after", json, a.body, { ...context, responseStatus: result.status }, deps);
+    after = run.results;
+    afterFailed = run.failed;
+    if (run.denied) return denied(before, after, result);
+    json = run.body;
+  }
+  if (before.length === 0 && after.length === 0) return jsonReply(result);
+  const body = Buffer.from(JSON.stringify({ ...(json as object), hook_results: hookResultsWire(before, after) }));
+  const status = ok && (beforeFailed || afterFailed) ? 246 : result.status;
+  return jsonReply({ ...result, status, body });
+}
+
+/** 446: the upstream never called (input) or its answer replaced (output; its usage still counts). */
+export function denied(before: HookResult[], after: HookResult[], answered: CompletionResult | null): Reply {
+  return jsonReply({
+    status: 446,
+    headers: {},
+    body: deniedBody(before, after),
+    usage: answered?.usage ?? null,
+    model: answered?.model ?? null,
+    failure: { type: "hooks_failed", message: "a guardrail denied the request" },
+    responseId: null,
+    finishReasons: null,
+  });
+}
