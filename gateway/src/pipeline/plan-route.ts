@@ -167,8 +167,8 @@ function vertexFields(config: PortkeyConfig, headers: HeaderBag): Record<string,
     } catch {
       throw new GatewayError("invalid_header", `${name} must be the service account's JSON`, name);
     }
-    const strings = typeof account === "object" && account !== null && !Array.isArray(account);
-    if (!strings || !Object.values(account).every((v) => typeof v === "string")) {
+    const isObject = typeof account === "object" && account !== null && !Array.isArray(account);
+    if (!isObject || !Object.values(account as Record<string, unknown>).every((v) => typeof v === "string")) {
       throw new GatewayError("invalid_header", `${name} must be a JSON object of strings`, name);
     }
     fields[field] = account;
