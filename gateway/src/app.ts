@@ -9,7 +9,9 @@ import {
 } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
+import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "./cache/response-cache.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import type { Limits } from "./limits/limits-service.ts";
 import type { ControlLookup } from "./pipeline/control-lookup.ts";
 import { createCustomHostGuard } from "./pipeline/custom-host-guard.ts";
 import type { PipelineDeps } from "./pipeline/deps.ts";
@@ -17,14 +19,18 @@ import type { EventSink } from "./pipeline/emit.ts";
 import { defaultPipeline, type PipelineCustomizer } from "./pipeline/pipeline.ts";
 import { createRoutePlanner } from "./pipeline/plan-route.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
+import { registerPromptApi } from "./prompts/prompt-api-routes.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
 import { registerChatCompletions } from "./routes/chat-completions.ts";
 import { registerCompletions } from "./routes/completions.ts";
 import { registerEmbeddings } from "./routes/embeddings.ts";
-import { registerFeedback } from "./routes/feedback.ts";
+import { registerFeedback, type TraceDirectory } from "./routes/feedback.ts";
 import { type HealthProbe, registerHealth } from "./routes/health.ts";
+import { registerLimitsUsage } from "./routes/limits-usage.ts";
 import { registerMessages } from "./routes/messages.ts";
 import { registerModels } from "./routes/models.ts";
+import { registerPromptRuns } from "./routes/prompts.ts";
+import { registerResponses } from "./routes/responses.ts";
 import { type BreakerOptions, CircuitBreakers, DEFAULT_MAX_ATTEMPTS } from "./routing/index.ts";
 import { createGatewayTelemetry, type GatewayTelemetry, registerMetricsRoute } from "./telemetry/index.ts";
 
@@ -56,8 +62,14 @@ export interface GatewayAppDeps {
   telemetry?: GatewayTelemetry;
   /** Where GET /metrics reads from; default: the process' telemetry. */
   metrics?: Pick<Telemetry, "scrapeMetrics">;
+  /** Which tenant recorded a trace (ClickHouse): feedback on another tenant's trace is then a 404. */
+  traces?: TraceDirectory;
   /** Extra stages for the request path (see pipeline/README.md); default: the default chains. */
   pipeline?: PipelineCustomizer;
+  /** Budgets and rate limits (limits/README.md); absent: no limits stage, no /v1/analytics/limits. */
+  limits?: Limits;
+  /** The response cache; default: an in-process one with the default settings. */
+  cache?: ResponseCache;
 }
 
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
@@ -106,6 +118,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     breakers: new CircuitBreakers(deps.breaker),
     maxAttempts: deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     telemetry: deps.telemetry ?? createGatewayTelemetry(),
+    limiter: deps.limits?.limiter ?? null,
+    cache: deps.cache ?? new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: deps.logger }),
   };
   // Every LLM endpoint runs the same chains of stages (pipeline/README.md).
   const pipeline = defaultPipeline(pipelineDeps, deps.pipeline);
@@ -113,8 +127,12 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   registerEmbeddings(app, pipeline);
   registerCompletions(app, pipeline);
   registerMessages(app, pipeline);
+  registerResponses(app, pipeline);
   registerModels(app, pipelineDeps);
-  registerFeedback(app, { keys: deps.keys, sink: deps.sink });
+  registerFeedback(app, { keys: deps.keys, sink: deps.sink, traces: deps.traces });
+  registerPromptRuns(app, pipeline);
+  registerPromptApi(app, { keys: deps.keys, control: deps.admin?.control });
   registerAdminRoutes(app, deps.admin);
+  if (deps.limits) registerLimitsUsage(app, { keys: deps.keys, limits: deps.limits });
   return app;
 }

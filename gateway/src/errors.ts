@@ -25,6 +25,17 @@ export const GatewayErrors = {
   upstream_unreachable: { status: 502, type: "api_error" },
   upstream_timeout: { status: 504, type: "api_error" },
   circuit_open: { status: 503, type: "api_error" },
+  // Budgets and rate limits (gateway/src/limits/): the refusal names the limit, never another tenant's.
+  rate_limit_exceeded: { status: 429, type: "rate_limit_exceeded" },
+  budget_exceeded: { status: 412, type: "budget_exceeded" },
+  // fail_closed and the shared counters (Redis) unreachable: a retryable refusal, never a 5xx.
+  limits_unavailable: { status: 429, type: "rate_limit_exceeded" },
+  // Prompts (gateway/src/prompts/) and feedback: the key's scopes, unknown prompts/versions/labels/partials, feedback ids.
+  insufficient_scope: { status: 403, type: "permission_error" },
+  prompt_not_found: { status: 404, type: "invalid_request_error" },
+  invalid_template: { status: 400, type: "invalid_request_error" },
+  missing_variable: { status: 400, type: "invalid_request_error" },
+  feedback_not_found: { status: 404, type: "invalid_request_error" },
   // Admin API (gateway/src/admin/).
   admin_disabled: { status: 403, type: "permission_error" },
   invalid_admin_token: { status: 401, type: "authentication_error" },
@@ -32,6 +43,7 @@ export const GatewayErrors = {
   api_key_not_found: { status: 404, type: "invalid_request_error" },
   virtual_key_not_found: { status: 404, type: "invalid_request_error" },
   saved_config_not_found: { status: 404, type: "invalid_request_error" },
+  limit_policy_not_found: { status: 404, type: "invalid_request_error" },
   conflict: { status: 409, type: "invalid_request_error" },
   managed_by_file: { status: 409, type: "invalid_request_error" },
   vault_unavailable: { status: 503, type: "api_error" },

@@ -1,11 +1,21 @@
 import type { PriceOverride } from "@switchyard/events";
-import type { ControlPlane, KeyStore, Logger } from "@switchyard/platform";
+import {
+  activeTelemetry,
+  type ClickHouse,
+  type ControlPlane,
+  type KeyStore,
+  type Logger,
+  Scopes,
+} from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { Agent } from "undici";
 import { validateSavedConfig } from "./admin/saved-config-validation.ts";
 import { buildGatewayApp } from "./app.ts";
+import { ResponseCache } from "./cache/response-cache.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type EventQueue, queueSink } from "./event-sink.ts";
+import { clickHouseTraceDirectory } from "./feedback/trace-directory.ts";
+import { startGatewayLimits } from "./limits/start-limits.ts";
 import { createProviderRegistry, ProviderId } from "./providers/registry.ts";
 
 // The stack builds the gateway's control plane the same way gateway/src/main.ts does.
@@ -24,6 +34,8 @@ export interface GatewayDeps {
   priceOverrides: PriceOverride[];
   /** Tenants, API keys, virtual keys, saved configs (see startGatewayControlPlane). */
   control: ControlPlane;
+  /** The event log's projection: budgets are rebuilt from it at start (none: counters start empty). */
+  clickhouse?: ClickHouse | null;
 }
 
 export interface RunningGateway {
@@ -39,6 +51,19 @@ export interface RunningGateway {
 export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
   // One connection pool per upstream origin, shared by every request (keep-alive matters for latency).
   const dispatcher = new Agent({ connections: 256, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+  const cache = new ResponseCache(deps.config.cache, {
+    logger: deps.logger,
+    meter: activeTelemetry().meter(Scopes.gateway),
+  });
+  const limits = await startGatewayLimits({
+    settings: deps.config.limits,
+    instance: deps.config.instance,
+    logger: deps.logger,
+    publisher: deps.publisher,
+    priceOverrides: deps.priceOverrides,
+    control: deps.control,
+    clickhouse: deps.clickhouse ?? null,
+  });
   const app = buildGatewayApp({
     logger: deps.logger,
     bodyLimitBytes: deps.config.bodyLimitBytes,
@@ -51,6 +76,10 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     customHostAllowList: deps.config.customHostAllowList,
     breaker: deps.config.breaker,
     maxAttempts: deps.config.maxAttempts,
+    cache,
+    limits,
+    // Feedback on a trace recorded under another tenant is a 404 (routes/feedback.ts).
+    ...(deps.clickhouse ? { traces: clickHouseTraceDirectory(deps.clickhouse.client, deps.logger) } : {}),
     admin: {
       token: deps.config.adminToken,
       control: deps.control,
@@ -60,6 +89,8 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
   });
   // Serving before the control topic is folded would authenticate against a partial key set.
   await deps.control.view.ready();
+  // Counters from the event log before the first request, so a restart forgets no spend.
+  await limits.rebuild();
   const url = await app.listen({ port: deps.config.port, host: deps.config.host });
   return {
     app,
@@ -68,6 +99,8 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     async close() {
       await app.close();
       await dispatcher.close();
+      await cache.close();
+      await limits.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 export * from "./auth/keys.ts";
 export * from "./auth/keys-file.ts";
+export * from "./auth/scopes.ts";
 export { type BackoffPolicy, backoffDelay, retryAfterMs } from "./backoff.ts";
 export * from "./bus/embedded/embedded-event-bus.ts";
 export * from "./bus/event-bus.ts";

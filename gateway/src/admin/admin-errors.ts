@@ -8,6 +8,8 @@ const CODES: Record<ControlPlaneErrorCode, GatewayErrorCode> = {
   api_key_not_found: "api_key_not_found",
   virtual_key_not_found: "virtual_key_not_found",
   saved_config_not_found: "saved_config_not_found",
+  prompt_not_found: "prompt_not_found",
+  limit_policy_not_found: "limit_policy_not_found",
   conflict: "conflict",
   managed_by_file: "managed_by_file",
   vault_unavailable: "vault_unavailable",

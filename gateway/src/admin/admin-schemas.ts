@@ -1,4 +1,5 @@
 import {
+  ApiKeyScopes,
   EntityId,
   EntityName,
   FieldValue,
@@ -35,6 +36,8 @@ export const TenantUpdate = z.strictObject({ name: EntityName.nullable().optiona
 export const ApiKeyCreate = z.strictObject({
   name: EntityName.optional(),
   role: z.enum(["tenant", "admin"]).optional(),
+  /** Absent: every tenant scope (completions, prompts.read, prompts.write, analytics.read, feedback.write). */
+  scopes: ApiKeyScopes.optional(),
 });
 
 /** Secrets and provider fields sit flat on the body, as on a Portkey config target. */

@@ -1,8 +1,12 @@
+import { promptTargetsStage, renderPromptStage } from "../prompts/prompt-stages.ts";
 import type { PipelineDeps } from "./deps.ts";
 import type { AttemptStage, RequestStage } from "./stage.ts";
 import { attemptTelemetry } from "./stages/attempt-telemetry.ts";
 import { authenticateStage } from "./stages/authenticate.ts";
+import { cacheStage } from "./stages/cache.ts";
 import { emitEvent } from "./stages/emit-event.ts";
+import { enforceLimitsStage } from "./stages/enforce-limits.ts";
+import { guardrailStages } from "./stages/guardrails.ts";
 import { parseRequest } from "./stages/parse-request.ts";
 import { planRouteStage } from "./stages/plan-route.ts";
 import { prepareTargetsStage } from "./stages/prepare-targets.ts";
@@ -27,7 +31,17 @@ export interface PipelineCustomizer {
 
 /** The default order (README.md): each stage may rely on what the stages before it wrote. */
 export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomizer = {}): Pipeline {
-  const defaultAttempt: readonly AttemptStage[] = [attemptTelemetry];
+  const guardrails = guardrailStages({
+    savedGuardrail: (tenantId, id) => deps.control.savedGuardrail(tenantId, id),
+    services: { checkUrl: deps.customHosts.check, fetch: globalThis.fetch },
+    sink: deps.sink,
+  });
+  // Guardrails before the cache: denied input never reaches it, and an answer an output hook denies is never stored.
+  const defaultAttempt: readonly AttemptStage[] = [
+    attemptTelemetry,
+    guardrails.attempt,
+    cacheStage(deps.cache, deps.eventEnv.priceOverrides),
+  ];
   const attempt = customize.attempt?.(defaultAttempt) ?? defaultAttempt;
   const defaultRequest: readonly RequestStage[] = [
     traceRequest(deps.telemetry, deps.newTraceId),
@@ -35,8 +49,12 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     emitEvent(deps.sink, deps.eventEnv),
     recordOutcome,
     parseRequest,
+    renderPromptStage(deps.control),
     planRouteStage(deps.planRoute),
+    promptTargetsStage(deps.control, deps.planRoute),
     prepareTargetsStage(deps.control, deps.customHosts, deps.providers),
+    guardrails.resolve,
+    ...(deps.limiter ? [enforceLimitsStage(deps.limiter, deps.eventEnv.priceOverrides)] : []),
     routeStage(deps.providers, deps.breakers, attempt, deps.maxAttempts),
   ];
   return { request: customize.request?.(defaultRequest) ?? defaultRequest, attempt };

@@ -26,10 +26,15 @@ export const RetryConfig = z.strictObject({
 });
 export type RetryConfig = z.infer<typeof RetryConfig>;
 
+/** Portkey's bounds on `cache.max_age`, in seconds: 1 minute … 90 days. */
+export const CACHE_MAX_AGE_RANGE = { min: 60, max: 7_776_000 } as const;
+
 export const CacheConfig = z.strictObject({
   mode: z.enum(["simple", "semantic"]),
-  /** SECONDS (the open-source gateway reads it as milliseconds; we do not). */
-  max_age: z.number().positive().optional(),
+  /** SECONDS (the open-source gateway reads it as milliseconds; we do not); default 7 days. */
+  max_age: z.number().min(CACHE_MAX_AGE_RANGE.min).max(CACHE_MAX_AGE_RANGE.max).optional(),
+  /** Our extension: the cosine similarity a semantic hit needs (default: the gateway's, see cache/README.md). */
+  similarity_threshold: z.number().min(0.5).max(1).optional(),
 });
 export type CacheConfig = z.infer<typeof CacheConfig>;
 
@@ -75,7 +80,7 @@ export type StrategyConfig = z.infer<typeof StrategyConfig>;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 // Keys that describe one upstream; nothing inherits them, so they are refused on a group.
-const LEAF_ONLY_KEYS = ["provider", "api_key", "virtual_key", ...PROVIDER_FIELD_KEYS];
+const LEAF_ONLY_KEYS = ["provider", "api_key", "virtual_key", "prompt_id", ...PROVIDER_FIELD_KEYS];
 
 // Nesting deeper than this is refused before zod sees it: real configs use 2–3 levels, and an
 // unbounded depth would let one header recurse the validator into a stack overflow.
@@ -96,6 +101,8 @@ const targetFieldsShape = {
   provider: z.string().min(1).max(64).optional(),
   api_key: Secret.optional(),
   virtual_key: z.string().min(1).max(128).optional(),
+  /** A prompt (`id`, `id@12`, `id@label`) this target sends, on /v1/prompts/{id}/completions: A/B tests and fallback between prompts. */
+  prompt_id: z.string().min(1).max(200).optional(),
   ...providerFieldsShape,
   override_params: OverrideParams.optional(),
   custom_host: CustomHostUrl.optional(),
@@ -195,8 +202,8 @@ function isGroup(target: TargetFields): boolean {
 /** A target inside `targets[]`: a group, or a leaf that names its upstream. */
 export const TargetConfig: TargetSchema = z.strictObject(targetShape).superRefine((target, ctx) => {
   if (isGroup(target)) checkGroup(target, ctx);
-  else if (target.provider === undefined && target.virtual_key === undefined) {
-    ctx.addIssue({ code: "custom", path: [], message: "a target needs provider (with api_key) or virtual_key" });
+  else if (target.provider === undefined && target.virtual_key === undefined && target.prompt_id === undefined) {
+    ctx.addIssue({ code: "custom", path: [], message: "a target needs provider (with api_key), virtual_key or prompt_id" });
   }
 });
 

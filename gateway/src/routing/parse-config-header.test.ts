@@ -41,7 +41,7 @@ describe("parseConfigHeader", () => {
     if (result.ok || result.kind !== "invalid") throw new Error("expected invalid");
     expect(describeIssues(result.issues)).toBe(
       "targets[1].weight: Too small: expected number to be >=0; " +
-        "targets[1]: a target needs provider (with api_key) or virtual_key",
+        "targets[1]: a target needs provider (with api_key), virtual_key or prompt_id",
     );
   });
 });

@@ -34,6 +34,7 @@ export const NO_RETRY: RetryPolicy = {
 export interface CachePolicy {
   mode: "simple" | "semantic";
   maxAgeSeconds: number | null;
+  similarityThreshold: number | null;
 }
 
 export interface HookSettings {
@@ -51,6 +52,8 @@ export interface ResolvedLeaf {
   /** Provider credential. Never logged, never in an event, span or error message. */
   apiKey: string | null;
   virtualKey: string | null;
+  /** `prompt_id` of the target (prompt calls render it per leaf: gateway/src/prompts). */
+  promptId: string | null;
   customHost: string | null;
   /** Lower-cased names of client headers to pass upstream as-is. */
   forwardHeaders: readonly string[];
@@ -195,6 +198,7 @@ function resolveLeaf(target: TargetConfig, path: string, settings: Inherited, de
     provider,
     apiKey: target.api_key ?? (virtualKey === null ? (defaults.apiKey ?? null) : null),
     virtualKey,
+    promptId: target.prompt_id ?? null,
     customHost: settings.customHost ?? null,
     forwardHeaders: (settings.forwardHeaders ?? []).map((name) => name.toLowerCase()),
     overrideParams: settings.overrideParams,
@@ -208,7 +212,13 @@ function resolveLeaf(target: TargetConfig, path: string, settings: Inherited, de
     requestTimeoutMs: settings.requestTimeout ?? null,
     weight: target.weight,
     providerFields: providerFieldsOf(target),
-    cache: settings.cache ? { mode: settings.cache.mode, maxAgeSeconds: settings.cache.max_age ?? null } : null,
+    cache: settings.cache
+      ? {
+          mode: settings.cache.mode,
+          maxAgeSeconds: settings.cache.max_age ?? null,
+          similarityThreshold: settings.cache.similarity_threshold ?? null,
+        }
+      : null,
     hooks: {
       inputGuardrails: settings.inputGuardrails ?? null,
       outputGuardrails: settings.outputGuardrails ?? null,

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { type ApiKeyScope, ApiKeyScopes } from "./scopes.ts";
 
 /**
  * Gateway API keys. Only the SHA-256 of a key is ever stored or compared; the raw key lives
@@ -11,6 +12,8 @@ export const ApiKeyRecord = z.object({
   key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex chars (sha256 of the key)"),
   role: z.enum(["tenant", "admin"]).default("tenant"),
   revoked: z.boolean().default(false),
+  /** Absent: every scope (scopes.ts). */
+  scopes: ApiKeyScopes.optional(),
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
 
@@ -25,6 +28,8 @@ export interface Principal {
   tenantId: string;
   apiKeyId: string | null;
   role: "tenant" | "admin";
+  /** What the key may do; null = everything (no list on the key, an admin key, open mode). */
+  scopes: readonly ApiKeyScope[] | null;
 }
 
 export type AuthOutcome =
@@ -60,7 +65,7 @@ export class KeyStore {
 
   authenticate(raw: string | undefined): AuthOutcome {
     if (this.openMode) {
-      return { ok: true, principal: { tenantId: this.defaultTenant, apiKeyId: null, role: "admin" } };
+      return { ok: true, principal: { tenantId: this.defaultTenant, apiKeyId: null, role: "admin", scopes: null } };
     }
     if (raw === undefined || raw === "") return { ok: false, reason: "missing_api_key" };
     const hash = sha256Hex(raw);
@@ -70,7 +75,8 @@ export class KeyStore {
       return { ok: false, reason: "invalid_api_key" };
     }
     if (record.revoked) return { ok: false, reason: "revoked_api_key" };
-    return { ok: true, principal: { tenantId: record.tenant_id, apiKeyId: record.id, role: record.role } };
+    const scopes = record.role === "admin" ? null : (record.scopes ?? null);
+    return { ok: true, principal: { tenantId: record.tenant_id, apiKeyId: record.id, role: record.role, scopes } };
   }
 }
 

@@ -7,6 +7,8 @@ export type ControlPlaneErrorCode =
   | "api_key_not_found"
   | "virtual_key_not_found"
   | "saved_config_not_found"
+  | "prompt_not_found"
+  | "limit_policy_not_found"
   /** The id is taken. */
   | "conflict"
   /** The entity is declared in the declarative file or the keys file: edit the file instead. */

@@ -8,6 +8,9 @@ import {
   TenantState,
   VirtualKeyState,
 } from "./control-entities.ts";
+import { SavedGuardrailId, SavedGuardrailState, savedGuardrailRecordKey } from "./guardrail-entities.ts";
+import { PromptId, PromptState, PromptVersionState } from "./prompt-entities.ts";
+import { LimitPolicyState, limitPolicyRecordKey } from "./limit-policy.ts";
 
 /**
  * Control events on the compacted topic `switchyard.control.v1`. Each event carries the *full*
@@ -48,6 +51,33 @@ export const ControlEvent = z.discriminatedUnion("type", [
     saved_config_id: SavedConfigId,
     version: Version,
   }),
+  z.object({ ...Envelope, type: z.literal("saved_guardrail.upserted"), saved_guardrail: SavedGuardrailState }),
+  z.object({
+    ...Envelope,
+    type: z.literal("saved_guardrail.deleted"),
+    tenant_id: EntityId,
+    saved_guardrail_id: SavedGuardrailId,
+    version: Version,
+  }),
+  z.object({ ...Envelope, type: z.literal("prompt.upserted"), prompt: PromptState }),
+  z.object({ ...Envelope, type: z.literal("prompt.deleted"), tenant_id: EntityId, prompt_id: PromptId, version: Version }),
+  z.object({ ...Envelope, type: z.literal("prompt_version.added"), prompt_version: PromptVersionState }),
+  z.object({
+    ...Envelope,
+    type: z.literal("prompt_version.deleted"),
+    tenant_id: EntityId,
+    prompt_id: PromptId,
+    prompt_version: z.number().int().positive(),
+    version: Version,
+  }),
+  z.object({ ...Envelope, type: z.literal("limit_policy.upserted"), limit_policy: LimitPolicyState }),
+  z.object({
+    ...Envelope,
+    type: z.literal("limit_policy.deleted"),
+    tenant_id: EntityId,
+    limit_policy_id: EntityId,
+    version: Version,
+  }),
 ]);
 export type ControlEvent = z.infer<typeof ControlEvent>;
 export type ControlEventType = ControlEvent["type"];
@@ -71,6 +101,24 @@ export function controlRecordKey(event: ControlEvent): string {
       return savedConfigRecordKey(event.saved_config.tenant_id, event.saved_config.id);
     case "saved_config.deleted":
       return savedConfigRecordKey(event.tenant_id, event.saved_config_id);
+    case "saved_guardrail.upserted":
+      return savedGuardrailRecordKey(event.saved_guardrail.tenant_id, event.saved_guardrail.id);
+    case "saved_guardrail.deleted":
+      return savedGuardrailRecordKey(event.tenant_id, event.saved_guardrail_id);
+    case "prompt.upserted":
+      return promptRecordKey(event.prompt.tenant_id, event.prompt.id);
+    case "prompt.deleted":
+      return promptRecordKey(event.tenant_id, event.prompt_id);
+    case "prompt_version.added": {
+      const v = event.prompt_version;
+      return promptVersionRecordKey(v.tenant_id, v.prompt_id, v.version);
+    }
+    case "prompt_version.deleted":
+      return promptVersionRecordKey(event.tenant_id, event.prompt_id, event.prompt_version);
+    case "limit_policy.upserted":
+      return limitPolicyRecordKey(event.limit_policy.tenant_id, event.limit_policy.id);
+    case "limit_policy.deleted":
+      return limitPolicyRecordKey(event.tenant_id, event.limit_policy_id);
   }
 }
 
@@ -87,6 +135,15 @@ export function controlEventVersion(event: ControlEvent): number {
       return event.virtual_key.version;
     case "saved_config.upserted":
       return event.saved_config.version;
+    case "saved_guardrail.upserted":
+      return event.saved_guardrail.version;
+    case "prompt.upserted":
+      return event.prompt.version;
+    // A version is written once: the live event of its record is always number 1.
+    case "prompt_version.added":
+      return 1;
+    case "limit_policy.upserted":
+      return event.limit_policy.version;
     default:
       return event.version;
   }
@@ -96,6 +153,9 @@ export const tenantRecordKey = (id: string) => `tenant:${id}`;
 export const apiKeyRecordKey = (id: string) => `api_key:${id}`;
 export const virtualKeyRecordKey = (tenantId: string, id: string) => `virtual_key:${tenantId}:${id}`;
 export const savedConfigRecordKey = (tenantId: string, id: string) => `saved_config:${tenantId}:${id}`;
+export const promptRecordKey = (tenantId: string, id: string) => `prompt:${tenantId}:${id}`;
+export const promptVersionRecordKey = (tenantId: string, id: string, version: number) =>
+  `prompt_version:${tenantId}:${id}:${version}`;
 
 /** Validates before encoding, so no replica ever receives an event it cannot fold. */
 export function encodeControlEvent(event: ControlEvent): Buffer {

@@ -10,6 +10,9 @@ import {
 } from "./control-entities.ts";
 import type { ControlEvent } from "./control-events.ts";
 import { ControlLayer, ControlState } from "./control-state.ts";
+import type { SavedGuardrailState } from "./guardrail-entities.ts";
+import type { LimitPolicyState } from "./limit-policy.ts";
+import type { PromptState, PromptVersionState } from "./prompt-entities.ts";
 import type { Vault } from "./vault.ts";
 import { VirtualKeyCredentials } from "./virtual-key-credentials.ts";
 
@@ -62,6 +65,8 @@ export class ControlPlaneView {
   private file = new ControlLayer();
   private readonly resolved = new WeakMap<VirtualKeyState, VirtualKeyLookup>();
   private readonly foldWaiters = new Map<string, () => void>();
+  /** Each tenant's effective limit policies, rebuilt after a change (read on every request). */
+  private limitPolicyCache = new Map<string, readonly LimitPolicyState[]>();
   private readonly readyLatch: Promise<void>;
   private releaseReady: () => void = () => undefined;
   private readyFlag = false;
@@ -88,6 +93,7 @@ export class ControlPlaneView {
     for (const event of events) {
       this.topic.apply(event);
       if (event.type.startsWith("api_key.")) touchesKeys = true;
+      if (event.type.startsWith("limit_policy.")) this.limitPolicyCache = new Map();
     }
     if (touchesKeys) this.refreshKeyStore();
     for (const event of events) {
@@ -102,6 +108,7 @@ export class ControlPlaneView {
   /** Swaps in a freshly loaded declarative file (whole layer at once, so no half-applied reload). */
   replaceFileLayer(layer: ControlLayer): void {
     this.file = layer;
+    this.limitPolicyCache = new Map();
     this.refreshKeyStore();
   }
 
@@ -174,6 +181,64 @@ export class ControlPlaneView {
   /** A tenant's saved config (`pc-…`) as raw JSON; the caller validates it with the config schema. */
   savedConfig(tenantId: string, id: string): unknown | undefined {
     return this.find((l) => l.savedConfigs, scopedId(tenantId, id))?.state.config;
+  }
+
+  /** A tenant's saved guardrail (`pg-…`), as configs name it; another tenant's id is not found. */
+  savedGuardrail(tenantId: string, id: string): SavedGuardrailState | undefined {
+    return this.find((l) => l.savedGuardrails, scopedId(tenantId, id))?.state;
+  }
+
+  savedGuardrailState(tenantId: string, id: string): Sourced<SavedGuardrailState> | undefined {
+    return this.find((l) => l.savedGuardrails, scopedId(tenantId, id));
+  }
+
+  savedGuardrails(tenantId: string): Sourced<SavedGuardrailState>[] {
+    return this.merged((l) => l.savedGuardrails).filter((g) => g.state.tenant_id === tenantId);
+  }
+
+  /** A tenant's limit policies (attached limits included), file layer first as everywhere. */
+  limitPolicies(tenantId: string): readonly LimitPolicyState[] {
+    let found = this.limitPolicyCache.get(tenantId);
+    if (found === undefined) {
+      found = Object.freeze(
+        this.merged((l) => l.limitPolicies).flatMap((p) => (p.state.tenant_id === tenantId ? [p.state] : [])),
+      );
+      this.limitPolicyCache.set(tenantId, found);
+    }
+    return found;
+  }
+
+  limitPolicyState(tenantId: string, id: string): Sourced<LimitPolicyState> | undefined {
+    return this.find((l) => l.limitPolicies, scopedId(tenantId, id));
+  }
+
+  limitPolicyStates(tenantId: string): Sourced<LimitPolicyState>[] {
+    return this.merged((l) => l.limitPolicies).filter((p) => p.state.tenant_id === tenantId);
+  }
+
+  /** A tenant's prompt or partial (its head: name, default version, labels). */
+  promptState(tenantId: string, id: string): Sourced<PromptState> | undefined {
+    return this.find((l) => l.prompts, scopedId(tenantId, id));
+  }
+
+  prompts(tenantId: string): Sourced<PromptState>[] {
+    return this.merged((l) => l.prompts).filter((p) => p.state.tenant_id === tenantId);
+  }
+
+  /** One version of a prompt, from the layer that declares the prompt (a file never mixes with the topic's versions). */
+  promptVersion(tenantId: string, id: string, version: number): PromptVersionState | undefined {
+    return this.promptLayer(tenantId, id)?.promptVersions.get(scopedId(tenantId, id))?.get(version);
+  }
+
+  /** Every version of a prompt, oldest first. */
+  promptVersions(tenantId: string, id: string): PromptVersionState[] {
+    const versions = this.promptLayer(tenantId, id)?.promptVersions.get(scopedId(tenantId, id));
+    return versions ? [...versions.values()].sort((a, b) => a.version - b.version) : [];
+  }
+
+  private promptLayer(tenantId: string, id: string): ControlLayer | undefined {
+    const key = scopedId(tenantId, id);
+    return this.layers().find(([layer]) => layer.prompts.has(key))?.[0];
   }
 
   // ---- admin reads ----------------------------------------------------------------------------

@@ -6,6 +6,9 @@ import {
   type VirtualKeyState,
 } from "./control-entities.ts";
 import { type ControlEvent, controlEventVersion, controlRecordKey } from "./control-events.ts";
+import type { SavedGuardrailState } from "./guardrail-entities.ts";
+import type { PromptState, PromptVersionState } from "./prompt-entities.ts";
+import type { LimitPolicyState } from "./limit-policy.ts";
 
 /**
  * One layer of control-plane state: the entities one source (the control topic, the declarative
@@ -16,6 +19,21 @@ export class ControlLayer {
   readonly apiKeys = new Map<string, ApiKeyState>();
   readonly virtualKeys = new Map<string, VirtualKeyState>();
   readonly savedConfigs = new Map<string, SavedConfigState>();
+  readonly savedGuardrails = new Map<string, SavedGuardrailState>();
+  readonly limitPolicies = new Map<string, LimitPolicyState>();
+  /** Prompts and partials by `scopedId(tenant, id)`; their versions by the same key, then number. */
+  readonly prompts = new Map<string, PromptState>();
+  readonly promptVersions = new Map<string, Map<number, PromptVersionState>>();
+
+  addPromptVersion(state: PromptVersionState): void {
+    const key = scopedId(state.tenant_id, state.prompt_id);
+    let versions = this.promptVersions.get(key);
+    if (!versions) {
+      versions = new Map();
+      this.promptVersions.set(key, versions);
+    }
+    versions.set(state.version, state);
+  }
 }
 
 /**
@@ -57,6 +75,34 @@ export class ControlState extends ControlLayer {
         return;
       case "saved_config.deleted":
         this.savedConfigs.delete(scopedId(event.tenant_id, event.saved_config_id));
+        return;
+      case "saved_guardrail.upserted":
+        this.savedGuardrails.set(scopedId(event.saved_guardrail.tenant_id, event.saved_guardrail.id), event.saved_guardrail);
+        return;
+      case "saved_guardrail.deleted":
+        this.savedGuardrails.delete(scopedId(event.tenant_id, event.saved_guardrail_id));
+        return;
+      case "prompt.upserted":
+        this.prompts.set(scopedId(event.prompt.tenant_id, event.prompt.id), event.prompt);
+        return;
+      case "prompt.deleted":
+        this.prompts.delete(scopedId(event.tenant_id, event.prompt_id));
+        return;
+      case "prompt_version.added":
+        this.addPromptVersion(event.prompt_version);
+        return;
+      case "prompt_version.deleted": {
+        const key = scopedId(event.tenant_id, event.prompt_id);
+        const versions = this.promptVersions.get(key);
+        versions?.delete(event.prompt_version);
+        if (versions?.size === 0) this.promptVersions.delete(key);
+        return;
+      }
+      case "limit_policy.upserted":
+        this.limitPolicies.set(scopedId(event.limit_policy.tenant_id, event.limit_policy.id), event.limit_policy);
+        return;
+      case "limit_policy.deleted":
+        this.limitPolicies.delete(scopedId(event.tenant_id, event.limit_policy_id));
         return;
     }
   }

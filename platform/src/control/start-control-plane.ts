@@ -7,6 +7,9 @@ import { CONTROL_TOPIC_PARTITIONS, followControlTopic } from "./control-topic-fo
 import { ControlWriter } from "./control-writer.ts";
 import type { DeclarativeFileOptions } from "./declarative-file.ts";
 import { DeclarativeFileWatcher } from "./declarative-file-watcher.ts";
+import { GuardrailCommands } from "./guardrail-commands.ts";
+import { LimitPolicyCommands } from "./limit-policy-commands.ts";
+import { PromptCommands } from "./prompt-commands.ts";
 import { SavedConfigCommands } from "./saved-config-commands.ts";
 import { TenantCommands } from "./tenant-commands.ts";
 import type { Vault } from "./vault.ts";
@@ -17,6 +20,9 @@ export interface ControlCommands {
   tenants: TenantCommands;
   virtualKeys: VirtualKeyCommands;
   savedConfigs: SavedConfigCommands;
+  guardrails: GuardrailCommands;
+  prompts: PromptCommands;
+  limitPolicies: LimitPolicyCommands;
 }
 
 export interface StartControlPlaneOptions {
@@ -112,6 +118,9 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
           tenants: new TenantCommands(writer),
           virtualKeys: new VirtualKeyCommands(writer, options.vault),
           savedConfigs: new SavedConfigCommands(writer),
+          guardrails: new GuardrailCommands(writer),
+          prompts: new PromptCommands(writer),
+          limitPolicies: new LimitPolicyCommands(writer),
         }
       : null,
     file,

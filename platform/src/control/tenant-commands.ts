@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { sha256Hex } from "../auth/keys.ts";
+import type { ApiKeyScope } from "../auth/scopes.ts";
 import type { ApiKeyState, TenantState } from "./control-entities.ts";
 import { ControlPlaneError } from "./control-errors.ts";
 import { apiKeyRecordKey, savedConfigRecordKey, tenantRecordKey, virtualKeyRecordKey } from "./control-events.ts";
 import { assertTopicOwned, type ControlEventDraft, type ControlWriter } from "./control-writer.ts";
+import { promptDeletionDrafts } from "./prompt-commands.ts";
 
 export interface NewTenant {
   id: string;
@@ -14,6 +16,8 @@ export interface NewApiKey {
   name?: string | undefined;
   /** "admin" keys may read every tenant's analytics. Default "tenant". */
   role?: "tenant" | "admin" | undefined;
+  /** What the key may do (auth/scopes.ts); absent: every scope. */
+  scopes?: ApiKeyScope[] | undefined;
 }
 
 export interface CreatedApiKey {
@@ -91,6 +95,9 @@ export class TenantCommands {
         const version = this.writer.nextVersion(savedConfigRecordKey(id, state.id));
         drafts.push({ type: "saved_config.deleted", tenant_id: id, saved_config_id: state.id, version });
       }
+      for (const { state, source } of view.prompts(id)) {
+        if (source === "control_topic") drafts.push(...promptDeletionDrafts(this.writer, id, state.id));
+      }
       drafts.push({ type: "tenant.deleted", tenant_id: id, version: this.writer.nextVersion(tenantRecordKey(id)) });
       await this.writer.append(drafts);
     });
@@ -108,6 +115,7 @@ export class TenantCommands {
         key_sha256: sha256Hex(key),
         role: input.role ?? "tenant",
         revoked: false,
+        ...(input.scopes !== undefined ? { scopes: input.scopes } : {}),
         ...(input.name !== undefined ? { name: input.name } : {}),
         version: this.writer.nextVersion(apiKeyRecordKey(id)),
         created_at: now,

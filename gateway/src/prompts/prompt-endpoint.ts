@@ -1,0 +1,52 @@
+import type { EndpointSpec } from "../pipeline/endpoint.ts";
+import { chatEndpoint } from "../routes/chat-completions.ts";
+import type { ChatCompletionRequest } from "../schemas/chat.ts";
+import { parsePromptCall } from "./prompt-call.ts";
+
+/**
+ * `POST /v1/prompts/{id}/completions` and `/render` as pipeline endpoints. They are the chat
+ * endpoint (same providers, call, stream encoding) whose body is a prompt call: the transport
+ * hands the pipeline a `PromptEnvelope` (the id from the URL plus the body), parse checks the
+ * body and answers a placeholder request, and the render-prompt stage (right after
+ * parse-request) replaces it with the rendered chat request — so every later stage (routing,
+ * cache, guardrails, limits) sees an ordinary chat request.
+ */
+export type PromptMode = "completions" | "render";
+
+export interface PromptEnvelope {
+  promptRef: string;
+  body: unknown;
+}
+
+export interface PromptEndpointSpec extends EndpointSpec<ChatCompletionRequest> {
+  readonly promptMode: PromptMode;
+}
+
+export function isPromptEndpoint(
+  endpoint: EndpointSpec<unknown>,
+): endpoint is EndpointSpec<unknown> & PromptEndpointSpec {
+  return "promptMode" in endpoint;
+}
+
+export function envelopeOf(raw: unknown): PromptEnvelope {
+  const envelope = raw as Partial<PromptEnvelope> | null;
+  if (typeof envelope?.promptRef !== "string")
+    throw new Error("prompt endpoint: the transport must pass a PromptEnvelope");
+  return { promptRef: envelope.promptRef, body: envelope.body };
+}
+
+function promptEndpoint(mode: PromptMode): PromptEndpointSpec {
+  return {
+    ...chatEndpoint,
+    endpoint: `/v1/prompts/{id}/${mode}`,
+    promptMode: mode,
+    parse(raw) {
+      const call = parsePromptCall(envelopeOf(raw).body);
+      // Rendered by the render-prompt stage; until then only `stream` is known.
+      return { model: "", messages: [], stream: call.stream === true } as unknown as ChatCompletionRequest;
+    },
+  };
+}
+
+export const promptCompletionsEndpoint = promptEndpoint("completions");
+export const promptRenderEndpoint = promptEndpoint("render");
