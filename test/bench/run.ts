@@ -1,3 +1,4 @@
+import { type CacheCaseResult, measureCache, printCache } from "./cache-case.ts";
 import { cpuMeter } from "./cpu.ts";
 import { printCpu } from "./cpu-table.ts";
 import { type LoadResult, runLoad } from "./load.ts";
@@ -16,7 +17,8 @@ import { measureTracingOverhead, printTracing, type TracingResult } from "./trac
  * cost is the median of the per-round costs. Every direct and gateway case also reports the CPU time
  * per request of the process serving it (fake upstream, gateway), and the embedded stack (`npm start`'s
  * process: gateway + ingest + analytics) is measured the same way, ingest's share included (cpu.ts,
- * stack-case.ts). Prints figures; asserts nothing.
+ * stack-case.ts). The response cache's case follows (cache-case.ts: a simple-cache hit against a plain
+ * request and a miss, latency and gateway CPU per request; a semantic lookup's p50/p99). Prints figures; asserts nothing.
  */
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
 /** Load before each measured case (JIT, pools); the stack gets twice this, being started cold. */
@@ -113,6 +115,7 @@ const checks: string[] = [];
 let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
 let streamTtft: TtftResult | null = null;
 let tracing: TracingResult | null = null;
+let cache: CacheCaseResult | null = null;
 try {
   for (const connections of [1, 32]) {
     rows.push({ case: `direct  c=${connections}`, ...(await measure(direct, connections, upstream.child.pid)) });
@@ -131,6 +134,13 @@ try {
     for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
     routingRounds = await measureRouting();
     streamTtft = await measureStreamTtft(direct, viaGateway, Number(process.env.BENCH_STREAM_SAMPLES ?? 2000));
+    cache = await measureCache({
+      gatewayUrl: gateway.url,
+      gatewayPid: gateway.child.pid,
+      upstreamBaseUrl: baseUrl,
+      durationSec: DURATION_SEC,
+      warmupSec: WARMUP_SEC,
+    });
     // Tracing off vs on: its own upstream, receiver and two gateways, so the main gateway is stopped first.
     await stopChild(gateway.child);
     const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
@@ -208,3 +218,4 @@ if (routingRounds.length > 0) {
 
 if (streamTtft) printTtft(streamTtft);
 if (tracing) printTracing(tracing);
+if (cache) printCache(cache);

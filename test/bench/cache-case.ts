@@ -1,0 +1,191 @@
+import { fileURLToPath } from "node:url";
+import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "@switchyard/gateway/testing";
+import { createLogger } from "@switchyard/platform";
+import { cpuMeter } from "./cpu.ts";
+import { type LoadResult, runLoad } from "./load.ts";
+import { startGateway, startUpstream, stopChild } from "./processes.ts";
+
+/**
+ * The response cache's case of `npm run bench`. Through a running gateway at 1 connection: a plain
+ * request (no cache config), a simple-cache hit, and a forced refresh (upstream called, answer stored:
+ * a miss's work), each with the gateway's CPU per request; the hit's added latency is p50(hit) −
+ * p50(plain). Then, in this process, a semantic lookup as the cache stage does it (embed the one
+ * sentence with the shipped MiniLM model, nearest neighbour among 2,000 stored vectors, fetch the
+ * answer): p50/p99. Prints figures; asserts nothing.
+ */
+export interface CacheCaseResult {
+  plain: Measured;
+  hit: Measured;
+  refresh: Measured;
+  semantic: { lookups: number; p50Ms: number; p99Ms: number; entries: number };
+}
+
+interface Measured {
+  result: LoadResult;
+  gatewayCpuPerRequest: number | null;
+}
+
+const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
+
+export async function measureCache(options: {
+  gatewayUrl: string;
+  gatewayPid: number | undefined;
+  upstreamBaseUrl: string;
+  durationSec: number;
+  warmupSec: number;
+}): Promise<CacheCaseResult> {
+  const target = (cache: object | null, extra: Record<string, string> = {}) => ({
+    url: options.gatewayUrl,
+    headers: {
+      "content-type": "application/json",
+      "x-portkey-config": JSON.stringify({
+        provider: "openai",
+        api_key: "sk-bench-cache",
+        custom_host: options.upstreamBaseUrl,
+        ...(cache ? { cache } : {}),
+      }),
+      ...extra,
+    },
+  });
+  const measure = async (t: ReturnType<typeof target>): Promise<Measured> => {
+    await runLoad({ ...t, body, connections: 1, durationSec: options.warmupSec });
+    const meter = cpuMeter({ gateway: options.gatewayPid });
+    const result = await runLoad({ ...t, body, connections: 1, durationSec: options.durationSec });
+    const cpu = meter.stop().gateway;
+    return { result, gatewayCpuPerRequest: cpu == null || result.requests === 0 ? null : cpu / result.requests };
+  };
+  const simple = { mode: "simple" };
+  const plain = await measure(target(null));
+  const hit = await measure(target(simple));
+  const refresh = await measure(target(simple, { "x-portkey-cache-force-refresh": "true" }));
+  return { plain, hit, refresh, semantic: await measureSemanticLookup(500) };
+}
+
+/** Embedding + nearest neighbour + answer fetch, one sentence at a time, against 2,000 entries in one partition. */
+async function measureSemanticLookup(lookups: number): Promise<CacheCaseResult["semantic"]> {
+  const cache = new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: createLogger({ name: "bench", level: "silent" }) });
+  const subjects = [
+    "capital",
+    "population",
+    "currency",
+    "largest city",
+    "national dish",
+    "official language",
+    "flag colours",
+    "highest mountain",
+  ];
+  const places = [
+    "France",
+    "Germany",
+    "Italy",
+    "Spain",
+    "Japan",
+    "Brazil",
+    "Canada",
+    "Kenya",
+    "India",
+    "Peru",
+    "Norway",
+    "Egypt",
+    "Chile",
+    "Vietnam",
+    "Poland",
+    "Greece",
+    "Mexico",
+    "Ghana",
+    "Nepal",
+    "Cuba",
+    "Iran",
+    "Fiji",
+    "Laos",
+    "Oman",
+    "Chad",
+  ];
+  const answer = {
+    v: 1 as const,
+    format: "chat" as const,
+    body: "{}",
+    model: "m",
+    responseId: null,
+    finishReasons: null,
+    usage: null,
+    costNanoUsd: 0,
+    storedAt: Date.now(),
+  };
+  let n = 0;
+  for (const subject of subjects)
+    for (const place of places)
+      for (const form of [
+        `What is the ${subject} of ${place}?`,
+        `Tell me the ${subject} of ${place}`,
+        `${place}: ${subject}?`,
+        `Which is ${place}'s ${subject}?`,
+        `I'd like to know the ${subject} of ${place}`,
+        `What's ${place}'s ${subject} these days?`,
+        `Name the ${subject} of ${place}`,
+        `Do you know the ${subject} of ${place}?`,
+        `Give me ${place}'s ${subject}`,
+        `${subject} of ${place}, please`,
+      ]) {
+        const vector = await cache.embedder.embed(form);
+        if (vector) await cache.put(`k${n++}`, answer, 3600, { partition: "bench", vector });
+      }
+  const times: number[] = [];
+  for (let i = 0; i < lookups; i++) {
+    const text = `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
+    const started = performance.now();
+    const vector = await cache.embedder.embed(text);
+    if (vector) await cache.nearest("bench", vector, DEFAULT_CACHE_SETTINGS.similarityThreshold);
+    times.push(performance.now() - started);
+  }
+  await cache.close();
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN;
+  return { lookups, p50Ms: q(0.5), p99Ms: q(0.99), entries: n };
+}
+
+export function printCache(r: CacheCaseResult): void {
+  const fmt = (n: number | null, digits = 3) => (n === null ? "n/a" : n.toFixed(digits));
+  console.log("\nresponse cache at 1 connection (gateway CPU per request over the measured window)");
+  console.log("case                     req/s    p50 ms   p99 ms   non-2xx   CPU µs/req (gateway)");
+  for (const [name, m] of [
+    ["plain (no cache)", r.plain],
+    ["simple-cache HIT", r.hit],
+    ["force refresh (miss)", r.refresh],
+  ] as const) {
+    console.log(
+      `${name.padEnd(22)} ${fmt(m.result.requestsPerSec, 0).padStart(7)}  ${fmt(m.result.p50Ms).padStart(7)}  ${fmt(m.result.p99Ms).padStart(7)}  ${String(m.result.non2xx).padStart(7)}   ${fmt(m.gatewayCpuPerRequest, 1).padStart(8)}`,
+    );
+  }
+  console.log(
+    `simple-cache hit: added p50 latency vs a plain request ${fmt(r.hit.result.p50Ms - r.plain.result.p50Ms)} ms; ` +
+      `CPU/request hit ${fmt(r.hit.gatewayCpuPerRequest, 1)} µs vs miss ${fmt(r.refresh.gatewayCpuPerRequest, 1)} µs vs plain ${fmt(r.plain.gatewayCpuPerRequest, 1)} µs`,
+  );
+  console.log(
+    `semantic lookup (embed + ANN over ${r.semantic.entries} entries + fetch, ${r.semantic.lookups} one-sentence prompts): ` +
+      `p50 ${fmt(r.semantic.p50Ms)} ms, p99 ${fmt(r.semantic.p99Ms)} ms (target p99 ≤ 2 ms)`,
+  );
+}
+
+// `node test/bench/cache-case.ts`: this case alone (its own upstream and gateway), for a quick look.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = new URL("../..", import.meta.url).pathname;
+  const upstream = await startUpstream(root);
+  const gateway = await startGateway(root, {});
+  try {
+    const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 5);
+    const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? 2);
+    printCache(
+      await measureCache({
+        gatewayUrl: gateway.url,
+        gatewayPid: gateway.child.pid,
+        upstreamBaseUrl: upstream.baseUrl,
+        durationSec,
+        warmupSec,
+      }),
+    );
+  } finally {
+    await gateway.stop();
+    await stopChild(upstream.child);
+  }
+}
