@@ -10,8 +10,10 @@ import {
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { installErrorHandling } from "./http/error-handler.ts";
 import { registerMetrics } from "./http/metrics.ts";
+import { BreakdownRepository } from "./repositories/breakdown-repository.ts";
 import { CostsRepository } from "./repositories/costs-repository.ts";
 import { TracesRepository } from "./repositories/traces-repository.ts";
+import { registerBreakdownRoutes } from "./routes/breakdown-routes.ts";
 import { registerCostsRoutes } from "./routes/costs-routes.ts";
 import { registerHealthRoute } from "./routes/health-route.ts";
 import { registerTracesRoutes } from "./routes/traces-routes.ts";
@@ -49,5 +51,10 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
     now: deps.now ?? (() => new Date()),
   });
   registerTracesRoutes(app, { keys: deps.keyStore, traces: new TracesRepository(client) });
+  registerBreakdownRoutes(app, {
+    keys: deps.keyStore,
+    breakdowns: new BreakdownRepository(client),
+    now: deps.now ?? (() => new Date()),
+  });
   return app;
 }

@@ -18,7 +18,7 @@ export const LATEST_INSTANT = new Date("2100-01-01T00:00:00.000Z");
 const RANGE_MESSAGE = `must lie between ${EARLIEST_INSTANT.toISOString()} and ${LATEST_INSTANT.toISOString()}`;
 
 /** ISO-8601 with an offset (`2025-06-01T00:00:00Z`), or epoch milliseconds as Grafana's `${__from}` sends them. */
-const instant = z
+export const instant = z
   .union([
     z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
     z
@@ -35,7 +35,7 @@ const instant = z
  * `tenant_id=acme` or `tenant_id=acme,globex` (Grafana's `${tenant:csv}` for a multi-value or *All*
  * selection); empty means "no filter". Parsed to the list of tenant ids.
  */
-const tenantIds = z
+export const tenantIds = z
   .string()
   .transform((s) =>
     s
@@ -59,15 +59,22 @@ export type TimeseriesQuery = z.infer<typeof TimeseriesQuery>;
 export const TraceQuery = z.object({ tenant_id: tenantIds.default([]) });
 export const TraceParams = z.object({ traceId: z.string().min(1).max(256) });
 
+/** A union reports "Invalid input": name the accepted forms (an instant's, or the last branch's own message). */
+function unionDetail(issue: z.core.$ZodIssue | undefined, param: string | null): string | undefined {
+  if (issue?.code !== "invalid_union") return issue?.message;
+  if (param === "from" || param === "to") return "must be ISO-8601 with an offset or epoch milliseconds";
+  return issue.errors.at(-1)?.[0]?.message ?? issue.message;
+}
+
 /** Parses request input with `schema`; the first problem becomes a 400 naming the offending parameter. */
 export function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const param = issue?.path[0] === undefined ? null : String(issue.path[0]);
-  // A union reports "Invalid input"; name the accepted forms instead.
-  const detail =
-    issue?.code === "invalid_union" ? "must be ISO-8601 with an offset or epoch milliseconds" : issue?.message;
+  // A strict schema names no path for an unknown parameter: name the parameter itself.
+  const unknown = issue?.code === "unrecognized_keys" ? String(issue.keys[0]).slice(0, 80) : undefined;
+  const param = unknown ?? (issue?.path[0] === undefined ? null : String(issue.path[0]));
+  const detail = unknown !== undefined ? "unknown parameter" : unionDetail(issue, param);
   throw new AnalyticsError(
     "invalid_parameter",
     param === null ? `invalid request: ${detail}` : `invalid value for '${param}': ${detail}`,

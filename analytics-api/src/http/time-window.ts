@@ -12,13 +12,15 @@ export interface TimeWindow {
   to: Date;
 }
 
-const STEP_MS: Record<Interval, number> = { hour: HOUR_MS, day: DAY_MS };
+/** A time step: the cost endpoints' intervals plus the breakdown series' `minute`. */
+export type Step = Interval | "minute";
+export const STEP_MS: Record<Step, number> = { minute: 60_000, hour: HOUR_MS, day: DAY_MS };
 
 /**
  * The window a rollup query covers. Data is aggregated per UTC hour, so `from` is rounded down and `to`
  * rounded up to whole `interval`s; the response echoes the window actually used. Default: the last 24 hours.
  */
-export function resolveWindow(from: Date | undefined, to: Date | undefined, interval: Interval, now: Date): TimeWindow {
+export function resolveWindow(from: Date | undefined, to: Date | undefined, interval: Step, now: Date): TimeWindow {
   const end = to ?? now;
   const start = from ?? new Date(end.getTime() - DEFAULT_SPAN_MS);
   if (end.getTime() <= start.getTime()) {

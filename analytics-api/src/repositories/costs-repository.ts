@@ -6,9 +6,10 @@ import { READ_QUERY_SETTINGS } from "./query-limits.ts";
 import { nanoToUsd, toNumber } from "./sql-values.ts";
 
 /**
- * Cost queries. They are written against `requests` using only the hourly_rollup projection's columns
- * (tenant_id, user, model, provider, toStartOfHour(occurred_at) and its sums), so ClickHouse answers them
- * from the pre-aggregated projection parts; the numbers are identical to scanning raw rows.
+ * Cost queries. They are written against `requests` using only the rollup_hourly projection's columns
+ * (tenant_id, model, provider, toStartOfHour(occurred_at) and its sums; migration 003), so ClickHouse answers
+ * model, provider and tenant breakdowns from the pre-aggregated projection parts; per-user ones read the
+ * rows (a user rollup reduces rows only per day: /v1/analytics/breakdown). The numbers are identical either way.
  */
 
 // Dimension → column. Only these fixed identifiers ever reach the SQL text; values go through parameters.

@@ -13,13 +13,17 @@ export const REQUEST_RECORD_COLUMNS = `event_id, schema_version, occurred_at, ga
   latency_ms, upstream_latency_ms, ttft_ms, gateway_overhead_ms, input_tokens, output_tokens, cache_read_tokens,
   cache_write_tokens, reasoning_tokens, usage_estimated, cost_nano_usd, cost_input_nano_usd,
   cost_cached_input_nano_usd, cost_cache_write_nano_usd, cost_output_nano_usd, cost_reasoning_nano_usd,
-  pricing_source, cache_status, retry_count, attempts, guardrails, ingested_at`;
+  pricing_source, cache_status, retry_count, attempts, guardrails, guardrail_hooks, cache_key, cost_saved_nano_usd,
+  prompt_id, prompt_version, prompt_label, limit_checks, ingested_at`;
+
+/** The prompt/answer columns (migration 003), read only where a request's detail is shown. */
+export const REQUEST_BODY_COLUMNS = "bodies_captured, bodies_truncated, body_request, body_response";
 
 type Raw = Record<string, unknown>;
 
 const nullableString = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
-/** '' is how the table stores "no OpenTelemetry context". */
+/** '' is how the table stores "none" for ids that are sort or rollup keys (OpenTelemetry ids, cache key, prompt). */
 const emptyAsNull = (v: unknown): string | null => (v === "" || v === null || v === undefined ? null : String(v));
 
 export function toRequestRecord(r: Raw): RequestRecord {
@@ -71,16 +75,17 @@ export function toRequestRecord(r: Raw): RequestRecord {
     retry_count: toNumber(r.retry_count),
     attempts: r.attempts as RequestEvent["attempts"],
     guardrails: r.guardrails as RequestEvent["guardrails"],
-    // Fields added to the event after migration 001: read when the row has their columns (a later
-    // migration adds them), else the event schema's defaults.
-    guardrail_hooks: (r.guardrail_hooks ?? []) as RequestEvent["guardrail_hooks"],
+    guardrail_hooks: r.guardrail_hooks as RequestEvent["guardrail_hooks"],
     cache_key: emptyAsNull(r.cache_key),
-    cost_saved_nano_usd: r.cost_saved_nano_usd === undefined ? 0 : toNumber(r.cost_saved_nano_usd),
+    cost_saved_nano_usd: toNumber(r.cost_saved_nano_usd),
     prompt_id: emptyAsNull(r.prompt_id),
     prompt_version: nullableNumber(r.prompt_version),
     prompt_label: emptyAsNull(r.prompt_label),
-    limit_checks: (r.limit_checks ?? []) as RequestEvent["limit_checks"],
-    bodies: (r.bodies ?? null) as RequestEvent["bodies"],
+    limit_checks: r.limit_checks as RequestEvent["limit_checks"],
+    // Bodies are read only with REQUEST_BODY_COLUMNS; a row past the bodies' TTL reads captured = false.
+    bodies: r.bodies_captured
+      ? { request: String(r.body_request), response: String(r.body_response), truncated: Boolean(r.bodies_truncated) }
+      : null,
     ingested_at: fromClickHouseDateTime(String(r.ingested_at)),
   };
 }

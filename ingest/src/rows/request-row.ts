@@ -22,10 +22,27 @@ function unstorableRequest(event: RequestEvent): string | null {
   return null;
 }
 
+/**
+ * One word for every guardrail outcome of a request (a rollup dimension): `denied` when a hook or check
+ * denied it, `failed` when a check failed without denying, `passed` when checks ran and all passed,
+ * `none` when no guardrail ran.
+ */
+export function guardrailVerdict(event: RequestEvent): "none" | "passed" | "failed" | "denied" {
+  const { guardrails, guardrail_hooks: hooks } = event;
+  if (guardrails.length === 0 && hooks.length === 0) return "none";
+  if (hooks.some((h) => h.deny) || guardrails.some((g) => g.deny)) return "denied";
+  if (hooks.some((h) => !h.verdict) || guardrails.some((g) => !g.verdict)) return "failed";
+  return "passed";
+}
+
 /** The `requests` table's column names, in the order the mapper below lists them. */
 const REQUEST_COLUMNS: { names?: readonly string[] } = {};
 
-/** RequestEvent → `requests` row (column names as in migration 001). */
+/**
+ * RequestEvent → `requests` row (column names as in migrations 001 and 003). Nullable ids that are
+ * rollup keys or indexed (cache_key, prompt_id, prompt_label) are stored as '' (the schema never has '').
+ * Bodies go to their own compressed, TTL'd columns; `bodies_captured` tells "none" from an empty body.
+ */
 export function requestRow(event: RequestEvent, source: SourceCoordinates): RowDecodeResult {
   const problem = unstorableRequest(event);
   if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
@@ -75,6 +92,18 @@ export function requestRow(event: RequestEvent, source: SourceCoordinates): RowD
     retry_count: event.retry_count,
     attempts: event.attempts,
     guardrails: event.guardrails,
+    guardrail_hooks: event.guardrail_hooks,
+    guardrail_verdict: guardrailVerdict(event),
+    cache_key: event.cache_key ?? "",
+    cost_saved_nano_usd: event.cost_saved_nano_usd,
+    prompt_id: event.prompt_id ?? "",
+    prompt_version: event.prompt_version,
+    prompt_label: event.prompt_label ?? "",
+    limit_checks: event.limit_checks,
+    bodies_captured: event.bodies !== null,
+    bodies_truncated: event.bodies?.truncated ?? false,
+    body_request: event.bodies?.request ?? "",
+    body_response: event.bodies?.response ?? "",
     source_topic: source.topic,
     source_partition: source.partition,
     source_offset: source.offset,

@@ -1,6 +1,11 @@
 import { createRequestsTable } from "./001-requests.ts";
 import { createFeedbackTable } from "./002-feedback.ts";
+import { addAnalyticsColumnsAndRollups } from "./003-analytics.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [createRequestsTable, createFeedbackTable];
+export const MIGRATIONS: readonly Migration[] = [
+  createRequestsTable,
+  createFeedbackTable,
+  addAnalyticsColumnsAndRollups,
+];

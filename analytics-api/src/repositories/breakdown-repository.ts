@@ -1,0 +1,176 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+import { fromClickHouseDateTime } from "@switchyard/platform";
+import { DIMENSION_SQL, type Dimension } from "../breakdown/dimensions.ts";
+import {
+  AGGREGATES_SQL,
+  FEEDBACK_METRICS,
+  type Metric,
+  type MetricValues,
+  metricValues,
+  SORT_SQL,
+  type SortableMetric,
+} from "../breakdown/metrics.ts";
+import type { QueryPlan } from "../breakdown/query-plan.ts";
+import { filterSql, type RequestFilter } from "./filter-sql.ts";
+import { READ_QUERY_SETTINGS } from "./query-limits.ts";
+import { toNumber } from "./sql-values.ts";
+
+/** What to group by: a fixed dimension, or one metadata key (the key is a query parameter). */
+export type GroupBy = { dimension: Dimension } | { metadataKey: string };
+
+export interface BreakdownQuery {
+  filter: RequestFilter;
+  plan: QueryPlan;
+  groupBy: GroupBy | null;
+  metrics: readonly Metric[];
+  sort: SortableMetric;
+  order: "asc" | "desc";
+  limit: number;
+}
+
+export type GroupRow = { key: string | null } & MetricValues;
+export interface Breakdown {
+  rows: GroupRow[];
+  /** Everything past `limit`, folded into one row; null when nothing was left over. */
+  other: MetricValues | null;
+}
+export type SeriesRow = { bucket: string; key: string | null; is_other?: true } & MetricValues;
+
+type Raw = Record<string, unknown>;
+
+function groupSql(groupBy: GroupBy | null): { sql: string; params: Record<string, unknown> } {
+  if (groupBy === null) return { sql: "CAST(NULL AS Nullable(String))", params: {} };
+  if ("dimension" in groupBy) return { sql: DIMENSION_SQL[groupBy.dimension], params: {} };
+  // A missing key reads as ''; reported as null like any other absent dimension.
+  return { sql: "nullIf(metadata[{group_key_name:String}], '')", params: { group_key_name: groupBy.metadataKey } };
+}
+
+/** SQL and parameters of the top-N query (exported so tests can EXPLAIN what runs). */
+export function topGroupsQuery(q: BreakdownQuery): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = filterSql(q.filter, q.plan.bounds);
+  const group = groupSql(q.groupBy);
+  const direction = q.order === "asc" ? "ASC" : "DESC";
+  return {
+    sql: `SELECT ${group.sql} AS group_key, ${AGGREGATES_SQL}
+    FROM requests ${where}
+    GROUP BY group_key
+    ORDER BY ${SORT_SQL[q.sort]} ${direction}, group_key ASC
+    LIMIT {limit:UInt32}
+    SETTINGS ${READ_QUERY_SETTINGS}`,
+    // One more than asked: a row past the limit means there is an "other" row to compute.
+    params: { ...params, ...group.params, limit: q.limit + 1 },
+  };
+}
+
+/** The aggregates of every group not in `topKeys`. */
+export function otherGroupsQuery(q: BreakdownQuery, topKeys: (string | null)[]) {
+  const { where, params } = filterSql(q.filter, q.plan.bounds);
+  const group = groupSql(q.groupBy);
+  return {
+    sql: `SELECT ${AGGREGATES_SQL} FROM requests ${where}
+      AND NOT has({top_keys:Array(Nullable(String))}, ${group.sql})
+    SETTINGS ${READ_QUERY_SETTINGS}`,
+    params: { ...params, ...group.params, top_keys: topKeys },
+  };
+}
+
+/** One point per (bucket, key); keys outside `topKeys` (when given) fold into one `other` series. */
+export function seriesQuery(q: BreakdownQuery, topKeys: (string | null)[] | null) {
+  const { where, params } = filterSql(q.filter, q.plan.bounds);
+  const group = groupSql(q.groupBy);
+  const key =
+    topKeys === null
+      ? `${group.sql} AS group_key, 1 AS in_top`
+      : `if(has({top_keys:Array(Nullable(String))}, ${group.sql}), ${group.sql}, NULL) AS group_key,
+         has({top_keys:Array(Nullable(String))}, ${group.sql}) AS in_top`;
+  return {
+    sql: `SELECT ${q.plan.bucketSql} AS bucket_start, ${key}, ${AGGREGATES_SQL}
+    FROM requests ${where}
+    GROUP BY bucket_start, group_key, in_top
+    ORDER BY bucket_start ASC, in_top DESC, group_key ASC
+    SETTINGS ${READ_QUERY_SETTINGS}`,
+    params: { ...params, ...group.params, ...(topKeys === null ? {} : { top_keys: topKeys }) },
+  };
+}
+
+/** Feedback count and weighted average per group: feedback joined to the window's requests by trace id. */
+export function feedbackQuery(q: BreakdownQuery) {
+  const { where, params } = filterSql(q.filter, q.plan.bounds);
+  const group = groupSql(q.groupBy);
+  return {
+    sql: `SELECT r.group_key AS group_key, count() AS n, sum(f.value * f.weight) AS vw, sum(f.weight) AS w
+    FROM feedback AS f
+    INNER JOIN (SELECT DISTINCT tenant_id, trace_id, ${group.sql} AS group_key FROM requests ${where}) AS r
+      ON f.tenant_id = r.tenant_id AND f.trace_id = r.trace_id
+    GROUP BY group_key
+    SETTINGS ${READ_QUERY_SETTINGS}, join_use_nulls = 0`,
+    params: { ...params, ...group.params },
+  };
+}
+
+export class BreakdownRepository {
+  readonly #client: ClickHouseClient;
+
+  constructor(client: ClickHouseClient) {
+    this.#client = client;
+  }
+
+  async #rows(query: { sql: string; params: Record<string, unknown> }): Promise<Raw[]> {
+    const result = await this.#client.query({ query: query.sql, query_params: query.params, format: "JSONEachRow" });
+    return result.json<Raw>();
+  }
+
+  /** Top `limit` groups by the sort metric, and the rest folded into `other`. */
+  async breakdown(q: BreakdownQuery): Promise<Breakdown> {
+    const top = await this.#rows(topGroupsQuery(q));
+    const kept = top.slice(0, q.limit);
+    const keys = kept.map((r) => (r.group_key as string | null) ?? null);
+    let other: MetricValues | null = null;
+    if (top.length > q.limit) {
+      const [rest] = await this.#rows(otherGroupsQuery(q, keys));
+      if (rest) other = metricValues(rest, q.metrics);
+    }
+    const rows: GroupRow[] = kept.map((r, i) => ({ key: keys[i] ?? null, ...metricValues(r, q.metrics) }));
+    if (q.metrics.some((m) => FEEDBACK_METRICS.has(m))) await this.#addFeedback(q, rows, other);
+    return { rows, other };
+  }
+
+  async #addFeedback(q: BreakdownQuery, rows: GroupRow[], other: MetricValues | null): Promise<void> {
+    const byKey = new Map<string | null, { n: number; vw: number; w: number }>();
+    for (const r of await this.#rows(feedbackQuery(q))) {
+      byKey.set((r.group_key as string | null) ?? null, { n: toNumber(r.n), vw: Number(r.vw), w: Number(r.w) });
+    }
+    const put = (target: MetricValues, f: { n: number; vw: number; w: number } | undefined) => {
+      if (q.metrics.includes("feedback_count")) target.feedback_count = f?.n ?? 0;
+      if (q.metrics.includes("feedback_weighted_avg")) target.feedback_weighted_avg = f && f.w > 0 ? f.vw / f.w : null;
+    };
+    for (const row of rows) {
+      put(row, byKey.get(row.key));
+      byKey.delete(row.key);
+    }
+    if (other !== null) {
+      const rest = { n: 0, vw: 0, w: 0 };
+      for (const f of byKey.values()) {
+        rest.n += f.n;
+        rest.vw += f.vw;
+        rest.w += f.w;
+      }
+      put(other, rest.n === 0 ? undefined : rest);
+    }
+  }
+
+  /** A series of the chosen metrics per bucket, for the top `limit` groups (the rest as one `other` series). */
+  async series(q: BreakdownQuery): Promise<SeriesRow[]> {
+    let topKeys: (string | null)[] | null = null;
+    if (q.groupBy !== null) {
+      const top = await this.#rows(topGroupsQuery(q));
+      if (top.length > q.limit) topKeys = top.slice(0, q.limit).map((r) => (r.group_key as string | null) ?? null);
+    }
+    return (await this.#rows(seriesQuery(q, topKeys))).map((r) => ({
+      bucket: fromClickHouseDateTime(String(r.bucket_start)),
+      key: (r.group_key as string | null) ?? null,
+      ...(toNumber(r.in_top) === 0 ? { is_other: true as const } : {}),
+      ...metricValues(r, q.metrics),
+    }));
+  }
+}
