@@ -3,6 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../errors.ts";
 import { adminGuard } from "./admin-auth.ts";
 import { toAdminError } from "./admin-errors.ts";
+import { registerGuardrailRoutes } from "./guardrail-routes.ts";
+import { registerLimitRoutes } from "./limit-routes.ts";
 import { registerSavedConfigRoutes } from "./saved-config-routes.ts";
 import { registerTenantRoutes } from "./tenant-routes.ts";
 import { registerVirtualKeyRoutes } from "./virtual-key-routes.ts";
@@ -47,6 +49,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps | unde
       registerTenantRoutes(admin, context);
       registerVirtualKeyRoutes(admin, context);
       registerSavedConfigRoutes(admin, context);
+      registerGuardrailRoutes(admin, context);
+      registerLimitRoutes(admin, context);
     },
     { prefix: ADMIN_PREFIX },
   );
