@@ -93,6 +93,10 @@ export class MetricsOnlyRequest extends RequestMetrics implements RequestTelemet
     return NOOP_CHILD;
   }
 
+  cacheStore(): ChildSpan {
+    return NOOP_CHILD;
+  }
+
   guardrail(): ChildSpan {
     return NOOP_CHILD;
   }

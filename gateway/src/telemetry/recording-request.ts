@@ -210,8 +210,16 @@ export class RecordingRequest extends RequestMetrics implements RequestTelemetry
   }
 
   cacheLookup(): ChildSpan {
+    return this.#cacheSpan(SpanNames.cacheLookup);
+  }
+
+  cacheStore(): ChildSpan {
+    return this.#cacheSpan(SpanNames.cacheStore);
+  }
+
+  #cacheSpan(name: string): ChildSpan {
     if (!this.recording) return NOOP_CHILD;
-    const span = this.#child(SpanNames.cacheLookup, SpanKind.INTERNAL, {});
+    const span = this.#child(name, SpanKind.INTERNAL, {});
     return {
       end: (result) => {
         if (result?.status) span.setAttribute(Attr.cacheStatus, result.status);

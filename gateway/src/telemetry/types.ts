@@ -152,6 +152,8 @@ export interface RequestTelemetry {
   attempt(start: AttemptStart): AttemptTelemetry;
   /** A child span around the cache lookup; end it with the cache status. */
   cacheLookup(): ChildSpan;
+  /** A child span around storing an answer in the cache; end it with the cache status. */
+  cacheStore(): ChildSpan;
   /** A child span around one guardrail check; end it with the verdict. */
   guardrail(id: string, stage?: "input" | "output"): ChildSpan;
   /** The first chunk reached the client (streams): time to first chunk. */

@@ -165,6 +165,7 @@ export const Values = {
 /** Span names that are not `{operation} {model}`. Low cardinality by construction. */
 export const SpanNames = {
   cacheLookup: "switchyard.cache.lookup",
+  cacheStore: "switchyard.cache.store",
   guardrail: "switchyard.guardrail",
   /** `process {topic}`: the messaging convention's `{operation} {destination}`. */
   consume: (topic: string) => `process ${topic}`,

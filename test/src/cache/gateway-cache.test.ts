@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { buildTestGateway, cacheStage, DEFAULT_CACHE_SETTINGS, ResponseCache } from "@switchyard/gateway/testing";
+import {
+  buildTestGateway,
+  cacheStage,
+  createGatewayTelemetry,
+  DEFAULT_CACHE_SETTINGS,
+  ResponseCache,
+} from "@switchyard/gateway/testing";
 import { createLogger, sha256Hex } from "@switchyard/platform";
+import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { freePort, pollUntil, RedisProcess } from "./redis-process.ts";
@@ -14,10 +21,13 @@ const logger = createLogger({ name: "cache-test", level: "silent" });
 const upstream = new FakeOpenAIUpstream({ name: "cache" });
 const caches: ResponseCache[] = [];
 
+type GatewayOptions = NonNullable<Parameters<typeof buildTestGateway>[0]>;
+
 function replica(
   redisUrl: string | null,
   prefix: string,
-  keys?: NonNullable<Parameters<typeof buildTestGateway>[0]>["keys"],
+  keys?: GatewayOptions["keys"],
+  telemetry?: GatewayOptions["telemetry"],
 ) {
   const cache = new ResponseCache(
     {
@@ -29,6 +39,7 @@ function replica(
   caches.push(cache);
   const gw = buildTestGateway({
     ...(keys ? { keys } : {}),
+    ...(telemetry ? { telemetry } : {}),
     pipeline: { attempt: (stages) => stages.map((s) => (s.name === "cache" ? cacheStage(cache, []) : s)) },
   });
   return { gw, cache };
@@ -237,5 +248,22 @@ describe("Redis killed mid-test", () => {
     await redis.start();
     // The client reconnects by itself: a fresh Redis is empty, so the first stored answer then hits.
     await pollUntil(async () => (await call(node.gw, chat("after outage"))).status === "HIT", "caching to resume");
+  });
+});
+
+describe("spans", () => {
+  const mem = inMemoryTelemetry({ tracing: true });
+  const { gw } = replica(null, "", undefined, createGatewayTelemetry(mem.telemetry));
+  afterAll(() => gw.close());
+
+  it("a lookup span ends with the status; a stored answer has a store span", async () => {
+    await call(gw, chat("traced"));
+    await call(gw, chat("traced"));
+    const cacheSpans = mem.spans().filter((span) => span.name.startsWith("switchyard.cache."));
+    expect(cacheSpans.map((span) => [span.name, span.attributes["switchyard.cache.status"]])).toEqual([
+      ["switchyard.cache.lookup", "MISS"],
+      ["switchyard.cache.store", "MISS"],
+      ["switchyard.cache.lookup", "HIT"],
+    ]);
   });
 });

@@ -43,33 +43,39 @@ export function cacheStage(cache: ResponseCache, priceOverrides: readonly PriceO
       };
       const key = cacheKey(parts);
       ctx.outcome.cacheKey = key;
-      const semantic = policy.mode === "semantic" ? await semanticLookupKey(cache, endpoint, parts) : null;
-
-      const setStatus = (status: typeof ctx.outcome.cacheStatus) => {
+      type Status = typeof ctx.outcome.cacheStatus;
+      const settle = (status: Status) => {
         ctx.outcome.cacheStatus = status;
         ctx.responseHeaders["x-portkey-cache-status"] = status;
         cache.counted(status);
+        lookupSpan?.end({ status });
       };
-
-      if (!policy.forceRefresh) {
+      const lookupSpan = ctx.telemetry?.cacheLookup();
+      // The sentence is embedded only when the exact lookup missed (or to store a refreshed answer's vector).
+      let semantic: { partition: string; vector: Float32Array } | null = null;
+      const embedded = async () =>
+        policy.mode === "semantic" ? await semanticLookupKey(cache, endpoint, parts) : null;
+      if (policy.forceRefresh) {
+        semantic = await embedded();
+        settle("REFRESH");
+      } else {
         const exact = await cache.get(key);
         if (exact.kind === "found") {
-          setStatus("HIT");
+          settle("HIT");
           return hitReply(ctx, exact.answer, wantsStream);
         }
-        let status: typeof ctx.outcome.cacheStatus = policy.mode === "semantic" ? "SEMANTIC MISS" : "MISS";
+        let status: Status = policy.mode === "semantic" ? "SEMANTIC MISS" : "MISS";
+        if (exact.kind !== "unavailable") semantic = await embedded();
         if (exact.kind === "unavailable") status = "MISS";
         else if (semantic !== null) {
           const near = await cache.nearest(semantic.partition, semantic.vector, policy.similarityThreshold);
           if (near.kind === "found") {
-            setStatus("SEMANTIC HIT");
+            settle("SEMANTIC HIT");
             return hitReply(ctx, near.answer, wantsStream);
           }
           if (near.kind === "unavailable") status = "MISS";
         }
-        setStatus(status);
-      } else {
-        setStatus("REFRESH");
+        settle(status);
       }
       const reply = await next();
       return storeOnSuccess(a, reply, { cache, key, policy, semantic, priceOverrides });
@@ -124,7 +130,9 @@ async function storeOnSuccess(a: AttemptContext, reply: Reply, t: StoreTarget): 
   };
   const put = async (answer: StoredAnswer | null) => {
     if (answer === null) return;
+    const span = ctx.telemetry?.cacheStore();
     await t.cache.put(t.key, answer, t.policy.maxAgeSeconds, t.semantic);
+    span?.end({ status: ctx.outcome.cacheStatus });
     ctx.finishers.push(() => {
       // A client that left after the answer was complete does not make it wrong; a denial does.
       const o = ctx.outcome;
