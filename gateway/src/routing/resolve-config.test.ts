@@ -64,7 +64,7 @@ describe("resolveConfig", () => {
     expect(first).toMatchObject({
       overrideParams: { model: "gpt-4o", temperature: 0.7, max_tokens: 10 },
       retry: { attempts: 3, onStatusCodes: [429, 500, 502, 503, 504], useRetryAfterHeader: true },
-      cache: { mode: "simple", maxAgeSeconds: 120 },
+      cache: { mode: "simple", maxAgeSeconds: 120, similarityThreshold: null },
       requestTimeoutMs: 5000,
       customHost: "https://proxy.example/v1",
       forwardHeaders: ["x-team"],
@@ -74,7 +74,7 @@ describe("resolveConfig", () => {
     expect(second).toMatchObject({
       overrideParams: { model: "gpt-4o", temperature: 0 },
       retry: { attempts: 1, onStatusCodes: [429] },
-      cache: { mode: "semantic", maxAgeSeconds: null },
+      cache: { mode: "semantic", maxAgeSeconds: null, similarityThreshold: null },
       requestTimeoutMs: 900,
       customHost: "https://other.example",
       forwardHeaders: [],
