@@ -1,3 +1,5 @@
+import { activeTelemetry, Scopes } from "@switchyard/platform";
+import { createGuardrailMetrics } from "../guardrails/guardrail-metrics.ts";
 import { promptTargetsStage, renderPromptStage } from "../prompts/prompt-stages.ts";
 import type { PipelineDeps } from "./deps.ts";
 import type { AttemptStage, RequestStage } from "./stage.ts";
@@ -35,8 +37,10 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     savedGuardrail: (tenantId, id) => deps.control.savedGuardrail(tenantId, id),
     services: { checkUrl: deps.customHosts.check, fetch: globalThis.fetch },
     sink: deps.sink,
+    metrics: createGuardrailMetrics(activeTelemetry().meter(Scopes.gateway)),
   });
-  // Guardrails before the cache: denied input never reaches it, and an answer an output hook denies is never stored.
+  // Guardrails around the cache: denied input never reaches it, and output hooks run on every answer,
+  // a cached one too, so an answer a hook denies is never served (from the upstream or the cache).
   const defaultAttempt: readonly AttemptStage[] = [
     attemptTelemetry,
     guardrails.attempt,

@@ -144,7 +144,7 @@ describe("jwt", () => {
     const { publicKey, privateKey } = await generateKeyPair("RS256");
     const other = await generateKeyPair("RS256");
     jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256" }] };
-    const sign = (key: CryptoKey, exp: string) =>
+    const sign = (key: Parameters<SignJWT["sign"]>[0], exp: string) =>
       new SignJWT({ sub: "u1" })
         .setProtectedHeader({ alg: "RS256", kid: "k1" })
         .setIssuedAt()

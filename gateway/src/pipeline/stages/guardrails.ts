@@ -1,5 +1,6 @@
 import { newEventId } from "@switchyard/events";
 import { GatewayError } from "../../errors.ts";
+import type { GuardrailMetrics } from "../../guardrails/guardrail-metrics.ts";
 import { deniedBody, eventRecords, hookResultsWire } from "../../guardrails/hook-results.ts";
 import {
   isSavedRef,
@@ -36,6 +37,7 @@ export interface GuardrailDeps {
   savedGuardrail(tenantId: string, id: string): SavedGuardrail | undefined;
   services: CheckServices;
   sink: EventSink;
+  metrics: GuardrailMetrics;
 }
 
 interface ReadyHooks {
@@ -180,6 +182,7 @@ function record(
   ctx.outcome.guardrailHooks.push(...hooks);
   ctx.outcome.guardrailChecks.push(...checks);
   for (const r of results) {
+    deps.metrics.hook(r.id, stage, r.verdict ? "pass" : r.deny ? "deny" : "fail", r.execution_time / 1000);
     if (r.feedback === null) continue;
     deps.sink.emitFeedback({
       event_id: newEventId(),
