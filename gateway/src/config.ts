@@ -12,6 +12,9 @@ import {
   positiveInt,
 } from "@switchyard/platform";
 import { z } from "zod";
+import type { ResponseCacheSettings } from "./cache/response-cache.ts";
+import { CacheEnv, cacheSettingsFrom } from "./cache/settings.ts";
+import { LimitsEnv, type LimitsSettings, limitsSettingsFrom } from "./limits/limits-config.ts";
 
 /** Every env var the gateway reads, parsed once in main(). */
 export const GatewayEnv = z.object({
@@ -42,6 +45,8 @@ export const GatewayEnv = z.object({
   SWITCHYARD_BREAKER_COOLDOWN_MS: positiveInt(30_000),
   ...ControlPlaneEnv.shape,
   ...BusEnv.shape,
+  ...CacheEnv.shape,
+  ...LimitsEnv.shape,
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 
@@ -64,6 +69,10 @@ export interface GatewayConfig {
   customHostAllowList: string[];
   breaker: { consecutiveFailures: number; cooldownMs: number };
   maxAttempts: number;
+  /** The response cache (cache/README.md). */
+  cache: ResponseCacheSettings;
+  /** Budgets and rate limits (limits/README.md); REDIS_URL (CacheEnv's) makes them shared. */
+  limits: LimitsSettings;
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -85,5 +94,7 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     customHostAllowList: env.SWITCHYARD_CUSTOM_HOST_ALLOWLIST,
     breaker: { consecutiveFailures: env.SWITCHYARD_BREAKER_FAILURES, cooldownMs: env.SWITCHYARD_BREAKER_COOLDOWN_MS },
     maxAttempts: env.SWITCHYARD_MAX_ATTEMPTS,
+    cache: cacheSettingsFrom(env),
+    limits: limitsSettingsFrom(env),
   };
 }

@@ -21,6 +21,10 @@ export const PORTKEY_HEADER_MAX: Readonly<Record<string, number>> = {
   "x-portkey-custom-host": 2048,
   "x-portkey-forward-headers": 2048,
   "x-portkey-request-timeout": 16,
+  // A Vertex service account's JSON (an RSA key in PEM is ~1.7 KB).
+  "x-portkey-vertex-service-account-json": 16_384,
+  "x-portkey-cache-namespace": 256,
+  "x-portkey-cache-force-refresh": 16,
 };
 /** Any other `x-portkey-*` header (the SDKs send runtime, version, compliance flags). */
 export const PORTKEY_HEADER_DEFAULT_MAX = 1024;

@@ -1,4 +1,6 @@
 import type { KeyStore } from "@switchyard/platform";
+import type { ResponseCache } from "../cache/response-cache.ts";
+import type { Limiter } from "../limits/limiter.ts";
 import type { ProviderRegistry } from "../providers/registry.ts";
 import type { CircuitBreakers } from "../routing/index.ts";
 import type { GatewayTelemetry } from "../telemetry/index.ts";
@@ -22,4 +24,8 @@ export interface PipelineDeps {
   /** Upstream tries per request, retries and fallbacks together. */
   maxAttempts: number;
   telemetry: GatewayTelemetry;
+  /** Budgets and rate limits; null: no limits stage (limits/README.md). */
+  limiter?: Limiter | null;
+  /** The response cache the cache stage reads and writes (in-process, or shared through Redis). */
+  cache: ResponseCache;
 }
