@@ -50,10 +50,12 @@ export class ResponseCache {
     this.settings = settings;
     this.logger = deps.logger;
     this.embedder = deps.embedder ?? minilmEmbedder();
+    // 50k vectors of 384 floats: ~77 MB of vectors plus the graphs' links.
     this.index = new SemanticIndex({
       dimensions: this.embedder.dimensions,
       maxPartitions: 10_000,
       maxPerPartition: 10_000,
+      maxVectors: 50_000,
     });
     this.feed = settings.redis ? redisStore(settings.redis, (error) => this.failed(error)) : null;
     this.store = this.feed ?? memoryStore(settings.maxBytes);

@@ -20,6 +20,8 @@ export interface SemanticIndexOptions {
   maxPartitions: number;
   /** Vectors per partition (the oldest dropped first). */
   maxPerPartition: number;
+  /** Vectors in all (the least recently used partition's oldest dropped first): the memory bound. */
+  maxVectors: number;
   now?: () => number;
 }
 
@@ -40,12 +42,18 @@ export class SemanticIndex {
   private readonly options: SemanticIndexOptions;
   private readonly partitions: LRUCache<string, Partition>;
   private nextLabel = 1n;
+  private total = 0;
   private readonly now: () => number;
 
   constructor(options: SemanticIndexOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.partitions = new LRUCache({ max: options.maxPartitions });
+    this.partitions = new LRUCache({
+      max: options.maxPartitions,
+      dispose: (p) => {
+        this.total -= p.byLabel.size;
+      },
+    });
   }
 
   /** Adds (or refreshes) an entry; idempotent per key, so a replica may see its own entries again. */
@@ -66,10 +74,12 @@ export class SemanticIndex {
       if (oldest === undefined) break;
       this.drop(p, oldest);
     }
+    while (this.total >= this.options.maxVectors) this.dropLeastRecent();
     const label = this.nextLabel++;
     p.index.add(label, entry.vector);
     p.byLabel.set(label, { key: entry.key, expiresAt: entry.expiresAt });
     p.labelOf.set(entry.key, label);
+    this.total += 1;
   }
 
   /** The most similar live entry at or above `threshold`, or null. */
@@ -101,15 +111,25 @@ export class SemanticIndex {
 
   /** Vectors held across every partition. */
   size(): number {
-    let n = 0;
-    for (const p of this.partitions.values()) n += p.byLabel.size;
-    return n;
+    return this.total;
   }
 
   private drop(p: Partition, label: bigint): void {
     const entry = p.byLabel.get(label);
-    if (entry) p.labelOf.delete(entry.key);
+    if (!entry) return;
+    p.labelOf.delete(entry.key);
     p.byLabel.delete(label);
     p.index.remove(label);
+    this.total -= 1;
+  }
+
+  /** The oldest vector of the least recently used partition (the partition itself once empty). */
+  private dropLeastRecent(): void {
+    const name = this.partitions.rkeys().next().value;
+    if (name === undefined) return;
+    const p = this.partitions.peek(name);
+    const oldest = p?.byLabel.keys().next().value;
+    if (p && oldest !== undefined) this.drop(p, oldest);
+    if (!p || p.byLabel.size === 0) this.partitions.delete(name);
   }
 }

@@ -23,7 +23,7 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
   });
 
   it("the index finds the paraphrase in its partition only, at or above the threshold", async () => {
-    const index = new SemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 10 });
+    const index = new SemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 10, maxVectors: 100 });
     const expiresAt = Date.now() + 60_000;
     index.add({ partition: "p", key: "france", vector: await vector("What is the capital of France?"), expiresAt });
     index.add({ partition: "p", key: "bread", vector: await vector("How do I bake bread?"), expiresAt });
@@ -37,7 +37,13 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
 
   it("expired vectors are skipped; each partition keeps at most its bound (oldest dropped)", async () => {
     let now = 1_000;
-    const index = new SemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 2, now: () => now });
+    const index = new SemanticIndex({
+      dimensions: 384,
+      maxPartitions: 10,
+      maxPerPartition: 2,
+      maxVectors: 100,
+      now: () => now,
+    });
     const v = await vector("What is the capital of France?");
     index.add({ partition: "p", key: "a", vector: v, expiresAt: 2_000 });
     expect(index.nearest("p", v, 0.9)?.key).toBe("a");
@@ -48,6 +54,22 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
     index.add({ partition: "p", key: "d", vector: await vector("Tell me a joke"), expiresAt: 9_000 });
     expect(index.size()).toBe(2);
     expect(index.nearest("p", v, 0.9)).toBeNull();
+  });
+
+  it("holds at most maxVectors in all, dropping from the least recently used partition", async () => {
+    const index = new SemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 10, maxVectors: 3 });
+    const v = await vector("What is the capital of France?");
+    const expiresAt = Date.now() + 60_000;
+    index.add({ partition: "old", key: "o1", vector: v, expiresAt });
+    index.add({ partition: "old", key: "o2", vector: v, expiresAt });
+    index.add({ partition: "new", key: "n1", vector: v, expiresAt });
+    index.add({ partition: "new", key: "n2", vector: v, expiresAt });
+    expect(index.size()).toBe(3);
+    expect(index.nearest("new", v, 0.9)).not.toBeNull();
+    index.add({ partition: "new", key: "n3", vector: v, expiresAt });
+    index.add({ partition: "new", key: "n4", vector: v, expiresAt });
+    expect(index.size()).toBe(3);
+    expect(index.nearest("old", v, 0.9)).toBeNull();
   });
 
   it("a text too long to embed faithfully (over 128 word pieces) has no embedding", async () => {
