@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   activeTelemetry,
   type ClickHouse,
@@ -8,14 +9,17 @@ import {
   type Telemetry,
 } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { CursorCodec } from "./http/cursor.ts";
 import { installErrorHandling } from "./http/error-handler.ts";
 import { registerMetrics } from "./http/metrics.ts";
 import { BreakdownRepository } from "./repositories/breakdown-repository.ts";
 import { CostsRepository } from "./repositories/costs-repository.ts";
+import { RequestLogRepository } from "./repositories/request-log-repository.ts";
 import { TracesRepository } from "./repositories/traces-repository.ts";
 import { registerBreakdownRoutes } from "./routes/breakdown-routes.ts";
 import { registerCostsRoutes } from "./routes/costs-routes.ts";
 import { registerHealthRoute } from "./routes/health-route.ts";
+import { registerRequestLogRoutes } from "./routes/request-log-routes.ts";
 import { registerTracesRoutes } from "./routes/traces-routes.ts";
 
 export interface AnalyticsAppDeps {
@@ -24,6 +28,8 @@ export interface AnalyticsAppDeps {
   logger: Logger;
   /** Clock for default time windows (tests pin it). */
   now?: () => Date;
+  /** Signs request-log cursors; give every replica behind one load balancer the same key. Default: random. */
+  cursorKey?: Buffer;
   /** /metrics and request metrics; default: what startTelemetry() started in this process (or none). */
   telemetry?: Telemetry;
 }
@@ -54,6 +60,13 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
   registerBreakdownRoutes(app, {
     keys: deps.keyStore,
     breakdowns: new BreakdownRepository(client),
+    now: deps.now ?? (() => new Date()),
+  });
+  registerRequestLogRoutes(app, {
+    keys: deps.keyStore,
+    log: new RequestLogRepository(client),
+    // A key per app unless given: cursors then stay valid only while this process runs.
+    cursors: new CursorCodec(deps.cursorKey ?? randomBytes(32)),
     now: deps.now ?? (() => new Date()),
   });
   return app;

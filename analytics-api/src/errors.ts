@@ -14,6 +14,7 @@ export const AnalyticsErrors = {
   revoked_api_key: { status: 401, type: "authentication_error" },
   tenant_forbidden: { status: 403, type: "permission_error" },
   trace_not_found: { status: 404, type: "invalid_request_error" },
+  request_not_found: { status: 404, type: "invalid_request_error" },
   store_unavailable: { status: 503, type: "api_error" },
 } as const satisfies ErrorCatalogue;
 

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { READ_QUERY_SETTINGS } from "./query-limits.ts";
-import { REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./request-record.ts";
+import { REQUEST_BODY_COLUMNS, REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./request-record.ts";
 
 /** A trace is small; the cap only protects the API from a pathological trace id shared by many requests. */
 const MAX_REQUESTS_PER_TRACE = 1_000;
@@ -25,8 +25,9 @@ export function traceKeysSql(tenantScoped: boolean): string {
 /**
  * Step 2: the rows themselves, sought through the table's primary key (tenant, hour, time) and the event_id
  * index. The explicit hour bounds matter: ClickHouse does not derive them from the occurred_at range itself.
+ * The trace view shows each request's prompt and answer (bodies), as the request detail does.
  */
-export const TRACE_ROWS_SQL = `SELECT ${REQUEST_RECORD_COLUMNS} FROM requests
+export const TRACE_ROWS_SQL = `SELECT ${REQUEST_RECORD_COLUMNS}, ${REQUEST_BODY_COLUMNS} FROM requests
   WHERE tenant_id IN {tenants:Array(String)}
     AND toStartOfHour(occurred_at) >= toStartOfHour({from:DateTime64(3, 'UTC')})
     AND toStartOfHour(occurred_at) <= toStartOfHour({to:DateTime64(3, 'UTC')})

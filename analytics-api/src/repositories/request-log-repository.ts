@@ -1,0 +1,159 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+import { fromClickHouseDateTime, toClickHouseDateTime } from "@switchyard/platform";
+import { filterSql, type RequestFilter } from "./filter-sql.ts";
+import { READ_QUERY_SETTINGS } from "./query-limits.ts";
+import { REQUEST_BODY_COLUMNS, REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./request-record.ts";
+import { toNumber } from "./sql-values.ts";
+
+/** The columns of one request-log line (no attempts, checks or bodies: those are in its detail). */
+const SUMMARY_COLUMNS = `toString(event_id) AS id, occurred_at, tenant_id, trace_id, user, model, provider, endpoint,
+  stream, status_code, error_type, latency_ms, ttft_ms, input_tokens, output_tokens, cost_nano_usd,
+  cost_saved_nano_usd, cache_status, retry_count, guardrail_verdict, prompt_id, prompt_version, metadata`;
+
+/** An export reads the whole filtered window; it gets more time than an interactive read. */
+const EXPORT_SETTINGS = "max_execution_time = 600";
+
+export interface RequestSummary {
+  event_id: string;
+  occurred_at: string;
+  tenant_id: string;
+  trace_id: string;
+  user: string | null;
+  model: string;
+  provider: string;
+  endpoint: string;
+  stream: boolean;
+  status_code: number;
+  error_type: string | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_nano_usd: number;
+  cost_usd: number;
+  cost_saved_nano_usd: number;
+  cache_status: string;
+  retry_count: number;
+  guardrail_verdict: string;
+  prompt_id: string | null;
+  prompt_version: number | null;
+  metadata: Record<string, string>;
+}
+
+type Raw = Record<string, unknown>;
+
+export function toSummary(r: Raw): RequestSummary {
+  const cost = toNumber(r.cost_nano_usd);
+  return {
+    event_id: String(r.id),
+    occurred_at: fromClickHouseDateTime(String(r.occurred_at)),
+    tenant_id: String(r.tenant_id),
+    trace_id: String(r.trace_id),
+    user: (r.user as string | null) ?? null,
+    model: String(r.model),
+    provider: String(r.provider),
+    endpoint: String(r.endpoint),
+    stream: Boolean(r.stream),
+    status_code: toNumber(r.status_code),
+    error_type: (r.error_type as string | null) ?? null,
+    latency_ms: toNumber(r.latency_ms),
+    ttft_ms: r.ttft_ms === null || r.ttft_ms === undefined ? null : toNumber(r.ttft_ms),
+    input_tokens: toNumber(r.input_tokens),
+    output_tokens: toNumber(r.output_tokens),
+    cost_nano_usd: cost,
+    cost_usd: cost / 1e9,
+    cost_saved_nano_usd: toNumber(r.cost_saved_nano_usd),
+    cache_status: String(r.cache_status),
+    retry_count: toNumber(r.retry_count),
+    guardrail_verdict: String(r.guardrail_verdict),
+    prompt_id: r.prompt_id === "" || r.prompt_id === undefined ? null : String(r.prompt_id),
+    prompt_version: r.prompt_version === null || r.prompt_version === undefined ? null : toNumber(r.prompt_version),
+    metadata: (r.metadata ?? {}) as Record<string, string>,
+  };
+}
+
+/** Where the previous page ended: rows strictly older than this (occurred_at, event_id) come next. */
+export interface PageAfter {
+  at: string;
+  id: string;
+}
+
+/**
+ * Newest first, one page past `after`. The sort follows the table's key (tenant, hour, time, id) backwards,
+ * so a one-tenant search reads in order and stops at the page; the `exact` window bounds prune by hour.
+ */
+export function searchQuery(filter: RequestFilter, limit: number, after: PageAfter | null) {
+  const { where, params } = filterSql(filter, "exact");
+  const cursor =
+    after === null ? "" : "AND (occurred_at, event_id) < ({after_at:DateTime64(3, 'UTC')}, {after_id:UUID})";
+  return {
+    sql: `SELECT ${SUMMARY_COLUMNS} FROM requests ${where} ${cursor}
+    ORDER BY occurred_at DESC, event_id DESC
+    LIMIT {limit:UInt32}
+    SETTINGS ${READ_QUERY_SETTINGS}`,
+    params: {
+      ...params,
+      limit,
+      ...(after === null ? {} : { after_at: toClickHouseDateTime(new Date(after.at)), after_id: after.id }),
+    },
+  };
+}
+
+export function exportQuery(filter: RequestFilter) {
+  const { where, params } = filterSql(filter, "exact");
+  return {
+    sql: `SELECT ${SUMMARY_COLUMNS} FROM requests ${where}
+    ORDER BY occurred_at DESC, event_id DESC
+    SETTINGS ${EXPORT_SETTINGS}`,
+    params,
+  };
+}
+
+export class RequestLogRepository {
+  readonly #client: ClickHouseClient;
+
+  constructor(client: ClickHouseClient) {
+    this.#client = client;
+  }
+
+  async search(filter: RequestFilter, limit: number, after: PageAfter | null): Promise<RequestSummary[]> {
+    const { sql, params } = searchQuery(filter, limit, after);
+    const result = await this.#client.query({ query: sql, query_params: params, format: "JSONEachRow" });
+    return (await result.json<Raw>()).map(toSummary);
+  }
+
+  /**
+   * One request with everything stored about it, bodies included; null when it is not visible to the caller.
+   * The event_id bloom filter (one per granule) finds it; a tenant key also prunes by the primary key.
+   */
+  async detail(eventId: string, tenantIds: string[] | null): Promise<RequestRecord | null> {
+    const tenant = tenantIds === null ? "" : "AND tenant_id IN {tenant_ids:Array(String)}";
+    const result = await this.#client.query({
+      query: `SELECT ${REQUEST_RECORD_COLUMNS}, ${REQUEST_BODY_COLUMNS} FROM requests
+        WHERE event_id = {event_id:UUID} ${tenant} LIMIT 1 SETTINGS ${READ_QUERY_SETTINGS}`,
+      query_params: { event_id: eventId, ...(tenantIds === null ? {} : { tenant_ids: tenantIds }) },
+      format: "JSONEachRow",
+    });
+    const [row] = await result.json<Raw>();
+    return row === undefined ? null : toRequestRecord(row);
+  }
+
+  /**
+   * Every matching row, newest first, as they stream out of the store (no cap, never the whole set in
+   * memory). Resolves once the store accepted the query, so a failure is still an HTTP error, not a cut body.
+   */
+  async openExport(filter: RequestFilter, signal: AbortSignal): Promise<AsyncIterable<RequestSummary>> {
+    const { sql, params } = exportQuery(filter);
+    const result = await this.#client.query({
+      query: sql,
+      query_params: params,
+      format: "JSONEachRow",
+      abort_signal: signal,
+    });
+    return (async function* () {
+      for await (const rows of result.stream<Raw>()) {
+        for (const row of rows) yield toSummary(row.json<Raw>());
+      }
+    })();
+  }
+}
