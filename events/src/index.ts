@@ -1,5 +1,6 @@
 export * from "./codec.ts";
 export * from "./feedback-event.ts";
+export * from "./limit-alert-event.ts";
 export * from "./pricing.ts";
 export * from "./request-event.ts";
 export * from "./topics.ts";

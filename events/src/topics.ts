@@ -2,6 +2,8 @@
 export const Topics = {
   requests: "llm.requests.v1",
   feedback: "llm.feedback.v1",
+  /** Budget alert thresholds crossed (gateway/src/limits); once per limit and period. */
+  limitAlerts: "llm.limit-alerts.v1",
   deadLetters: "llm.dlq.v1",
 } as const;
 

@@ -38,7 +38,7 @@ export async function runGateway(telemetry: Telemetry): Promise<{ url: string; s
   const busConfig = busConfigFrom(env, config.dataDir);
   const bus = await openEventBus(busConfig, logger);
   await bus.ensureTopics(
-    [Topics.requests, Topics.feedback].map((name) => ({ name, partitions: busConfig.partitions })),
+    [Topics.requests, Topics.feedback, Topics.limitAlerts].map((name) => ({ name, partitions: busConfig.partitions })),
   );
   const publisher = await SpoolingPublisher.start({
     bus,

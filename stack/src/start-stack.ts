@@ -41,7 +41,7 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
   const bus = await openEventBus(config.bus, logger, services.has("gateway") ? "read-write" : "read-only");
   if (services.has("gateway")) {
     await bus.ensureTopics(
-      [Topics.requests, Topics.feedback, Topics.deadLetters].map((name) => ({
+      [Topics.requests, Topics.feedback, Topics.deadLetters, Topics.limitAlerts].map((name) => ({
         name,
         partitions: config.bus.partitions,
       })),
@@ -78,6 +78,8 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       publisher,
       priceOverrides: await loadPriceOverrides(g.pricingOverridesFile),
       control: control!,
+      // Budgets are rebuilt from what ingest has projected (limits/README.md).
+      clickhouse,
     });
   }
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { LimitAlertEvent } from "@switchyard/events";
 import {
   activeTelemetry,
   type ClickHouse,
@@ -28,6 +29,8 @@ export interface LimitsGateway {
   app: FastifyInstance;
   sink: CollectingSink;
   limits: Limits;
+  /** Alert events this replica published. */
+  alerts: LimitAlertEvent[];
   close(): Promise<void>;
 }
 
@@ -48,7 +51,7 @@ export class LimitsHarness {
   }
 
   async gateway(
-    options: { settings?: Partial<LimitsSettings>; now?: () => number; clickhouse?: ClickHouse } = {},
+    options: { settings?: Partial<LimitsSettings>; now?: () => number; clickhouse?: ClickHouse; file?: string } = {},
   ): Promise<LimitsGateway> {
     const keys = new KeyStore([], "default");
     const control = await startControlPlane({
@@ -58,8 +61,10 @@ export class LimitsHarness {
       vault: null,
       replicaId: `limits-test-${this.replicas++}`,
       topic: "create",
+      file: options.file ? { path: options.file, env: {}, vault: null, virtualKeys: "skip" } : undefined,
     });
     const sink = new CollectingSink();
+    const alerts: LimitAlertEvent[] = [];
     const limits = createLimits({
       settings: { ...DEFAULT_LIMITS_SETTINGS, ...options.settings },
       policies: control.view,
@@ -67,7 +72,7 @@ export class LimitsHarness {
       logger,
       meter: activeTelemetry().meter(Scopes.gateway),
       gatewayInstance: "limits-test",
-      publishAlert: null,
+      publishAlert: (event) => alerts.push(event),
       clickhouse: options.clickhouse ?? null,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -91,6 +96,7 @@ export class LimitsHarness {
       app,
       sink,
       limits,
+      alerts,
       close: async () => {
         await app.close();
         await limits.close();

@@ -1,4 +1,8 @@
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { RequestEvent } from "@switchyard/events";
+import type { InjectOptions } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { admin, chatWith, LimitsHarness } from "./limits-test-support.ts";
 
@@ -98,6 +102,29 @@ describe("limits, embedded", () => {
     );
   });
 
+  it("crossing alert_threshold emits one alert event per period", async () => {
+    const gw = await harness.gateway();
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    await gw.app.inject(
+      admin("PUT", "/tenants/default/limits", {
+        usage_limits: { type: "requests", credit_limit: 10, alert_threshold: 2, periodic_reset: "daily" },
+      }),
+    );
+    for (let i = 0; i < 5; i++) expect((await gw.app.inject(chatWith())).statusCode).toBe(200);
+    await gw.sink.waitFor(5);
+    const deadline = Date.now() + 5000;
+    while (gw.alerts.length === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(gw.alerts).toHaveLength(1);
+    expect(gw.alerts[0]).toMatchObject({
+      tenant_id: "default",
+      limit_id: "tenant#budget_requests",
+      metric: "requests",
+      credit_limit: 10,
+      alert_threshold: 2,
+      spend: 2,
+    });
+  });
+
   it("refuses a cost budget's request that cannot be priced, with a 412 saying why", async () => {
     const gw = await harness.gateway();
     await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
@@ -118,6 +145,47 @@ describe("limits, embedded", () => {
     expect((await gw.app.inject(chatWith())).statusCode).toBe(412);
     expect((await gw.app.inject(admin("POST", "/tenants/default/limits/reset"))).statusCode).toBe(200);
     expect((await gw.app.inject(chatWith())).statusCode).toBe(200);
+  });
+
+  it("limits from the declarative file: on the tenant, an API key and as a policy", async () => {
+    const file = join(harness.dataDir, "switchyard.yaml");
+    const key = "sy-limits-file-key-0123456789";
+    await writeFile(
+      file,
+      [
+        "version: 1",
+        "tenants:",
+        "  - id: acme",
+        "    usage_limits: { type: requests, credit_limit: 100, periodic_reset: monthly }",
+        "    api_keys:",
+        "      - id: ak_search",
+        `        key_sha256: ${createHash("sha256").update(key).digest("hex")}`,
+        "        rate_limits: [{ type: requests, unit: rpm, value: 2 }]",
+        "    limit_policies:",
+        "      - id: gpt4o-daily",
+        "        conditions: [{ key: model, value: gpt-4o }]",
+        "        usage_limits: { type: cost, credit_limit: 100, periodic_reset: daily }",
+      ].join("\n"),
+    );
+    const gw = await harness.gateway({ file });
+    const withKey = (options: InjectOptions) => ({
+      ...options,
+      headers: { ...options.headers, authorization: `Bearer ${key}` },
+    });
+    expect((await gw.app.inject(withKey(chatWith()))).statusCode).toBe(200);
+    const second = await gw.app.inject(withKey(chatWith()));
+    expect(second.statusCode).toBe(200);
+    expect(second.headers["x-ratelimit-remaining-requests"]).toBe("0");
+    const third = await gw.app.inject(withKey(chatWith()));
+    expect(third.statusCode).toBe(429);
+    expect(third.json().error.message).toContain("ak.ak_search#requests_rpm");
+    const usage = (await gw.app.inject(withKey({ method: "GET", url: "/v1/analytics/limits" }))).json();
+    expect(usage.tenant_id).toBe("acme");
+    expect(usage.data.map((l: { limit_id: string }) => l.limit_id).sort()).toEqual([
+      "ak.ak_search#requests_rpm",
+      "gpt4o-daily#budget_cost",
+      "tenant#budget_requests",
+    ]);
   });
 
   it.each([

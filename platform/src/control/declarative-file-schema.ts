@@ -12,6 +12,7 @@ import {
   SECRET_FIELDS,
   type SecretField,
 } from "./control-entities.ts";
+import { FileLimitPolicy, fileLimitFields } from "./limit-policy-file.ts";
 import { FilePrompt } from "./declarative-prompts.ts";
 import { GuardrailDefinition, SavedGuardrailId } from "./guardrail-entities.ts";
 
@@ -28,6 +29,7 @@ const FileApiKey = z.strictObject({
   key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex chars: the sha256 of the key"),
   role: z.enum(["tenant", "admin"]).default("tenant"),
   revoked: z.boolean().default(false),
+  ...fileLimitFields,
   /** Absent: every scope. */
   scopes: ApiKeyScopes.optional(),
   /** Listed only to give a raw key a precise error instead of "unrecognized key". */
@@ -49,6 +51,7 @@ const FileVirtualKey = z.strictObject({
   name: EntityName.optional(),
   provider: ProviderSlug,
   disabled: z.boolean().default(false),
+  ...fileLimitFields,
   ...secretFields,
   ...plainFields,
 });
@@ -70,6 +73,8 @@ const FileTenant = z.strictObject({
   saved_configs: z.array(FileSavedConfig).default([]),
   prompts: z.array(FilePrompt).default([]),
   guardrails: z.array(FileGuardrail).default([]),
+  ...fileLimitFields,
+  limit_policies: z.array(FileLimitPolicy).default([]),
 });
 
 export const DeclarativeFile = z

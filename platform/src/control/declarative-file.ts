@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { PLAIN_FIELDS, type PlainField, SECRET_FIELDS, scopedId, type VirtualKeyState } from "./control-entities.ts";
 import { ControlLayer } from "./control-state.ts";
 import { DeclarativeFile, type FileVirtualKey } from "./declarative-file-schema.ts";
+import { fileLimitPolicies } from "./limit-policy-file.ts";
 import { loadFilePrompts, type PromptTemplateValidator } from "./declarative-prompts.ts";
 import type { GuardrailValidator } from "./guardrail-entities.ts";
 import type { Vault } from "./vault.ts";
@@ -72,7 +73,10 @@ export function parseDeclarativeFile(text: string, options: DeclarativeFileOptio
 
   parsed.data.tenants.forEach((tenant, t) => {
     layer.tenants.set(tenant.id, { id: tenant.id, ...(tenant.name ? { name: tenant.name } : {}), ...stamp });
-    for (const { key: _never, ...key } of tenant.api_keys) {
+    for (const policy of fileLimitPolicies(tenant, stamp)) {
+      layer.limitPolicies.set(scopedId(tenant.id, policy.id), policy);
+    }
+    for (const { key: _never, usage_limits: _u, rate_limits: _r, ...key } of tenant.api_keys) {
       layer.apiKeys.set(key.id, { ...key, tenant_id: tenant.id, ...stamp });
     }
     tenant.saved_configs.forEach((config, c) => {
