@@ -9,7 +9,9 @@ import {
 import { createLogger, sha256Hex } from "@switchyard/platform";
 import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openAIDialect } from "../fakes/dialects/openai.ts";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
+import { ProviderFake } from "../fakes/provider-fake.ts";
 import { freePort, pollUntil, RedisProcess } from "./redis-process.ts";
 
 /**
@@ -158,6 +160,47 @@ describe("simple cache through Redis, two replicas", () => {
     await call(a.gw, chat("cut once", { stream: true }));
     expect((await call(a.gw, chat("cut once"))).status).toBe("MISS");
     expect(upstream.received).toBe(4);
+  });
+});
+
+describe("embeddings and legacy completions", () => {
+  const fake = new ProviderFake("openai", openAIDialect(), "/v1");
+  const { gw } = replica(null, "");
+  beforeAll(() => fake.start());
+  afterAll(async () => {
+    await gw.close();
+    await fake.stop();
+  });
+  const viaFake = () => ({
+    "x-portkey-config": JSON.stringify({
+      provider: "openai",
+      api_key: "sk-fake",
+      custom_host: fake.baseUrl,
+      cache: { mode: "semantic" },
+    }),
+  });
+
+  it("are cached; a completions hit streams as text_completion chunks; embeddings get the exact lookup", async () => {
+    const embed = { model: "text-embedding-3-small", input: "cache me" };
+    const e1 = await call(gw, embed, viaFake(), "/v1/embeddings");
+    expect([e1.res.statusCode, e1.status]).toEqual([200, "SEMANTIC MISS"]);
+    const e2 = await call(gw, embed, viaFake(), "/v1/embeddings");
+    expect(e2.status).toBe("HIT");
+    expect(e2.res.json()).toEqual(e1.res.json());
+    const text = { model: "gpt-3.5-turbo-instruct", prompt: "Once upon a time" };
+    const t1 = await call(gw, text, viaFake(), "/v1/completions");
+    expect([t1.res.statusCode, t1.status]).toEqual([200, "SEMANTIC MISS"]);
+    const t2 = await call(gw, { ...text, stream: true }, viaFake(), "/v1/completions");
+    expect(t2.status).toBe("HIT");
+    const chunks = t2.res.body.split("\n\n").filter(Boolean);
+    expect(chunks.at(-1)).toBe("data: [DONE]");
+    const streamed = chunks
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.slice(6)))
+      .map((c) => c.choices[0]?.text ?? "")
+      .join("");
+    expect(streamed).toBe(t1.res.json().choices[0].text);
+    expect(fake.calls.length).toBe(2);
   });
 });
 
