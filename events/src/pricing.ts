@@ -132,8 +132,13 @@ export function priceUsage(
   model: string,
   usage: Usage,
   overrides: readonly PriceOverride[] = [],
+  audioSeconds: number | null = null,
 ): Cost {
   const override = overrides.find((o) => matchesOverride(o, provider, model));
+  if (!override && audioSeconds !== null && audioSeconds > 0) {
+    const perSecond = audioSecondPrice(provider, model);
+    if (perSecond !== null) return audioCost(audioSeconds, perSecond);
+  }
   const rates: PerMillion | null = override
     ? {
         input: override.input_mtok,
@@ -159,5 +164,25 @@ export function priceUsage(
     cost_nano_usd: total,
     cost_breakdown: breakdown,
     pricing_source: override ? "override" : "genai-prices",
+  };
+}
+
+/**
+ * USD per second of audio for a model the catalogue prices by the hour (whisper-1), else null.
+ * Models priced per token (gpt-4o-transcribe) report tokens and go through priceUsage's token path.
+ */
+function audioSecondPrice(provider: string, model: string): number | null {
+  const price = catalogueEntry(provider, model)?.price as (ModelPrice & { input_audio_hours?: unknown }) | undefined;
+  const perHour = price?.input_audio_hours ?? (price as { audio_hours?: unknown } | undefined)?.audio_hours;
+  return typeof perHour === "number" ? perHour / 3600 : null;
+}
+
+/** A transcription billed by its audio's duration: all of it is input. */
+function audioCost(seconds: number, usdPerSecond: number): Cost {
+  const input = Math.round(seconds * usdPerSecond * 1e9);
+  return {
+    cost_nano_usd: input,
+    cost_breakdown: { input, cached_input: 0, cache_write: 0, output: 0, reasoning: 0 },
+    pricing_source: "genai-prices",
   };
 }

@@ -19,13 +19,16 @@ import type { EventSink } from "./pipeline/emit.ts";
 import { defaultPipeline, type PipelineCustomizer } from "./pipeline/pipeline.ts";
 import { createRoutePlanner } from "./pipeline/plan-route.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
+import type { BodyCaptureSettings } from "./pipeline/stages/capture-bodies.ts";
 import { registerPromptApi } from "./prompts/prompt-api-routes.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
+import { registerAudio } from "./routes/audio.ts";
 import { registerChatCompletions } from "./routes/chat-completions.ts";
 import { registerCompletions } from "./routes/completions.ts";
 import { registerEmbeddings } from "./routes/embeddings.ts";
 import { registerFeedback, type TraceDirectory } from "./routes/feedback.ts";
 import { type HealthProbe, registerHealth } from "./routes/health.ts";
+import { registerImages } from "./routes/images.ts";
 import { registerLimitsUsage } from "./routes/limits-usage.ts";
 import { registerMessages } from "./routes/messages.ts";
 import { registerModels } from "./routes/models.ts";
@@ -64,12 +67,16 @@ export interface GatewayAppDeps {
   metrics?: Pick<Telemetry, "scrapeMetrics">;
   /** Which tenant recorded a trace (ClickHouse): feedback on another tenant's trace is then a 404. */
   traces?: TraceDirectory;
+  /** Cap on an audio upload (/v1/audio/transcriptions, /translations); default 25 MiB, OpenAI's. */
+  maxUploadBytes?: number;
   /** Extra stages for the request path (see pipeline/README.md); default: the default chains. */
   pipeline?: PipelineCustomizer;
   /** Budgets and rate limits (limits/README.md); absent: no limits stage, no /v1/analytics/limits. */
   limits?: Limits;
   /** The response cache; default: an in-process one with the default settings. */
   cache?: ResponseCache;
+  /** Prompt/answer capture into events; default: on (pipeline/stages/capture-bodies.ts). */
+  bodyCapture?: BodyCaptureSettings;
 }
 
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
@@ -120,6 +127,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     telemetry: deps.telemetry ?? createGatewayTelemetry(),
     limiter: deps.limits?.limiter ?? null,
     cache: deps.cache ?? new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: deps.logger }),
+    bodyCapture: deps.bodyCapture,
   };
   // Every LLM endpoint runs the same chains of stages (pipeline/README.md).
   const pipeline = defaultPipeline(pipelineDeps, deps.pipeline);
@@ -128,6 +136,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   registerCompletions(app, pipeline);
   registerMessages(app, pipeline);
   registerResponses(app, pipeline);
+  registerImages(app, pipeline);
+  registerAudio(app, pipeline, { maxUploadBytes: deps.maxUploadBytes });
   registerModels(app, pipelineDeps);
   registerFeedback(app, { keys: deps.keys, sink: deps.sink, traces: deps.traces });
   registerPromptRuns(app, pipeline);

@@ -88,6 +88,7 @@ export function buildTestGateway(
     pipeline?: PipelineCustomizer;
     /** Vertex service accounts exchange their JWT here (a fake token server). */
     vertexTokenUrl?: string;
+    maxUploadBytes?: number;
   } = {},
 ) {
   const sink = new CollectingSink();
@@ -112,6 +113,7 @@ export function buildTestGateway(
     health: { events: () => ({ queueDepth: 0 }) },
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+    ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
   });
   const close = async () => {
     await app.close();

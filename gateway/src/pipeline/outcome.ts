@@ -14,6 +14,8 @@ export interface RequestOutcome {
   errorType: string | null;
   errorMessage: string | null;
   usage: Usage | null;
+  /** Seconds of audio the answer billed (a transcription priced per second); null otherwise. */
+  audioSeconds: number | null;
   modelUsed: string | null;
   upstreamStartedAt: number | null;
   upstreamEndedAt: number | null;
@@ -46,6 +48,7 @@ export function newOutcome(): RequestOutcome {
     errorType: null,
     errorMessage: null,
     usage: null,
+    audioSeconds: null,
     modelUsed: null,
     upstreamStartedAt: null,
     upstreamEndedAt: null,

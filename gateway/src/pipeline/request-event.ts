@@ -36,7 +36,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
   const modelRequested = eventText(route?.modelRequested ?? "");
   const modelUsed = eventTextOrNull(o.modelUsed);
   const usage = o.usage === null ? ZERO_USAGE : saneUsage(o.usage);
-  const cost = saneCost(priceUsage(provider, modelUsed ?? modelRequested, usage, env.priceOverrides));
+  const cost = saneCost(priceUsage(provider, modelUsed ?? modelRequested, usage, env.priceOverrides, o.audioSeconds));
   const latency = endedAt - ctx.startedAt;
   const upstream =
     o.upstreamStartedAt !== null && o.upstreamEndedAt !== null ? o.upstreamEndedAt - o.upstreamStartedAt : null;

@@ -2,6 +2,7 @@ import type { Usage } from "@switchyard/events";
 import type {
   CompletionResult,
   EmbeddingsCall,
+  MediaOffer,
   NativeMessagesCall,
   ProviderAuth,
   ProviderCapabilities,
@@ -95,6 +96,8 @@ export interface ProviderAdapter {
   messages?: MessagesTransform;
   /** OpenAI's Responses API spoken natively (/v1/responses passes through); errors use `error` below. */
   responses?: NativeTransform;
+  /** OpenAI's images and audio endpoints (media-calls.ts): where they live and how to authenticate. */
+  media?: MediaTransform;
   /** Error mapping: the provider's error body (and raw response headers) → OpenAI error fields. */
   error(status: number, body: Buffer, headers?: RawHeaders): ErrorInfo;
   /** OpenAI's own error bodies go to clients byte for byte (no provider prefix). */
@@ -126,3 +129,11 @@ export interface MessagesTransform {
 
 /** A native pass-through whose errors are the adapter's OpenAI-shaped ones (/v1/responses). */
 export type NativeTransform = Omit<MessagesTransform, "error">;
+
+/** Where a host's OpenAI media endpoints live: `path` is OpenAI's ("/images/generations", "/audio/speech", …). */
+export interface MediaTransform {
+  offers: MediaOffer;
+  url(target: ProviderTarget, path: string, model: string): string;
+  /** The credential headers (no content-type: each call sets its own). */
+  headers(target: ProviderTarget): Record<string, string>;
+}

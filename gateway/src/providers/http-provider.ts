@@ -1,6 +1,7 @@
 import type { Usage } from "@switchyard/events";
 import type { Dispatcher } from "undici";
 import type { HttpRequestSpec, MessagesTransform, ParsedResponse, ProviderAdapter } from "./adapter.ts";
+import { mediaMethods } from "./media-calls.ts";
 import type {
   CompletionResult,
   NativeMessagesCall,
@@ -99,6 +100,8 @@ export class HttpProvider implements Provider {
           native,
         );
     }
+    const media = adapter.media;
+    if (media) Object.assign(this, mediaMethods({ ...adapter, media }, dispatcher));
     const responses = adapter.responses;
     if (responses) {
       // The body passes through; errors are OpenAI's shape already, as on the chat path.
@@ -130,6 +133,10 @@ export class HttpProvider implements Provider {
   }
 
   embed?: Provider["embed"];
+  media?: Provider["media"];
+  images?: Provider["images"];
+  speech?: Provider["speech"];
+  transcribe?: Provider["transcribe"];
   responses?: Provider["responses"];
   responsesStream?: Provider["responsesStream"];
   completeText?: Provider["completeText"];

@@ -77,6 +77,37 @@ export interface NativeMessagesCall {
   signal: AbortSignal;
 }
 
+/** An OpenAI JSON media request (/v1/images/generations, /v1/audio/speech), passed through as validated. */
+export interface MediaCall {
+  body: Record<string, unknown>;
+  target: ProviderTarget;
+  signal: AbortSignal;
+}
+
+/** An uploaded file on local disk (never held in memory), re-readable for retries and fallbacks. */
+export interface UploadedFile {
+  path: string;
+  filename: string;
+  mimeType: string;
+  size: number;
+}
+
+/** /v1/audio/transcriptions and /translations: the form's fields and its file, streamed upstream. */
+export interface UploadCall {
+  kind: "transcriptions" | "translations";
+  fields: Record<string, string>;
+  file: UploadedFile;
+  target: ProviderTarget;
+  signal: AbortSignal;
+}
+
+/** Which media endpoints a provider offers (OpenAI's paths). */
+export interface MediaOffer {
+  images: boolean;
+  speech: boolean;
+  transcriptions: boolean;
+}
+
 /** Facts an upstream error carries, for the event and the OpenAI-style error body. */
 export interface UpstreamFailure {
   type: string;
@@ -103,6 +134,15 @@ export interface CompletionResult {
    * Anthropic's stop_reason); `[]` when known to have none, null as for `responseId`.
    */
   finishReasons: string[] | null;
+  /** The body's media type when not JSON (transcripts as text/srt/vtt, speech audio). */
+  contentType?: string;
+  /**
+   * A body relayed as it arrives instead of `body` (speech audio): never held whole in memory.
+   * The transport sends it after the event is sealed; `body` is then empty.
+   */
+  bodyStream?: AsyncIterable<Uint8Array>;
+  /** Seconds of audio the upstream billed (a transcription), priced per second where the catalogue does. */
+  audioSeconds?: number;
   /**
    * True when `body` is the upstream's own answer in the client's API format (a native call, e.g.
    * /v1/messages to Anthropic), success or error: the endpoint sends it byte for byte instead of
@@ -209,6 +249,12 @@ export interface Provider {
    */
   responses?(call: NativeMessagesCall): Promise<CompletionResult>;
   responsesStream?(call: NativeMessagesCall): Promise<StreamOpenResult>;
+  /** Images and audio (OpenAI's media API) where `media` says the provider offers them. */
+  readonly media?: MediaOffer;
+  images?(call: MediaCall): Promise<CompletionResult>;
+  /** Speech: the audio is relayed as it arrives (`bodyStream`). */
+  speech?(call: MediaCall): Promise<CompletionResult>;
+  transcribe?(call: UploadCall): Promise<CompletionResult>;
   /** Well-known chat model ids for /v1/models (a catalogue, not a live upstream listing). */
   readonly models: readonly string[];
 }

@@ -1,4 +1,4 @@
-import { type Dispatcher, errors, request } from "undici";
+import { type Dispatcher, errors, type FormData, request } from "undici";
 import { GatewayError } from "../errors.ts";
 
 /** Upstream response headers worth passing through to the client. */
@@ -16,7 +16,8 @@ export interface HttpCall {
   dispatcher: Dispatcher;
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text, or a multipart form (uploads: its file parts stream from disk). */
+  body: string | FormData;
   signal: AbortSignal;
 }
 

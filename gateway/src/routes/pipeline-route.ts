@@ -1,3 +1,5 @@
+import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { GatewayError } from "../errors.ts";
 import { newRequestContext, type RequestContext, streamEncoderOf } from "../pipeline/context.ts";
@@ -61,8 +63,19 @@ async function write<Req>(ctx: RequestContext<Req>, answer: Reply, reply: Fastif
     const r = answer.result;
     const rendered = endpoint.renderJson && ctx.request !== null ? endpoint.renderJson(r, ctx.request) : r;
     ctx.rendered = rendered;
+    if (r.audioSeconds !== undefined) ctx.outcome.audioSeconds = r.audioSeconds;
     await ctx.seal?.();
-    reply.code(r.status).headers(ctx.responseHeaders).headers(r.headers).type("application/json").send(rendered.body);
+    // Media answers carry their own type (audio, text transcripts); speech audio is relayed as it arrives.
+    const body = r.bodyStream === undefined ? rendered.body : Readable.from(r.bodyStream);
+    reply
+      .code(r.status)
+      .headers(ctx.responseHeaders)
+      .headers(r.headers)
+      .type(r.contentType ?? "application/json")
+      .send(body);
+    // A streamed body is still being written: the handler must not return before it ends, or fastify
+    // would take the reply for unsent and answer again.
+    if (r.bodyStream !== undefined) await finished(reply.raw).catch(() => undefined);
     return;
   }
   if (ctx.request === null) throw new Error("pipeline: a stream answered before the request was parsed");

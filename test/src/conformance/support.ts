@@ -71,13 +71,14 @@ export function vertexServiceAccount(): FakeServiceAccount {
 const issuedToken = (token: string) => /^ya29\.fake-\d+$/.test(token);
 
 export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
-  openai: compat("openai", "gpt-4o-mini", { responses: true }),
+  openai: compat("openai", "gpt-4o-mini", { responses: true, media: true }),
   "azure-openai": {
     ...compat("azure-openai", "gpt-4o-mini", {
       authHeader: "api-key",
       azure: true,
       prefix: "/openai",
       responses: true,
+      media: true,
     }),
     leaf: (baseUrl) => ({
       provider: "azure-openai",
@@ -128,12 +129,12 @@ export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
     priced: true,
     usage: { input_tokens: 42, output_tokens: 17, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 },
   },
-  groq: compat("groq", "llama-3.3-70b-versatile", { streamUsage: "always", responses: true }),
-  together: compat("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
+  groq: compat("groq", "llama-3.3-70b-versatile", { streamUsage: "always", responses: true, media: true }),
+  together: compat("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", { media: true }),
   fireworks: compat("fireworks", "accounts/fireworks/models/llama-v3p1-8b-instruct"),
   deepseek: compat("deepseek", "deepseek-chat"),
   openrouter: compat("openrouter", "openai/gpt-4o-mini"),
-  xai: compat("xai", "grok-3", { responses: true }),
+  xai: compat("xai", "grok-3", { responses: true, media: true }),
   perplexity: compat("perplexity", "sonar", { prefix: "" }),
   ollama: compat("ollama", "llama3.2", local),
   vllm: compat("vllm", "meta-llama/Llama-3.1-8B-Instruct-local", local),
@@ -160,11 +161,15 @@ export const HTTP_PROVIDERS: HttpProviderId[] = ProviderId.options.filter((id): 
  * (kept in memory), so a file can check what a request's span says and what a stream's chunks
  * told telemetry (handed over only while the span records).
  */
-export async function startConformanceStack(options: { tracing?: boolean } = {}) {
+export async function startConformanceStack(options: { tracing?: boolean; maxUploadBytes?: number } = {}) {
   const mem = options.tracing ? inMemoryTelemetry({ tracing: true }) : null;
   const telemetry = new RecordingTelemetry(mem ? createGatewayTelemetry(mem.telemetry) : undefined);
   const tokens = new FakeGoogleTokenServer().trust(vertexServiceAccount());
-  const gw = buildTestGateway({ telemetry, vertexTokenUrl: await tokens.start() });
+  const gw = buildTestGateway({
+    telemetry,
+    vertexTokenUrl: await tokens.start(),
+    ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
+  });
   const fakes = new Map<HttpProviderId, ProviderFake>();
   for (const id of HTTP_PROVIDERS) {
     const fake = SETUPS[id].makeFake();

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerMedia, type MediaKind, mediaKindOf } from "./dialects/openai-media.ts";
 
 /**
  * A fake provider upstream speaking one provider's REAL wire format (a `Dialect`: OpenAI,
@@ -80,6 +81,8 @@ export interface Dialect {
   ): Array<string | Uint8Array>;
   streamContentType: string;
   error(status: number, message: string): DialectResponse;
+  /** The host also answers OpenAI's images and audio endpoints (dialects/openai-media.ts). */
+  media?: boolean;
   embeddings?(body: Record<string, unknown>, match: RouteMatch): object;
   completions?(body: Record<string, unknown>, match: RouteMatch, usage: FakeUsageTotals | null): object;
 }
@@ -187,6 +190,11 @@ export class ProviderFake {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const kind = this.dialect.media ? mediaKindOf(new URL(req.url ?? "/", "http://fake").pathname) : null;
+    if (kind !== null) {
+      void this.handleMedia(kind, req, res);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -263,6 +271,32 @@ export class ProviderFake {
       });
       if (cutAfter === null || cutAfter >= events.length) res.end();
     });
+  }
+
+  /** Images and audio: the same credential check and scripted failures, then OpenAI's media answers. */
+  private async handleMedia(kind: MediaKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const record: RecordedCall = {
+      url: url.pathname + url.search,
+      headers: req.headers,
+      body: {},
+      raw: "",
+      canonical: null,
+    };
+    this.calls.push(record);
+    const refused = this.dialect.check(req, url, {}, "", { model: "", stream: false, kind: "chat" });
+    const behaviour = refused ? null : (this.script.shift() ?? this.behaviour);
+    if (refused || behaviour?.kind === "error") {
+      req.resume();
+      const error =
+        refused ??
+        this.dialect.error((behaviour as { status: number }).status, (behaviour as { message: string }).message);
+      this.send(res, error);
+      return;
+    }
+    const answered = await answerMedia(kind, req, res);
+    record.body = answered.body;
+    record.raw = answered.raw;
   }
 
   private sendJson(res: ServerResponse, body: object): void {

@@ -29,6 +29,8 @@ export const azureOpenAIAdapter: ProviderAdapter = openAICompatible({
   models: [],
   // Azure's Responses API sits beside the deployments: /openai/responses (the deployment goes in `model`).
   responses: true,
+  // DALL·E, TTS and Whisper deployments, at /deployments/{id}/images/generations, /audio/… .
+  media: { images: true, speech: true, transcriptions: true },
   responsesUrl: (target) => {
     const version = versionOf(target) >= "2025-03-01" ? versionOf(target) : AZURE_RESPONSES_API_VERSION;
     return `${rootOf(target)}/responses?api-version=${encodeURIComponent(version)}`;

@@ -7,6 +7,7 @@ import {
   parseJson,
 } from "../adapter.ts";
 import {
+  type MediaOffer,
   NO_FINISH_REASONS,
   type ProviderAuth,
   type ProviderCapabilities,
@@ -50,6 +51,8 @@ export interface OpenAICompatiblePreset {
   responses?: boolean;
   /** Where that API lives when not at the base URL + /responses (Azure: beside the deployments). */
   responsesUrl?: (target: ProviderTarget) => string;
+  /** OpenAI's images and audio endpoints this host offers (media-calls.ts). */
+  media?: MediaOffer;
   /** The model the Responses body names for this target (Azure: the deployment), when not the client's. */
   responsesModel?: (target: ProviderTarget) => string | undefined;
 }
@@ -244,6 +247,16 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
         body: JSON.stringify(body),
       };
     });
+  }
+  if (preset.media) {
+    adapter.media = {
+      offers: preset.media,
+      url,
+      headers: (target) => {
+        const { "content-type": _json, ...headers } = headersFor(target);
+        return headers;
+      },
+    };
   }
   if (preset.capabilities.embeddings) {
     adapter.embeddings = {

@@ -28,6 +28,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "text-embedding-3-small"],
     passThroughErrors: true,
     responses: true,
+    media: { images: true, speech: true, transcriptions: true },
   },
   groq: {
     id: "groq",
@@ -36,6 +37,8 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     capabilities: FULL,
     models: ["llama-3.3-70b-versatile", "llama-3.1-8b-instant", "openai/gpt-oss-120b"],
     responses: true,
+    // Whisper transcriptions and PlayAI speech; no image models.
+    media: { images: false, speech: true, transcriptions: true },
     // Groq rejects these OpenAI fields.
     quirks: { dropParams: ["logprobs", "top_logprobs", "logit_bias"] },
   },
@@ -45,6 +48,8 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     auth: "bearer",
     capabilities: { ...FULL, embeddings: true, completions: true },
     models: ["meta-llama/Llama-3.3-70B-Instruct-Turbo", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen2.5-72B-Instruct-Turbo"],
+    // FLUX image models on the OpenAI images API.
+    media: { images: true, speech: false, transcriptions: false },
   },
   fireworks: {
     id: "fireworks",
@@ -75,6 +80,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     capabilities: FULL,
     models: ["grok-3", "grok-3-mini", "grok-4"],
     responses: true,
+    media: { images: true, speech: false, transcriptions: false },
   },
   perplexity: {
     id: "perplexity",

@@ -27,6 +27,8 @@ export interface OpenAIDialectOptions {
   azure?: boolean;
   /** The host also speaks OpenAI's Responses API (`…/responses`). */
   responses?: boolean;
+  /** The host also answers OpenAI's images and audio endpoints. */
+  media?: boolean;
 }
 
 const TYPES: Record<number, string> = {
@@ -89,6 +91,7 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
   });
   return {
     streamContentType: "text/event-stream",
+    media: options.media === true,
     match(method, url, body) {
       if (method !== "POST") return null;
       const model = typeof body.model === "string" ? body.model : "";

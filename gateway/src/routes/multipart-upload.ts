@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import busboy from "busboy";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { UploadedFile } from "../providers/provider.ts";
+
+/**
+ * The multipart edge of /v1/audio/transcriptions and /translations: busboy reads the form as it
+ * arrives; the file part is streamed to a temporary file (never held in memory) and cut off at the
+ * cap; text fields are bounded. The route gets `UploadForm` as its body — the endpoint answers a
+ * missing file or one over the cap with a 4xx naming `file` (recorded like any request) — and the
+ * file is deleted once the response is over. Routing happens after the whole form is read (the
+ * `model` field may come after the file), and retries or fallbacks re-read the file from disk.
+ */
+export interface UploadForm {
+  fields: Record<string, string>;
+  file: UploadedFile | null;
+  /** The file part went past the cap (what was read is already deleted). */
+  tooLarge: boolean;
+  maxBytes: number;
+}
+
+/** OpenAI's own limit for audio uploads. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+const MAX_FIELDS = 32;
+const MAX_FIELD_BYTES = 64 * 1024;
+
+export function isUploadForm(value: unknown): value is UploadForm {
+  return typeof value === "object" && value !== null && "fields" in value && "maxBytes" in value;
+}
+
+/** A 400 for a malformed form (before admission, like malformed JSON). */
+function badForm(message: string): Error & { statusCode: number } {
+  return Object.assign(new Error(`invalid multipart body: ${message}`), { statusCode: 400 });
+}
+
+export function readUploadForm(
+  headers: FastifyRequest["headers"],
+  payload: NodeJS.ReadableStream,
+  maxBytes: number,
+): Promise<UploadForm> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers,
+        limits: { files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: maxBytes },
+      });
+    } catch (error) {
+      reject(badForm((error as Error).message));
+      return;
+    }
+    const form: UploadForm = {
+      fields: Object.create(null) as Record<string, string>,
+      file: null,
+      tooLarge: false,
+      maxBytes,
+    };
+    const writes: Promise<void>[] = [];
+    parser.on("field", (name, value) => {
+      form.fields[name] = value;
+    });
+    parser.on("file", (name, stream, info) => {
+      if (name !== "file") {
+        stream.resume(); // only OpenAI's `file` part is an upload
+        return;
+      }
+      const path = join(tmpdir(), `switchyard-upload-${randomUUID()}`);
+      let size = 0;
+      stream.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+      });
+      stream.on("limit", () => {
+        form.tooLarge = true;
+      });
+      writes.push(
+        pipeline(stream, createWriteStream(path)).then(async () => {
+          if (form.tooLarge) {
+            await unlink(path).catch(() => undefined);
+            return;
+          }
+          form.file = { path, filename: info.filename || "audio", mimeType: info.mimeType, size };
+        }),
+      );
+    });
+    parser.on("error", (error) => reject(badForm((error as Error).message)));
+    parser.on("close", () => {
+      Promise.all(writes).then(() => resolve(form), reject);
+    });
+    payload.pipe(parser);
+  });
+}
+
+/**
+ * Registers `multipart/form-data` on `scope` (an encapsulated plugin: other routes keep refusing it)
+ * and deletes each request's upload once its response is over.
+ */
+export function acceptUploads(scope: FastifyInstance, maxBytes: number): void {
+  scope.addContentTypeParser("multipart/form-data", (request, payload, done) => {
+    readUploadForm(request.headers, payload, maxBytes).then(
+      (form) => done(null, form),
+      (error: Error) => done(error, undefined),
+    );
+  });
+  const cleanup = async (request: FastifyRequest) => {
+    const body = request.body;
+    if (isUploadForm(body) && body.file) await unlink(body.file.path).catch(() => undefined);
+  };
+  scope.addHook("onResponse", cleanup);
+  scope.addHook("onRequestAbort", cleanup);
+}
