@@ -1,6 +1,7 @@
 import { type CacheCaseResult, measureCache, printCache } from "./cache-case.ts";
 import { cpuMeter } from "./cpu.ts";
 import { printCpu } from "./cpu-table.ts";
+import { type LimitsCaseResult, measureLimits, printLimits } from "./limits-case.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startGateway, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 import { measureStack, type StackCaseResult } from "./stack-case.ts";
@@ -116,6 +117,7 @@ let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
 let streamTtft: TtftResult | null = null;
 let tracing: TracingResult | null = null;
 let cache: CacheCaseResult | null = null;
+let limits: LimitsCaseResult | null = null;
 try {
   for (const connections of [1, 32]) {
     rows.push({ case: `direct  c=${connections}`, ...(await measure(direct, connections, upstream.child.pid)) });
@@ -141,6 +143,8 @@ try {
       durationSec: DURATION_SEC,
       warmupSec: WARMUP_SEC,
     });
+    // Budgets and rate limits: a limited key vs an unlimited one, embedded and with Redis (own gateways).
+    limits = await measureLimits({ root, upstreamBaseUrl: baseUrl, durationSec: DURATION_SEC, warmupSec: WARMUP_SEC });
     // Tracing off vs on: its own upstream, receiver and two gateways, so the main gateway is stopped first.
     await stopChild(gateway.child);
     const rounds = Number(process.env.BENCH_TRACING_ROUNDS ?? 5);
@@ -219,3 +223,4 @@ if (routingRounds.length > 0) {
 if (streamTtft) printTtft(streamTtft);
 if (tracing) printTracing(tracing);
 if (cache) printCache(cache);
+if (limits) printLimits(limits);

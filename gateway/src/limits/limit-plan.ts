@@ -60,8 +60,7 @@ export function planCounters(
       }
       // A request without the grouped dimension (no _user for a per-user policy) is not under it.
       if (!grouped) continue;
-      for (const [slot, make] of slotsOf(policy, now)) {
-        const counter = make();
+      for (const [slot, counter] of coresOf(policy, now)) {
         const key = counterKey(tenantId, policy.id, slot, groupValues, counter.windowStart);
         const found = out.get(key);
         if (found) {
@@ -80,6 +79,26 @@ export function planCounters(
   }
   // Rate limits first: a request over both gets the 429 (retry later) rather than the 412.
   return [...out.values()].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "rate" ? -1 : 1));
+}
+
+/**
+ * A policy's slots in their current windows, memoised per policy object until the first of its
+ * windows ends (the request path asks for them on every request; a policy change is a new object).
+ */
+const cores = new WeakMap<LimitPolicyState, { from: number; until: number; slots: Array<[string, CounterCore]> }>();
+
+function coresOf(policy: LimitPolicyState, now: number): Array<[string, CounterCore]> {
+  const cached = cores.get(policy);
+  if (cached !== undefined && now >= cached.from && now < cached.until) return cached.slots;
+  const slots = slotsOf(policy, now).map(([slot, make]): [string, CounterCore] => [slot, make()]);
+  let until = Number.POSITIVE_INFINITY;
+  let from = Number.NEGATIVE_INFINITY;
+  for (const [, core] of slots) {
+    if (core.windowEnd !== null) until = Math.min(until, core.windowEnd);
+    from = Math.max(from, core.windowStart);
+  }
+  cores.set(policy, { from, until, slots });
+  return slots;
 }
 
 /** The store key of a counter: tenant, policy, limit, group values and window start. */

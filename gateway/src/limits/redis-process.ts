@@ -47,6 +47,19 @@ export class OwnRedis {
     }
   }
 
+  /** Lua script calls (EVAL + EVALSHA) the server has answered so far (a bench counts round trips). */
+  async scriptCalls(): Promise<number> {
+    const client = new Redis(this.port, "127.0.0.1", { maxRetriesPerRequest: 0 });
+    try {
+      const info = await client.info("commandstats");
+      let calls = 0;
+      for (const m of info.matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)) calls += Number(m[2]);
+      return calls;
+    } finally {
+      client.disconnect();
+    }
+  }
+
   /** SIGKILL: the server is gone at once, as in a crash. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -3,6 +3,8 @@
 
 // The response cache, for tests that run replicas against their own Redis (cache/README.md).
 export { DEFAULT_CACHE_SETTINGS, ResponseCache } from "../cache/response-cache.ts";
+// A redis-server of a test's or bench's own, on a free port, that it may kill (limits/README.md).
+export { OwnRedis } from "../limits/redis-process.ts";
 export { cacheStage } from "../pipeline/stages/cache.ts";
 export { PROVIDER_ADAPTERS, ProviderId } from "../providers/registry.ts";
 export { createGatewayTelemetry } from "../telemetry/index.ts";
