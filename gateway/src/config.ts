@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { ResponseCacheSettings } from "./cache/response-cache.ts";
 import { CacheEnv, cacheSettingsFrom } from "./cache/settings.ts";
 import { LimitsEnv, type LimitsSettings, limitsSettingsFrom } from "./limits/limits-config.ts";
+import type { BodyCaptureSettings } from "./pipeline/stages/capture-bodies.ts";
 
 /** Every env var the gateway reads, parsed once in main(). */
 export const GatewayEnv = z.object({
@@ -43,6 +44,11 @@ export const GatewayEnv = z.object({
   SWITCHYARD_MAX_ATTEMPTS: positiveInt(32),
   SWITCHYARD_BREAKER_FAILURES: positiveInt(5),
   SWITCHYARD_BREAKER_COOLDOWN_MS: positiveInt(30_000),
+  /** Prompt/answer logging in request events (on by default, like Portkey); `false` turns it off for all. */
+  SWITCHYARD_LOG_BODIES: z.stringbool().default(true),
+  SWITCHYARD_LOG_BODIES_MAX_CHARS: positiveInt(65_536),
+  /** Tenants whose prompts and answers are never stored. */
+  SWITCHYARD_LOG_BODIES_DISABLED_TENANTS: csvList,
   ...ControlPlaneEnv.shape,
   ...BusEnv.shape,
   ...CacheEnv.shape,
@@ -73,6 +79,8 @@ export interface GatewayConfig {
   cache: ResponseCacheSettings;
   /** Budgets and rate limits (limits/README.md); REDIS_URL (CacheEnv's) makes them shared. */
   limits: LimitsSettings;
+  /** Prompt/answer capture (pipeline/stages/capture-bodies.ts). */
+  bodyCapture: BodyCaptureSettings;
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -96,5 +104,10 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     maxAttempts: env.SWITCHYARD_MAX_ATTEMPTS,
     cache: cacheSettingsFrom(env),
     limits: limitsSettingsFrom(env),
+    bodyCapture: {
+      enabled: env.SWITCHYARD_LOG_BODIES,
+      maxChars: env.SWITCHYARD_LOG_BODIES_MAX_CHARS,
+      disabledTenants: new Set(env.SWITCHYARD_LOG_BODIES_DISABLED_TENANTS),
+    },
   };
 }

@@ -77,6 +77,7 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     breaker: deps.config.breaker,
     maxAttempts: deps.config.maxAttempts,
     cache,
+    bodyCapture: deps.config.bodyCapture,
     limits,
     // Feedback on a trace recorded under another tenant is a 404 (routes/feedback.ts).
     ...(deps.clickhouse ? { traces: clickHouseTraceDirectory(deps.clickhouse.client, deps.logger) } : {}),

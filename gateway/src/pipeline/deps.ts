@@ -9,6 +9,7 @@ import type { CustomHostGuard } from "./custom-host-guard.ts";
 import type { EventSink } from "./emit.ts";
 import type { RoutePlanner } from "./plan-route.ts";
 import type { EventEnvironment } from "./request-event.ts";
+import type { BodyCaptureSettings } from "./stages/capture-bodies.ts";
 
 /** What the default stages need from the app: built once in buildGatewayApp, shared by every request. */
 export interface PipelineDeps {
@@ -28,4 +29,6 @@ export interface PipelineDeps {
   limiter?: Limiter | null;
   /** The response cache the cache stage reads and writes (in-process, or shared through Redis). */
   cache: ResponseCache;
+  /** Prompt/answer capture into the event (stages/capture-bodies.ts); default: on, 64 Ki characters each. */
+  bodyCapture?: BodyCaptureSettings;
 }

@@ -5,6 +5,7 @@ import type { PipelineDeps } from "./deps.ts";
 import type { AttemptStage, RequestStage } from "./stage.ts";
 import { attemptTelemetry } from "./stages/attempt-telemetry.ts";
 import { authenticateStage } from "./stages/authenticate.ts";
+import { captureAttemptBody, captureBodies, DEFAULT_BODY_CAPTURE } from "./stages/capture-bodies.ts";
 import { cacheStage } from "./stages/cache.ts";
 import { emitEvent } from "./stages/emit-event.ts";
 import { enforceLimitsStage } from "./stages/enforce-limits.ts";
@@ -44,6 +45,8 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
   const defaultAttempt: readonly AttemptStage[] = [
     attemptTelemetry,
     guardrails.attempt,
+    // After redaction: the stored prompt is what went upstream (capture-bodies.ts).
+    captureAttemptBody(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE),
     cacheStage(deps.cache, deps.eventEnv.priceOverrides),
   ];
   const attempt = customize.attempt?.(defaultAttempt) ?? defaultAttempt;
@@ -52,6 +55,7 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     authenticateStage(deps.keys),
     emitEvent(deps.sink, deps.eventEnv),
     recordOutcome,
+    captureBodies(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE),
     parseRequest,
     renderPromptStage(deps.control),
     planRouteStage(deps.planRoute),
