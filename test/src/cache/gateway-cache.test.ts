@@ -204,6 +204,29 @@ describe("embeddings and legacy completions", () => {
   });
 });
 
+describe("guardrails", () => {
+  const { gw } = replica(null, "");
+  afterAll(() => gw.close());
+
+  it("an answer an output guardrail denied is never served from the cache", async () => {
+    const withConfig = (extra: object) => ({
+      "x-portkey-config": JSON.stringify({
+        provider: "openai",
+        api_key: "sk-cache-test",
+        custom_host: upstream.baseUrl,
+        cache: { mode: "simple" },
+        ...extra,
+      }),
+    });
+    const deny = { output_guardrails: [{ "default.contains": { words: ["Hello"], operator: "none" }, deny: true }] };
+    const denied = await call(gw, chat("guarded"), withConfig(deny));
+    expect(denied.res.statusCode).toBe(446);
+    // The key does not cover the guardrails: the same request without them must not get the denied answer.
+    expect((await call(gw, chat("guarded"), withConfig({}))).status).toBe("MISS");
+    expect(upstream.received).toBe(2);
+  });
+});
+
 describe("tenants never share", () => {
   const keys = [
     { id: "k-a", tenant_id: "tenant-a", key_sha256: sha256Hex("sy-tenant-a"), role: "tenant" as const, revoked: false },
