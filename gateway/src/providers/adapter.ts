@@ -128,7 +128,10 @@ export interface MessagesTransform {
 }
 
 /** A native pass-through whose errors are the adapter's OpenAI-shaped ones (/v1/responses). */
-export type NativeTransform = Omit<MessagesTransform, "error">;
+export type NativeTransform = Omit<MessagesTransform, "error"> & {
+  /** Where a stored response lives (`path`: `/{id}…`), for GET and DELETE; absent: nothing is stored. */
+  stored?(target: ProviderTarget, path: string): { url: string; headers: Record<string, string> };
+};
 
 /** Where a host's OpenAI media endpoints live: `path` is OpenAI's ("/images/generations", "/audio/speech", …). */
 export interface MediaTransform {

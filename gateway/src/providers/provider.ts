@@ -108,6 +108,15 @@ export interface MediaOffer {
   transcriptions: boolean;
 }
 
+/** GET or DELETE of a response the host stored (`store: true`), or GET of its input items. */
+export interface StoredResponseCall {
+  method: "GET" | "DELETE";
+  /** The path under the host's /responses: `/{id}` or `/{id}/input_items`, with the client's query. */
+  path: string;
+  target: ProviderTarget;
+  signal: AbortSignal;
+}
+
 /** Facts an upstream error carries, for the event and the OpenAI-style error body. */
 export interface UpstreamFailure {
   type: string;
@@ -249,6 +258,8 @@ export interface Provider {
    */
   responses?(call: NativeMessagesCall): Promise<CompletionResult>;
   responsesStream?(call: NativeMessagesCall): Promise<StreamOpenResult>;
+  /** A stored response (GET / DELETE /v1/responses/{id}, …/input_items) on a host that stores them. */
+  storedResponse?(call: StoredResponseCall): Promise<CompletionResult>;
   /** Images and audio (OpenAI's media API) where `media` says the provider offers them. */
   readonly media?: MediaOffer;
   images?(call: MediaCall): Promise<CompletionResult>;

@@ -16,9 +16,11 @@ export interface HttpCall {
   dispatcher: Dispatcher;
   url: string;
   headers: Record<string, string>;
-  /** JSON text, or a multipart form (uploads: its file parts stream from disk). */
-  body: string | FormData;
+  /** JSON text, or a multipart form (uploads: its file parts stream from disk); none for GET/DELETE. */
+  body: string | FormData | null;
   signal: AbortSignal;
+  /** Default POST. */
+  method?: "POST" | "GET" | "DELETE";
 }
 
 /**
@@ -28,7 +30,7 @@ export interface HttpCall {
 export async function postUpstream(call: HttpCall): Promise<Dispatcher.ResponseData> {
   try {
     return await request(call.url, {
-      method: "POST",
+      method: call.method ?? "POST",
       dispatcher: call.dispatcher,
       headers: call.headers,
       body: call.body,

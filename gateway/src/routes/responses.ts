@@ -8,6 +8,7 @@ import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 import { type ReasoningStyle, ResponsesInputError, ResponsesRequest, toChatRequest } from "./responses-convert.ts";
 import { toResponse } from "./responses-output.ts";
+import { registerStoredResponses } from "./responses-stored.ts";
 import { responsesStreamEncoder } from "./responses-stream.ts";
 
 export const RESPONSES_ENDPOINT = "/v1/responses";
@@ -147,4 +148,5 @@ export const responsesEndpoint: EndpointSpec<ResponsesCall> = {
 
 export function registerResponses(app: FastifyInstance, pipeline: Pipeline): void {
   app.post(RESPONSES_ENDPOINT, pipelineRoute(responsesEndpoint, pipeline));
+  registerStoredResponses(app, pipeline);
 }

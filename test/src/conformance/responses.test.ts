@@ -251,3 +251,42 @@ describe("/v1/responses: streams end honestly", () => {
     expect(event.usage).toMatchObject({ input_tokens: 42, output_tokens: 17, cache_read_tokens: 10 });
   });
 });
+
+describe("/v1/responses/{id}: stored responses live on the hosts that store them", () => {
+  it("retrieve, input items and delete with the SDK reach OpenAI; the event names the endpoint", async () => {
+    const c = client("openai");
+    const stored = await c.responses.retrieve("resp_fake_1");
+    expect(stored).toMatchObject({ id: "resp_fake_1", object: "response", output_text: "stored" });
+    expect(stack.fake("openai").last?.url).toBe("/v1/responses/resp_fake_1");
+    const event = await stack.event();
+    expect(event).toMatchObject({
+      endpoint: "/v1/responses/{id}",
+      provider: "openai",
+      status_code: 200,
+      cost_nano_usd: 0,
+    });
+    const items = await c.responses.inputItems.list("resp_fake_1");
+    expect(items.data[0]).toMatchObject({ id: "msg_in_1", type: "message" });
+    const deleted = (await c.responses.delete("resp_fake_1")) as unknown;
+    expect(deleted).toMatchObject({ id: "resp_fake_1", deleted: true });
+    expect(stack.fake("openai").last?.url).toBe("/v1/responses/resp_fake_1");
+  });
+
+  it("an unknown id is the host's 404; Azure keeps its api-version", async () => {
+    const missing = await fetch(`${stack.base}/v1/responses/resp_nope`, { headers: stack.headers("openai") });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain("resp_nope");
+    const azure = await fetch(`${stack.base}/v1/responses/resp_fake_1`, { headers: stack.headers("azure-openai") });
+    expect(azure.status).toBe(200);
+    expect(stack.fake("azure-openai").last?.url).toMatch(/^\/openai\/responses\/resp_fake_1\?api-version=2025-/);
+  });
+
+  it("a provider that stores nothing is a 400 naming it, before any call", async () => {
+    // As the SDK sends it: no body, so no content-type.
+    const { "content-type": _ct, ...headers } = stack.headers("anthropic");
+    const res = await fetch(`${stack.base}/v1/responses/resp_fake_1`, { method: "DELETE", headers });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("does not store responses");
+    expect(stack.fake("anthropic").calls).toHaveLength(0);
+  });
+});

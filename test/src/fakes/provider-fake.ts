@@ -83,6 +83,8 @@ export interface Dialect {
   error(status: number, message: string): DialectResponse;
   /** The host also answers OpenAI's images and audio endpoints (dialects/openai-media.ts). */
   media?: boolean;
+  /** Requests answered from the URL alone, without a body (GET / DELETE of a stored response). */
+  direct?(method: string, url: URL): DialectResponse | null;
   embeddings?(body: Record<string, unknown>, match: RouteMatch): object;
   completions?(body: Record<string, unknown>, match: RouteMatch, usage: FakeUsageTotals | null): object;
 }
@@ -190,6 +192,19 @@ export class ProviderFake {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const direct =
+      req.method === "POST" ? null : this.dialect.direct?.(req.method ?? "GET", new URL(req.url ?? "/", "http://fake"));
+    if (direct) {
+      this.calls.push({ url: req.url ?? "/", headers: req.headers, body: {}, raw: "", canonical: null });
+      const refused = this.dialect.check(req, new URL(req.url ?? "/", "http://fake"), {}, "", {
+        model: "",
+        stream: false,
+        kind: "chat",
+      });
+      req.resume();
+      this.send(res, refused ?? direct);
+      return;
+    }
     const kind = this.dialect.media ? mediaKindOf(new URL(req.url ?? "/", "http://fake").pathname) : null;
     if (kind !== null) {
       void this.handleMedia(kind, req, res);

@@ -29,6 +29,7 @@ export const azureOpenAIAdapter: ProviderAdapter = openAICompatible({
   models: [],
   // Azure's Responses API sits beside the deployments: /openai/responses (the deployment goes in `model`).
   responses: true,
+  responsesStored: true,
   // DALL·E, TTS and Whisper deployments, at /deployments/{id}/images/generations, /audio/… .
   media: { images: true, speech: true, transcriptions: true },
   responsesUrl: (target) => {

@@ -53,6 +53,8 @@ export interface OpenAICompatiblePreset {
   responsesUrl?: (target: ProviderTarget) => string;
   /** OpenAI's images and audio endpoints this host offers (media-calls.ts). */
   media?: MediaOffer;
+  /** The host stores responses (`store: true`): GET / DELETE /v1/responses/{id} reach it. */
+  responsesStored?: boolean;
   /** The model the Responses body names for this target (Azure: the deployment), when not the client's. */
   responsesModel?: (target: ProviderTarget) => string | undefined;
 }
@@ -238,15 +240,27 @@ export function openAICompatible(preset: OpenAICompatiblePreset): ProviderAdapte
     },
   };
   if (preset.responses) {
-    adapter.responses = responsesNative((call, body) => {
-      const model = preset.responsesModel?.(call.target);
-      if (model) body.model = model;
-      return {
-        url: preset.responsesUrl?.(call.target) ?? url(call.target, "/responses", String(body.model ?? "")),
-        headers: headersFor(call.target),
-        body: JSON.stringify(body),
-      };
-    });
+    const responsesUrl = (target: ProviderTarget) => preset.responsesUrl?.(target) ?? url(target, "/responses", "");
+    // `/{id}…?client-query` under the Responses URL, whose own query (Azure's api-version) is kept.
+    const stored = (target: ProviderTarget, path: string) => {
+      const [root = "", query] = responsesUrl(target).split("?", 2);
+      const [rest = "", clientQuery] = path.split("?", 2);
+      const params = [query, clientQuery].filter(Boolean).join("&");
+      const { "content-type": _json, ...headers } = headersFor(target);
+      return { url: `${root}${rest}${params ? `?${params}` : ""}`, headers };
+    };
+    adapter.responses = responsesNative(
+      (call, body) => {
+        const model = preset.responsesModel?.(call.target);
+        if (model) body.model = model;
+        return {
+          url: preset.responsesUrl?.(call.target) ?? url(call.target, "/responses", String(body.model ?? "")),
+          headers: headersFor(call.target),
+          body: JSON.stringify(body),
+        };
+      },
+      preset.responsesStored ? stored : undefined,
+    );
   }
   if (preset.media) {
     adapter.media = {

@@ -28,6 +28,7 @@ export const OPENAI_COMPATIBLE_PRESETS = {
     models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "text-embedding-3-small"],
     passThroughErrors: true,
     responses: true,
+    responsesStored: true,
     media: { images: true, speech: true, transcriptions: true },
   },
   groq: {

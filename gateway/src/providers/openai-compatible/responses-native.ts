@@ -117,8 +117,12 @@ function usageChunk(usage: Usage, last: StreamChunk | null): StreamChunk {
 }
 
 /** The native transform over a host's URL and headers (the preset's). */
-export function responsesNative(build: (call: NativeMessagesCall, body: Obj) => HttpRequestSpec): NativeTransform {
+export function responsesNative(
+  build: (call: NativeMessagesCall, body: Obj) => HttpRequestSpec,
+  stored?: NativeTransform["stored"],
+): NativeTransform {
   return {
+    ...(stored ? { stored } : {}),
     request: (call, streaming) => {
       const body: Obj = { ...call.body };
       if (streaming) body.stream = true;

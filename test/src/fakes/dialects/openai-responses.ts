@@ -1,6 +1,7 @@
 import {
   type CanonicalMessage,
   type CanonicalRequest,
+  type DialectResponse,
   emptyMessage,
   type FakeUsageTotals,
   flatText,
@@ -130,4 +131,36 @@ export function responsesEvents(plan: ReplyPlan, model: string, usage: FakeUsage
   events.push(ev("response.output_item.done", { output_index: 0, item: done }));
   events.push(ev("response.completed", { response: envelope(model, body, "completed", [done], usage) }));
   return events;
+}
+
+/** GET / DELETE of a stored response (`resp_fake_1` exists; any other id is a 404), and its input items. */
+export function storedResponse(method: string, url: URL, model: string): DialectResponse | null {
+  const m = /\/responses\/([^/]+)(\/input_items)?$/.exec(url.pathname);
+  if (!m || (method !== "GET" && method !== "DELETE")) return null;
+  const json = (status: number, body: object): DialectResponse => ({
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (m[1] !== "resp_fake_1") {
+    return json(404, {
+      error: {
+        message: `Response with id '${m[1]}' not found.`,
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    });
+  }
+  if (m[2]) {
+    const item = {
+      id: "msg_in_1",
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "Say hello" }],
+    };
+    return json(200, { object: "list", data: [item], first_id: "msg_in_1", last_id: "msg_in_1", has_more: false });
+  }
+  if (method === "DELETE") return json(200, { id: "resp_fake_1", object: "response.deleted", deleted: true });
+  return json(200, responsesJson({ kind: "text", text: "stored" }, model, null, { store: true }));
 }

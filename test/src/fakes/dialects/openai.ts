@@ -9,7 +9,7 @@ import {
   sse,
   words,
 } from "../provider-fake.ts";
-import { parseResponsesRequest, responsesEvents, responsesJson } from "./openai-responses.ts";
+import { parseResponsesRequest, responsesEvents, responsesJson, storedResponse } from "./openai-responses.ts";
 
 /**
  * OpenAI Chat Completions (and the hosts that copy it: Azure, Mistral, Groq, vLLM, ...):
@@ -92,6 +92,7 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
   return {
     streamContentType: "text/event-stream",
     media: options.media === true,
+    ...(options.responses ? { direct: (method: string, url: URL) => storedResponse(method, url, "gpt-4o-mini") } : {}),
     match(method, url, body) {
       if (method !== "POST") return null;
       const model = typeof body.model === "string" ? body.model : "";
@@ -104,7 +105,7 @@ export function openAIDialect(options: OpenAIDialectOptions = {}): Dialect {
     },
     check(req, url, body) {
       if (authHeader && !req.headers[authHeader]) return error(401, `missing ${authHeader} header`);
-      if (options.azure && url.pathname.endsWith("/openai/responses") && url.searchParams.get("api-version")) {
+      if (options.azure && url.pathname.includes("/openai/responses") && url.searchParams.get("api-version")) {
         return null; // Azure's Responses API sits beside the deployments
       }
       if (options.azure && (!/\/deployments\/[^/]+\//.test(url.pathname) || !url.searchParams.get("api-version"))) {
