@@ -1,6 +1,9 @@
 import { Topics } from "@switchyard/events";
 import {
   busConfigFrom,
+  ClickHouseEnv,
+  clickHouseConfigFrom,
+  createClickHouse,
   createLogger,
   KeyStore,
   observeEventPublisher,
@@ -52,7 +55,12 @@ export async function runGateway(telemetry: Telemetry): Promise<{ url: string; s
   // Filled by the control plane: keys file, declarative file and control topic (see docs/control-plane.md).
   const keys = new KeyStore([], config.defaultTenant);
   const control = await startGatewayControlPlane({ bus, logger, config, keys, env: process.env });
+  // A ClickHouse server (CLICKHOUSE_URL) lets budgets be rebuilt from the event log at start; the
+  // embedded engine is the stack's to open (one per process), so a standalone gateway skips it.
+  const clickhouseConfig = clickHouseConfigFrom(parseEnv(ClickHouseEnv, process.env), config.dataDir);
+  const clickhouse = clickhouseConfig.kind === "server" ? await createClickHouse(clickhouseConfig) : null;
   const gateway = await startGateway({
+    clickhouse,
     config,
     logger,
     keys,
@@ -73,6 +81,7 @@ export async function runGateway(telemetry: Telemetry): Promise<{ url: string; s
 
   const shutdown = async () => {
     await gateway.close();
+    await clickhouse?.close();
     await control.stop();
     await publisher.close();
     await bus.close();
