@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { type ClickHouseClient, type ClickHouseClientConfigOptions, createClient } from "@clickhouse/client";
-import { createChdbConnection } from "chdb/connection";
-import { ClickHouseConfig, type ClickHouseConfigInput } from "./config.ts";
+import type { SettingValue } from "./chdb-worker/session-settings.ts";
+import { WorkerChdbConnection } from "./chdb-worker/worker-connection.ts";
+import { ClickHouseConfig, type ClickHouseConfigInput, type QueryLimits } from "./config.ts";
 
 /**
  * The one ClickHouse handle of a process, created by main() and passed down. Both kinds expose the same
@@ -10,13 +12,28 @@ import { ClickHouseConfig, type ClickHouseConfigInput } from "./config.ts";
  */
 type ClientConnection = NonNullable<ClickHouseClientConfigOptions["connection"]>;
 
+/** The settings every statement of the process's client carries (client-level, so every caller gets them). */
+export function limitSettings(limits: QueryLimits): Record<string, SettingValue> {
+  return {
+    max_execution_time: limits.maxExecutionTimeSec,
+    max_memory_usage: limits.maxMemoryBytes,
+    max_result_rows: limits.maxResultRows,
+    max_result_bytes: limits.maxResultBytes,
+  };
+}
+
 /**
- * chdb types its connection against the standalone @clickhouse/client-common package while
- * @clickhouse/client 1.23 bundles its own copy of the same declarations; the runtime contract is one and
- * the same (chdb/connection exists to plug into this option), only the nominal declarations differ.
+ * The embedded engine behind a worker thread (chdb-worker/), so neither queries nor inserts run their
+ * engine-side work on the loop the gateway shares. The worker speaks @clickhouse/client's Connection
+ * contract; the cast only bridges the client's nominal `Stream.Readable` generic.
  */
-function chdbConnection(path: string): ClientConnection {
-  return createChdbConnection({ path }) as unknown as ClientConnection;
+async function workerConnection(
+  path: string,
+  settings: Record<string, SettingValue>,
+  maxQueued: number,
+): Promise<ClientConnection> {
+  const worker = await WorkerChdbConnection.open({ path, sessionSettings: settings, maxQueued });
+  return worker as unknown as ClientConnection;
 }
 
 export interface ClickHouse {
@@ -35,8 +52,14 @@ export async function createClickHouse(input: ClickHouseConfigInput): Promise<Cl
   if (config.kind === "embedded") {
     const path = resolve(config.path);
     mkdirSync(path, { recursive: true });
+    // One CPU stays the gateway's: on a 2-CPU box the engine runs a query on one thread.
+    const settings = {
+      ...limitSettings(config.limits),
+      max_threads: config.maxThreads ?? Math.max(1, availableParallelism() - 1),
+    };
     // chdb binds one data directory per process; a second live path is rejected by the engine itself.
-    const client = createClient({ connection: chdbConnection(path) });
+    const connection = await workerConnection(path, settings, config.maxQueuedStatements);
+    const client = createClient({ connection, clickhouse_settings: settings });
     try {
       await client.command({ query: createDatabase });
       // The chdb connection ignores the client's `database` option, but its session keeps USE state.
@@ -62,6 +85,10 @@ export async function createClickHouse(input: ClickHouseConfigInput): Promise<Cl
   } finally {
     await bootstrap.close();
   }
-  const client = createClient({ ...common, database: config.database });
+  const client = createClient({
+    ...common,
+    database: config.database,
+    clickhouse_settings: limitSettings(config.limits),
+  });
   return { kind: "server", database: config.database, client, close: () => client.close() };
 }

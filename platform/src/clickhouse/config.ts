@@ -10,11 +10,45 @@ const databaseName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier (letters, digits, underscore)")
   .default(DEFAULT_CLICKHOUSE_DATABASE);
 
+/**
+ * Bounds every statement of the process's client carries (client-level settings, see README): an
+ * analytics query can neither run away with the engine's memory or time nor hand back an unbounded
+ * answer to parse on a loop the gateway shares. Inserts stay far inside them; a caller that
+ * legitimately needs more (a bulk `INSERT … SELECT`, an export) overrides them per call.
+ */
+export const QueryLimits = z.object({
+  /** `max_execution_time`: the engine stops a statement after this many seconds (TIMEOUT_EXCEEDED). */
+  maxExecutionTimeSec: z.number().int().positive().default(30),
+  /** `max_memory_usage` per statement (MEMORY_LIMIT_EXCEEDED past it). */
+  maxMemoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
+  /** `max_result_rows`: rows of a result (also of an `IN (SELECT …)` set; never of `INSERT … SELECT`). */
+  maxResultRows: z.number().int().positive().default(1_000_000),
+  /** `max_result_bytes`: uncompressed bytes of a result. */
+  maxResultBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 ** 2),
+});
+export type QueryLimits = z.infer<typeof QueryLimits>;
+
 /** In-process ClickHouse engine (chdb). One data directory per process: the engine is a process singleton. */
 export const EmbeddedClickHouseConfig = z.object({
   kind: z.literal("embedded"),
   path: z.string().min(1),
   database: databaseName,
+  limits: QueryLimits.prefault({}),
+  /**
+   * `max_threads` of the engine, which shares the machine with the gateway: by default one CPU is left
+   * to the gateway's loop (a 2-CPU box runs queries on one thread). Pending statements beyond
+   * `maxQueuedStatements` are refused at once instead of piling up behind a slow one.
+   */
+  maxThreads: z.number().int().positive().optional(),
+  maxQueuedStatements: z.number().int().positive().default(256),
 });
 
 /** A ClickHouse server reached over HTTP(S). */
@@ -26,6 +60,7 @@ export const ServerClickHouseConfig = z.object({
   database: databaseName,
   /** Per-request timeout; inserts and analytics queries both go through it. */
   requestTimeoutMs: z.number().int().positive().default(30_000),
+  limits: QueryLimits.prefault({}),
 });
 
 export const ClickHouseConfig = z.discriminatedUnion("kind", [EmbeddedClickHouseConfig, ServerClickHouseConfig]);
