@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { CursorCodec } from "./http/cursor.ts";
 import { installErrorHandling } from "./http/error-handler.ts";
 import { registerMetrics } from "./http/metrics.ts";
+import { registerOpenApiRoute } from "./http/openapi.ts";
 import { BreakdownRepository } from "./repositories/breakdown-repository.ts";
 import { CostsRepository } from "./repositories/costs-repository.ts";
 import { RequestLogRepository } from "./repositories/request-log-repository.ts";
@@ -69,5 +70,6 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
     cursors: new CursorCodec(deps.cursorKey ?? randomBytes(32)),
     now: deps.now ?? (() => new Date()),
   });
+  registerOpenApiRoute(app);
   return app;
 }
