@@ -1,4 +1,4 @@
-import type { Logger, Meter } from "@switchyard/platform";
+import { type Logger, type Meter, Metrics } from "@switchyard/platform";
 import { decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
 import { type Embedder, minilmEmbedder } from "./embedder.ts";
 import { memoryStore } from "./memory-store.ts";
@@ -44,7 +44,7 @@ export class ResponseCache {
   private readonly index: SemanticIndex;
   private readonly logger: ResponseCacheDeps["logger"];
   private healthy = true;
-  private readonly counts = { lookups: new Map<string, number>(), storeErrors: 0, stored: 0 };
+  private storeErrors = 0;
 
   constructor(settings: ResponseCacheSettings, deps: ResponseCacheDeps) {
     this.settings = settings;
@@ -104,7 +104,6 @@ export class ResponseCache {
   ): Promise<void> {
     try {
       await this.store.set(key, encodeAnswer(answer), ttlSeconds);
-      this.counts.stored += 1;
       if (semantic) {
         const entry = { ...semantic, key, expiresAt: answer.storedAt + ttlSeconds * 1000 };
         this.index.add(entry);
@@ -121,10 +120,6 @@ export class ResponseCache {
     await this.store.delete(key).catch((error: unknown) => this.failed(error));
   }
 
-  counted(status: string): void {
-    this.counts.lookups.set(status, (this.counts.lookups.get(status) ?? 0) + 1);
-  }
-
   /** Vectors in this replica's semantic index (tests wait on it for the shared feed). */
   semanticEntries(): number {
     return this.index.size();
@@ -135,7 +130,7 @@ export class ResponseCache {
   }
 
   private failed(error: unknown): void {
-    this.counts.storeErrors += 1;
+    this.storeErrors += 1;
     if (!this.healthy) return;
     this.healthy = false;
     this.logger.warn(
@@ -151,31 +146,29 @@ export class ResponseCache {
   }
 
   private observe(meter: Meter): void {
+    // Hits and misses per request are switchyard.gateway.cache.lookups{switchyard.cache.status} (request telemetry).
+    const stats = () => this.store.stats();
     meter
-      .createObservableCounter("switchyard.cache.lookups", {
-        description: "Cache lookups by status (HIT, SEMANTIC HIT, MISS…)",
-      })
-      .addCallback((r) => {
-        for (const [status, n] of this.counts.lookups) r.observe(n, { "switchyard.cache.status": status });
-      });
-    meter
-      .createObservableCounter("switchyard.cache.store_errors", {
+      .createObservableCounter(Metrics.gatewayCacheStoreErrors, {
         description: "Cache store operations that failed (served uncached)",
       })
-      .addCallback((r) => r.observe(this.counts.storeErrors));
+      .addCallback((r) => r.observe(this.storeErrors));
     meter
-      .createObservableCounter("switchyard.cache.evictions", {
+      .createObservableCounter(Metrics.gatewayCacheEvictions, {
         description: "Entries the in-process store evicted for room",
       })
-      .addCallback((r) => r.observe(this.store.stats().evictions));
+      .addCallback((r) => r.observe(stats().evictions));
     meter
-      .createObservableGauge("switchyard.cache.size", { unit: "By", description: "Bytes held by the in-process store" })
-      .addCallback((r) => r.observe(this.store.stats().bytes));
+      .createObservableGauge(Metrics.gatewayCacheSize, {
+        unit: "By",
+        description: "Bytes held by the in-process store",
+      })
+      .addCallback((r) => r.observe(stats().bytes));
     meter
-      .createObservableGauge("switchyard.cache.entries", { description: "Entries held by the in-process store" })
-      .addCallback((r) => r.observe(this.store.stats().entries));
+      .createObservableGauge(Metrics.gatewayCacheEntries, { description: "Entries held by the in-process store" })
+      .addCallback((r) => r.observe(stats().entries));
     meter
-      .createObservableGauge("switchyard.cache.semantic_entries", {
+      .createObservableGauge(Metrics.gatewayCacheSemanticEntries, {
         description: "Vectors in this replica's semantic index",
       })
       .addCallback((r) => r.observe(this.index.size()));

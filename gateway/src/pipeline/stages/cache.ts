@@ -47,7 +47,6 @@ export function cacheStage(cache: ResponseCache, priceOverrides: readonly PriceO
       const settle = (status: Status) => {
         ctx.outcome.cacheStatus = status;
         ctx.responseHeaders["x-portkey-cache-status"] = status;
-        cache.counted(status);
         lookupSpan?.end({ status });
       };
       const lookupSpan = ctx.telemetry?.cacheLookup();
