@@ -8,8 +8,10 @@ import {
   createLogger,
   EmbeddedEventBus,
   KeyStore,
+  MasterKey,
   Scopes,
   startControlPlane,
+  Vault,
 } from "@switchyard/platform";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { Agent } from "undici";
@@ -58,7 +60,7 @@ export class LimitsHarness {
       bus: this.bus,
       logger,
       keys,
-      vault: null,
+      vault: new Vault([MasterKey.generate()]),
       replicaId: `limits-test-${this.replicas++}`,
       topic: "create",
       file: options.file ? { path: options.file, env: {}, vault: null, virtualKeys: "skip" } : undefined,
@@ -133,6 +135,7 @@ export function chatWith(
       "content-type": "application/json",
       "x-portkey-provider": "mock",
       ...(options.metadata ? { "x-portkey-metadata": JSON.stringify(options.metadata) } : {}),
+      ...options.headers,
     },
     payload: JSON.stringify(body),
   };

@@ -125,6 +125,59 @@ describe("limits, embedded", () => {
     });
   });
 
+  it("a virtual key's budget applies to requests routed through it, and is named in the event", async () => {
+    const gw = await harness.gateway();
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    for (const id of ["vk-a", "vk-b"]) {
+      const created = await gw.app.inject(admin("POST", "/tenants/default/virtual-keys", { id, provider: "mock" }));
+      expect(created.statusCode).toBe(201);
+    }
+    const put = await gw.app.inject(
+      admin("PUT", "/tenants/default/virtual-keys/vk-a/limits", {
+        usage_limits: { type: "requests", credit_limit: 1 },
+      }),
+    );
+    expect(put.statusCode).toBe(200);
+    const viaA = chatWith({ headers: { "x-portkey-virtual-key": "vk-a" } });
+    delete (viaA.headers as Record<string, string>)["x-portkey-provider"];
+    expect((await gw.app.inject(viaA)).statusCode).toBe(200);
+    const refused = await gw.app.inject(viaA);
+    expect(refused.statusCode).toBe(412);
+    expect(refused.json().error.message).toContain("vk.vk-a#budget_requests");
+    const viaB = chatWith({ headers: { "x-portkey-virtual-key": "vk-b" } });
+    delete (viaB.headers as Record<string, string>)["x-portkey-provider"];
+    expect((await gw.app.inject(viaB)).statusCode).toBe(200);
+    const events = await gw.sink.waitFor(3);
+    expect(events.map((e) => e.limit_checks)).toEqual([
+      [{ limit_id: "vk.vk-a#budget_requests", kind: "budget", metric: "requests", allowed: true }],
+      [{ limit_id: "vk.vk-a#budget_requests", kind: "budget", metric: "requests", allowed: false }],
+      [],
+    ]);
+  });
+
+  it("a cache hit counts toward request limits, not toward tokens", async () => {
+    const gw = await harness.gateway();
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    await gw.app.inject(
+      admin("PUT", "/tenants/default/limits", {
+        usage_limits: { type: "tokens", credit_limit: 100_000 },
+        rate_limits: [{ type: "requests", unit: "rpd", value: 100 }],
+      }),
+    );
+    const cached = chatWith({
+      headers: { "x-portkey-config": '{"provider":"mock","cache":{"mode":"simple","max_age":600}}' },
+    });
+    delete (cached.headers as Record<string, string>)["x-portkey-provider"];
+    expect((await gw.app.inject(cached)).statusCode).toBe(200);
+    const hit = await gw.app.inject(cached);
+    expect(hit.headers["x-portkey-cache-status"]).toBe("HIT");
+    const [first] = await gw.sink.waitFor(2);
+    const usage = (await gw.app.inject({ method: "GET", url: "/v1/analytics/limits" })).json().data;
+    expect(usage.find((l: { metric: string }) => l.metric === "requests").spend).toBe(2);
+    const tokens = first!.usage.input_tokens + first!.usage.output_tokens;
+    expect(usage.find((l: { metric: string }) => l.metric === "tokens").spend).toBe(tokens);
+  });
+
   it("refuses a cost budget's request that cannot be priced, with a 412 saying why", async () => {
     const gw = await harness.gateway();
     await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
