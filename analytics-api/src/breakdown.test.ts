@@ -139,6 +139,42 @@ describe("breakdown API", () => {
     ]);
   });
 
+  it("joins each group's feedback (latest revision), never another tenant's", async () => {
+    const feedback = (tenant: string, traceId: string, value: number, weight: number, at: string) => ({
+      event_id: crypto.randomUUID(),
+      schema_version: 1,
+      occurred_at: at,
+      tenant_id: tenant,
+      trace_id: traceId,
+      feedback_id: `fb-${tenant}-${traceId}`,
+      value,
+      weight,
+      metadata: {},
+      source_topic: "test",
+      source_partition: 0,
+      source_offset: 0,
+    });
+    await db.clickhouse.client.insert({
+      table: "feedback",
+      format: "JSONEachRow",
+      values: [
+        feedback("acme", events[0]!.trace_id, -1, 1, "2025-06-01 12:00:00.000"),
+        // A later revision of the same feedback replaces the first.
+        feedback("acme", events[0]!.trace_id, 1, 1, "2025-06-01 13:00:00.000"),
+        feedback("acme", events[10]!.trace_id, -1, 3, "2025-06-02 12:00:00.000"),
+        // globex writing about acme's trace joins nothing.
+        feedback("globex", events[1]!.trace_id, -1, 100, "2025-06-01 12:00:00.000"),
+      ],
+    });
+    const { body } = await get(
+      `/v1/analytics/breakdown?${WINDOW}&group_by=model&limit=1&metrics=requests,feedback_count,feedback_weighted_avg`,
+    );
+    expect(body.data).toEqual([
+      { key: "gpt-4o", requests: 10, feedback_count: 1, feedback_weighted_avg: 1 },
+      { key: null, is_other: true, requests: 4, feedback_count: 1, feedback_weighted_avg: -1 },
+    ]);
+  });
+
   it("groups by a metadata key and filters by metadata.k=v, status and a dimension", async () => {
     const byTeam = await get(`/v1/analytics/breakdown?${WINDOW}&group_by=metadata.team&metrics=requests`);
     expect(byTeam.body.source).toBe("rows");

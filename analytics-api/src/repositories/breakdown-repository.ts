@@ -93,13 +93,17 @@ export function seriesQuery(q: BreakdownQuery, topKeys: (string | null)[] | null
   };
 }
 
-/** Feedback count and weighted average per group: feedback joined to the window's requests by trace id. */
+/**
+ * Feedback count and weighted average per group: the latest revision of each feedback (feedback_current,
+ * migration 004) joined to the window's requests on (tenant, trace id), so feedback a tenant wrote about
+ * another tenant's trace never joins anything. Feedback on a trace counts for every group its requests fall in.
+ */
 export function feedbackQuery(q: BreakdownQuery) {
   const { where, params } = filterSql(q.filter, q.plan.bounds);
   const group = groupSql(q.groupBy);
   return {
     sql: `SELECT r.group_key AS group_key, count() AS n, sum(f.value * f.weight) AS vw, sum(f.weight) AS w
-    FROM feedback AS f
+    FROM feedback_current AS f
     INNER JOIN (SELECT DISTINCT tenant_id, trace_id, ${group.sql} AS group_key FROM requests ${where}) AS r
       ON f.tenant_id = r.tenant_id AND f.trace_id = r.trace_id
     GROUP BY group_key
