@@ -114,3 +114,12 @@ describe("PUT /v1/feedback/{id}", () => {
     expect(bad.json().error.param).toBe("value");
   });
 });
+
+describe("POST /v1/feedback from the portkey-ai SDK", () => {
+  it("reads an array the SDK turned into an object with index keys", async () => {
+    const before = gw.sink.feedback.length;
+    const res = await post({ "0": { traceID: "t-0", value: 2 }, "1": { traceID: "t-1", value: 3 } });
+    expect(res.statusCode).toBe(200);
+    expect(gw.sink.feedback.slice(before).map((f) => f.trace_id)).toEqual(["t-0", "t-1"]);
+  });
+});

@@ -107,12 +107,13 @@ export function registerFeedback(app: FastifyInstance, deps: FeedbackRouteDeps):
   app.post("/v1/feedback", async (request) => {
     const tenantId = caller(request);
     // An object or an array of them; dispatched here so a bad field is named, not "no union member matched".
-    const parsed = Array.isArray(request.body)
-      ? FeedbackBatch.safeParse(request.body)
-      : FeedbackItem.transform((f) => [f]).safeParse(request.body);
+    const body = batchOf(request.body) ?? request.body;
+    const parsed = Array.isArray(body)
+      ? FeedbackBatch.safeParse(body)
+      : FeedbackItem.transform((f) => [f]).safeParse(body);
     if (!parsed.success) throw invalidBody(parsed.error.issues);
     const items = parsed.data;
-    const batch = Array.isArray(request.body);
+    const batch = Array.isArray(body);
     const traces = items.map((f) => (f.trace_id ?? f.traceID) as string);
     // Every item is checked before any is written: a batch is accepted or refused whole.
     await Promise.all(traces.map((t, i) => checkTrace(tenantId, t, batch ? `${i}.trace_id` : "trace_id")));
@@ -135,6 +136,18 @@ export function registerFeedback(app: FastifyInstance, deps: FeedbackRouteDeps):
     emit(tenantId, traceId, request.params.id, parsed.data);
     return answer([request.params.id], "feedback updated");
   });
+}
+
+/**
+ * The portkey-ai SDK snake-cases a body by copying its keys into an object, so an array it is
+ * given arrives as `{"0": {...}, "1": {...}}`: such an object is read as the array it was.
+ */
+function batchOf(body: unknown): unknown[] | null {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const keys = Object.keys(body);
+  if (keys.length === 0 || keys.length > FEEDBACK_BATCH_MAX + 1) return null;
+  if (!keys.every((key, i) => key === String(i))) return null;
+  return Object.values(body);
 }
 
 export function newFeedbackId(traceId: string): string {

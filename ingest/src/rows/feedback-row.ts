@@ -1,4 +1,4 @@
-import type { FeedbackEvent } from "@switchyard/events";
+import { type FeedbackEvent, feedbackIdOf } from "@switchyard/events";
 import { toClickHouseDateTime } from "@switchyard/platform";
 import {
   clickHouseInstant,
@@ -11,7 +11,7 @@ import {
 /** The `feedback` table's column names, in the order the mapper below lists them. */
 const FEEDBACK_COLUMNS: { names?: readonly string[] } = {};
 
-/** FeedbackEvent → `feedback` row (column names as in migration 002). */
+/** FeedbackEvent → `feedback` row (column names as in migrations 002 and 004). */
 export function feedbackRow(event: FeedbackEvent, source: SourceCoordinates): RowDecodeResult {
   const problem = unstorableTimestamp(event.occurred_at);
   if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
@@ -22,6 +22,7 @@ export function feedbackRow(event: FeedbackEvent, source: SourceCoordinates): Ro
     occurred_at: occurredAt,
     tenant_id: event.tenant_id,
     trace_id: event.trace_id,
+    feedback_id: feedbackIdOf(event),
     value: event.value,
     weight: event.weight,
     metadata: event.metadata,

@@ -24,8 +24,8 @@ export const addFeedbackRevisions: Migration = {
         argMax(value, (occurred_at, event_id)) AS value,
         argMax(weight, (occurred_at, event_id)) AS weight,
         argMax(metadata, (occurred_at, event_id)) AS metadata,
-        min(occurred_at) AS created_at,
-        max(occurred_at) AS occurred_at,
+        min(occurred_at) AS first_at,
+        max(occurred_at) AS last_at,
         count() AS revisions
       FROM feedback
       GROUP BY tenant_id, feedback_id`,

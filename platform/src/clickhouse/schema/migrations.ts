@@ -1,6 +1,7 @@
 import { createRequestsTable } from "./001-requests.ts";
 import { createFeedbackTable } from "./002-feedback.ts";
 import { addAnalyticsColumnsAndRollups } from "./003-analytics.ts";
+import { addFeedbackRevisions } from "./004-feedback-revisions.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -8,4 +9,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createRequestsTable,
   createFeedbackTable,
   addAnalyticsColumnsAndRollups,
+  addFeedbackRevisions,
 ];
