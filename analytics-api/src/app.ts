@@ -9,6 +9,7 @@ import {
   type Telemetry,
 } from "@switchyard/platform";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { registerConsoleRoute } from "./console-route.ts";
 import { CursorCodec } from "./http/cursor.ts";
 import { installErrorHandling } from "./http/error-handler.ts";
 import { registerMetrics } from "./http/metrics.ts";
@@ -71,5 +72,7 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
     now: deps.now ?? (() => new Date()),
   });
   registerOpenApiRoute(app);
+  // The web console (static bundle) on the same port; it calls the routes above.
+  registerConsoleRoute(app);
   return app;
 }

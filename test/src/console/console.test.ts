@@ -1,0 +1,238 @@
+// The built-in web console in a real browser (headless Chromium via playwright-core) against the
+// embedded stack: requests go through the gateway, ingest stores them, the analytics API serves both
+// the data and the console. Screenshots land in test/artifacts/console/ (gitignored).
+
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { sha256Hex } from "@switchyard/platform";
+import type { RunningStack } from "@switchyard/stack";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatBody, pollUntil, startTestStack, tempDir } from "../e2e/support.ts";
+import { axeAudit, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+
+const ACME_KEY = "sk-console-acme";
+const ADMIN_KEY = "sk-console-admin";
+const HOUR_MS = 3_600_000;
+/** A laptop screen. */
+const VIEWPORT = { width: 1366, height: 860 };
+
+interface Sent {
+  user: string;
+  model: string;
+  trace: string;
+}
+const SENT: Sent[] = [
+  { user: "alice", model: "gpt-4o-mini", trace: "console-trace-alice-1" },
+  { user: "alice", model: "claude-sonnet-4-5", trace: "console-trace-alice-2" },
+  { user: "bob", model: "gpt-4o-mini", trace: "console-trace-bob-1" },
+];
+
+describe("web console in a real browser", () => {
+  let dataDir: string;
+  let stack: RunningStack;
+  let browser: Browser;
+  let consoleUrl: string;
+  /** A custom range of six whole hours ending with the current one: the chart must show six points. */
+  let rangeQuery: string;
+
+  beforeAll(async () => {
+    dataDir = await tempDir("console-browser");
+    const keysFile = join(dataDir, "keys.json");
+    await writeFile(
+      keysFile,
+      JSON.stringify({
+        keys: [
+          { id: "k-acme", tenant_id: "acme", key_sha256: sha256Hex(ACME_KEY), role: "tenant" },
+          { id: "k-admin", tenant_id: "ops", key_sha256: sha256Hex(ADMIN_KEY), role: "admin" },
+        ],
+      }),
+    );
+    stack = await startTestStack({ DATA_DIR: dataDir, INGEST_FLUSH_INTERVAL_MS: "50", SWITCHYARD_KEYS_FILE: keysFile });
+    const gatewayUrl = stack.gateway!.url;
+    const analyticsUrl = stack.analytics!.url;
+    consoleUrl = `${analyticsUrl}/console`;
+    for (const s of SENT) {
+      const response = await fetch(`${gatewayUrl}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-portkey-api-key": ACME_KEY,
+          "x-portkey-provider": "mock",
+          "x-portkey-trace-id": s.trace,
+          "x-portkey-metadata": JSON.stringify({ _user: s.user, team: "search" }),
+        },
+        body: chatBody(`hello from ${s.user}`, { model: s.model }),
+      });
+      expect(response.status, await response.text()).toBe(200);
+    }
+    await pollUntil(async () => {
+      const response = await fetch(`${analyticsUrl}/v1/analytics/costs?group_by=user`, {
+        headers: { authorization: `Bearer ${ACME_KEY}` },
+      });
+      const body = (await response.json()) as { data?: { requests: number }[] };
+      return body.data?.reduce((n, r) => n + r.requests, 0) === SENT.length ? true : undefined;
+    }, "the requests ingested");
+    const thisHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    const from = new Date(thisHour - 5 * HOUR_MS).toISOString();
+    const to = new Date(thisHour + HOUR_MS).toISOString();
+    rangeQuery = `from=${from}&to=${to}`;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A fresh browser profile; bypassCSP only so the axe audit script can be injected. */
+  async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true, acceptDownloads: true });
+    return { context, page: await context.newPage() };
+  }
+
+  /** A page that already holds the tenant's key (as after the user entered it once). */
+  async function signedInPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const opened = await newPage();
+    await opened.context.addInitScript((key) => localStorage.setItem("switchyard-console-api-key", key), ACME_KEY);
+    return opened;
+  }
+
+  async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
+    expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
+  }
+
+  it("asks for a key, says in words when it is wrong, then shows the tenant's overview with one point per hour", async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${consoleUrl}/?${rangeQuery}`);
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("This analytics API requires an API key");
+    await expectNoSeriousViolations(page, "the key prompt");
+
+    const prompt = page.getByRole("alert").getByLabel("API key");
+    await prompt.fill("sk-not-a-key");
+    await page.getByRole("alert").getByRole("button", { name: "Use this key" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("The API key you entered is not valid");
+
+    await page.getByRole("alert").getByLabel("API key").fill(ACME_KEY);
+    await page.getByRole("alert").getByLabel("API key").press("Enter");
+    const charts = page.locator("figure.chart");
+    await charts.first().waitFor();
+    // Six whole hours in the range: one point per hour, the empty ones as zero.
+    expect(await charts.evaluateAll((figures) => figures.map((f) => f.getAttribute("data-points")))).toEqual([
+      "6",
+      "6",
+    ]);
+    expect(await page.locator("figure.chart canvas").count()).toBe(2);
+    expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe("3");
+    const models = await page.locator("table tbody tr td:first-child").allTextContents();
+    expect(models.sort()).toEqual(["claude-sonnet-4-5", "gpt-4o-mini"]);
+    await screenshot(page, "overview-light");
+    await expectNoSeriousViolations(page, "the overview (light)");
+
+    await page.getByRole("button", { name: "Dark theme" }).click();
+    await page.locator("figure.chart canvas").first().waitFor();
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    await screenshot(page, "overview-dark");
+    await expectNoSeriousViolations(page, "the overview (dark)");
+    await context.close();
+  });
+
+  it("groups by user from the keyboard, keeps the choice in the URL and downloads the table as CSV", async () => {
+    const { context, page } = await signedInPage();
+    await page.goto(`${consoleUrl}/?${rangeQuery}`);
+    await page.locator("figure.chart").first().waitFor();
+    // Keyboard only: focus the navigation link, follow it, pick a grouping.
+    await page.getByRole("link", { name: "Breakdowns" }).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/console\/breakdowns\?/);
+    await page.getByLabel("Group by").focus();
+    await page.getByLabel("Group by").selectOption("user");
+    await page.waitForURL(/group_by=user/);
+    const rows = page.locator("table tbody tr");
+    await rows.first().waitFor();
+    const users = await page.locator("table tbody tr td:first-child").allTextContents();
+    expect(users.sort()).toEqual(["alice", "bob"]);
+    const alice = rows.filter({ hasText: "alice" });
+    expect(await alice.locator("td").nth(1).textContent()).toBe("2");
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("breakdown-by-user.csv");
+    const csv = await readFile((await download.path())!, "utf8");
+    expect(csv.split("\r\n")[0]).toMatch(/^user,requests,errors,error rate,input tokens,output tokens,cost usd,/);
+    expect(csv).toMatch(/\r\nalice,2,0,0,/);
+    expect(csv).toMatch(/\r\nbob,1,0,0,/);
+    await screenshot(page, "breakdown-by-user");
+    await expectNoSeriousViolations(page, "the breakdown");
+
+    // The URL is the view: opening it in a new page shows the same grouping.
+    const shared = page.url();
+    const again = await context.newPage();
+    await again.goto(shared);
+    await again.locator("table tbody tr").first().waitFor();
+    expect((await again.locator("table tbody tr td:first-child").allTextContents()).sort()).toEqual(["alice", "bob"]);
+    await context.close();
+  });
+
+  it("filters the log by user from a breakdown row, and opens a request's detail", async () => {
+    const { context, page } = await signedInPage();
+    await page.goto(`${consoleUrl}/breakdowns?group_by=user&${rangeQuery}`);
+    await page.getByRole("link", { name: "alice" }).click();
+    await page.waitForURL(/\/console\/log\?.*user=alice/);
+    const rows = page.locator("table tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(2);
+    expect(await rows.locator("td:nth-child(2)").allTextContents()).toEqual(["alice", "alice"]);
+    expect(await page.getByRole("list", { name: "Active filters" }).textContent()).toContain("user = alice");
+    await screenshot(page, "log-filtered-by-user");
+    await expectNoSeriousViolations(page, "the request log");
+
+    // Newest first: the second request alice sent.
+    await rows.first().locator("td").first().getByRole("link").click();
+    await page.waitForURL(/\/console\/requests\//);
+    const facts = page.locator("dl.facts");
+    await facts.waitFor();
+    const text = await facts.textContent();
+    expect(text).toContain("alice");
+    expect(text).toContain("claude-sonnet-4-5");
+    expect(text).toContain("acme");
+    expect(await page.locator("table", { hasText: "Metadata" }).textContent()).toContain("search");
+    expect(await page.locator("table", { hasText: "Attempts (1)" }).locator("tbody td").nth(1).textContent()).toBe(
+      "mock",
+    );
+    await screenshot(page, "request-detail");
+    await expectNoSeriousViolations(page, "the request detail");
+    await context.close();
+  });
+
+  it("finds a trace by its id from the log's search box", async () => {
+    const { context, page } = await signedInPage();
+    await page.goto(`${consoleUrl}/log?${rangeQuery}`);
+    const trace = SENT[2]!.trace;
+    await page.getByLabel("Trace id").fill(trace);
+    await page.getByLabel("Trace id").press("Enter");
+    await page.waitForURL(new RegExp(`/console/traces/${trace}`));
+    const rows = page.locator("table tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator("td").nth(1).textContent()).toBe("bob");
+    expect(await page.locator("ol.waterfall li").count()).toBe(1);
+    await screenshot(page, "trace");
+    await context.close();
+  });
+
+  it("says so in words when the analytics API is unreachable, never a blank page or an endless spinner", async () => {
+    const { context, page } = await signedInPage();
+    await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+    await page.goto(`${consoleUrl}/breakdowns?${rangeQuery}`);
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("The analytics API is unreachable");
+    expect(await page.locator("[aria-busy=true]").count()).toBe(0);
+    await page.unroute("**/v1/**");
+    await page.getByRole("button", { name: "Retry" }).click();
+    await page.locator("table tbody tr").first().waitFor();
+    await context.close();
+  });
+});
