@@ -21,12 +21,15 @@ COPY platform/package.json platform/
 COPY gateway/package.json gateway/
 COPY ingest/package.json ingest/
 COPY analytics-api/package.json analytics-api/
+COPY console/package.json console/
 COPY dashboards/package.json dashboards/
 COPY stack/package.json stack/
 COPY test/package.json test/
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
+# The web console's static bundle (npm ci skipped it: its sources were not copied yet).
+RUN npm run build -w @switchyard/console
 
 # Spool / embedded log / embedded ClickHouse live under DATA_DIR; a named volume mounted
 # there inherits this ownership.
