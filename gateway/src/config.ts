@@ -49,6 +49,10 @@ export const GatewayEnv = z.object({
   SWITCHYARD_LOG_BODIES_MAX_CHARS: positiveInt(65_536),
   /** Tenants whose prompts and answers are never stored. */
   SWITCHYARD_LOG_BODIES_DISABLED_TENANTS: csvList,
+  /** Google's OAuth token endpoint for Vertex service accounts (a private proxy, or a fake in tests). */
+  SWITCHYARD_VERTEX_TOKEN_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Cap on an audio upload (/v1/audio/transcriptions, /translations): 25 MiB, OpenAI's. */
+  SWITCHYARD_MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
   ...ControlPlaneEnv.shape,
   ...BusEnv.shape,
   ...CacheEnv.shape,
@@ -81,6 +85,8 @@ export interface GatewayConfig {
   limits: LimitsSettings;
   /** Prompt/answer capture (pipeline/stages/capture-bodies.ts). */
   bodyCapture: BodyCaptureSettings;
+  vertexTokenUrl: string | undefined;
+  maxUploadBytes: number;
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -104,6 +110,8 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     maxAttempts: env.SWITCHYARD_MAX_ATTEMPTS,
     cache: cacheSettingsFrom(env),
     limits: limitsSettingsFrom(env),
+    vertexTokenUrl: env.SWITCHYARD_VERTEX_TOKEN_URL,
+    maxUploadBytes: env.SWITCHYARD_MAX_UPLOAD_BYTES,
     bodyCapture: {
       enabled: env.SWITCHYARD_LOG_BODIES,
       maxChars: env.SWITCHYARD_LOG_BODIES_MAX_CHARS,

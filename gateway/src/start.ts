@@ -68,7 +68,12 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     logger: deps.logger,
     bodyLimitBytes: deps.config.bodyLimitBytes,
     keys: deps.keys,
-    providers: createProviderRegistry({ dispatcher, mockLatencyMs: deps.config.mockLatencyMs }),
+    providers: createProviderRegistry({
+      dispatcher,
+      mockLatencyMs: deps.config.mockLatencyMs,
+      ...(deps.config.vertexTokenUrl ? { vertexTokenUrl: deps.config.vertexTokenUrl } : {}),
+    }),
+    maxUploadBytes: deps.config.maxUploadBytes,
     sink: queueSink(deps.publisher, deps.logger),
     eventEnv: { gatewayInstance: deps.config.instance, priceOverrides: deps.priceOverrides },
     health: { events: () => ({ ...deps.publisher.stats() }) },

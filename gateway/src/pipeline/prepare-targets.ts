@@ -54,6 +54,8 @@ const VAULT_PROVIDER_SECRETS = [
   "aws_secret_access_key",
   "aws_session_token",
   "azure_ad_token",
+  // Vertex signs its token request with the service account's key (providers/vertex-ai/auth.ts).
+  "vertex_service_account_json",
 ] as const;
 
 function prepareLeaf(leaf: ResolvedLeaf, tenantId: string, headers: HeaderBag, control: ControlLookup): PreparedTarget {
