@@ -89,6 +89,10 @@ describe("simple cache through Redis, two replicas", () => {
     await a.gw.close();
     await b.gw.close();
   });
+  beforeEach(() => {
+    a.gw.sink.events.length = 0;
+    b.gw.sink.events.length = 0;
+  });
 
   it("a repeat on the other replica is a HIT; the event has the key hash, cost 0 and the cost saved", async () => {
     const first = await call(a.gw, chat("repeat me"));
@@ -130,6 +134,11 @@ describe("simple cache through Redis, two replicas", () => {
       .join("");
     expect(text).toBe(json.res.json().choices[0].message.content);
     expect(JSON.parse(events.at(-2)!.slice(6)).usage.total_tokens).toBeGreaterThan(0);
+    // A streamed hit bills nothing either: zero usage recorded, cost 0, the saving recorded.
+    const [streamedHit] = await b.gw.sink.waitFor(1);
+    expect(streamedHit).toMatchObject({ cache_status: "HIT", stream: true, cost_nano_usd: 0 });
+    expect(streamedHit?.usage.input_tokens).toBe(0);
+    expect(streamedHit?.cost_saved_nano_usd).toBeGreaterThan(0);
 
     const firstStream = await call(a.gw, chat("stream first", { stream: true }));
     expect(firstStream.status).toBe("MISS");
