@@ -1,4 +1,4 @@
-import { bearerToken, type KeyStore, type Principal } from "@switchyard/platform";
+import { type ApiKeyScope, bearerToken, type KeyStore, type Principal, scopeAllows } from "@switchyard/platform";
 import { GatewayError } from "../errors.ts";
 import { type HeaderBag, headerValue } from "../http/portkey-headers.ts";
 
@@ -6,6 +6,13 @@ export interface Authenticated {
   principal: Principal;
   /** The raw value that authenticated the caller, so it is never mistaken for a provider key. */
   gatewayKey: string | undefined;
+}
+
+/** A 403 naming the scope the caller's API key lacks (keys without a scope list have them all). */
+export function requireScope(principal: Principal, scope: ApiKeyScope): void {
+  if (!scopeAllows(principal.scopes, scope)) {
+    throw new GatewayError("insufficient_scope", `this API key lacks the ${scope} scope`, "x-portkey-api-key");
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import type {
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parseBody, toAdminError } from "../admin/admin-errors.ts";
 import { GatewayError } from "../errors.ts";
-import { authenticate } from "../pipeline/authenticate.ts";
+import { authenticate, requireScope } from "../pipeline/authenticate.ts";
 import {
   MakeDefault,
   PartialCreate,
@@ -22,7 +22,6 @@ import {
   versionView,
 } from "./prompt-api-schemas.ts";
 import { templateProblem } from "./prompt-call.ts";
-import { requireScope } from "./prompt-stages.ts";
 
 export interface PromptApiDeps {
   keys: KeyStore;

@@ -1,6 +1,5 @@
-import { type ApiKeyScope, type Principal, scopeAllows } from "@switchyard/platform";
-import { GatewayError } from "../errors.ts";
 import { headerValue, providerKeyFrom } from "../http/portkey-headers.ts";
+import { requireScope } from "../pipeline/authenticate.ts";
 import { parsed, type RequestContext } from "../pipeline/context.ts";
 import type { RoutePlanner } from "../pipeline/plan-route.ts";
 import { jsonReply } from "../pipeline/reply.ts";
@@ -17,12 +16,6 @@ interface PromptRun {
   resolved: ResolvedPrompt;
 }
 const runs = new WeakMap<RequestContext, PromptRun>();
-
-export function requireScope(principal: Principal, scope: ApiKeyScope): void {
-  if (!scopeAllows(principal.scopes, scope)) {
-    throw new GatewayError("insufficient_scope", `this API key lacks the ${scope} scope`, "x-portkey-api-key");
-  }
-}
 
 /**
  * render-prompt (right after parse-request): resolves `id[@version|@latest|@label]` in the

@@ -3,10 +3,9 @@ import type { KeyStore } from "@switchyard/platform";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
-import { authenticate } from "../pipeline/authenticate.ts";
+import { authenticate, requireScope } from "../pipeline/authenticate.ts";
 import type { EventSink } from "../pipeline/emit.ts";
 import { invalidBody } from "../pipeline/endpoint.ts";
-import { requireScope } from "../prompts/prompt-stages.ts";
 
 /**
  * Portkey's feedback API. Every write is a FeedbackEvent on llm.feedback.v1 with the caller's

@@ -131,7 +131,7 @@ describe("prompts and feedback through the portkey-ai SDK", () => {
 
     await portkey.prompts.publish(id, { version: 2 });
     const published = await portkey.prompts.render({ promptID: id, variables: { customer: "C", question: "q" } });
-    expect(published.data.messages[0].content).toBe("v2 for C: q");
+    expect(published.data.messages?.[0]?.content).toBe("v2 for C: q");
 
     const missing = await failureOf(portkey.prompts.render({ promptID: id, variables: { customer: "C" } }));
     expect(missing).toMatchObject({ status: 400, error: { code: "missing_variable", param: "variables.question" } });
