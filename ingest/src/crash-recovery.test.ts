@@ -169,7 +169,7 @@ describe.each<BusKind>(["embedded", "kafka"])("ingest killed with SIGKILL mid-ba
         cost: expectedCost,
       });
       const perUser = await query(`SELECT user, count() AS n, sum(cost_nano_usd) AS cost FROM requests
-        WHERE tenant_id = '${tenant}' AND toStartOfHour(occurred_at) >= '2025-01-01 00:00:00' GROUP BY user ORDER BY user
+        WHERE tenant_id = '${tenant}' AND toStartOfDay(occurred_at) >= '2025-01-01 00:00:00' GROUP BY user ORDER BY user
         SETTINGS force_optimize_projection = 1`);
       const expected = new Map<string, { n: number; cost: number }>();
       for (const e of events) {

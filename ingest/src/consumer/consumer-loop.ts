@@ -120,6 +120,10 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     maxBatchRecords: options.batchMaxRecords,
     // Kafka reads maxBatchBytes per partition per fetch: it keeps its default, the embedded log takes ours.
     maxBatchBytes: options.batchMaxRecords === undefined || bus.kind === "kafka" ? undefined : MAX_BATCH_BYTES,
+    // The next batch is decoded (main thread) while the engine inserts the last (a pool thread): one
+    // batch in flight left the event loop idle during every insert. Redelivered later batches after a
+    // failure are absorbed by the idempotent insert, as any redelivery is.
+    maxBatchesInFlight: 2,
   };
   const subscription = await bus.subscribe(subscribeOptions);
   return { subscription, stats: () => ({ ...stats }) };

@@ -109,7 +109,12 @@ describe("insertExactlyOnce", () => {
       `SELECT DISTINCT name FROM system.projection_parts
        WHERE database = currentDatabase() AND table = 'requests' AND active ORDER BY name`,
     );
-    expect(projections.map((p) => p.name)).toEqual(["hourly_rollup", "otel_trace_keys", "trace_keys"]);
+    expect(projections.map((p) => p.name)).toEqual([
+      "otel_trace_keys",
+      "rollup_daily_keys",
+      "rollup_hourly",
+      "trace_keys",
+    ]);
   });
 
   it("repairs a partially applied batch without double counting the rollup", async () => {
@@ -129,7 +134,7 @@ describe("insertExactlyOnce", () => {
     const [rollup] = await select<{ requests: number; cost: number }>(
       client,
       `SELECT count() AS requests, sum(cost_nano_usd) AS cost FROM requests
-       WHERE toStartOfHour(occurred_at) >= '2025-06-01 00:00:00' GROUP BY user
+       WHERE toStartOfDay(occurred_at) >= '2025-06-01 00:00:00' GROUP BY user
        SETTINGS force_optimize_projection = 1`,
     );
     expect({ requests: Number(rollup?.requests), cost: Number(rollup?.cost) }).toEqual({ requests: 4, cost: 1_000 });

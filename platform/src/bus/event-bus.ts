@@ -46,7 +46,8 @@ export interface SubscribeOptions {
   fromBeginning: boolean;
   /**
    * Called with records of one partition, in offset order. Offsets are committed after it resolves.
-   * Never called concurrently for the same partition; may be for different partitions.
+   * Never called concurrently for the same partition (unless `maxBatchesInFlight` > 1); may be for
+   * different partitions.
    */
   handleBatch: (batch: MessageBatch) => Promise<void>;
   /**
@@ -63,6 +64,15 @@ export interface SubscribeOptions {
    */
   maxBatchRecords?: number;
   maxBatchBytes?: number;
+  /**
+   * Embedded log only (Kafka ignores it): how many batches of one partition may be in their handlers
+   * at once (default 1). With 2, batch n+1 is handed over while batch n's handler still waits (ingest
+   * decodes the next batch while the engine inserts the last). Still: handlers start in offset order,
+   * an offset is committed only after its own handler and every earlier one resolved, and a failure
+   * redelivers from the first failed batch once every batch in flight has settled — so a later batch
+   * whose handler succeeded is delivered again (handlers are idempotent, as redelivery requires).
+   */
+  maxBatchesInFlight?: number;
 }
 
 export interface Subscription {

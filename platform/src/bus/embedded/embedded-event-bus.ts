@@ -185,6 +185,7 @@ export class EmbeddedEventBus implements EventBus {
       handleBatch: options.handleBatch,
       maxBatchRecords: options.maxBatchRecords ?? this.options.maxBatchRecords ?? 500,
       maxBatchBytes: options.maxBatchBytes ?? this.options.maxBatchBytes ?? 4 * 1024 * 1024,
+      maxBatchesInFlight: Math.max(1, Math.floor(options.maxBatchesInFlight ?? 1)),
       pollIntervalMs: options.maxWaitTimeMs ?? this.options.pollIntervalMs ?? 1000,
       backoff: this.options.retryBackoff ?? DEFAULT_BACKOFF,
       logger: this.options.logger,

@@ -13,6 +13,8 @@ export interface EmbeddedSubscriptionOptions {
   handleBatch: (batch: MessageBatch) => Promise<void>;
   maxBatchRecords: number;
   maxBatchBytes: number;
+  /** Batches of one partition in their handlers at once (SubscribeOptions.maxBatchesInFlight). */
+  maxBatchesInFlight: number;
   /** Fallback wake-up for appends made by another process (in-process appends wake at once). */
   pollIntervalMs: number;
   backoff: BackoffPolicy;
@@ -29,7 +31,7 @@ interface PartitionCursor {
 /**
  * A consumer group member over the embedded log: one fetch loop per partition, so a partition
  * whose handler keeps failing does not hold back the others. handleBatch is therefore called
- * concurrently for different partitions, never for the same one.
+ * concurrently for different partitions, and for the same one only up to maxBatchesInFlight batches.
  */
 export function startEmbeddedSubscription(options: EmbeddedSubscriptionOptions): Subscription {
   const abort = new AbortController();
@@ -76,6 +78,13 @@ async function readBatch(log: PartitionLog, from: number, maxRecords: number, ma
   return records;
 }
 
+/** A batch handed to its handler: where the position moves once it (and all before it) succeeded. */
+interface InFlightBatch {
+  next: number;
+  /** The handler's outcome; never rejects (null: resolved). */
+  settled: Promise<{ error: unknown } | null>;
+}
+
 async function consumePartition(
   cursor: PartitionCursor,
   options: EmbeddedSubscriptionOptions,
@@ -83,31 +92,77 @@ async function consumePartition(
 ): Promise<void> {
   const { topic, partition, log } = cursor;
   const committed = options.offsets.get(topic, partition);
+  /** The committed position: every record before it was handled. */
   let position = committed ?? (options.fromBeginning ? log.startOffset : log.endOffset);
+  /** Where the next read starts: past the batches in flight. */
+  let readFrom = position;
   let failures = 0;
-  /** The read of `position` started while the previous batch was handled (null: read it now). */
+  /** The read of `readFrom` started while earlier batches were handled (null: read it now). */
   let readAhead: Promise<LogRecord[]> | null = null;
   /** The last offset commit: not awaited before the next batch, only before the loop returns. */
   let committing: Promise<void> = Promise.resolve();
+  /** Batches in their handlers, oldest first (at most maxBatchesInFlight). */
+  const inFlight: InFlightBatch[] = [];
   const read = (from: number) => readBatch(log, from, options.maxBatchRecords, options.maxBatchBytes);
+
+  /**
+   * Waits for the oldest batch in flight. Success moves the position past it and commits (the commit,
+   * two fsyncs, runs while later batches are handled; GroupOffsets keeps commits ordered). Failure
+   * waits for every later batch to settle — a redelivery must not overtake their rows still being
+   * written — then rewinds to the failed batch and backs off. Returns false after a failure.
+   */
+  async function retireOldest(): Promise<boolean> {
+    const oldest = inFlight.shift()!;
+    const outcome = await oldest.settled;
+    if (outcome === null) {
+      failures = 0;
+      position = oldest.next;
+      committing = options.offsets.commit(topic, partition, position).catch((error: unknown) => {
+        // The records were handled; a later commit covers them. Until then a restart redelivers them.
+        options.logger.error({ err: error, groupId: options.groupId, topic, partition }, "offset commit failed");
+      });
+      return true;
+    }
+    await Promise.all(inFlight.splice(0).map((b) => b.settled));
+    readAhead = null;
+    readFrom = position;
+    failures += 1;
+    const delayMs = backoffDelay(options.backoff, failures);
+    options.logger.warn(
+      { err: outcome.error, groupId: options.groupId, topic, partition, offset: position, failures, delayMs },
+      "batch handler failed; redelivering after backoff",
+    );
+    await sleep(delayMs, signal);
+    return false;
+  }
+
   while (!signal.aborted) {
+    if (inFlight.length >= options.maxBatchesInFlight) {
+      await retireOldest();
+      continue;
+    }
     let records: LogRecord[];
     try {
-      records = await (readAhead ?? read(position));
+      records = await (readAhead ?? read(readFrom));
     } catch (error) {
       readAhead = null;
       failures += 1;
-      options.logger.error({ err: error, topic, partition, offset: position }, "embedded consumer: read failed");
+      options.logger.error({ err: error, topic, partition, offset: readFrom }, "embedded consumer: read failed");
       await sleep(backoffDelay(options.backoff, failures), signal);
       continue;
     }
     readAhead = null;
     if (records.length === 0) {
-      await log.waitForAppend(position, options.pollIntervalMs, signal);
+      // Nothing new: finish what is in flight (and commit it) before waiting for appends.
+      if (inFlight.length > 0) {
+        await retireOldest();
+        continue;
+      }
+      await log.waitForAppend(readFrom, options.pollIntervalMs, signal);
       if (!signal.aborted) await log.refresh();
       continue;
     }
-    const next = position + records.length;
+    const next = readFrom + records.length;
     // Visible records never change, so the next batch is read from disk while this one is handled.
     if (next < log.endOffset) {
       readAhead = read(next);
@@ -122,28 +177,14 @@ async function consumePartition(
       headers: r.headers,
       timestamp: r.timestamp,
     }));
-    try {
-      await options.handleBatch({ topic, partition, messages });
-    } catch (error) {
-      // Not committed and the position is unchanged: the same records come again after the backoff.
-      readAhead = null;
-      failures += 1;
-      const delayMs = backoffDelay(options.backoff, failures);
-      options.logger.warn(
-        { err: error, groupId: options.groupId, topic, partition, offset: position, failures, delayMs },
-        "batch handler failed; redelivering after backoff",
-      );
-      await sleep(delayMs, signal);
-      continue;
-    }
-    failures = 0;
-    position = next;
-    // The commit (two fsyncs) runs while the next batch is handled: it still follows its own handler,
-    // commits stay in order (GroupOffsets serialises and coalesces them), and stop() waits for the last.
-    committing = options.offsets.commit(topic, partition, next).catch((error: unknown) => {
-      // The records were handled; a later commit covers them. Until then a restart redelivers them.
-      options.logger.error({ err: error, groupId: options.groupId, topic, partition }, "offset commit failed");
-    });
+    const settled = options.handleBatch({ topic, partition, messages }).then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
+    inFlight.push({ next, settled });
+    readFrom = next;
   }
+  // Stopping: batches already handed over finish, and those that succeeded in order are committed.
+  while (inFlight.length > 0 && (await retireOldest()));
   await Promise.all([committing, readAhead?.catch(() => undefined)]);
 }
