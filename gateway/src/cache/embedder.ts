@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { Tokenizer } from "@huggingface/tokenizers";
-import ort from "onnxruntime-node";
+import type { Tokenizer } from "@huggingface/tokenizers";
+import type { InferenceSession } from "onnxruntime-node";
 
 /** Turns one sentence into a unit vector; null when it is too long to embed faithfully. */
 export interface Embedder {
@@ -21,11 +21,13 @@ const MAX_CHARS = 2_000;
  * The in-process sentence embedder: a pure-JS WordPiece tokenizer and the ONNX model on
  * onnxruntime-node, one intra-op thread (two made p99 worse on 2 cores). Loaded on first use, so a
  * gateway that never sees a semantic request never loads it. Mean pooling over the tokens, then
- * L2-normalised, as sentence-transformers does.
+ * L2-normalised, as sentence-transformers does. The runtime and tokenizer are imported on first use
+ * too (~0.2 s of start-up a gateway without semantic caching never pays).
  */
 export function minilmEmbedder(dir: string = MINILM_DIR): Embedder {
-  let loading: Promise<{ tokenizer: Tokenizer; session: ort.InferenceSession }> | null = null;
+  let loading: Promise<{ tokenizer: Tokenizer; session: InferenceSession; ort: Ort }> | null = null;
   const load = async () => {
+    const [ort, { Tokenizer }] = await Promise.all([import("onnxruntime-node"), import("@huggingface/tokenizers")]);
     const tokenizerJson = JSON.parse(await readFile(`${dir}all-minilm-l6-v2-q-tokenizer.json`, "utf8"));
     const session = await ort.InferenceSession.create(`${dir}all-minilm-l6-v2-q.onnx`, {
       intraOpNumThreads: 1,
@@ -33,7 +35,7 @@ export function minilmEmbedder(dir: string = MINILM_DIR): Embedder {
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    return { tokenizer: new Tokenizer(tokenizerJson, {}), session };
+    return { tokenizer: new Tokenizer(tokenizerJson, {}), session, ort };
   };
   return {
     dimensions: MINILM_DIMENSIONS,
@@ -43,7 +45,7 @@ export function minilmEmbedder(dir: string = MINILM_DIR): Embedder {
         loading = null;
         throw error;
       });
-      const { tokenizer, session } = await loading;
+      const { tokenizer, session, ort } = await loading;
       const encoded = tokenizer.encode(text);
       const n = encoded.ids.length;
       if (n >= MAX_TOKENS) return null;
@@ -60,6 +62,8 @@ export function minilmEmbedder(dir: string = MINILM_DIR): Embedder {
     },
   };
 }
+
+type Ort = typeof import("onnxruntime-node");
 
 function meanPooledUnit(hidden: Float32Array, tokens: number, dims: number): Float32Array {
   const v = new Float32Array(dims);

@@ -3,7 +3,7 @@ import { decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
 import { type Embedder, minilmEmbedder } from "./embedder.ts";
 import { memoryStore } from "./memory-store.ts";
 import { type RedisCacheSettings, redisStore } from "./redis-store.ts";
-import { SemanticIndex } from "./semantic-index.ts";
+import { createSemanticIndex, type SemanticIndex } from "./semantic-index.ts";
 import type { AnswerStore } from "./store.ts";
 
 export interface ResponseCacheSettings {
@@ -41,7 +41,9 @@ export class ResponseCache {
   readonly embedder: Embedder;
   private readonly store: AnswerStore;
   private readonly feed: ReturnType<typeof redisStore> | null;
-  private readonly index: SemanticIndex;
+  /** Made on first semantic use (semanticIndex()); null until then. */
+  private index: SemanticIndex | null = null;
+  private indexLoading: Promise<SemanticIndex> | null = null;
   private readonly logger: ResponseCacheDeps["logger"];
   private healthy = true;
   private storeErrors = 0;
@@ -50,16 +52,9 @@ export class ResponseCache {
     this.settings = settings;
     this.logger = deps.logger;
     this.embedder = deps.embedder ?? minilmEmbedder();
-    // 50k vectors of 384 floats: ~77 MB of vectors plus the graphs' links.
-    this.index = new SemanticIndex({
-      dimensions: this.embedder.dimensions,
-      maxPartitions: 10_000,
-      maxPerPartition: 10_000,
-      maxVectors: 50_000,
-    });
     this.feed = settings.redis ? redisStore(settings.redis, (error) => this.failed(error)) : null;
     this.store = this.feed ?? memoryStore(settings.maxBytes);
-    this.feed?.follow((entry) => this.index.add(entry));
+    this.feed?.follow((entry) => void this.semanticIndex().then((index) => index.add(entry)));
     if (deps.meter) this.observe(deps.meter);
   }
 
@@ -88,10 +83,11 @@ export class ResponseCache {
     vector: Float32Array,
     threshold: number,
   ): Promise<Lookup & { key?: string; similarity?: number }> {
-    const match = this.index.nearest(partition, vector, threshold);
+    const index = await this.semanticIndex();
+    const match = index.nearest(partition, vector, threshold);
     if (match === null) return { kind: "absent" };
     const found = await this.get(match.key);
-    if (found.kind === "absent") this.index.forget(partition, match.key);
+    if (found.kind === "absent") index.forget(partition, match.key);
     return { ...found, key: match.key, similarity: match.similarity };
   }
 
@@ -106,7 +102,7 @@ export class ResponseCache {
       await this.store.set(key, encodeAnswer(answer), ttlSeconds);
       if (semantic) {
         const entry = { ...semantic, key, expiresAt: answer.storedAt + ttlSeconds * 1000 };
-        this.index.add(entry);
+        (await this.semanticIndex()).add(entry);
         await this.feed?.publish(entry);
       }
       this.recovered();
@@ -122,11 +118,25 @@ export class ResponseCache {
 
   /** Vectors in this replica's semantic index (tests wait on it for the shared feed). */
   semanticEntries(): number {
-    return this.index.size();
+    return this.index?.size() ?? 0;
   }
 
   async close(): Promise<void> {
     await this.store.close();
+  }
+
+  private semanticIndex(): Promise<SemanticIndex> {
+    // 50k vectors of 384 floats: ~77 MB of vectors plus the graphs' links.
+    this.indexLoading ??= createSemanticIndex({
+      dimensions: this.embedder.dimensions,
+      maxPartitions: 10_000,
+      maxPerPartition: 10_000,
+      maxVectors: 50_000,
+    }).then((index) => {
+      this.index = index;
+      return index;
+    });
+    return this.indexLoading;
   }
 
   private failed(error: unknown): void {
@@ -171,6 +181,6 @@ export class ResponseCache {
       .createObservableGauge(Metrics.gatewayCacheSemanticEntries, {
         description: "Vectors in this replica's semantic index",
       })
-      .addCallback((r) => r.observe(this.index.size()));
+      .addCallback((r) => r.observe(this.index?.size() ?? 0));
   }
 }

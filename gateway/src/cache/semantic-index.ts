@@ -1,5 +1,12 @@
 import { LRUCache } from "lru-cache";
-import { Index, MetricKind, ScalarKind } from "usearch";
+import type { Index } from "usearch";
+
+type Usearch = typeof import("usearch");
+
+/** A semantic index, usearch imported on first use (a gateway without semantic caching never loads it). */
+export async function createSemanticIndex(options: SemanticIndexOptions): Promise<SemanticIndex> {
+  return new SemanticIndex(options, await import("usearch"));
+}
 
 /** One vector to remember: the answer's exact key, in its partition, until `expiresAt` (epoch ms). */
 export interface SemanticEntry {
@@ -44,9 +51,11 @@ export class SemanticIndex {
   private nextLabel = 1n;
   private total = 0;
   private readonly now: () => number;
+  private readonly usearch: Usearch;
 
-  constructor(options: SemanticIndexOptions) {
+  constructor(options: SemanticIndexOptions, usearch: Usearch) {
     this.options = options;
+    this.usearch = usearch;
     this.now = options.now ?? Date.now;
     this.partitions = new LRUCache({
       max: options.maxPartitions,
@@ -61,7 +70,12 @@ export class SemanticIndex {
     let p = this.partitions.get(entry.partition);
     if (!p) {
       p = {
-        index: new Index(this.options.dimensions, MetricKind.Cos, ScalarKind.F32, 16),
+        index: new this.usearch.Index(
+          this.options.dimensions,
+          this.usearch.MetricKind.Cos,
+          this.usearch.ScalarKind.F32,
+          16,
+        ),
         byLabel: new Map(),
         labelOf: new Map(),
       };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { minilmEmbedder } from "./embedder.ts";
 import { memoryStore } from "./memory-store.ts";
-import { SemanticIndex } from "./semantic-index.ts";
+import { createSemanticIndex } from "./semantic-index.ts";
 
 /** The real all-MiniLM-L6-v2 (int8 ONNX) shipped in gateway/models: no network, no service. */
 describe("semantic similarity with the shipped sentence-embedding model", () => {
@@ -23,7 +23,12 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
   });
 
   it("the index finds the paraphrase in its partition only, at or above the threshold", async () => {
-    const index = new SemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 10, maxVectors: 100 });
+    const index = await createSemanticIndex({
+      dimensions: 384,
+      maxPartitions: 10,
+      maxPerPartition: 10,
+      maxVectors: 100,
+    });
     const expiresAt = Date.now() + 60_000;
     index.add({ partition: "p", key: "france", vector: await vector("What is the capital of France?"), expiresAt });
     index.add({ partition: "p", key: "bread", vector: await vector("How do I bake bread?"), expiresAt });
@@ -37,7 +42,7 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
 
   it("expired vectors are skipped; each partition keeps at most its bound (oldest dropped)", async () => {
     let now = 1_000;
-    const index = new SemanticIndex({
+    const index = await createSemanticIndex({
       dimensions: 384,
       maxPartitions: 10,
       maxPerPartition: 2,
@@ -57,7 +62,7 @@ describe("semantic similarity with the shipped sentence-embedding model", () => 
   });
 
   it("holds at most maxVectors in all, dropping from the least recently used partition", async () => {
-    const index = new SemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 10, maxVectors: 3 });
+    const index = await createSemanticIndex({ dimensions: 384, maxPartitions: 10, maxPerPartition: 10, maxVectors: 3 });
     const v = await vector("What is the capital of France?");
     const expiresAt = Date.now() + 60_000;
     index.add({ partition: "old", key: "o1", vector: v, expiresAt });
