@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { createClickHouse, runMigrations } from "@switchyard/platform";
+
+/**
+ * Synthetic request rows for `npm run bench:analytics`, generated inside the engine
+ * (`INSERT … SELECT FROM numbers()`): `rows` requests over the last `days` days, 50 tenants (skewed:
+ * tenant-0 is the largest, ~14%), 400 users per tenant (20,000), 4 API keys per tenant, six models over
+ * three providers, 94% success with 429/500/400 errors, retries, cache hits, metadata (env, team,
+ * feature), prompt ids, and traces of two requests each (`trace-<n>`). Every value is a hash of the row
+ * number, so a seed is reproducible and the bench knows ids without asking. Bodies are not generated.
+ */
+export const SEED_TENANTS = 50;
+export const SEED_USERS_PER_TENANT = 400;
+export const SEED_DAYS = 30;
+
+const h = (k: number) => `cityHash64(number, ${k})`;
+const tenantIndex = `toUInt32(floor(pow((${h(1)} % 1000000) / 1000000, 2) * ${SEED_TENANTS}))`;
+const model = `arrayElement(['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-4', 'gemini-2.5-flash', 'gpt-4.1'], 1 + ${h(5)} % 6)`;
+const status = `multiIf(${h(9)} % 100 < 94, 200, ${h(9)} % 100 < 97, 429, ${h(9)} % 100 < 99, 500, 400)`;
+
+const SEED_SQL = `
+INSERT INTO requests (event_id, schema_version, occurred_at, gateway_instance, tenant_id, api_key_id,
+  virtual_key_id, config_id, trace_id, otel_trace_id, otel_span_id, endpoint, stream, model_requested,
+  model_used, model, provider, target_path, metadata, user, status_code, error_type, error_message,
+  latency_ms, upstream_latency_ms, ttft_ms, gateway_overhead_ms, input_tokens, output_tokens,
+  cache_read_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_nano_usd,
+  cost_input_nano_usd, cost_cached_input_nano_usd, cost_cache_write_nano_usd, cost_output_nano_usd,
+  cost_reasoning_nano_usd, pricing_source, cache_status, retry_count, attempts, guardrails,
+  guardrail_verdict, cost_saved_nano_usd, prompt_id, prompt_version, source_topic, source_partition, source_offset)
+SELECT
+  generateUUIDv4(number), 1,
+  fromUnixTimestamp64Milli(toInt64({start:Int64} + intDiv(number * {spanMs:UInt64}, {rows:UInt64}))),
+  'bench-1', concat('tenant-', toString(t)), concat('key-', toString(t * 4 + ${h(3)} % 4)),
+  if(${h(11)} % 5 = 0, concat('vk-', toString(t)), NULL), if(${h(12)} % 4 = 0, concat('cfg-', toString(t)), NULL),
+  concat('trace-', toString(intDiv(number, 2))), '', '', '/v1/chat/completions', ${h(13)} % 3 = 0,
+  m, m, m, multiIf(m LIKE 'gpt%', 'openai', m LIKE 'claude%', 'anthropic', 'google'), NULL,
+  map('env', if(${h(6)} % 10 < 8, 'prod', 'staging'), 'team', concat('team-', toString(${h(7)} % 25)),
+    'feature', concat('f-', toString(${h(8)} % 200))),
+  concat('user-', toString(t * ${SEED_USERS_PER_TENANT} + ${h(2)} % ${SEED_USERS_PER_TENANT})),
+  s, multiIf(s = 200, NULL, s = 429, 'rate_limit_error', s = 500, 'api_error', 'invalid_request_error'),
+  if(s = 200, NULL, 'upstream error'),
+  lat, lat - 2, if(s = 200, lat * 0.2, NULL), 1 + (${h(10)} % 300) / 100,
+  inTok, outTok, ${h(15)} % 500, 0, 0, false, inTok * 2500 + outTok * 10000, inTok * 2500, 0, 0, outTok * 10000, 0,
+  'catalog', cache, if(${h(16)} % 50 = 0, 1, 0),
+  [(multiIf(m LIKE 'gpt%', 'openai', m LIKE 'claude%', 'anthropic', 'google'), m, toInt32(s), lat - 2, NULL, '')],
+  [], 'none', if(cache = 'HIT', inTok * 2500, 0),
+  if(${h(17)} % 3 = 0, concat('prompt-', toString(${h(17)} % 30)), ''), if(${h(17)} % 3 = 0, ${h(18)} % 5 + 1, NULL),
+  'llm.requests.v1', 0, number
+FROM (
+  SELECT number, ${tenantIndex} AS t, ${model} AS m, ${status} AS s,
+    toFloat64(150 + ${h(10)} % 4000) AS lat, ${h(14)} % 4000 AS inTok, ${h(4)} % 1200 AS outTok,
+    multiIf(${h(19)} % 100 < 80, 'DISABLED', ${h(19)} % 100 < 95, 'MISS', 'HIT') AS cache
+  FROM numbers({rows:UInt64})
+)`;
+
+export interface SeedResult {
+  rows: number;
+  seconds: number;
+  /** First and last occurred_at, epoch ms. */
+  start: number;
+  end: number;
+}
+
+/** Seeds the embedded store under `dataDir/clickhouse` (the stack's layout) with `rows` requests ending now. */
+export async function seedRequests(dataDir: string, rows: number, now = Date.now()): Promise<SeedResult> {
+  // The seed may use every CPU: nothing else runs yet.
+  const clickhouse = await createClickHouse({ kind: "embedded", path: join(dataDir, "clickhouse"), maxThreads: 2 });
+  try {
+    await runMigrations(clickhouse.client);
+    const spanMs = SEED_DAYS * 86_400_000 - 60_000;
+    const start = now - spanMs - 60_000;
+    const began = performance.now();
+    await clickhouse.client.command({
+      query: SEED_SQL,
+      query_params: { start, spanMs, rows },
+      // A bulk insert, not an analytics read: no time or memory bound beyond the machine's.
+      clickhouse_settings: { max_execution_time: 0, max_memory_usage: "0" },
+    });
+    return { rows, seconds: (performance.now() - began) / 1000, start, end: start + spanMs };
+  } finally {
+    await clickhouse.close();
+  }
+}
+
+if (import.meta.main) {
+  const [dataDir, rows] = process.argv.slice(2);
+  if (!dataDir || !rows) throw new Error("usage: analytics-seed.ts <dataDir> <rows>");
+  console.log(JSON.stringify(await seedRequests(dataDir, Number(rows))));
+}

@@ -1,0 +1,186 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { closeAgent, loopUntil, pacedLoad, type Timings, timedGet, timeSequential } from "./analytics-measure.ts";
+import { SEED_TENANTS, SEED_USERS_PER_TENANT, type SeedResult } from "./analytics-seed.ts";
+import { measureSoloIngest } from "./ingest-solo.ts";
+import { startStack, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+
+/**
+ * `npm run bench:analytics` (issue 11, points 4 and 5): seeds ANALYTICS_ROWS (10,000,000) synthetic requests
+ * into an embedded store (analytics-seed.ts), starts `npm start`'s one process on it, and measures through
+ * the HTTP API: trace lookup, 30-day breakdowns (one tenant, all tenants), the first page of a filtered
+ * request search, the heaviest breakdown the API allows; the gateway's p99 at a moderate open-loop rate
+ * idle and while that heaviest query runs back to back; then ingest's events/s (ingest-solo.ts).
+ * Prints figures beside their targets; asserts nothing. Knobs: ANALYTICS_ROWS, ANALYTICS_REPS (20),
+ * ANALYTICS_GATEWAY_RPS (100), BENCH_DURATION_SEC (10), BENCH_INGEST_EVENTS (100,000).
+ */
+const root = new URL("../..", import.meta.url).pathname;
+const rows = Number(process.env.ANALYTICS_ROWS ?? 10_000_000);
+const reps = Number(process.env.ANALYTICS_REPS ?? 20);
+const rate = Number(process.env.ANALYTICS_GATEWAY_RPS ?? 100);
+const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
+const ingestEvents = Number(process.env.BENCH_INGEST_EVENTS ?? 100_000);
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+const load = () =>
+  `${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} on ${availableParallelism()} CPUs`;
+const pick = (n: number) => Math.floor(Math.random() * n);
+
+function line(label: string, t: Timings, target: string): void {
+  const cpu = t.cpuMicrosPerRequest === null ? "" : `  ${fmt(t.cpuMicrosPerRequest / 1000, 1)} ms CPU/req`;
+  const failed = t.failures === 0 ? "" : `  FAILED ${t.failures}/${t.count}: ${t.firstFailure}`;
+  console.log(
+    `  ${label.padEnd(44)} p50 ${fmt(t.p50, 1).padStart(7)}  p95 ${fmt(t.p95, 1).padStart(7)}  p99 ${fmt(t.p99, 1).padStart(7)} ms${cpu}  target ${target}${failed}`,
+  );
+}
+
+console.log(`\nSwitchyard analytics benchmark: ${fmt(rows)} requests, embedded stack; load average ${load()}`);
+const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-analytics-"));
+try {
+  const seedOut = await promisify(execFile)(
+    process.execPath,
+    [join(root, "test/bench/analytics-seed.ts"), dataDir, String(rows)],
+    {
+      maxBuffer: 1024 * 1024,
+    },
+  );
+  const seed = JSON.parse(seedOut.stdout.trim().split("\n").at(-1)!) as SeedResult;
+  console.log(
+    `  seeded ${fmt(seed.rows)} rows in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers())`,
+  );
+
+  const upstream = await startUpstream(root);
+  const stack = await startStack(root, {
+    DATA_DIR: dataDir,
+    OTEL_EXPORTER_OTLP_ENDPOINT: "",
+    OTEL_TRACES_EXPORTER: "none",
+    OTEL_METRICS_EXPORTER: "none",
+    LOG_LEVEL: "warn",
+  });
+  const pid = stack.child.pid;
+  const api = `http://127.0.0.1:${stack.analyticsPort}`;
+  try {
+    const window = `from=${new Date(seed.start).toISOString()}&to=${new Date(seed.end + 60_000).toISOString()}`;
+    const repeat = (make: () => string, n = reps) => Array.from({ length: n }, make);
+    // Warm the engine's caches the way a running system has them (marks, first parts read).
+    for (const url of [`${api}/v1/traces/trace-1`, `${api}/v1/analytics/breakdown?${window}`]) await timedGet(url);
+
+    console.log(`\n(5) reads through the HTTP API, ${reps} sequential requests each (100 for the trace lookup)`);
+    line(
+      "trace lookup",
+      await timeSequential(
+        repeat(() => `${api}/v1/traces/trace-${pick(rows / 2)}`, 100),
+        pid,
+      ),
+      "p95 ≤ 20 ms",
+    );
+    const oneTenant = `${api}/v1/analytics/breakdown?${window}&tenant_id=tenant-0`;
+    line(
+      "30-day breakdown, one tenant, by model",
+      await timeSequential(
+        repeat(() => `${oneTenant}&group_by=model`),
+        pid,
+      ),
+      "p95 ≤ 100 ms",
+    );
+    line(
+      "30-day breakdown, one tenant, by user",
+      await timeSequential(
+        repeat(() => `${oneTenant}&group_by=user`),
+        pid,
+      ),
+      "p95 ≤ 100 ms",
+    );
+    const allTenants = `${api}/v1/analytics/breakdown?${window}`;
+    line(
+      "30-day breakdown, all tenants, by model",
+      await timeSequential(
+        repeat(() => `${allTenants}&group_by=model`),
+        pid,
+      ),
+      "p95 ≤ 300 ms",
+    );
+    line(
+      "30-day breakdown, all tenants, by tenant",
+      await timeSequential(
+        repeat(() => `${allTenants}&group_by=tenant`),
+        pid,
+      ),
+      "p95 ≤ 300 ms",
+    );
+    const user = () => `user-${pick(SEED_TENANTS * SEED_USERS_PER_TENANT)}`;
+    line(
+      "request search, first page (user, 30 days)",
+      await timeSequential(
+        repeat(() => `${api}/v1/requests?${window}&user=${user()}&limit=50`),
+        pid,
+      ),
+      "≤ 100 ms",
+    );
+    line(
+      "request search, first page (model + errors)",
+      await timeSequential(
+        repeat(() => `${api}/v1/requests?${window}&model=gpt-4o&status=error&limit=50`),
+        pid,
+      ),
+      "≤ 100 ms",
+    );
+    // The heaviest reads the API allows: no rollup answers them (metadata key, every metric incl. feedback).
+    const heaviest = [
+      `${allTenants}&group_by=metadata.feature&limit=1000&sort=latency_p99_ms&metrics=requests,errors,error_rate,cost_usd,latency_p50_ms,latency_p90_ms,latency_p99_ms,ttft_p99_ms,cache_hit_rate,rescued,feedback_count,feedback_weighted_avg`,
+      `${allTenants}&group_by=user&limit=1000&sort=latency_p99_ms`,
+    ];
+    line(
+      "heaviest breakdowns (metadata.feature; user)",
+      await timeSequential(
+        repeat(() => heaviest[pick(2)]!, 6),
+        pid,
+      ),
+      "bounded",
+    );
+
+    console.log(
+      `\n(4) gateway at ${rate} req/s open loop for ${durationSec} s (fake upstream), same process as analytics`,
+    );
+    const gateway = {
+      url: `http://127.0.0.1:${stack.gatewayPort}/v1/chat/completions`,
+      headers: viaGatewayHeaders(upstream.baseUrl),
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }),
+      rate,
+      serverPid: pid,
+    };
+    await pacedLoad({ ...gateway, durationSec: 3 }); // warm-up
+    const idle = await pacedLoad({ ...gateway, durationSec });
+    line("gateway idle", idle, "—");
+    const stop = new AbortController();
+    const heavyLoop = loopUntil(heaviest, stop.signal);
+    const busy = await pacedLoad({ ...gateway, durationSec });
+    stop.abort();
+    const heavy = await heavyLoop;
+    line("gateway while the heaviest query runs", busy, `p99 ≤ 2× idle (${fmt(idle.p99 * 2, 1)} ms)`);
+    line(`  (heaviest queries meanwhile: ${heavy.count})`, heavy, "bounded");
+    console.log(`  p99 ratio busy/idle: ${fmt(busy.p99 / idle.p99, 2)} (target ≤ 2)`);
+  } finally {
+    await stack.stop();
+    await stopChild(upstream.child);
+  }
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+console.log(
+  `\n(5) ingest on its own: ${fmt(ingestEvents)} events in the embedded log → embedded ClickHouse (worker thread)`,
+);
+const solo = await measureSoloIngest(ingestEvents, {}, { maxBatchRecords: 10_000, maxBatchBytes: 32 * 1024 * 1024 });
+console.log(
+  `  ${fmt(solo.eventsPerSec)} events/s (${fmt(solo.ingestSec, 1)} s, ${fmt(solo.cpuMicrosPerEvent, 1)} µs CPU/event, ` +
+    `main-loop delay p99 ${fmt(solo.p99LoopStallMs)} ms, max ${fmt(solo.maxLoopStallMs)} ms)  target ≥ 50,000 events/s` +
+    (solo.rowsStored === solo.events ? "" : `  WARNING: ${solo.rowsStored} rows stored`),
+);
+await closeAgent();
+console.log(`\nload average at the end: ${load()}`);
