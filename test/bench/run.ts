@@ -1,6 +1,7 @@
 import { type CacheCaseResult, measureCache, printCache } from "./cache-case.ts";
 import { cpuMeter } from "./cpu.ts";
 import { printCpu } from "./cpu-table.ts";
+import { type GuardrailsCaseResult, measureGuardrails, printGuardrails } from "./guardrails-case.ts";
 import { type LimitsCaseResult, measureLimits, printLimits } from "./limits-case.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startGateway, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
@@ -117,6 +118,7 @@ let routingRounds: Array<Record<RoutingKey, LoadResult>> = [];
 let streamTtft: TtftResult | null = null;
 let tracing: TracingResult | null = null;
 let cache: CacheCaseResult | null = null;
+let guardrails: GuardrailsCaseResult | null = null;
 let limits: LimitsCaseResult | null = null;
 try {
   for (const connections of [1, 32]) {
@@ -132,6 +134,14 @@ try {
       warmupSec: 2 * WARMUP_SEC,
     });
   }
+  // Guardrails (guardrails-case.ts): the same config without hooks and with three cheap checks; in quick runs too.
+  guardrails = await measureGuardrails({
+    gatewayUrl: gateway.url,
+    gatewayPid: gateway.child.pid,
+    upstreamBaseUrl: baseUrl,
+    durationSec: DURATION_SEC,
+    warmupSec: WARMUP_SEC,
+  });
   if (!QUICK) {
     for (const [name, target] of Object.entries(routing)) checks.push(await preflight(name, target));
     routingRounds = await measureRouting();
@@ -223,4 +233,5 @@ if (routingRounds.length > 0) {
 if (streamTtft) printTtft(streamTtft);
 if (tracing) printTracing(tracing);
 if (cache) printCache(cache);
+if (guardrails) printGuardrails(guardrails);
 if (limits) printLimits(limits);

@@ -1,11 +1,14 @@
 import { Attr, type Meter } from "@switchyard/platform";
+import { TalliedCounter, type Tally } from "../telemetry/tallied-counter.ts";
 import type { HookStage } from "./types.ts";
 
 /**
- * Metrics by guardrail id and verdict: `switchyard.gateway.guardrail.hooks` (count of hook runs,
- * verdict pass | fail | deny) and `switchyard.gateway.guardrail.duration` (s). Hook ids come from
- * clients' configs, so the label is bounded: the first MAX_IDS ids seen keep their own series,
- * later newcomers are counted as `_OTHER` (no tenant label, as with the request metrics).
+ * Metrics by guardrail id and verdict: `switchyard.gateway.guardrail.hooks` (hook runs, verdict
+ * pass | fail | deny) and `switchyard.gateway.guardrail.duration` (s, summed; with the count it gives
+ * the mean). Tallied counters (../telemetry/tallied-counter.ts): a run costs two additions, not the
+ * SDK's attribute hashing. Hook ids come from clients' configs, so the label is bounded: the first
+ * MAX_IDS ids keep their own series, later newcomers are counted as `_OTHER` (no tenant label, as
+ * with the request metrics).
  */
 export interface GuardrailMetrics {
   hook(id: string, stage: HookStage, verdict: "pass" | "fail" | "deny", seconds: number): void;
@@ -14,31 +17,33 @@ export interface GuardrailMetrics {
 const MAX_IDS = 200;
 
 export function createGuardrailMetrics(meter: Meter): GuardrailMetrics {
-  const hooks = meter.createCounter("switchyard.gateway.guardrail.hooks", {
+  const hooks = new TalliedCounter(meter, "switchyard.gateway.guardrail.hooks", {
+    unit: "{hook}",
     description: "Guardrail hooks run, by guardrail id, stage (input/output) and verdict (pass, fail, deny)",
   });
-  const duration = meter.createHistogram("switchyard.gateway.guardrail.duration", {
-    description: "Time a guardrail hook took (its checks together)",
+  const duration = new TalliedCounter(meter, "switchyard.gateway.guardrail.duration", {
     unit: "s",
+    description: "Time guardrail hooks took (their checks together), summed",
   });
   const ids = new Set<string>();
-  const attributes = new Map<string, Record<string, string>>();
+  const series = new Map<string, { runs: Tally; seconds: Tally }>();
   return {
     hook(id, stage, verdict, seconds) {
       if (!ids.has(id) && ids.size < MAX_IDS) ids.add(id);
       const label = ids.has(id) ? id : "_OTHER";
       const key = `${label}\u0000${stage}\u0000${verdict}`;
-      let attrs = attributes.get(key);
-      if (attrs === undefined) {
-        attrs = {
+      let s = series.get(key);
+      if (s === undefined) {
+        const attributes = {
           [Attr.guardrailId]: label,
           [Attr.guardrailStage]: stage === "before" ? "input" : "output",
           [Attr.guardrailVerdict]: verdict,
         };
-        attributes.set(key, attrs);
+        s = { runs: hooks.tally(attributes), seconds: duration.tally(attributes) };
+        series.set(key, s);
       }
-      hooks.add(1, attrs);
-      duration.record(seconds, attrs);
+      s.runs.value += 1;
+      s.seconds.value += seconds;
     },
   };
 }

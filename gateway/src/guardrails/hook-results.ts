@@ -31,6 +31,29 @@ export function deniedBody(before: readonly HookResult[], after: readonly HookRe
   );
 }
 
+const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+
+/**
+ * A JSON object body with `hook_results` added as its last key, spliced in before the closing brace
+ * rather than parsed and serialised again (the common case: input hooks ran, the answer is unchanged).
+ * null when the body is not a JSON object.
+ */
+export function withHookResults(
+  body: Buffer,
+  before: readonly HookResult[],
+  after: readonly HookResult[],
+): Buffer | null {
+  let start = 0;
+  while (isSpace(body[start])) start++;
+  let end = body.length - 1;
+  while (end > start && isSpace(body[end])) end--;
+  if (body[start] !== 0x7b || body[end] !== 0x7d) return null;
+  let inner = start + 1;
+  while (inner < end && isSpace(body[inner])) inner++;
+  const results = `"hook_results":${JSON.stringify(hookResultsWire(before, after))}}`;
+  return Buffer.concat([body.subarray(0, end), Buffer.from(inner === end ? results : `,${results}`)]);
+}
+
 /** The event's hook-level and check-level records (never the checked text: explanations are counts and reasons). */
 export function eventRecords(
   results: readonly HookResult[],

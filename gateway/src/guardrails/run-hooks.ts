@@ -1,5 +1,5 @@
 import type { PreparedCheck, PreparedHook } from "./hooks.ts";
-import { requestSlots, responseSlots, rewriteSlots, type Slot } from "./text.ts";
+import { type MessageScope, requestSlots, responseSlots, rewriteSlots, type Slot } from "./text.ts";
 import type { CheckInput, CheckOutcome, HookStage } from "./types.ts";
 
 /**
@@ -52,50 +52,99 @@ export interface HooksRun {
 const slotsOf = (stage: HookStage, body: unknown, scope: "last" | "all"): Slot[] =>
   stage === "before" ? requestSlots(body, scope) : responseSlots(body);
 
-async function runCheck(
-  check: PreparedCheck,
-  stage: HookStage,
-  body: unknown,
-  requestJson: unknown,
-  context: CheckContext,
-): Promise<{ result: CheckResult; outcome: CheckOutcome | null; slots: Slot[] }> {
-  const started = performance.now();
-  const slots = slotsOf(stage, body, check.scope);
-  const texts = slots.map((s) => s.text);
-  const input: CheckInput = {
-    ...context,
-    stage,
-    texts,
-    text: texts.length === 1 ? (texts[0] as string) : texts.join("\n"),
-    requestJson: stage === "before" ? body : requestJson,
-    responseJson: stage === "after" ? body : null,
-  };
-  let outcome: CheckOutcome | null = null;
-  let error: { name: string; message: string } | undefined;
-  try {
-    const out = check.run(input);
-    outcome = out instanceof Promise ? await out : out;
-  } catch (e) {
-    // A check's own failure (a webhook down, no text to match): it passes unless failOnError.
-    error = { name: (e as Error)?.name ?? "Error", message: String((e as Error)?.message ?? e).slice(0, 500) };
+interface CheckRun {
+  result: CheckResult;
+  outcome: CheckOutcome | null;
+  slots: Slot[];
+}
+
+/** What checks over one body read: its slots and the check input, per message scope, made once. */
+class CheckInputs {
+  readonly #byScope = new Map<MessageScope, { input: CheckInput; slots: Slot[] }>();
+  private readonly stage: HookStage;
+  private readonly body: unknown;
+  private readonly requestJson: unknown;
+  private readonly context: CheckContext;
+
+  constructor(stage: HookStage, body: unknown, requestJson: unknown, context: CheckContext) {
+    this.stage = stage;
+    this.body = body;
+    this.requestJson = requestJson;
+    this.context = context;
   }
+
+  of(scope: MessageScope): { input: CheckInput; slots: Slot[] } {
+    let found = this.#byScope.get(scope);
+    if (found === undefined) {
+      const slots = slotsOf(this.stage, this.body, scope);
+      const texts = slots.map((s) => s.text);
+      const input: CheckInput = {
+        ...this.context,
+        stage: this.stage,
+        texts,
+        text: texts.length === 1 ? (texts[0] as string) : texts.join("\n"),
+        requestJson: this.stage === "before" ? this.body : this.requestJson,
+        responseJson: this.stage === "after" ? this.body : null,
+      };
+      found = { input, slots };
+      this.#byScope.set(scope, found);
+    }
+    return found;
+  }
+}
+
+/** One check; synchronous when the check is (most are), so a hook of cheap checks awaits nothing. */
+function runCheck(check: PreparedCheck, inputs: CheckInputs, createdAt: string): CheckRun | Promise<CheckRun> {
+  const started = performance.now();
+  const { input, slots } = inputs.of(check.scope);
+  const done = (outcome: CheckOutcome | null, error?: { name: string; message: string }): CheckRun => ({
+    result: checkResult(check, outcome, error, started, createdAt),
+    outcome,
+    slots,
+  });
+  let out: CheckOutcome | Promise<CheckOutcome>;
+  try {
+    out = check.run(input);
+  } catch (e) {
+    return done(null, errorOf(e));
+  }
+  return out instanceof Promise
+    ? out.then(
+        (o) => done(o),
+        (e: unknown) => done(null, errorOf(e)),
+      )
+    : done(out);
+}
+
+// A check's own failure (a webhook down, no text to match): it passes unless failOnError.
+const errorOf = (e: unknown) => ({
+  name: (e as Error)?.name ?? "Error",
+  message: String((e as Error)?.message ?? e).slice(0, 500),
+});
+
+function checkResult(
+  check: PreparedCheck,
+  outcome: CheckOutcome | null,
+  error: { name: string; message: string } | undefined,
+  started: number,
+  createdAt: string,
+): CheckResult {
   const raw = outcome === null ? !check.failOnError : outcome.verdict;
   const verdict = outcome !== null && check.not ? !raw : raw;
   const transformed =
     outcome?.texts !== undefined || outcome?.requestJson !== undefined || outcome?.responseJson !== undefined;
-  const result: CheckResult = {
+  return {
     id: check.id,
     verdict,
     data: outcome?.data ?? null,
     ...(error ? { error } : {}),
     execution_time: Math.round((performance.now() - started) * 1000) / 1000,
     transformed,
-    created_at: new Date().toISOString(),
+    created_at: createdAt,
     log: null,
     fail_on_error: check.failOnError,
     explanation: error ? `check errored: ${error.name}` : (outcome?.explanation ?? null),
   };
-  return { result, outcome, slots };
 }
 
 /** The body with a check's rewrite applied. */
@@ -112,6 +161,7 @@ export async function runHook(
   requestJson: unknown,
   context: CheckContext,
   metadata: Readonly<Record<string, string>>,
+  createdAt: string = new Date().toISOString(),
 ): Promise<{ result: HookResult; body: unknown }> {
   const started = performance.now();
   const enabled = hook.checks.filter((c) => c.enabled);
@@ -120,12 +170,15 @@ export async function runHook(
   let current = body;
   if (inOrder) {
     for (const check of enabled) {
-      const run = await runCheck(check, hook.stage, current, requestJson, context);
+      const pending = runCheck(check, new CheckInputs(hook.stage, current, requestJson, context), createdAt);
+      const run = pending instanceof Promise ? await pending : pending;
       checks.push(run.result);
       current = applied(hook.stage, current, run.outcome, run.slots);
     }
   } else {
-    const runs = await Promise.all(enabled.map((c) => runCheck(c, hook.stage, current, requestJson, context)));
+    const inputs = new CheckInputs(hook.stage, current, requestJson, context);
+    const pending = enabled.map((c) => runCheck(c, inputs, createdAt));
+    const runs = pending.some((p) => p instanceof Promise) ? await Promise.all(pending) : (pending as CheckRun[]);
     for (const run of runs) {
       checks.push(run.result);
       current = applied(hook.stage, current, run.outcome, run.slots);
@@ -142,7 +195,7 @@ export async function runHook(
       async: hook.async,
       transformed,
       execution_time: Math.round((performance.now() - started) * 1000) / 1000,
-      created_at: new Date().toISOString(),
+      created_at: createdAt,
       feedback: feedbackOf(hook, verdict, checks, metadata),
       checks,
     },
@@ -187,8 +240,9 @@ export async function runHooks(
 ): Promise<HooksRun> {
   const results: HookResult[] = [];
   let current = body;
+  const createdAt = new Date().toISOString();
   for (const hook of hooks) {
-    const run = await runHook(hook, current, requestJson, context, metadata);
+    const run = await runHook(hook, current, requestJson, context, metadata, createdAt);
     results.push(run.result);
     current = run.body;
   }

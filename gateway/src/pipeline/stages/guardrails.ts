@@ -1,7 +1,7 @@
 import { newEventId } from "@switchyard/events";
 import { GatewayError } from "../../errors.ts";
 import type { GuardrailMetrics } from "../../guardrails/guardrail-metrics.ts";
-import { deniedBody, eventRecords, hookResultsWire } from "../../guardrails/hook-results.ts";
+import { deniedBody, eventRecords, hookResultsWire, withHookResults } from "../../guardrails/hook-results.ts";
 import {
   isSavedRef,
   type LeafHooks,
@@ -13,8 +13,8 @@ import {
 import { type CheckContext, type HookResult, runHooks } from "../../guardrails/run-hooks.ts";
 import type { CheckServices, HookStage } from "../../guardrails/types.ts";
 import type { CompletionResult } from "../../providers/provider.ts";
-import { leavesOf, type RouteNode } from "../../routing/index.ts";
-import { type ParsedContext, parsed, type RequestContext } from "../context.ts";
+import { leavesOf, type ResolvedLeaf, type RouteNode } from "../../routing/index.ts";
+import { type ParsedContext, parsed } from "../context.ts";
 import type { EventSink } from "../emit.ts";
 import { jsonReply, type Reply } from "../reply.ts";
 import type { AttemptContext, AttemptStage, RequestStage } from "../stage.ts";
@@ -45,6 +45,12 @@ interface ReadyHooks {
   after: PreparedHook[];
 }
 
+/** A leaf's hooks as compiled for its plan; `ready` when none is a saved guardrail (nothing to look up per request). */
+interface LeafEntry {
+  hooks: LeafHooks;
+  ready: ReadyHooks | null;
+}
+
 const REQUEST_TYPES: ReadonlyArray<[string, string]> = [
   ["chat/completions", "chatComplete"],
   ["/completions", "complete"],
@@ -56,17 +62,25 @@ const requestTypeOf = (endpoint: string): string => REQUEST_TYPES.find(([s]) => 
 
 export function guardrailStages(deps: GuardrailDeps): { resolve: RequestStage; attempt: AttemptStage } {
   // Compiled per plan (plans are memoised, so per config) and per saved-guardrail version (an update is a new object).
-  const byPlan = new WeakMap<RouteNode, Map<string, LeafHooks> | null>();
+  const byPlan = new WeakMap<RouteNode, Map<string, LeafEntry> | null>();
   const bySaved = new WeakMap<SavedGuardrail, Record<HookStage, PreparedHook>>();
-  const resolved = new WeakMap<RequestContext, Map<string, ReadyHooks>>();
+  // Leaves are objects of the memoised plan: a leaf's inline hooks are made ready once, not per request.
+  const byLeaf = new WeakMap<ResolvedLeaf, LeafEntry>();
 
-  function planHooks(root: RouteNode): Map<string, LeafHooks> | null {
+  function planHooks(root: RouteNode): Map<string, LeafEntry> | null {
     let hooks = byPlan.get(root);
     if (hooks === undefined) {
       hooks = new Map();
       for (const leaf of leavesOf(root)) {
         const prepared = prepareLeafHooks(leaf.hooks, deps.services);
-        if (prepared) hooks.set(leaf.path, prepared);
+        if (prepared === null) continue;
+        const inline = !prepared.before.some(isSavedRef) && !prepared.after.some(isSavedRef);
+        const entry: LeafEntry = {
+          hooks: prepared,
+          ready: inline ? { before: prepared.before as PreparedHook[], after: prepared.after as PreparedHook[] } : null,
+        };
+        hooks.set(leaf.path, entry);
+        byLeaf.set(leaf, entry);
       }
       if (hooks.size === 0) hooks = null;
       byPlan.set(root, hooks);
@@ -97,21 +111,20 @@ export function guardrailStages(deps: GuardrailDeps): { resolve: RequestStage; a
     });
   }
 
+  const readyOf = (entry: LeafEntry, tenantId: string, path: string): ReadyHooks =>
+    entry.ready ?? {
+      before: ready(tenantId, path, entry.hooks.before, "before"),
+      after: ready(tenantId, path, entry.hooks.after, "after"),
+    };
+
+  /** Compiles the plan's hooks (once per plan) and checks every saved guardrail it names exists for the tenant. */
   const resolve: RequestStage = {
     name: "resolve-guardrails",
     run(raw, next) {
       const ctx = parsed(raw);
       const hooks = ctx.plan ? planHooks(ctx.plan.root) : null;
       if (hooks !== null) {
-        const perLeaf = new Map<string, ReadyHooks>();
-        for (const [path, leaf] of hooks) {
-          const tenant = ctx.principal.tenantId;
-          perLeaf.set(path, {
-            before: ready(tenant, path, leaf.before, "before"),
-            after: ready(tenant, path, leaf.after, "after"),
-          });
-        }
-        resolved.set(raw, perLeaf);
+        for (const [path, entry] of hooks) if (entry.ready === null) readyOf(entry, ctx.principal.tenantId, path);
       }
       return next();
     },
@@ -120,8 +133,10 @@ export function guardrailStages(deps: GuardrailDeps): { resolve: RequestStage; a
   const attempt: AttemptStage = {
     name: "guardrails",
     run(a, next) {
-      const hooks = resolved.get(a.request)?.get(a.leaf.path);
-      return hooks === undefined ? next() : guarded(a, hooks, next, deps);
+      const entry = byLeaf.get(a.leaf);
+      if (entry === undefined) return next();
+      // Saved guardrails are looked up again (plain map reads): an admin update applies from the next attempt.
+      return guarded(a, readyOf(entry, a.request.principal.tenantId, a.leaf.path), next, deps);
     },
   };
   return { resolve, attempt };
@@ -238,24 +253,28 @@ async function answered(
   deps: GuardrailDeps,
 ): Promise<Reply> {
   const ok = result.status >= 200 && result.status < 300;
-  let json: unknown = null;
-  try {
-    json = JSON.parse(result.body.toString("utf8"));
-  } catch {
-    // not JSON: returned as it is
-  }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) return jsonReply(result);
   let after: HookResult[] = [];
   let afterFailed = false;
+  let rewritten: unknown = null;
   if (ok && hooks.length > 0) {
+    let json: unknown = null;
+    try {
+      json = JSON.parse(result.body.toString("utf8"));
+    } catch {
+      // not JSON: output checks see no text
+    }
     const run = await runSide(a, hooks, "after", json, a.body, { ...context, responseStatus: result.status }, deps);
     after = run.results;
     afterFailed = run.failed;
     if (run.denied) return denied(before, after, result);
-    json = run.body;
+    if (run.body !== json) rewritten = run.body;
   }
   if (before.length === 0 && after.length === 0) return jsonReply(result);
-  const body = Buffer.from(JSON.stringify({ ...(json as object), hook_results: hookResultsWire(before, after) }));
+  const body =
+    rewritten !== null && typeof rewritten === "object"
+      ? Buffer.from(JSON.stringify({ ...rewritten, hook_results: hookResultsWire(before, after) }))
+      : withHookResults(result.body, before, after);
+  if (body === null) return jsonReply(result);
   const status = ok && (beforeFailed || afterFailed) ? 246 : result.status;
   return jsonReply({ ...result, status, body });
 }
