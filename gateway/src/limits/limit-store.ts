@@ -15,9 +15,10 @@ export interface ReserveItem {
 
 export type ReserveResult =
   /** `totals[i]`: what item i's counter held (used + reserved) before this reservation. */
-  | { ok: true; totals: number[] }
+  | { ok: true; totals: number[]; lost?: boolean }
   /** The first item that did not fit and what its counter held. */
-  | { ok: false; failed: number; total: number };
+  | { ok: false; failed: number; total: number; lost?: boolean };
+// `lost`: the store no longer holds what the last rebuild seeded (Redis restarted empty): rebuild.
 
 export interface SettleItem {
   key: string;
@@ -34,12 +35,19 @@ export interface LimitStore {
   settle(id: string, items: readonly SettleItem[]): Promise<number[]>;
   /** used + reserved of each counter (0 when absent). */
   read(keys: readonly string[]): Promise<number[]>;
-  /** Sets `used` of counters that do not exist yet (a rebuild from the event log). */
+  /**
+   * A rebuild from the event log: adds `used` to each counter not seeded yet (absent, or made after
+   * the store lost its counters), once — a counter that already holds its history is left alone.
+   */
   seed(entries: ReadonlyArray<{ key: string; used: number; ttlMs: number }>): Promise<void>;
   /** Counters whose key starts with `prefix` (at most `max`), with used + reserved. */
   scan(prefix: string, max: number): Promise<Array<{ key: string; total: number }>>;
   /** true for the first caller per key until it expires (an alert once per period, across replicas). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Records that a rebuild seeded the store (a reserve then reports `lost` once this is gone). */
+  markSeeded(): Promise<void>;
+  /** When the store was first seen to have lost its counters since the last rebuild (null: it has not). */
+  lostAt(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -131,6 +139,7 @@ export class MemoryLimitStore implements LimitStore {
 
   seed(entries: ReadonlyArray<{ key: string; used: number; ttlMs: number }>): Promise<void> {
     const now = this.now();
+    // In memory a rebuild runs once, at start, before any request: only absent counters exist to seed.
     for (const e of entries) {
       if (this.live(e.key, now) !== undefined) continue;
       const expiresAt = e.ttlMs > 0 ? now + e.ttlMs : Number.POSITIVE_INFINITY;
@@ -156,6 +165,14 @@ export class MemoryLimitStore implements LimitStore {
     if (this.claims.size >= 100_000) for (const [k, t] of this.claims) if (t <= now) this.claims.delete(k);
     this.claims.set(key, ttlMs > 0 ? now + ttlMs : Number.POSITIVE_INFINITY);
     return Promise.resolve(true);
+  }
+
+  markSeeded(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  lostAt(): Promise<number | null> {
+    return Promise.resolve(null);
   }
 
   close(): Promise<void> {

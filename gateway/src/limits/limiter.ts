@@ -20,6 +20,8 @@ export interface LimiterOptions {
   metrics: LimitMetrics;
   /** Called once per limit and period when a budget crosses its alert threshold. */
   onAlert: (alert: LimitAlert) => void;
+  /** The shared store lost its counters (Redis restarted empty): rebuild them from the event log. */
+  onStoreLost?: () => void;
   now?: () => number;
 }
 
@@ -138,6 +140,7 @@ export class Limiter {
       store = this.o.fallback;
       result = this.o.fallback.reserveNow(items, now);
     }
+    if (result.lost === true) this.o.onStoreLost?.();
     if (!result.ok) {
       const counter = counters[result.failed]!;
       this.o.metrics.refused(input.tenantId, counter);

@@ -70,6 +70,27 @@ export function createLimits(deps: LimitsDeps): Limits {
       })
       .catch((error: unknown) => logger.warn({ err: (error as Error)?.message }, "limits: alert not claimed"));
   };
+  let rebuilding: Promise<void> | null = null;
+  const rebuild = (): Promise<void> => {
+    rebuilding ??= (async () => {
+      try {
+        if (deps.clickhouse !== null) {
+          const repository = new LimitUsageRepository(deps.clickhouse);
+          const policies = deps.policies.tenants().flatMap((t) => deps.policies.limitPolicies(t.state.id));
+          const at = now();
+          const seeded = await rebuildCounters(repository, store, policies, at, (await store.lostAt()) ?? at);
+          logger.info({ policies: policies.length, counters: seeded }, "limits: counters rebuilt from the event log");
+        }
+        await store.markSeeded();
+      } catch (error) {
+        // Never a reason not to serve: the counters then go on from what the store holds.
+        logger.warn({ err: (error as Error)?.message }, "limits: rebuild from ClickHouse failed");
+      } finally {
+        rebuilding = null;
+      }
+    })();
+    return rebuilding;
+  };
   const limiter = new Limiter({
     store,
     fallback,
@@ -79,24 +100,18 @@ export function createLimits(deps: LimitsDeps): Limits {
     logger,
     metrics,
     onAlert,
+    onStoreLost: () => {
+      if (rebuilding !== null) return;
+      logger.warn({ store: store.kind }, "limits: the shared counters were lost (Redis restarted empty); rebuilding");
+      void rebuild();
+    },
     now,
   });
   return {
     limiter,
     store,
     usage: (tenantId) => listUsage(store, deps.policies.limitPolicies(tenantId), tenantId, now()),
-    async rebuild() {
-      if (deps.clickhouse === null) return;
-      const repository = new LimitUsageRepository(deps.clickhouse);
-      const policies = deps.policies.tenants().flatMap((t) => deps.policies.limitPolicies(t.state.id));
-      try {
-        const seeded = await rebuildCounters(repository, store, policies, now());
-        logger.info({ policies: policies.length, counters: seeded }, "limits: counters rebuilt from the event log");
-      } catch (error) {
-        // Never a reason not to serve: the counters then start from what the store holds.
-        logger.warn({ err: (error as Error)?.message }, "limits: rebuild from ClickHouse failed");
-      }
-    },
+    rebuild,
     async close() {
       await store.close();
       await fallback?.close();

@@ -121,7 +121,12 @@ export { admin } from "../admin/admin-test-support.ts";
 
 /** A chat request to the mock provider; `max_tokens` bounds its worst case. */
 export function chatWith(
-  options: { metadata?: Record<string, string>; model?: string; maxTokens?: number | null } = {},
+  options: {
+    metadata?: Record<string, string>;
+    model?: string;
+    maxTokens?: number | null;
+    headers?: Record<string, string>;
+  } = {},
 ): InjectOptions {
   const body: Record<string, unknown> = {
     model: options.model ?? "gpt-4o-mini",

@@ -11,7 +11,11 @@ const RESERVE = `
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
 local expires = ARGV[3]
-local n = #KEYS / 2
+-- The last two keys: the "seeded" marker (missing: Redis lost the counters since the last rebuild)
+-- and when that loss was first seen (the rebuild adds the event log's usage from before it).
+local lost = redis.call('EXISTS', KEYS[#KEYS - 1]) == 0 and 1 or 0
+if lost == 1 then redis.call('SET', KEYS[#KEYS], ARGV[1], 'NX') end
+local n = (#KEYS - 2) / 2
 local totals = {}
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
@@ -25,7 +29,7 @@ for i = 1, n do
   local v = redis.call('HMGET', h, 'used', 'reserved')
   local total = (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
   local base = 4 + (i - 1) * 3
-  if total + tonumber(ARGV[base]) > tonumber(ARGV[base + 1]) then return {0, i - 1, total} end
+  if total + tonumber(ARGV[base]) > tonumber(ARGV[base + 1]) then return {0, i - 1, total, lost} end
   totals[i] = total
 end
 for i = 1, n do
@@ -33,13 +37,15 @@ for i = 1, n do
   local base = 4 + (i - 1) * 3
   local ttl = tonumber(ARGV[base + 2])
   redis.call('HINCRBY', h, 'reserved', ARGV[base])
+  -- A counter made while nothing was lost holds its whole history; one made after a loss waits for the rebuild.
+  if lost == 0 then redis.call('HSETNX', h, 'seeded', '1') end
   redis.call('ZADD', z, expires, id .. ':' .. ARGV[base])
   if ttl > 0 then
     redis.call('PEXPIRE', h, ttl)
     redis.call('PEXPIRE', z, ttl)
   end
 end
-return {1, 0, unpack(totals)}
+return {1, lost, unpack(totals)}
 `;
 
 const SETTLE = `
@@ -60,10 +66,11 @@ return out
 
 const SEED = `
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    redis.call('HSET', KEYS[i], 'used', ARGV[2 * i - 1])
+  if redis.call('HGET', KEYS[i], 'seeded') ~= '1' then
+    redis.call('HINCRBY', KEYS[i], 'used', ARGV[2 * i - 1])
+    redis.call('HSET', KEYS[i], 'seeded', '1')
     local ttl = tonumber(ARGV[2 * i])
-    if ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+    if ttl > 0 and redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
   end
 end
 return 0
@@ -90,10 +97,14 @@ export class RedisLimitStore implements LimitStore {
   private readonly redis: Redis & LimitCommands;
   private readonly prefix: string;
   private readonly reservationTtlMs: number;
+  private readonly marker: string;
+  private readonly lostAtKey: string;
 
   constructor(options: RedisLimitStoreOptions) {
     this.prefix = options.keyPrefix;
     this.reservationTtlMs = options.reservationTtlMs;
+    this.marker = `${options.keyPrefix}seeded`;
+    this.lostAtKey = `${options.keyPrefix}lost_at`;
     const redis = new Redis(options.url, {
       // Fail fast while disconnected (the fail mode answers) instead of queueing requests behind it.
       enableOfflineQueue: false,
@@ -123,13 +134,13 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async reserve(id: string, items: readonly ReserveItem[], now: number): Promise<ReserveResult> {
-    const args: Array<string | number> = [items.length * 2];
+    const args: Array<string | number> = [items.length * 2 + 2];
     for (const item of items) args.push(this.prefix + item.key, `${this.prefix + item.key}:r`);
-    args.push(now, id, now + this.reservationTtlMs);
+    args.push(this.marker, this.lostAtKey, now, id, now + this.reservationTtlMs);
     for (const item of items) args.push(item.amount, item.limit, item.ttlMs);
-    const [ok, failed, ...totals] = await this.redis.limitsReserve(...args);
-    if (ok === 1) return { ok: true, totals };
-    return { ok: false, failed: failed ?? 0, total: totals[0] ?? 0 };
+    const [ok, second, ...rest] = await this.redis.limitsReserve(...args);
+    if (ok === 1) return { ok: true, totals: rest, lost: second === 1 };
+    return { ok: false, failed: second ?? 0, total: rest[0] ?? 0, lost: rest[1] === 1 };
   }
 
   settle(id: string, items: readonly SettleItem[]): Promise<number[]> {
@@ -158,6 +169,15 @@ export class RedisLimitStore implements LimitStore {
     for (const e of entries) args.push(this.prefix + e.key);
     for (const e of entries) args.push(e.used, e.ttlMs);
     await this.redis.limitsSeed(...args);
+  }
+
+  async markSeeded(): Promise<void> {
+    await this.redis.multi().set(this.marker, new Date().toISOString()).del(this.lostAtKey).exec();
+  }
+
+  async lostAt(): Promise<number | null> {
+    const at = await this.redis.get(this.lostAtKey);
+    return at === null ? null : Number(at);
   }
 
   async scan(prefix: string, max: number): Promise<Array<{ key: string; total: number }>> {

@@ -60,6 +60,16 @@ export class OwnRedis {
     }
   }
 
+  /** Drops every key, as a Redis restarted without persistence would have. */
+  async flushAll(): Promise<void> {
+    const client = new Redis(this.port, "127.0.0.1", { maxRetriesPerRequest: 0 });
+    try {
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+  }
+
   /** SIGKILL: the server is gone at once, as in a crash. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -29,8 +29,13 @@ export class LimitUsageRepository {
     this.clickhouse = clickhouse;
   }
 
-  async usageSince(policy: LimitPolicyState, since: number): Promise<UsageRow[]> {
-    const params: Record<string, unknown> = { tenant: policy.tenant_id, since: toClickHouseDateTime(new Date(since)) };
+  /** Usage in [since, until). */
+  async usageBetween(policy: LimitPolicyState, since: number, until: number): Promise<UsageRow[]> {
+    const params: Record<string, unknown> = {
+      tenant: policy.tenant_id,
+      since: toClickHouseDateTime(new Date(since)),
+      until: toClickHouseDateTime(new Date(until)),
+    };
     let n = 0;
     const column = (key: string): string => {
       if (key in COLUMN) return COLUMN[key]!;
@@ -56,7 +61,8 @@ export class LimitUsageRepository {
         sum(if(cache_status IN ('HIT', 'SEMANTIC HIT'), 0, input_tokens + output_tokens)) AS tokens,
         sum(if(cache_status IN ('HIT', 'SEMANTIC HIT'), 0, cost_nano_usd)) AS cost
       FROM requests
-      WHERE tenant_id = {tenant:String} AND occurred_at >= {since:DateTime64(3, 'UTC')} AND provider != 'none'
+      WHERE tenant_id = {tenant:String} AND occurred_at >= {since:DateTime64(3, 'UTC')}
+        AND occurred_at < {until:DateTime64(3, 'UTC')} AND provider != 'none'
         ${where.map((w) => `AND ${w}`).join(" ")}
       GROUP BY grp
       LIMIT 100000`;
@@ -77,14 +83,16 @@ export class LimitUsageRepository {
 }
 
 /**
- * Seeds the store with every policy's usage so far in each limit's current window (only counters
- * the store does not already hold: a shared Redis that kept its counters is left alone).
+ * Seeds the store with every policy's usage in each limit's current window up to `until` — now at
+ * start, or when the store was seen to have lost its counters (what came after is in the store) —
+ * into the counters not seeded yet (a shared Redis that kept its counters is left alone).
  */
 export async function rebuildCounters(
   repository: LimitUsageRepository,
   store: LimitStore,
   policies: readonly LimitPolicyState[],
   now: number,
+  until: number = now,
 ): Promise<number> {
   let seeded = 0;
   for (const policy of policies) {
@@ -93,7 +101,7 @@ export async function rebuildCounters(
       const core = make();
       let rows = bySince.get(core.windowStart);
       if (rows === undefined) {
-        rows = await repository.usageSince(policy, core.windowStart);
+        rows = await repository.usageBetween(policy, core.windowStart, until);
         bySince.set(core.windowStart, rows);
       }
       const ttlMs = core.windowEnd === null ? 0 : Math.max(1, core.windowEnd - now + 60_000);

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { OwnRedis } from "@switchyard/gateway/testing";
 import type { RunningStack } from "@switchyard/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatBody, pollCosts, startTestStack, tempDir } from "../e2e/support.ts";
+import { chatBody, pollCosts, pollUntil, startTestStack, tempDir } from "../e2e/support.ts";
 
 /**
  * A restart mid-period keeps the spend: the embedded stack (gateway → log → ingest → chdb) is
@@ -13,6 +15,7 @@ const TOKEN = "limits-restart-admin-token-0123";
 describe("limits across a restart (embedded stack)", () => {
   let dataDir: string;
   let stack: RunningStack | null = null;
+  let redis: OwnRedis | null = null;
   const env = () => ({ DATA_DIR: dataDir, INGEST_FLUSH_INTERVAL_MS: "50", SWITCHYARD_ADMIN_TOKEN: TOKEN });
   const adminCall = (method: string, path: string, body?: unknown) =>
     fetch(`${stack!.gateway!.url}/v1/admin${path}`, {
@@ -26,10 +29,12 @@ describe("limits across a restart (embedded stack)", () => {
       headers: { "content-type": "application/json", "x-portkey-provider": "mock" },
       body: chatBody("spend a little", { max_tokens: 100 }),
     });
-  const limits = async () =>
-    (await (await fetch(`${stack!.gateway!.url}/v1/analytics/limits`)).json()) as {
-      data: Array<{ limit_id: string; spend: number }>;
-    };
+  const limits = async () => {
+    const res = await fetch(`${stack!.gateway!.url}/v1/analytics/limits`);
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`GET /v1/analytics/limits: ${res.status} ${body}`);
+    return JSON.parse(body) as { data: Array<{ limit_id: string; spend: number }> };
+  };
 
   beforeAll(async () => {
     dataDir = await tempDir("limits-restart");
@@ -37,6 +42,7 @@ describe("limits across a restart (embedded stack)", () => {
   });
   afterAll(async () => {
     await stack?.stop();
+    await redis?.kill();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -69,5 +75,35 @@ describe("limits across a restart (embedded stack)", () => {
     const refused = await chat();
     expect(refused.status).toBe(412);
     expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("budget_exceeded");
+  });
+
+  it("with REDIS_URL, counters Redis loses are rebuilt from ClickHouse", async () => {
+    await stack!.stop();
+    stack = null;
+    await rm(dataDir, { recursive: true, force: true });
+    dataDir = await tempDir("limits-redis-lost");
+    redis = await OwnRedis.start();
+    stack = await startTestStack({
+      ...env(),
+      REDIS_URL: redis.url,
+      SWITCHYARD_LIMITS_REDIS_PREFIX: `limits-lost-${randomUUID()}:`,
+    });
+    expect((await adminCall("POST", "/tenants", { id: "default" })).status).toBe(201);
+    await adminCall("PUT", "/tenants/default/limits", {
+      usage_limits: { type: "requests", credit_limit: 3, periodic_reset: "monthly" },
+    });
+    expect((await chat()).status).toBe(200);
+    expect((await chat()).status).toBe(200);
+    await pollCosts(stack.analytics!.url, "group_by=model", (rows) => rows.reduce((n, r) => n + r.requests, 0) === 2);
+    await redis.flushAll();
+    // The next reservation sees the counters gone, is admitted against an empty counter, and
+    // triggers the rebuild: the spend comes back from ClickHouse.
+    expect((await chat()).status).toBe(200);
+    await pollUntil(async () => {
+      const spend = (await limits()).data.find((l) => l.limit_id === "tenant#budget_requests")?.spend ?? 0;
+      return spend >= 3 ? spend : undefined;
+    }, "budget spend rebuilt after Redis lost it");
+    const refused = await chat();
+    expect(refused.status).toBe(412);
   });
 });
