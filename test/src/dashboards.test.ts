@@ -21,7 +21,7 @@ import {
   type VariableValue,
   variableNames,
 } from "@switchyard/dashboards";
-import { encodeEvent, RequestEvent, Topics } from "@switchyard/events";
+import { encodeEvent, FeedbackEvent, newEventId, RequestEvent, Topics } from "@switchyard/events";
 import { type Ingest, startIngest } from "@switchyard/ingest";
 import { makeRequestEvent, openTestClickHouse, type TestClickHouse, waitForCaughtUp } from "@switchyard/ingest/testing";
 import { createLogger, EmbeddedEventBus, KeyStore, sha256Hex } from "@switchyard/platform";
@@ -80,7 +80,7 @@ describe.each(dashboards.map((d) => [d.file, d] as const))("dashboard %s", (_fil
   it("queries relative analytics URLs over the dashboard time range with known variables only", () => {
     for (const q of queries) {
       const where = `${q.kind} "${q.title}"`;
-      expect(q.url, where).toMatch(/^\/v1\/analytics\/(costs|timeseries)\?/);
+      expect(q.url, where).toMatch(/^\/v1\/analytics\/(costs|timeseries|breakdown|series)\?/);
       expect(q.method, where).toBe("GET");
       expect(q.url, where).toContain("from=${__from:date:iso}");
       expect(q.url, where).toContain("to=${__to:date:iso}");
@@ -138,6 +138,35 @@ describe("cost per tenant dashboard", () => {
   });
 });
 
+describe("the five Switchyard dashboards", () => {
+  const FIVE = {
+    "overview.json": "switchyard-overview",
+    "cost.json": "switchyard-cost",
+    "latency-errors.json": "switchyard-latency-errors",
+    "cache-guardrails.json": "switchyard-cache-guardrails",
+    "prompts-feedback.json": "switchyard-prompts-feedback",
+  };
+
+  it.each(Object.entries(FIVE))("%s keeps uid %s and wires tenant, model, user and metadata key", (file, uid) => {
+    const json = dashboards.find((d) => d.file === file)?.json;
+    expect(json, file).toBeDefined();
+    expect(json!.uid).toBe(uid);
+    expect(variableNames(json)).toEqual(
+      expect.arrayContaining(["tenant", "model", "user", "metadata_key", "interval"]),
+    );
+    const panels = extractQueries(json).filter((q) => q.kind === "panel");
+    for (const q of panels) {
+      expect(q.url, q.title).toContain("tenant_id=${tenant:csv}");
+      expect(q.url, q.title).toContain("model=${model:csv}");
+    }
+    const uses = (name: string) => panels.some((q) => referencedVariables(q.url).includes(name));
+    if (file === "cost.json") expect(uses("user"), "a panel filtered by $user").toBe(true);
+    if (file !== "overview.json" && file !== "latency-errors.json") {
+      expect(uses("metadata_key"), "a panel grouped by $metadata_key").toBe(true);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Live: every panel query against a running analytics API holding real events.
 
@@ -147,7 +176,10 @@ const ADMIN_KEY = "sk-dash-admin";
 const ACME_KEY = "sk-dash-acme";
 const INGEST_GROUP = "dashboards-test-ingest";
 
-/** Three tenants, two providers/models, named and anonymous users, spread over several hours. */
+/**
+ * Three tenants, two providers/models, named and anonymous users, spread over several hours; some with a
+ * team in their metadata, some answered from the cache, some rendered from a prompt template.
+ */
 function seedEvents(): RequestEvent[] {
   const spec: [tenant: string, hour: number, model: string, provider: string, user: string | null, nano: number][] = [
     ["acme", 1, "gpt-4o-mini", "openai", "alice", 1_200_000],
@@ -158,8 +190,13 @@ function seedEvents(): RequestEvent[] {
     ["initech", 14, "gpt-4o-mini", "openai", "peter", 700_000],
     ["initech", 23, "gpt-4o", "openai", "milton", 2_100_000],
   ];
-  return spec.map(([tenant_id, hour, model, provider, user, cost_nano_usd]) =>
+  return spec.map(([tenant_id, hour, model, provider, user, cost_nano_usd], i) =>
     makeRequestEvent({
+      metadata: { ...(user ? { _user: user } : {}), team: i % 2 === 0 ? "search" : "ads" },
+      cache_status: i % 3 === 0 ? "HIT" : "MISS",
+      cost_saved_nano_usd: i % 3 === 0 ? 500_000 : 0,
+      prompt_id: i % 2 === 0 ? "pp-welcome" : null,
+      prompt_version: i % 2 === 0 ? 1 + (i % 4 === 0 ? 1 : 0) : null,
       tenant_id,
       occurred_at: `2026-03-01T${String(hour).padStart(2, "0")}:17:00.000Z`,
       model_requested: model,
@@ -198,6 +235,17 @@ interface ApiBody {
 describe("dashboards against a running analytics API", () => {
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent", name: "dashboards-test" });
   const events = seedEvents();
+  /** Feedback on the first four requests (thumbs up and down). */
+  const feedback: FeedbackEvent[] = events.slice(0, 4).map((e, i) => ({
+    event_id: newEventId(),
+    schema_version: 1,
+    occurred_at: e.occurred_at,
+    tenant_id: e.tenant_id,
+    trace_id: e.trace_id,
+    value: i % 2 === 0 ? 1 : -1,
+    weight: 1,
+    metadata: {},
+  }));
   let db: TestClickHouse;
   let logDir: string;
   let bus: EmbeddedEventBus;
@@ -220,7 +268,11 @@ describe("dashboards against a running analytics API", () => {
       Topics.requests,
       events.map((e) => ({ key: e.trace_id, value: encodeEvent(RequestEvent, e) })),
     );
-    await waitForCaughtUp(bus, INGEST_GROUP, [Topics.requests]);
+    await bus.publish(
+      Topics.feedback,
+      feedback.map((f) => ({ key: f.trace_id, value: encodeEvent(FeedbackEvent, f) })),
+    );
+    await waitForCaughtUp(bus, INGEST_GROUP, [Topics.requests, Topics.feedback]);
 
     const keyStore = new KeyStore(
       [
@@ -258,6 +310,40 @@ describe("dashboards against a running analytics API", () => {
     return (body.data ?? []).map((row) => String(row[selector]));
   }
 
+  /**
+   * The values Grafana gives the dashboard's other variables: a query variable lists the API's answer
+   * (its regex applied, sorted like `sort: 1`), all of it when it offers All, else the first option; a
+   * textbox has its default.
+   */
+  async function otherVariables(
+    json: Record<string, unknown>,
+    key: string,
+    tenant: VariableValue,
+  ): Promise<Record<string, VariableValue>> {
+    const list = (
+      json.templating as {
+        list: { name: string; type: string; query?: unknown; includeAll?: boolean; regex?: string }[];
+      }
+    ).list;
+    const out: Record<string, VariableValue> = {};
+    for (const v of list) {
+      if (v.type === "textbox") out[v.name] = String(v.query ?? "");
+      if (v.type !== "query" || v.name === "tenant") continue;
+      const query = extractQueries(json).find((q) => q.kind === "variable" && q.id === v.name)!;
+      const url = resolveUrl(query.url, { from: FROM, to: TO, baseUrl, variables: { tenant } });
+      const { status, body } = await get(url, key);
+      expect(status, `variable ${v.name}: GET ${url} → ${JSON.stringify(body)}`).toBe(200);
+      const pattern = v.regex ? new RegExp(v.regex.replace(/^\/(.*)\/$/, "$1")) : null;
+      const options = (body.data ?? [])
+        .map((row) => String(row[query.columns[0]!.selector] ?? ""))
+        .filter((o) => pattern === null || pattern.test(o))
+        .sort();
+      expect(options.length, `variable ${v.name} lists options for tenant ${String(tenant)}`).toBeGreaterThan(0);
+      out[v.name] = v.includeAll ? options : options[0]!;
+    }
+    return out;
+  }
+
   for (const { file, json } of dashboards) {
     describe(file, () => {
       const panelQueries = extractQueries(json).filter((q) => q.kind === "panel");
@@ -278,9 +364,10 @@ describe("dashboards against a running analytics API", () => {
       }
 
       async function runPanels(key: string, tenant: VariableValue, expectTenants: readonly string[]) {
+        const others = await otherVariables(json, key, tenant);
         for (const q of panelQueries) {
           for (const combo of customCombinations()) {
-            const url = resolveUrl(q.url, { from: FROM, to: TO, baseUrl, variables: { ...combo, tenant } });
+            const url = resolveUrl(q.url, { from: FROM, to: TO, baseUrl, variables: { ...others, ...combo, tenant } });
             const where = `panel "${q.title}" ${JSON.stringify(combo)} GET ${url}`;
             const { status, body } = await get(url, key);
             expect(status, `${where} → ${JSON.stringify(body)}`).toBe(200);
@@ -324,6 +411,19 @@ describe("dashboards against a running analytics API", () => {
       });
     });
   }
+
+  it("shows the feedback the events carry on the prompts and feedback dashboard", async () => {
+    const json = dashboards.find((d) => d.file === "prompts-feedback.json")!.json;
+    const stat = extractQueries(json).find((q) => q.title === "Feedback")!;
+    const url = resolveUrl(stat.url, {
+      from: FROM,
+      to: TO,
+      baseUrl,
+      variables: { tenant: ["acme", "globex", "initech"], model: ["claude-sonnet-4", "gpt-4o", "gpt-4o-mini"] },
+    });
+    const { body } = await get(url, ADMIN_KEY);
+    expect(body.data?.[0]?.feedback_count).toBe(feedback.length);
+  });
 
   it("shows the same total cost the events carry", async () => {
     const json = dashboards.find((d) => d.file === "cost-per-tenant.json")!.json;
