@@ -1,3 +1,4 @@
+import type { PromptVersionState } from "@switchyard/platform";
 import { z } from "zod";
 import { invalidBody } from "../pipeline/endpoint.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
@@ -60,11 +61,22 @@ export function parseChatTemplate(template: string): Record<string, unknown>[] {
   return messages as Record<string, unknown>[];
 }
 
+/** A stored version's chat messages, parsed once per version (versions are immutable objects). */
+const messagesOf = new WeakMap<PromptVersionState, Record<string, unknown>[]>();
+function versionMessages(version: PromptVersionState): Record<string, unknown>[] {
+  let messages = messagesOf.get(version);
+  if (!messages) {
+    messages = parseChatTemplate(version.template);
+    messagesOf.set(version, messages);
+  }
+  return messages;
+}
+
 /** Every template text in a version: the whole text, or each message's text contents. */
-export function templateTexts(format: "chat" | "text", template: string): string[] {
+export function templateTexts(format: "chat" | "text", template: string, parsed?: Record<string, unknown>[]): string[] {
   if (format === "text") return [template];
   const texts: string[] = [];
-  for (const message of parseChatTemplate(template)) {
+  for (const message of parsed ?? parseChatTemplate(template)) {
     const content = message.content;
     if (typeof content === "string") texts.push(content);
     else if (Array.isArray(content)) {
@@ -94,12 +106,13 @@ export function renderPromptChat(
   const { version } = resolved;
   let messages: unknown[];
   try {
-    const partials = partialsFor(lookup, tenantId, templateTexts(version.format, version.template));
+    const parsed = version.format === "chat" ? versionMessages(version) : undefined;
+    const partials = partialsFor(lookup, tenantId, templateTexts(version.format, version.template, parsed));
     const render = (text: string) => renderTemplate(text, call.variables, partials);
     messages =
-      version.format === "text"
+      parsed === undefined
         ? [{ role: "user", content: render(version.template) }]
-        : parseChatTemplate(version.template).map((message) => renderMessage(message, render));
+        : parsed.map((message) => renderMessage(message, render));
   } catch (error) {
     throw templateError(error);
   }

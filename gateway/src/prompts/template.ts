@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import Mustache from "mustache";
 
 /**
@@ -23,11 +24,25 @@ export class TemplateError extends Error {
 
 type Token = [string, string, number, number, Token[]?, number?];
 
-/** A Writer that refuses missing variables and keeps no template cache (templates are user input). */
+/**
+ * Parsed templates, bounded by the characters of their text (templates are user input: Mustache's own
+ * cache would keep every template ever rendered). A prompt's templates are parsed once, not per call.
+ */
+const PARSED_TEMPLATES_MAX_CHARS = 8 * 1024 * 1024;
+
+/** A Writer that refuses missing variables, with a bounded parse cache. */
 class StrictWriter extends Mustache.Writer {
   constructor() {
     super();
-    (this as unknown as { templateCache: undefined }).templateCache = undefined;
+    const parsed = new LRUCache<string, Token[]>({
+      maxSize: PARSED_TEMPLATES_MAX_CHARS,
+      sizeCalculation: (_tokens, key) => Math.max(1, key.length),
+    });
+    (this as unknown as { templateCache: unknown }).templateCache = {
+      get: (key: string) => parsed.get(key),
+      set: (key: string, tokens: Token[]) => parsed.set(key, tokens),
+      clear: () => parsed.clear(),
+    };
   }
 
   override escapedValue(token: string[], context: Mustache.Context, config?: Mustache.RenderOptions): string {
