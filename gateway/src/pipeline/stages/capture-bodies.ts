@@ -1,9 +1,9 @@
 import type { RequestBodies } from "@switchyard/events";
 import { headerValue } from "../../http/portkey-headers.ts";
-import type { StreamChunk } from "../../providers/provider.ts";
 import type { RequestContext } from "../context.ts";
 import { type Reply, transformStream } from "../reply.ts";
 import type { AttemptStage, RequestStage } from "../stage.ts";
+import { StreamAssembler, truncationMarker } from "../stream-assembler.ts";
 
 /** Prompt/answer logging (Portkey's request logs): on by default, off per tenant or per request. */
 export interface BodyCaptureSettings {
@@ -20,11 +20,6 @@ export const DEFAULT_BODY_CAPTURE: BodyCaptureSettings = {
   disabledTenants: new Set(),
 };
 
-/** Appended where a body was cut, so a reader never mistakes a capped body for the whole one. */
-export function truncationMarker(totalChars: number): string {
-  return `\n…[truncated by Switchyard: ${totalChars} characters in all]`;
-}
-
 function capped(text: string, maxChars: number): { text: string; truncated: boolean } {
   if (text.length <= maxChars) return { text, truncated: false };
   return { text: text.slice(0, maxChars) + truncationMarker(text.length), truncated: true };
@@ -35,116 +30,6 @@ function captures(ctx: RequestContext, settings: BodyCaptureSettings): boolean {
   if (!settings.enabled) return false;
   if (ctx.principal && settings.disabledTenants.has(ctx.principal.tenantId)) return false;
   return headerValue(ctx.headers, "x-portkey-debug")?.trim().toLowerCase() !== "false";
-}
-
-/**
- * Assembles a streamed answer into one OpenAI-shaped chat.completion (content, reasoning and tool calls per
- * choice), as request logs show it. Native frames (/v1/messages pass-through) are kept as their JSON lines.
- * Stops reading chunks once the cap is reached: a long stream costs no more than a capped one.
- */
-class StreamAssembler {
-  readonly #maxChars: number;
-  #size = 0;
-  #cut = false;
-  #id: string | null = null;
-  #model: string | null = null;
-  #usage: unknown = null;
-  readonly #choices = new Map<
-    number,
-    {
-      content: string;
-      reasoning: string;
-      tools: Map<number, { id?: string; name?: string; arguments: string }>;
-      finish: string | null;
-    }
-  >();
-  readonly #native: string[] = [];
-
-  constructor(maxChars: number) {
-    this.#maxChars = maxChars;
-  }
-
-  add(chunk: StreamChunk): void {
-    if (this.#cut) return;
-    this.#size += chunk.data.length;
-    if (this.#size > this.#maxChars) {
-      this.#cut = true;
-      return;
-    }
-    let parsed: { id?: string; model?: string; usage?: unknown; choices?: unknown };
-    try {
-      parsed = JSON.parse(chunk.data);
-    } catch {
-      this.#native.push(chunk.data);
-      return;
-    }
-    if (!Array.isArray(parsed.choices)) {
-      this.#native.push(chunk.data);
-      return;
-    }
-    this.#id ??= parsed.id ?? null;
-    this.#model ??= parsed.model ?? null;
-    if (parsed.usage) this.#usage = parsed.usage;
-    for (const c of parsed.choices as {
-      index?: number;
-      delta?: Record<string, unknown>;
-      finish_reason?: string | null;
-    }[]) {
-      const index = c.index ?? 0;
-      let choice = this.#choices.get(index);
-      if (!choice) {
-        choice = { content: "", reasoning: "", tools: new Map(), finish: null };
-        this.#choices.set(index, choice);
-      }
-      const delta = c.delta ?? {};
-      if (typeof delta.content === "string") choice.content += delta.content;
-      if (typeof delta.reasoning_content === "string") choice.reasoning += delta.reasoning_content;
-      for (const t of (Array.isArray(delta.tool_calls) ? delta.tool_calls : []) as Record<string, never>[]) {
-        const call = choice.tools.get(t.index ?? 0) ?? { arguments: "" };
-        const fn = (t.function ?? {}) as { name?: string; arguments?: string };
-        if (t.id) call.id = t.id;
-        if (fn.name) call.name = fn.name;
-        if (fn.arguments) call.arguments += fn.arguments;
-        choice.tools.set(t.index ?? 0, call);
-      }
-      if (c.finish_reason) choice.finish = c.finish_reason;
-    }
-  }
-
-  /** The assembled answer, and whether the cap cut the stream short. */
-  finish(): { text: string; truncated: boolean } {
-    const choices = [...this.#choices.entries()].map(([index, c]) => ({
-      index,
-      message: {
-        role: "assistant",
-        content: c.content,
-        ...(c.reasoning ? { reasoning_content: c.reasoning } : {}),
-        ...(c.tools.size > 0
-          ? {
-              tool_calls: [...c.tools.values()].map((t) => ({
-                id: t.id,
-                type: "function",
-                function: { name: t.name, arguments: t.arguments },
-              })),
-            }
-          : {}),
-      },
-      finish_reason: c.finish,
-    }));
-    const assembled =
-      this.#choices.size > 0 || this.#native.length === 0
-        ? JSON.stringify({
-            id: this.#id,
-            object: "chat.completion",
-            model: this.#model,
-            choices,
-            usage: this.#usage,
-            assembled_from_stream: true,
-          })
-        : this.#native.join("\n");
-    const text = this.#cut ? assembled + truncationMarker(this.#size) : assembled;
-    return { text, truncated: this.#cut };
-  }
 }
 
 function jsonAnswer(reply: Reply & { kind: "json" }, maxChars: number): { text: string; truncated: boolean } {
