@@ -143,6 +143,32 @@ describe("prompt registry", () => {
     expect(loop.body.error.message).toContain("partial loop: loop-a → loop-b → loop-a");
   });
 
+  it("fallback between prompts: the second prompt answers when the first target's upstream is down; the event names it", async () => {
+    const first = await call("POST", "/v1/prompts", { name: "first", string: "First {{q}}", model: "m-1" });
+    const second = await call("POST", "/v1/prompts", { name: "second", string: "Second {{q}}", model: "m-2" });
+    const config = {
+      strategy: { mode: "fallback" },
+      targets: [
+        // Nothing listens on port 1: a network failure, then the next target.
+        { prompt_id: first.body.id, provider: "openai", api_key: "sk-unused", custom_host: "http://127.0.0.1:1" },
+        { prompt_id: `${second.body.id}@latest`, provider: "mock" },
+      ],
+    };
+    const before = gw.sink.events.length;
+    const res = await call(
+      "POST",
+      `/v1/prompts/${first.body.id}/completions`,
+      { variables: { q: "why" } },
+      { "x-portkey-config": JSON.stringify(config) },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.choices[0].message.content).toContain('model m-2. You said: "Second why"');
+    expect(res.headers["x-portkey-last-used-option-index"]).toBe("config.targets[1]");
+    const [event] = (await gw.sink.waitFor(before + 1)).slice(before);
+    expect(event).toMatchObject({ prompt_id: second.body.id, prompt_version: 1, status_code: 200 });
+    expect(event?.attempts.map((a) => a.status_code)).toEqual([502, 200]);
+  });
+
   it("bad input is refused before any upstream call, naming the problem", async () => {
     const unparsable = await call("POST", "/v1/prompts", { name: "x", string: "{{#open}} never closed", model: "m" });
     expect(unparsable.status).toBe(400);

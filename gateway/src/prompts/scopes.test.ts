@@ -1,5 +1,6 @@
 import { sha256Hex } from "@switchyard/platform";
 import { afterAll, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, AdminTestHarness, admin as adminCall } from "../admin/admin-test-support.ts";
 import { buildTestGateway } from "../test-support.ts";
 
 /** API key scopes: a key with a scope list may do only what it lists; a key without one may do everything. */
@@ -53,5 +54,43 @@ describe("API key scopes", () => {
     expect((await request("caller", "POST", "/v1/prompts/pp-x/render", {})).json().error.message).toContain(
       "prompts.read",
     );
+  });
+});
+
+describe("scopes through the admin API", () => {
+  it("a key created with scopes is restricted to them; the admin API shows them (null = all)", async () => {
+    const harness = await AdminTestHarness.open();
+    try {
+      const admin = await harness.gateway({ token: ADMIN_TOKEN });
+      await admin.app.inject(adminCall("POST", "/tenants", { id: "acme" }));
+      const bad = await admin.app.inject(
+        adminCall("POST", "/tenants/acme/api-keys", { scopes: ["completions", "everything"] }),
+      );
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.param).toBe("scopes.1");
+      const limited = (
+        await admin.app.inject(adminCall("POST", "/tenants/acme/api-keys", { scopes: ["feedback.write"] }))
+      ).json();
+      const full = (await admin.app.inject(adminCall("POST", "/tenants/acme/api-keys", {}))).json();
+      expect([limited.scopes, full.scopes]).toEqual([["feedback.write"], null]);
+      const chatWith = (k: string) =>
+        admin.app.inject({
+          method: "POST",
+          url: "/v1/chat/completions",
+          headers: { "x-portkey-api-key": k, "x-portkey-provider": "mock" },
+          payload: chat,
+        });
+      expect((await chatWith(limited.key)).statusCode).toBe(403);
+      expect((await chatWith(full.key)).statusCode).toBe(200);
+      const feedback = await admin.app.inject({
+        method: "POST",
+        url: "/v1/feedback",
+        headers: { "x-portkey-api-key": limited.key },
+        payload: { trace_id: "t", value: 1 },
+      });
+      expect(feedback.statusCode).toBe(200);
+    } finally {
+      await harness.close();
+    }
   });
 });
