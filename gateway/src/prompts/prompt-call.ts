@@ -12,12 +12,14 @@ import { parseTemplate, renderTemplate } from "./template.ts";
  */
 export const PROMPT_VARIABLES_MAX = 256;
 
-const VariableValue = z.union(
-  [z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())],
-  {
-    error: "must be a string, number, boolean, array or object",
-  },
-);
+/**
+ * A variable is a string, or an object / array (for sections and dotted names); numbers, booleans
+ * and null are refused, as Portkey's API documents (JSON values go as strings): a section is
+ * shown for a non-empty string, list or object and skipped for "" or [].
+ */
+const VariableValue = z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
+  error: "must be a string or an object/array (numbers and booleans go as strings)",
+});
 
 export const PromptCallBody = z.looseObject({
   variables: z

@@ -61,7 +61,7 @@ describe("prompt registry", () => {
       }),
     });
     expect((await render(`${id}@latest`)).body.data.messages[0].content).toBe("Hi Ada, v2");
-    expect((await render(id, { name: "Bo", vip: true })).body.data.messages[0].content).toBe("Hello Bo, our VIP");
+    expect((await render(id, { name: "Bo", vip: "yes" })).body.data.messages[0].content).toBe("Hello Bo, our VIP");
     // v2 inherits the saved parameters it did not change.
     expect((await render(`${id}@2`)).body.data).toMatchObject({ temperature: 0.2, model: "gpt-4o-mini" });
 
@@ -182,9 +182,12 @@ describe("prompt registry", () => {
     const notObject = await call("POST", `/v1/prompts/${body.id}/completions`, { variables: { person: null } });
     expect(notObject.status).toBe(400);
     expect(notObject.body.error.param).toBe("variables.person");
+    const aNumber = await call("POST", `/v1/prompts/${body.id}/completions`, { variables: { person: 5 } });
+    expect(aNumber.body.error).toMatchObject({ code: "invalid_request", param: "variables.person" });
     // Refusals are recorded like any answered request, with no upstream attempt.
-    const events = (await gw.sink.waitFor(before + 2)).slice(before);
+    const events = (await gw.sink.waitFor(before + 3)).slice(before);
     expect(events.map((e) => [e.status_code, e.attempts.length])).toEqual([
+      [400, 0],
       [400, 0],
       [400, 0],
     ]);
