@@ -83,6 +83,7 @@ const NAV: { page: Page; path: string; label: string }[] = [
   { page: "overview", path: "/", label: "Overview" },
   { page: "breakdowns", path: "/breakdowns", label: "Breakdowns" },
   { page: "log", path: "/log", label: "Request log" },
+  { page: "prompts", path: "/prompts", label: "Prompts" },
 ];
 
 /** Header (navigation, time range, tenant, theme, key) around the page's content. */

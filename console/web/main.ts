@@ -4,6 +4,7 @@ import { applyTheme, layout } from "./layout.ts";
 import { breakdownsPage } from "./pages/breakdowns.ts";
 import { logPage } from "./pages/log.ts";
 import { overviewPage } from "./pages/overview.ts";
+import { promptsPage } from "./pages/prompts.ts";
 import { requestPage } from "./pages/request.ts";
 import { tracePage } from "./pages/trace.ts";
 import {
@@ -22,6 +23,7 @@ const TITLES = {
   overview: "Overview",
   breakdowns: "Breakdowns",
   log: "Request log",
+  prompts: "Prompts",
   request: "Request",
   trace: "Trace",
   not_found: "Not found",
@@ -43,6 +45,9 @@ function render(): void {
       break;
     case "log":
       content = h("div", null, h("h1", null, "Request log"), logPage({ range, filters, params }));
+      break;
+    case "prompts":
+      content = h("div", null, h("h1", null, "Prompts"), promptsPage({ range, filters }));
       break;
     case "request":
       content = requestPage(route.id!);

@@ -5,7 +5,7 @@
 
 export const BASE = "/console";
 
-export type Page = "overview" | "breakdowns" | "log" | "request" | "trace" | "not_found";
+export type Page = "overview" | "breakdowns" | "log" | "prompts" | "request" | "trace" | "not_found";
 
 export interface Route {
   page: Page;
@@ -18,7 +18,7 @@ export function routeOf(pathname: string): Route {
   const parts = rest.split("/").filter((p) => p !== "");
   const [first, second] = parts;
   if (first === undefined || first === "overview") return { page: "overview", id: null };
-  if (first === "breakdowns" || first === "log") return { page: first, id: null };
+  if (first === "breakdowns" || first === "log" || first === "prompts") return { page: first, id: null };
   if ((first === "requests" || first === "traces") && second !== undefined && parts.length === 2) {
     return { page: first === "requests" ? "request" : "trace", id: decodeURIComponent(second) };
   }
@@ -123,7 +123,7 @@ export function bucketsOf(fromIso: string, toIso: string, interval: Interval): n
 }
 
 /** The filters the URL carries and the API accepts (blank ones left out). */
-export const FILTER_NAMES = ["tenant_id", "user", "model", "provider", "status"] as const;
+export const FILTER_NAMES = ["tenant_id", "user", "model", "provider", "status", "prompt", "prompt_version"] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];
 
 export function filtersOf(params: URLSearchParams): Partial<Record<FilterName, string>> {

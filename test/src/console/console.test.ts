@@ -35,6 +35,8 @@ describe("web console in a real browser", () => {
   let consoleUrl: string;
   /** A custom range of six whole hours ending with the current one: the chart must show six points. */
   let rangeQuery: string;
+  /** A prompt template with two versions, each run once (by carol). */
+  let promptId: string;
 
   beforeAll(async () => {
     dataDir = await tempDir("console-browser");
@@ -66,12 +68,34 @@ describe("web console in a real browser", () => {
       });
       expect(response.status, await response.text()).toBe(200);
     }
+    const gatewayHeaders = { "content-type": "application/json", "x-portkey-api-key": ACME_KEY };
+    const created = await fetch(`${gatewayUrl}/v1/prompts`, {
+      method: "POST",
+      headers: gatewayHeaders,
+      body: JSON.stringify({ name: "haiku", string: "A haiku about {{topic}}", model: "gpt-4o-mini" }),
+    });
+    expect(created.status).toBe(200);
+    promptId = ((await created.json()) as { id: string }).id;
+    const updated = await fetch(`${gatewayUrl}/v1/prompts/${promptId}`, {
+      method: "PUT",
+      headers: gatewayHeaders,
+      body: JSON.stringify({ string: "Two haiku about {{topic}}" }),
+    });
+    expect(updated.status).toBe(200);
+    for (const version of ["1", "2"]) {
+      const run = await fetch(`${gatewayUrl}/v1/prompts/${promptId}@${version}/completions`, {
+        method: "POST",
+        headers: { ...gatewayHeaders, "x-portkey-provider": "mock", "x-portkey-metadata": '{"_user":"carol"}' },
+        body: JSON.stringify({ variables: { topic: "tides" } }),
+      });
+      expect(run.status, await run.text()).toBe(200);
+    }
     await pollUntil(async () => {
       const response = await fetch(`${analyticsUrl}/v1/analytics/costs?group_by=user`, {
         headers: { authorization: `Bearer ${ACME_KEY}` },
       });
       const body = (await response.json()) as { data?: { requests: number }[] };
-      return body.data?.reduce((n, r) => n + r.requests, 0) === SENT.length ? true : undefined;
+      return body.data?.reduce((n, r) => n + r.requests, 0) === SENT.length + 2 ? true : undefined;
     }, "the requests ingested");
     const thisHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     const from = new Date(thisHour - 5 * HOUR_MS).toISOString();
@@ -124,7 +148,7 @@ describe("web console in a real browser", () => {
       "6",
     ]);
     expect(await page.locator("figure.chart canvas").count()).toBe(2);
-    expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe("3");
+    expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe("5");
     const models = await page.locator("table tbody tr td:first-child").allTextContents();
     expect(models.sort()).toEqual(["claude-sonnet-4-5", "gpt-4o-mini"]);
     await screenshot(page, "overview-light");
@@ -152,7 +176,7 @@ describe("web console in a real browser", () => {
     const rows = page.locator("table tbody tr");
     await rows.first().waitFor();
     const users = await page.locator("table tbody tr td:first-child").allTextContents();
-    expect(users.sort()).toEqual(["alice", "bob"]);
+    expect(users.sort()).toEqual(["alice", "bob", "carol"]);
     const alice = rows.filter({ hasText: "alice" });
     expect(await alice.locator("td").nth(1).textContent()).toBe("2");
 
@@ -173,7 +197,11 @@ describe("web console in a real browser", () => {
     const again = await context.newPage();
     await again.goto(shared);
     await again.locator("table tbody tr").first().waitFor();
-    expect((await again.locator("table tbody tr td:first-child").allTextContents()).sort()).toEqual(["alice", "bob"]);
+    expect((await again.locator("table tbody tr td:first-child").allTextContents()).sort()).toEqual([
+      "alice",
+      "bob",
+      "carol",
+    ]);
     await context.close();
   });
 
@@ -205,6 +233,26 @@ describe("web console in a real browser", () => {
     );
     await screenshot(page, "request-detail");
     await expectNoSeriousViolations(page, "the request detail");
+    await context.close();
+  });
+
+  it("lists a prompt's versions with their metrics and opens the requests of one version", async () => {
+    const { context, page } = await signedInPage();
+    await page.goto(`${consoleUrl}/?${rangeQuery}`);
+    await page.getByRole("link", { name: "Prompts" }).click();
+    await page.waitForURL(/\/console\/prompts\?/);
+    const table = page.locator("table", { hasText: `Prompt ${promptId}: 2 version(s)` });
+    await table.waitFor();
+    expect(await table.locator("tbody tr td:first-child").allTextContents()).toEqual(["v2", "v1"]);
+    expect(await table.locator("tbody tr td:nth-child(2)").allTextContents()).toEqual(["1", "1"]);
+    await screenshot(page, "prompts");
+    await expectNoSeriousViolations(page, "the prompts page");
+    await table.getByRole("link", { name: "v1" }).click();
+    await page.waitForURL(/prompt_version=/);
+    const rows = page.locator("table tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator("td").nth(1).textContent()).toBe("carol");
     await context.close();
   });
 
