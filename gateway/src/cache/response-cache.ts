@@ -47,6 +47,7 @@ export class ResponseCache {
   private readonly logger: ResponseCacheDeps["logger"];
   private healthy = true;
   private storeErrors = 0;
+  private embedderHealthy = true;
 
   constructor(settings: ResponseCacheSettings, deps: ResponseCacheDeps) {
     this.settings = settings;
@@ -75,6 +76,23 @@ export class ResponseCache {
       return { kind: "absent" };
     }
     return { kind: "found", answer };
+  }
+
+  /**
+   * The sentence's embedding; null when it has none (too long) or the model failed — the request
+   * then gets the exact lookup only, never an error (logged once per failure streak).
+   */
+  async embed(text: string): Promise<Float32Array | null> {
+    try {
+      const vector = await this.embedder.embed(text);
+      this.embedderHealthy = true;
+      return vector;
+    } catch (error) {
+      if (this.embedderHealthy)
+        this.logger.warn({ err: (error as Error)?.message }, "semantic cache: embedding failed");
+      this.embedderHealthy = false;
+      return null;
+    }
   }
 
   /** The nearest live answer in `partition` at or above `threshold`. */

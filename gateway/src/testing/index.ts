@@ -1,6 +1,7 @@
 // @switchyard/gateway/testing: what tests in other packages may use from the gateway. They import
 // it through this export, never by a relative path into gateway/src.
 
+export { minilmEmbedder } from "../cache/embedder.ts";
 // The response cache, for tests that run replicas against their own Redis (cache/README.md).
 export { DEFAULT_CACHE_SETTINGS, ResponseCache } from "../cache/response-cache.ts";
 // A redis-server of a test's or bench's own, on a free port, that it may kill (limits/README.md).

@@ -4,6 +4,7 @@ import {
   cacheStage,
   createGatewayTelemetry,
   DEFAULT_CACHE_SETTINGS,
+  minilmEmbedder,
   ResponseCache,
 } from "@switchyard/gateway/testing";
 import { createLogger, sha256Hex } from "@switchyard/platform";
@@ -210,6 +211,23 @@ describe("embeddings and legacy completions", () => {
       .join("");
     expect(streamed).toBe(t1.res.json().choices[0].text);
     expect(fake.calls.length).toBe(2);
+  });
+});
+
+describe("a sentence model that cannot load", () => {
+  const cache = new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger, embedder: minilmEmbedder("/nonexistent/model/") });
+  caches.push(cache);
+  const gw = buildTestGateway({
+    pipeline: { attempt: (stages) => stages.map((s) => (s.name === "cache" ? cacheStage(cache, []) : s)) },
+  });
+  afterAll(() => gw.close());
+
+  it("serves semantic requests with the exact lookup only, never an error", async () => {
+    const semantic = { "x-portkey-config": config({ mode: "semantic" }) };
+    const first = await call(gw, chat("no model here"), semantic);
+    expect([first.res.statusCode, first.status]).toEqual([200, "SEMANTIC MISS"]);
+    expect((await call(gw, chat("no model here"), semantic)).status).toBe("HIT");
+    expect((await call(gw, chat("no model at all here"), semantic)).status).toBe("SEMANTIC MISS");
   });
 });
 

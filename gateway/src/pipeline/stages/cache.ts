@@ -59,18 +59,20 @@ export function cacheStage(cache: ResponseCache, priceOverrides: readonly PriceO
         settle("REFRESH");
       } else {
         const exact = await cache.get(key);
-        if (exact.kind === "found") {
+        const exactHit = exact.kind === "found" ? servable(exact.answer, wantsStream) : null;
+        if (exact.kind === "found" && exactHit !== null) {
           settle("HIT");
-          return hitReply(ctx, exact.answer, wantsStream);
+          return hitReply(ctx, exact.answer, exactHit);
         }
         let status: Status = policy.mode === "semantic" ? "SEMANTIC MISS" : "MISS";
         if (exact.kind !== "unavailable") semantic = await embedded();
         if (exact.kind === "unavailable") status = "MISS";
         else if (semantic !== null) {
           const near = await cache.nearest(semantic.partition, semantic.vector, policy.similarityThreshold);
-          if (near.kind === "found") {
+          const nearHit = near.kind === "found" ? servable(near.answer, wantsStream) : null;
+          if (near.kind === "found" && nearHit !== null) {
             settle("SEMANTIC HIT");
-            return hitReply(ctx, near.answer, wantsStream);
+            return hitReply(ctx, near.answer, nearHit);
           }
           if (near.kind === "unavailable") status = "MISS";
         }
@@ -98,14 +100,24 @@ async function semanticLookupKey(
 ): Promise<{ partition: string; vector: Float32Array } | null> {
   const query = semanticQuery(endpoint, parts.body);
   if (query === null) return null;
-  const vector = await cache.embedder.embed(query.text);
+  const vector = await cache.embed(query.text);
   return vector === null ? null : { partition: semanticPartition(parts, query.rest), vector };
 }
 
-function hitReply(ctx: AttemptContext["request"], answer: StoredAnswer, wantsStream: boolean): Reply {
+/** How a stored answer is served to this request: as JSON, or as these chunks; null when its body is unusable (a miss). */
+function servable(answer: StoredAnswer, wantsStream: boolean): "json" | StreamChunk[] | null {
+  if (!wantsStream || answer.format === "embeddings") return "json";
+  try {
+    return replayChunks(answer);
+  } catch {
+    return null;
+  }
+}
+
+function hitReply(ctx: AttemptContext["request"], answer: StoredAnswer, served: "json" | StreamChunk[]): Reply {
   ctx.outcome.costSavedNanoUsd = answer.costNanoUsd;
-  if (!wantsStream || answer.format === "embeddings") return jsonReply(resultFromAnswer(answer));
-  const reply: StreamReply = { kind: "stream", status: 200, headers: {}, chunks: replayed(replayChunks(answer)) };
+  if (served === "json") return jsonReply(resultFromAnswer(answer));
+  const reply: StreamReply = { kind: "stream", status: 200, headers: {}, chunks: replayed(served) };
   return reply;
 }
 
