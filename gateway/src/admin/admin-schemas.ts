@@ -3,6 +3,7 @@ import {
   EntityId,
   EntityName,
   FieldValue,
+  fileLimitFields,
   PLAIN_FIELDS,
   type PlainField,
   ProviderSlug,
@@ -30,10 +31,12 @@ function plainShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T):
   return Object.fromEntries(PLAIN_FIELDS.map((f) => [f, wrap(plainFieldValue(f))])) as Record<PlainField, T>;
 }
 
-export const TenantCreate = z.strictObject({ id: EntityId, name: EntityName.optional() });
-export const TenantUpdate = z.strictObject({ name: EntityName.nullable().optional() });
+/** `usage_limits` / `rate_limits` (Portkey's names) are accepted on tenants, API keys and virtual keys (limit-routes.ts). */
+export const TenantCreate = z.strictObject({ id: EntityId, name: EntityName.optional(), ...fileLimitFields });
+export const TenantUpdate = z.strictObject({ name: EntityName.nullable().optional(), ...fileLimitFields });
 
 export const ApiKeyCreate = z.strictObject({
+  ...fileLimitFields,
   name: EntityName.optional(),
   role: z.enum(["tenant", "admin"]).optional(),
   /** Absent: every tenant scope (completions, prompts.read, prompts.write, analytics.read, feedback.write). */
@@ -42,6 +45,7 @@ export const ApiKeyCreate = z.strictObject({
 
 /** Secrets and provider fields sit flat on the body, as on a Portkey config target. */
 export const VirtualKeyCreate = z.strictObject({
+  ...fileLimitFields,
   id: EntityId.optional(),
   name: EntityName.optional(),
   provider: ProviderSlug,
@@ -52,6 +56,7 @@ export type VirtualKeyCreate = z.infer<typeof VirtualKeyCreate>;
 
 /** Omitted: unchanged; null: removed. */
 export const VirtualKeyUpdate = z.strictObject({
+  ...fileLimitFields,
   name: EntityName.nullable().optional(),
   provider: ProviderSlug.optional(),
   ...secretShape((v) => v.nullable().optional()),

@@ -63,6 +63,35 @@ function policyView(policy: Sourced<LimitPolicyState>) {
 }
 
 /**
+ * `usage_limits` / `rate_limits` given on a tenant, API key or virtual key body (create or update):
+ * they replace that entity's attached limits. Absent from the body: unchanged.
+ */
+export async function putAttachedLimits(
+  context: AdminContext,
+  tenantId: string,
+  entity: { kind: "tenant" } | { kind: "api_key" | "virtual_key"; id: string },
+  body: {
+    usage_limits?: z.infer<typeof UsageLimits> | null | undefined;
+    rate_limits?: z.infer<typeof RateLimits> | undefined;
+  },
+): Promise<void> {
+  if (body.usage_limits === undefined && body.rate_limits === undefined) return;
+  const [id, conditions]: [string, LimitCondition[]] =
+    entity.kind === "tenant"
+      ? [attachedPolicyId.tenant, []]
+      : entity.kind === "api_key"
+        ? [attachedPolicyId.apiKey(entity.id), [{ key: "api_key", value: entity.id }]]
+        : [attachedPolicyId.virtualKey(entity.id), [{ key: "virtual_key", value: entity.id }]];
+  const current = context.view.limitPolicyState(tenantId, id)?.state;
+  await context.commands.limitPolicies.put(tenantId, id, {
+    conditions,
+    group_by: [],
+    usage_limits: body.usage_limits === undefined ? (current?.usage_limits ?? null) : body.usage_limits,
+    rate_limits: body.rate_limits ?? current?.rate_limits ?? [],
+  });
+}
+
+/**
  * Admin routes for budgets and rate limits: limit policies, limits attached to virtual keys, API
  * keys and tenants, and "reset usage" (spend before now stops counting, on every replica).
  */

@@ -4,6 +4,7 @@ import { type AdminContext, type EntityParams, requireTenant, type TenantParams 
 import { parseBody } from "./admin-errors.ts";
 import { ApiKeyCreate, TenantCreate, TenantUpdate } from "./admin-schemas.ts";
 import { apiKeyView, list, tenantView } from "./admin-views.ts";
+import { putAttachedLimits } from "./limit-routes.ts";
 
 /** Tenants and their gateway API keys. */
 export function registerTenantRoutes(app: FastifyInstance, context: AdminContext): void {
@@ -14,8 +15,10 @@ export function registerTenantRoutes(app: FastifyInstance, context: AdminContext
 
   app.post("/tenants", async (request, reply) => {
     const body = parseBody(TenantCreate, request.body);
+    const tenant = await commands.tenants.create(body);
+    await putAttachedLimits(context, tenant.id, { kind: "tenant" }, body);
     reply.code(201);
-    return tenantView(sourced(await commands.tenants.create(body)));
+    return tenantView(sourced(tenant));
   });
 
   app.get<{ Params: TenantParams }>("/tenants/:tenantId", async (request) => {
@@ -26,7 +29,9 @@ export function registerTenantRoutes(app: FastifyInstance, context: AdminContext
 
   app.patch<{ Params: TenantParams }>("/tenants/:tenantId", async (request) => {
     const body = parseBody(TenantUpdate, request.body);
-    return tenantView(sourced(await commands.tenants.update(request.params.tenantId, body)));
+    const tenant = await commands.tenants.update(request.params.tenantId, body);
+    await putAttachedLimits(context, tenant.id, { kind: "tenant" }, body);
+    return tenantView(sourced(tenant));
   });
 
   /** Also revokes the tenant's API keys and deletes its virtual keys and saved configs. */
@@ -44,6 +49,7 @@ export function registerTenantRoutes(app: FastifyInstance, context: AdminContext
   app.post<{ Params: TenantParams }>("/tenants/:tenantId/api-keys", async (request, reply) => {
     const body = parseBody(ApiKeyCreate, request.body);
     const created = await commands.tenants.createApiKey(request.params.tenantId, body);
+    await putAttachedLimits(context, request.params.tenantId, { kind: "api_key", id: created.state.id }, body);
     reply.code(201);
     return { ...apiKeyView(sourced(created.state)), key: created.key };
   });

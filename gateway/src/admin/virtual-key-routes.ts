@@ -10,6 +10,7 @@ import {
 import { parseBody } from "./admin-errors.ts";
 import { splitFields, VirtualKeyCreate, VirtualKeyRotate, VirtualKeyUpdate } from "./admin-schemas.ts";
 import { list, virtualKeyView } from "./admin-views.ts";
+import { putAttachedLimits } from "./limit-routes.ts";
 
 /** Virtual keys: responses carry masked hints of the secrets, never the secrets. */
 export function registerVirtualKeyRoutes(app: FastifyInstance, context: AdminContext): void {
@@ -38,6 +39,7 @@ export function registerVirtualKeyRoutes(app: FastifyInstance, context: AdminCon
       secrets,
       fields,
     });
+    await putAttachedLimits(context, tenantId, { kind: "virtual_key", id: created.id }, body);
     reply.code(201);
     return show(tenantId, created.id);
   });
@@ -51,6 +53,7 @@ export function registerVirtualKeyRoutes(app: FastifyInstance, context: AdminCon
     const { secrets, fields } = splitFields<string | null>(body);
     const { tenantId, id } = request.params;
     await commands.virtualKeys.update(tenantId, id, { name: body.name, provider: body.provider, secrets, fields });
+    await putAttachedLimits(context, tenantId, { kind: "virtual_key", id }, body);
     return show(tenantId, id);
   });
 

@@ -155,6 +155,48 @@ describe("limits, embedded", () => {
     ]);
   });
 
+  it("usage_limits and rate_limits on the virtual key, API key and tenant bodies themselves (Portkey's field names)", async () => {
+    const gw = await harness.gateway();
+    const tenant = await gw.app.inject(
+      admin("POST", "/tenants", { id: "default", usage_limits: { type: "tokens", credit_limit: 1_000_000 } }),
+    );
+    expect(tenant.statusCode).toBe(201);
+    const vk = await gw.app.inject(
+      admin("POST", "/tenants/default/virtual-keys", {
+        id: "vk-body",
+        provider: "mock",
+        usage_limits: { type: "cost", credit_limit: 50, alert_threshold: 40, periodic_reset: "monthly" },
+        rate_limits: [{ type: "tokens", unit: "rpm", value: 10_000 }],
+      }),
+    );
+    expect(vk.statusCode).toBe(201);
+    const key = await gw.app.inject(
+      admin("POST", "/tenants/default/api-keys", { rate_limits: [{ type: "requests", unit: "rps", value: 5 }] }),
+    );
+    expect(key.statusCode).toBe(201);
+    const shown = (await gw.app.inject(admin("GET", "/tenants/default/virtual-keys/vk-body/limits"))).json();
+    expect(shown).toMatchObject({
+      id: "vk.vk-body",
+      usage_limits: { type: "cost", credit_limit: 50, alert_threshold: 40, periodic_reset: "monthly" },
+      rate_limits: [{ type: "tokens", unit: "rpm", value: 10_000 }],
+    });
+    const keyLimits = await gw.app.inject(admin("GET", `/tenants/default/api-keys/${key.json().id}/limits`));
+    expect(keyLimits.json().rate_limits).toEqual([{ type: "requests", unit: "rps", value: 5 }]);
+    expect((await gw.app.inject(admin("GET", "/tenants/default/limits"))).json().usage_limits.type).toBe("tokens");
+    // A PATCH that names only rate_limits keeps the budget.
+    await gw.app.inject(admin("PATCH", "/tenants/default/virtual-keys/vk-body", { rate_limits: [] }));
+    const patched = (await gw.app.inject(admin("GET", "/tenants/default/virtual-keys/vk-body/limits"))).json();
+    expect(patched).toMatchObject({ usage_limits: { credit_limit: 50 }, rate_limits: [] });
+    const bad = await gw.app.inject(
+      admin("POST", "/tenants/default/virtual-keys", {
+        provider: "mock",
+        usage_limits: { type: "cost", credit_limit: -5 },
+      }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.param).toBe("usage_limits.credit_limit");
+  });
+
   it("a cache hit counts toward request limits, not toward tokens", async () => {
     const gw = await harness.gateway();
     await gw.app.inject(admin("POST", "/tenants", { id: "default" }));

@@ -11,6 +11,7 @@ export * from "./declarative-file-schema.ts";
 export * from "./declarative-file-watcher.ts";
 export * from "./limit-policy.ts";
 export * from "./limit-policy-commands.ts";
+export * from "./limit-policy-file.ts";
 export * from "./declarative-prompts.ts";
 export * from "./prompt-commands.ts";
 export * from "./prompt-entities.ts";
