@@ -27,7 +27,7 @@ function connect(s: RedisCacheSettings, blocking: boolean): Redis {
 export function redisStore(s: RedisCacheSettings, onError: (error: unknown) => void): AnswerStore & RedisFeed {
   const redis = connect(s, false);
   redis.on("error", onError);
-  // Until the first connection is up, a command waits for it (bounded); after that, an outage fails fast.
+  // Until the first connection is up, the first command waits for it (bounded); after that, an outage fails fast.
   let firstReady: Promise<void> | null = new Promise<void>((resolve) => {
     redis.once("ready", () => {
       firstReady = null;
@@ -42,6 +42,8 @@ export function redisStore(s: RedisCacheSettings, onError: (error: unknown) => v
     });
     await Promise.race([firstReady, timeout]);
     clearTimeout(timer);
+    // Waited once in vain: Redis is down from the start, and later requests fail fast as in any outage.
+    firstReady = null;
   };
   const stream = `${s.prefix}semantic`;
   let follower: Redis | null = null;

@@ -331,6 +331,18 @@ describe("Redis killed mid-test", () => {
     await redis.kill();
   });
 
+  it("a gateway whose Redis never answered serves uncached from the first request", async () => {
+    const nowhere = replica(`redis://127.0.0.1:${await freePort()}`, prefix());
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { res, status } = await call(nowhere.gw, chat("no redis"));
+        expect([res.statusCode, status]).toEqual([200, "MISS"]);
+      }
+    } finally {
+      await nowhere.gw.close();
+    }
+  });
+
   it("serves uncached (MISS, never a 5xx) while Redis is down, and caches again once it is back", async () => {
     await call(node.gw, chat("outage"));
     expect((await call(node.gw, chat("outage"))).status).toBe("HIT");
