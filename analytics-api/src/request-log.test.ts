@@ -4,6 +4,7 @@ import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/te
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnalyticsApp } from "./app.ts";
+import { searchQuery } from "./repositories/request-log-repository.ts";
 import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
 
 const NOW = new Date("2025-06-02T00:00:00.000Z");
@@ -80,6 +81,21 @@ describe("request log", () => {
     }
     const expected = [...acme].reverse().map((e) => e.event_id);
     expect(seen).toEqual(expected);
+  });
+
+  it("reads one tenant's log backwards along the sort key, stopping at the page (EXPLAIN)", async () => {
+    const window = { from: new Date("2025-06-01T00:00:00Z"), to: new Date("2025-06-02T00:00:00Z") };
+    for (const after of [null, { at: "2025-06-01T10:10:00.000Z", id: acme[10]!.event_id }]) {
+      const filter = { window, tenantIds: ["acme"], dimensions: [], metadata: [] };
+      const { sql, params } = searchQuery(filter, 10, after);
+      const result = await db.clickhouse.client.query({
+        query: `EXPLAIN actions = 1 ${sql}`,
+        query_params: params,
+        format: "JSONEachRow",
+      });
+      const plan = (await result.json<{ explain: string }>()).map((l) => l.explain).join("\n");
+      expect(plan).toMatch(/Read type: InReverseOrder/);
+    }
   });
 
   it("filters by status, metadata and dimension", async () => {

@@ -41,7 +41,11 @@ export function filterSql(
     from: toClickHouseDateTime(filter.window.from),
     to: toClickHouseDateTime(filter.window.to),
   };
-  if (filter.tenantIds !== null) {
+  if (filter.tenantIds?.length === 1) {
+    // Equality, not IN: with the tenant fixed, a newest-first read follows the sort key backwards and stops.
+    conditions.push("tenant_id = {tenant_id:String}");
+    params.tenant_id = filter.tenantIds[0];
+  } else if (filter.tenantIds !== null) {
     conditions.push("tenant_id IN {tenant_ids:Array(String)}");
     params.tenant_ids = filter.tenantIds;
   }
