@@ -14,8 +14,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 # Manifests first so the dependency layer is cached until a manifest or the lockfile changes.
-# npm ci checks the lockfile against every workspace, so every workspace manifest is copied.
-COPY package.json package-lock.json ./
+# npm ci checks the lockfile against every workspace, so every workspace manifest is copied;
+# .npmrc keeps onnxruntime-node's install script from downloading CUDA binaries (CPU ones ship in it).
+COPY package.json package-lock.json .npmrc ./
 COPY events/package.json events/
 COPY platform/package.json platform/
 COPY gateway/package.json gateway/
