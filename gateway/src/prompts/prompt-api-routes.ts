@@ -15,6 +15,7 @@ import {
   PartialCreate,
   PartialUpdate,
   PromptCreate,
+  PromptListQuery,
   PromptUpdate,
   promptView,
   SetLabel,
@@ -101,11 +102,20 @@ function registerKind(app: FastifyInstance, deps: PromptApiDeps, kind: PromptKin
 
   app.get(base, async (request) => {
     const tenantId = caller(request, "prompts.read");
-    const data = view()
+    const query = parseBody(PromptListQuery, request.query);
+    const search = query.search?.toLowerCase();
+    const matching = view()
       .prompts(tenantId)
-      .filter((p) => p.state.kind === kind)
+      .filter(({ state }) => state.kind === kind)
+      .filter(
+        ({ state }) => !search || state.id.toLowerCase().includes(search) || state.name.toLowerCase().includes(search),
+      )
+      .sort((x, y) => (x.state.id < y.state.id ? -1 : 1));
+    const start = query.current_page * query.page_size;
+    const data = matching
+      .slice(start, start + query.page_size)
       .map(({ state }) => promptView(state, view().promptVersion(tenantId, state.id, state.default_version)));
-    return { object: "list", total: data.length, data };
+    return { object: "list", total: matching.length, data };
   });
 
   app.get<{ Params: Params }>(`${base}/:id`, async (request) => {

@@ -72,6 +72,13 @@ export const PartialUpdate = z.strictObject({
   status: z.string().max(64).optional(),
 });
 
+/** `GET /v1/prompts` query (the SDK's PromptsListQuery): pages of at most 1,000, a name/id search. */
+export const PromptListQuery = z.looseObject({
+  current_page: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  page_size: z.coerce.number().int().min(1).max(1_000).default(100),
+  search: z.string().max(200).optional(),
+});
+
 export const MakeDefault = z.strictObject({ version: z.coerce.number().int().positive() });
 export const SetLabel = z.strictObject({ label_id: PromptLabel });
 

@@ -74,8 +74,9 @@ describe("prompt registry", () => {
 
     const versions = await call("GET", `/v1/prompts/${id}/versions`);
     expect(versions.body.data.map((v: { prompt_version: number }) => v.prompt_version)).toEqual([1, 2]);
-    const listed = await call("GET", "/v1/prompts");
-    expect(listed.body.data.map((p: { id: string }) => p.id)).toContain(id);
+    const listed = await call("GET", "/v1/prompts?search=GREET&page_size=5");
+    expect(listed.body.data.map((p: { id: string }) => p.id)).toEqual([id]);
+    expect((await call("GET", "/v1/prompts?page_size=5000")).body.error.param).toBe("page_size");
 
     expect((await render(`${id}@production`)).body.error).toMatchObject({
       code: "prompt_not_found",

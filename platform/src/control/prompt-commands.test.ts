@@ -70,7 +70,9 @@ function fold(records: readonly OutgoingRecord[]): ControlState {
 /** The last record per key, in the order of those last records (what a compacted log keeps). */
 function compacted(records: readonly OutgoingRecord[]): OutgoingRecord[] {
   const last = new Map<string, number>();
-  records.forEach((r, i) => last.set(String(r.key), i));
+  records.forEach((r, i) => {
+    last.set(String(r.key), i);
+  });
   return records.filter((r, i) => last.get(String(r.key)) === i);
 }
 

@@ -6,6 +6,7 @@ import { assertTopicOwned, type ControlEventDraft, type ControlWriter } from "./
 import {
   PROMPT_LABELS_MAX,
   PROMPT_VERSIONS_MAX,
+  PROMPTS_PER_TENANT_MAX,
   type PromptKind,
   type PromptState,
   type PromptVersionState,
@@ -50,6 +51,9 @@ export class PromptCommands {
       const id = input.id ?? `${prefix}-${randomBytes(5).toString("hex")}`;
       if (this.writer.view.promptState(tenantId, id)) {
         throw new ControlPlaneError("conflict", `tenant ${tenantId} already has a prompt or partial ${id}`, "id");
+      }
+      if (this.writer.view.prompts(tenantId).length >= PROMPTS_PER_TENANT_MAX) {
+        throw new ControlPlaneError("invalid", `a tenant has at most ${PROMPTS_PER_TENANT_MAX} prompts and partials`);
       }
       const now = this.writer.now();
       const version = versionState(tenantId, id, 1, input.version, now);

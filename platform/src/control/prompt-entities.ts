@@ -23,6 +23,8 @@ export const PromptLabel = z
 export const PROMPT_TEMPLATE_MAX = 65_536;
 /** Versions per prompt; a prompt past it is deleted and re-created, or versioned less eagerly. */
 export const PROMPT_VERSIONS_MAX = 1_000;
+/** Prompts and partials per tenant (every replica holds them all in memory). */
+export const PROMPTS_PER_TENANT_MAX = 10_000;
 /** Labels per prompt (built-ins included). */
 export const PROMPT_LABELS_MAX = 32;
 
