@@ -15,6 +15,8 @@ export const AnalyticsErrors = {
   tenant_forbidden: { status: 403, type: "permission_error" },
   trace_not_found: { status: 404, type: "invalid_request_error" },
   request_not_found: { status: 404, type: "invalid_request_error" },
+  /** The query hit the store's bounds (time, memory, result size): narrower filters would answer. */
+  query_too_expensive: { status: 422, type: "invalid_request_error" },
   store_unavailable: { status: 503, type: "api_error" },
 } as const satisfies ErrorCatalogue;
 

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
-import { ClickHouseError } from "@clickhouse/client";
-import type { FromWorker, SerializedError, StatementKind, StatementRequest, Summary, ToWorker } from "./protocol.ts";
+import { queueError, toError } from "./errors.ts";
+import type { FromWorker, StatementKind, StatementRequest, Summary, ToWorker } from "./protocol.ts";
 import { engineSettings, type SettingValue } from "./session-settings.ts";
 
 /** What @clickhouse/client hands a Connection; only the fields the embedded engine can honour are read. */
@@ -48,12 +48,6 @@ const ZERO_SUMMARY: Summary = {
   result_bytes: "0",
   elapsed_ns: "0",
 };
-
-function toError(error: SerializedError): Error {
-  if (error.code !== undefined)
-    return new ClickHouseError({ message: error.message, code: error.code, type: error.type });
-  return new Error(error.message);
-}
 
 /** A one-shot stream over the result (ResultSet.close() destroys it unread: the listener absorbs that). */
 function resultStream(bytes: ArrayBuffer | undefined): Readable {
@@ -195,7 +189,7 @@ export class WorkerChdbConnection {
       if (this.#closing) return reject(new Error("embedded ClickHouse is closing"));
       const queued = this.#writes.length + this.#reads.length;
       if (queued >= this.#options.maxQueued) {
-        return reject(new Error(`embedded ClickHouse is busy: ${queued} statements already waiting`));
+        return reject(queueError("busy", `embedded ClickHouse is busy: ${queued} statements already waiting`));
       }
       if (params.abort_signal?.aborted) return reject(new Error("the statement was aborted before it ran"));
       const settings = engineSettings(params.clickhouse_settings);
@@ -234,7 +228,7 @@ export class WorkerChdbConnection {
     const seconds = Number(settings.max_execution_time ?? this.#options.sessionSettings.max_execution_time ?? 0);
     if (!(seconds > 0)) return null;
     const ms = seconds * 1000 + (this.#options.timeoutGraceMs ?? 5_000);
-    return setTimeout(() => settle(new Error(`embedded ClickHouse did not answer within ${ms} ms`)), ms);
+    return setTimeout(() => settle(queueError("timeout", `embedded ClickHouse did not answer within ${ms} ms`)), ms);
   }
 
   #remove(pending: Pending): void {
