@@ -89,7 +89,30 @@ export interface RequestRecord {
   cache_status: string;
   retry_count: number;
   attempts: Attempt[];
+  cost_saved_nano_usd?: number;
+  prompt_id?: string | null;
+  prompt_version?: number | null;
+  prompt_label?: string | null;
+  guardrail_hooks?: GuardrailHook[];
+  limit_checks?: LimitCheck[];
+  bodies?: { request: string; response: string; truncated: boolean } | null;
   [field: string]: unknown;
+}
+
+export interface GuardrailHook {
+  hook_id: string;
+  hook_type: string;
+  verdict: boolean;
+  deny: boolean;
+  transformed: boolean;
+  latency_ms: number;
+}
+
+export interface LimitCheck {
+  limit_id: string;
+  kind: string;
+  metric: string;
+  allowed: boolean;
 }
 
 export interface TraceAnswer {

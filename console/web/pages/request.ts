@@ -2,7 +2,7 @@ import { apiGet } from "../api.ts";
 import { type Child, formatInt, formatTime, h } from "../dom.ts";
 import { endpoints } from "../endpoints.ts";
 import { hrefOf } from "../state.ts";
-import type { RequestRecord } from "../types.ts";
+import type { GuardrailHook, LimitCheck, RequestRecord } from "../types.ts";
 import { loadInto } from "../ui.ts";
 import { ms, statusBadge, usd } from "./requests-table.ts";
 
@@ -11,6 +11,45 @@ function facts(pairs: [string, Child][]): HTMLElement {
     "dl",
     { class: "facts" },
     pairs.map(([k, v]) => [h("dt", null, k), h("dd", null, v ?? "–")]),
+  );
+}
+
+/** A body as recorded: indented when it is JSON, as it is otherwise (a stream's text, a truncated body). */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** A table of a list the request carries (guardrail hooks, limit checks); nothing when the list is empty. */
+function listTable<T>(caption: string, headers: string[], rows: T[], cells: (row: T) => string[]): HTMLElement | null {
+  if (rows.length === 0) return null;
+  return h(
+    "table",
+    null,
+    h("caption", null, caption),
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        headers.map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
+    h(
+      "tbody",
+      null,
+      rows.map((row) =>
+        h(
+          "tr",
+          null,
+          cells(row).map((c) => h("td", null, c)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -53,7 +92,16 @@ export function requestPage(eventId: string): HTMLElement {
         ["provider", r.provider],
         ["latency", `${ms(r.latency_ms)} ms (gateway overhead ${ms(r.gateway_overhead_ms)} ms)`],
         ["time to first token", r.ttft_ms === null ? null : `${ms(r.ttft_ms)} ms`],
-        ["cache", r.cache_status],
+        [
+          "cache",
+          r.cost_saved_nano_usd ? `${r.cache_status} (saved ${usd(Number(r.cost_saved_nano_usd))})` : r.cache_status,
+        ],
+        [
+          "prompt",
+          r.prompt_id
+            ? `${r.prompt_id}@${r.prompt_version ?? "?"}${r.prompt_label ? ` (${r.prompt_label})` : ""}`
+            : null,
+        ],
         ["retries", String(r.retry_count)],
         ["cost", usd(r.cost_nano_usd)],
         ["trace", h("a", { href: hrefOf(`/traces/${encodeURIComponent(r.trace_id)}`) }, r.trace_id)],
@@ -107,12 +155,34 @@ export function requestPage(eventId: string): HTMLElement {
           ),
         ),
       ),
+      listTable<GuardrailHook>(
+        "Guardrail checks",
+        ["hook", "when", "verdict", "denied", "transformed", "latency (ms)"],
+        r.guardrail_hooks ?? [],
+        (g) => [
+          g.hook_id,
+          g.hook_type.replace("_", " "),
+          g.verdict ? "passed" : "failed",
+          g.deny ? "yes" : "no",
+          g.transformed ? "yes" : "no",
+          ms(g.latency_ms),
+        ],
+      ),
+      listTable<LimitCheck>("Limit checks", ["limit", "kind", "metric", "allowed"], r.limit_checks ?? [], (c) => [
+        c.limit_id,
+        c.kind,
+        c.metric,
+        c.allowed ? "yes" : "no",
+      ]),
       r.bodies
         ? h(
             "details",
-            null,
-            h("summary", null, "Prompt and answer"),
-            h("pre", { class: "code" }, JSON.stringify(r.bodies, null, 2)),
+            { open: true },
+            h("summary", null, `Prompt and answer${r.bodies.truncated ? " (cut at the recording limit)" : ""}`),
+            h("h2", { class: "sub" }, "Sent upstream"),
+            h("pre", { class: "code" }, prettyJson(r.bodies.request)),
+            h("h2", { class: "sub" }, "Answer"),
+            h("pre", { class: "code" }, prettyJson(r.bodies.response)),
           )
         : null,
       h(

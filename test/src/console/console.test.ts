@@ -272,6 +272,18 @@ describe("web console in a real browser", () => {
     await context.close();
   });
 
+  it("names the filter the API rejects", async () => {
+    const { context, page } = await signedInPage();
+    await page.goto(`${consoleUrl}/log?${rangeQuery}&metadata.bad%20key=x`);
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent()).toContain("The analytics API rejected this query");
+    expect(await alert.textContent()).toContain("metadata.bad key");
+    // The filter shows as active and can be removed, which brings the log back.
+    await page.getByRole("button", { name: "Remove filter metadata.bad key" }).click();
+    await page.locator("table tbody tr").first().waitFor();
+    await context.close();
+  });
+
   it("says so in words when the analytics API is unreachable, never a blank page or an endless spinner", async () => {
     const { context, page } = await signedInPage();
     await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
