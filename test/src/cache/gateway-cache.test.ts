@@ -288,7 +288,7 @@ describe("semantic cache", () => {
   it("a paraphrase hits on the other replica once the entry propagated; a near miss and an unrelated question miss", async () => {
     expect((await call(a.gw, chat("What is the capital of France?"), semantic())).status).toBe("SEMANTIC MISS");
     expect((await call(a.gw, chat("What is the capital of France?"), semantic())).status).toBe("HIT");
-    await pollUntil(() => b.cache.semanticEntries() >= 1, "the semantic entry to reach replica b", 1_000);
+    await pollUntil(() => b.cache.semanticEntries() >= 1, "the semantic entry to reach replica b");
     const paraphrase = await call(b.gw, chat("Tell me France's capital"), semantic());
     expect(paraphrase.status).toBe("SEMANTIC HIT");
     expect(upstream.received).toBe(1);
