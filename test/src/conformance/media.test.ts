@@ -88,6 +88,25 @@ describe.each(HTTP_PROVIDERS.filter((id) => offers(id)?.transcriptions))("%s: /v
   });
 });
 
+describe("media: speech is relayed as it arrives", () => {
+  it("the client reads the first audio bytes while the upstream is still sending", async () => {
+    let release: () => void = () => undefined;
+    stack.fake("openai").mediaHold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const res = await stack.post("/v1/audio/speech", "openai", { model: "tts-1", voice: "alloy", input: "Hi" });
+    expect(res.headers.get("content-length")).toBeNull();
+    const reader = res.body!.getReader();
+    // Were the gateway buffering the audio, this read would wait for the upstream's end, which waits for it.
+    const first = await reader.read();
+    expect(first.value?.length).toBeGreaterThan(0);
+    release();
+    let total = first.value?.length ?? 0;
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) total += chunk.value.length;
+    expect(total).toBe(fakeSpeechBytes().length);
+  });
+});
+
 describe("media: pricing and formats", () => {
   it("whisper-1 is priced per second of audio; gpt-4o-transcribe and gpt-image-1 by their token usage", async () => {
     const file = await toFile(AUDIO, "a.wav");

@@ -128,6 +128,8 @@ export class ProviderFake {
   aborted = 0;
   behaviour: Behaviour = { kind: "ok" };
   readonly script: Behaviour[] = [];
+  /** Speech answers wait on this after their first piece (then it is cleared). */
+  mediaHold: Promise<void> | null = null;
   /** null = the provider reports no usage (tests local estimation). */
   usage: FakeUsageTotals | null = FAKE_USAGE;
   private server: Server | null = null;
@@ -309,7 +311,9 @@ export class ProviderFake {
       this.send(res, error);
       return;
     }
-    const answered = await answerMedia(kind, req, res);
+    const hold = this.mediaHold;
+    this.mediaHold = null;
+    const answered = await answerMedia(kind, req, res, hold);
     record.body = answered.body;
     record.raw = answered.raw;
   }

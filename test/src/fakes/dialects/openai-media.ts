@@ -38,7 +38,13 @@ const json = (res: ServerResponse, status: number, body: object) => {
 };
 
 /** Answers one media request; returns what it carried (the form's fields and file, or the JSON). */
-export async function answerMedia(kind: MediaKind, req: IncomingMessage, res: ServerResponse): Promise<MediaRecord> {
+export async function answerMedia(
+  kind: MediaKind,
+  req: IncomingMessage,
+  res: ServerResponse,
+  /** Speech: after the first piece, wait for this before the rest (shows the gateway relays as it arrives). */
+  hold: Promise<void> | null = null,
+): Promise<MediaRecord> {
   if (kind === "transcriptions" || kind === "translations") {
     const request = new Request("http://fake/upload", {
       method: "POST",
@@ -96,7 +102,10 @@ export async function answerMedia(kind: MediaKind, req: IncomingMessage, res: Se
   // Speech: the audio in pieces, each its own write, as a real host streams it.
   res.writeHead(200, { "content-type": "audio/mpeg", "transfer-encoding": "chunked" });
   const audio = fakeSpeechBytes();
-  for (let i = 0; i < SPEECH_PIECES; i++) res.write(audio.subarray(i * 1024, (i + 1) * 1024));
+  for (let i = 0; i < SPEECH_PIECES; i++) {
+    res.write(audio.subarray(i * 1024, (i + 1) * 1024));
+    if (i === 0 && hold) await hold;
+  }
   res.end();
   return { body, raw };
 }
