@@ -51,19 +51,23 @@ function heldHandler(fail: (batch: MessageBatch, call: number) => boolean = () =
   };
 }
 
+/** Group "g" from the beginning, 10 records per batch, two batches in flight. */
+const subscribeTwoInFlight = (handleBatch: (batch: MessageBatch) => Promise<void>) =>
+  bus.subscribe({
+    groupId: "g",
+    topics: [TOPIC],
+    fromBeginning: true,
+    maxBatchRecords: 10,
+    maxBatchesInFlight: 2,
+    handleBatch,
+  });
+
 const committed = async (group: string) => Number((await bus.committedOffsets(group, TOPIC)).get(0) ?? 0);
 
 describe("maxBatchesInFlight (embedded log)", () => {
   it("hands the next batch over while the last is still handled, and commits only in order", async () => {
     const h = heldHandler();
-    const sub = await bus.subscribe({
-      groupId: "g",
-      topics: [TOPIC],
-      fromBeginning: true,
-      maxBatchRecords: 10,
-      maxBatchesInFlight: 2,
-      handleBatch: h.handleBatch,
-    });
+    const sub = await subscribeTwoInFlight(h.handleBatch);
     await waitFor("two batches in flight", () => h.calls.length === 2);
     expect(h.calls.map((c) => c.first)).toEqual(["0", "10"]);
     // The second finishes first: nothing may be committed past the first, which is still open.
@@ -81,14 +85,7 @@ describe("maxBatchesInFlight (embedded log)", () => {
 
   it("redelivers from the failed batch, later batches included, once every batch in flight settled", async () => {
     const h = heldHandler((_, call) => call === 0);
-    const sub = await bus.subscribe({
-      groupId: "g",
-      topics: [TOPIC],
-      fromBeginning: true,
-      maxBatchRecords: 10,
-      maxBatchesInFlight: 2,
-      handleBatch: h.handleBatch,
-    });
+    const sub = await subscribeTwoInFlight(h.handleBatch);
     await waitFor("two batches in flight", () => h.calls.length === 2);
     h.calls[0]!.release(); // fails
     // No redelivery while the later batch is still being handled.
@@ -106,14 +103,7 @@ describe("maxBatchesInFlight (embedded log)", () => {
 
   it("stop() waits for the batches in flight and commits those that succeeded", async () => {
     const h = heldHandler();
-    const sub = await bus.subscribe({
-      groupId: "g",
-      topics: [TOPIC],
-      fromBeginning: true,
-      maxBatchRecords: 10,
-      maxBatchesInFlight: 2,
-      handleBatch: h.handleBatch,
-    });
+    const sub = await subscribeTwoInFlight(h.handleBatch);
     await waitFor("two batches in flight", () => h.calls.length === 2);
     const stopped = sub.stop();
     for (const c of h.calls) c.release();
