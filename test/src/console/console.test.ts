@@ -284,6 +284,34 @@ describe("web console in a real browser", () => {
     await context.close();
   });
 
+  it("says a slow query is still running, then shows its answer; a preset time range goes into the URL", async () => {
+    const { context, page } = await signedInPage();
+    // The breakdown answers after 2.5 s, as a heavy query over a long range would.
+    await page.route("**/v1/analytics/breakdown?**", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await route.continue();
+    });
+    await page.goto(`${consoleUrl}/breakdowns?group_by=user&${rangeQuery}`);
+    const status = page.getByRole("status").first();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Still loading… \d+ s/);
+    expect(await page.locator("section[aria-busy=true]").count()).toBe(1);
+    await page.locator("table tbody tr").first().waitFor();
+    expect(await page.locator("section[aria-busy=true]").count()).toBe(0);
+
+    await page.unroute("**/v1/analytics/breakdown?**");
+    await page.getByLabel("Time range").selectOption("7d");
+    await page.waitForURL(/range=7d/);
+    expect(page.url()).not.toContain("from=");
+    expect(page.url()).toContain("group_by=user");
+    await page.locator("table tbody tr").first().waitFor();
+    expect((await page.locator("table tbody tr td:first-child").allTextContents()).sort()).toEqual([
+      "alice",
+      "bob",
+      "carol",
+    ]);
+    await context.close();
+  });
+
   it("says so in words when the analytics API is unreachable, never a blank page or an endless spinner", async () => {
     const { context, page } = await signedInPage();
     await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
