@@ -193,6 +193,35 @@ describe("output hooks", () => {
   });
 });
 
+describe("targets and attempts", () => {
+  it("hooks are inherited by nested targets (a target's own win) and run per attempt: a 446 moves a fallback on", async () => {
+    const config = {
+      strategy: { mode: "fallback" },
+      input_guardrails: [
+        { id: "root-deny", "default.contains": { words: ["forbidden"], operator: "none" }, deny: true },
+      ],
+      targets: [
+        { provider: "mock" },
+        { provider: "mock", input_guardrails: [{ id: "own", "default.wordCount": { maxWords: 99 } }] },
+      ],
+    };
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify(config) },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "a forbidden word" }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-portkey-last-used-option-index")).toBe("config.targets[1]");
+    expect((await res.json()).hook_results.before_request_hooks.map((h: { id: string }) => h.id)).toEqual(["own"]);
+    const [event] = await gw.sink.waitFor(1);
+    expect(event?.attempts.map((a) => a.status_code)).toEqual([446, 200]);
+    expect(event?.guardrail_hooks.map((h) => [h.hook_id, h.verdict])).toEqual([
+      ["root-deny", false],
+      ["own", true],
+    ]);
+  });
+});
+
 describe("bad hook configs are a 400 naming the path, before any upstream call", () => {
   it.each([
     [{ before_request_hooks: [{ id: "g", checks: [{ id: "default.nope" }] }] }, "before_request_hooks[0].checks[0].id"],
