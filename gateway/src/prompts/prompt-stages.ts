@@ -89,7 +89,12 @@ export function promptTargetsStage(lookup: PromptLookup, planRoute: RoutePlanner
         return await next();
       } finally {
         const chosen = ctx.outcome.targetPath === null ? undefined : targets.byPath.get(ctx.outcome.targetPath);
-        if (chosen) ctx.outcome.prompt = { id: chosen.prompt.id, version: chosen.version.version, label: chosen.label };
+        if (chosen) {
+          const { prompt, version, label } = chosen.resolved;
+          ctx.outcome.prompt = { id: prompt.id, version: version.version, label };
+          // What was asked for is the chosen prompt's model (a leaf's own override_params.model aside).
+          ctx.route.modelRequested = chosen.model;
+        }
       }
     },
   };

@@ -4,8 +4,8 @@ import type { ResolvedPrompt } from "./prompt-resolver.ts";
 
 export interface PromptTargets {
   root: RouteNode;
-  /** The prompt each rewritten leaf sends, by leaf path. */
-  byPath: Map<string, ResolvedPrompt>;
+  /** The prompt each rewritten leaf sends and the model it asks for, by leaf path. */
+  byPath: Map<string, { resolved: ResolvedPrompt; model: string }>;
 }
 
 /**
@@ -20,7 +20,7 @@ export function promptTargets(
   base: ChatCompletionRequest,
   render: (promptId: string) => { resolved: ResolvedPrompt; chat: ChatCompletionRequest },
 ): PromptTargets {
-  const byPath = new Map<string, ResolvedPrompt>();
+  const byPath: PromptTargets["byPath"] = new Map();
   const rendered = new Map<string, ReturnType<typeof render>>();
   const visit = (node: RouteNode): RouteNode => {
     if (node.kind === "group") return { ...node, children: node.children.map(visit) };
@@ -31,7 +31,7 @@ export function promptTargets(
       found = render(promptId);
       rendered.set(promptId, found);
     }
-    byPath.set(node.path, found.resolved);
+    byPath.set(node.path, { resolved: found.resolved, model: found.chat.model });
     return { ...node, leaf: withPrompt(node.leaf, base, found.resolved, found.chat) };
   };
   const rewritten = visit(root);

@@ -166,7 +166,12 @@ describe("prompt registry", () => {
     expect(res.body.choices[0].message.content).toContain('model m-2. You said: "Second why"');
     expect(res.headers["x-portkey-last-used-option-index"]).toBe("config.targets[1]");
     const [event] = (await gw.sink.waitFor(before + 1)).slice(before);
-    expect(event).toMatchObject({ prompt_id: second.body.id, prompt_version: 1, status_code: 200 });
+    expect(event).toMatchObject({
+      prompt_id: second.body.id,
+      prompt_version: 1,
+      status_code: 200,
+      model_requested: "m-2",
+    });
     expect(event?.attempts.map((a) => a.status_code)).toEqual([502, 200]);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyStore } from "../auth/keys.ts";
 import { EmbeddedEventBus } from "../bus/embedded/embedded-event-bus.ts";
 import type { EventBus, OutgoingRecord } from "../bus/event-bus.ts";
-import { quietLogger, tempDir } from "../bus/test-support.ts";
+import { quietLogger, tempDir, waitFor } from "../bus/test-support.ts";
 import { type ControlEvent, decodeControlEvent } from "./control-events.ts";
 import { ControlState } from "./control-state.ts";
 import { parseDeclarativeFile } from "./declarative-file.ts";
@@ -128,6 +128,34 @@ describe("prompt commands", () => {
     const whole = promptsOf(fold(published));
     expect(promptsOf(fold(compacted(published)))).toEqual(whole);
     expect(whole.versions).toEqual({ "acme:greet": [1], "other:greet": [1] });
+  });
+});
+
+describe("prompts on another replica", () => {
+  it("a new version and a label reach a second replica's view within a second", async () => {
+    const other = await startControlPlane({
+      bus,
+      logger: quietLogger,
+      keys: new KeyStore([], "default"),
+      vault: null,
+      replicaId: "prompt-test-replica-2",
+      topic: "create",
+    });
+    try {
+      const commands = control.commands!.prompts;
+      await commands.create("acme", { id: "live", kind: "prompt", name: "Live", version: version("one") });
+      await commands.addVersion("acme", "live", { template: "two" });
+      const written = performance.now();
+      await commands.setLabel("acme", "live", 2, "production");
+      await waitFor(
+        "the label on the other replica",
+        () => other.view.promptState("acme", "live")?.state.labels.production === 2,
+      );
+      expect(performance.now() - written).toBeLessThan(1_000);
+      expect(other.view.promptVersion("acme", "live", 2)?.template).toBe("two");
+    } finally {
+      await other.stop();
+    }
   });
 });
 
