@@ -28,6 +28,8 @@ export interface CacheCaseResult {
     cpuMicrosPerLookup: number;
     entries: number;
   };
+  /** Semantic entries stored on one replica until the other's index has them, through Redis (null: no Redis). */
+  feed: { samples: number; p50Ms: number; p99Ms: number } | null;
 }
 
 interface Measured {
@@ -68,7 +70,7 @@ export async function measureCache(options: {
   const plain = await measure(target(null));
   const hit = await measure(target(simple));
   const refresh = await measure(target(simple, { "x-portkey-cache-force-refresh": "true" }));
-  return { plain, hit, refresh, semantic: await measureSemanticLookup(500) };
+  return { plain, hit, refresh, semantic: await measureSemanticLookup(500), feed: await measureFeed(100) };
 }
 
 /** Embedding + nearest neighbour + answer fetch, one sentence at a time, against 2,000 entries in one partition. */
@@ -168,6 +170,62 @@ async function measureSemanticLookup(lookups: number): Promise<CacheCaseResult["
   };
 }
 
+/** Two caches on the Redis at BENCH_REDIS_URL (default the local one): store on one, time until the other's index has it. */
+async function measureFeed(samples: number): Promise<CacheCaseResult["feed"]> {
+  const url = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redis = {
+    url,
+    prefix: `switchyard:bench:${process.pid}:${Date.now()}:`,
+    commandTimeoutMs: 500,
+    feedMaxLen: 1000,
+  };
+  const logger = createLogger({ name: "bench", level: "silent" });
+  const one = new ResponseCache({ ...DEFAULT_CACHE_SETTINGS, redis }, { logger });
+  const two = new ResponseCache({ ...DEFAULT_CACHE_SETTINGS, redis }, { logger });
+  const answer = {
+    v: 1 as const,
+    format: "chat" as const,
+    body: "{}",
+    model: "m",
+    responseId: null,
+    finishReasons: null,
+    usage: null,
+    costNanoUsd: 0,
+    storedAt: Date.now(),
+  };
+  const vector = () => {
+    const v = Float32Array.from({ length: 384 }, () => Math.random() - 0.5);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  const seen = async (count: number) => {
+    const deadline = performance.now() + 5_000;
+    while (two.semanticEntries() < count) {
+      if (performance.now() > deadline) return false;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return true;
+  };
+  const times: number[] = [];
+  try {
+    // The first entry also loads the index on both sides; it is not timed.
+    await one.put("warm", answer, 60, { partition: "feed", vector: vector() });
+    if (!(await seen(1))) return null;
+    for (let i = 0; i < samples; i++) {
+      const started = performance.now();
+      await one.put(`k${i}`, answer, 60, { partition: "feed", vector: vector() });
+      if (!(await seen(i + 2))) return null;
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await one.close();
+    await two.close();
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN;
+  return { samples, p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
 export function printCache(r: CacheCaseResult): void {
   const fmt = (n: number | null, digits = 3) => (n === null ? "n/a" : n.toFixed(digits));
   console.log("\nresponse cache at 1 connection (gateway CPU per request over the measured window)");
@@ -190,6 +248,11 @@ export function printCache(r: CacheCaseResult): void {
       `p50 ${fmt(r.semantic.p50Ms)} ms, p99 ${fmt(r.semantic.p99Ms)} ms (target p99 ≤ 2 ms); ` +
       `search + fetch alone p50 ${fmt(r.semantic.searchP50Ms)} ms, p99 ${fmt(r.semantic.searchP99Ms)} ms; ` +
       `CPU ${fmt(r.semantic.cpuMicrosPerLookup, 0)} µs per lookup`,
+  );
+  console.log(
+    r.feed === null
+      ? "semantic feed between two replicas: n/a (no Redis at BENCH_REDIS_URL / 127.0.0.1:6379)"
+      : `semantic feed between two replicas through Redis (${r.feed.samples} entries): store → other replica's index p50 ${fmt(r.feed.p50Ms)} ms, p99 ${fmt(r.feed.p99Ms)} ms (target ≤ 1 s)`,
   );
 }
 
