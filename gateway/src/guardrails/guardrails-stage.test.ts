@@ -125,6 +125,14 @@ describe("input hooks", () => {
   });
 });
 
+describe("strict OpenAI compliance off in the config", () => {
+  it("strict_open_ai_compliance: false brings the results into the stream like the header does", async () => {
+    const config = { strict_open_ai_compliance: false, input_guardrails: [{ "default.wordCount": { maxWords: 50 } }] };
+    const res = await chat(config, "hi", { stream: true });
+    expect(sseEvents(res.text)[0].hook_results.before_request_hooks[0].verdict).toBe(true);
+  });
+});
+
 describe("output hooks", () => {
   it("deny on the answer → 446 replacing it", async () => {
     const res = await chat(
@@ -212,7 +220,8 @@ describe("targets and attempts", () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-portkey-last-used-option-index")).toBe("config.targets[1]");
-    expect((await res.json()).hook_results.before_request_hooks.map((h: { id: string }) => h.id)).toEqual(["own"]);
+    const answer = (await res.json()) as { hook_results: { before_request_hooks: Array<{ id: string }> } };
+    expect(answer.hook_results.before_request_hooks.map((h) => h.id)).toEqual(["own"]);
     const [event] = await gw.sink.waitFor(1);
     expect(event?.attempts.map((a) => a.status_code)).toEqual([446, 200]);
     expect(event?.guardrail_hooks.map((h) => [h.hook_id, h.verdict])).toEqual([

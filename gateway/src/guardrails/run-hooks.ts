@@ -237,12 +237,15 @@ export async function runHooks(
   requestJson: unknown,
   context: CheckContext,
   metadata: Readonly<Record<string, string>>,
+  trace?: (hook: PreparedHook) => { end(result: { verdict: string }): void },
 ): Promise<HooksRun> {
   const results: HookResult[] = [];
   let current = body;
   const createdAt = new Date().toISOString();
   for (const hook of hooks) {
+    const span = trace?.(hook);
     const run = await runHook(hook, current, requestJson, context, metadata, createdAt);
+    span?.end({ verdict: run.result.verdict ? "pass" : run.result.deny ? "deny" : "fail" });
     results.push(run.result);
     current = run.body;
   }

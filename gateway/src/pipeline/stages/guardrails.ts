@@ -178,11 +178,9 @@ export async function runSide(
   }
   if (inline.length === 0) return { results: [], body, failed: false, denied: false };
   const t = ctx.telemetry;
-  const spans = t ? inline.map((h) => t.guardrail(h.id, stage === "before" ? "input" : "output")) : [];
-  const run = await runHooks(inline, body, requestJson, context, ctx.metadata);
-  run.results.forEach((r, i) => {
-    spans[i]?.end({ verdict: r.verdict ? "pass" : r.deny ? "deny" : "fail" });
-  });
+  // A span per hook, around that hook's own run (hooks run one after another).
+  const trace = t ? (hook: PreparedHook) => t.guardrail(hook.id, stage === "before" ? "input" : "output") : undefined;
+  const run = await runHooks(inline, body, requestJson, context, ctx.metadata, trace);
   record(ctx, run.results, stage, deps);
   return run;
 }
@@ -212,9 +210,15 @@ function record(
   }
 }
 
-/** The client opted out of strict OpenAI compliance: hook_results may travel as extra SSE events. */
-export const nonStrict = (a: AttemptContext): boolean =>
-  String(a.request.headers["x-portkey-strict-open-ai-compliance"] ?? "").toLowerCase() === "false";
+/**
+ * The client opted out of strict OpenAI compliance (the header, or the config's
+ * `strict_open_ai_compliance: false`; the header wins): hook_results may travel as extra SSE events.
+ */
+export function nonStrict(a: AttemptContext): boolean {
+  const header = a.request.headers["x-portkey-strict-open-ai-compliance"];
+  if (typeof header === "string") return header.toLowerCase() === "false";
+  return a.leaf.strictOpenAiCompliance === false;
+}
 
 async function guarded(
   a: AttemptContext,
