@@ -14,6 +14,9 @@ import {
   type StreamChunkFacts,
 } from "./telemetry/index.ts";
 
+// Endpoint specs, for benches that time an endpoint's own work (parse, convert, render) in process.
+export { chatEndpoint } from "./routes/chat-completions.ts";
+export { responsesEndpoint } from "./routes/responses.ts";
 // The fake Google token endpoint Vertex service accounts exchange their JWT at (testing/).
 export { FakeGoogleTokenServer, type FakeServiceAccount, makeServiceAccount } from "./testing/google-token-server.ts";
 

@@ -32,6 +32,8 @@ interface OpenItem {
   text: string;
   callId?: string;
   name?: string;
+  /** `id` as JSON, made once for the per-delta frames (the id derives from the upstream's). */
+  idJson?: string;
 }
 
 export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
@@ -53,6 +55,13 @@ export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
 
   const emit = (type: string, data: Obj) => {
     out += `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+  };
+  // The hot path (one per text delta) writes its JSON directly: no event object, no generic stringify.
+  const emitTextDelta = (item: OpenItem, delta: string) => {
+    out +=
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence++},` +
+      `"item_id":${(item.idJson ??= JSON.stringify(item.id))},"output_index":${item.outputIndex},"content_index":0,` +
+      `"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`;
   };
   const envelope = (status: string, extra: Partial<Parameters<typeof responseEnvelope>[4]> = {}) =>
     responseEnvelope(id, model, req, createdAt, { status, incomplete_details: null, output, usage: null, ...extra });
@@ -111,7 +120,7 @@ export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
     const item = open as OpenItem;
     item.text += delta;
     const at = { item_id: item.id, output_index: item.outputIndex };
-    if (kind === "message") emit("response.output_text.delta", { ...at, content_index: 0, delta, logprobs: [] });
+    if (kind === "message") emitTextDelta(item, delta);
     else emit("response.reasoning_summary_text.delta", { ...at, summary_index: 0, delta });
   };
 
@@ -127,8 +136,9 @@ export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
         id = responseId(chunk.id);
         suffix = id.slice("resp_".length);
         if (chunk.model) model = chunk.model;
-        emit("response.created", { response: envelope("in_progress") });
-        emit("response.in_progress", { response: envelope("in_progress") });
+        const started = envelope("in_progress");
+        emit("response.created", { response: started });
+        emit("response.in_progress", { response: started });
       }
       if (chunk.usageOnly) return out;
       const data = JSON.parse(chunk.data) as Obj;
