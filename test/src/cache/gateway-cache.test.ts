@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openAIDialect } from "../fakes/dialects/openai.ts";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { ProviderFake } from "../fakes/provider-fake.ts";
-import { freePort, pollUntil, RedisProcess } from "./redis-process.ts";
+import { freePort, pollUntil, RedisProcess, redisCli } from "./redis-process.ts";
 
 /**
  * The response cache in the request path: in-process gateways (replicas) whose cache is shared through
@@ -160,6 +160,16 @@ describe("simple cache through Redis, two replicas", () => {
     expect(hit.res.body).toMatch(/^event: message_start\n/);
     expect(hit.res.body).toContain("event: message_stop");
     expect(upstream.received).toBe(1);
+  });
+
+  it("a stored entry that fails to decode is dropped and taken as a miss", async () => {
+    await call(a.gw, chat("corrupt me"));
+    const [stored] = await a.gw.sink.waitFor(1);
+    await redisCli(6379, "SET", `${p}answer:${stored?.cache_key}`, "{not an answer");
+    const corrupt = await call(b.gw, chat("corrupt me"));
+    expect([corrupt.res.statusCode, corrupt.status]).toEqual([200, "MISS"]);
+    expect((await call(a.gw, chat("corrupt me"))).status).toBe("HIT");
+    expect(upstream.received).toBe(2);
   });
 
   it("errors and cut streams are never stored", async () => {

@@ -56,6 +56,15 @@ export class RedisProcess {
   }
 }
 
+/** One redis-cli command against the server on `port`; resolves with its output. */
+export function redisCli(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("redis-cli", ["-p", String(port), ...args], (error, stdout) =>
+      error ? reject(error) : resolve(stdout.trim()),
+    ),
+  );
+}
+
 /** Polls `check` until it holds, failing after `timeoutMs` (never a fixed sleep). */
 export async function pollUntil(
   check: () => Promise<boolean> | boolean,
