@@ -193,6 +193,14 @@ describe("/v1/responses: adapter details", () => {
       reasoning: { effort: "low" },
     });
     expect(stack.fake("anthropic").last?.body.thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
+    await client("bedrock").responses.create({
+      model: SETUPS.bedrock.model,
+      input: "think",
+      reasoning: { effort: "high" },
+    });
+    expect(stack.fake("bedrock").last?.body.additionalModelRequestFields).toEqual({
+      thinking: { type: "enabled", budget_tokens: 16384 },
+    });
     await client("google").responses.create({
       model: SETUPS.google.model,
       input: "json please",

@@ -78,6 +78,9 @@ export function converseRequestBody(request: ChatCompletionRequest): Record<stri
   const stop = stopOf(request);
   if (stop && stop.length > 0) inference.stopSequences = stop;
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
+  // Claude's extended thinking (from /v1/messages, or /v1/responses' reasoning.effort) is a model field.
+  const thinking = (request as { thinking?: unknown }).thinking;
+  if (thinking !== undefined) body.additionalModelRequestFields = { thinking };
   const tools = toolsOf(request);
   if (tools.length > 0) {
     const config: Record<string, unknown> = {
