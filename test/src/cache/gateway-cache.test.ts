@@ -10,6 +10,7 @@ import {
 import { createLogger, sha256Hex } from "@switchyard/platform";
 import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { anthropicDialect } from "../fakes/dialects/anthropic.ts";
 import { openAIDialect } from "../fakes/dialects/openai.ts";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { ProviderFake } from "../fakes/provider-fake.ts";
@@ -261,6 +262,60 @@ describe("guardrails", () => {
     // The key does not cover the guardrails: the same request without them must not get the denied answer.
     expect((await call(gw, chat("guarded"), withConfig({}))).status).toBe("MISS");
     expect(upstream.received).toBe(2);
+  });
+});
+
+describe("/v1/messages to Anthropic (native pass-through)", () => {
+  const fake = new ProviderFake("anthropic", anthropicDialect(), "/v1");
+  const { gw } = replica(null, "");
+  beforeAll(() => fake.start());
+  afterAll(async () => {
+    await gw.close();
+    await fake.stop();
+  });
+  const native = () => ({
+    "x-portkey-config": JSON.stringify({
+      provider: "anthropic",
+      api_key: "sk-ant-test",
+      custom_host: fake.baseUrl,
+      cache: { mode: "simple" },
+    }),
+  });
+  const ask = (content: string, stream = false) => ({
+    model: "claude-3-5-haiku-latest",
+    max_tokens: 64,
+    messages: [{ role: "user", content }],
+    ...(stream ? { stream: true } : {}),
+  });
+  const streamedText = (sse: string) =>
+    sse
+      .split("\n\n")
+      .filter((frame) => frame.includes("text_delta"))
+      .map((frame) => JSON.parse(frame.slice(frame.indexOf("data: ") + 6)).delta.text)
+      .join("");
+
+  it("Anthropic's JSON message serves a streamed request as Anthropic's events, and its stream serves JSON", async () => {
+    const json = await call(gw, ask("native json first"), native(), "/v1/messages");
+    expect([json.res.statusCode, json.status]).toEqual([200, "MISS"]);
+    const message = json.res.json();
+    const asStream = await call(gw, ask("native json first", true), native(), "/v1/messages");
+    expect(asStream.status).toBe("HIT");
+    expect(asStream.res.body).toMatch(/^event: message_start\n/);
+    expect(asStream.res.body.trimEnd()).toMatch(/event: message_stop\ndata: \{"type":"message_stop"\}$/);
+    expect(streamedText(asStream.res.body)).toBe(message.content[0].text);
+
+    const streamed = await call(gw, ask("native stream first", true), native(), "/v1/messages");
+    expect(streamed.status).toBe("MISS");
+    const asJson = await call(gw, ask("native stream first"), native(), "/v1/messages");
+    expect(asJson.status).toBe("HIT");
+    expect(asJson.res.json()).toMatchObject({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "text", text: streamedText(streamed.res.body) }],
+      stop_reason: "end_turn",
+      usage: { output_tokens: expect.any(Number) },
+    });
+    expect(fake.calls.length).toBe(2);
   });
 });
 
