@@ -1,5 +1,5 @@
-import type { EndpointSpec } from "../pipeline/endpoint.ts";
-import { chatEndpoint } from "../routes/chat-completions.ts";
+import { type EndpointSpec, openAIStreamEncoder, streamReply } from "../pipeline/endpoint.ts";
+import { jsonReply } from "../pipeline/reply.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import { parsePromptCall } from "./prompt-call.ts";
 
@@ -35,9 +35,26 @@ export function envelopeOf(raw: unknown): PromptEnvelope {
   return { promptRef: envelope.promptRef, body: envelope.body };
 }
 
+/**
+ * Once rendered, a prompt call is a chat call (as routes/chat-completions.ts makes it; not imported
+ * from there, which would make the pipeline depend on a route).
+ */
+const asChat: Omit<EndpointSpec<ChatCompletionRequest>, "endpoint" | "parse"> = {
+  operation: "chat",
+  describe: (req) => ({ model: req.model, stream: req.stream === true, user: req.user ?? null }),
+  unsupported: (provider) =>
+    provider.capabilities.chat ? null : `provider ${provider.id} does not offer chat completions`,
+  async call(provider, request, target, signal) {
+    const call = { request, target, signal };
+    if (request.stream !== true) return jsonReply(await provider.complete(call));
+    return streamReply(await provider.stream(call));
+  },
+  streamEncoder: (req) => openAIStreamEncoder(req.stream_options?.include_usage === true),
+};
+
 function promptEndpoint(mode: PromptMode): PromptEndpointSpec {
   return {
-    ...chatEndpoint,
+    ...asChat,
     endpoint: `/v1/prompts/{id}/${mode}`,
     promptMode: mode,
     parse(raw) {
