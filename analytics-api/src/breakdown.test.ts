@@ -100,10 +100,14 @@ describe("breakdown API", () => {
     return { status: response.statusCode, body: response.json() };
   };
 
-  it("groups by model with every metric, sorted by the chosen one, from the hourly rollup", async () => {
+  it("groups by model with every metric, sorted by the chosen one, from the daily rollup over whole days", async () => {
     const { status, body } = await get(`/v1/analytics/breakdown?${WINDOW}&group_by=model&sort=cost_usd`);
     expect(status).toBe(200);
-    expect(body.source).toBe("rollup_hourly");
+    expect(body.source).toBe("rollup_daily");
+    const hourly = await get(
+      `/v1/analytics/breakdown?${WINDOW.replace("T00:00:00Z&to", "T01:00:00Z&to")}&group_by=model`,
+    );
+    expect(hourly.body).toMatchObject({ source: "rollup_hourly", from: "2025-06-01T01:00:00.000Z" });
     expect(body.data.map((r: { key: string }) => r.key)).toEqual(["gpt-4o", "claude-sonnet-4", "gpt-4o-mini"]);
     const gpt = body.data[0];
     expect(gpt).toMatchObject({
@@ -189,9 +193,9 @@ describe("breakdown API", () => {
     expect(filtered.body.data).toEqual([{ key: "claude-sonnet-4", requests: 1 }]);
   });
 
-  it("answers prompt and user breakdowns over whole days from the daily rollup", async () => {
+  it("answers prompt breakdowns over whole days from the daily prompt rollup", async () => {
     const { body } = await get(`/v1/analytics/breakdown?${WINDOW}&group_by=prompt_version&metrics=requests`);
-    expect(body.source).toBe("rollup_daily_keys");
+    expect(body.source).toBe("rollup_daily_prompts");
     expect(body.data).toEqual([
       { key: null, requests: 9 },
       { key: "pp-welcome@3", requests: 5 },
@@ -229,9 +233,10 @@ describe("breakdown API", () => {
 
   it.each([
     ["model", "hour", "rollup_hourly"],
-    ["cache_status", "day", "rollup_hourly"],
-    ["user", "day", "rollup_daily_keys"],
-    ["prompt_version", "day", "rollup_daily_keys"],
+    ["cache_status", "day", "rollup_daily"],
+    ["user", "day", "rollup_daily_users"],
+    ["api_key", "day", "rollup_daily_keys"],
+    ["prompt_version", "day", "rollup_daily_prompts"],
   ] as const)("reads the %s breakdown at %s steps from %s (EXPLAIN)", async (dimension, step, projection) => {
     const plan = planQuery({
       dimensions: [dimension as Dimension],

@@ -43,9 +43,8 @@ export const DIMENSION_SQL: Record<Dimension, string> = {
   guardrail_verdict: "guardrail_verdict",
 };
 
-/** Key columns of migration 003's rollup_hourly projection. */
-const HOURLY_ROLLUP: ReadonlySet<Dimension> = new Set([
-  "tenant",
+/** The dimensions of each of migration 003's rollups (besides the tenant, which every rollup keys by). */
+const LOW_CARDINALITY: readonly Dimension[] = [
   "model",
   "provider",
   "endpoint",
@@ -53,29 +52,28 @@ const HOURLY_ROLLUP: ReadonlySet<Dimension> = new Set([
   "status_code",
   "cache_status",
   "guardrail_verdict",
-]);
-/** Key columns of rollup_daily_keys. */
-const DAILY_ROLLUP: ReadonlySet<Dimension> = new Set([
-  "tenant",
-  "user",
-  "api_key",
-  "virtual_key",
-  "config",
-  "prompt",
-  "prompt_version",
-]);
+];
+const DAILY_ROLLUPS = {
+  rollup_daily: LOW_CARDINALITY,
+  rollup_daily_users: ["user"],
+  rollup_daily_keys: ["api_key", "virtual_key", "config"],
+  rollup_daily_prompts: ["prompt", "prompt_version"],
+} as const satisfies Record<string, readonly Dimension[]>;
 
-/** Which stored structure can answer a query over these dimensions (metadata forces the raw rows). */
-export type Source = "rollup_hourly" | "rollup_daily_keys" | "rows";
+/** Which stored structure answers a query (the rows when no rollup holds its dimensions). */
+export type Source = "rollup_hourly" | keyof typeof DAILY_ROLLUPS | "rows";
 
-export function sourceFor(dimensions: readonly Dimension[], usesMetadata: boolean): Source[] {
-  if (usesMetadata) return ["rows"];
-  const fits = (rollup: ReadonlySet<Dimension>) => dimensions.every((d) => rollup.has(d));
-  const sources: Source[] = [];
-  if (fits(HOURLY_ROLLUP)) sources.push("rollup_hourly");
-  if (fits(DAILY_ROLLUP)) sources.push("rollup_daily_keys");
-  sources.push("rows");
-  return sources;
+const fits = (dimensions: readonly Dimension[], keys: readonly Dimension[]) =>
+  dimensions.every((d) => d === "tenant" || keys.includes(d));
+
+/** The rollup holding every one of `dimensions` at `resolution`, or "rows" (metadata is only in the rows). */
+export function sourceFor(dimensions: readonly Dimension[], usesMetadata: boolean, resolution: "hour" | "day"): Source {
+  if (usesMetadata) return "rows";
+  if (resolution === "hour") return fits(dimensions, LOW_CARDINALITY) ? "rollup_hourly" : "rows";
+  for (const [name, keys] of Object.entries(DAILY_ROLLUPS)) {
+    if (fits(dimensions, keys)) return name as Source;
+  }
+  return "rows";
 }
 
 /**

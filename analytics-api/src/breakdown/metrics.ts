@@ -37,23 +37,66 @@ export const FEEDBACK_METRICS: ReadonlySet<Metric> = new Set(["feedback_count", 
 export const DEFAULT_METRICS: readonly Metric[] = Metric.options.filter((m) => !FEEDBACK_METRICS.has(m));
 
 /**
- * The aggregates of every breakdown query, written exactly as migration 003's rollup projections hold them:
- * ClickHouse answers from a projection only when the query's aggregate expressions are the projection's.
- * Aliases never equal a column name (ClickHouse would resolve the column to its own alias).
+ * The aggregates a breakdown may select, written exactly as migration 003's rollup projections hold them:
+ * ClickHouse answers from a projection only when each aggregate of the query is one of the projection's.
+ * A query selects only those its metrics need (a t-digest merge is the costly part, so it is paid only for
+ * percentiles). Aliases never equal a column name (ClickHouse would resolve the column to its own alias).
  */
-export const AGGREGATES_SQL = `count() AS m_requests,
-      countIf(status_code >= 400) AS m_errors,
-      countIf(status_code < 400 AND attempt_count > 1) AS m_rescued,
-      countIf(cache_status IN ('HIT', 'SEMANTIC HIT')) AS m_cache_hits,
-      countIf(cache_status != 'DISABLED') AS m_cache_lookups,
-      sum(retry_count) AS m_retries,
-      sum(input_tokens) AS m_input, sum(output_tokens) AS m_output, sum(cache_read_tokens) AS m_cache_read,
-      sum(cache_write_tokens) AS m_cache_write, sum(reasoning_tokens) AS m_reasoning,
-      sum(cost_nano_usd) AS m_cost, sum(cost_saved_nano_usd) AS m_cost_saved,
-      sum(latency_ms) AS m_latency_sum, sum(gateway_overhead_ms) AS m_overhead_sum,
-      max(occurred_at) AS m_last_seen,
-      quantilesTDigest(0.5, 0.9, 0.99)(latency_ms) AS m_latency_q,
-      quantilesTDigest(0.5, 0.99)(ttft_ms) AS m_ttft_q`;
+const AGGREGATES = {
+  m_requests: "count()",
+  m_errors: "countIf(status_code >= 400)",
+  m_rescued: "countIf(status_code < 400 AND attempt_count > 1)",
+  m_cache_hits: "countIf(cache_status IN ('HIT', 'SEMANTIC HIT'))",
+  m_cache_lookups: "countIf(cache_status != 'DISABLED')",
+  m_retries: "sum(retry_count)",
+  m_input: "sum(input_tokens)",
+  m_output: "sum(output_tokens)",
+  m_cache_read: "sum(cache_read_tokens)",
+  m_cache_write: "sum(cache_write_tokens)",
+  m_reasoning: "sum(reasoning_tokens)",
+  m_cost: "sum(cost_nano_usd)",
+  m_cost_saved: "sum(cost_saved_nano_usd)",
+  m_latency_sum: "sum(latency_ms)",
+  m_overhead_sum: "sum(gateway_overhead_ms)",
+  m_last_seen: "max(occurred_at)",
+  m_latency_q: "quantilesTDigest(0.5, 0.9, 0.99)(latency_ms)",
+  m_ttft_q: "quantilesTDigest(0.5, 0.99)(ttft_ms)",
+} as const;
+type Aggregate = keyof typeof AGGREGATES;
+
+/** What each metric is computed from (every row carries m_requests too). */
+const NEEDS: Record<SortableMetric, readonly Aggregate[]> = {
+  requests: [],
+  errors: ["m_errors"],
+  error_rate: ["m_errors"],
+  input_tokens: ["m_input"],
+  output_tokens: ["m_output"],
+  cached_tokens: ["m_cache_read"],
+  cache_write_tokens: ["m_cache_write"],
+  reasoning_tokens: ["m_reasoning"],
+  cost_usd: ["m_cost"],
+  cost_nano_usd: ["m_cost"],
+  cost_saved_usd: ["m_cost_saved"],
+  latency_avg_ms: ["m_latency_sum"],
+  latency_p50_ms: ["m_latency_q"],
+  latency_p90_ms: ["m_latency_q"],
+  latency_p99_ms: ["m_latency_q"],
+  ttft_p50_ms: ["m_ttft_q"],
+  ttft_p99_ms: ["m_ttft_q"],
+  gateway_overhead_avg_ms: ["m_overhead_sum"],
+  cache_hits: ["m_cache_hits"],
+  cache_hit_rate: ["m_cache_hits", "m_cache_lookups"],
+  retries: ["m_retries"],
+  rescued: ["m_rescued"],
+  last_seen: ["m_last_seen"],
+};
+
+/** The SELECT list of aggregates for `metrics` (and the sort metric). */
+export function aggregatesSql(metrics: readonly Metric[]): string {
+  const needed = new Set<Aggregate>(["m_requests"]);
+  for (const metric of metrics) if (isSortable(metric)) for (const a of NEEDS[metric]) needed.add(a);
+  return [...needed].map((alias) => `${AGGREGATES[alias]} AS ${alias}`).join(",\n      ");
+}
 
 /** ORDER BY expression per sortable metric, over the aliases above. */
 export const SORT_SQL: Record<Exclude<Metric, "feedback_count" | "feedback_weighted_avg">, string> = {
@@ -96,37 +139,35 @@ function quantile(list: unknown, index: number): number | null {
 }
 const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
 
-/** The metrics asked for, from one result row of AGGREGATES_SQL (feedback metrics are merged in separately). */
+/** The metrics asked for, from one result row of aggregatesSql(metrics) (feedback metrics are merged in apart). */
 export function metricValues(r: Raw, metrics: readonly Metric[]): MetricValues {
   const requests = toNumber(r.m_requests);
-  const errors = toNumber(r.m_errors);
-  const cost = toNumber(r.m_cost);
-  const all: Record<SortableMetric, number | string | null> = {
-    requests,
-    errors,
-    error_rate: ratio(errors, requests),
-    input_tokens: toNumber(r.m_input),
-    output_tokens: toNumber(r.m_output),
-    cached_tokens: toNumber(r.m_cache_read),
-    cache_write_tokens: toNumber(r.m_cache_write),
-    reasoning_tokens: toNumber(r.m_reasoning),
-    cost_usd: nanoToUsd(cost),
-    cost_nano_usd: cost,
-    cost_saved_usd: nanoToUsd(toNumber(r.m_cost_saved)),
-    latency_avg_ms: ratio(toNumber(r.m_latency_sum), requests),
-    latency_p50_ms: quantile(r.m_latency_q, 0),
-    latency_p90_ms: quantile(r.m_latency_q, 1),
-    latency_p99_ms: quantile(r.m_latency_q, 2),
-    ttft_p50_ms: quantile(r.m_ttft_q, 0),
-    ttft_p99_ms: quantile(r.m_ttft_q, 1),
-    gateway_overhead_avg_ms: ratio(toNumber(r.m_overhead_sum), requests),
-    cache_hits: toNumber(r.m_cache_hits),
-    cache_hit_rate: ratio(toNumber(r.m_cache_hits), toNumber(r.m_cache_lookups)),
-    retries: toNumber(r.m_retries),
-    rescued: toNumber(r.m_rescued),
-    last_seen: requests === 0 ? null : fromClickHouseDateTime(String(r.m_last_seen)),
+  const compute: Record<SortableMetric, () => number | string | null> = {
+    requests: () => requests,
+    errors: () => toNumber(r.m_errors),
+    error_rate: () => ratio(toNumber(r.m_errors), requests),
+    input_tokens: () => toNumber(r.m_input),
+    output_tokens: () => toNumber(r.m_output),
+    cached_tokens: () => toNumber(r.m_cache_read),
+    cache_write_tokens: () => toNumber(r.m_cache_write),
+    reasoning_tokens: () => toNumber(r.m_reasoning),
+    cost_usd: () => nanoToUsd(toNumber(r.m_cost)),
+    cost_nano_usd: () => toNumber(r.m_cost),
+    cost_saved_usd: () => nanoToUsd(toNumber(r.m_cost_saved)),
+    latency_avg_ms: () => ratio(toNumber(r.m_latency_sum), requests),
+    latency_p50_ms: () => quantile(r.m_latency_q, 0),
+    latency_p90_ms: () => quantile(r.m_latency_q, 1),
+    latency_p99_ms: () => quantile(r.m_latency_q, 2),
+    ttft_p50_ms: () => quantile(r.m_ttft_q, 0),
+    ttft_p99_ms: () => quantile(r.m_ttft_q, 1),
+    gateway_overhead_avg_ms: () => ratio(toNumber(r.m_overhead_sum), requests),
+    cache_hits: () => toNumber(r.m_cache_hits),
+    cache_hit_rate: () => ratio(toNumber(r.m_cache_hits), toNumber(r.m_cache_lookups)),
+    retries: () => toNumber(r.m_retries),
+    rescued: () => toNumber(r.m_rescued),
+    last_seen: () => (requests === 0 ? null : fromClickHouseDateTime(String(r.m_last_seen))),
   };
   const picked: MetricValues = {};
-  for (const metric of metrics) if (isSortable(metric)) picked[metric] = all[metric];
+  for (const metric of metrics) if (isSortable(metric)) picked[metric] = compute[metric]();
   return picked;
 }

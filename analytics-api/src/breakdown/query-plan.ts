@@ -17,15 +17,15 @@ export interface QueryPlan {
 }
 
 const DAY_MS = STEP_MS.day;
+/** A breakdown over at least this span is answered per whole day (the window is rounded outward to days). */
+export const DAILY_FROM_SPAN_MS = 7 * DAY_MS;
 
 /**
  * Picks the cheapest structure that can answer a query over `dimensions` (group-by and filters) at `step`,
- * and writes the window and buckets in its terms:
- * - rollup_hourly: low-cardinality dimensions, hour or day steps;
- * - rollup_daily_keys: user / key / config / prompt dimensions, when the step is a day (or a breakdown's
- *   window is whole days);
- * - the rows: metadata, minute steps, or a mix no rollup holds.
- * The window is rounded outward to whole steps (hours by default) and echoed in the response.
+ * and writes the window and buckets in its terms (a rollup can only be filtered and bucketed on its own time
+ * key). Resolution: minutes read the rows; days when the step is a day, the window is whole days, or a
+ * breakdown spans at least a week (its window is then rounded outward to whole days); hours otherwise.
+ * The window actually used is echoed in the response.
  */
 export function planQuery(input: {
   dimensions: readonly Dimension[];
@@ -36,7 +36,12 @@ export function planQuery(input: {
   series: boolean;
   now: Date;
 }): QueryPlan {
-  const window = resolveWindow(input.from, input.to, input.step, input.now);
+  const hourly = resolveWindow(input.from, input.to, input.step === "minute" ? "minute" : "hour", input.now);
+  const span = hourly.to.getTime() - hourly.from.getTime();
+  const wholeDays = hourly.from.getTime() % DAY_MS === 0 && hourly.to.getTime() % DAY_MS === 0;
+  const daily =
+    input.step === "day" || (input.step === "hour" && !input.series && (wholeDays || span >= DAILY_FROM_SPAN_MS));
+  const window = daily ? resolveWindow(input.from, input.to, "day", input.now) : hourly;
   if (input.series && (window.to.getTime() - window.from.getTime()) / STEP_MS[input.step] > MAX_BUCKETS) {
     throw new AnalyticsError(
       "invalid_parameter",
@@ -47,23 +52,8 @@ export function planQuery(input: {
   if (input.step === "minute") {
     return { source: "rows", window, bounds: "exact", bucketSql: "toStartOfMinute(occurred_at)" };
   }
-  const sources = sourceFor(input.dimensions, input.usesMetadata);
-  const wholeDays = window.from.getTime() % DAY_MS === 0 && window.to.getTime() % DAY_MS === 0;
-  if (sources.includes("rollup_hourly")) {
-    return {
-      source: "rollup_hourly",
-      window,
-      bounds: "hour",
-      // Derived from the hour key: the projection holds toStartOfHour, not toStartOfDay.
-      bucketSql: input.step === "day" ? "toStartOfDay(toStartOfHour(occurred_at))" : "toStartOfHour(occurred_at)",
-    };
-  }
-  const daily = sources.includes("rollup_daily_keys") && (input.step === "day" || (!input.series && wholeDays));
-  if (daily) return { source: "rollup_daily_keys", window, bounds: "day", bucketSql: "toStartOfDay(occurred_at)" };
-  return {
-    source: "rows",
-    window,
-    bounds: "hour",
-    bucketSql: input.step === "day" ? "toStartOfDay(occurred_at)" : "toStartOfHour(occurred_at)",
-  };
+  const source = sourceFor(input.dimensions, input.usesMetadata, daily ? "day" : "hour");
+  return daily
+    ? { source, window, bounds: "day", bucketSql: "toStartOfDay(occurred_at)" }
+    : { source, window, bounds: "hour", bucketSql: "toStartOfHour(occurred_at)" };
 }

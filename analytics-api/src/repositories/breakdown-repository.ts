@@ -2,7 +2,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { fromClickHouseDateTime } from "@switchyard/platform";
 import { DIMENSION_SQL, type Dimension } from "../breakdown/dimensions.ts";
 import {
-  AGGREGATES_SQL,
+  aggregatesSql,
   FEEDBACK_METRICS,
   type Metric,
   type MetricValues,
@@ -51,7 +51,7 @@ export function topGroupsQuery(q: BreakdownQuery): { sql: string; params: Record
   const group = groupSql(q.groupBy);
   const direction = q.order === "asc" ? "ASC" : "DESC";
   return {
-    sql: `SELECT ${group.sql} AS group_key, ${AGGREGATES_SQL}
+    sql: `SELECT ${group.sql} AS group_key, ${aggregatesSql([...q.metrics, q.sort])}
     FROM requests ${where}
     GROUP BY group_key
     ORDER BY ${SORT_SQL[q.sort]} ${direction}, group_key ASC
@@ -67,7 +67,7 @@ export function otherGroupsQuery(q: BreakdownQuery, topKeys: (string | null)[]) 
   const { where, params } = filterSql(q.filter, q.plan.bounds);
   const group = groupSql(q.groupBy);
   return {
-    sql: `SELECT ${AGGREGATES_SQL} FROM requests ${where}
+    sql: `SELECT ${aggregatesSql(q.metrics)} FROM requests ${where}
       AND NOT has({top_keys:Array(Nullable(String))}, ${group.sql})
     SETTINGS ${READ_QUERY_SETTINGS}`,
     params: { ...params, ...group.params, top_keys: topKeys },
@@ -84,7 +84,7 @@ export function seriesQuery(q: BreakdownQuery, topKeys: (string | null)[] | null
       : `if(has({top_keys:Array(Nullable(String))}, ${group.sql}), ${group.sql}, NULL) AS group_key,
          has({top_keys:Array(Nullable(String))}, ${group.sql}) AS in_top`;
   return {
-    sql: `SELECT ${q.plan.bucketSql} AS bucket_start, ${key}, ${AGGREGATES_SQL}
+    sql: `SELECT ${q.plan.bucketSql} AS bucket_start, ${key}, ${aggregatesSql(q.metrics)}
     FROM requests ${where}
     GROUP BY bucket_start, group_key, in_top
     ORDER BY bucket_start ASC, in_top DESC, group_key ASC

@@ -11,6 +11,32 @@ const ROLLUP_AGGREGATES = `count(), countIf(status_code >= 400), countIf(status_
           sum(latency_ms), sum(gateway_overhead_ms), max(occurred_at) AS last_seen,
           quantilesTDigest(0.5, 0.9, 0.99)(latency_ms), quantilesTDigest(0.5, 0.99)(ttft_ms)`;
 
+const LOW_CARDINALITY_KEYS = "model, provider, endpoint, status_code, cache_status, guardrail_verdict";
+const HOUR = "toStartOfHour(occurred_at)";
+const DAY = "toStartOfDay(occurred_at)";
+
+/**
+ * [name, time key, dimension keys]. The low-cardinality dimensions at two resolutions (hour for hour steps and
+ * windows that are not whole days, day for long windows); the high-cardinality ones only per day, each
+ * apart, so one never multiplies another's rows (users × keys × prompts would roll nothing up).
+ */
+const ROLLUPS: readonly (readonly [string, string, string])[] = [
+  ["rollup_hourly", HOUR, LOW_CARDINALITY_KEYS],
+  ["rollup_daily", DAY, LOW_CARDINALITY_KEYS],
+  ["rollup_daily_users", DAY, "user"],
+  ["rollup_daily_keys", DAY, "api_key_id, virtual_key_id, config_id"],
+  ["rollup_daily_prompts", DAY, "prompt_id, prompt_version"],
+];
+
+const addRollup = (
+  name: string,
+  time: string,
+  keys: string,
+) => `ALTER TABLE requests ADD PROJECTION IF NOT EXISTS ${name} (
+      SELECT tenant_id, ${time}, ${keys}, ${ROLLUP_AGGREGATES}
+      GROUP BY tenant_id, ${time}, ${keys}
+    )`;
+
 const bodyTtl = `TTL toDateTime(occurred_at) + INTERVAL ${BODIES_RETENTION_DAYS} DAY`;
 
 /**
@@ -22,12 +48,8 @@ const bodyTtl = `TTL toDateTime(occurred_at) + INTERVAL ${BODIES_RETENTION_DAYS}
  *   the reverse. ZSTD-compressed, with a column TTL: after BODIES_RETENTION_DAYS a merge resets them to
  *   '' / false, so `bodies_captured = false` reads back as "no bodies" and the row's metrics stay.
  * - hourly_rollup (001) grouped by user: at 10M requests it held 8.6M rows and rolled nothing up. It is
- *   replaced by two aggregate projections keyed by low-cardinality dimensions:
- *   rollup_hourly — (tenant, hour, model, provider, endpoint, status_code, cache_status, guardrail verdict):
- *     overview, model/provider/status/cache/guardrail breakdowns and hour/day time series;
- *   rollup_daily_keys — (tenant, day, user, api key, virtual key, config, prompt id/version): the
- *     high-cardinality "who" dimensions, which only reduce rows per day.
- *   Each keeps the same aggregates, with t-digest states for the percentiles.
+ *   replaced by the aggregate projections of ROLLUPS, each with the same aggregates (t-digest states for
+ *   the percentiles); analytics-api/src/breakdown/query-plan.ts picks the one a query can use.
  * - Skip indexes let a request-log search with a user, key, prompt, status or metadata filter skip granules.
  * Projections are built for new parts; existing parts get them from MATERIALIZE (a background mutation)
  * or from `replay`, which truncates and re-ingests the log.
@@ -59,18 +81,7 @@ export const addAnalyticsColumnsAndRollups: Migration = {
       ADD COLUMN IF NOT EXISTS body_request String DEFAULT '' CODEC(ZSTD(3)) ${bodyTtl} AFTER bodies_truncated,
       ADD COLUMN IF NOT EXISTS body_response String DEFAULT '' CODEC(ZSTD(3)) ${bodyTtl} AFTER body_request`,
     "ALTER TABLE requests DROP PROJECTION IF EXISTS hourly_rollup",
-    `ALTER TABLE requests ADD PROJECTION IF NOT EXISTS rollup_hourly (
-      SELECT tenant_id, toStartOfHour(occurred_at), model, provider, endpoint, status_code, cache_status,
-          guardrail_verdict, ${ROLLUP_AGGREGATES}
-      GROUP BY tenant_id, toStartOfHour(occurred_at), model, provider, endpoint, status_code, cache_status,
-          guardrail_verdict
-    )`,
-    `ALTER TABLE requests ADD PROJECTION IF NOT EXISTS rollup_daily_keys (
-      SELECT tenant_id, toStartOfDay(occurred_at), user, api_key_id, virtual_key_id, config_id, prompt_id,
-          prompt_version, ${ROLLUP_AGGREGATES}
-      GROUP BY tenant_id, toStartOfDay(occurred_at), user, api_key_id, virtual_key_id, config_id, prompt_id,
-          prompt_version
-    )`,
+    ...ROLLUPS.map(([name, time, keys]) => addRollup(name, time, keys)),
     `ALTER TABLE requests
       ADD INDEX IF NOT EXISTS idx_user user TYPE bloom_filter(0.01) GRANULARITY 2,
       ADD INDEX IF NOT EXISTS idx_api_key api_key_id TYPE bloom_filter(0.01) GRANULARITY 2,
@@ -79,7 +90,6 @@ export const addAnalyticsColumnsAndRollups: Migration = {
       ADD INDEX IF NOT EXISTS idx_metadata_keys mapKeys(metadata) TYPE bloom_filter(0.01) GRANULARITY 2,
       ADD INDEX IF NOT EXISTS idx_metadata_values mapValues(metadata) TYPE bloom_filter(0.01) GRANULARITY 2`,
     // Existing parts: builds what new parts get at insert (a no-op on an empty table).
-    "ALTER TABLE requests MATERIALIZE PROJECTION rollup_hourly",
-    "ALTER TABLE requests MATERIALIZE PROJECTION rollup_daily_keys",
+    ...ROLLUPS.map(([name]) => `ALTER TABLE requests MATERIALIZE PROJECTION ${name}`),
   ],
 };
