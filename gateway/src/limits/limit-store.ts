@@ -11,6 +11,8 @@ export interface ReserveItem {
   limit: number;
   /** How long the counter must outlive now (its window's end plus slack); 0 = no expiry. */
   ttlMs: number;
+  /** The amount is final (a request counts as one whatever happens): added to `used`, never settled. */
+  final?: boolean;
 }
 
 export type ReserveResult =
@@ -95,9 +97,11 @@ export class MemoryLimitStore implements LimitStore {
     for (const item of items) {
       const expiresAt = item.ttlMs > 0 ? now + item.ttlMs : Number.POSITIVE_INFINITY;
       const c = this.live(item.key, now);
-      if (c === undefined) this.counters.set(item.key, { used: 0, reserved: item.amount, expiresAt });
+      const [used, reserved] = item.final === true ? [item.amount, 0] : [0, item.amount];
+      if (c === undefined) this.counters.set(item.key, { used, reserved, expiresAt });
       else {
-        c.reserved += item.amount;
+        c.used += used;
+        c.reserved += reserved;
         if (expiresAt > c.expiresAt) c.expiresAt = expiresAt;
       }
     }

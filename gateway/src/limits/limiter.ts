@@ -121,6 +121,8 @@ export class Limiter {
       amount: amounts[i]!,
       limit: c.limit,
       ttlMs: ttlOf(c, now),
+      // A request counts as one toward every request limit it was admitted under, whatever happens.
+      final: c.metric === "requests",
     }));
     let store: LimitStore = this.o.store;
     let result: Awaited<ReturnType<LimitStore["reserve"]>>;
@@ -147,21 +149,30 @@ export class Limiter {
       const refusal: Refusal = { why: "over", counter, total: result.total, amount: amounts[result.failed]! };
       return { ...base, amounts, checks: checksOf(counters, counter), refusal, store: null };
     }
-    return { ...base, amounts, totals: result.totals, checks: checksOf(counters, null), refusal: null, store };
+    const totals = result.totals;
+    counters.forEach((c, i) => {
+      if (c.metric !== "requests") return;
+      const used = totals[i]! + amounts[i]!;
+      this.o.metrics.observe(input.tenantId, c, used);
+      if (c.alertAt !== null && totals[i]! < c.alertAt && used >= c.alertAt) {
+        this.o.onAlert({ tenantId: input.tenantId, counter: c, used });
+      }
+    });
+    return { ...base, amounts, totals, checks: checksOf(counters, null), refusal: null, store };
   }
 
   /** Replaces the reservation by what was used; never throws (a failure is logged and counted). */
   async settle(admission: Admission, actual: ActualUsage): Promise<void> {
     const store = admission.store;
     if (store === null) return;
-    const items = admission.counters.map((counter, i) => {
+    // Request counts were final at admission; tokens and cost are settled.
+    const settled = admission.counters.flatMap((counter, i) => (counter.metric === "requests" ? [] : [i]));
+    if (settled.length === 0) return;
+    const now = this.now();
+    const items = settled.map((i) => {
+      const counter = admission.counters[i]!;
       const reserved = admission.amounts[i]!;
-      return {
-        key: counter.key,
-        reserved,
-        actual: actualOf(counter, reserved, actual),
-        ttlMs: ttlOf(counter, this.now()),
-      };
+      return { key: counter.key, reserved, actual: actualOf(counter, actual), ttlMs: ttlOf(counter, now) };
     });
     let used: number[];
     try {
@@ -170,7 +181,8 @@ export class Limiter {
       this.storeFailed("settle", error);
       return;
     }
-    admission.counters.forEach((counter, i) => {
+    settled.forEach((index, i) => {
+      const counter = admission.counters[index]!;
       this.o.metrics.observe(admission.tenantId, counter, used[i]!);
       const alertAt = counter.alertAt;
       if (alertAt === null) return;
@@ -231,8 +243,7 @@ function amountOf(
   return amount;
 }
 
-function actualOf(counter: PlannedCounter, reserved: number, actual: ActualUsage): number {
-  if (counter.metric === "requests") return reserved;
+function actualOf(counter: PlannedCounter, actual: ActualUsage): number {
   if (actual.cacheHit || actual.targetPath === null || !counter.targets.includes(actual.targetPath)) return 0;
   return counter.metric === "tokens" ? actual.tokens : actual.costNano;
 }
