@@ -10,8 +10,9 @@ import { startGateway, startUpstream, stopChild } from "./processes.ts";
  * connections, in interleaved rounds (order alternated) — embedded (in-process counters) and with
  * REDIS_URL (a redis-server of its own, so its command counts are this gateway's alone). Reports
  * the gateway's CPU µs per request and the added cost (median of per-round differences; target
- * ≤ 20 µs embedded), and for Redis the Lua calls per limited request: reserve is the one round
- * trip on the hot path, settle runs after the answer is written. Prints figures; asserts nothing.
+ * ≤ 20 µs embedded), and for Redis the Lua calls per limited request: the reserve is the one round
+ * trip on the hot path; the budget's settlement follows the answer (batched per event-loop turn).
+ * Prints figures; asserts nothing.
  */
 export interface LimitsCaseResult {
   modes: Array<{
@@ -164,7 +165,7 @@ export function printLimits(c: LimitsCaseResult): void {
     console.log(`added CPU per request by one rate limit + one budget (median): ${fmt(median)} µs${target}`);
     if (m.redisCallsPerRequest !== null) {
       console.log(
-        `Redis Lua calls per limited request: ${fmt(m.redisCallsPerRequest, 2)} (1 reserve on the hot path + 1 settle after the answer)`,
+        `Redis Lua calls per limited request: ${fmt(m.redisCallsPerRequest, 2)} (the reserve is the one call on the hot path; cost and token settlements follow the answer, batched per event-loop turn)`,
       );
     }
     const bad = m.rounds.some((r) => r.plain.result.non2xx > 0 || r.limited.result.non2xx > 0);
