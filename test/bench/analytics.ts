@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { closeAgent, loopUntil, pacedLoad, type Timings, timedGet, timeSequential } from "./analytics-measure.ts";
 import { SEED_TENANTS, SEED_USERS_PER_TENANT, type SeedResult } from "./analytics-seed.ts";
+import { cpuMicros } from "./cpu.ts";
 import { measureSoloIngest } from "./ingest-solo.ts";
 import { startStack, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
@@ -51,7 +52,7 @@ try {
   );
   const seed = JSON.parse(seedOut.stdout.trim().split("\n").at(-1)!) as SeedResult;
   console.log(
-    `  seeded ${fmt(seed.rows)} rows in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers())`,
+    `  seeded ${fmt(seed.rows)} rows in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers()), merged in ${fmt(seed.mergeSeconds, 1)} s`,
   );
 
   const upstream = await startUpstream(root);
@@ -70,6 +71,14 @@ try {
     // Warm the engine's caches the way a running system has them (marks, first parts read).
     for (const url of [`${api}/v1/traces/trace-1`, `${api}/v1/analytics/breakdown?${window}`]) await timedGet(url);
 
+    const idleBefore = cpuMicros(pid);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const idleCpu = cpuMicros(pid);
+    if (idleBefore !== null && idleCpu !== null) {
+      console.log(
+        `  stack process at rest: ${fmt((idleCpu - idleBefore) / 3_000, 1)} ms CPU/s (included in the CPU/req below)`,
+      );
+    }
     console.log(`\n(5) reads through the HTTP API, ${reps} sequential requests each (100 for the trace lookup)`);
     line(
       "trace lookup",
