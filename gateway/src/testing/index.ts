@@ -4,6 +4,8 @@
 export { minilmEmbedder } from "../cache/embedder.ts";
 // The response cache, for tests that run replicas against their own Redis (cache/README.md).
 export { DEFAULT_CACHE_SETTINGS, ResponseCache } from "../cache/response-cache.ts";
+export { DEFAULT_LIMITS_SETTINGS } from "../limits/limits-config.ts";
+export { createLimits } from "../limits/limits-service.ts";
 // A redis-server of a test's or bench's own, on a free port, that it may kill (limits/README.md).
 export { OwnRedis } from "../limits/redis-process.ts";
 export { cacheStage } from "../pipeline/stages/cache.ts";
