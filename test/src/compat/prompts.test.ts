@@ -151,19 +151,21 @@ describe("prompts and feedback through the portkey-ai SDK", () => {
       model: "m-b",
       virtual_key: "vk-b",
     } as never);
-    const config = {
-      strategy: { mode: "loadbalance" },
-      targets: [
-        { prompt_id: variantA.id, weight: 0.7 },
-        { prompt_id: variantB.id, weight: 0.3 },
-      ],
-    };
+    const targets = [
+      { prompt_id: variantA.id, weight: 0.7 },
+      { prompt_id: variantB.id, weight: 0.3 },
+    ];
+    // 1,000 users, each on the variant the hash of its id picks (the request's `user`, a root param):
+    // the split is a property of the ids and the weights, the same on every run (no flaky sampling).
+    const config = { strategy: { mode: "loadbalance", sticky_key: "params.user" }, targets };
     a.reset();
     b.reset();
     a.record = false;
     b.record = false;
     const ab = client(acmeKey, { config });
-    await inWaves(1_000, 32, () => ab.prompts.completions.create({ promptID: variantA.id, variables: { q: "hi" } }));
+    await inWaves(1_000, 32, (i) =>
+      ab.prompts.completions.create({ promptID: variantA.id, variables: { q: "hi" }, user: `user-${i}` }),
+    );
     a.record = true;
     b.record = true;
     expect(a.received + b.received).toBe(1_000);
@@ -172,7 +174,7 @@ describe("prompts and feedback through the portkey-ai SDK", () => {
     // Each variant sends its own prompt and model; the event records the variant that answered.
     a.reset();
     b.reset();
-    const sticky = { ...config, strategy: { mode: "loadbalance", sticky_key: "metadata._user" } };
+    const sticky = { targets, strategy: { mode: "loadbalance", sticky_key: "metadata._user" } };
     const served = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const trace = traceId("sticky");
