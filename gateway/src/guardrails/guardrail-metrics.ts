@@ -15,6 +15,7 @@ export interface GuardrailMetrics {
 }
 
 const MAX_IDS = 200;
+const VERDICTS = ["pass", "fail", "deny"] as const;
 
 export function createGuardrailMetrics(meter: Meter): GuardrailMetrics {
   const hooks = new TalliedCounter(meter, "switchyard.gateway.guardrail.hooks", {
@@ -25,22 +26,29 @@ export function createGuardrailMetrics(meter: Meter): GuardrailMetrics {
     unit: "s",
     description: "Time guardrail hooks took (their checks together), summed",
   });
-  const ids = new Set<string>();
-  const series = new Map<string, { runs: Tally; seconds: Tally }>();
+  // Per id: the 6 (stage × verdict) series, made on first use; no string keys on the request path.
+  type Slots = Array<{ runs: Tally; seconds: Tally } | undefined>;
+  const byId = new Map<string, Slots>();
+  const other: Slots = [];
+  const slotsOf = (id: string): Slots => {
+    if (byId.size >= MAX_IDS) return other;
+    const slots: Slots = [];
+    byId.set(id, slots);
+    return slots;
+  };
   return {
     hook(id, stage, verdict, seconds) {
-      if (!ids.has(id) && ids.size < MAX_IDS) ids.add(id);
-      const label = ids.has(id) ? id : "_OTHER";
-      const key = `${label}\u0000${stage}\u0000${verdict}`;
-      let s = series.get(key);
+      const slots = byId.get(id) ?? slotsOf(id);
+      const index = (stage === "before" ? 0 : 3) + VERDICTS.indexOf(verdict);
+      let s = slots[index];
       if (s === undefined) {
         const attributes = {
-          [Attr.guardrailId]: label,
+          [Attr.guardrailId]: slots === other ? "_OTHER" : id,
           [Attr.guardrailStage]: stage === "before" ? "input" : "output",
           [Attr.guardrailVerdict]: verdict,
         };
         s = { runs: hooks.tally(attributes), seconds: duration.tally(attributes) };
-        series.set(key, s);
+        slots[index] = s;
       }
       s.runs.value += 1;
       s.seconds.value += seconds;

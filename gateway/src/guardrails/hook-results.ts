@@ -1,5 +1,5 @@
 import type { GuardrailHookResult, GuardrailResult } from "@switchyard/events";
-import type { HookResult } from "./run-hooks.ts";
+import { EXPLANATION, type HookResult } from "./run-hooks.ts";
 import type { HookStage } from "./types.ts";
 
 /** Portkey's `hook_results` object and 446 body, and the event's records of the same results. */
@@ -9,13 +9,9 @@ export interface HookResultsWire {
   after_request_hooks: unknown[];
 }
 
-/** A hook's result as the client sees it (the event-only explanation left out). */
-function wireHook(hook: HookResult): unknown {
-  return { ...hook, checks: hook.checks.map(({ explanation: _explanation, ...check }) => check) };
-}
-
+/** As the client sees them: the results themselves (the event-only explanation is under a symbol key, never serialised). */
 export function hookResultsWire(before: readonly HookResult[], after: readonly HookResult[]): HookResultsWire {
-  return { before_request_hooks: before.map(wireHook), after_request_hooks: after.map(wireHook) };
+  return { before_request_hooks: [...before], after_request_hooks: [...after] };
 }
 
 export const DENIED_MESSAGE =
@@ -78,7 +74,7 @@ export function eventRecords(
         verdict: check.verdict,
         deny: hook.deny && !check.verdict,
         latency_ms: check.execution_time,
-        explanation: check.explanation,
+        explanation: check[EXPLANATION],
       });
     }
   }

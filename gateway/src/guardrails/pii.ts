@@ -139,6 +139,9 @@ export function scanPii(
     const detector = DETECTORS[category];
     if (!detector.hint(current)) continue;
     detector.pattern.lastIndex = 0;
+    // test first: most texts hold none, and replace() with a callback costs more than a failed search.
+    if (!detector.pattern.test(current)) continue;
+    detector.pattern.lastIndex = 0;
     current = current.replace(detector.pattern, (match) => {
       if (detector.valid && !detector.valid(match)) return match;
       found[category] = (found[category] ?? 0) + 1;

@@ -9,6 +9,9 @@ import type { CheckInput, CheckOutcome, HookStage } from "./types.ts";
  * each seeing what earlier ones rewrote. The results have the wire shape of `hook_results`.
  */
 
+/** Where a check result keeps what only the event gets (not serialised: symbol keys are skipped by JSON). */
+export const EXPLANATION: unique symbol = Symbol("explanation");
+
 export interface CheckResult {
   id: string;
   verdict: boolean;
@@ -19,8 +22,8 @@ export interface CheckResult {
   created_at: string;
   log: null;
   fail_on_error: boolean;
-  /** Not on the wire (stripped when rendered): the event's explanation. */
-  explanation: string | null;
+  /** The event's explanation: under a symbol key, so JSON.stringify (the wire) leaves it out. */
+  [EXPLANATION]: string | null;
 }
 
 export interface HookResult {
@@ -143,7 +146,7 @@ function checkResult(
     created_at: createdAt,
     log: null,
     fail_on_error: check.failOnError,
-    explanation: error ? `check errored: ${error.name}` : (outcome?.explanation ?? null),
+    [EXPLANATION]: error ? `check errored: ${error.name}` : (outcome?.explanation ?? null),
   };
 }
 
