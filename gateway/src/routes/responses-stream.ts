@@ -33,7 +33,7 @@ interface OpenItem {
   callId?: string;
   name?: string;
   /** `id` as JSON, made once for the per-delta frames (the id derives from the upstream's). */
-  idJson?: string;
+  idJson: string;
 }
 
 export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
@@ -60,7 +60,7 @@ export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
   const emitTextDelta = (item: OpenItem, delta: string) => {
     out +=
       `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence++},` +
-      `"item_id":${(item.idJson ??= JSON.stringify(item.id))},"output_index":${item.outputIndex},"content_index":0,` +
+      `"item_id":${item.idJson},"output_index":${item.outputIndex},"content_index":0,` +
       `"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`;
   };
   const envelope = (status: string, extra: Partial<Parameters<typeof responseEnvelope>[4]> = {}) =>
@@ -90,7 +90,14 @@ export function responsesStreamEncoder(req: ResponsesRequest): StreamEncoder {
     open = null;
   };
   const openItem = (kind: OpenItem["kind"], itemId: string, start: Obj, extra: Partial<OpenItem> = {}): OpenItem => {
-    const item: OpenItem = { kind, outputIndex: output.length, id: itemId, text: "", ...extra };
+    const item: OpenItem = {
+      kind,
+      outputIndex: output.length,
+      id: itemId,
+      idJson: JSON.stringify(itemId),
+      text: "",
+      ...extra,
+    };
     output.push(start);
     emit("response.output_item.added", { output_index: item.outputIndex, item: start });
     return item;
