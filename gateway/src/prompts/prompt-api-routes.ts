@@ -42,6 +42,14 @@ export function registerPromptApi(app: FastifyInstance, deps: PromptApiDeps): vo
     api.setErrorHandler((error) => {
       throw toAdminError(error);
     });
+    // The portkey-ai SDK sends `content-type: application/json` on every call, bodiless ones (DELETE,
+    // an optional body left out) included: with no body to parse, the header is dropped before
+    // fastify tries (a missing required field is then named by the route's schema).
+    api.addHook("onRequest", async (request) => {
+      const length = request.headers["content-length"];
+      const bodiless = (length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined;
+      if (bodiless) delete request.headers["content-type"];
+    });
     for (const kind of ["partial", "prompt"] as const) registerKind(api, deps, kind);
   });
 }

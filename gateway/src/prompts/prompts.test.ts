@@ -84,6 +84,10 @@ describe("prompt registry", () => {
     });
     expect((await render(`${id}@7`)).status).toBe(404);
     expect((await render("pp-nope")).status).toBe(404);
+
+    expect((await call("DELETE", `/v1/prompts/${id}`)).body).toMatchObject({ id, deleted: true });
+    expect((await render(`${id}@staging`)).body.error).toMatchObject({ code: "prompt_not_found" });
+    expect((await call("GET", `/v1/prompts/${id}/versions`)).status).toBe(404);
   });
 
   it("runs a prompt through the pipeline; root params override saved ones; the event records the prompt", async () => {

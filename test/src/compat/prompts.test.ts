@@ -242,5 +242,8 @@ describe("prompts and feedback through the portkey-ai SDK", () => {
     expect(await failureOf(other.prompts.retrieve(prompt.id))).toMatchObject({ status: 404 });
     const listed = await other.prompts.list();
     expect((listed as unknown as { data: unknown[] }).data).toEqual([]);
+    expect(await failureOf(other.prompts.delete(prompt.id))).toMatchObject({ status: 404 });
+    await portkey.prompts.delete(prompt.id);
+    expect(await failureOf(portkey.prompts.retrieve(prompt.id))).toMatchObject({ status: 404 });
   });
 });
