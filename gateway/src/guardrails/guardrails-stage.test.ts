@@ -152,6 +152,7 @@ describe("output hooks", () => {
     expect(res.json().hook_results.after_request_hooks[0].checks[0].verdict).toBe(false);
     const [event] = await gw.sink.waitFor(1);
     expect(event?.guardrail_hooks[0]).toMatchObject({ hook_type: "after_request", deny: true });
+    expect(event?.usage?.output_tokens).toBeGreaterThan(0); // the answer was generated: its cost still counts
   });
 
   it("a held-back stream that passes is sent whole, results last for non-strict clients", async () => {

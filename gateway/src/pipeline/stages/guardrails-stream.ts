@@ -68,12 +68,16 @@ export async function streamWithOutputHooks(a: AttemptContext, reply: StreamRepl
     // Held back: read the whole answer, check it, then send it or a 446.
     const chunks: StreamChunk[] = [];
     let text = "";
+    // The upstream answered in full: a 446 in its place still records what it cost.
+    const answered: { usage: StreamChunk["usage"]; model: string | null } = { usage: null, model: null };
     for await (const chunk of reply.chunks) {
       chunks.push(chunk);
       text += chunkText(chunk);
+      if (chunk.usage !== null) answered.usage = chunk.usage;
+      if (chunk.model !== null) answered.model = chunk.model;
     }
     const run = await runSide(a, hooks, "after", assembled(text), a.body, streamContext(h), h.deps);
-    if (run.denied) return denied(h.before, run.results, null);
+    if (run.denied) return denied(h.before, run.results, answered);
     const tail = extras && run.results.length > 0 ? [resultsChunk([], run.results)] : [];
     return { ...reply, status: run.failed ? 246 : status, chunks: replay([...lead, ...chunks, ...tail]) };
   }

@@ -284,7 +284,11 @@ async function answered(
 }
 
 /** 446: the upstream never called (input) or its answer replaced (output; its usage still counts). */
-export function denied(before: HookResult[], after: HookResult[], answered: CompletionResult | null): Reply {
+export function denied(
+  before: HookResult[],
+  after: HookResult[],
+  answered: Pick<CompletionResult, "usage" | "model"> | null,
+): Reply {
   return jsonReply({
     status: 446,
     headers: {},
