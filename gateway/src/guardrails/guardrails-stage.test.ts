@@ -145,6 +145,17 @@ describe("output hooks", () => {
     expect(body.hook_results.after_request_hooks[0]).toMatchObject({ verdict: false, deny: true });
   });
 
+  it("an answer an output hook denies is not kept in the cache (the cache drops what the client was refused)", async () => {
+    const config = {
+      cache: { mode: "simple" },
+      output_guardrails: [{ "default.contains": { words: ["mock completion"], operator: "none" }, deny: true }],
+    };
+    expect((await chat(config, "cached then denied")).status).toBe(446);
+    expect((await chat(config, "cached then denied")).status).toBe(446);
+    const events = await gw.sink.waitFor(2);
+    expect(events.map((e) => e.cache_status)).toEqual(["MISS", "MISS"]);
+  });
+
   it("a denied stream is held back, checked and answered 446", async () => {
     const config = { output_guardrails: [{ "default.contains": { words: ["secret"], operator: "none" }, deny: true }] };
     const res = await chat(config, "tell the secret", { stream: true });
