@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "./cache/response-cache.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import { collectRoutes, registerGatewayOpenApi } from "./http/openapi.ts";
 import type { Limits } from "./limits/limits-service.ts";
 import type { ControlLookup } from "./pipeline/control-lookup.ts";
 import { createCustomHostGuard } from "./pipeline/custom-host-guard.ts";
@@ -104,6 +105,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   // JSON nested deeper than MAX_JSON_DEPTH is a 400 at the edge, before any recursive walk of it.
   registerJsonBodyParser(app);
   installErrorHandling(app);
+  // Every route registered from here on is listed in GET /openapi.json.
+  const routes = collectRoutes(app);
   registerHealth(app, deps.health);
   registerMetricsRoute(app, deps.metrics ?? activeTelemetry());
   const keys = deps.keys;
@@ -144,5 +147,6 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   registerPromptApi(app, { keys: deps.keys, control: deps.admin?.control });
   registerAdminRoutes(app, deps.admin);
   if (deps.limits) registerLimitsUsage(app, { keys: deps.keys, limits: deps.limits });
+  registerGatewayOpenApi(app, routes);
   return app;
 }
