@@ -151,6 +151,8 @@ describe("output hooks", () => {
       output_guardrails: [{ "default.contains": { words: ["mock completion"], operator: "none" }, deny: true }],
     };
     expect((await chat(config, "cached then denied")).status).toBe(446);
+    // The first request's finishers (its event, the cache's removal) have run once its event is out.
+    await gw.sink.waitFor(1);
     expect((await chat(config, "cached then denied")).status).toBe(446);
     const events = await gw.sink.waitFor(2);
     expect(events.map((e) => e.cache_status)).toEqual(["MISS", "MISS"]);
