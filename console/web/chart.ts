@@ -18,7 +18,14 @@ function cssVar(name: string): string {
  * A time-series line chart (uPlot) sized to its container. `data-points` on the figure says how many
  * points it plots, so a reader (and the browser test) can check a chart against the data.
  */
-export function lineChart(title: string, xs: number[], series: ChartSeries[]): HTMLElement {
+export function lineChart(
+  title: string,
+  xs: number[],
+  series: ChartSeries[],
+  /** One y axis for every series (groups of one metric) instead of a second axis for the second series. */
+  sharedScale = false,
+): HTMLElement {
+  const secondAxis = series.length > 1 && !sharedScale;
   const plot = h("div", { class: "chart-canvas" });
   const figure = h(
     "figure",
@@ -44,7 +51,7 @@ export function lineChart(title: string, xs: number[], series: ChartSeries[]): H
           width: 2,
           points: { show: xs.length <= 60 },
           value: (_u: uPlot, v: number | null) => (v === null ? "–" : s.format(v)),
-          scale: i === 0 ? "y" : "y2",
+          scale: i === 0 || !secondAxis ? "y" : "y2",
         })),
       ],
       scales: { x: { time: true } },
@@ -57,7 +64,7 @@ export function lineChart(title: string, xs: number[], series: ChartSeries[]): H
           values: (_u, v) => v.map((n) => series[0]?.format(n) ?? String(n)),
           size: 70,
         },
-        ...(series.length > 1
+        ...(secondAxis
           ? [
               {
                 stroke: axisColor,

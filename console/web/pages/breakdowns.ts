@@ -1,8 +1,9 @@
 import { apiGet } from "../api.ts";
+import { lineChart } from "../chart.ts";
 import { formatInt, formatUsd, h } from "../dom.ts";
 import { DIMENSIONS, endpoints } from "../endpoints.ts";
-import { hrefOf, rangeQuery, type TimeRange, updateParams } from "../state.ts";
-import type { BreakdownRow } from "../types.ts";
+import { bucketsOf, hrefOf, type Interval, rangeQuery, type TimeRange, updateParams } from "../state.ts";
+import type { BreakdownRow, SeriesRow } from "../types.ts";
 import { dataTable, emptyState, loadInto, type TableColumn } from "../ui.ts";
 
 interface Scope {
@@ -78,14 +79,20 @@ export function breakdownsPage({ range, filters, params }: Scope): HTMLElement {
   );
   const results = h("section", { class: "panel", "aria-label": `Breakdown by ${groupBy}` });
   void loadInto(results, async () => {
-    const answer = await apiGet<{ from: string; to: string; data: BreakdownRow[] }>(endpoints.breakdown, {
-      ...rangeQuery(range),
-      ...filters,
-      group_by: groupBy,
-      metrics: METRICS.join(","),
-      sort,
-      limit: "50",
-    });
+    const query = { ...rangeQuery(range), ...filters, group_by: groupBy, sort };
+    const [answer, series] = await Promise.all([
+      apiGet<{ from: string; to: string; data: BreakdownRow[] }>(endpoints.breakdown, {
+        ...query,
+        metrics: METRICS.join(","),
+        limit: "50",
+      }),
+      apiGet<{ from: string; to: string; interval: Interval; data: SeriesRow[] }>(endpoints.series, {
+        ...query,
+        metrics: sort,
+        interval: range.interval,
+        limit: "5",
+      }),
+    ]);
     if (answer.data.length === 0) return emptyState("requests");
     const maxCost = Math.max(...answer.data.map((r) => num(r.cost_usd) ?? 0), 1e-12);
     const keyCell = (r: BreakdownRow) => {
@@ -117,12 +124,15 @@ export function breakdownsPage({ range, filters, params }: Scope): HTMLElement {
         }),
       ),
     ];
-    return dataTable(
-      `By ${groupBy}, sorted by ${sort.replaceAll("_", " ")}`,
-      `breakdown-by-${groupBy}.csv`,
-      columns,
-      answer.data,
-    );
+    return [
+      groupsChart(`${sort.replaceAll("_", " ")} per ${series.interval}, top 5 by ${groupBy}`, series, sort),
+      dataTable(
+        `By ${groupBy}, sorted by ${sort.replaceAll("_", " ")}`,
+        `breakdown-by-${groupBy}.csv`,
+        columns,
+        answer.data,
+      ),
+    ];
   });
   return h(
     "div",
@@ -137,5 +147,31 @@ export function breakdownsPage({ range, filters, params }: Scope): HTMLElement {
       sortSelect,
     ),
     results,
+  );
+}
+
+/** One line per group (the top 5, the rest as "other") over every bucket of the range. */
+function groupsChart(
+  title: string,
+  series: { from: string; to: string; interval: Interval; data: SeriesRow[] },
+  metric: Metric,
+): HTMLElement {
+  const xs = bucketsOf(series.from, series.to, series.interval);
+  const groups = new Map<string, Map<number, number>>();
+  for (const row of series.data) {
+    const name = row.is_other ? "(other)" : (row.key ?? "(none)");
+    const points = groups.get(name) ?? new Map<number, number>();
+    points.set(Date.parse(row.bucket), num(row[metric]) ?? 0);
+    groups.set(name, points);
+  }
+  return lineChart(
+    title,
+    xs,
+    [...groups.entries()].map(([label, points]) => ({
+      label,
+      values: xs.map((x) => points.get(x) ?? 0),
+      format: show[metric],
+    })),
+    true,
   );
 }

@@ -149,7 +149,7 @@ describe("web console in a real browser", () => {
     ]);
     expect(await page.locator("figure.chart canvas").count()).toBe(2);
     expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe("5");
-    const models = await page.locator("table tbody tr td:first-child").allTextContents();
+    const models = await page.locator(".table-wrap tbody tr td:first-child").allTextContents();
     expect(models.sort()).toEqual(["claude-sonnet-4-5", "gpt-4o-mini"]);
     await screenshot(page, "overview-light");
     await expectNoSeriousViolations(page, "the overview (light)");
@@ -173,10 +173,15 @@ describe("web console in a real browser", () => {
     await page.getByLabel("Group by").focus();
     await page.getByLabel("Group by").selectOption("user");
     await page.waitForURL(/group_by=user/);
-    const rows = page.locator("table tbody tr");
+    const rows = page.locator(".table-wrap tbody tr");
     await rows.first().waitFor();
-    const users = await page.locator("table tbody tr td:first-child").allTextContents();
+    const users = await page.locator(".table-wrap tbody tr td:first-child").allTextContents();
     expect(users.sort()).toEqual(["alice", "bob", "carol"]);
+    // One line per user over the six hours of the range.
+    const chart = page.locator("figure.chart");
+    expect(await chart.getAttribute("data-points")).toBe("6");
+    const legend = await chart.locator(".u-legend .u-label").allTextContents();
+    expect(legend.slice(1).sort()).toEqual(["alice", "bob", "carol"]);
     const alice = rows.filter({ hasText: "alice" });
     expect(await alice.locator("td").nth(1).textContent()).toBe("2");
 
@@ -196,8 +201,8 @@ describe("web console in a real browser", () => {
     const shared = page.url();
     const again = await context.newPage();
     await again.goto(shared);
-    await again.locator("table tbody tr").first().waitFor();
-    expect((await again.locator("table tbody tr td:first-child").allTextContents()).sort()).toEqual([
+    await again.locator(".table-wrap tbody tr").first().waitFor();
+    expect((await again.locator(".table-wrap tbody tr td:first-child").allTextContents()).sort()).toEqual([
       "alice",
       "bob",
       "carol",
@@ -210,7 +215,7 @@ describe("web console in a real browser", () => {
     await page.goto(`${consoleUrl}/breakdowns?group_by=user&${rangeQuery}`);
     await page.getByRole("link", { name: "alice" }).click();
     await page.waitForURL(/\/console\/log\?.*user=alice/);
-    const rows = page.locator("table tbody tr");
+    const rows = page.locator(".table-wrap tbody tr");
     await rows.first().waitFor();
     expect(await rows.count()).toBe(2);
     expect(await rows.locator("td:nth-child(2)").allTextContents()).toEqual(["alice", "alice"]);
@@ -249,7 +254,7 @@ describe("web console in a real browser", () => {
     await expectNoSeriousViolations(page, "the prompts page");
     await table.getByRole("link", { name: "v1" }).click();
     await page.waitForURL(/prompt_version=/);
-    const rows = page.locator("table tbody tr");
+    const rows = page.locator(".table-wrap tbody tr");
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
     expect(await rows.first().locator("td").nth(1).textContent()).toBe("carol");
@@ -263,7 +268,7 @@ describe("web console in a real browser", () => {
     await page.getByLabel("Trace id").fill(trace);
     await page.getByLabel("Trace id").press("Enter");
     await page.waitForURL(new RegExp(`/console/traces/${trace}`));
-    const rows = page.locator("table tbody tr");
+    const rows = page.locator(".table-wrap tbody tr");
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
     expect(await rows.first().locator("td").nth(1).textContent()).toBe("bob");
@@ -280,7 +285,7 @@ describe("web console in a real browser", () => {
     expect(await alert.textContent()).toContain("metadata.bad key");
     // The filter shows as active and can be removed, which brings the log back.
     await page.getByRole("button", { name: "Remove filter metadata.bad key" }).click();
-    await page.locator("table tbody tr").first().waitFor();
+    await page.locator(".table-wrap tbody tr").first().waitFor();
     await context.close();
   });
 
@@ -295,7 +300,7 @@ describe("web console in a real browser", () => {
     const status = page.getByRole("status").first();
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/Still loading… \d+ s/);
     expect(await page.locator("section[aria-busy=true]").count()).toBe(1);
-    await page.locator("table tbody tr").first().waitFor();
+    await page.locator(".table-wrap tbody tr").first().waitFor();
     expect(await page.locator("section[aria-busy=true]").count()).toBe(0);
 
     await page.unroute("**/v1/analytics/breakdown?**");
@@ -303,8 +308,8 @@ describe("web console in a real browser", () => {
     await page.waitForURL(/range=7d/);
     expect(page.url()).not.toContain("from=");
     expect(page.url()).toContain("group_by=user");
-    await page.locator("table tbody tr").first().waitFor();
-    expect((await page.locator("table tbody tr td:first-child").allTextContents()).sort()).toEqual([
+    await page.locator(".table-wrap tbody tr").first().waitFor();
+    expect((await page.locator(".table-wrap tbody tr td:first-child").allTextContents()).sort()).toEqual([
       "alice",
       "bob",
       "carol",
@@ -320,7 +325,7 @@ describe("web console in a real browser", () => {
     expect(await page.locator("[aria-busy=true]").count()).toBe(0);
     await page.unroute("**/v1/**");
     await page.getByRole("button", { name: "Retry" }).click();
-    await page.locator("table tbody tr").first().waitFor();
+    await page.locator(".table-wrap tbody tr").first().waitFor();
     await context.close();
   });
 });
