@@ -53,7 +53,8 @@ export class ResponseCache {
     this.settings = settings;
     this.logger = deps.logger;
     this.embedder = deps.embedder ?? minilmEmbedder();
-    this.feed = settings.redis ? redisStore(settings.redis, (error) => this.failed(error)) : null;
+    // Connection errors (each reconnect attempt) only mark the outage; failed operations are counted.
+    this.feed = settings.redis ? redisStore(settings.redis, (error) => this.unavailable(error)) : null;
     this.store = this.feed ?? memoryStore(settings.maxBytes);
     this.feed?.follow((entry) => void this.semanticIndex().then((index) => index.add(entry)));
     if (deps.meter) this.observe(deps.meter);
@@ -159,6 +160,10 @@ export class ResponseCache {
 
   private failed(error: unknown): void {
     this.storeErrors += 1;
+    this.unavailable(error);
+  }
+
+  private unavailable(error: unknown): void {
     if (!this.healthy) return;
     this.healthy = false;
     this.logger.warn(
