@@ -245,6 +245,28 @@ describe("targets and attempts", () => {
   });
 });
 
+describe("/v1/messages", () => {
+  const messages = (config: object, content: string) =>
+    fetch(`${base}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+        "x-portkey-config": JSON.stringify({ provider: "mock", ...config }),
+      },
+      body: JSON.stringify({ model: "claude-3-5-haiku", max_tokens: 64, messages: [{ role: "user", content }] }),
+    });
+
+  it("input hooks read the native messages: a deny is a 446, redaction reaches the provider", async () => {
+    const denied = await messages({ input_guardrails: [{ pii: {}, deny: true }] }, "mail a@b.io");
+    expect(denied.status).toBe(446);
+    const redacted = await messages({ input_guardrails: [{ pii: { redact: true } }] }, "mail a@b.io");
+    expect(redacted.status).toBe(200);
+    const answer = (await redacted.json()) as { content: Array<{ text: string }> };
+    expect(answer.content[0]?.text).toContain("mail {{EMAIL_ADDRESS_1}}");
+  });
+});
+
 describe("bad hook configs are a 400 naming the path, before any upstream call", () => {
   it.each([
     [{ before_request_hooks: [{ id: "g", checks: [{ id: "default.nope" }] }] }, "before_request_hooks[0].checks[0].id"],
