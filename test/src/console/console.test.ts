@@ -220,6 +220,14 @@ describe("web console in a real browser", () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.locator("td:nth-child(2)").allTextContents()).toEqual(["alice", "alice"]);
     expect(await page.getByRole("list", { name: "Active filters" }).textContent()).toContain("user = alice");
+    // The export streams every matching request (not just the page) from the API, with the key.
+    const [exported] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export all matching (CSV)" }).click(),
+    ]);
+    const lines = (await readFile((await exported.path())!, "utf8")).trim().split(/\r?\n/);
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).every((line) => line.includes("alice"))).toBe(true);
     await screenshot(page, "log-filtered-by-user");
     await expectNoSeriousViolations(page, "the request log");
 
