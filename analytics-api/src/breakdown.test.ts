@@ -141,6 +141,13 @@ describe("breakdown API", () => {
       { key: "user-1", requests: 3, cost_usd: 0.000003 },
       { key: null, is_other: true, requests: 8, cost_usd: 0.00001001 },
     ]);
+    // Percentiles of the rest cannot be subtracted from a total: a second query merges them.
+    const withP50 = await get(
+      `/v1/analytics/breakdown?${WINDOW}&group_by=user&limit=2&metrics=requests,latency_p50_ms`,
+    );
+    const other = withP50.body.data[2];
+    expect(other).toMatchObject({ key: null, is_other: true, requests: 8 });
+    expect(other.latency_p50_ms).toBeGreaterThan(0);
   });
 
   it("joins each group's feedback (latest revision), never another tenant's", async () => {
@@ -258,7 +265,11 @@ describe("breakdown API", () => {
         order: "desc",
         limit: 5,
       };
-      for (const { sql, params } of [topGroupsQuery(query), seriesQuery(query, ["a", null])]) {
+      for (const { sql, params } of [
+        topGroupsQuery(query),
+        topGroupsQuery(query, true),
+        seriesQuery(query, ["a", null]),
+      ]) {
         const result = await db.clickhouse.client.query({
           query: `EXPLAIN projections = 1 ${sql}`,
           query_params: params,

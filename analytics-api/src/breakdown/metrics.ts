@@ -91,6 +91,14 @@ const NEEDS: Record<SortableMetric, readonly Aggregate[]> = {
   last_seen: ["m_last_seen"],
 };
 
+/** Aggregates that are not sums or counts: an "other" row cannot get them by subtracting the top groups from the total. */
+const NOT_SUBTRACTABLE: ReadonlySet<Aggregate> = new Set(["m_last_seen", "m_latency_q", "m_ttft_q"]);
+
+/** Whether every aggregate `metrics` need is a sum or a count. */
+export function subtractable(metrics: readonly Metric[]): boolean {
+  return metrics.every((m) => !isSortable(m) || NEEDS[m].every((a) => !NOT_SUBTRACTABLE.has(a)));
+}
+
 /** The SELECT list of aggregates for `metrics` (and the sort metric). */
 export function aggregatesSql(metrics: readonly Metric[]): string {
   const needed = new Set<Aggregate>(["m_requests"]);

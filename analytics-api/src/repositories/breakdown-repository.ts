@@ -9,6 +9,7 @@ import {
   metricValues,
   SORT_SQL,
   type SortableMetric,
+  subtractable,
 } from "../breakdown/metrics.ts";
 import type { QueryPlan } from "../breakdown/query-plan.ts";
 import { filterSql, type RequestFilter } from "./filter-sql.ts";
@@ -46,14 +47,17 @@ function groupSql(groupBy: GroupBy | null): { sql: string; params: Record<string
 }
 
 /** SQL and parameters of the top-N query (exported so tests can EXPLAIN what runs). */
-export function topGroupsQuery(q: BreakdownQuery): { sql: string; params: Record<string, unknown> } {
+export function topGroupsQuery(
+  q: BreakdownQuery,
+  withTotals = false,
+): { sql: string; params: Record<string, unknown> } {
   const { where, params } = filterSql(q.filter, q.plan.bounds);
   const group = groupSql(q.groupBy);
   const direction = q.order === "asc" ? "ASC" : "DESC";
   return {
     sql: `SELECT ${group.sql} AS group_key, ${aggregatesSql([...q.metrics, q.sort])}
     FROM requests ${where}
-    GROUP BY group_key
+    GROUP BY group_key${withTotals ? " WITH TOTALS" : ""}
     ORDER BY ${SORT_SQL[q.sort]} ${direction}, group_key ASC
     LIMIT {limit:UInt32}
     SETTINGS ${READ_QUERY_SETTINGS}`,
@@ -112,6 +116,15 @@ export function feedbackQuery(q: BreakdownQuery) {
   };
 }
 
+/** The total's sums and counts minus those of `rows` (the "other" row of a breakdown). */
+function minus(totals: Raw, rows: readonly Raw[]): Raw {
+  const rest: Raw = {};
+  for (const [alias, total] of Object.entries(totals)) {
+    if (alias.startsWith("m_")) rest[alias] = rows.reduce((left, r) => left - toNumber(r[alias]), toNumber(total));
+  }
+  return rest;
+}
+
 export class BreakdownRepository {
   readonly #client: ClickHouseClient;
 
@@ -125,13 +138,21 @@ export class BreakdownRepository {
   }
 
   /** Top `limit` groups by the sort metric, and the rest folded into `other`. */
+  /**
+   * Top `limit` groups by the sort metric, and the rest folded into `other`. When every metric is a sum or a
+   * count, the rest is the total (WITH TOTALS, same pass) minus the top groups; percentiles and last_seen
+   * need a second query over the groups outside the top.
+   */
   async breakdown(q: BreakdownQuery): Promise<Breakdown> {
-    const top = await this.#rows(topGroupsQuery(q));
+    const bySubtraction = subtractable(q.metrics);
+    const query = topGroupsQuery(q, bySubtraction);
+    const result = await this.#client.query({ query: query.sql, query_params: query.params, format: "JSON" });
+    const { data: top, totals } = await result.json<Raw>();
     const kept = top.slice(0, q.limit);
     const keys = kept.map((r) => (r.group_key as string | null) ?? null);
     let other: MetricValues | null = null;
     if (top.length > q.limit) {
-      const [rest] = await this.#rows(otherGroupsQuery(q, keys));
+      const rest = bySubtraction && totals ? minus(totals, kept) : (await this.#rows(otherGroupsQuery(q, keys)))[0];
       if (rest) other = metricValues(rest, q.metrics);
     }
     const rows: GroupRow[] = kept.map((r, i) => ({ key: keys[i] ?? null, ...metricValues(r, q.metrics) }));
