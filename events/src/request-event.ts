@@ -116,7 +116,8 @@ export const ERROR_MESSAGE_MAX = 1024;
 
 /**
  * One immutable event per gateway request, on topic llm.requests.v1, keyed by trace_id.
- * Never carries a provider key or any other secret, nor prompt/response bodies.
+ * Never carries a provider key or any other secret. Prompt and answer bodies travel only in `bodies`
+ * (captured unless the tenant or the request turned it off), never in metrics or spans.
  */
 export const RequestEvent = z.object({
   event_id: z.uuid({ version: "v7" }),
