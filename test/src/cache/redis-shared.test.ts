@@ -1,3 +1,5 @@
+import { Scopes } from "@switchyard/platform";
+import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort, pollUntil, RedisProcess, redisCli } from "./redis-process.ts";
 import { cacheHarness, chat, prefix } from "./support.ts";
@@ -156,10 +158,16 @@ describe("semantic cache", () => {
 describe("Redis killed mid-test", () => {
   let redis: RedisProcess;
   let node: ReturnType<typeof replica>;
+  const mem = inMemoryTelemetry();
+  const storeErrors = async () => {
+    const metrics = (await mem.metrics()).scopeMetrics.flatMap((scope) => scope.metrics);
+    const metric = metrics.find((m) => m.descriptor.name === "switchyard.gateway.cache.store_errors");
+    return Number(metric?.dataPoints[0]?.value ?? 0);
+  };
   beforeAll(async () => {
     redis = new RedisProcess(await freePort());
     await redis.start();
-    node = replica(redis.url, prefix());
+    node = replica(redis.url, prefix(), { meter: mem.telemetry.meter(Scopes.gateway) });
   });
   afterAll(async () => {
     await node.gw.close();
@@ -181,10 +189,12 @@ describe("Redis killed mid-test", () => {
   it("serves uncached (MISS, never a 5xx) while Redis is down, and caches again once it is back", async () => {
     await call(node.gw, chat("outage"));
     expect((await call(node.gw, chat("outage"))).status).toBe("HIT");
+    expect(await storeErrors()).toBe(0);
     await redis.kill();
     const during = await call(node.gw, chat("outage"));
     expect(during.res.statusCode).toBe(200);
     expect(during.status).toBe("MISS");
+    expect(await storeErrors()).toBeGreaterThan(0);
     await redis.start();
     // The client reconnects by itself: a fresh Redis is empty, so the first stored answer then hits.
     await pollUntil(async () => (await call(node.gw, chat("after outage"))).status === "HIT", "caching to resume");

@@ -6,7 +6,7 @@ import {
   type minilmEmbedder,
   ResponseCache,
 } from "@switchyard/gateway/testing";
-import { createLogger } from "@switchyard/platform";
+import { createLogger, type Meter } from "@switchyard/platform";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 
@@ -17,6 +17,8 @@ export interface ReplicaOptions {
   keys?: GatewayOptions["keys"];
   telemetry?: GatewayOptions["telemetry"];
   embedder?: ReturnType<typeof minilmEmbedder>;
+  /** Where the cache's own metrics go (store errors, sizes). */
+  meter?: Meter;
 }
 
 /**
@@ -44,7 +46,11 @@ export function cacheHarness() {
         ...DEFAULT_CACHE_SETTINGS,
         redis: redisUrl === null ? null : { url: redisUrl, prefix, commandTimeoutMs: 500, feedMaxLen: 1000 },
       },
-      { logger, ...(options.embedder ? { embedder: options.embedder } : {}) },
+      {
+        logger,
+        ...(options.embedder ? { embedder: options.embedder } : {}),
+        ...(options.meter ? { meter: options.meter } : {}),
+      },
     );
     caches.push(cache);
     const gw = buildTestGateway({
