@@ -123,7 +123,7 @@ function fromShorthand(entry: Record<string, unknown>, stage: HookStage, service
         typeof entry.id === "string"
           ? entry.id
           : `${prefix}_${randomBytes(2).readUInt16BE(0).toString(36).slice(0, 3)}`,
-      type: "guardrail",
+      type: entry.type === "mutator" ? "mutator" : "guardrail",
       checks,
       deny: entry.deny === true,
       async: entry.async === true,

@@ -60,9 +60,11 @@ export type HookObject = z.infer<typeof HookObject>;
 
 export const HOOK_OBJECT_KEYS = Object.keys(HookObject.shape);
 
-// Keys of a shorthand entry that are settings rather than checks.
+// Keys of a shorthand entry that are settings rather than checks (Portkey's reserved keys, and name).
 const SHORTHAND_SETTINGS: Record<string, z.ZodType> = {
   id: z.string().min(1),
+  type: z.enum(["guardrail", "mutator"]),
+  guardrail_version_id: z.string(),
   name: z.string(),
   deny: z.boolean(),
   async: z.boolean(),
