@@ -53,6 +53,8 @@ export type Refusal =
 export interface Admission {
   readonly id: string;
   readonly tenantId: string;
+  /** How many targets the request's route has (a counter covering all of them is request-wide). */
+  readonly targetCount: number;
   readonly counters: readonly PlannedCounter[];
   readonly amounts: readonly number[];
   /** used + reserved before this request, per counter (for the x-ratelimit headers). */
@@ -61,7 +63,11 @@ export interface Admission {
   readonly refusal: Refusal | null;
   /** The store that holds the reservation (the fallback after a fail-open), null if none. */
   readonly store: LimitStore | null;
+  /** Targets (by path) whose own limits refused the request while other targets could serve it. */
+  readonly excluded: ReadonlyMap<string, Refusal>;
 }
+
+const NONE_EXCLUDED: ReadonlyMap<string, Refusal> = new Map();
 
 export interface ActualUsage {
   tokens: number;
@@ -102,11 +108,65 @@ export class Limiter {
     return planCounters(input.tenantId, policies, input.request, input.targets, this.now());
   }
 
+  /**
+   * Reserves the request's worst case on every counter at once, or refuses it. A refusal by a
+   * counter that covers only some targets of the route (a virtual key's, a model's) takes those
+   * targets out instead — `excluded`: their attempts are refused, a fallback goes on to the next —
+   * and the rest is reserved again; only when no target is left is the request refused.
+   */
   async admit(input: AdmitRequest, counters: readonly PlannedCounter[]): Promise<Admission> {
+    const worst = await this.worstCases(input, counters);
+    const excluded = new Map<string, Refusal>();
+    const refusedChecks: LimitCheck[] = [];
+    const finish = (a: Admission): Admission => ({ ...a, checks: [...refusedChecks, ...a.checks], excluded });
+    let current = counters;
+    for (;;) {
+      const admission = await this.admitOnce(input, current, worst);
+      const r = admission.refusal;
+      if (r === null || r.why === "unavailable") return finish(admission);
+      const out = new Set(r.counter.targets);
+      const keep = new Set(input.targets.flatMap((t) => (excluded.has(t.path) || out.has(t.path) ? [] : [t.path])));
+      if (keep.size === 0) return finish(admission);
+      for (const path of out) excluded.set(path, r);
+      refusedChecks.push({
+        limit_id: r.counter.limitId,
+        kind: r.counter.kind,
+        metric: r.counter.metric,
+        allowed: false,
+      });
+      current = current.flatMap((c) => {
+        const targets = c.targets.filter((p) => keep.has(p));
+        return targets.length > 0 ? [{ ...c, targets }] : [];
+      });
+      if (current.length === 0) {
+        const none = {
+          id: randomUUID(),
+          tenantId: input.tenantId,
+          targetCount: input.targets.length,
+          counters: [],
+          amounts: [],
+          totals: [],
+        };
+        return finish({ ...none, checks: [], refusal: null, store: null, excluded });
+      }
+    }
+  }
+
+  private async admitOnce(
+    input: AdmitRequest,
+    counters: readonly PlannedCounter[],
+    worst: ReadonlyMap<string, TargetWorst>,
+  ): Promise<Admission> {
     const now = this.now();
     const id = randomUUID();
-    const base = { id, tenantId: input.tenantId, counters, totals: [] as number[] };
-    const worst = await this.worstCases(input, counters);
+    const base = {
+      id,
+      tenantId: input.tenantId,
+      targetCount: input.targets.length,
+      counters,
+      totals: [] as number[],
+      excluded: NONE_EXCLUDED,
+    };
     const amounts: number[] = [];
     for (const counter of counters) {
       const amount = amountOf(counter, worst);
@@ -121,8 +181,7 @@ export class Limiter {
       amount: amounts[i]!,
       limit: c.limit,
       ttlMs: ttlOf(c, now),
-      // A request counts as one toward every request limit it was admitted under, whatever happens.
-      final: c.metric === "requests",
+      final: isFinal(c, input.targets.length),
     }));
     let store: LimitStore = this.o.store;
     let result: Awaited<ReturnType<LimitStore["reserve"]>>;
@@ -151,7 +210,7 @@ export class Limiter {
     }
     const totals = result.totals;
     counters.forEach((c, i) => {
-      if (c.metric !== "requests") return;
+      if (!isFinal(c, input.targets.length)) return;
       const used = totals[i]! + amounts[i]!;
       this.o.metrics.observe(input.tenantId, c, used);
       if (c.alertAt !== null && totals[i]! < c.alertAt && used >= c.alertAt) {
@@ -165,8 +224,8 @@ export class Limiter {
   async settle(admission: Admission, actual: ActualUsage): Promise<void> {
     const store = admission.store;
     if (store === null) return;
-    // Request counts were final at admission; tokens and cost are settled.
-    const settled = admission.counters.flatMap((counter, i) => (counter.metric === "requests" ? [] : [i]));
+    // Request counts of the whole request were final at admission; the rest is settled.
+    const settled = admission.counters.flatMap((c, i) => (isFinal(c, admission.targetCount) ? [] : [i]));
     if (settled.length === 0) return;
     const now = this.now();
     const items = settled.map((i) => {
@@ -243,7 +302,18 @@ function amountOf(
   return amount;
 }
 
+/**
+ * A request counts as one toward every request limit that covers all its targets, whatever happens
+ * (added to `used` at admission, never settled). A request limit of some targets only (a virtual
+ * key's) is settled: one if its target answered, else nothing.
+ */
+function isFinal(counter: PlannedCounter, targetCount: number): boolean {
+  return counter.metric === "requests" && counter.targets.length >= targetCount;
+}
+
 function actualOf(counter: PlannedCounter, actual: ActualUsage): number {
+  const answered = actual.targetPath !== null && counter.targets.includes(actual.targetPath);
+  if (counter.metric === "requests") return answered ? 1 : 0;
   if (actual.cacheHit || actual.targetPath === null || !counter.targets.includes(actual.targetPath)) return 0;
   return counter.metric === "tokens" ? actual.tokens : actual.costNano;
 }

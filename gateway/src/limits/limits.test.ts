@@ -155,6 +155,51 @@ describe("limits, embedded", () => {
     ]);
   });
 
+  it("a fallback config goes on past a virtual key whose budget is exhausted; all exhausted is a 412", async () => {
+    const gw = await harness.gateway();
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    for (const id of ["vk-a", "vk-b"]) {
+      await gw.app.inject(
+        admin("POST", "/tenants/default/virtual-keys", {
+          id,
+          provider: "mock",
+          usage_limits: { type: "requests", credit_limit: id === "vk-a" ? 1 : 2 },
+        }),
+      );
+    }
+    const config = JSON.stringify({
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: "vk-a" }, { virtual_key: "vk-b" }],
+    });
+    const request = chatWith({ headers: { "x-portkey-config": config } });
+    delete (request.headers as Record<string, string>)["x-portkey-provider"];
+    const first = await gw.app.inject(request);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers["x-portkey-last-used-option-index"]).toBe("config.targets[0]");
+    const second = await gw.app.inject(request);
+    expect(second.statusCode).toBe(200);
+    expect(second.headers["x-portkey-last-used-option-index"]).toBe("config.targets[1]");
+    const third = await gw.app.inject(request);
+    expect(third.statusCode).toBe(200);
+    const fourth = await gw.app.inject(request);
+    expect(fourth.statusCode).toBe(412);
+    const events = await gw.sink.waitFor(4);
+    // The exhausted key's attempt is refused without calling its provider, and recorded as such.
+    expect(events[1]!.attempts.map((a) => [a.target_path, a.status_code, a.error_type])).toEqual([
+      ["config.targets[0]", 412, "budget_exceeded"],
+      ["config.targets[1]", 200, null],
+    ]);
+    expect(events[1]!.limit_checks).toEqual([
+      { limit_id: "vk.vk-a#budget_requests", kind: "budget", metric: "requests", allowed: false },
+      { limit_id: "vk.vk-b#budget_requests", kind: "budget", metric: "requests", allowed: true },
+    ]);
+    const usage = (await gw.app.inject({ method: "GET", url: "/v1/analytics/limits" })).json().data;
+    expect(usage.map((l: { limit_id: string; spend: number }) => [l.limit_id, l.spend]).sort()).toEqual([
+      ["vk.vk-a#budget_requests", 1],
+      ["vk.vk-b#budget_requests", 2],
+    ]);
+  });
+
   it("usage_limits and rate_limits on the virtual key, API key and tenant bodies themselves (Portkey's field names)", async () => {
     const gw = await harness.gateway();
     const tenant = await gw.app.inject(

@@ -5,10 +5,10 @@ import type { PipelineDeps } from "./deps.ts";
 import type { AttemptStage, RequestStage } from "./stage.ts";
 import { attemptTelemetry } from "./stages/attempt-telemetry.ts";
 import { authenticateStage } from "./stages/authenticate.ts";
-import { captureAttemptBody, captureBodies, DEFAULT_BODY_CAPTURE } from "./stages/capture-bodies.ts";
 import { cacheStage } from "./stages/cache.ts";
+import { captureAttemptBody, captureBodies, DEFAULT_BODY_CAPTURE } from "./stages/capture-bodies.ts";
 import { emitEvent } from "./stages/emit-event.ts";
-import { enforceLimitsStage } from "./stages/enforce-limits.ts";
+import { enforceLimitsStage, refuseExcludedTargets } from "./stages/enforce-limits.ts";
 import { guardrailStages } from "./stages/guardrails.ts";
 import { parseRequest } from "./stages/parse-request.ts";
 import { planRouteStage } from "./stages/plan-route.ts";
@@ -44,6 +44,8 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
   // a cached one too, so an answer a hook denies is never served (from the upstream or the cache).
   const defaultAttempt: readonly AttemptStage[] = [
     attemptTelemetry,
+    // A target its own limits took out (an exhausted virtual key) answers 412/429: fallback goes on.
+    ...(deps.limiter ? [refuseExcludedTargets] : []),
     guardrails.attempt,
     // After redaction: the stored prompt is what went upstream (capture-bodies.ts).
     captureAttemptBody(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE),

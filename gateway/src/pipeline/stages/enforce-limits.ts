@@ -1,10 +1,11 @@
 import { type PriceOverride, priceUsage } from "@switchyard/events";
+import { openAIErrorBody } from "@switchyard/platform";
 import { rateLimitHeaders, refusalError } from "../../limits/limit-answers.ts";
-import type { ActualUsage, AdmitRequest, Limiter, LimitTarget } from "../../limits/limiter.ts";
+import type { ActualUsage, AdmitRequest, Limiter, LimitTarget, Refusal } from "../../limits/limiter.ts";
 import { leavesOf } from "../../routing/index.ts";
 import { type ParsedContext, parsed } from "../context.ts";
-import type { Reply } from "../reply.ts";
-import type { RequestStage } from "../stage.ts";
+import { jsonReply, type Reply } from "../reply.ts";
+import type { AttemptStage, RequestStage } from "../stage.ts";
 
 /**
  * Budgets and rate limits (gateway/src/limits/README.md). Before routing, reserves the request's
@@ -32,11 +33,41 @@ export function enforceLimitsStage(limiter: Limiter, priceOverrides: readonly Pr
         Object.assign(ctx.responseHeaders, refused.headers);
         throw refused.error;
       }
+      if (admission.excluded.size > 0) excludedTargets.set(ctx, admission.excluded);
       ctx.finishers.push(() => void limiter.settle(admission, actualUsageOf(ctx, priceOverrides)));
       return withHeaders(await next(), headers);
     },
   };
 }
+
+/** Per request: the targets whose own limits refused it (see Limiter.admit), for refuseExcludedTargets. */
+const excludedTargets = new WeakMap<object, ReadonlyMap<string, Refusal>>();
+
+/**
+ * The attempt stage beside enforce-limits: an attempt on a target its own limits took out of the
+ * request (an exhausted virtual key) is answered with that refusal (412 / 429) without calling the
+ * provider, so a fallback config goes on to its next target. First in the attempt chain.
+ */
+export const refuseExcludedTargets: AttemptStage = {
+  name: "refuse-excluded-targets",
+  run(attempt, next) {
+    const refusal = excludedTargets.get(attempt.request)?.get(attempt.leaf.path);
+    if (refusal === undefined) return next();
+    const { error, headers } = refusalError(refusal);
+    return Promise.resolve(
+      jsonReply({
+        status: error.status,
+        headers,
+        body: Buffer.from(JSON.stringify(openAIErrorBody(error))),
+        usage: null,
+        model: null,
+        failure: { type: error.code, message: error.message },
+        responseId: null,
+        finishReasons: null,
+      }),
+    );
+  },
+};
 
 function admitRequestOf(ctx: ParsedContext<unknown>): AdmitRequest {
   const { plan, targets } = ctx;
