@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { ADMIN_TOKEN, AdminTestHarness } from "@switchyard/gateway/testing";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startGateway, startUpstream, stopChild } from "./processes.ts";
@@ -18,6 +19,7 @@ interface Measured {
 
 export interface PromptsCaseResult {
   rounds: Array<{ chat: Measured; prompt: Measured }>;
+  inProcess: InProcessResult;
   preflight: { chat: number; prompt: number; promptVersion: string | null };
 }
 
@@ -108,9 +110,85 @@ export async function measurePrompts(options: {
       const b = await measure(chatFirst ? targets.prompt : targets.chat, slice);
       rounds.push(chatFirst ? { chat: a, prompt: b } : { chat: b, prompt: a });
     }
-    return { rounds, preflight };
+    return { rounds, preflight, inProcess: await measureInProcess(Number(process.env.BENCH_ROUNDS ?? 10), 400) };
   } finally {
     await gateway.stop();
+  }
+}
+
+interface InProcessResult {
+  rounds: number;
+  perRound: number;
+  chat: number[];
+  prompt: number[];
+}
+
+/**
+ * The prompt's share of a request with transport and upstream out of the picture: an in-process
+ * gateway over a real control plane (the mock provider behind a virtual key), the chat call and the
+ * prompt call alternating in short rounds, this process's CPU per request (process.cpuUsage over each
+ * round). Paired rounds see the same machine, so the median difference holds on a busy box.
+ */
+async function measureInProcess(rounds: number, perRound: number): Promise<InProcessResult> {
+  const harness = await AdminTestHarness.open();
+  try {
+    const gw = await harness.gateway({ token: ADMIN_TOKEN });
+    const send = async (method: "POST", url: string, payload: object, headers: Record<string, string> = {}) => {
+      const res = await gw.app.inject({
+        method,
+        url,
+        headers: { "content-type": "application/json", ...headers },
+        payload,
+      });
+      if (res.statusCode >= 300) throw new Error(`prompts bench: ${url} answered ${res.statusCode} ${res.body}`);
+      return res.json() as Record<string, unknown>;
+    };
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    await send("POST", "/v1/admin/tenants", { id: "default" }, admin);
+    await send(
+      "POST",
+      "/v1/admin/tenants/default/virtual-keys",
+      { id: "vk-mock", provider: "mock", api_key: "unused" },
+      admin,
+    );
+    await send("POST", "/v1/prompts/partials", { id: "bench-sig", name: "sig", string: "-- the {{team}} team" });
+    await send("POST", "/v1/prompts", {
+      id: "bench-prompt",
+      name: "bench",
+      model: "gpt-4o-mini",
+      virtual_key: "vk-mock",
+      parameters: { temperature: 0.2, max_tokens: 64 },
+      string: JSON.stringify([
+        { role: "system", content: "You answer for {{company}}. {{>bench-sig}}" },
+        { role: "user", content: "{{question}}" },
+      ]),
+    });
+    const variables = { company: "Acme", team: "support", question: "Where is my order 12345?" };
+    const rendered = (await send("POST", "/v1/prompts/bench-prompt/render", { variables })).data as object;
+    const chat = () => send("POST", "/v1/chat/completions", rendered, { "x-portkey-virtual-key": "vk-mock" });
+    const prompt = () => send("POST", "/v1/prompts/bench-prompt/completions", { variables });
+    const round = async (call: () => Promise<unknown>) => {
+      const started = process.cpuUsage();
+      for (let i = 0; i < perRound; i++) await call();
+      const used = process.cpuUsage(started);
+      gw.sink.events.length = 0;
+      return (used.user + used.system) / perRound;
+    };
+    const out: InProcessResult = { rounds, perRound, chat: [], prompt: [] };
+    await round(chat);
+    await round(prompt);
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        out.chat.push(await round(chat));
+        out.prompt.push(await round(prompt));
+      } else {
+        out.prompt.push(await round(prompt));
+        out.chat.push(await round(chat));
+      }
+    }
+    return out;
+  } finally {
+    await harness.close();
   }
 }
 
@@ -136,6 +214,13 @@ export function printPrompts(c: PromptsCaseResult): void {
   const sorted = [...added].sort((x, y) => x - y);
   const median = sorted.length === 0 ? null : (sorted[Math.floor((sorted.length - 1) / 2)] ?? null);
   console.log(`added CPU per request by resolving and rendering the prompt (median): ${fmt(median)} µs`);
+  const p = c.inProcess;
+  const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)] ?? null;
+  const diffs = p.chat.map((chat, i) => (p.prompt[i] ?? chat) - chat);
+  console.log(
+    `in process (mock provider behind a virtual key, ${p.rounds} paired rounds of ${p.perRound}): chat ${fmt(mid(p.chat))} µs/req, ` +
+      `prompt ${fmt(mid(p.prompt))} µs/req, added by the prompt (median of paired differences) ${fmt(mid(diffs))} µs`,
+  );
   if (c.rounds.some((r) => r.chat.result.non2xx > 0 || r.prompt.result.non2xx > 0)) {
     console.log("WARNING: non-2xx answers in the prompts case: these figures do not measure prompts");
   }

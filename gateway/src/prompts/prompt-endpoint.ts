@@ -1,7 +1,7 @@
 import { type EndpointSpec, openAIStreamEncoder, streamReply } from "../pipeline/endpoint.ts";
 import { jsonReply } from "../pipeline/reply.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
-import { parsePromptCall } from "./prompt-call.ts";
+import { type PromptCall, parsePromptCall } from "./prompt-call.ts";
 
 /**
  * `POST /v1/prompts/{id}/completions` and `/render` as pipeline endpoints. They are the chat
@@ -52,6 +52,17 @@ const asChat: Omit<EndpointSpec<ChatCompletionRequest>, "endpoint" | "parse"> = 
   streamEncoder: (req) => openAIStreamEncoder(req.stream_options?.include_usage === true),
 };
 
+/** The call parse() read, by the placeholder request it returned (so render-prompt does not parse it again). */
+const parsedCalls = new WeakMap<object, PromptCall>();
+
+/** The prompt call behind a placeholder request (parsing the raw body again if it is not one). */
+export function promptCallOf(request: unknown, rawBody: unknown): PromptCall {
+  return (
+    (typeof request === "object" && request !== null ? parsedCalls.get(request) : undefined) ??
+    parsePromptCall(envelopeOf(rawBody).body)
+  );
+}
+
 function promptEndpoint(mode: PromptMode): PromptEndpointSpec {
   return {
     ...asChat,
@@ -60,7 +71,9 @@ function promptEndpoint(mode: PromptMode): PromptEndpointSpec {
     parse(raw) {
       const call = parsePromptCall(envelopeOf(raw).body);
       // Rendered by the render-prompt stage; until then only `stream` is known.
-      return { model: "", messages: [], stream: call.stream === true } as unknown as ChatCompletionRequest;
+      const placeholder = { model: "", messages: [], stream: call.stream === true } as unknown as ChatCompletionRequest;
+      parsedCalls.set(placeholder, call);
+      return placeholder;
     },
   };
 }

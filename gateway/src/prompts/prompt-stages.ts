@@ -5,8 +5,8 @@ import type { RoutePlanner } from "../pipeline/plan-route.ts";
 import { jsonReply } from "../pipeline/reply.ts";
 import type { RequestStage } from "../pipeline/stage.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
-import { type PromptCall, parsePromptCall, renderPromptChat } from "./prompt-call.ts";
-import { envelopeOf, isPromptEndpoint } from "./prompt-endpoint.ts";
+import { type PromptCall, renderPromptChat } from "./prompt-call.ts";
+import { envelopeOf, isPromptEndpoint, promptCallOf } from "./prompt-endpoint.ts";
 import { type PromptLookup, parsePromptRef, type ResolvedPrompt, resolvePrompt } from "./prompt-resolver.ts";
 import { promptTargets } from "./prompt-targets.ts";
 
@@ -33,7 +33,7 @@ export function renderPromptStage(lookup: PromptLookup): RequestStage {
       const mode = raw.endpoint.promptMode;
       requireScope(ctx.principal, mode === "render" ? "prompts.read" : "completions");
       const envelope = envelopeOf(ctx.rawBody);
-      const call = parsePromptCall(envelope.body);
+      const call = promptCallOf(ctx.request, ctx.rawBody);
       const resolved = resolvePrompt(
         lookup,
         ctx.principal.tenantId,

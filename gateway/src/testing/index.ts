@@ -1,6 +1,8 @@
 // @switchyard/gateway/testing: what tests in other packages may use from the gateway. They import
 // it through this export, never by a relative path into gateway/src.
 
+// Gateway apps over a real control plane on a temporary embedded log (admin API, prompts).
+export { ADMIN_TOKEN, AdminTestHarness } from "../admin/admin-test-support.ts";
 export { minilmEmbedder } from "../cache/embedder.ts";
 // The response cache, for tests that run replicas against their own Redis (cache/README.md).
 export { DEFAULT_CACHE_SETTINGS, ResponseCache } from "../cache/response-cache.ts";
