@@ -148,7 +148,7 @@ export async function measureLimits(options: {
  * one cost budget (what the enforce-limits stage adds per request), CPU µs per request over
  * `iterations` — steadier than the process-level difference on a shared machine.
  */
-export async function measureLimiterInProcess(iterations = 20_000): Promise<number> {
+export async function measureLimiterInProcess(iterations = 10_000): Promise<number> {
   const at = new Date().toISOString();
   const policy: LimitPolicyState = {
     id: "ak.bench",
