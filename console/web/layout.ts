@@ -115,7 +115,7 @@ export function layout(page: Page, range: TimeRange, params: URLSearchParams, co
         h("details", { class: "key-menu" }, h("summary", null, key ? "API key: set" : "API key"), keyForm()),
       ),
     ),
-    h("main", { id: "main", tabindex: "-1" }, filterChips(shared), content),
+    h("main", { id: "main", tabindex: "-1" }, withChips(content, filterChips(shared))),
   ];
 }
 
@@ -143,4 +143,13 @@ function filterChips(shared: Record<string, string>): HTMLElement | null {
       ),
     ),
   );
+}
+
+/** The active filters right under the page's title (or first, when the page has none). */
+function withChips(content: HTMLElement, chips: HTMLElement | null): HTMLElement {
+  if (chips === null) return content;
+  const title = content.querySelector("h1");
+  if (title) title.after(chips);
+  else content.prepend(chips);
+  return content;
 }
