@@ -4,7 +4,7 @@ import type { CheckContext, HookResult } from "../../guardrails/run-hooks.ts";
 import type { StreamChunk } from "../../providers/provider.ts";
 import type { Reply, StreamReply } from "../reply.ts";
 import type { AttemptContext } from "../stage.ts";
-import { denied, type GuardrailDeps, nonStrict, runSide } from "./guardrails.ts";
+import { denied, type GuardrailDeps, nonStrict, runSide } from "./guardrails-side.ts";
 
 /**
  * Guardrails on a streamed answer, better than Portkey's (which checks no text, or reports after

@@ -1,7 +1,5 @@
-import { newEventId } from "@switchyard/events";
 import { GatewayError } from "../../errors.ts";
-import type { GuardrailMetrics } from "../../guardrails/guardrail-metrics.ts";
-import { deniedBody, eventRecords, hookResultsWire, withHookResults } from "../../guardrails/hook-results.ts";
+import { hookResultsWire, withHookResults } from "../../guardrails/hook-results.ts";
 import {
   isSavedRef,
   type LeafHooks,
@@ -10,15 +8,17 @@ import {
   prepareSaved,
   type SavedGuardrail,
 } from "../../guardrails/hooks.ts";
-import { type CheckContext, type HookResult, runHooks } from "../../guardrails/run-hooks.ts";
-import type { CheckServices, HookStage } from "../../guardrails/types.ts";
+import type { CheckContext, HookResult } from "../../guardrails/run-hooks.ts";
+import type { HookStage } from "../../guardrails/types.ts";
 import type { CompletionResult } from "../../providers/provider.ts";
 import { leavesOf, type ResolvedLeaf, type RouteNode } from "../../routing/index.ts";
-import { type ParsedContext, parsed } from "../context.ts";
-import type { EventSink } from "../emit.ts";
+import { parsed } from "../context.ts";
 import { jsonReply, type Reply } from "../reply.ts";
 import type { AttemptContext, AttemptStage, RequestStage } from "../stage.ts";
+import { denied, type GuardrailDeps, runSide } from "./guardrails-side.ts";
 import { streamWithOutputHooks } from "./guardrails-stream.ts";
+
+export type { GuardrailDeps } from "./guardrails-side.ts";
 
 /**
  * Guardrails (Portkey's hooks; ../../guardrails/README.md has the semantics). Two stages share one
@@ -32,13 +32,6 @@ import { streamWithOutputHooks } from "./guardrails-stream.ts";
  *   in the body. Runs once per attempt, as Portkey does.
  * Writes: outcome.guardrailHooks/guardrailChecks; feedback events for on_success/on_fail.
  */
-
-export interface GuardrailDeps {
-  savedGuardrail(tenantId: string, id: string): SavedGuardrail | undefined;
-  services: CheckServices;
-  sink: EventSink;
-  metrics: GuardrailMetrics;
-}
 
 interface ReadyHooks {
   before: PreparedHook[];
@@ -156,70 +149,6 @@ function checkContext(a: AttemptContext, isStreaming: boolean): CheckContext {
   };
 }
 
-/** Runs one side's hooks: inline ones awaited, async ones started and recorded when they end. */
-export async function runSide(
-  a: AttemptContext,
-  hooks: readonly PreparedHook[],
-  stage: HookStage,
-  body: unknown,
-  requestJson: unknown,
-  context: CheckContext,
-  deps: GuardrailDeps,
-): Promise<{ results: HookResult[]; body: unknown; failed: boolean; denied: boolean }> {
-  const ctx = a.request;
-  const inline = hooks.filter((h) => !h.async);
-  const detached = hooks.filter((h) => h.async);
-  if (detached.length > 0) {
-    // Never delays the request; its results reach the event if they end before it is built.
-    void runHooks(detached, body, requestJson, context, ctx.metadata).then(
-      (run) => record(ctx, run.results, stage, deps),
-      () => undefined,
-    );
-  }
-  if (inline.length === 0) return { results: [], body, failed: false, denied: false };
-  const t = ctx.telemetry;
-  // A span per hook, around that hook's own run (hooks run one after another).
-  const trace = t ? (hook: PreparedHook) => t.guardrail(hook.id, stage === "before" ? "input" : "output") : undefined;
-  const run = await runHooks(inline, body, requestJson, context, ctx.metadata, trace);
-  record(ctx, run.results, stage, deps);
-  return run;
-}
-
-function record(
-  ctx: ParsedContext<unknown>,
-  results: readonly HookResult[],
-  stage: HookStage,
-  deps: GuardrailDeps,
-): void {
-  const { hooks, checks } = eventRecords(results, stage);
-  ctx.outcome.guardrailHooks.push(...hooks);
-  ctx.outcome.guardrailChecks.push(...checks);
-  for (const r of results) {
-    deps.metrics.hook(r.id, stage, r.verdict ? "pass" : r.deny ? "deny" : "fail", r.execution_time / 1000);
-    if (r.feedback === null) continue;
-    deps.sink.emitFeedback({
-      event_id: newEventId(),
-      schema_version: 1,
-      occurred_at: new Date().toISOString(),
-      tenant_id: ctx.principal.tenantId,
-      trace_id: ctx.traceId,
-      value: r.feedback.value,
-      weight: r.feedback.weight,
-      metadata: Object.fromEntries(Object.entries(r.feedback.metadata).map(([k, v]) => [k, String(v)])),
-    });
-  }
-}
-
-/**
- * The client opted out of strict OpenAI compliance (the header, or the config's
- * `strict_open_ai_compliance: false`; the header wins): hook_results may travel as extra SSE events.
- */
-export function nonStrict(a: AttemptContext): boolean {
-  const header = a.request.headers["x-portkey-strict-open-ai-compliance"];
-  if (typeof header === "string") return header.toLowerCase() === "false";
-  return a.leaf.strictOpenAiCompliance === false;
-}
-
 async function guarded(
   a: AttemptContext,
   hooks: ReadyHooks,
@@ -281,22 +210,4 @@ async function answered(
   if (body === null) return jsonReply(result);
   const status = ok && (beforeFailed || afterFailed) ? 246 : result.status;
   return jsonReply({ ...result, status, body });
-}
-
-/** 446: the upstream never called (input) or its answer replaced (output; its usage still counts). */
-export function denied(
-  before: HookResult[],
-  after: HookResult[],
-  answered: Pick<CompletionResult, "usage" | "model"> | null,
-): Reply {
-  return jsonReply({
-    status: 446,
-    headers: {},
-    body: deniedBody(before, after),
-    usage: answered?.usage ?? null,
-    model: answered?.model ?? null,
-    failure: { type: "hooks_failed", message: "a guardrail denied the request" },
-    responseId: null,
-    finishReasons: null,
-  });
 }
