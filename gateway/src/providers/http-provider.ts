@@ -9,7 +9,6 @@ import type {
   ProviderAuth,
   ProviderCapabilities,
   ProviderTarget,
-  StoredResponseCall,
   StreamChunk,
   StreamOpenResult,
   TargetIssue,
@@ -17,10 +16,11 @@ import type {
   UpstreamCall,
 } from "./provider.ts";
 import { checkCapabilities } from "./shared/capabilities.ts";
-import { errorResult, parseJson, rejectedResult } from "./shared/errors.ts";
+import { errorResult, rejectedResult } from "./shared/errors.ts";
 import { RequestRejected } from "./shared/rejected.ts";
 import { targetCredentials } from "./shared/scrub-secrets.ts";
 import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
+import { storedResponseCall } from "./stored-responses.ts";
 import { passThroughHeaders, postUpstream } from "./upstream-http.ts";
 import { inputText, nativeInputText, reported, withUsage, withUsageBlock } from "./usage-fill.ts";
 
@@ -123,7 +123,10 @@ export class HttpProvider implements Provider {
           native,
         );
       const stored = responses.stored;
-      if (stored) this.storedResponse = (call) => this.stored(call, stored(call.target, call.path));
+      if (stored) {
+        const get = storedResponseCall(adapter, dispatcher);
+        this.storedResponse = (call) => get(call, stored(call.target, call.path));
+      }
       this.responsesStream = (call) =>
         this.open(
           call,
@@ -168,38 +171,6 @@ export class HttpProvider implements Provider {
       (body) => this.adapter.chat.stream(body, call),
       (output) => estimateChatUsage(call.request, output),
     );
-  }
-
-  /** GET / DELETE of a stored response: the host's answer byte for byte (errors in OpenAI's shape). */
-  private async stored(
-    call: StoredResponseCall,
-    at: { url: string; headers: Record<string, string> },
-  ): Promise<CompletionResult> {
-    const response = await postUpstream({
-      dispatcher: this.dispatcher,
-      ...at,
-      body: null,
-      signal: call.signal,
-      method: call.method,
-    });
-    const headers = passThroughHeaders(response.headers);
-    const body = Buffer.from(await response.body.arrayBuffer());
-    if (!OK(response.statusCode)) {
-      return this.errorResult(response.statusCode, headers, body, response.headers, targetCredentials(call.target));
-    }
-    const json = parseJson(body) as { id?: unknown; model?: unknown; usage?: unknown } | null;
-    return {
-      status: response.statusCode,
-      headers,
-      body,
-      // A stored response was paid for when it was made: reading or deleting it costs nothing.
-      usage: null,
-      model: typeof json?.model === "string" ? json.model : null,
-      failure: null,
-      responseId: typeof json?.id === "string" ? json.id : "",
-      finishReasons: [],
-      passThrough: true,
-    };
   }
 
   /** The gateway's OpenAI-shaped error body for an upstream error (errors.ts). */

@@ -3,8 +3,6 @@ import {
   buildTestGateway,
   createGatewayTelemetry,
   FakeGoogleTokenServer,
-  type FakeServiceAccount,
-  makeServiceAccount,
   ProviderId,
   RecordingTelemetry,
   type RequestEnd,
@@ -17,8 +15,10 @@ import { bedrockDialect, FAKE_AWS } from "../fakes/dialects/bedrock.ts";
 import { cohereDialect } from "../fakes/dialects/cohere.ts";
 import { googleDialect } from "../fakes/dialects/google.ts";
 import { type OpenAIDialectOptions, openAIDialect } from "../fakes/dialects/openai.ts";
-import { VERTEX_PROJECT, vertexDialect } from "../fakes/dialects/vertex.ts";
 import { ProviderFake } from "../fakes/provider-fake.ts";
+import { VERTEX_SETUP, vertexServiceAccount } from "./vertex-setup.ts";
+
+export { vertexServiceAccount };
 
 /**
  * The conformance suite's table: for every provider in the registry (the zod enum) how to point
@@ -60,15 +60,6 @@ const compat = (
 });
 
 const local = { authHeader: null, priced: false } as const;
-
-let vertexAccount: FakeServiceAccount | null = null;
-/** The conformance suite's Vertex service account: a fresh RSA key, made once per test file on first use. */
-export function vertexServiceAccount(): FakeServiceAccount {
-  vertexAccount ??= makeServiceAccount(VERTEX_PROJECT);
-  return vertexAccount;
-}
-/** Tokens the fake token server issues; the fake Vertex accepts only those. */
-const issuedToken = (token: string) => /^ya29\.fake-\d+$/.test(token);
 
 export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
   openai: compat("openai", "gpt-4o-mini", { responses: true, media: true }),
@@ -139,19 +130,7 @@ export const SETUPS: Record<HttpProviderId, ProviderSetup> = {
   ollama: compat("ollama", "llama3.2", local),
   vllm: compat("vllm", "meta-llama/Llama-3.1-8B-Instruct-local", local),
   lmstudio: compat("lmstudio", "qwen2.5-7b-instruct-local", local),
-  "vertex-ai": {
-    id: "vertex-ai",
-    makeFake: () => new ProviderFake("vertex-ai", vertexDialect(issuedToken), "/v1"),
-    model: "gemini-2.0-flash",
-    leaf: (baseUrl) => ({
-      provider: "vertex-ai",
-      custom_host: baseUrl,
-      vertex_region: "us-central1",
-      vertex_service_account_json: vertexServiceAccount().json,
-    }),
-    priced: true,
-    usage: { input_tokens: 42, output_tokens: 17, cache_read_tokens: 10, cache_write_tokens: 0, reasoning_tokens: 3 },
-  },
+  "vertex-ai": VERTEX_SETUP,
 };
 
 export const HTTP_PROVIDERS: HttpProviderId[] = ProviderId.options.filter((id): id is HttpProviderId => id !== "mock");
