@@ -160,10 +160,8 @@ describe("the five Switchyard dashboards", () => {
       expect(q.url, q.title).toContain("model=${model:csv}");
     }
     const uses = (name: string) => panels.some((q) => referencedVariables(q.url).includes(name));
-    if (file === "cost.json") expect(uses("user"), "a panel filtered by $user").toBe(true);
-    if (file !== "overview.json" && file !== "latency-errors.json") {
-      expect(uses("metadata_key"), "a panel grouped by $metadata_key").toBe(true);
-    }
+    expect(uses("user"), "a panel filtered by $user").toBe(true);
+    expect(uses("metadata_key"), "a panel grouped by $metadata_key").toBe(true);
   });
 });
 
