@@ -13,6 +13,9 @@ export interface Timings {
   firstFailure: string | null;
   /** µs of the server process's CPU (all threads) per request over the series; null without /proc. */
   cpuMicrosPerRequest: number | null;
+  /** The raw figures, so runs interleaved in rounds can be combined. */
+  samples: number[];
+  cpuMicros: number | null;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -31,7 +34,20 @@ function summarise(latencies: number[], failures: number, firstFailure: string |
     failures,
     firstFailure,
     cpuMicrosPerRequest: cpu === null || latencies.length === 0 ? null : cpu / latencies.length,
+    samples: latencies,
+    cpuMicros: cpu,
   };
+}
+
+/** Several runs of the same case (e.g. rounds interleaved with another case) as one. */
+export function combine(runs: readonly Timings[]): Timings {
+  const cpu = runs.some((r) => r.cpuMicros === null) ? null : runs.reduce((sum, r) => sum + r.cpuMicros!, 0);
+  return summarise(
+    runs.flatMap((r) => r.samples),
+    runs.reduce((sum, r) => sum + r.failures, 0),
+    runs.find((r) => r.firstFailure !== null)?.firstFailure ?? null,
+    cpu,
+  );
 }
 
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
