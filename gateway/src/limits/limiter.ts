@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { LimitCheck, PriceOverride } from "@switchyard/events";
 import type { LimitPolicyState, Logger } from "@switchyard/platform";
+import { type ActualUsage, actualOf, amountOf, checksOf, isFinal, type TargetWorst, ttlOf } from "./limit-amounts.ts";
+
+export type { ActualUsage } from "./limit-amounts.ts";
+
 import type { LimitMetrics } from "./limit-metrics.ts";
 import { type PlannedCounter, planCounters, type RequestFacts, type TargetFacts } from "./limit-plan.ts";
 import type { LimitStore, MemoryLimitStore, ReserveItem } from "./limit-store.ts";
-import { inputTokensOf, outputCapOf, type WorstCase, worstCase } from "./worst-case.ts";
+import { inputTokensOf, outputCapOf, worstCase } from "./worst-case.ts";
 
 export type FailMode = "open" | "closed";
 
@@ -69,17 +73,6 @@ export interface Admission {
 
 const NONE_EXCLUDED: ReadonlyMap<string, Refusal> = new Map();
 
-export interface ActualUsage {
-  tokens: number;
-  costNano: number;
-  /** The target that answered (its counters get the spend); null: none did. */
-  targetPath: string | null;
-  /** A cache hit counts toward request limits only. */
-  cacheHit: boolean;
-}
-
-/** Slack kept after a window ends, so a request that ran across the boundary still settles into it. */
-const WINDOW_SLACK_MS = 60_000;
 const LOG_EVERY_MS = 10_000;
 
 /**
@@ -281,52 +274,4 @@ export class Limiter {
       "limits: the shared counters are unreachable",
     );
   }
-}
-
-type TargetWorst = WorstCase & { model: string; provider: string };
-
-/** What a counter reserves: one request, or the worst case of the most expensive target it covers. */
-function amountOf(
-  counter: PlannedCounter,
-  worst: ReadonlyMap<string, TargetWorst>,
-): number | { model: string; provider: string } {
-  if (counter.metric === "requests") return 1;
-  let amount = 0;
-  for (const path of counter.targets) {
-    const w = worst.get(path);
-    if (w === undefined) continue;
-    if (counter.metric === "tokens") amount = Math.max(amount, w.tokens);
-    else if (w.costNano === null) return { model: w.model, provider: w.provider };
-    else amount = Math.max(amount, w.costNano);
-  }
-  return amount;
-}
-
-/**
- * A request counts as one toward every request limit that covers all its targets, whatever happens
- * (added to `used` at admission, never settled). A request limit of some targets only (a virtual
- * key's) is settled: one if its target answered, else nothing.
- */
-function isFinal(counter: PlannedCounter, targetCount: number): boolean {
-  return counter.metric === "requests" && counter.targets.length >= targetCount;
-}
-
-function actualOf(counter: PlannedCounter, actual: ActualUsage): number {
-  const answered = actual.targetPath !== null && counter.targets.includes(actual.targetPath);
-  if (counter.metric === "requests") return answered ? 1 : 0;
-  if (actual.cacheHit || actual.targetPath === null || !counter.targets.includes(actual.targetPath)) return 0;
-  return counter.metric === "tokens" ? actual.tokens : actual.costNano;
-}
-
-function ttlOf(counter: PlannedCounter, now: number): number {
-  return counter.windowEnd === null ? 0 : Math.max(1, counter.windowEnd - now + WINDOW_SLACK_MS);
-}
-
-function checksOf(counters: readonly PlannedCounter[], failed: PlannedCounter | null, allowed = true): LimitCheck[] {
-  return counters.map((c) => ({
-    limit_id: c.limitId,
-    kind: c.kind,
-    metric: c.metric,
-    allowed: allowed && c !== failed,
-  }));
 }
