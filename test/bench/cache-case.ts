@@ -1,6 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "@switchyard/gateway/testing";
-import { createLogger } from "@switchyard/platform";
+import {
+  type FeedResult,
+  measureFeed,
+  measureSemanticLookup,
+  type SemanticLookupResult,
+} from "./cache-semantic-case.ts";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startGateway, startUpstream, stopChild } from "./processes.ts";
@@ -17,19 +21,9 @@ export interface CacheCaseResult {
   plain: Measured;
   hit: Measured;
   refresh: Measured;
-  semantic: {
-    lookups: number;
-    p50Ms: number;
-    p99Ms: number;
-    /** The nearest-neighbour search and answer fetch alone (no embedding). */
-    searchP50Ms: number;
-    searchP99Ms: number;
-    /** This process' CPU time per lookup (user + system): what contention cannot inflate. */
-    cpuMicrosPerLookup: number;
-    entries: number;
-  };
+  semantic: SemanticLookupResult;
   /** Semantic entries stored on one replica until the other's index has them, through Redis (null: no Redis). */
-  feed: { samples: number; p50Ms: number; p99Ms: number } | null;
+  feed: FeedResult | null;
 }
 
 interface Measured {
@@ -59,178 +53,48 @@ export async function measureCache(options: {
       ...extra,
     },
   });
-  const measure = async (t: ReturnType<typeof target>): Promise<Measured> => {
-    const meter = cpuMeter({ gateway: options.gatewayPid });
-    const result = await runLoad({ ...t, body, connections: 1, durationSec: options.durationSec });
-    const cpu = meter.stop().gateway;
-    return { result, gatewayCpuPerRequest: cpu == null || result.requests === 0 ? null : cpu / result.requests };
-  };
   const simple = { mode: "simple" };
   const cases = [target(null), target(simple), target(simple, { "x-portkey-cache-force-refresh": "true" })] as const;
   // Every path warmed before any is measured, so the first measured case is not the one still settling.
   for (const t of cases) await runLoad({ ...t, body, connections: 1, durationSec: options.warmupSec });
-  const plain = await measure(cases[0]);
-  const hit = await measure(cases[1]);
-  const refresh = await measure(cases[2]);
+  // Interleaved rounds, order rotated each round, so drift on a shared box hits every case alike.
+  const rounds = 5;
+  const slice = Math.max(1, Math.round(options.durationSec / rounds));
+  const runs: Array<Array<{ result: LoadResult; cpu: number | null }>> = cases.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = (r + i) % cases.length;
+      const meter = cpuMeter({ gateway: options.gatewayPid });
+      const result = await runLoad({ ...cases[c]!, body, connections: 1, durationSec: slice });
+      runs[c]!.push({ result, cpu: meter.stop().gateway ?? null });
+    }
+  }
+  const [plain, hit, refresh] = runs.map(combined) as [Measured, Measured, Measured];
   return { plain, hit, refresh, semantic: await measureSemanticLookup(500), feed: await measureFeed(100) };
 }
 
-/** Embedding + nearest neighbour + answer fetch, one sentence at a time, against 2,000 entries in one partition. */
-async function measureSemanticLookup(lookups: number): Promise<CacheCaseResult["semantic"]> {
-  const cache = new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: createLogger({ name: "bench", level: "silent" }) });
-  const subjects = [
-    "capital",
-    "population",
-    "currency",
-    "largest city",
-    "national dish",
-    "official language",
-    "flag colours",
-    "highest mountain",
-  ];
-  const places = [
-    "France",
-    "Germany",
-    "Italy",
-    "Spain",
-    "Japan",
-    "Brazil",
-    "Canada",
-    "Kenya",
-    "India",
-    "Peru",
-    "Norway",
-    "Egypt",
-    "Chile",
-    "Vietnam",
-    "Poland",
-    "Greece",
-    "Mexico",
-    "Ghana",
-    "Nepal",
-    "Cuba",
-    "Iran",
-    "Fiji",
-    "Laos",
-    "Oman",
-    "Chad",
-  ];
-  const answer = {
-    v: 1 as const,
-    format: "chat" as const,
-    body: "{}",
-    model: "m",
-    responseId: null,
-    finishReasons: null,
-    usage: null,
-    costNanoUsd: 0,
-    storedAt: Date.now(),
-  };
-  let n = 0;
-  for (const subject of subjects)
-    for (const place of places)
-      for (const form of [
-        `What is the ${subject} of ${place}?`,
-        `Tell me the ${subject} of ${place}`,
-        `${place}: ${subject}?`,
-        `Which is ${place}'s ${subject}?`,
-        `I'd like to know the ${subject} of ${place}`,
-        `What's ${place}'s ${subject} these days?`,
-        `Name the ${subject} of ${place}`,
-        `Do you know the ${subject} of ${place}?`,
-        `Give me ${place}'s ${subject}`,
-        `${subject} of ${place}, please`,
-      ]) {
-        const vector = await cache.embedder.embed(form);
-        if (vector) await cache.put(`k${n++}`, answer, 3600, { partition: "bench", vector });
-      }
-  const times: number[] = [];
-  const searches: number[] = [];
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < lookups; i++) {
-    const text = `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
-    const started = performance.now();
-    const vector = await cache.embedder.embed(text);
-    const embedded = performance.now();
-    if (vector) await cache.nearest("bench", vector, DEFAULT_CACHE_SETTINGS.similarityThreshold);
-    const ended = performance.now();
-    times.push(ended - started);
-    searches.push(ended - embedded);
-  }
-  const used = process.cpuUsage(cpu);
-  await cache.close();
-  const q = (xs: number[], p: number) =>
-    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? Number.NaN;
+/** A case's rounds as one: requests and CPU summed, rates summed over time, latencies the median round's. */
+function combined(rounds: Array<{ result: LoadResult; cpu: number | null }>): Measured {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const requests = rounds.reduce((n, r) => n + r.result.requests, 0);
+  const cpu = rounds.every((r) => r.cpu !== null) ? rounds.reduce((n, r) => n + (r.cpu ?? 0), 0) : null;
+  const first = rounds[0]!.result;
   return {
-    lookups,
-    p50Ms: q(times, 0.5),
-    p99Ms: q(times, 0.99),
-    searchP50Ms: q(searches, 0.5),
-    searchP99Ms: q(searches, 0.99),
-    cpuMicrosPerLookup: (used.user + used.system) / lookups,
-    entries: n,
+    result: {
+      tool: first.tool,
+      requests,
+      requestsPerSec: rounds.reduce((n, r) => n + r.result.requestsPerSec, 0) / rounds.length,
+      p50Ms: median(rounds.map((r) => r.result.p50Ms)),
+      p99Ms: median(rounds.map((r) => r.result.p99Ms)),
+      non2xx: rounds.reduce((n, r) => n + r.result.non2xx, 0),
+    },
+    gatewayCpuPerRequest: cpu === null || requests === 0 ? null : cpu / requests,
   };
-}
-
-/** Two caches on the Redis at BENCH_REDIS_URL (default the local one): store on one, time until the other's index has it. */
-async function measureFeed(samples: number): Promise<CacheCaseResult["feed"]> {
-  const url = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-  const redis = {
-    url,
-    prefix: `switchyard:bench:${process.pid}:${Date.now()}:`,
-    commandTimeoutMs: 500,
-    feedMaxLen: 1000,
-  };
-  const logger = createLogger({ name: "bench", level: "silent" });
-  const one = new ResponseCache({ ...DEFAULT_CACHE_SETTINGS, redis }, { logger });
-  const two = new ResponseCache({ ...DEFAULT_CACHE_SETTINGS, redis }, { logger });
-  const answer = {
-    v: 1 as const,
-    format: "chat" as const,
-    body: "{}",
-    model: "m",
-    responseId: null,
-    finishReasons: null,
-    usage: null,
-    costNanoUsd: 0,
-    storedAt: Date.now(),
-  };
-  const vector = () => {
-    const v = Float32Array.from({ length: 384 }, () => Math.random() - 0.5);
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  };
-  const seen = async (count: number) => {
-    const deadline = performance.now() + 5_000;
-    while (two.semanticEntries() < count) {
-      if (performance.now() > deadline) return false;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return true;
-  };
-  const times: number[] = [];
-  try {
-    // The first entry also loads the index on both sides; it is not timed.
-    await one.put("warm", answer, 60, { partition: "feed", vector: vector() });
-    if (!(await seen(1))) return null;
-    for (let i = 0; i < samples; i++) {
-      const started = performance.now();
-      await one.put(`k${i}`, answer, 60, { partition: "feed", vector: vector() });
-      if (!(await seen(i + 2))) return null;
-      times.push(performance.now() - started);
-    }
-  } finally {
-    await one.close();
-    await two.close();
-  }
-  times.sort((a, b) => a - b);
-  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN;
-  return { samples, p50Ms: q(0.5), p99Ms: q(0.99) };
 }
 
 export function printCache(r: CacheCaseResult): void {
   const fmt = (n: number | null, digits = 3) => (n === null ? "n/a" : n.toFixed(digits));
-  console.log("\nresponse cache at 1 connection (gateway CPU per request over the measured window)");
+  console.log("\nresponse cache at 1 connection, 5 interleaved rounds per case (gateway CPU per request over them)");
   console.log("case                     req/s    p50 ms   p99 ms   non-2xx   CPU µs/req (gateway)");
   for (const [name, m] of [
     ["plain (no cache)", r.plain],

@@ -1,0 +1,177 @@
+import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "@switchyard/gateway/testing";
+import { createLogger } from "@switchyard/platform";
+
+/**
+ * The semantic half of the response cache's bench case (cache-case.ts): a semantic lookup as the
+ * cache stage does it, and the semantic feed between two replicas through Redis.
+ */
+export interface SemanticLookupResult {
+  lookups: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The nearest-neighbour search and answer fetch alone (no embedding). */
+  searchP50Ms: number;
+  searchP99Ms: number;
+  /** This process' CPU time per lookup (user + system): what contention cannot inflate. */
+  cpuMicrosPerLookup: number;
+  entries: number;
+}
+
+export interface FeedResult {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Embedding + nearest neighbour + answer fetch, one sentence at a time, against 2,000 entries in one partition. */
+export async function measureSemanticLookup(lookups: number): Promise<SemanticLookupResult> {
+  const cache = new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: createLogger({ name: "bench", level: "silent" }) });
+  const subjects = [
+    "capital",
+    "population",
+    "currency",
+    "largest city",
+    "national dish",
+    "official language",
+    "flag colours",
+    "highest mountain",
+  ];
+  const places = [
+    "France",
+    "Germany",
+    "Italy",
+    "Spain",
+    "Japan",
+    "Brazil",
+    "Canada",
+    "Kenya",
+    "India",
+    "Peru",
+    "Norway",
+    "Egypt",
+    "Chile",
+    "Vietnam",
+    "Poland",
+    "Greece",
+    "Mexico",
+    "Ghana",
+    "Nepal",
+    "Cuba",
+    "Iran",
+    "Fiji",
+    "Laos",
+    "Oman",
+    "Chad",
+  ];
+  const answer = {
+    v: 1 as const,
+    format: "chat" as const,
+    body: "{}",
+    model: "m",
+    responseId: null,
+    finishReasons: null,
+    usage: null,
+    costNanoUsd: 0,
+    storedAt: Date.now(),
+  };
+  let n = 0;
+  for (const subject of subjects)
+    for (const place of places)
+      for (const form of [
+        `What is the ${subject} of ${place}?`,
+        `Tell me the ${subject} of ${place}`,
+        `${place}: ${subject}?`,
+        `Which is ${place}'s ${subject}?`,
+        `I'd like to know the ${subject} of ${place}`,
+        `What's ${place}'s ${subject} these days?`,
+        `Name the ${subject} of ${place}`,
+        `Do you know the ${subject} of ${place}?`,
+        `Give me ${place}'s ${subject}`,
+        `${subject} of ${place}, please`,
+      ]) {
+        const vector = await cache.embedder.embed(form);
+        if (vector) await cache.put(`k${n++}`, answer, 3600, { partition: "bench", vector });
+      }
+  const times: number[] = [];
+  const searches: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < lookups; i++) {
+    const text = `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
+    const started = performance.now();
+    const vector = await cache.embedder.embed(text);
+    const embedded = performance.now();
+    if (vector) await cache.nearest("bench", vector, DEFAULT_CACHE_SETTINGS.similarityThreshold);
+    const ended = performance.now();
+    times.push(ended - started);
+    searches.push(ended - embedded);
+  }
+  const used = process.cpuUsage(cpu);
+  await cache.close();
+  const q = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? Number.NaN;
+  return {
+    lookups,
+    p50Ms: q(times, 0.5),
+    p99Ms: q(times, 0.99),
+    searchP50Ms: q(searches, 0.5),
+    searchP99Ms: q(searches, 0.99),
+    cpuMicrosPerLookup: (used.user + used.system) / lookups,
+    entries: n,
+  };
+}
+
+/** Two caches on the Redis at BENCH_REDIS_URL (default the local one): store on one, time until the other's index has it. */
+export async function measureFeed(samples: number): Promise<FeedResult | null> {
+  const url = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redis = {
+    url,
+    prefix: `switchyard:bench:${process.pid}:${Date.now()}:`,
+    commandTimeoutMs: 500,
+    feedMaxLen: 1000,
+  };
+  const logger = createLogger({ name: "bench", level: "silent" });
+  const one = new ResponseCache({ ...DEFAULT_CACHE_SETTINGS, redis }, { logger });
+  const two = new ResponseCache({ ...DEFAULT_CACHE_SETTINGS, redis }, { logger });
+  const answer = {
+    v: 1 as const,
+    format: "chat" as const,
+    body: "{}",
+    model: "m",
+    responseId: null,
+    finishReasons: null,
+    usage: null,
+    costNanoUsd: 0,
+    storedAt: Date.now(),
+  };
+  const vector = () => {
+    const v = Float32Array.from({ length: 384 }, () => Math.random() - 0.5);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  const seen = async (count: number) => {
+    const deadline = performance.now() + 5_000;
+    while (two.semanticEntries() < count) {
+      if (performance.now() > deadline) return false;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return true;
+  };
+  const times: number[] = [];
+  try {
+    // The first entry also loads the index on both sides; it is not timed.
+    await one.put("warm", answer, 60, { partition: "feed", vector: vector() });
+    if (!(await seen(1))) return null;
+    for (let i = 0; i < samples; i++) {
+      const started = performance.now();
+      await one.put(`k${i}`, answer, 60, { partition: "feed", vector: vector() });
+      if (!(await seen(i + 2))) return null;
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await one.close();
+    await two.close();
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN;
+  return { samples, p50Ms: q(0.5), p99Ms: q(0.99) };
+}
