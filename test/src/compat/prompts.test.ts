@@ -224,6 +224,23 @@ describe("prompts and feedback through the portkey-ai SDK", () => {
     expect((batch as unknown as { feedback_ids: string[] }).feedback_ids).toHaveLength(2);
     const updated = await portkey.feedback.update({ feedbackID: feedbackId, value: -7, weight: 1 });
     expect(updated).toMatchObject({ status: "success", feedback_ids: [feedbackId] });
+    // Analytics, grouped by prompt: three feedback ids, the updated one counting with its latest value
+    // ((-7·1 + 1·1 + -1·1) / 3), not four revisions.
+    const byPrompt = await pollUntil(
+      async () => {
+        const { status, body } = await getJson<{ data?: Array<Record<string, unknown>> }>(
+          `${sy.analyticsUrl}/v1/analytics/breakdown?group_by=prompt&metrics=requests,feedback_count,feedback_weighted_avg&limit=100`,
+          { "x-portkey-api-key": acmeKey },
+        );
+        const row = status === 200 ? body.data?.find((r) => r.key === prompt.id) : undefined;
+        // Ingest is asynchronous: wait until the update is in (counting every revision would never get here).
+        return row && Math.abs((row.feedback_weighted_avg as number) + 7 / 3) < 1e-6 ? row : undefined;
+      },
+      "feedback per prompt in analytics",
+      30_000,
+    );
+    expect(byPrompt).toMatchObject({ requests: 1, feedback_count: 3 });
+    expect(byPrompt.feedback_weighted_avg as number).toBeCloseTo(-7 / 3, 5);
     const outOfRange = await failureOf(portkey.feedback.create({ traceID: trace, value: 11 }));
     expect(outOfRange).toMatchObject({ status: 400, error: { param: "value" } });
 
