@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -9,6 +10,25 @@ import { REPO_ROOT } from "../e2e/support.ts";
 export const ARTIFACTS_DIR = join(REPO_ROOT, "test/artifacts/console");
 
 /** Debian's chromium package (`.ci/run` installs it when absent); CHROMIUM_PATH overrides. */
+const CONSOLE_DIR = join(REPO_ROOT, "console");
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/**
+ * `npm ci` builds the console's bundle; a checkout whose sources changed since (a pull without a
+ * reinstall) gets it rebuilt here, so the browser never tests a stale bundle.
+ */
+export function ensureConsoleBuilt(): void {
+  const index = join(CONSOLE_DIR, "dist/index.html");
+  const sources = Math.max(newestMtime(join(CONSOLE_DIR, "web")), newestMtime(join(CONSOLE_DIR, "index.html")));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync("npm", ["run", "build", "--silent", "-w", "@switchyard/console"], { cwd: REPO_ROOT, stdio: "pipe" });
+}
+
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(path)) {

@@ -9,7 +9,7 @@ import type { RunningStack } from "@switchyard/stack";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, pollUntil, startTestStack, tempDir } from "../e2e/support.ts";
-import { axeAudit, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
 
 const ACME_KEY = "sk-console-acme";
 const ADMIN_KEY = "sk-console-admin";
@@ -39,6 +39,7 @@ describe("web console in a real browser", () => {
   let promptId: string;
 
   beforeAll(async () => {
+    ensureConsoleBuilt();
     dataDir = await tempDir("console-browser");
     const keysFile = join(dataDir, "keys.json");
     await writeFile(
