@@ -5,6 +5,7 @@ import type { RoutePlanner } from "../pipeline/plan-route.ts";
 import { jsonReply } from "../pipeline/reply.ts";
 import type { RequestStage } from "../pipeline/stage.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
+import type { ChatRequestLike } from "../telemetry/index.ts";
 import { type PromptCall, renderPromptChat } from "./prompt-call.ts";
 import { envelopeOf, isPromptEndpoint, promptCallOf } from "./prompt-endpoint.ts";
 import { type PromptLookup, parsePromptRef, type ResolvedPrompt, resolvePrompt } from "./prompt-resolver.ts";
@@ -44,7 +45,7 @@ export function renderPromptStage(lookup: PromptLookup): RequestStage {
       ctx.request = chat;
       ctx.route.modelRequested = chat.model;
       ctx.route.stream = chat.stream === true;
-      ctx.telemetry?.setRequest(chat as never);
+      ctx.telemetry?.setRequest(chat as ChatRequestLike);
       ctx.outcome.prompt = { id: resolved.prompt.id, version: resolved.version.version, label: resolved.label };
       ctx.responseHeaders["x-portkey-prompt-version"] = `${resolved.prompt.id}@${resolved.version.version}`;
       if (mode === "render") return renderAnswer(chat);
