@@ -15,6 +15,7 @@ import {
 } from "@switchyard/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayEnv, gatewayConfigFrom } from "../config.ts";
+import { templateProblem } from "../prompts/prompt-call.ts";
 import { ProviderId } from "../providers/registry.ts";
 import { PROVIDER_FIELD_KEYS } from "../routing/provider-fields.ts";
 import { startGatewayControlPlane } from "./gateway-control-plane.ts";
@@ -63,6 +64,7 @@ describe("switchyard.example.yaml", () => {
       vault: new Vault([MasterKey.generate()]),
       virtualKeys: "load",
       validateConfig: validateSavedConfig,
+      validatePromptTemplate: templateProblem,
       knownProviders: ProviderId.options,
     });
     expect(result.ok ? [] : result.errors).toEqual([]);
