@@ -9,6 +9,7 @@ import {
   EmbeddedEventBus,
   KeyStore,
   MasterKey,
+  type Meter,
   Scopes,
   startControlPlane,
   Vault,
@@ -53,7 +54,14 @@ export class LimitsHarness {
   }
 
   async gateway(
-    options: { settings?: Partial<LimitsSettings>; now?: () => number; clickhouse?: ClickHouse; file?: string } = {},
+    options: {
+      settings?: Partial<LimitsSettings>;
+      now?: () => number;
+      clickhouse?: ClickHouse;
+      file?: string;
+      /** Where the limits' metrics go (default: the process' telemetry, a no-op in tests). */
+      meter?: Meter;
+    } = {},
   ): Promise<LimitsGateway> {
     const keys = new KeyStore([], "default");
     const control = await startControlPlane({
@@ -72,7 +80,7 @@ export class LimitsHarness {
       policies: control.view,
       priceOverrides: [],
       logger,
-      meter: activeTelemetry().meter(Scopes.gateway),
+      meter: options.meter ?? activeTelemetry().meter(Scopes.gateway),
       gatewayInstance: "limits-test",
       publishAlert: (event) => alerts.push(event),
       clickhouse: options.clickhouse ?? null,

@@ -1,4 +1,6 @@
 import type { RequestEvent } from "@switchyard/events";
+import { Scopes } from "@switchyard/platform";
+import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { admin, chatWith, LimitsHarness } from "./limits-test-support.ts";
 
@@ -142,6 +144,21 @@ describe("limits, embedded", () => {
     expect(usage.find((l: { metric: string }) => l.metric === "requests").spend).toBe(2);
     const tokens = first!.usage.input_tokens + first!.usage.output_tokens;
     expect(usage.find((l: { metric: string }) => l.metric === "tokens").spend).toBe(tokens);
+  });
+
+  it("Prometheus gauges for spend and remaining, and a refusal counter", async () => {
+    const mem = inMemoryTelemetry({ tracing: false });
+    const gw = await harness.gateway({ meter: mem.telemetry.meter(Scopes.gateway) });
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    await gw.app.inject(
+      admin("PUT", "/tenants/default/limits", { usage_limits: { type: "requests", credit_limit: 2 } }),
+    );
+    for (let i = 0; i < 3; i++) await gw.app.inject(chatWith());
+    const text = await mem.telemetry.scrapeMetrics!();
+    const series = 'tenant_id="default",limit_id="tenant#budget_requests",metric="requests"';
+    expect(text).toContain(`switchyard_limit_spend{${series},otel_scope_name="switchyard.gateway"} 2`);
+    expect(text).toContain(`switchyard_limit_remaining{${series},otel_scope_name="switchyard.gateway"} 0`);
+    expect(text).toMatch(/switchyard_limit_refusals_total\{[^}]*kind="budget"[^}]*\} 1/);
   });
 
   it("refuses a cost budget's request that cannot be priced, with a 412 saying why", async () => {
