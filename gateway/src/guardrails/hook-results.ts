@@ -46,8 +46,12 @@ export function withHookResults(
   if (body[start] !== 0x7b || body[end] !== 0x7d) return null;
   let inner = start + 1;
   while (inner < end && isSpace(body[inner])) inner++;
-  const results = `"hook_results":${JSON.stringify(hookResultsWire(before, after))}}`;
-  return Buffer.concat([body.subarray(0, end), Buffer.from(inner === end ? results : `,${results}`)]);
+  const results = `${inner === end ? "" : ","}"hook_results":${JSON.stringify(hookResultsWire(before, after))}}`;
+  // One allocation: the body up to its closing brace, then the results written in place.
+  const out = Buffer.allocUnsafe(end + Buffer.byteLength(results));
+  body.copy(out, 0, 0, end);
+  out.write(results, end);
+  return out;
 }
 
 /** The event's hook-level and check-level records (never the checked text: explanations are counts and reasons). */

@@ -1,6 +1,7 @@
+import { CheckInputs } from "./check-inputs.ts";
 import type { PreparedCheck, PreparedHook } from "./hooks.ts";
-import { type MessageScope, requestSlots, responseSlots, rewriteSlots, type Slot } from "./text.ts";
-import type { CheckInput, CheckOutcome, HookStage } from "./types.ts";
+import { rewriteSlots, type Slot } from "./text.ts";
+import type { CheckContext, CheckOutcome, HookStage } from "./types.ts";
 
 /**
  * Runs hooks over a body, Portkey's semantics (docs: README.md in this folder): checks in parallel
@@ -39,8 +40,7 @@ export interface HookResult {
   checks: CheckResult[];
 }
 
-/** What the checks get besides the text (everything but stage, texts and the bodies). */
-export type CheckContext = Omit<CheckInput, "stage" | "texts" | "text" | "requestJson" | "responseJson">;
+export type { CheckContext } from "./types.ts";
 
 export interface HooksRun {
   results: HookResult[];
@@ -52,48 +52,10 @@ export interface HooksRun {
   denied: boolean;
 }
 
-const slotsOf = (stage: HookStage, body: unknown, scope: "last" | "all"): Slot[] =>
-  stage === "before" ? requestSlots(body, scope) : responseSlots(body);
-
 interface CheckRun {
   result: CheckResult;
   outcome: CheckOutcome | null;
   slots: Slot[];
-}
-
-/** What checks over one body read: its slots and the check input, per message scope, made once. */
-class CheckInputs {
-  readonly #byScope = new Map<MessageScope, { input: CheckInput; slots: Slot[] }>();
-  private readonly stage: HookStage;
-  private readonly body: unknown;
-  private readonly requestJson: unknown;
-  private readonly context: CheckContext;
-
-  constructor(stage: HookStage, body: unknown, requestJson: unknown, context: CheckContext) {
-    this.stage = stage;
-    this.body = body;
-    this.requestJson = requestJson;
-    this.context = context;
-  }
-
-  of(scope: MessageScope): { input: CheckInput; slots: Slot[] } {
-    let found = this.#byScope.get(scope);
-    if (found === undefined) {
-      const slots = slotsOf(this.stage, this.body, scope);
-      const texts = slots.map((s) => s.text);
-      const input: CheckInput = {
-        ...this.context,
-        stage: this.stage,
-        texts,
-        text: texts.length === 1 ? (texts[0] as string) : texts.join("\n"),
-        requestJson: this.stage === "before" ? this.body : this.requestJson,
-        responseJson: this.stage === "after" ? this.body : null,
-      };
-      found = { input, slots };
-      this.#byScope.set(scope, found);
-    }
-    return found;
-  }
 }
 
 /** One check; synchronous when the check is (most are), so a hook of cheap checks awaits nothing. */
@@ -158,52 +120,79 @@ function applied(stage: HookStage, body: unknown, outcome: CheckOutcome | null, 
   return outcome.texts ? rewriteSlots(body, slots, outcome.texts) : body;
 }
 
-export async function runHook(
+interface HookRun {
+  result: HookResult;
+  body: unknown;
+}
+
+/**
+ * One hook. Synchronous when its checks are (most built-ins): a hook of cheap checks costs no
+ * promise; a check that answers later (webhook, validUrls, jwt) turns the rest asynchronous.
+ */
+export function runHook(
   hook: PreparedHook,
   body: unknown,
   requestJson: unknown,
   context: CheckContext,
   metadata: Readonly<Record<string, string>>,
   createdAt: string = new Date().toISOString(),
-): Promise<{ result: HookResult; body: unknown }> {
+): HookRun | Promise<HookRun> {
   const started = performance.now();
   const enabled = hook.checks.filter((c) => c.enabled);
   const inOrder = hook.sequential || enabled.some((c) => c.transforms);
   const checks: CheckResult[] = [];
   let current = body;
-  if (inOrder) {
-    for (const check of enabled) {
-      const pending = runCheck(check, new CheckInputs(hook.stage, current, requestJson, context), createdAt);
-      const run = pending instanceof Promise ? await pending : pending;
-      checks.push(run.result);
-      current = applied(hook.stage, current, run.outcome, run.slots);
-    }
-  } else {
-    const inputs = new CheckInputs(hook.stage, current, requestJson, context);
-    const pending = enabled.map((c) => runCheck(c, inputs, createdAt));
-    const runs = pending.some((p) => p instanceof Promise) ? await Promise.all(pending) : (pending as CheckRun[]);
-    for (const run of runs) {
-      checks.push(run.result);
-      current = applied(hook.stage, current, run.outcome, run.slots);
-    }
-  }
-  const verdict = checks.every((c) => c.verdict);
-  const transformed = checks.some((c) => c.transformed);
-  return {
-    result: {
-      id: hook.id,
-      type: hook.type,
-      verdict,
-      deny: !verdict && hook.deny,
-      async: hook.async,
-      transformed,
-      execution_time: Math.round((performance.now() - started) * 1000) / 1000,
-      created_at: createdAt,
-      feedback: feedbackOf(hook, verdict, checks, metadata),
-      checks,
-    },
-    body: current,
+  const take = (run: CheckRun): void => {
+    checks.push(run.result);
+    current = applied(hook.stage, current, run.outcome, run.slots);
   };
+  const finish = (): HookRun => {
+    const verdict = checks.every((c) => c.verdict);
+    return {
+      result: {
+        id: hook.id,
+        type: hook.type,
+        verdict,
+        deny: !verdict && hook.deny,
+        async: hook.async,
+        transformed: checks.some((c) => c.transformed),
+        execution_time: Math.round((performance.now() - started) * 1000) / 1000,
+        created_at: createdAt,
+        feedback: feedbackOf(hook, verdict, checks, metadata),
+        checks,
+      },
+      body: current,
+    };
+  };
+  const next = (check: PreparedCheck) =>
+    runCheck(check, new CheckInputs(hook.stage, current, requestJson, context), createdAt);
+  if (inOrder) {
+    // Each check sees what the previous one rewrote.
+    const rest = async (from: number, first: Promise<CheckRun>): Promise<HookRun> => {
+      take(await first);
+      for (let i = from + 1; i < enabled.length; i++) {
+        const pending = next(enabled[i] as PreparedCheck);
+        take(pending instanceof Promise ? await pending : pending);
+      }
+      return finish();
+    };
+    for (let i = 0; i < enabled.length; i++) {
+      const pending = next(enabled[i] as PreparedCheck);
+      if (pending instanceof Promise) return rest(i, pending);
+      take(pending);
+    }
+    return finish();
+  }
+  const inputs = new CheckInputs(hook.stage, current, requestJson, context);
+  const pending = enabled.map((c) => runCheck(c, inputs, createdAt));
+  if (pending.some((p) => p instanceof Promise)) {
+    return Promise.all(pending).then((runs) => {
+      for (const run of runs) take(run);
+      return finish();
+    });
+  }
+  for (const run of pending as CheckRun[]) take(run);
+  return finish();
 }
 
 /** Portkey's feedback: on_success when every check passed (or errored), else on_fail, with the checks named. */
@@ -233,30 +222,43 @@ function feedbackOf(
   };
 }
 
-/** The inline (non-async) hooks in order; each sees the body as earlier hooks left it. */
-export async function runHooks(
+/** The inline (non-async) hooks in order; each sees the body as earlier hooks left it. Synchronous when they are. */
+export function runHooks(
   hooks: readonly PreparedHook[],
   body: unknown,
   requestJson: unknown,
   context: CheckContext,
   metadata: Readonly<Record<string, string>>,
   trace?: (hook: PreparedHook) => { end(result: { verdict: string }): void },
-): Promise<HooksRun> {
+): HooksRun | Promise<HooksRun> {
   const results: HookResult[] = [];
   let current = body;
   const createdAt = new Date().toISOString();
-  for (const hook of hooks) {
-    const span = trace?.(hook);
-    const run = await runHook(hook, current, requestJson, context, metadata, createdAt);
+  const took = (run: HookRun, span: { end(result: { verdict: string }): void } | undefined): void => {
     span?.end({ verdict: run.result.verdict ? "pass" : run.result.deny ? "deny" : "fail" });
     results.push(run.result);
     current = run.body;
-  }
-  return {
-    results,
-    body: current,
-    transformed: results.some((r) => r.transformed),
-    failed: results.some((r) => !r.verdict),
-    denied: results.some((r) => r.deny),
   };
+  const from = (start: number): HooksRun | Promise<HooksRun> => {
+    for (let i = start; i < hooks.length; i++) {
+      const hook = hooks[i] as PreparedHook;
+      const span = trace?.(hook);
+      const run = runHook(hook, current, requestJson, context, metadata, createdAt);
+      if (run instanceof Promise) {
+        return run.then((r) => {
+          took(r, span);
+          return from(i + 1);
+        });
+      }
+      took(run, span);
+    }
+    return {
+      results,
+      body: current,
+      transformed: results.some((r) => r.transformed),
+      failed: results.some((r) => !r.verdict),
+      denied: results.some((r) => r.deny),
+    };
+  };
+  return from(0);
 }

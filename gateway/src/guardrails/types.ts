@@ -25,6 +25,9 @@ export interface CheckInput {
   readonly signal: AbortSignal;
 }
 
+/** What the checks get besides the text (everything but stage, texts and the bodies). */
+export type CheckContext = Omit<CheckInput, "stage" | "texts" | "text" | "requestJson" | "responseJson">;
+
 /** A check's answer. `texts` (mutators only) replaces the checked texts, slot by slot. */
 export interface CheckOutcome {
   verdict: boolean;

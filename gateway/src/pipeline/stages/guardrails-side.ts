@@ -37,7 +37,7 @@ export async function runSide(
   const detached = hooks.filter((h) => h.async);
   if (detached.length > 0) {
     // Never delays the request; its results reach the event if they end before it is built.
-    void runHooks(detached, body, requestJson, context, ctx.metadata).then(
+    void Promise.resolve(runHooks(detached, body, requestJson, context, ctx.metadata)).then(
       (run) => record(ctx, run.results, stage, deps),
       () => undefined,
     );
@@ -46,7 +46,8 @@ export async function runSide(
   const t = ctx.telemetry;
   // A span per hook, around that hook's own run (hooks run one after another).
   const trace = t ? (hook: PreparedHook) => t.guardrail(hook.id, stage === "before" ? "input" : "output") : undefined;
-  const run = await runHooks(inline, body, requestJson, context, ctx.metadata, trace);
+  const pending = runHooks(inline, body, requestJson, context, ctx.metadata, trace);
+  const run = pending instanceof Promise ? await pending : pending;
   record(ctx, run.results, stage, deps);
   return run;
 }
