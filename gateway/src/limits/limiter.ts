@@ -94,6 +94,11 @@ export class Limiter {
     return this.o.store;
   }
 
+  /** False when the tenant has no limits at all: the request path then skips everything else. */
+  hasPolicies(tenantId: string): boolean {
+    return this.o.policies(tenantId).length > 0;
+  }
+
   /** The counters a request falls under (none: the request is not limited, nothing to reserve). */
   plan(input: AdmitRequest): PlannedCounter[] {
     const policies = this.o.policies(input.tenantId);
