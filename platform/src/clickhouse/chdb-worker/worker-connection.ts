@@ -248,7 +248,18 @@ export class WorkerChdbConnection {
     }
     this.#inFlight = next;
     this.#worker.ref();
-    this.#send(next.request);
+    try {
+      this.#send(next.request);
+    } catch (error) {
+      // A parameter structured clone cannot copy (a function, a class instance): that call fails alone.
+      this.#inFlight = null;
+      if (!next.settled) {
+        next.settled = true;
+        next.cleanup();
+        next.reject(new Error(`cannot pass the statement to the engine: ${(error as Error).message}`));
+      }
+      this.#pump();
+    }
   }
 
   #send(message: ToWorker): void {
