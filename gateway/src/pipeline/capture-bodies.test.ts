@@ -1,4 +1,6 @@
+import { inMemoryTelemetry } from "@switchyard/platform/telemetry-testing";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createGatewayTelemetry } from "../telemetry/index.ts";
 import { buildTestGateway } from "../test-support.ts";
 import type { PipelineCustomizer } from "./pipeline.ts";
 import { type BodyCaptureSettings, captureAttemptBody, captureBodies } from "./stages/capture-bodies.ts";
@@ -91,6 +93,31 @@ describe("prompt and answer capture", () => {
       `${chat().slice(0, 40)}\n…[truncated by Switchyard: ${sent} characters in all]`,
     );
     expect(event?.bodies?.response).toMatch(/^.{40}\n…\[truncated by Switchyard: \d+ characters in all\]$/s);
+  });
+
+  it("puts bodies in the event only: no span attribute or metric carries them", async () => {
+    const mem = inMemoryTelemetry({ tracing: true });
+    const traced = buildTestGateway({ telemetry: createGatewayTelemetry(mem.telemetry) });
+    try {
+      const secretPrompt = "my-unique-prompt-text-4711";
+      const payload = JSON.stringify({
+        model: "gpt-4o-mini",
+        stream: true,
+        messages: [{ role: "user", content: secretPrompt }],
+      });
+      await traced.app.inject({ method: "POST", url: "/v1/chat/completions", headers, payload });
+      const [event] = await traced.sink.waitFor(1);
+      expect(event?.bodies?.request).toContain(secretPrompt);
+      const answer = JSON.parse(event!.bodies!.response).choices[0].message.content as string;
+      expect(answer).toContain(secretPrompt);
+      expect(mem.spans().length).toBeGreaterThan(0);
+      const spanText = JSON.stringify(mem.spans().map((span) => [span.attributes, span.events]));
+      expect(spanText).not.toContain(secretPrompt);
+      expect(JSON.stringify(await mem.metrics())).not.toContain(secretPrompt);
+    } finally {
+      await traced.close();
+      await mem.telemetry.shutdown();
+    }
   });
 
   it("keeps the prompt of a request refused before any upstream call", async () => {
