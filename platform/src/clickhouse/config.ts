@@ -74,6 +74,8 @@ export const ClickHouseEnv = z.object({
   CLICKHOUSE_USER: z.string().default("default"),
   CLICKHOUSE_PASSWORD: z.string().default(""),
   CLICKHOUSE_DATABASE: databaseName,
+  /** Embedded engine only: threads per statement (default: CPUs − 1, so one CPU stays the gateway's). */
+  CLICKHOUSE_MAX_THREADS: z.coerce.number().int().positive().optional(),
 });
 export type ClickHouseEnv = z.infer<typeof ClickHouseEnv>;
 
@@ -95,5 +97,6 @@ export function clickHouseConfigFrom(env: ClickHouseEnv, dataDir: string): Click
     kind: "embedded",
     path: join(dataDir, "clickhouse"),
     database: env.CLICKHOUSE_DATABASE,
+    maxThreads: env.CLICKHOUSE_MAX_THREADS,
   });
 }
