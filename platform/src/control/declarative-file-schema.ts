@@ -12,9 +12,9 @@ import {
   SECRET_FIELDS,
   type SecretField,
 } from "./control-entities.ts";
-import { FileLimitPolicy, fileLimitFields } from "./limit-policy-file.ts";
 import { FilePrompt } from "./declarative-prompts.ts";
 import { GuardrailDefinition, SavedGuardrailId } from "./guardrail-entities.ts";
+import { FileLimitPolicy, fileLimitFields } from "./limit-policy-file.ts";
 
 /**
  * The declarative control-plane file (SWITCHYARD_CONFIG_FILE, YAML), for GitOps: tenants with

@@ -4,9 +4,9 @@ import { LineCounter, parseDocument } from "yaml";
 import { PLAIN_FIELDS, type PlainField, SECRET_FIELDS, scopedId, type VirtualKeyState } from "./control-entities.ts";
 import { ControlLayer } from "./control-state.ts";
 import { DeclarativeFile, type FileVirtualKey } from "./declarative-file-schema.ts";
-import { fileLimitPolicies } from "./limit-policy-file.ts";
 import { loadFilePrompts, type PromptTemplateValidator } from "./declarative-prompts.ts";
 import type { GuardrailValidator } from "./guardrail-entities.ts";
+import { fileLimitPolicies } from "./limit-policy-file.ts";
 import type { Vault } from "./vault.ts";
 import { type RevealedSecrets, sealVirtualKeySecrets } from "./virtual-key-credentials.ts";
 
