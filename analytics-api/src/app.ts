@@ -16,11 +16,13 @@ import { registerMetrics } from "./http/metrics.ts";
 import { registerOpenApiRoute } from "./http/openapi.ts";
 import { BreakdownRepository } from "./repositories/breakdown-repository.ts";
 import { CostsRepository } from "./repositories/costs-repository.ts";
+import { LimitAlertsRepository } from "./repositories/limit-alerts-repository.ts";
 import { RequestLogRepository } from "./repositories/request-log-repository.ts";
 import { TracesRepository } from "./repositories/traces-repository.ts";
 import { registerBreakdownRoutes } from "./routes/breakdown-routes.ts";
 import { registerCostsRoutes } from "./routes/costs-routes.ts";
 import { registerHealthRoute } from "./routes/health-route.ts";
+import { registerLimitAlertsRoutes } from "./routes/limit-alerts-routes.ts";
 import { registerRequestLogRoutes } from "./routes/request-log-routes.ts";
 import { registerTracesRoutes } from "./routes/traces-routes.ts";
 
@@ -69,6 +71,11 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
     log: new RequestLogRepository(client),
     // A key per app unless given: cursors then stay valid only while this process runs.
     cursors: new CursorCodec(deps.cursorKey ?? randomBytes(32)),
+    now: deps.now ?? (() => new Date()),
+  });
+  registerLimitAlertsRoutes(app, {
+    keys: deps.keyStore,
+    alerts: new LimitAlertsRepository(client),
     now: deps.now ?? (() => new Date()),
   });
   registerOpenApiRoute(app);

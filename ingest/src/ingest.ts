@@ -1,4 +1,4 @@
-import { acceptsRequestEvent, FeedbackEvent, RequestEvent, Topics } from "@switchyard/events";
+import { acceptsRequestEvent, FeedbackEvent, LimitAlertEvent, RequestEvent, Topics } from "@switchyard/events";
 import {
   activeTelemetry,
   type ClickHouse,
@@ -11,6 +11,7 @@ import { IngestConfig, type IngestConfigInput } from "./config.ts";
 import { type ConsumerLoopStats, startConsumerLoop } from "./consumer/consumer-loop.ts";
 import { topicRoute } from "./consumer/topic-route.ts";
 import { feedbackRow } from "./rows/feedback-row.ts";
+import { limitAlertRow } from "./rows/limit-alert-row.ts";
 import { requestRow } from "./rows/request-row.ts";
 import { createIngestTelemetry } from "./telemetry/ingest-telemetry.ts";
 import { BatchWriter, type BatchWriterStats } from "./writer/batch-writer.ts";
@@ -29,6 +30,7 @@ export interface IngestStats {
   consumer: ConsumerLoopStats;
   requests: BatchWriterStats;
   feedback: BatchWriterStats;
+  limitAlerts: BatchWriterStats;
 }
 
 export interface Ingest {
@@ -36,6 +38,11 @@ export interface Ingest {
   stop(): Promise<void>;
   stats(): IngestStats;
 }
+
+/** The topics ingest projects into ClickHouse (one table each); replay rebuilds from the same list. */
+export const INGESTED_TOPICS = [Topics.requests, Topics.feedback, Topics.limitAlerts] as const;
+/** The tables those topics fill, which a replay truncates first. */
+export const INGESTED_TABLES: readonly IngestTable[] = ["requests", "feedback", "limit_alerts"];
 
 /** Migrates the schema, makes sure the topics exist, and starts the consumer group. */
 export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
@@ -46,7 +53,7 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
   const migration = await runMigrations(clickhouse.client);
   logger.info({ ...migration }, "clickhouse schema ready");
   await bus.ensureTopics(
-    [Topics.requests, Topics.feedback, Topics.deadLetters].map((name) => ({
+    [...INGESTED_TOPICS, Topics.deadLetters].map((name) => ({
       name,
       partitions: config.topicPartitions,
     })),
@@ -68,6 +75,7 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
     });
   const requests = writerFor("requests");
   const feedback = writerFor("feedback");
+  const limitAlerts = writerFor("limit_alerts");
 
   const consumer = await startConsumerLoop({
     bus,
@@ -86,10 +94,11 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
         writer: requests,
       }),
       topicRoute({ topic: Topics.feedback, schema: FeedbackEvent, toRow: feedbackRow, writer: feedback }),
+      topicRoute({ topic: Topics.limitAlerts, schema: LimitAlertEvent, toRow: limitAlertRow, writer: limitAlerts }),
     ],
   });
   logger.info({ groupId: config.groupId }, "ingest consuming");
-  const stopLag = telemetry.observeLag(bus, [Topics.requests, Topics.feedback]);
+  const stopLag = telemetry.observeLag(bus, [...INGESTED_TOPICS]);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -98,11 +107,16 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
         // Order matters: in-flight handlers await their flush, so writers keep running until the bus stopped.
         stopLag();
         await consumer.subscription.stop();
-        await Promise.all([requests.stop(), feedback.stop()]);
+        await Promise.all([requests.stop(), feedback.stop(), limitAlerts.stop()]);
         logger.info("ingest stopped");
       })();
       return stopping;
     },
-    stats: () => ({ consumer: consumer.stats(), requests: requests.stats(), feedback: feedback.stats() }),
+    stats: () => ({
+      consumer: consumer.stats(),
+      requests: requests.stats(),
+      feedback: feedback.stats(),
+      limitAlerts: limitAlerts.stats(),
+    }),
   };
 }

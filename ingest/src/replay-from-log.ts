@@ -1,7 +1,6 @@
-import { Topics } from "@switchyard/events";
 import { type ClickHouse, EmbeddedEventBus, type EventBus, type Logger, runMigrations } from "@switchyard/platform";
 import { IngestConfig, type IngestConfigInput } from "./config.ts";
-import { type IngestStats, startIngest } from "./ingest.ts";
+import { INGESTED_TABLES, INGESTED_TOPICS, type IngestStats, startIngest } from "./ingest.ts";
 
 export interface ReplayDependencies {
   bus: EventBus;
@@ -26,7 +25,7 @@ export interface ReplayResult {
   stats: IngestStats;
 }
 
-const REPLAYED_TOPICS = [Topics.requests, Topics.feedback] as const;
+const REPLAYED_TOPICS = INGESTED_TOPICS;
 
 async function caughtUp(bus: EventBus, groupId: string, targets: Map<string, Map<number, string>>): Promise<boolean> {
   for (const [topic, ends] of targets) {
@@ -89,7 +88,7 @@ export async function replayFromLog(deps: ReplayDependencies): Promise<ReplayRes
   }
 
   await runMigrations(clickhouse.client);
-  for (const table of ["requests", "feedback"]) {
+  for (const table of INGESTED_TABLES) {
     await clickhouse.client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` });
   }
   logger.info("analytics tables truncated; replaying the log");

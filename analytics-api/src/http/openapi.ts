@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { Dimension } from "../breakdown/dimensions.ts";
 import { Metric } from "../breakdown/metrics.ts";
+import { LimitAlertsQuery } from "../routes/limit-alerts-routes.ts";
 import {
   RequestDetailParams,
   RequestDetailQuery,
@@ -161,6 +162,11 @@ export function openApiDocument(): Record<string, unknown> {
           ...json(StoredRequest),
           "404": { description: "No such request visible to the key." },
         },
+      ),
+      "/v1/analytics/limit-alerts": operation(
+        "Budget alerts (a limit's spend crossed its alert_threshold), newest first",
+        parameters(LimitAlertsQuery, "query"),
+        json(z.object({ from: z.string(), to: z.string(), alerts: z.array(z.record(z.string(), z.unknown())) })),
       ),
       "/health": {
         get: {

@@ -4,8 +4,8 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { PendingRow } from "../rows/pending-row.ts";
 
-/** Tables ingest writes; both carry event_id, occurred_at, tenant_id and the source coordinates. */
-export type IngestTable = "requests" | "feedback";
+/** Tables ingest writes; each carries event_id, occurred_at, tenant_id and the source coordinates. */
+export type IngestTable = "requests" | "feedback" | "limit_alerts";
 
 export interface InsertOutcome {
   inserted: number;
@@ -43,7 +43,7 @@ async function storedEventIds(client: ClickHouseClient, table: IngestTable, rows
     tenants.add(row.tenantId);
   }
   const result = await client.query({
-    // `table` is one of two literals (IngestTable), never input.
+    // `table` is one of IngestTable's literals, never input.
     // The alias must not be `event_id`: ClickHouse would resolve the WHERE's event_id to the alias.
     query: `SELECT DISTINCT toString(event_id) AS stored_id FROM ${table}
       WHERE tenant_id IN {tenants:Array(String)}
@@ -108,7 +108,7 @@ export async function insertExactlyOnce(
     const chunks = await joinLines(part);
     const columns = part[0]!.columns;
     // exec, not insert(): insert() wants JSON rows as objects to encode itself, in one synchronous pass.
-    // `table` is one of two literals and `columns` are the mapper's own keys, never input.
+    // `table` is one of IngestTable's literals and `columns` are the mapper's own keys, never input.
     // An async insert would return before the part exists; the bus offset is committed right after this.
     // The setting is a clause of the INSERT itself: passed as clickhouse_settings, chdb prepends a `SET`
     // statement, and that two-statement query took ~1.5x the CPU of the insert alone.

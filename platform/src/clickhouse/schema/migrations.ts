@@ -2,6 +2,7 @@ import { createRequestsTable } from "./001-requests.ts";
 import { createFeedbackTable } from "./002-feedback.ts";
 import { addAnalyticsColumnsAndRollups } from "./003-analytics.ts";
 import { addFeedbackRevisions } from "./004-feedback-revisions.ts";
+import { createLimitAlertsTable } from "./005-limit-alerts.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -10,4 +11,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createFeedbackTable,
   addAnalyticsColumnsAndRollups,
   addFeedbackRevisions,
+  createLimitAlertsTable,
 ];
