@@ -36,6 +36,8 @@ export interface AnalyticsAppDeps {
   cursorKey?: Buffer;
   /** /metrics and request metrics; default: what startTelemetry() started in this process (or none). */
   telemetry?: Telemetry;
+  /** The gateway's public URL, told to the console (its management pages call it); read per request. */
+  gatewayUrl?: () => string | undefined;
 }
 
 /** Builds the read-side HTTP app. Routes are thin: parameters → repository → JSON. All SQL is in repositories/. */
@@ -80,6 +82,6 @@ export function buildAnalyticsApp(deps: AnalyticsAppDeps): FastifyInstance {
   });
   registerOpenApiRoute(app);
   // The web console (static bundle) on the same port; it calls the routes above.
-  registerConsoleRoute(app);
+  registerConsoleRoute(app, { gatewayUrl: deps.gatewayUrl });
   return app;
 }

@@ -49,6 +49,22 @@ describe("console route", () => {
     await a.close();
   });
 
+  it("tells the console where the gateway is (config.json) and lets the page connect to it, and only it", async () => {
+    let gatewayUrl: string | undefined;
+    const instance = Fastify();
+    registerConsoleRoute(instance, { distDir: dist, gatewayUrl: () => gatewayUrl });
+    await instance.ready();
+    // Before the gateway listens: unknown, and the page connects to its own origin only.
+    expect((await instance.inject("/console/config.json")).json()).toEqual({ gateway_url: null });
+    expect((await instance.inject("/console/")).headers["content-security-policy"]).toContain("connect-src 'self';");
+    gatewayUrl = "http://127.0.0.1:8787/";
+    expect((await instance.inject("/console/config.json")).json()).toEqual({ gateway_url: "http://127.0.0.1:8787" });
+    expect((await instance.inject("/console/log")).headers["content-security-policy"]).toContain(
+      "connect-src 'self' http://127.0.0.1:8787;",
+    );
+    await instance.close();
+  });
+
   it("serves hashed assets cached for good, and no file outside them", async () => {
     const a = await app(dist);
     const asset = await a.inject("/console/assets/app-1a2b.js");

@@ -7,18 +7,29 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 /** Where the console lives on the analytics API's port. */
 export const CONSOLE_PATH = "/console/";
 
-// The bundle loads only its own hashed script and stylesheet, and talks only to this origin.
-// Inline styles: uPlot and the bar widths set style attributes.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join("; ");
+// The bundle loads only its own hashed script and stylesheet, and talks only to this origin and
+// the gateway's (management pages). Inline styles: uPlot and the bar widths set style attributes.
+function contentSecurityPolicy(gatewayOrigin: string | null): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    gatewayOrigin ? `connect-src 'self' ${gatewayOrigin}` : "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join("; ");
+}
+
+function originOf(url: string | undefined): string | null {
+  if (url === undefined) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
 
 const NOT_BUILT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Switchyard console</title></head>
 <body><main><h1>The console is not built</h1><p>Its bundle is made by <code>npm ci</code> / <code>npm install</code>,
@@ -27,13 +38,15 @@ or by hand with <code>npm run build -w @switchyard/console</code>; then reload t
 export interface ConsoleRouteOptions {
   /** The built bundle (index.html + assets/); default: the console workspace's dist/. */
   distDir?: string;
+  /** The gateway's public URL (its admin, prompt and limits APIs), served in /console/config.json. */
+  gatewayUrl?: () => string | undefined;
 }
 
-function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
+function sendPage(reply: FastifyReply, html: string, gatewayOrigin: string | null, status = 200): FastifyReply {
   return reply
     .code(status)
     .header("content-type", "text/html; charset=utf-8")
-    .header("content-security-policy", CONTENT_SECURITY_POLICY)
+    .header("content-security-policy", contentSecurityPolicy(gatewayOrigin))
     .header("x-content-type-options", "nosniff")
     .header("referrer-policy", "no-referrer")
     .header("cache-control", "no-cache")
@@ -63,8 +76,15 @@ export function registerConsoleRoute(app: FastifyInstance, options: ConsoleRoute
     });
   }
 
+  const gatewayOrigin = () => originOf(options.gatewayUrl?.());
   const page = async (_request: unknown, reply: FastifyReply) =>
-    indexHtml === null ? sendPage(reply, NOT_BUILT_PAGE, 503) : sendPage(reply, indexHtml);
+    indexHtml === null
+      ? sendPage(reply, NOT_BUILT_PAGE, gatewayOrigin(), 503)
+      : sendPage(reply, indexHtml, gatewayOrigin());
+  // Where the management pages find the gateway (null: not known here, those pages say so).
+  app.get(`${CONSOLE_PATH}config.json`, async (_request, reply) =>
+    reply.header("cache-control", "no-cache").send({ gateway_url: gatewayOrigin() }),
+  );
   app.get("/console", (_request, reply) => reply.redirect(CONSOLE_PATH, 302));
   app.get(CONSOLE_PATH, page);
   app.get(`${CONSOLE_PATH}*`, page);

@@ -9,6 +9,8 @@ export interface AnalyticsApiDeps {
   port: number;
   host: string;
   telemetry?: Telemetry;
+  /** The gateway's public URL for the console's management pages (the stack fills it once the gateway listens). */
+  gatewayUrl?: () => string | undefined;
 }
 
 export interface RunningAnalyticsApi {
@@ -28,6 +30,7 @@ export async function startAnalyticsApi(deps: AnalyticsApiDeps): Promise<Running
     keyStore: deps.keyStore,
     logger: deps.logger,
     telemetry: deps.telemetry,
+    gatewayUrl: deps.gatewayUrl,
   });
   const url = await app.listen({ port: deps.port, host: deps.host });
   return { app, url, close: () => app.close() };

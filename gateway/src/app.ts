@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type AdminDeps, registerAdminRoutes } from "./admin/admin-routes.ts";
 import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "./cache/response-cache.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import { registerConsoleCors } from "./http/console-cors.ts";
 import { collectRoutes, registerGatewayOpenApi } from "./http/openapi.ts";
 import type { Limits } from "./limits/limits-service.ts";
 import type { ControlLookup } from "./pipeline/control-lookup.ts";
@@ -78,6 +79,8 @@ export interface GatewayAppDeps {
   cache?: ResponseCache;
   /** Prompt/answer capture into events; default: on (pipeline/stages/capture-bodies.ts). */
   bodyCapture?: BodyCaptureSettings;
+  /** The web console's origin, allowed by CORS (http/console-cors.ts); absent: no CORS. */
+  consoleOrigin?: string;
 }
 
 /** Builds the gateway's HTTP app; the transport edge only — request logic lives in pipeline/ and providers/. */
@@ -105,6 +108,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   // JSON nested deeper than MAX_JSON_DEPTH is a 400 at the edge, before any recursive walk of it.
   registerJsonBodyParser(app);
   installErrorHandling(app);
+  registerConsoleCors(app, deps.consoleOrigin);
   // Every route registered from here on is listed in GET /openapi.json.
   const routes = collectRoutes(app);
   registerHealth(app, deps.health);

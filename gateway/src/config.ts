@@ -53,6 +53,8 @@ export const GatewayEnv = z.object({
   SWITCHYARD_VERTEX_TOKEN_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Cap on an audio upload (/v1/audio/transcriptions, /translations): 25 MiB, OpenAI's. */
   SWITCHYARD_MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
+  /** The web console's origin (scheme://host:port), allowed by CORS; `npm start` sets it to the analytics API's. */
+  SWITCHYARD_CONSOLE_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
   ...ControlPlaneEnv.shape,
   ...BusEnv.shape,
   ...CacheEnv.shape,
@@ -87,6 +89,8 @@ export interface GatewayConfig {
   bodyCapture: BodyCaptureSettings;
   vertexTokenUrl: string | undefined;
   maxUploadBytes: number;
+  /** The web console's origin, allowed by CORS (http/console-cors.ts). */
+  consoleOrigin: string | undefined;
 }
 
 export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
@@ -112,6 +116,8 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
     limits: limitsSettingsFrom(env),
     vertexTokenUrl: env.SWITCHYARD_VERTEX_TOKEN_URL,
     maxUploadBytes: env.SWITCHYARD_MAX_UPLOAD_BYTES,
+    consoleOrigin:
+      env.SWITCHYARD_CONSOLE_ORIGIN === undefined ? undefined : new URL(env.SWITCHYARD_CONSOLE_ORIGIN).origin,
     bodyCapture: {
       enabled: env.SWITCHYARD_LOG_BODIES,
       maxChars: env.SWITCHYARD_LOG_BODIES_MAX_CHARS,

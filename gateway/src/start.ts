@@ -83,6 +83,7 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     maxAttempts: deps.config.maxAttempts,
     cache,
     bodyCapture: deps.config.bodyCapture,
+    consoleOrigin: deps.config.consoleOrigin,
     limits,
     // Feedback on a trace recorded under another tenant is a 404 (routes/feedback.ts).
     ...(deps.clickhouse ? { traces: clickHouseTraceDirectory(deps.clickhouse.client, deps.logger) } : {}),

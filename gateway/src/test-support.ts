@@ -92,6 +92,7 @@ export function buildTestGateway(
     /** Vertex service accounts exchange their JWT here (a fake token server). */
     vertexTokenUrl?: string;
     maxUploadBytes?: number;
+    consoleOrigin?: string;
   } = {},
 ) {
   const sink = new CollectingSink();
@@ -117,6 +118,7 @@ export function buildTestGateway(
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     ...(options.pipeline ? { pipeline: options.pipeline } : {}),
     ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
+    ...(options.consoleOrigin ? { consoleOrigin: options.consoleOrigin } : {}),
   });
   const close = async () => {
     await app.close();

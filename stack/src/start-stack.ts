@@ -59,7 +59,14 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
     ingest = await startIngest({ bus, clickhouse, logger, config: config.ingest });
   }
   if (clickhouse && services.has("analytics")) {
-    analytics = await startAnalyticsApi({ clickhouse, keyStore: keys, logger, ...config.analytics });
+    analytics = await startAnalyticsApi({
+      clickhouse,
+      keyStore: keys,
+      logger,
+      ...config.analytics,
+      // The console's management pages call the gateway, known once it listens (below).
+      gatewayUrl: () => gateway?.url,
+    });
   }
   if (services.has("gateway")) {
     const g = config.gateway;
@@ -72,7 +79,8 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       lingerMs: g.events.lingerMs,
     });
     gateway = await startGateway({
-      config: g,
+      // The console (on the analytics API's origin) may call the gateway's admin and prompt APIs.
+      config: { ...g, consoleOrigin: g.consoleOrigin ?? (analytics ? new URL(analytics.url).origin : undefined) },
       logger,
       keys,
       publisher,
