@@ -33,6 +33,9 @@ export function formatOf(endpoint: string, passThrough: boolean): AnswerFormat |
   if (endpoint === "/v1/completions") return "text";
   if (endpoint === "/v1/embeddings") return "embeddings";
   if (endpoint === "/v1/messages") return passThrough ? "anthropic" : "chat";
+  // Adapted providers answer /v1/responses in chat form (the endpoint renders it as a Response); a
+  // native provider's own Response bytes are not stored (no replay of them is built).
+  if (endpoint === "/v1/responses") return passThrough ? null : "chat";
   return null;
 }
 

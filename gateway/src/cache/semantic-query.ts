@@ -23,6 +23,7 @@ export function semanticQuery(endpoint: string, body: unknown): SemanticQuery | 
       ? { text: b.prompt, rest: { ...b, prompt: EMBEDDED } }
       : null;
   }
+  if (endpoint === "/v1/responses") return responsesQuery(b);
   if (endpoint !== "/v1/chat/completions" && endpoint !== "/v1/messages") return null;
   const messages = b.messages;
   if (!Array.isArray(messages) || messages.length === 0) return null;
@@ -32,6 +33,28 @@ export function semanticQuery(endpoint: string, body: unknown): SemanticQuery | 
   if (text === null || text.trim() === "") return null;
   const rest = { ...b, messages: [...messages.slice(0, -1), { ...last, content: EMBEDDED }] };
   return { text, rest };
+}
+
+/**
+ * /v1/responses: `input` as a string, or its last item when that is the user's message (content a
+ * string, or input_text parts). `instructions` and earlier items stay in `rest`, matched exactly.
+ */
+function responsesQuery(b: Obj): SemanticQuery | null {
+  if (typeof b.input === "string") {
+    return b.input.trim() === "" ? null : { text: b.input, rest: { ...b, input: EMBEDDED } };
+  }
+  if (!Array.isArray(b.input) || b.input.length === 0) return null;
+  const items = b.input as Obj[];
+  const last = items[items.length - 1];
+  if (last?.role !== "user" || (last.type !== undefined && last.type !== "message")) return null;
+  const text =
+    typeof last.content === "string"
+      ? last.content
+      : Array.isArray(last.content) && (last.content as Obj[]).every((p) => p?.type === "input_text")
+        ? (last.content as Obj[]).map((p) => String(p.text)).join("\n")
+        : null;
+  if (text === null || text.trim() === "") return null;
+  return { text, rest: { ...b, input: [...items.slice(0, -1), { ...last, content: EMBEDDED }] } };
 }
 
 /** A string, or parts that are all text (joined); null when any part is not text. */

@@ -160,8 +160,13 @@ async function storeOnSuccess(a: AttemptContext, reply: Reply, t: StoreTarget): 
   let assembler: StreamAssembler | null = null;
   let usage: Usage | null = null;
   let model: string | null = null;
+  // Raw frames are Anthropic's on /v1/messages; on /v1/responses they are a native provider's own
+  // Response events, which are not stored (formatOf).
+  let unstorable = false;
   return transformStream(reply, {
     chunk(chunk) {
+      if (chunk.passThrough !== undefined && ctx.endpoint.endpoint !== "/v1/messages") unstorable = true;
+      if (unstorable) return chunk;
       assembler ??= new StreamAssembler(
         chunk.passThrough !== undefined ? "anthropic" : format,
         MAX_STORED_STREAM_BYTES,
@@ -172,6 +177,7 @@ async function storeOnSuccess(a: AttemptContext, reply: Reply, t: StoreTarget): 
       return chunk;
     },
     async end() {
+      if (unstorable) return;
       const body = assembler?.result() ?? null;
       if (body === null || assembler === null) return;
       const streamed = assembler.format;
