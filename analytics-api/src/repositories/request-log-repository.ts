@@ -10,8 +10,12 @@ const SUMMARY_COLUMNS = `toString(event_id) AS id, occurred_at, tenant_id, trace
   stream, status_code, error_type, latency_ms, ttft_ms, input_tokens, output_tokens, cost_nano_usd,
   cost_saved_nano_usd, cache_status, retry_count, guardrail_verdict, prompt_id, prompt_version, metadata`;
 
-/** An export reads the whole filtered window; it gets more time than an interactive read. */
-const EXPORT_SETTINGS = "max_execution_time = 600";
+/**
+ * An export reads the filtered window a page at a time (keyset on the sort key, as the search does):
+ * one unbounded query would hit the store's max_result_rows/bytes caps (platform/src/clickhouse), and
+ * the embedded engine materialises a whole result before the first row is sent.
+ */
+const EXPORT_PAGE_ROWS = 10_000;
 
 export interface RequestSummary {
   event_id: string;
@@ -101,16 +105,6 @@ export function searchQuery(filter: RequestFilter, limit: number, after: PageAft
   };
 }
 
-export function exportQuery(filter: RequestFilter) {
-  const { where, params } = filterSql(filter, "exact");
-  return {
-    sql: `SELECT ${SUMMARY_COLUMNS} FROM requests ${where}
-    ${NEWEST_FIRST}
-    SETTINGS ${EXPORT_SETTINGS}`,
-    params,
-  };
-}
-
 export class RequestLogRepository {
   readonly #client: ClickHouseClient;
 
@@ -141,20 +135,29 @@ export class RequestLogRepository {
   }
 
   /**
-   * Every matching row, newest first, as they stream out of the store (no cap, never the whole set in
-   * memory). Resolves once the store accepted the query, so a failure is still an HTTP error, not a cut body.
+   * Every matching row, newest first, in keyset pages of EXPORT_PAGE_ROWS (no cap on the total, never
+   * the whole set in memory, each page a bounded read under the store's per-query result limits).
+   * Resolves once the first page is read, so a failure to start is still an HTTP error, not a cut body.
    */
   async openExport(filter: RequestFilter, signal: AbortSignal): Promise<AsyncIterable<RequestSummary>> {
-    const { sql, params } = exportQuery(filter);
-    const result = await this.#client.query({
-      query: sql,
-      query_params: params,
-      format: "JSONEachRow",
-      abort_signal: signal,
-    });
+    const page = async (after: PageAfter | null): Promise<Raw[]> => {
+      const { sql, params } = searchQuery(filter, EXPORT_PAGE_ROWS, after);
+      const result = await this.#client.query({
+        query: sql,
+        query_params: params,
+        format: "JSONEachRow",
+        abort_signal: signal,
+      });
+      return result.json<Raw>();
+    };
+    const first = await page(null);
     return (async function* () {
-      for await (const rows of result.stream<Raw>()) {
-        for (const row of rows) yield toSummary(row.json<Raw>());
+      let rows = first;
+      for (;;) {
+        for (const row of rows) yield toSummary(row);
+        const last = rows.at(-1);
+        if (rows.length < EXPORT_PAGE_ROWS || last === undefined || signal.aborted) return;
+        rows = await page({ at: fromClickHouseDateTime(String(last.occurred_at)), id: String(last.id) });
       }
     })();
   }

@@ -30,7 +30,13 @@ describe("runMigrations", () => {
         format: "JSONEachRow",
       })
     ).json<{ name: string }>();
-    expect(tables.map((t) => t.name)).toEqual(["feedback", "feedback_current", "requests", "schema_migrations"]);
+    expect(tables.map((t) => t.name)).toEqual([
+      "feedback",
+      "feedback_current",
+      "limit_alerts",
+      "requests",
+      "schema_migrations",
+    ]);
   });
 
   it("refuses to run when a recorded migration was edited", async () => {
