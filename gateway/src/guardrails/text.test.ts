@@ -46,4 +46,53 @@ describe("checked text and rewrites", () => {
     expect(out.native.messages[0]?.content).toBe("[x]");
     expect(out.chat.messages[1]?.content).toBe("[x]");
   });
+
+  it("reads /v1/responses input (string or message items) and instructions, and rewrites its chat form too", () => {
+    expect(requestSlots({ native: { input: "hi", instructions: "be brief" }, chat: {} }, "last")).toEqual([
+      { path: ["native", "input"], text: "hi" },
+    ]);
+    const items = {
+      native: {
+        instructions: "be brief",
+        input: [
+          { role: "user", content: "first" },
+          { type: "function_call_output", call_id: "c", output: "{}" },
+          { role: "user", content: [{ type: "input_text", text: "my email is a@b.co" }, { type: "input_image" }] },
+        ],
+      },
+      chat: {
+        messages: [
+          { role: "system", content: "be brief" },
+          { role: "user", content: "first" },
+          { role: "user", content: "my email is a@b.co" },
+        ],
+      },
+    };
+    expect(requestSlots(items, "last").map((s) => s.text)).toEqual(["my email is a@b.co"]);
+    expect(requestSlots(items, "all").map((s) => s.text)).toEqual(["be brief", "first", "my email is a@b.co"]);
+    const slots = requestSlots(items, "last");
+    const out = rewriteSlots(items, slots, ["my email is {{EMAIL_ADDRESS_1}}"]) as typeof items;
+    expect(out.native.input[2]).toEqual({
+      role: "user",
+      content: [{ type: "input_text", text: "my email is {{EMAIL_ADDRESS_1}}" }, { type: "input_image" }],
+    });
+    expect(out.chat.messages[2]?.content).toBe("my email is {{EMAIL_ADDRESS_1}}");
+    expect(items.native.input[2]).not.toEqual(out.native.input[2]);
+  });
+
+  it("reads the output_text parts of a native Response", () => {
+    const response = {
+      output: [
+        { type: "reasoning", summary: [] },
+        {
+          type: "message",
+          content: [
+            { type: "output_text", text: "answer" },
+            { type: "refusal", refusal: "r" },
+          ],
+        },
+      ],
+    };
+    expect(responseSlots(response)).toEqual([{ path: ["output", 1, "content", 0, "text"], text: "answer" }]);
+  });
 });

@@ -54,6 +54,7 @@ function stringOrList(value: unknown, scope: MessageScope, key: string): Slot[] 
  */
 export function requestSlots(body: unknown, scope: MessageScope): Slot[] {
   if (!isObject(body)) return [];
+  if (isObject(body.native) && body.native.input !== undefined) return responsesSlots(body.native, scope);
   if (isObject(body.native)) {
     const slots: Slot[] = [];
     if (scope === "all" && typeof body.native.system === "string") {
@@ -68,6 +69,38 @@ export function requestSlots(body: unknown, scope: MessageScope): Slot[] {
   return [];
 }
 
+/**
+ * A /v1/responses request (`native`): `input` as a string, or its message items (string content or
+ * input_text parts; the last one, or all with `all`); `instructions` are read with `all`. A rewrite
+ * reaches the converted chat request through rewriteSlots, as for /v1/messages.
+ */
+function responsesSlots(native: Json, scope: MessageScope): Slot[] {
+  const slots: Slot[] = [];
+  if (scope === "all" && typeof native.instructions === "string") {
+    slots.push({ path: ["native", "instructions"], text: native.instructions });
+  }
+  const input = native.input;
+  if (typeof input === "string") return [...slots, { path: ["native", "input"], text: input }];
+  if (!Array.isArray(input)) return slots;
+  const messages = input.map((item) =>
+    isObject(item) && (item.type === undefined || item.type === "message") ? item : null,
+  );
+  const last = messages.findLastIndex((m) => m !== null);
+  messages.forEach((message, i) => {
+    if (message === null || (scope === "last" && i !== last)) return;
+    if (typeof message.content === "string")
+      slots.push({ path: ["native", "input", i, "content"], text: message.content });
+    else if (Array.isArray(message.content)) {
+      message.content.forEach((part, p) => {
+        if (isObject(part) && part.type === "input_text" && typeof part.text === "string") {
+          slots.push({ path: ["native", "input", i, "content", p, "text"], text: part.text });
+        }
+      });
+    }
+  });
+  return slots;
+}
+
 /** The answer's checked strings: choices[0] (chat message content, completion text) or Anthropic text blocks. */
 export function responseSlots(body: unknown): Slot[] {
   if (!isObject(body)) return [];
@@ -79,6 +112,19 @@ export function responseSlots(body: unknown): Slot[] {
     }
     if (typeof first.text === "string") return [{ path: ["choices", 0, "text"], text: first.text }];
     return [];
+  }
+  if (Array.isArray(body.output)) {
+    // A native /v1/responses answer: the output_text parts of its message items.
+    const slots: Slot[] = [];
+    body.output.forEach((item, i) => {
+      if (!isObject(item) || item.type !== "message" || !Array.isArray(item.content)) return;
+      item.content.forEach((part, p) => {
+        if (isObject(part) && part.type === "output_text" && typeof part.text === "string") {
+          slots.push({ path: ["output", i, "content", p, "text"], text: part.text });
+        }
+      });
+    });
+    return slots;
   }
   if (Array.isArray(body.content)) {
     const slots: Slot[] = [];

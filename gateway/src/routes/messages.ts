@@ -125,9 +125,11 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
       return { body: Buffer.from(JSON.stringify(rendered)), responseId: null, finishReasons: null };
     }
     const message = toAnthropicMessage(json, result.usage, applied(req).native.model);
+    // Guardrail results the attempt added to the chat answer travel on with the message (Portkey's field).
+    const rendered = json.hook_results === undefined ? message : { ...message, hook_results: json.hook_results };
     // The span reports the id and stop reason the client got (msg_…, end_turn), as it did reading this body.
     return {
-      body: Buffer.from(JSON.stringify(message)),
+      body: Buffer.from(JSON.stringify(rendered)),
       responseId: message.id as string,
       finishReasons: [message.stop_reason as string],
     };

@@ -137,8 +137,10 @@ export const responsesEndpoint: EndpointSpec<ResponsesCall> = {
     const json = parseJson(result.body) as Record<string, unknown> | null;
     if (json === null) return { body: result.body, responseId: null, finishReasons: null };
     const response = toResponse(json, result.usage, applied(req).native, Math.floor(Date.now() / 1000));
+    // Guardrail results the attempt added to the chat answer travel on with the Response (Portkey's field).
+    const rendered = json.hook_results === undefined ? response : { ...response, hook_results: json.hook_results };
     return {
-      body: Buffer.from(JSON.stringify(response)),
+      body: Buffer.from(JSON.stringify(rendered)),
       responseId: response.id as string,
       finishReasons: [response.status as string],
     };
