@@ -84,6 +84,9 @@ const NAV: { page: Page; path: string; label: string }[] = [
   { page: "breakdowns", path: "/breakdowns", label: "Breakdowns" },
   { page: "log", path: "/log", label: "Request log" },
   { page: "prompts", path: "/prompts", label: "Prompts" },
+  { page: "playground", path: "/playground", label: "Playground" },
+  { page: "limits", path: "/limits", label: "Limits" },
+  { page: "virtual-keys", path: "/virtual-keys", label: "Virtual keys" },
 ];
 
 /** Header (navigation, time range, tenant, theme, key) around the page's content. */

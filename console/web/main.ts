@@ -2,11 +2,14 @@ import "./styles.css";
 import { h, mount } from "./dom.ts";
 import { applyTheme, layout } from "./layout.ts";
 import { breakdownsPage } from "./pages/breakdowns.ts";
+import { limitsPage } from "./pages/limits.ts";
 import { logPage } from "./pages/log.ts";
 import { overviewPage } from "./pages/overview.ts";
+import { playgroundPage } from "./pages/playground.ts";
 import { promptsPage } from "./pages/prompts.ts";
 import { requestPage } from "./pages/request.ts";
 import { tracePage } from "./pages/trace.ts";
+import { virtualKeysPage } from "./pages/virtual-keys.ts";
 import {
   BASE,
   currentParams,
@@ -24,6 +27,9 @@ const TITLES = {
   breakdowns: "Breakdowns",
   log: "Request log",
   prompts: "Prompts",
+  playground: "Prompt playground",
+  limits: "Limits",
+  "virtual-keys": "Virtual keys",
   request: "Request",
   trace: "Trace",
   not_found: "Not found",
@@ -48,6 +54,20 @@ function render(): void {
       break;
     case "prompts":
       content = h("div", null, h("h1", null, "Prompts"), promptsPage({ range, filters }));
+      break;
+    case "playground":
+      content = h("div", null, h("h1", null, "Prompt playground"), playgroundPage({ params }));
+      break;
+    case "limits":
+      content = h("div", null, h("h1", null, "Limits"), limitsPage({ tenant: params.get("tenant_id") ?? undefined }));
+      break;
+    case "virtual-keys":
+      content = h(
+        "div",
+        null,
+        h("h1", null, "Virtual keys"),
+        virtualKeysPage({ tenant: params.get("tenant_id") ?? undefined }),
+      );
       break;
     case "request":
       content = requestPage(route.id!);

@@ -5,7 +5,20 @@
 
 export const BASE = "/console";
 
-export type Page = "overview" | "breakdowns" | "log" | "prompts" | "request" | "trace" | "not_found";
+export type Page =
+  | "overview"
+  | "breakdowns"
+  | "log"
+  | "prompts"
+  | "playground"
+  | "limits"
+  | "virtual-keys"
+  | "request"
+  | "trace"
+  | "not_found";
+
+/** Pages with no id in their path. */
+const SIMPLE_PAGES = ["breakdowns", "log", "prompts", "playground", "limits", "virtual-keys"] as const;
 
 export interface Route {
   page: Page;
@@ -18,7 +31,8 @@ export function routeOf(pathname: string): Route {
   const parts = rest.split("/").filter((p) => p !== "");
   const [first, second] = parts;
   if (first === undefined || first === "overview") return { page: "overview", id: null };
-  if (first === "breakdowns" || first === "log" || first === "prompts") return { page: first, id: null };
+  const simple = SIMPLE_PAGES.find((p) => p === first);
+  if (simple !== undefined && parts.length === 1) return { page: simple, id: null };
   if ((first === "requests" || first === "traces") && second !== undefined && parts.length === 2) {
     return { page: first === "requests" ? "request" : "trace", id: decodeURIComponent(second) };
   }

@@ -46,17 +46,17 @@ export function keyForm(id = "api-key"): HTMLFormElement {
 }
 
 /** What went wrong, in words, with the way out (enter a key, retry). */
-export function problemView(error: unknown): HTMLElement {
+export function problemView(error: unknown, service = "analytics API"): HTMLElement {
   const problem =
     error instanceof ApiProblem ? error : new ApiProblem("server", `Unexpected error: ${(error as Error).message}`);
   const title: Record<ApiProblem["kind"], string> = {
     auth: "An API key is needed",
     forbidden: "Not allowed",
-    bad_request: "The analytics API rejected this query",
+    bad_request: `The ${service} rejected this query`,
     not_found: "Not found",
-    unreachable: "The analytics API is unreachable",
+    unreachable: `The ${service} is unreachable`,
     timeout: "The query took too long",
-    server: "The analytics API failed",
+    server: `The ${service} failed`,
   };
   return h(
     "div",
@@ -76,7 +76,11 @@ const SLOW_AFTER_MS = 2_000;
  * Fills a section with a loading state, then with what `load` builds or with the problem. A query
  * still running after 2 s says so, with the elapsed time, instead of an endless spinner.
  */
-export async function loadInto(section: HTMLElement, load: () => Promise<Child>): Promise<void> {
+export async function loadInto(
+  section: HTMLElement,
+  load: () => Promise<Child>,
+  service = "analytics API",
+): Promise<void> {
   const started = performance.now();
   const status = h("p", { class: "loading", role: "status" }, "Loading…");
   section.setAttribute("aria-busy", "true");
@@ -90,7 +94,7 @@ export async function loadInto(section: HTMLElement, load: () => Promise<Child>)
     const content = await load();
     mount(section, content);
   } catch (error) {
-    mount(section, problemView(error));
+    mount(section, problemView(error, service));
   } finally {
     clearInterval(timer);
     section.removeAttribute("aria-busy");
