@@ -255,6 +255,14 @@ describe("analytics API", () => {
       expect(response.json().error).toMatchObject({ type: "authentication_error", code });
     });
 
+    it("refuses a key whose scope list lacks analytics.read, on every read", async () => {
+      for (const path of ["/v1/analytics/costs", "/v1/analytics/breakdown", "/v1/requests", "/v1/traces/t-1"]) {
+        const response = await get(path, bearer(TEST_KEYS.completionsOnly));
+        expect(response.statusCode).toBe(403);
+        expect(response.json().error).toMatchObject({ type: "permission_error", code: "insufficient_scope" });
+      }
+    });
+
     it("answers unknown routes with a JSON 404", async () => {
       const response = await get("/v1/nope");
       expect(response.statusCode).toBe(404);

@@ -13,6 +13,8 @@ export const AnalyticsErrors = {
   invalid_api_key: { status: 401, type: "authentication_error" },
   revoked_api_key: { status: 401, type: "authentication_error" },
   tenant_forbidden: { status: 403, type: "permission_error" },
+  /** The key was created with a scope list that lacks analytics.read. */
+  insufficient_scope: { status: 403, type: "permission_error" },
   trace_not_found: { status: 404, type: "invalid_request_error" },
   request_not_found: { status: 404, type: "invalid_request_error" },
   /** The query hit the store's bounds (time, memory, result size): narrower filters would answer. */

@@ -6,6 +6,8 @@ export const TEST_KEYS = {
   globex: "sk-test-globex",
   admin: "sk-test-admin",
   revoked: "sk-test-revoked",
+  /** An acme key created with a scope list that lacks analytics.read. */
+  completionsOnly: "sk-test-completions-only",
 } as const;
 
 export function testKeyStore(): KeyStore {
@@ -14,6 +16,14 @@ export function testKeyStore(): KeyStore {
     { id: "k-globex", tenant_id: "globex", key_sha256: sha256Hex(TEST_KEYS.globex), role: "tenant", revoked: false },
     { id: "k-admin", tenant_id: "ops", key_sha256: sha256Hex(TEST_KEYS.admin), role: "admin", revoked: false },
     { id: "k-old", tenant_id: "acme", key_sha256: sha256Hex(TEST_KEYS.revoked), role: "tenant", revoked: true },
+    {
+      id: "k-completions",
+      tenant_id: "acme",
+      key_sha256: sha256Hex(TEST_KEYS.completionsOnly),
+      role: "tenant",
+      revoked: false,
+      scopes: ["completions"],
+    },
   ];
   return new KeyStore(records, "default");
 }

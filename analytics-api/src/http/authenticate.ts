@@ -1,4 +1,4 @@
-import { bearerToken, type KeyStore, type Principal } from "@switchyard/platform";
+import { bearerToken, type KeyStore, type Principal, scopeAllows } from "@switchyard/platform";
 import type { FastifyRequest } from "fastify";
 import { AnalyticsError } from "../errors.ts";
 
@@ -14,10 +14,16 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return bearerToken(request.headers.authorization);
 }
 
-/** The caller behind a request (open local-dev mode: the default tenant's admin). */
+/**
+ * The caller behind a request (open local-dev mode: the default tenant's admin). Every analytics read
+ * needs the analytics.read scope (a key without a scope list has them all).
+ */
 export function authenticate(request: FastifyRequest, keys: KeyStore): Principal {
   const outcome = keys.authenticate(presentedKey(request));
   if (!outcome.ok) throw new AnalyticsError(outcome.reason, AUTH_MESSAGES[outcome.reason]);
+  if (!scopeAllows(outcome.principal.scopes, "analytics.read")) {
+    throw new AnalyticsError("insufficient_scope", "this API key lacks the analytics.read scope", "x-portkey-api-key");
+  }
   return outcome.principal;
 }
 
