@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../errors.ts";
 import { adminGuard } from "./admin-auth.ts";
 import { toAdminError } from "./admin-errors.ts";
+import { registerConfigValidateRoute } from "./config-validate-route.ts";
 import { registerGuardrailRoutes } from "./guardrail-routes.ts";
 import { registerLimitRoutes } from "./limit-routes.ts";
 import { registerSavedConfigRoutes } from "./saved-config-routes.ts";
@@ -49,6 +50,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps | unde
       registerTenantRoutes(admin, context);
       registerVirtualKeyRoutes(admin, context);
       registerSavedConfigRoutes(admin, context);
+      registerConfigValidateRoute(admin, context);
       registerGuardrailRoutes(admin, context);
       registerLimitRoutes(admin, context);
     },
