@@ -31,7 +31,16 @@ export function tenantView(tenant: Sourced<TenantState>) {
 
 export function apiKeyView(key: Sourced<ApiKeyState>) {
   const { id, tenant_id, name, role, revoked, scopes } = key.state;
-  return { object: "api_key", id, tenant_id, name: name ?? null, role, revoked, scopes: scopes ?? null, ...common(key) };
+  return {
+    object: "api_key",
+    id,
+    tenant_id,
+    name: name ?? null,
+    role,
+    revoked,
+    scopes: scopes ?? null,
+    ...common(key),
+  };
 }
 
 export function virtualKeyView(key: Sourced<VirtualKeyState>, vault: Vault | null) {

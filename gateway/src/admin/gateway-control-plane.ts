@@ -8,9 +8,9 @@ import {
   vaultFrom,
 } from "@switchyard/platform";
 import type { GatewayConfig } from "../config.ts";
-import { ProviderId } from "../providers/registry.ts";
 import { validateSavedGuardrail } from "../guardrails/validate-saved.ts";
 import { templateProblem } from "../prompts/prompt-call.ts";
+import { ProviderId } from "../providers/registry.ts";
 import { validateSavedConfig } from "./saved-config-validation.ts";
 
 export interface GatewayControlPlaneOptions {

@@ -1,4 +1,7 @@
 import type { ControlPlaneView } from "@switchyard/platform";
 
 /** What the request path reads from the control plane: plain map lookups, no I/O. */
-export type ControlLookup = Pick<ControlPlaneView, "virtualKey" | "savedConfig" | "savedGuardrail" | "promptState" | "promptVersion">;
+export type ControlLookup = Pick<
+  ControlPlaneView,
+  "virtualKey" | "savedConfig" | "savedGuardrail" | "promptState" | "promptVersion"
+>;

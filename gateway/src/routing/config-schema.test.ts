@@ -233,7 +233,9 @@ describe("validateConfig refuses bad configs, naming every failing path", () => 
 
   it("a leaf target without provider or virtual_key", () => {
     const config = { strategy: { mode: "fallback" }, targets: [{ provider: "openai" }, { api_key: "sk-only" }] };
-    expect(issuesOf(config)).toEqual({ "targets[1]": "a target needs provider (with api_key), virtual_key or prompt_id" });
+    expect(issuesOf(config)).toEqual({
+      "targets[1]": "a target needs provider (with api_key), virtual_key or prompt_id",
+    });
   });
 
   it("leaf-only keys on a target with children (nothing inherits them)", () => {

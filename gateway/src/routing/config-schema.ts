@@ -203,7 +203,11 @@ function isGroup(target: TargetFields): boolean {
 export const TargetConfig: TargetSchema = z.strictObject(targetShape).superRefine((target, ctx) => {
   if (isGroup(target)) checkGroup(target, ctx);
   else if (target.provider === undefined && target.virtual_key === undefined && target.prompt_id === undefined) {
-    ctx.addIssue({ code: "custom", path: [], message: "a target needs provider (with api_key), virtual_key or prompt_id" });
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message: "a target needs provider (with api_key), virtual_key or prompt_id",
+    });
   }
 });
 

@@ -9,8 +9,8 @@ import {
   VirtualKeyState,
 } from "./control-entities.ts";
 import { SavedGuardrailId, SavedGuardrailState, savedGuardrailRecordKey } from "./guardrail-entities.ts";
-import { PromptId, PromptState, PromptVersionState } from "./prompt-entities.ts";
 import { LimitPolicyState, limitPolicyRecordKey } from "./limit-policy.ts";
+import { PromptId, PromptState, PromptVersionState } from "./prompt-entities.ts";
 
 /**
  * Control events on the compacted topic `switchyard.control.v1`. Each event carries the *full*
@@ -60,7 +60,13 @@ export const ControlEvent = z.discriminatedUnion("type", [
     version: Version,
   }),
   z.object({ ...Envelope, type: z.literal("prompt.upserted"), prompt: PromptState }),
-  z.object({ ...Envelope, type: z.literal("prompt.deleted"), tenant_id: EntityId, prompt_id: PromptId, version: Version }),
+  z.object({
+    ...Envelope,
+    type: z.literal("prompt.deleted"),
+    tenant_id: EntityId,
+    prompt_id: PromptId,
+    version: Version,
+  }),
   z.object({ ...Envelope, type: z.literal("prompt_version.added"), prompt_version: PromptVersionState }),
   z.object({
     ...Envelope,

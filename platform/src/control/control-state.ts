@@ -7,8 +7,8 @@ import {
 } from "./control-entities.ts";
 import { type ControlEvent, controlEventVersion, controlRecordKey } from "./control-events.ts";
 import type { SavedGuardrailState } from "./guardrail-entities.ts";
-import type { PromptState, PromptVersionState } from "./prompt-entities.ts";
 import type { LimitPolicyState } from "./limit-policy.ts";
+import type { PromptState, PromptVersionState } from "./prompt-entities.ts";
 
 /**
  * One layer of control-plane state: the entities one source (the control topic, the declarative
@@ -77,7 +77,10 @@ export class ControlState extends ControlLayer {
         this.savedConfigs.delete(scopedId(event.tenant_id, event.saved_config_id));
         return;
       case "saved_guardrail.upserted":
-        this.savedGuardrails.set(scopedId(event.saved_guardrail.tenant_id, event.saved_guardrail.id), event.saved_guardrail);
+        this.savedGuardrails.set(
+          scopedId(event.saved_guardrail.tenant_id, event.saved_guardrail.id),
+          event.saved_guardrail,
+        );
         return;
       case "saved_guardrail.deleted":
         this.savedGuardrails.delete(scopedId(event.tenant_id, event.saved_guardrail_id));
