@@ -87,6 +87,8 @@ const NAV: { page: Page; path: string; label: string }[] = [
   { page: "playground", path: "/playground", label: "Playground" },
   { page: "limits", path: "/limits", label: "Limits" },
   { page: "virtual-keys", path: "/virtual-keys", label: "Virtual keys" },
+  { page: "configs", path: "/configs", label: "Configs" },
+  { page: "guardrails", path: "/guardrails", label: "Guardrails" },
 ];
 
 /** Header (navigation, time range, tenant, theme, key) around the page's content. */

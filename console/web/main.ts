@@ -2,6 +2,8 @@ import "./styles.css";
 import { h, mount } from "./dom.ts";
 import { applyTheme, layout } from "./layout.ts";
 import { breakdownsPage } from "./pages/breakdowns.ts";
+import { configsPage } from "./pages/configs.ts";
+import { guardrailsPage } from "./pages/guardrails.ts";
 import { limitsPage } from "./pages/limits.ts";
 import { logPage } from "./pages/log.ts";
 import { overviewPage } from "./pages/overview.ts";
@@ -30,6 +32,8 @@ const TITLES = {
   playground: "Prompt playground",
   limits: "Limits",
   "virtual-keys": "Virtual keys",
+  configs: "Saved configs",
+  guardrails: "Saved guardrails",
   request: "Request",
   trace: "Trace",
   not_found: "Not found",
@@ -67,6 +71,22 @@ function render(): void {
         null,
         h("h1", null, "Virtual keys"),
         virtualKeysPage({ tenant: params.get("tenant_id") ?? undefined }),
+      );
+      break;
+    case "configs":
+      content = h(
+        "div",
+        null,
+        h("h1", null, "Saved configs"),
+        configsPage({ tenant: params.get("tenant_id") ?? undefined, params }),
+      );
+      break;
+    case "guardrails":
+      content = h(
+        "div",
+        null,
+        h("h1", null, "Saved guardrails"),
+        guardrailsPage({ tenant: params.get("tenant_id") ?? undefined }),
       );
       break;
     case "request":

@@ -13,12 +13,23 @@ export type Page =
   | "playground"
   | "limits"
   | "virtual-keys"
+  | "configs"
+  | "guardrails"
   | "request"
   | "trace"
   | "not_found";
 
 /** Pages with no id in their path. */
-const SIMPLE_PAGES = ["breakdowns", "log", "prompts", "playground", "limits", "virtual-keys"] as const;
+const SIMPLE_PAGES = [
+  "breakdowns",
+  "log",
+  "prompts",
+  "playground",
+  "limits",
+  "virtual-keys",
+  "configs",
+  "guardrails",
+] as const;
 
 export interface Route {
   page: Page;

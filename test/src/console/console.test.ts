@@ -2,7 +2,6 @@
 // embedded stack: requests go through the gateway, ingest stores them, the analytics API serves both
 // the data and the console. Screenshots land in test/artifacts/console/ (gitignored).
 
-import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "@switchyard/platform";
@@ -14,10 +13,6 @@ import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolat
 
 const ACME_KEY = "sk-console-acme";
 const ADMIN_KEY = "sk-console-admin";
-/** The gateway's admin token (virtual keys, saved configs): the management pages ask for it. */
-const ADMIN_TOKEN = "console-admin-token-0123456789";
-/** A provider secret stored in a virtual key: the console must only ever show it masked. */
-const UPSTREAM_SECRET = "sk-upstream-secret-abcdef123456";
 const HOUR_MS = 3_600_000;
 /** A laptop screen. */
 const VIEWPORT = { width: 1366, height: 860 };
@@ -56,13 +51,7 @@ describe("web console in a real browser", () => {
         ],
       }),
     );
-    stack = await startTestStack({
-      DATA_DIR: dataDir,
-      INGEST_FLUSH_INTERVAL_MS: "50",
-      SWITCHYARD_KEYS_FILE: keysFile,
-      SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      SWITCHYARD_MASTER_KEY: randomBytes(32).toString("base64"),
-    });
+    stack = await startTestStack({ DATA_DIR: dataDir, INGEST_FLUSH_INTERVAL_MS: "50", SWITCHYARD_KEYS_FILE: keysFile });
     const gatewayUrl = stack.gateway!.url;
     const analyticsUrl = stack.analytics!.url;
     consoleUrl = `${analyticsUrl}/console`;
@@ -109,18 +98,6 @@ describe("web console in a real browser", () => {
       const body = (await response.json()) as { data?: { requests: number }[] };
       return body.data?.reduce((n, r) => n + r.requests, 0) === SENT.length + 2 ? true : undefined;
     }, "the requests ingested");
-    const adminHeaders = { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` };
-    for (const [path, body] of [
-      ["/v1/admin/tenants", { id: "acme" }],
-      ["/v1/admin/tenants/acme/virtual-keys", { id: "openai-prod", provider: "openai", api_key: UPSTREAM_SECRET }],
-    ] as const) {
-      const response = await fetch(`${gatewayUrl}${path}`, {
-        method: "POST",
-        headers: adminHeaders,
-        body: JSON.stringify(body),
-      });
-      expect(response.status, await response.text()).toBeLessThan(300);
-    }
     const thisHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     const from = new Date(thisHour - 5 * HOUR_MS).toISOString();
     const to = new Date(thisHour + HOUR_MS).toISOString();
@@ -362,77 +339,6 @@ describe("web console in a real browser", () => {
     await page.unroute("**/v1/**");
     await page.getByRole("button", { name: "Retry" }).click();
     await page.locator(".table-wrap tbody tr").first().waitFor();
-    await context.close();
-  });
-
-  it("runs a prompt in the playground (answer, latency, cost), saves the edit as a new version and moves a label", async () => {
-    const { context, page } = await signedInPage();
-    await page.goto(`${consoleUrl}/?${rangeQuery}`);
-    await page.getByRole("link", { name: "Playground" }).click();
-    await page.waitForURL(/\/console\/playground/);
-    await page.getByLabel("Template").waitFor();
-    expect(await page.getByLabel("Version").inputValue()).toBe("2");
-    expect(await page.getByLabel("Template").inputValue()).toBe("Two haiku about {{topic}}");
-    // The template's variables become inputs.
-    await page.getByLabel("topic").fill("lighthouses");
-    await page.getByLabel("Provider").fill("mock");
-    await page.getByRole("button", { name: "Run" }).click();
-    const answer = page.locator("#pg-answer");
-    await answer.waitFor();
-    // The mock provider answers from the rendered prompt: the variable reached the model.
-    expect(await answer.textContent()).toContain("lighthouses");
-    expect(await page.locator("#pg-latency").textContent()).toMatch(/^\d[\d,]* ms$/);
-    // The cost comes from the recorded request (its trace id), once ingest has it.
-    await page.locator("#pg-cost", { hasText: "$" }).waitFor();
-    await screenshot(page, "playground-run");
-    await expectNoSeriousViolations(page, "the prompt playground");
-
-    await page.getByLabel("Template").fill("Three haiku about {{topic}}");
-    await page.getByRole("button", { name: "Save as new version" }).click();
-    await page.getByRole("status").filter({ hasText: "Saved as version 3." }).waitFor();
-    await page.waitForURL(/version=3/);
-    expect(await page.getByLabel("Template").inputValue()).toBe("Three haiku about {{topic}}");
-    await page.getByLabel("Label to point at v3").fill("production");
-    await page.getByRole("button", { name: "Move label" }).click();
-    await page.getByRole("status").filter({ hasText: "Label production now points at v3." }).waitFor();
-    expect(await page.getByLabel("Version").locator("option:checked").textContent()).toBe("v3 (production)");
-    // Through the same API the SDK uses: the label resolves to the new version.
-    const head = await fetch(`${stack.gateway!.url}/v1/prompts/${promptId}/versions`, {
-      headers: { authorization: `Bearer ${ACME_KEY}` },
-    });
-    const versions = ((await head.json()) as { data: { prompt_version: number; string: string; labels: string[] }[] })
-      .data;
-    expect(versions.find((v) => v.prompt_version === 3)).toMatchObject({
-      string: "Three haiku about {{topic}}",
-      labels: ["production"],
-    });
-    await context.close();
-  });
-
-  it("lists a tenant's virtual keys with masked secrets and disables one with the admin token", async () => {
-    const { context, page } = await signedInPage();
-    await page.goto(`${consoleUrl}/virtual-keys?tenant_id=acme`);
-    // Without the admin token the page says what it needs.
-    await page.getByRole("alert").filter({ hasText: "admin token" }).waitFor();
-    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Use this admin token" }).click();
-    const row = page.locator(".table-wrap tbody tr", { hasText: "openai-prod" });
-    await row.waitFor();
-    const text = (await row.textContent()) ?? "";
-    expect(text).toContain("active");
-    expect(text).not.toContain(UPSTREAM_SECRET);
-    expect(await page.content()).not.toContain(UPSTREAM_SECRET);
-    await screenshot(page, "virtual-keys");
-    await expectNoSeriousViolations(page, "the virtual keys page");
-
-    await row.getByRole("button", { name: "Disable openai-prod" }).click();
-    await page.getByRole("status").filter({ hasText: "Virtual key openai-prod disabled." }).waitFor();
-    await row.getByRole("button", { name: "Enable openai-prod" }).waitFor();
-    expect(await row.textContent()).toContain("disabled");
-    const shown = await fetch(`${stack.gateway!.url}/v1/admin/tenants/acme/virtual-keys/openai-prod`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    expect(((await shown.json()) as { disabled: boolean }).disabled).toBe(true);
     await context.close();
   });
 });
