@@ -54,6 +54,7 @@ const api = await startAnalyticsApi({
   port: settings.port,
   host: settings.host,
   telemetry,
+  gatewayUrl: () => settings.gatewayPublicUrl,
 });
 logger.info({ url: api.url, clickhouse: settings.clickhouse.kind, bus: bus.kind }, "analytics API listening");
 

@@ -9,6 +9,8 @@ export const AnalyticsEnv = z.object({
   SWITCHYARD_KEYS_FILE: optionalString,
   SWITCHYARD_DEFAULT_TENANT: z.string().min(1).default("default"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The gateway's URL as a browser reaches it: the console's management pages call it (npm start knows it). */
+  SWITCHYARD_GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   ...ClickHouseEnv.shape,
 });
 export type AnalyticsEnv = z.infer<typeof AnalyticsEnv>;
@@ -21,6 +23,8 @@ export interface AnalyticsSettings {
   logLevel: AnalyticsEnv["LOG_LEVEL"];
   /** CLICKHOUSE_URL set → server over HTTP, else chdb under DATA_DIR/clickhouse. */
   clickhouse: ClickHouseConfig;
+  /** The gateway's URL for the console's management pages; undefined: those pages say it is unknown. */
+  gatewayPublicUrl: string | undefined;
 }
 
 export function analyticsSettingsFrom(env: AnalyticsEnv): AnalyticsSettings {
@@ -31,5 +35,6 @@ export function analyticsSettingsFrom(env: AnalyticsEnv): AnalyticsSettings {
     defaultTenant: env.SWITCHYARD_DEFAULT_TENANT,
     logLevel: env.LOG_LEVEL,
     clickhouse: clickHouseConfigFrom(env, env.DATA_DIR),
+    gatewayPublicUrl: env.SWITCHYARD_GATEWAY_PUBLIC_URL,
   };
 }

@@ -34,7 +34,7 @@ export type StackEnv = z.infer<typeof StackEnv>;
 export interface StackConfig {
   services: Set<ServiceName>;
   gateway: GatewayConfig;
-  analytics: { port: number; host: string };
+  analytics: { port: number; host: string; gatewayPublicUrl: string | undefined };
   ingest: IngestConfig;
   bus: BusConfig;
   clickhouse: ClickHouseConfig;
@@ -47,7 +47,7 @@ export function stackConfigFrom(env: StackEnv): StackConfig {
   return {
     services: env.SWITCHYARD_SERVICES,
     gateway: gatewayConfigFrom(env),
-    analytics: { port: analytics.port, host: analytics.host },
+    analytics: { port: analytics.port, host: analytics.host, gatewayPublicUrl: analytics.gatewayPublicUrl },
     ingest: ingestSettingsFrom(env).ingest,
     bus: busConfigFrom(env, env.DATA_DIR),
     clickhouse: analytics.clickhouse,

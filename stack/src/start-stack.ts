@@ -63,9 +63,10 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       clickhouse,
       keyStore: keys,
       logger,
-      ...config.analytics,
+      port: config.analytics.port,
+      host: config.analytics.host,
       // The console's management pages call the gateway, known once it listens (below).
-      gatewayUrl: () => gateway?.url,
+      gatewayUrl: () => config.analytics.gatewayPublicUrl ?? gateway?.url,
     });
   }
   if (services.has("gateway")) {
