@@ -20,6 +20,7 @@ const READER_KEY = "sk-console-manage-reader";
 const ADMIN_TOKEN = "console-admin-token-0123456789";
 /** A provider secret stored in a virtual key: the console must only ever show it masked. */
 const UPSTREAM_SECRET = "sk-upstream-secret-abcdef123456";
+const ROTATED_SECRET = "sk-rotated-secret-zyxw9876";
 const VIEWPORT = { width: 1366, height: 860 };
 
 describe("web console: managing through the gateway, in a real browser", () => {
@@ -149,7 +150,7 @@ describe("web console: managing through the gateway, in a real browser", () => {
     await context.close();
   });
 
-  it("lists a tenant's virtual keys with masked secrets and disables one with the admin token", async () => {
+  it("lists a tenant's virtual keys with masked secrets, disables one and rotates its secret with the admin token", async () => {
     const { context, page } = await signedInPage();
     await page.goto(`${consoleUrl}/virtual-keys?tenant_id=acme`);
     // Without the admin token the page says what it needs.
@@ -173,6 +174,14 @@ describe("web console: managing through the gateway, in a real browser", () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     expect(((await shown.json()) as { disabled: boolean }).disabled).toBe(true);
+
+    // Rotation: the new secret goes in, only its masked hint comes back.
+    expect(await row.textContent()).toContain("sk-…3456");
+    await row.getByLabel("New secret for openai-prod").fill(ROTATED_SECRET);
+    await row.getByRole("button", { name: "Rotate" }).click();
+    await page.getByRole("status").filter({ hasText: "Virtual key openai-prod: secret rotated." }).waitFor();
+    await row.filter({ hasText: "sk-…9876" }).waitFor();
+    expect(await page.content()).not.toContain(ROTATED_SECRET);
     await context.close();
   });
 
