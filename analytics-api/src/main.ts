@@ -39,6 +39,7 @@ const control = await startControlPlane({
   // Analytics never calls providers: it neither decrypts nor even loads virtual keys.
   vault: null,
   replicaId: `analytics-${process.pid}`,
+  topicName: controlSettings.topic,
   seedKeys: await loadKeysFile(settings.keysFile),
   file: controlSettings.configFile
     ? { path: controlSettings.configFile, env: {}, vault: null, virtualKeys: "skip" }

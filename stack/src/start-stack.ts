@@ -133,6 +133,7 @@ async function startStackControlPlane(
     keys,
     vault: null,
     replicaId: gatewayConfig.instance,
+    topicName: gatewayConfig.control.topic,
     seedKeys: await loadKeysFile(gatewayConfig.keysFile),
     file: file ? { path: file, env: {}, vault: null, virtualKeys: "skip" } : undefined,
     topic: bus.kind === "kafka" ? "create" : "if-exists",

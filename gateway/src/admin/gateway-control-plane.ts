@@ -38,6 +38,7 @@ export async function startGatewayControlPlane(options: GatewayControlPlaneOptio
     keys: options.keys,
     vault,
     replicaId: config.instance,
+    topicName: config.control.topic,
     seedKeys: await loadKeysFile(config.keysFile),
     file: file
       ? {

@@ -17,6 +17,16 @@ export const ControlPlaneEnv = z.object({
   }),
   /** The declarative control-plane file (YAML), hot-reloaded. */
   SWITCHYARD_CONFIG_FILE: optionalString,
+  /**
+   * The compacted control topic (default switchyard.control.v1). Deployments sharing one Kafka
+   * cluster each name their own, or they would share tenants, keys and virtual keys.
+   */
+  SWITCHYARD_CONTROL_TOPIC: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, "a Kafka topic name: letters, digits, '.', '_' or '-', at most 200")
+      .optional(),
+  ),
 });
 export type ControlPlaneEnv = z.infer<typeof ControlPlaneEnv>;
 
@@ -24,10 +34,16 @@ export interface ControlPlaneSettings {
   /** Inspecting or serialising it shows the key id only. */
   masterKey: MasterKey | undefined;
   configFile: string | undefined;
+  /** undefined: the default control topic (CONTROL_TOPIC). */
+  topic: string | undefined;
 }
 
 export function controlPlaneSettingsFrom(env: ControlPlaneEnv): ControlPlaneSettings {
-  return { masterKey: env.SWITCHYARD_MASTER_KEY, configFile: env.SWITCHYARD_CONFIG_FILE };
+  return {
+    masterKey: env.SWITCHYARD_MASTER_KEY,
+    configFile: env.SWITCHYARD_CONFIG_FILE,
+    topic: env.SWITCHYARD_CONTROL_TOPIC,
+  };
 }
 
 export function vaultFrom(settings: ControlPlaneSettings): Vault | null {

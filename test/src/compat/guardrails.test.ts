@@ -30,7 +30,13 @@ describe("guardrails through the SDKs, two replicas", () => {
 
   beforeAll(async () => {
     await upstream.start();
-    const env = { KAFKA_BROKERS: inject("kafkaBrokers"), SWITCHYARD_CUSTOM_HOST_ALLOWLIST: "127.0.0.1" };
+    // A control topic of their own: the API key they create must not reach other suites on the same broker
+    // (a gateway with no keys at all serves open local-dev mode; one key anywhere on its topic ends that).
+    const env = {
+      KAFKA_BROKERS: inject("kafkaBrokers"),
+      SWITCHYARD_CUSTOM_HOST_ALLOWLIST: "127.0.0.1",
+      SWITCHYARD_CONTROL_TOPIC: uniqueId("control"),
+    };
     [one, two] = await Promise.all([startCompatStack({ env }), startCompatStack({ env })]);
     await one.admin.createTenant(tenant);
     await one.admin.createTenant(otherTenant);

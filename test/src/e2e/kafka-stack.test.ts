@@ -32,7 +32,12 @@ describe("gateway → Kafka → separate ingest process → analytics", () => {
     await upstream.start();
     gatewayDir = await tempDir("e2e-kafka-gw");
     consumerDir = await tempDir("e2e-kafka-consumer");
-    const common = { KAFKA_BROKERS: brokers, SWITCHYARD_DEFAULT_TENANT: tenant };
+    // Its own control topic: keys other suites create on this broker would end its open local-dev mode.
+    const common = {
+      KAFKA_BROKERS: brokers,
+      SWITCHYARD_DEFAULT_TENANT: tenant,
+      SWITCHYARD_CONTROL_TOPIC: uniqueId("control"),
+    };
     gatewayStack = await startTestStack({ ...common, DATA_DIR: gatewayDir, SWITCHYARD_SERVICES: "gateway" });
     consumer = await spawnStack({
       ...common,
