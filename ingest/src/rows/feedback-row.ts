@@ -2,7 +2,7 @@ import { type FeedbackEvent, feedbackIdOf } from "@switchyard/events";
 import { toClickHouseDateTime } from "@switchyard/platform";
 import {
   clickHouseInstant,
-  compactRow,
+  eventRow,
   type RowDecodeResult,
   type SourceCoordinates,
   unstorableTimestamp,
@@ -30,14 +30,5 @@ export function feedbackRow(event: FeedbackEvent, source: SourceCoordinates): Ro
     source_partition: source.partition,
     source_offset: source.offset,
   };
-  return {
-    ok: true,
-    row: {
-      eventId: event.event_id.toLowerCase(),
-      occurredAt,
-      tenantId: event.tenant_id,
-      source,
-      ...compactRow(FEEDBACK_COLUMNS, values),
-    },
-  };
+  return eventRow(FEEDBACK_COLUMNS, event, occurredAt, source, values);
 }

@@ -2,7 +2,7 @@ import type { LimitAlertEvent } from "@switchyard/events";
 import { toClickHouseDateTime } from "@switchyard/platform";
 import {
   clickHouseInstant,
-  compactRow,
+  eventRow,
   type RowDecodeResult,
   type SourceCoordinates,
   unstorableTimestamp,
@@ -37,14 +37,5 @@ export function limitAlertRow(event: LimitAlertEvent, source: SourceCoordinates)
     source_partition: source.partition,
     source_offset: source.offset,
   };
-  return {
-    ok: true,
-    row: {
-      eventId: event.event_id.toLowerCase(),
-      occurredAt,
-      tenantId: event.tenant_id,
-      source,
-      ...compactRow(LIMIT_ALERT_COLUMNS, values),
-    },
-  };
+  return eventRow(LIMIT_ALERT_COLUMNS, event, occurredAt, source, values);
 }

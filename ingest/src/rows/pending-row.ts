@@ -39,6 +39,24 @@ export function compactRow(
 }
 
 /**
+ * A stored event's row: its dedup keys (event_id lowercased, as ClickHouse prints UUIDs), its source
+ * coordinates, and its columns + line from `values` (the mapper's column object, source columns included).
+ */
+export function eventRow(
+  columnsOf: { names?: readonly string[] },
+  event: { event_id: string; tenant_id: string },
+  occurredAt: string,
+  source: SourceCoordinates,
+  values: Record<string, unknown>,
+): RowDecodeResult {
+  const { columns, line } = compactRow(columnsOf, values);
+  return {
+    ok: true,
+    row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, columns, line },
+  };
+}
+
+/**
  * `toClickHouseDateTime` for an instant: the canonical ISO form (`YYYY-MM-DDThh:mm:ss.sssZ`, what every
  * producer writes) is rewritten in place without a Date round trip; any other accepted form goes through it.
  */

@@ -2,7 +2,7 @@ import type { RequestEvent } from "@switchyard/events";
 import { toClickHouseDateTime } from "@switchyard/platform";
 import {
   clickHouseInstant,
-  compactRow,
+  eventRow,
   type RowDecodeResult,
   type SourceCoordinates,
   unstorableTimestamp,
@@ -108,14 +108,5 @@ export function requestRow(event: RequestEvent, source: SourceCoordinates): RowD
     source_partition: source.partition,
     source_offset: source.offset,
   };
-  return {
-    ok: true,
-    row: {
-      eventId: event.event_id.toLowerCase(),
-      occurredAt,
-      tenantId: event.tenant_id,
-      source,
-      ...compactRow(REQUEST_COLUMNS, values),
-    },
-  };
+  return eventRow(REQUEST_COLUMNS, event, occurredAt, source, values);
 }
