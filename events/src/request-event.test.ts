@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeEvent } from "./codec.ts";
-import { acceptsRequestEvent, RequestEvent } from "./request-event.ts";
+import { RequestEvent } from "./request-event.ts";
+import { acceptsRequestEvent } from "./request-event-fast-path.ts";
 import { newEventId } from "./uuid.ts";
 
 const valid = (): Record<string, unknown> => ({

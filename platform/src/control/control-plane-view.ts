@@ -11,18 +11,13 @@ import {
 import type { ControlEvent } from "./control-events.ts";
 import { ControlLayer, ControlState } from "./control-state.ts";
 import type { SavedGuardrailState } from "./guardrail-entities.ts";
+import { findSourced, type Layers, mergeSourced, type Sourced, tenantSourced } from "./layered-lookup.ts";
 import type { LimitPolicyState } from "./limit-policy.ts";
 import type { PromptState, PromptVersionState } from "./prompt-entities.ts";
 import type { Vault } from "./vault.ts";
 import { VirtualKeyCredentials } from "./virtual-key-credentials.ts";
 
-/** Where an entity comes from. Admin API writes only `control_topic` entities. */
-export type EntitySource = "control_topic" | "config_file" | "keys_file";
-
-export interface Sourced<T> {
-  state: T;
-  source: EntitySource;
-}
+export type { EntitySource, Sourced } from "./layered-lookup.ts";
 
 export type VirtualKeyLookup =
   | {
@@ -185,7 +180,7 @@ export class ControlPlaneView {
 
   /** A tenant's saved guardrail (`pg-…`), as configs name it; another tenant's id is not found. */
   savedGuardrail(tenantId: string, id: string): SavedGuardrailState | undefined {
-    return this.find((l) => l.savedGuardrails, scopedId(tenantId, id))?.state;
+    return this.savedGuardrailState(tenantId, id)?.state;
   }
 
   savedGuardrailState(tenantId: string, id: string): Sourced<SavedGuardrailState> | undefined {
@@ -193,7 +188,7 @@ export class ControlPlaneView {
   }
 
   savedGuardrails(tenantId: string): Sourced<SavedGuardrailState>[] {
-    return this.merged((l) => l.savedGuardrails).filter((g) => g.state.tenant_id === tenantId);
+    return tenantSourced(this.layers(), (l) => l.savedGuardrails, tenantId);
   }
 
   /** A tenant's limit policies (attached limits included), file layer first as everywhere. */
@@ -213,7 +208,7 @@ export class ControlPlaneView {
   }
 
   limitPolicyStates(tenantId: string): Sourced<LimitPolicyState>[] {
-    return this.merged((l) => l.limitPolicies).filter((p) => p.state.tenant_id === tenantId);
+    return tenantSourced(this.layers(), (l) => l.limitPolicies, tenantId);
   }
 
   /** A tenant's prompt or partial (its head: name, default version, labels). */
@@ -222,7 +217,7 @@ export class ControlPlaneView {
   }
 
   prompts(tenantId: string): Sourced<PromptState>[] {
-    return this.merged((l) => l.prompts).filter((p) => p.state.tenant_id === tenantId);
+    return tenantSourced(this.layers(), (l) => l.prompts, tenantId);
   }
 
   /** One version of a prompt, from the layer that declares the prompt (a file never mixes with the topic's versions). */
@@ -256,7 +251,7 @@ export class ControlPlaneView {
   }
 
   apiKeys(tenantId: string): Sourced<ApiKeyState>[] {
-    return this.merged((l) => l.apiKeys).filter((k) => k.state.tenant_id === tenantId);
+    return tenantSourced(this.layers(), (l) => l.apiKeys, tenantId);
   }
 
   virtualKeyState(tenantId: string, id: string): Sourced<VirtualKeyState> | undefined {
@@ -264,7 +259,7 @@ export class ControlPlaneView {
   }
 
   virtualKeys(tenantId: string): Sourced<VirtualKeyState>[] {
-    return this.merged((l) => l.virtualKeys).filter((k) => k.state.tenant_id === tenantId);
+    return tenantSourced(this.layers(), (l) => l.virtualKeys, tenantId);
   }
 
   savedConfigState(tenantId: string, id: string): Sourced<SavedConfigState> | undefined {
@@ -272,13 +267,13 @@ export class ControlPlaneView {
   }
 
   savedConfigs(tenantId: string): Sourced<SavedConfigState>[] {
-    return this.merged((l) => l.savedConfigs).filter((c) => c.state.tenant_id === tenantId);
+    return tenantSourced(this.layers(), (l) => l.savedConfigs, tenantId);
   }
 
   // ---- layering -------------------------------------------------------------------------------
 
   /** Highest precedence first. */
-  private layers(): Array<[ControlLayer, EntitySource]> {
+  private layers(): Layers {
     return [
       [this.file, "config_file"],
       [this.seed, "keys_file"],
@@ -287,19 +282,11 @@ export class ControlPlaneView {
   }
 
   private find<T>(pick: (layer: ControlLayer) => Map<string, T>, key: string): Sourced<T> | undefined {
-    for (const [layer, source] of this.layers()) {
-      const state = pick(layer).get(key);
-      if (state !== undefined) return { state, source };
-    }
-    return undefined;
+    return findSourced(this.layers(), pick, key);
   }
 
   private merged<T>(pick: (layer: ControlLayer) => Map<string, T>): Sourced<T>[] {
-    const out = new Map<string, Sourced<T>>();
-    for (const [layer, source] of this.layers().reverse()) {
-      for (const [key, state] of pick(layer)) out.set(key, { state, source });
-    }
-    return [...out.values()];
+    return mergeSourced(this.layers(), pick);
   }
 
   private refreshKeyStore(): void {
