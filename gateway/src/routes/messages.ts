@@ -3,9 +3,7 @@ import { headerValue } from "../http/portkey-headers.ts";
 import { type EndpointSpec, invalidBody, streamReply } from "../pipeline/endpoint.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
-import type { CompletionResult } from "../providers/provider.ts";
 import { parseJson } from "../providers/shared/errors.ts";
-import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import {
   anthropicError,
   MessagesInputError,
@@ -14,6 +12,7 @@ import {
   toChatRequest,
 } from "./messages-convert.ts";
 import { anthropicStreamEncoder } from "./messages-stream.ts";
+import { type NativeAndChat, unconvertibleResult, withOverrides } from "./native-and-chat.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 
 const ENDPOINT = "/v1/messages";
@@ -26,34 +25,9 @@ const ENDPOINT = "/v1/messages";
  * non-native attempt answers that 400 without calling anyone (a fallback to Anthropic still works).
  * The router spreads the leaf's override_params over this object: `applied` moves them into both.
  */
-interface MessagesCall {
-  native: MessagesRequest;
-  chat: ChatCompletionRequest | MessagesInputError;
-}
+type MessagesCall = NativeAndChat<MessagesRequest, MessagesInputError>;
 
-function applied(req: MessagesCall): MessagesCall {
-  const { native, chat, ...overrides } = req;
-  if (Object.keys(overrides).length === 0) return req;
-  return {
-    native: { ...native, ...overrides } as MessagesRequest,
-    chat: chat instanceof MessagesInputError ? chat : ({ ...chat, ...overrides } as ChatCompletionRequest),
-  };
-}
-
-/** A 400 for a request the provider cannot take, made without calling it (the body the 400 always had). */
-function unconvertibleResult(error: MessagesInputError): CompletionResult {
-  const info = { message: error.message, type: "invalid_request_error", param: error.param, code: null };
-  return {
-    status: 400,
-    headers: {},
-    body: Buffer.from(JSON.stringify({ error: info })),
-    usage: null,
-    model: null,
-    failure: { type: info.type, message: info.message },
-    responseId: null,
-    finishReasons: null,
-  };
-}
+const applied = (req: MessagesCall): MessagesCall => withOverrides(req);
 
 /**
  * POST /v1/messages: the Anthropic Messages API, routed to ANY provider through the same

@@ -2,9 +2,10 @@ import type { FastifyInstance } from "fastify";
 import { type EndpointSpec, invalidBody, streamReply } from "../pipeline/endpoint.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
-import type { CompletionResult, Provider } from "../providers/provider.ts";
+import type { Provider } from "../providers/provider.ts";
 import { parseJson } from "../providers/shared/errors.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
+import { type NativeAndChat, unconvertibleResult, withOverrides } from "./native-and-chat.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 import { type ReasoningStyle, ResponsesInputError, ResponsesRequest, toChatRequest } from "./responses-convert.ts";
 import { toResponse } from "./responses-output.ts";
@@ -21,19 +22,9 @@ export const RESPONSES_ENDPOINT = "/v1/responses";
  * attempt then answers that 400 without calling anyone, and a fallback to a native provider still
  * works. The router spreads the leaf's override_params over this object: `applied` moves them in.
  */
-interface ResponsesCall {
-  native: ResponsesRequest;
-  chat: ChatCompletionRequest | ResponsesInputError;
-}
+type ResponsesCall = NativeAndChat<ResponsesRequest, ResponsesInputError>;
 
-function applied(req: ResponsesCall): ResponsesCall {
-  const { native, chat, ...overrides } = req;
-  if (Object.keys(overrides).length === 0) return req;
-  return {
-    native: { ...native, ...overrides } as ResponsesRequest,
-    chat: chat instanceof ResponsesInputError ? chat : ({ ...chat, ...overrides } as ChatCompletionRequest),
-  };
-}
+const applied = (req: ResponsesCall): ResponsesCall => withOverrides(req);
 
 /** How each provider asks for reasoning; those absent take no reasoning parameter at all. */
 const REASONING: Partial<Record<string, ReasoningStyle>> = {
@@ -70,21 +61,6 @@ function chatFor(provider: Provider, req: ResponsesCall): ChatCompletionRequest 
   if (style === null) return rest as ChatCompletionRequest;
   const converted = toChatRequest({ ...native, model: chat.model }, style);
   return converted.success ? converted.data : rest;
-}
-
-/** A 400 for a request the provider cannot take, made without calling it. */
-function unconvertibleResult(error: ResponsesInputError): CompletionResult {
-  const info = { message: error.message, type: "invalid_request_error", param: error.param, code: null };
-  return {
-    status: 400,
-    headers: {},
-    body: Buffer.from(JSON.stringify({ error: info })),
-    usage: null,
-    model: null,
-    failure: { type: info.type, message: info.message },
-    responseId: null,
-    finishReasons: null,
-  };
 }
 
 /**
