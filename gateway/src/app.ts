@@ -149,7 +149,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   registerFeedback(app, { keys: deps.keys, sink: deps.sink, traces: deps.traces });
   registerPromptRuns(app, pipeline);
   registerPromptApi(app, { keys: deps.keys, control: deps.admin?.control });
-  registerAdminRoutes(app, deps.admin);
+  registerAdminRoutes(app, deps.admin, deps.keys);
   if (deps.limits) registerLimitsUsage(app, { keys: deps.keys, limits: deps.limits });
   registerGatewayOpenApi(app, routes);
   return app;

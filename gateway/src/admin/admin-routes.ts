@@ -1,7 +1,7 @@
-import type { ControlPlane, SavedConfigValidator } from "@switchyard/platform";
+import type { ControlPlane, KeyStore, SavedConfigValidator } from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../errors.ts";
-import { adminGuard } from "./admin-auth.ts";
+import { adminGuard, callerOf, scoped } from "./admin-auth.ts";
 import { toAdminError } from "./admin-errors.ts";
 import { registerConfigValidateRoute } from "./config-validate-route.ts";
 import { registerGuardrailRoutes } from "./guardrail-routes.ts";
@@ -21,11 +21,13 @@ export interface AdminDeps {
 export const ADMIN_PREFIX = "/v1/admin";
 
 /**
- * The admin API under /v1/admin: tenants, API keys, virtual keys and saved configs. Every write
- * appends control events and answers once this replica has folded them. Without a control plane
- * (or one that only follows the topic) every admin route answers admin_disabled.
+ * The admin API under /v1/admin: tenants, API keys, virtual keys, saved configs, saved guardrails
+ * and limits. The admin token may do everything; an API key with the management scopes may manage
+ * its own tenant's virtual keys, configs, guardrails and limits (admin-auth.ts: each route declares
+ * its scope). Every write appends control events and answers once this replica has folded them.
+ * Without a control plane (or one that only follows the topic) every admin route answers admin_disabled.
  */
-export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps | undefined): void {
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps | undefined, keys: KeyStore): void {
   app.register(
     async (admin) => {
       // Thrown on to the app's one error handler, which renders the catalogue entry.
@@ -40,7 +42,15 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps | unde
         });
         return;
       }
-      admin.addHook("onRequest", adminGuard(deps.token));
+      admin.addHook("onRequest", adminGuard(deps.token, keys));
+      // Who the credential is: the console reads the tenant and the scopes of the key it holds.
+      admin.get("/whoami", scoped("any_key"), async (request) => {
+        const caller = callerOf(request);
+        if (caller.kind === "operator")
+          return { object: "admin_caller", kind: "operator", tenant_id: null, scopes: null };
+        const { tenantId, apiKeyId, role, scopes } = caller.principal;
+        return { object: "admin_caller", kind: "api_key", api_key_id: apiKeyId, tenant_id: tenantId, role, scopes };
+      });
       const context = {
         view: deps.control.view,
         commands,

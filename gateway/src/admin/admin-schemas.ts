@@ -39,7 +39,7 @@ export const ApiKeyCreate = z.strictObject({
   ...fileLimitFields,
   name: EntityName.optional(),
   role: z.enum(["tenant", "admin"]).optional(),
-  /** Absent: every tenant scope (completions, prompts.read, prompts.write, analytics.read, feedback.write). */
+  /** Absent: the default scopes (completions, prompts.read, prompts.write, analytics.read, feedback.write); the management scopes only when listed. */
   scopes: ApiKeyScopes.optional(),
 });
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { validateSavedGuardrail } from "../guardrails/validate-saved.ts";
+import { scoped } from "./admin-auth.ts";
 import { type AdminContext, type EntityParams, requireTenant, type TenantParams } from "./admin-context.ts";
 import { parseBody } from "./admin-errors.ts";
 import { list } from "./admin-views.ts";
@@ -44,11 +45,13 @@ function validate(checks: GuardrailDefinition["checks"] | undefined): void {
 /**
  * Saved guardrails (`pg-…`), named from configs (`"input_guardrails": ["pg-pii"]`): the same
  * shape as Portkey's `POST /v1/guardrails` (`name`, `checks`, `actions`), checks validated against
- * the built-ins before anything is written.
+ * the built-ins before anything is written. An API key needs guardrails.read / guardrails.write.
  */
 export function registerGuardrailRoutes(app: FastifyInstance, context: AdminContext): void {
   const { view, commands } = context;
   const base = "/tenants/:tenantId/guardrails";
+  const read = scoped("guardrails.read");
+  const write = scoped("guardrails.write");
   const notFound = (tenantId: string, id: string) =>
     new GatewayError("not_found", `tenant ${tenantId} has no guardrail ${id}`, "id");
   const show = (tenantId: string, id: string) => {
@@ -57,12 +60,12 @@ export function registerGuardrailRoutes(app: FastifyInstance, context: AdminCont
     return guardrailView(found);
   };
 
-  app.get<{ Params: TenantParams }>(base, async (request) => {
+  app.get<{ Params: TenantParams }>(base, read, async (request) => {
     requireTenant(context, request.params.tenantId);
     return list(view.savedGuardrails(request.params.tenantId).map(guardrailView));
   });
 
-  app.post<{ Params: TenantParams }>(base, async (request, reply) => {
+  app.post<{ Params: TenantParams }>(base, write, async (request, reply) => {
     const body = parseBody(GuardrailCreate, request.body);
     validate(body.checks);
     const created = await commands.guardrails.create(request.params.tenantId, body);
@@ -70,9 +73,11 @@ export function registerGuardrailRoutes(app: FastifyInstance, context: AdminCont
     return show(request.params.tenantId, created.id);
   });
 
-  app.get<{ Params: EntityParams }>(`${base}/:id`, async (request) => show(request.params.tenantId, request.params.id));
+  app.get<{ Params: EntityParams }>(`${base}/:id`, read, async (request) =>
+    show(request.params.tenantId, request.params.id),
+  );
 
-  app.patch<{ Params: EntityParams }>(`${base}/:id`, async (request) => {
+  app.patch<{ Params: EntityParams }>(`${base}/:id`, write, async (request) => {
     const body = parseBody(GuardrailUpdate, request.body);
     validate(body.checks);
     const { tenantId, id } = request.params;
@@ -80,7 +85,7 @@ export function registerGuardrailRoutes(app: FastifyInstance, context: AdminCont
     return show(tenantId, id);
   });
 
-  app.delete<{ Params: EntityParams }>(`${base}/:id`, async (request) => {
+  app.delete<{ Params: EntityParams }>(`${base}/:id`, write, async (request) => {
     const { tenantId, id } = request.params;
     if (!(await commands.guardrails.delete(tenantId, id))) throw notFound(tenantId, id);
     return { object: "guardrail", id, deleted: true };

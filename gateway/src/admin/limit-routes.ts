@@ -11,6 +11,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
+import { scoped } from "./admin-auth.ts";
 import { type AdminContext, type EntityParams, requireTenant, type TenantParams } from "./admin-context.ts";
 import { parseBody } from "./admin-errors.ts";
 import { list } from "./admin-views.ts";
@@ -93,7 +94,8 @@ export async function putAttachedLimits(
 
 /**
  * Admin routes for budgets and rate limits: limit policies, limits attached to virtual keys, API
- * keys and tenants, and "reset usage" (spend before now stops counting, on every replica).
+ * keys and tenants, and "reset usage" (spend before now stops counting, on every replica). An API key
+ * needs limits.read / limits.write, for its own tenant.
  */
 export function registerLimitRoutes(app: FastifyInstance, context: AdminContext): void {
   const { view, commands } = context;
@@ -103,15 +105,17 @@ export function registerLimitRoutes(app: FastifyInstance, context: AdminContext)
     return policyView(found);
   };
   const policies = "/tenants/:tenantId/limit-policies";
+  const read = scoped("limits.read");
+  const write = scoped("limits.write");
 
-  app.get<{ Params: TenantParams }>(policies, async (request) => {
+  app.get<{ Params: TenantParams }>(policies, read, async (request) => {
     requireTenant(context, request.params.tenantId);
     return list(view.limitPolicyStates(request.params.tenantId).map(policyView));
   });
-  app.get<{ Params: EntityParams }>(`${policies}/:id`, async (request) =>
+  app.get<{ Params: EntityParams }>(`${policies}/:id`, read, async (request) =>
     show(request.params.tenantId, request.params.id),
   );
-  app.put<{ Params: EntityParams }>(`${policies}/:id`, async (request) => {
+  app.put<{ Params: EntityParams }>(`${policies}/:id`, write, async (request) => {
     const { tenantId, id } = request.params;
     const parsedId = PolicyId.safeParse(id);
     if (!parsedId.success) throw new GatewayError("invalid_request", `id: ${parsedId.error.issues[0]?.message}`, "id");
@@ -119,21 +123,21 @@ export function registerLimitRoutes(app: FastifyInstance, context: AdminContext)
     await commands.limitPolicies.put(tenantId, id, body);
     return show(tenantId, id);
   });
-  app.delete<{ Params: EntityParams }>(`${policies}/:id`, async (request) => {
+  app.delete<{ Params: EntityParams }>(`${policies}/:id`, write, async (request) => {
     await commands.limitPolicies.delete(request.params.tenantId, request.params.id);
     return { object: "limit_policy", id: request.params.id, deleted: true };
   });
-  app.post<{ Params: EntityParams }>(`${policies}/:id/reset`, async (request) => {
+  app.post<{ Params: EntityParams }>(`${policies}/:id/reset`, write, async (request) => {
     await commands.limitPolicies.resetUsage(request.params.tenantId, request.params.id);
     return show(request.params.tenantId, request.params.id);
   });
 
   // Limits attached to one entity: each is the policy `vk.<id>` / `ak.<id>` / `tenant`.
   const attached = (path: string, resolve: (p: EntityParams) => { id: string; conditions: LimitCondition[] }) => {
-    app.get<{ Params: EntityParams }>(path, async (request) =>
+    app.get<{ Params: EntityParams }>(path, read, async (request) =>
       show(request.params.tenantId, resolve(request.params).id),
     );
-    app.put<{ Params: EntityParams }>(path, async (request) => {
+    app.put<{ Params: EntityParams }>(path, write, async (request) => {
       const body = parseBody(AttachedLimits, request.body);
       const { id, conditions } = resolve(request.params);
       await commands.limitPolicies.put(request.params.tenantId, id, {
@@ -144,12 +148,12 @@ export function registerLimitRoutes(app: FastifyInstance, context: AdminContext)
       });
       return show(request.params.tenantId, id);
     });
-    app.delete<{ Params: EntityParams }>(path, async (request) => {
+    app.delete<{ Params: EntityParams }>(path, write, async (request) => {
       const { id } = resolve(request.params);
       await commands.limitPolicies.delete(request.params.tenantId, id);
       return { object: "limit_policy", id, deleted: true };
     });
-    app.post<{ Params: EntityParams }>(`${path}/reset`, async (request) => {
+    app.post<{ Params: EntityParams }>(`${path}/reset`, write, async (request) => {
       const { id } = resolve(request.params);
       await commands.limitPolicies.resetUsage(request.params.tenantId, id);
       return show(request.params.tenantId, id);

@@ -58,7 +58,7 @@ describe("API key scopes", () => {
 });
 
 describe("scopes through the admin API", () => {
-  it("a key created with scopes is restricted to them; the admin API shows them (null = all)", async () => {
+  it("a key created with scopes is restricted to them; the admin API shows them (null = the defaults)", async () => {
     const harness = await AdminTestHarness.open();
     try {
       const admin = await harness.gateway({ token: ADMIN_TOKEN });

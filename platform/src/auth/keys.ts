@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { type ApiKeyScope, ApiKeyScopes } from "./scopes.ts";
+import { type ApiKeyScope, ApiKeyScopes, DEFAULT_API_KEY_SCOPES } from "./scopes.ts";
 
 /**
  * Gateway API keys. Only the SHA-256 of a key is ever stored or compared; the raw key lives
@@ -12,7 +12,7 @@ export const ApiKeyRecord = z.object({
   key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex chars (sha256 of the key)"),
   role: z.enum(["tenant", "admin"]).default("tenant"),
   revoked: z.boolean().default(false),
-  /** Absent: every scope (scopes.ts). */
+  /** Absent: the default scopes (scopes.ts). */
   scopes: ApiKeyScopes.optional(),
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
@@ -28,7 +28,7 @@ export interface Principal {
   tenantId: string;
   apiKeyId: string | null;
   role: "tenant" | "admin";
-  /** What the key may do; null = everything (no list on the key, an admin key, open mode). */
+  /** What the key may do; null = everything (an admin key, open mode). A key without a list: the defaults. */
   scopes: readonly ApiKeyScope[] | null;
 }
 
@@ -75,7 +75,7 @@ export class KeyStore {
       return { ok: false, reason: "invalid_api_key" };
     }
     if (record.revoked) return { ok: false, reason: "revoked_api_key" };
-    const scopes = record.role === "admin" ? null : (record.scopes ?? null);
+    const scopes = record.role === "admin" ? null : (record.scopes ?? DEFAULT_API_KEY_SCOPES);
     return { ok: true, principal: { tenantId: record.tenant_id, apiKeyId: record.id, role: record.role, scopes } };
   }
 }
