@@ -23,6 +23,7 @@ import { createRoutePlanner } from "./pipeline/plan-route.ts";
 import type { EventEnvironment } from "./pipeline/request-event.ts";
 import type { BodyCaptureSettings } from "./pipeline/stages/capture-bodies.ts";
 import { registerPromptApi } from "./prompts/prompt-api-routes.ts";
+import { registerPromptDraftRun } from "./prompts/prompt-draft-route.ts";
 import type { ProviderRegistry } from "./providers/registry.ts";
 import { registerAudio } from "./routes/audio.ts";
 import { registerChatCompletions } from "./routes/chat-completions.ts";
@@ -148,6 +149,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
   registerModels(app, pipelineDeps);
   registerFeedback(app, { keys: deps.keys, sink: deps.sink, traces: deps.traces });
   registerPromptRuns(app, pipeline);
+  registerPromptDraftRun(app, pipeline);
   registerPromptApi(app, { keys: deps.keys, control: deps.admin?.control });
   registerAdminRoutes(app, deps.admin, deps.keys);
   if (deps.limits) registerLimitsUsage(app, { keys: deps.keys, limits: deps.limits });

@@ -57,6 +57,13 @@ export const PromptUpdate = z.strictObject({
 });
 export type PromptUpdate = z.infer<typeof PromptUpdate>;
 
+/**
+ * An unsaved version (`POST /v1/prompts/completions`'s `prompt`): what a create or update body
+ * would save, so the playground can run an edit and then save the same object as a new version.
+ */
+export const PromptDraft = z.strictObject({ string: Template, ...VersionFields });
+export type PromptDraft = z.infer<typeof PromptDraft>;
+
 export const PartialCreate = z.strictObject({
   id: EntityId.optional(),
   name: EntityName,

@@ -2,6 +2,7 @@ import type { PromptVersionState } from "@switchyard/platform";
 import { z } from "zod";
 import { invalidBody } from "../pipeline/endpoint.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
+import type { PromptDraft } from "./prompt-api-schemas.ts";
 import type { PromptLookup, ResolvedPrompt } from "./prompt-resolver.ts";
 import { partialsFor, templateError } from "./prompt-resolver.ts";
 import { parseTemplate, renderTemplate } from "./template.ts";
@@ -34,6 +35,8 @@ export interface PromptCall {
   stream: boolean | undefined;
   /** Every other root field: model params that override the saved ones. */
   overrides: Record<string, unknown>;
+  /** An unsaved version to run instead of a saved one (`POST /v1/prompts/completions`, prompt-draft.ts). */
+  draft?: PromptDraft;
 }
 
 /** Validates a call body (a 400 naming the field), splitting variables from overriding params. */

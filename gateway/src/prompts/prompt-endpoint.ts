@@ -2,6 +2,7 @@ import { type EndpointSpec, openAIStreamEncoder, streamReply } from "../pipeline
 import { jsonReply } from "../pipeline/reply.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import { type PromptCall, parsePromptCall } from "./prompt-call.ts";
+import { parseDraftCall } from "./prompt-draft.ts";
 
 /**
  * `POST /v1/prompts/{id}/completions` and `/render` as pipeline endpoints. They are the chat
@@ -11,10 +12,11 @@ import { type PromptCall, parsePromptCall } from "./prompt-call.ts";
  * parse-request) replaces it with the rendered chat request — so every later stage (routing,
  * cache, guardrails, limits) sees an ordinary chat request.
  */
-export type PromptMode = "completions" | "render";
+export type PromptMode = "completions" | "render" | "draft";
 
 export interface PromptEnvelope {
-  promptRef: string;
+  /** The URL's `id[@version|@label]`; null for a draft (the version is in the body: prompt-draft.ts). */
+  promptRef: string | null;
   body: unknown;
 }
 
@@ -30,7 +32,7 @@ export function isPromptEndpoint(
 
 export function envelopeOf(raw: unknown): PromptEnvelope {
   const envelope = raw as Partial<PromptEnvelope> | null;
-  if (typeof envelope?.promptRef !== "string")
+  if (typeof envelope?.promptRef !== "string" && envelope?.promptRef !== null)
     throw new Error("prompt endpoint: the transport must pass a PromptEnvelope");
   return { promptRef: envelope.promptRef, body: envelope.body };
 }
@@ -59,17 +61,21 @@ const parsedCalls = new WeakMap<object, PromptCall>();
 export function promptCallOf(request: unknown, rawBody: unknown): PromptCall {
   return (
     (typeof request === "object" && request !== null ? parsedCalls.get(request) : undefined) ??
-    parsePromptCall(envelopeOf(rawBody).body)
+    parseCall(envelopeOf(rawBody))
   );
 }
 
-function promptEndpoint(mode: PromptMode): PromptEndpointSpec {
+function parseCall(envelope: PromptEnvelope): PromptCall {
+  return envelope.promptRef === null ? parseDraftCall(envelope.body) : parsePromptCall(envelope.body);
+}
+
+function promptEndpoint(mode: PromptMode, endpoint: string): PromptEndpointSpec {
   return {
     ...asChat,
-    endpoint: `/v1/prompts/{id}/${mode}`,
+    endpoint,
     promptMode: mode,
     parse(raw) {
-      const call = parsePromptCall(envelopeOf(raw).body);
+      const call = parseCall(envelopeOf(raw));
       // Rendered by the render-prompt stage; until then only `stream` is known.
       const placeholder = { model: "", messages: [], stream: call.stream === true } as unknown as ChatCompletionRequest;
       parsedCalls.set(placeholder, call);
@@ -78,5 +84,7 @@ function promptEndpoint(mode: PromptMode): PromptEndpointSpec {
   };
 }
 
-export const promptCompletionsEndpoint = promptEndpoint("completions");
-export const promptRenderEndpoint = promptEndpoint("render");
+export const promptCompletionsEndpoint = promptEndpoint("completions", "/v1/prompts/{id}/completions");
+export const promptRenderEndpoint = promptEndpoint("render", "/v1/prompts/{id}/render");
+/** An unsaved version run like `/completions` (prompt-draft.ts); its envelope's promptRef is null. */
+export const promptDraftEndpoint = promptEndpoint("draft", "/v1/prompts/completions");

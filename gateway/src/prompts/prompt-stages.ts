@@ -7,6 +7,7 @@ import type { RequestStage } from "../pipeline/stage.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import type { ChatRequestLike } from "../telemetry/index.ts";
 import { type PromptCall, renderPromptChat } from "./prompt-call.ts";
+import { draftPrompt } from "./prompt-draft.ts";
 import { envelopeOf, isPromptEndpoint, promptCallOf } from "./prompt-endpoint.ts";
 import { type PromptLookup, parsePromptRef, type ResolvedPrompt, resolvePrompt } from "./prompt-resolver.ts";
 import { promptTargets } from "./prompt-targets.ts";
@@ -33,21 +34,25 @@ export function renderPromptStage(lookup: PromptLookup): RequestStage {
       const ctx = parsed(raw);
       const mode = raw.endpoint.promptMode;
       requireScope(ctx.principal, mode === "render" ? "prompts.read" : "completions");
-      const envelope = envelopeOf(ctx.rawBody);
+      // An unsaved template is authoring (and may reach the tenant's partials): prompts.write too.
+      if (mode === "draft") requireScope(ctx.principal, "prompts.write");
+      const { promptRef } = envelopeOf(ctx.rawBody);
       const call = promptCallOf(ctx.request, ctx.rawBody);
-      const resolved = resolvePrompt(
-        lookup,
-        ctx.principal.tenantId,
-        parsePromptRef(envelope.promptRef, "prompt_id"),
-        "prompt_id",
-      );
-      const chat = renderPromptChat(lookup, ctx.principal.tenantId, resolved, call);
+      const tenantId = ctx.principal.tenantId;
+      const resolved =
+        call.draft !== undefined
+          ? draftPrompt(tenantId, call.draft)
+          : resolvePrompt(lookup, tenantId, parsePromptRef(promptRef ?? "", "prompt_id"), "prompt_id");
+      const chat = renderPromptChat(lookup, tenantId, resolved, call);
       ctx.request = chat;
       ctx.route.modelRequested = chat.model;
       ctx.route.stream = chat.stream === true;
       ctx.telemetry?.setRequest(chat as ChatRequestLike);
-      ctx.outcome.prompt = { id: resolved.prompt.id, version: resolved.version.version, label: resolved.label };
-      ctx.responseHeaders["x-portkey-prompt-version"] = `${resolved.prompt.id}@${resolved.version.version}`;
+      // A draft is no saved version: its requests name none (the endpoint tells them apart).
+      if (call.draft === undefined) {
+        ctx.outcome.prompt = { id: resolved.prompt.id, version: resolved.version.version, label: resolved.label };
+        ctx.responseHeaders["x-portkey-prompt-version"] = `${resolved.prompt.id}@${resolved.version.version}`;
+      }
       if (mode === "render") return renderAnswer(chat);
       runs.set(raw, { call, resolved });
       return next();
