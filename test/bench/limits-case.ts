@@ -1,7 +1,14 @@
 import { fileURLToPath } from "node:url";
-import { createLimits, DEFAULT_LIMITS_SETTINGS, OwnRedis } from "@switchyard/gateway/testing";
-import { activeTelemetry, createLogger, type LimitPolicyState, Scopes } from "@switchyard/platform";
+import { OwnRedis } from "@switchyard/gateway/testing";
 import { cpuMeter } from "./cpu.ts";
+import {
+  addedMedian,
+  LIMITS_BENCH_BODY,
+  measureGatewayInProcess,
+  measureLimiterInProcess,
+  medianOf,
+  type PairedResult,
+} from "./limits-in-process.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startGateway, startUpstream, stopChild } from "./processes.ts";
 
@@ -18,6 +25,8 @@ import { startGateway, startUpstream, stopChild } from "./processes.ts";
 export interface LimitsCaseResult {
   /** measureLimiterInProcess: CPU µs per request of plan + reserve + settle, embedded. */
   inProcessCpuPerRequest: number;
+  /** measureGatewayInProcess: the same two keys through an in-process gateway, paired rounds. */
+  gatewayInProcess: PairedResult;
   modes: Array<{
     mode: "embedded" | "redis";
     rounds: Array<{ plain: Measured; limited: Measured }>;
@@ -33,11 +42,7 @@ interface Measured {
 }
 
 const TOKEN = "bench-limits-admin-token-0123456789";
-const body = JSON.stringify({
-  model: "gpt-4o-mini",
-  max_tokens: 64,
-  messages: [{ role: "user", content: "Say hello to Ada, who asked about the weather in Paris today." }],
-});
+const body = LIMITS_BENCH_BODY;
 
 async function adminCall(
   base: string,
@@ -140,61 +145,22 @@ export async function measureLimits(options: {
       await redisServer?.kill();
     }
   }
-  return { inProcessCpuPerRequest: await measureLimiterInProcess(), modes };
-}
-
-/**
- * The limiter alone, in this process: plan + reserve + settle of a request under one rate limit and
- * one cost budget (what the enforce-limits stage adds per request), CPU µs per request over
- * `iterations` — steadier than the process-level difference on a shared machine.
- */
-export async function measureLimiterInProcess(iterations = 10_000): Promise<number> {
-  const at = new Date().toISOString();
-  const policy: LimitPolicyState = {
-    id: "ak.bench",
-    tenant_id: "bench",
-    conditions: [{ key: "api_key", value: "bench" }],
-    group_by: [],
-    usage_limits: { type: "cost", credit_limit: 1_000_000, periodic_reset: "monthly" },
-    rate_limits: [{ type: "requests", unit: "rpm", value: 100_000_000 }],
-    usage_reset_at: null,
-    version: 1,
-    created_at: at,
-    updated_at: at,
+  return {
+    inProcessCpuPerRequest: await measureLimiterInProcess(),
+    gatewayInProcess: await measureGatewayInProcess(),
+    modes,
   };
-  const limits = createLimits({
-    settings: DEFAULT_LIMITS_SETTINGS,
-    policies: { limitPolicies: () => [policy], tenants: () => [{ state: { id: "bench" } }] },
-    priceOverrides: [],
-    logger: createLogger({ name: "bench", level: "silent" }),
-    meter: activeTelemetry().meter(Scopes.gateway),
-    gatewayInstance: "bench",
-    publishAlert: null,
-    clickhouse: null,
-  });
-  const input = {
-    tenantId: "bench",
-    request: { apiKeyId: "bench", metadata: {} },
-    targets: [{ path: "config", provider: "openai", model: "gpt-4o-mini", virtualKeyId: null, overrides: {} }],
-    params: JSON.parse(body) as Record<string, unknown>,
-  };
-  const actual = { tokens: 40, costNano: 20_000, targetPath: "config", cacheHit: false };
-  const once = async () => {
-    const admission = await limits.limiter.admit(input, limits.limiter.plan(input));
-    await limits.limiter.settle(admission, actual);
-  };
-  for (let i = 0; i < 2000; i++) await once();
-  const start = process.cpuUsage();
-  for (let i = 0; i < iterations; i++) await once();
-  const used = process.cpuUsage(start);
-  await limits.close();
-  return (used.user + used.system) / iterations;
 }
 
 export function printLimits(c: LimitsCaseResult): void {
   const fmt = (n: number | null, digits = 1) => (n === null ? "n/a" : n.toFixed(digits));
   console.log(
-    `\nlimits in process (plan + reserve + settle, one rate limit + one cost budget, embedded): ${fmt(c.inProcessCpuPerRequest, 2)} CPU µs/request  (target ≤ 20 µs)`,
+    `\nlimits in process, the limiter alone (plan + reserve + settle, one rate limit + one cost budget, embedded): ${fmt(c.inProcessCpuPerRequest, 2)} CPU µs/request`,
+  );
+  const p = c.gatewayInProcess;
+  console.log(
+    `limits in process, whole gateway (mock provider, ${p.rounds} paired rounds of ${p.perRound}): no limits ${fmt(medianOf(p.plain))} µs/req, ` +
+      `1 rate + 1 budget ${fmt(medianOf(p.limited))} µs/req, added (median of paired differences) ${fmt(addedMedian(p), 2)} µs  (target ≤ 20 µs)`,
   );
   for (const m of c.modes) {
     console.log(

@@ -9,30 +9,36 @@ import type { Admission, Refusal } from "./limiter.ts";
  */
 export function rateLimitHeaders(admission: Admission, now = Date.now()): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const metric of ["requests", "tokens"] as const) {
-    let best: { limit: number; remaining: number; end: number } | null = null;
-    admission.counters.forEach((c, i) => {
-      if (c.kind !== "rate" || c.metric !== metric || c.windowEnd === null) return;
-      const r = admission.refusal;
-      if (r !== null && !(r.why === "over" && r.counter === c)) return;
+  const r = admission.refusal;
+  for (const metric of METRICS) {
+    let limit = 0;
+    let remaining = Number.POSITIVE_INFINITY;
+    let end = 0;
+    const counters = admission.counters;
+    for (let i = 0; i < counters.length; i++) {
+      const c = counters[i]!;
+      if (c.kind !== "rate" || c.metric !== metric || c.windowEnd === null) continue;
       // A refused request reserved nothing; the counter that refused it told what it held.
-      const held =
-        r === null
-          ? (admission.totals[i] ?? 0) + (admission.amounts[i] ?? 0)
-          : r.why === "over" && r.counter === c
-            ? r.total
-            : 0;
-      const remaining = Math.max(0, c.limit - held);
-      if (best === null || remaining < best.remaining) best = { limit: c.limit, remaining, end: c.windowEnd };
-    });
-    if (best === null) continue;
-    const b = best as { limit: number; remaining: number; end: number };
-    headers[`x-ratelimit-limit-${metric}`] = String(b.limit);
-    headers[`x-ratelimit-remaining-${metric}`] = String(b.remaining);
-    headers[`x-ratelimit-reset-${metric}`] = `${Math.max(0, Math.ceil((b.end - now) / 1000))}s`;
+      let held: number;
+      if (r === null) held = (admission.totals[i] ?? 0) + (admission.amounts[i] ?? 0);
+      else if (r.why === "over" && r.counter === c) held = r.total;
+      else continue;
+      const left = Math.max(0, c.limit - held);
+      if (left < remaining) {
+        remaining = left;
+        limit = c.limit;
+        end = c.windowEnd;
+      }
+    }
+    if (remaining === Number.POSITIVE_INFINITY) continue;
+    headers[`x-ratelimit-limit-${metric}`] = String(limit);
+    headers[`x-ratelimit-remaining-${metric}`] = String(remaining);
+    headers[`x-ratelimit-reset-${metric}`] = `${Math.max(0, Math.ceil((end - now) / 1000))}s`;
   }
   return headers;
 }
+
+const METRICS = ["requests", "tokens"] as const;
 
 /** The client's answer to a refusal: 429 (rate, retry-after) or 412 (budget: limit, spend, reset). */
 export function refusalError(

@@ -5,7 +5,7 @@ import { NANO_PER_USD } from "./limit-plan.ts";
 /**
  * Prometheus-visible state of the limits: spend and remaining per limit this replica has seen
  * (gauges; cost in USD), refusals, alerts, and failures of the shared store. The gauges' series
- * are bounded: at most MAX_SERIES limits are tracked, the oldest dropped first.
+ * are bounded: at most MAX_SERIES limits are tracked, the first seen dropped first.
  */
 export interface LimitMetrics {
   observe(tenantId: string, counter: PlannedCounter, used: number): void;
@@ -17,6 +17,7 @@ export interface LimitMetrics {
 const MAX_SERIES = 5000;
 
 interface Seen {
+  key: string;
   attributes: { tenant_id: string; limit_id: string; metric: string };
   used: number;
   limit: number;
@@ -54,13 +55,25 @@ export function createLimitMetrics(meter: Meter): LimitMetrics {
     limit_id: c.limitId,
     metric: c.metric,
   });
+  // Planned counters are memoised (plan-cache.ts): the series of a counter object is found without
+  // building its key string again. Series are dropped oldest-first-seen past MAX_SERIES.
+  const byCounter = new WeakMap<PlannedCounter, Seen>();
   return {
     observe(tenantId, counter, used) {
-      const key = `${tenantId}|${counter.limitId}`;
-      seen.delete(key);
-      if (seen.size >= MAX_SERIES) seen.delete(seen.keys().next().value as string);
-      const scale = counter.metric === "cost" ? NANO_PER_USD : 1;
-      seen.set(key, { attributes: attributesOf(tenantId, counter), used, limit: counter.limit, scale });
+      let s = byCounter.get(counter);
+      if (s === undefined || seen.get(s.key) !== s) {
+        const key = `${tenantId}|${counter.limitId}`;
+        s = seen.get(key);
+        if (s === undefined) {
+          if (seen.size >= MAX_SERIES) seen.delete(seen.keys().next().value as string);
+          const scale = counter.metric === "cost" ? NANO_PER_USD : 1;
+          s = { key, attributes: attributesOf(tenantId, counter), used, limit: counter.limit, scale };
+          seen.set(key, s);
+        }
+        byCounter.set(counter, s);
+      }
+      s.used = used;
+      s.limit = counter.limit;
     },
     refused(tenantId, counter) {
       refusals.add(1, { ...attributesOf(tenantId, counter), kind: counter.kind });

@@ -38,13 +38,23 @@ export interface PlannedCounter {
 
 export const NANO_PER_USD = 1_000_000_000;
 
-/** Every counter the request falls under, deduplicated (several targets may share one). */
+/** [from, until): while `now` stays inside, a plan made now holds (plan-cache.ts). */
+export interface Validity {
+  from: number;
+  until: number;
+}
+
+/**
+ * Every counter the request falls under, deduplicated (several targets may share one). `validity`
+ * (optional) is narrowed to when the counters' windows are all current.
+ */
 export function planCounters(
   tenantId: string,
   policies: readonly LimitPolicyState[],
   request: RequestFacts,
   targets: readonly TargetFacts[],
   now: number,
+  validity?: Validity,
 ): PlannedCounter[] {
   const out = new Map<string, PlannedCounter>();
   for (const policy of policies) {
@@ -60,7 +70,12 @@ export function planCounters(
       }
       // A request without the grouped dimension (no _user for a per-user policy) is not under it.
       if (!grouped) continue;
-      for (const [slot, counter] of coresOf(policy, now)) {
+      const cores = coresOf(policy, now);
+      if (validity !== undefined) {
+        validity.from = Math.max(validity.from, cores.from);
+        validity.until = Math.min(validity.until, cores.until);
+      }
+      for (const [slot, counter] of cores.slots) {
         const key = counterKey(tenantId, policy.id, slot, groupValues, counter.windowStart);
         const found = out.get(key);
         if (found) {
@@ -85,11 +100,11 @@ export function planCounters(
  * A policy's slots in their current windows, memoised per policy object until the first of its
  * windows ends (the request path asks for them on every request; a policy change is a new object).
  */
-const cores = new WeakMap<LimitPolicyState, { from: number; until: number; slots: Array<[string, CounterCore]> }>();
+const cores = new WeakMap<LimitPolicyState, Validity & { slots: Array<[string, CounterCore]> }>();
 
-function coresOf(policy: LimitPolicyState, now: number): Array<[string, CounterCore]> {
+function coresOf(policy: LimitPolicyState, now: number): Validity & { slots: Array<[string, CounterCore]> } {
   const cached = cores.get(policy);
-  if (cached !== undefined && now >= cached.from && now < cached.until) return cached.slots;
+  if (cached !== undefined && now >= cached.from && now < cached.until) return cached;
   const slots = slotsOf(policy, now).map(([slot, make]): [string, CounterCore] => [slot, make()]);
   let until = Number.POSITIVE_INFINITY;
   let from = Number.NEGATIVE_INFINITY;
@@ -97,8 +112,12 @@ function coresOf(policy: LimitPolicyState, now: number): Array<[string, CounterC
     if (core.windowEnd !== null) until = Math.min(until, core.windowEnd);
     from = Math.max(from, core.windowStart);
   }
-  cores.set(policy, { from, until, slots });
-  return slots;
+  // A usage reset stamped a little ahead (another replica's clock) starts a new period when it comes.
+  const resetAt = policy.usage_reset_at === null ? Number.NaN : Date.parse(policy.usage_reset_at);
+  if (resetAt > now) until = Math.min(until, resetAt);
+  const entry = { from, until, slots };
+  cores.set(policy, entry);
+  return entry;
 }
 
 /** The store key of a counter: tenant, policy, limit, group values and window start. */
@@ -165,7 +184,7 @@ function dimension(key: string, request: RequestFacts, target: TargetFacts): str
     case "provider":
       return target.provider;
     default:
-      return key.startsWith("metadata.") ? (request.metadata[key.slice(9)] ?? null) : null;
+      return key.startsWith("metadata.") ? metadataValue(request.metadata, key.slice(9)) : null;
   }
 }
 
@@ -175,4 +194,9 @@ function conditionHolds(condition: LimitCondition, request: RequestFacts, target
   const matched =
     value !== null && (expected === "*" || expected === value || (Array.isArray(expected) && expected.includes(value)));
   return condition.excludes === true ? !matched : matched;
+}
+
+/** A metadata value the client sent (never an inherited property such as `constructor`). */
+export function metadataValue(metadata: Readonly<Record<string, string>>, name: string): string | null {
+  return Object.hasOwn(metadata, name) ? (metadata[name] ?? null) : null;
 }

@@ -1,16 +1,35 @@
-import { randomUUID } from "node:crypto";
 import type { LimitCheck, PriceOverride } from "@switchyard/events";
 import type { LimitPolicyState, Logger } from "@switchyard/platform";
+import {
+  type Admission,
+  type AdmitRequest,
+  allowedChecks,
+  type LimitAlert,
+  NONE_EXCLUDED,
+  nextId,
+  type Refusal,
+} from "./admission.ts";
 import { type ActualUsage, actualOf, amountOf, checksOf, isFinal, type TargetWorst, ttlOf } from "./limit-amounts.ts";
 
 export type { ActualUsage } from "./limit-amounts.ts";
 
 import type { LimitMetrics } from "./limit-metrics.ts";
-import { type PlannedCounter, planCounters, type RequestFacts, type TargetFacts } from "./limit-plan.ts";
-import type { LimitStore, MemoryLimitStore, ReserveItem } from "./limit-store.ts";
-import { inputTokensOf, outputCapOf, worstCase } from "./worst-case.ts";
+import type { PlannedCounter } from "./limit-plan.ts";
+import {
+  type LimitStore,
+  MemoryLimitStore,
+  type ReserveItem,
+  type ReserveResult,
+  type SettleItem,
+} from "./limit-store.ts";
+import { cachedPlan } from "./plan-cache.ts";
+import { inputTokensBound, inputTokensCounted, promptOf, targetWorsts } from "./worst-case.ts";
+
+export type { Admission, AdmitRequest, LimitAlert, LimitTarget, Refusal } from "./admission.ts";
 
 export type FailMode = "open" | "closed";
+
+const NO_WORST: ReadonlyMap<string, TargetWorst> = new Map();
 
 export interface LimiterOptions {
   store: LimitStore;
@@ -28,50 +47,6 @@ export interface LimiterOptions {
   onStoreLost?: () => void;
   now?: () => number;
 }
-
-export interface LimitAlert {
-  tenantId: string;
-  counter: PlannedCounter;
-  used: number;
-}
-
-/** A target of the request's route, with what its leaf overrides (model, max_tokens). */
-export interface LimitTarget extends TargetFacts {
-  overrides: Readonly<Record<string, unknown>>;
-}
-
-export interface AdmitRequest {
-  tenantId: string;
-  request: RequestFacts;
-  targets: readonly LimitTarget[];
-  /** The request's parameters (messages, max_tokens, …) for the worst case. */
-  params: Record<string, unknown>;
-}
-
-export type Refusal =
-  | { why: "over"; counter: PlannedCounter; total: number; amount: number }
-  | { why: "unpriced"; counter: PlannedCounter; model: string; provider: string }
-  | { why: "unavailable" };
-
-/** What admission decided; settled once when the response is over. */
-export interface Admission {
-  readonly id: string;
-  readonly tenantId: string;
-  /** How many targets the request's route has (a counter covering all of them is request-wide). */
-  readonly targetCount: number;
-  readonly counters: readonly PlannedCounter[];
-  readonly amounts: readonly number[];
-  /** used + reserved before this request, per counter (for the x-ratelimit headers). */
-  readonly totals: readonly number[];
-  readonly checks: LimitCheck[];
-  readonly refusal: Refusal | null;
-  /** The store that holds the reservation (the fallback after a fail-open), null if none. */
-  readonly store: LimitStore | null;
-  /** Targets (by path) whose own limits refused the request while other targets could serve it. */
-  readonly excluded: ReadonlyMap<string, Refusal>;
-}
-
-const NONE_EXCLUDED: ReadonlyMap<string, Refusal> = new Map();
 
 const LOG_EVERY_MS = 10_000;
 
@@ -100,31 +75,48 @@ export class Limiter {
   }
 
   /** The counters a request falls under (none: the request is not limited, nothing to reserve). */
-  plan(input: AdmitRequest): PlannedCounter[] {
+  plan(input: AdmitRequest): readonly PlannedCounter[] {
     const policies = this.o.policies(input.tenantId);
     if (policies.length === 0) return [];
-    return planCounters(input.tenantId, policies, input.request, input.targets, this.now());
+    return cachedPlan(input.tenantId, policies, input.request, input.targets, this.now());
   }
 
   /**
-   * Reserves the request's worst case on every counter at once, or refuses it. A refusal by a
-   * counter that covers only some targets of the route (a virtual key's, a model's) takes those
-   * targets out instead — `excluded`: their attempts are refused, a fallback goes on to the next —
-   * and the rest is reserved again; only when no target is left is the request refused.
+   * Reserves the request's worst case on every counter at once, or refuses it. The input tokens are
+   * first bounded by the prompt's bytes (no tokenizing); a refusal by a token or cost counter under
+   * that bound retries once with the prompt counted. A refusal by a counter that covers only some
+   * targets of the route (a virtual key's, a model's) takes those targets out instead — `excluded`:
+   * their attempts are refused, a fallback goes on to the next — and the rest is reserved again;
+   * only when no target is left is the request refused.
    */
   async admit(input: AdmitRequest, counters: readonly PlannedCounter[]): Promise<Admission> {
-    const worst = await this.worstCases(input, counters);
-    const excluded = new Map<string, Refusal>();
+    const needsWorst = counters.some((c) => c.metric !== "requests");
+    const prompt = needsWorst ? promptOf(input.params) : null;
+    let worst = prompt === null ? NO_WORST : this.worst(input, inputTokensBound(prompt));
+    let counted = prompt === null;
+    const first = await this.admitOnce(input, counters, worst);
+    if (first.refusal === null) return first;
+    let excluded: Map<string, Refusal> | null = null;
     const refusedChecks: LimitCheck[] = [];
-    const finish = (a: Admission): Admission => ({ ...a, checks: [...refusedChecks, ...a.checks], excluded });
+    const finish = (a: Admission): Admission =>
+      excluded === null ? a : { ...a, checks: [...refusedChecks, ...a.checks], excluded };
     let current = counters;
+    let admission = first;
     for (;;) {
-      const admission = await this.admitOnce(input, current, worst);
       const r = admission.refusal;
       if (r === null || r.why === "unavailable") return finish(admission);
+      if (r.why === "over" && !counted && r.counter.metric !== "requests" && prompt !== null) {
+        // Refused under the byte bound: count the prompt, reserve again (nothing was reserved).
+        counted = true;
+        worst = this.worst(input, await inputTokensCounted(prompt));
+        admission = await this.admitOnce(input, current, worst);
+        continue;
+      }
       const out = new Set(r.counter.targets);
-      const keep = new Set(input.targets.flatMap((t) => (excluded.has(t.path) || out.has(t.path) ? [] : [t.path])));
+      const gone = excluded;
+      const keep = new Set(input.targets.flatMap((t) => (gone?.has(t.path) || out.has(t.path) ? [] : [t.path])));
       if (keep.size === 0) return finish(admission);
+      excluded ??= new Map();
       for (const path of out) excluded.set(path, r);
       refusedChecks.push({
         limit_id: r.counter.limitId,
@@ -137,16 +129,19 @@ export class Limiter {
         return targets.length > 0 ? [{ ...c, targets }] : [];
       });
       if (current.length === 0) {
-        const none = {
-          id: randomUUID(),
-          tenantId: input.tenantId,
-          targetCount: input.targets.length,
+        const none = { id: nextId(), tenantId: input.tenantId, targetCount: input.targets.length };
+        return finish({
+          ...none,
           counters: [],
           amounts: [],
           totals: [],
-        };
-        return finish({ ...none, checks: [], refusal: null, store: null, excluded });
+          checks: [],
+          refusal: null,
+          store: null,
+          excluded,
+        });
       }
+      admission = await this.admitOnce(input, current, worst);
     }
   }
 
@@ -156,112 +151,132 @@ export class Limiter {
     worst: ReadonlyMap<string, TargetWorst>,
   ): Promise<Admission> {
     const now = this.now();
-    const id = randomUUID();
-    const base = {
-      id,
-      tenantId: input.tenantId,
-      targetCount: input.targets.length,
-      counters,
-      totals: [] as number[],
-      excluded: NONE_EXCLUDED,
-    };
-    const amounts: number[] = [];
-    for (const counter of counters) {
-      const amount = amountOf(counter, worst);
+    const targetCount = input.targets.length;
+    const n = counters.length;
+    const amounts: number[] = new Array(n);
+    const items: ReserveItem[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = counters[i]!;
+      const amount = amountOf(c, worst);
       if (typeof amount === "object") {
-        const refusal: Refusal = { why: "unpriced", counter, ...amount };
-        return { ...base, amounts, checks: checksOf(counters, counter), refusal, store: null };
+        const refusal: Refusal = { why: "unpriced", counter: c, ...amount };
+        return this.refused(input, counters, amounts, refusal, checksOf(counters, c));
       }
-      amounts.push(amount);
+      amounts[i] = amount;
+      items[i] = { key: c.key, amount, limit: c.limit, ttlMs: ttlOf(c, now), final: isFinal(c, targetCount) };
     }
-    const items: ReserveItem[] = counters.map((c, i) => ({
-      key: c.key,
-      amount: amounts[i]!,
-      limit: c.limit,
-      ttlMs: ttlOf(c, now),
-      final: isFinal(c, input.targets.length),
-    }));
+    const id = nextId();
     let store: LimitStore = this.o.store;
-    let result: Awaited<ReturnType<LimitStore["reserve"]>>;
-    try {
-      result = await store.reserve(id, items, now);
-    } catch (error) {
-      this.storeFailed("reserve", error);
-      if (this.o.fallback === null) {
-        return {
-          ...base,
-          amounts,
-          checks: checksOf(counters, null, false),
-          refusal: { why: "unavailable" },
-          store: null,
-        };
+    let result: ReserveResult;
+    if (store instanceof MemoryLimitStore) {
+      // In memory the reservation is synchronous: no promise to wait on.
+      result = store.reserveNow(items, now);
+    } else {
+      try {
+        result = await store.reserve(id, items, now);
+      } catch (error) {
+        this.storeFailed("reserve", error);
+        if (this.o.fallback === null) {
+          return this.refused(input, counters, amounts, { why: "unavailable" }, checksOf(counters, null, false));
+        }
+        store = this.o.fallback;
+        result = this.o.fallback.reserveNow(items, now);
       }
-      store = this.o.fallback;
-      result = this.o.fallback.reserveNow(items, now);
     }
     if (result.lost === true) this.o.onStoreLost?.();
     if (!result.ok) {
       const counter = counters[result.failed]!;
       this.o.metrics.refused(input.tenantId, counter);
       const refusal: Refusal = { why: "over", counter, total: result.total, amount: amounts[result.failed]! };
-      return { ...base, amounts, checks: checksOf(counters, counter), refusal, store: null };
+      return this.refused(input, counters, amounts, refusal, checksOf(counters, counter));
     }
     const totals = result.totals;
-    counters.forEach((c, i) => {
-      if (!isFinal(c, input.targets.length)) return;
+    for (let i = 0; i < n; i++) {
+      const c = counters[i]!;
+      if (!items[i]!.final) continue;
       const used = totals[i]! + amounts[i]!;
       this.o.metrics.observe(input.tenantId, c, used);
       if (c.alertAt !== null && totals[i]! < c.alertAt && used >= c.alertAt) {
         this.o.onAlert({ tenantId: input.tenantId, counter: c, used });
       }
-    });
-    return { ...base, amounts, totals, checks: checksOf(counters, null), refusal: null, store };
+    }
+    const checks = allowedChecks(counters);
+    return {
+      id,
+      tenantId: input.tenantId,
+      targetCount,
+      counters,
+      amounts,
+      totals,
+      checks,
+      refusal: null,
+      store,
+      excluded: NONE_EXCLUDED,
+    };
+  }
+
+  private refused(
+    input: AdmitRequest,
+    counters: readonly PlannedCounter[],
+    amounts: number[],
+    refusal: Refusal,
+    checks: LimitCheck[],
+  ): Admission {
+    const targetCount = input.targets.length;
+    return {
+      id: "",
+      tenantId: input.tenantId,
+      targetCount,
+      counters,
+      amounts,
+      totals: [],
+      checks,
+      refusal,
+      store: null,
+      excluded: NONE_EXCLUDED,
+    };
   }
 
   /** Replaces the reservation by what was used; never throws (a failure is logged and counted). */
-  async settle(admission: Admission, actual: ActualUsage): Promise<void> {
+  settle(admission: Admission, actual: ActualUsage): Promise<void> | undefined {
     const store = admission.store;
     if (store === null) return;
     // Request counts of the whole request were final at admission; the rest is settled.
-    const settled = admission.counters.flatMap((c, i) => (isFinal(c, admission.targetCount) ? [] : [i]));
-    if (settled.length === 0) return;
     const now = this.now();
-    const items = settled.map((i) => {
-      const counter = admission.counters[i]!;
+    const counters = admission.counters;
+    const settled: PlannedCounter[] = [];
+    const items: SettleItem[] = [];
+    for (let i = 0; i < counters.length; i++) {
+      const counter = counters[i]!;
+      if (isFinal(counter, admission.targetCount)) continue;
       const reserved = admission.amounts[i]!;
-      return { key: counter.key, reserved, actual: actualOf(counter, actual), ttlMs: ttlOf(counter, now) };
-    });
-    let used: number[];
-    try {
-      used = await store.settle(admission.id, items);
-    } catch (error) {
-      this.storeFailed("settle", error);
+      settled.push(counter);
+      items.push({ key: counter.key, reserved, actual: actualOf(counter, actual), ttlMs: ttlOf(counter, now) });
+    }
+    if (items.length === 0) return;
+    if (store instanceof MemoryLimitStore) {
+      this.settled(admission.tenantId, settled, items, store.settleNow(items));
       return;
     }
-    settled.forEach((index, i) => {
-      const counter = admission.counters[index]!;
-      this.o.metrics.observe(admission.tenantId, counter, used[i]!);
-      const alertAt = counter.alertAt;
-      if (alertAt === null) return;
-      const before = used[i]! - items[i]!.actual;
-      if (before < alertAt && used[i]! >= alertAt)
-        this.o.onAlert({ tenantId: admission.tenantId, counter, used: used[i]! });
-    });
+    return store.settle(admission.id, items).then(
+      (used) => this.settled(admission.tenantId, settled, items, used),
+      (error: unknown) => this.storeFailed("settle", error),
+    );
   }
 
-  private async worstCases(
-    input: AdmitRequest,
-    counters: readonly PlannedCounter[],
-  ): Promise<Map<string, TargetWorst>> {
-    const worst = new Map<string, TargetWorst>();
-    if (!counters.some((c) => c.metric !== "requests")) return worst;
-    const inputTokens = await inputTokensOf(input.params);
-    for (const t of input.targets) {
-      const output = outputCapOf(input.params, t.overrides) ?? this.o.defaultOutputCap;
-      const w = worstCase(t.provider, t.model, inputTokens, output, this.o.priceOverrides);
-      worst.set(t.path, { ...w, model: t.model, provider: t.provider });
+  private settled(tenantId: string, counters: PlannedCounter[], items: SettleItem[], used: number[]): void {
+    for (let i = 0; i < counters.length; i++) {
+      const counter = counters[i]!;
+      this.o.metrics.observe(tenantId, counter, used[i]!);
+      const alertAt = counter.alertAt;
+      if (alertAt === null) continue;
+      const before = used[i]! - items[i]!.actual;
+      if (before < alertAt && used[i]! >= alertAt) this.o.onAlert({ tenantId, counter, used: used[i]! });
     }
-    return worst;
+  }
+
+  private worst(input: AdmitRequest, inputTokens: number): Map<string, TargetWorst> {
+    return targetWorsts(input.targets, input.params, inputTokens, this.o.defaultOutputCap, this.o.priceOverrides);
   }
 
   private storeFailed(operation: string, error: unknown): void {

@@ -8,6 +8,8 @@ export { minilmEmbedder } from "../cache/embedder.ts";
 export { DEFAULT_CACHE_SETTINGS, ResponseCache } from "../cache/response-cache.ts";
 export { DEFAULT_LIMITS_SETTINGS } from "../limits/limits-config.ts";
 export { createLimits } from "../limits/limits-service.ts";
+// Gateway apps with limits over a real control plane (the limits bench measures one in process).
+export { LimitsHarness } from "../limits/limits-test-support.ts";
 // A redis-server of a test's or bench's own, on a free port, that it may kill (limits/README.md).
 export { OwnRedis } from "../limits/redis-process.ts";
 export { cacheStage } from "../pipeline/stages/cache.ts";
