@@ -1,8 +1,10 @@
 /**
  * The management pages' door to the gateway (another origin: the analytics API serves the console;
  * the gateway allows this origin by CORS). Where the gateway is comes from /console/config.json.
- * Prompt and limits calls carry the user's API key (its scopes decide what it may do); admin calls
- * (virtual keys, saved configs, guardrails) carry the admin token, kept for this tab only.
+ * Prompt and limits calls carry the user's API key (its scopes decide what it may do). Management
+ * calls (virtual keys, saved configs, guardrails: the admin API) carry the admin token when an
+ * operator entered one (kept for this tab only), else the same API key: the gateway lets a key
+ * with the management scopes manage its own tenant.
  */
 import { ApiProblem, storedKey } from "./api.ts";
 
@@ -40,11 +42,14 @@ export interface GatewayAnswer<T> {
   ms: number;
 }
 
-/** Calls the gateway with the API key (`as: "key"`) or the admin token (`as: "admin"`). */
+/**
+ * Calls the gateway with the API key (`as: "key"`), the admin token (`as: "admin"`), or for the
+ * management pages the admin token when there is one, else the API key (`as: "manage"`).
+ */
 export async function gatewayCall<T>(
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
-  options: { as: "key" | "admin"; body?: unknown; headers?: Record<string, string> },
+  options: { as: "key" | "admin" | "manage"; body?: unknown; headers?: Record<string, string> },
 ): Promise<GatewayAnswer<T>> {
   const base = await gatewayBase();
   if (base === null) {
@@ -53,15 +58,16 @@ export async function gatewayCall<T>(
       "This console does not know where the gateway is: run the whole stack with npm start, which tells it.",
     );
   }
-  const credential = options.as === "admin" ? adminToken() : storedKey();
+  const credential =
+    options.as === "admin" ? adminToken() : options.as === "manage" ? (adminToken() ?? storedKey()) : storedKey();
   if (credential === null) {
-    throw new ApiProblem(
-      "auth",
-      options.as === "admin"
-        ? "This page needs the gateway's admin token (SWITCHYARD_ADMIN_TOKEN). Enter it above."
-        : "This page needs an API key. Enter one to continue.",
-      401,
-    );
+    const needs: Record<typeof options.as, string> = {
+      admin: "This page needs the gateway's admin token (SWITCHYARD_ADMIN_TOKEN). Enter it above.",
+      manage:
+        "This page needs an API key with the management scopes (virtual_keys.read, configs.read, …), or an operator's admin token (below).",
+      key: "This page needs an API key. Enter one to continue.",
+    };
+    throw new ApiProblem("auth", needs[options.as], 401);
   }
   const headers: Record<string, string> = {
     accept: "application/json",

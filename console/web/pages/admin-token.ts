@@ -2,7 +2,10 @@ import { h } from "../dom.ts";
 import { adminToken, storeAdminToken } from "../gateway.ts";
 import { app } from "../ui.ts";
 
-/** The admin token form of the admin pages (kept in this tab's session storage only). */
+/**
+ * The operator's way in: the gateway's admin token, for any tenant (kept in this tab's session
+ * storage only). Folded away: the management pages use the API key the user entered by default.
+ */
 export function adminTokenForm(): HTMLElement {
   const input = h("input", {
     id: "admin-token",
@@ -11,7 +14,8 @@ export function adminTokenForm(): HTMLElement {
     placeholder: "SWITCHYARD_ADMIN_TOKEN",
     required: true,
   });
-  return h(
+  const active = adminToken() !== null;
+  const form = h(
     "form",
     {
       class: "key-form",
@@ -23,8 +27,8 @@ export function adminTokenForm(): HTMLElement {
     },
     h("label", { for: "admin-token" }, "Admin token"),
     input,
-    h("button", { type: "submit" }, adminToken() ? "Replace admin token" : "Use this admin token"),
-    adminToken()
+    h("button", { type: "submit" }, active ? "Replace admin token" : "Use this admin token"),
+    active
       ? h(
           "button",
           {
@@ -38,9 +42,15 @@ export function adminTokenForm(): HTMLElement {
         )
       : null,
   );
+  return h(
+    "details",
+    { class: "operator-access", open: active },
+    h("summary", null, active ? "Operator access: admin token in use" : "Operator access (admin token)"),
+    form,
+  );
 }
 
-/** The tenant an admin page manages: the header's Tenant field. */
+/** The tenant an operator manages: the header's Tenant field. */
 export function tenantNeeded(): HTMLElement {
   return h(
     "div",

@@ -1,8 +1,9 @@
 import { formatTime, h, mount } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
+import { can } from "../manage.ts";
 import { updateParams } from "../state.ts";
-import { dataTable, loadInto, problemView } from "../ui.ts";
-import { adminTokenForm, tenantNeeded } from "./admin-token.ts";
+import { dataTable, problemView } from "../ui.ts";
+import { managePage } from "./manage-frame.ts";
 
 interface SavedConfig {
   id: string;
@@ -18,51 +19,42 @@ const path = (tenant: string, rest = "") => `/v1/admin/tenants/${encodeURICompon
 
 /**
  * A tenant's saved configs, each edited as JSON and checked as you type by the gateway's own schema
- * (POST /v1/admin/configs/validate, debounced), then saved (PATCH, or POST for a new one). Admin token only.
+ * (POST /v1/admin/configs/validate, debounced), then saved (PATCH, or POST for a new one). With the
+ * API key (configs.read / .write, its own tenant) or an operator's admin token.
  */
 export function configsPage({ tenant, params }: { tenant: string | undefined; params: URLSearchParams }): HTMLElement {
-  const section = h("section", { class: "panel", "aria-label": "Saved configs" });
-  const page = h("div", null, adminTokenForm(), section);
-  if (!tenant) {
-    mount(section, tenantNeeded());
-    return page;
-  }
-  void loadInto(
-    section,
-    async () => {
-      const { body } = await gatewayCall<{ data: SavedConfig[] }>("GET", path(tenant), { as: "admin" });
-      const chosen = body.data.find((c) => c.id === params.get("config")) ?? null;
-      const table =
-        body.data.length === 0
-          ? h("p", { class: "empty" }, `Tenant ${tenant} has no saved config yet: write one below.`)
-          : dataTable(
-              `Saved configs of tenant ${tenant}`,
-              `configs-${tenant}.csv`,
-              [
-                {
-                  label: "id",
-                  value: (c: SavedConfig) => c.id,
-                  render: (c) =>
-                    h(
-                      "button",
-                      { type: "button", class: "link", onclick: () => updateParams({ config: c.id }) },
-                      `Edit ${c.id}`,
-                    ),
-                },
-                { label: "name", value: (c) => c.name ?? "" },
-                { label: "version", value: (c) => c.version, numeric: true },
-                { label: "updated", value: (c) => formatTime(c.updated_at) },
-              ],
-              body.data,
-            );
-      return [table, editor(tenant, chosen, params.get("saved"))];
-    },
-    "gateway",
-  );
-  return page;
+  return managePage("Saved configs", tenant, async (context) => {
+    const { tenant } = context;
+    const { body } = await gatewayCall<{ data: SavedConfig[] }>("GET", path(tenant), { as: "manage" });
+    const chosen = body.data.find((c) => c.id === params.get("config")) ?? null;
+    const table =
+      body.data.length === 0
+        ? h("p", { class: "empty" }, `Tenant ${tenant} has no saved config yet: write one below.`)
+        : dataTable(
+            `Saved configs of tenant ${tenant}`,
+            `configs-${tenant}.csv`,
+            [
+              {
+                label: "id",
+                value: (c: SavedConfig) => c.id,
+                render: (c) =>
+                  h(
+                    "button",
+                    { type: "button", class: "link", onclick: () => updateParams({ config: c.id }) },
+                    `Edit ${c.id}`,
+                  ),
+              },
+              { label: "name", value: (c) => c.name ?? "" },
+              { label: "version", value: (c) => c.version, numeric: true },
+              { label: "updated", value: (c) => formatTime(c.updated_at) },
+            ],
+            body.data,
+          );
+    return [table, editor(tenant, chosen, params.get("saved"), can(context.manager, "configs.write"))];
+  });
 }
 
-function editor(tenant: string, config: SavedConfig | null, saved: string | null): HTMLElement {
+function editor(tenant: string, config: SavedConfig | null, saved: string | null, writable: boolean): HTMLElement {
   const text = h("textarea", {
     id: "config-json",
     rows: 14,
@@ -92,7 +84,7 @@ function editor(tenant: string, config: SavedConfig | null, saved: string | null
     }
     try {
       const { body } = await gatewayCall<{ valid: boolean; errors: string[] }>("POST", "/v1/admin/configs/validate", {
-        as: "admin",
+        as: "manage",
         body: { config: parsed },
       });
       if (mine !== asked) return; // an older answer arriving after a newer one
@@ -123,11 +115,11 @@ function editor(tenant: string, config: SavedConfig | null, saved: string | null
       const parsed = JSON.parse(text.value) as Record<string, unknown>;
       const answer = config
         ? await gatewayCall<SavedConfig>("PATCH", path(tenant, `/${encodeURIComponent(config.id)}`), {
-            as: "admin",
+            as: "manage",
             body: { config: parsed },
           })
         : await gatewayCall<SavedConfig>("POST", path(tenant), {
-            as: "admin",
+            as: "manage",
             body: { config: parsed, ...(idInput?.value.trim() ? { id: idInput.value.trim() } : {}) },
           });
       updateParams({ config: answer.body.id, saved: `${answer.body.id} v${answer.body.version}` });
@@ -146,7 +138,7 @@ function editor(tenant: string, config: SavedConfig | null, saved: string | null
     h(
       "div",
       { class: "row" },
-      saveButton,
+      writable ? saveButton : h("p", { class: "note" }, "This API key may not save configs (it lacks configs.write)."),
       config
         ? h("button", { type: "button", onclick: () => updateParams({ config: NEW, saved: undefined }) }, "New config")
         : null,

@@ -1,7 +1,8 @@
-import { formatTime, h, mount } from "../dom.ts";
+import { formatTime, h } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
-import { dataTable, loadInto } from "../ui.ts";
-import { adminTokenForm, tenantNeeded } from "./admin-token.ts";
+import { can } from "../manage.ts";
+import { dataTable } from "../ui.ts";
+import { type ManageContext, managePage } from "./manage-frame.ts";
 
 interface SavedGuardrail {
   id: string;
@@ -13,42 +14,96 @@ interface SavedGuardrail {
   updated_at: string;
 }
 
-/** A tenant's saved guardrails (`pg-…`, named from configs) and their checks. Admin token only. */
+const path = (tenant: string, rest = "") => `/v1/admin/tenants/${encodeURIComponent(tenant)}/guardrails${rest}`;
+const EXAMPLE_CHECKS = '[{"id": "pii", "parameters": {"categories": ["SSN", "EMAIL"]}}]';
+
+/**
+ * A tenant's saved guardrails (`pg-…`, named from configs) and their checks; create (checks as JSON,
+ * validated by the gateway against its built-in checks) and delete. With the API key
+ * (guardrails.read / .write, its own tenant) or an operator's admin token.
+ */
 export function guardrailsPage({ tenant }: { tenant: string | undefined }): HTMLElement {
-  const section = h("section", { class: "panel", "aria-label": "Saved guardrails" });
-  const page = h("div", null, adminTokenForm(), section);
-  if (!tenant) {
-    mount(section, tenantNeeded());
-    return page;
-  }
-  const path = `/v1/admin/tenants/${encodeURIComponent(tenant)}/guardrails`;
-  void loadInto(
-    section,
-    async () => {
-      const { body } = await gatewayCall<{ data: SavedGuardrail[] }>("GET", path, { as: "admin" });
-      if (body.data.length === 0) {
-        return h(
-          "div",
-          { class: "empty" },
-          h("p", null, `Tenant ${tenant} has no saved guardrail. Create one with POST ${path}.`),
-        );
-      }
-      return dataTable(
-        `Saved guardrails of tenant ${tenant}`,
-        `guardrails-${tenant}.csv`,
-        [
-          { label: "id", value: (g: SavedGuardrail) => g.id },
-          { label: "name", value: (g) => g.name },
-          { label: "type", value: (g) => g.type },
-          { label: "checks", value: (g) => g.checks.map((c) => c.id).join(", ") },
-          { label: "actions", value: (g) => JSON.stringify(g.actions) },
-          { label: "version", value: (g) => g.version, numeric: true },
-          { label: "updated", value: (g) => formatTime(g.updated_at) },
-        ],
-        body.data,
+  return managePage("Saved guardrails", tenant, async (context) => {
+    const { tenant } = context;
+    const { body } = await gatewayCall<{ data: SavedGuardrail[] }>("GET", path(tenant), { as: "manage" });
+    const writable = can(context.manager, "guardrails.write");
+    const remove = (g: SavedGuardrail) =>
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () =>
+            context.act(`Guardrail ${g.id} deleted.`, () =>
+              gatewayCall("DELETE", path(tenant, `/${encodeURIComponent(g.id)}`), { as: "manage" }),
+            ),
+        },
+        `Delete ${g.id}`,
       );
-    },
-    "gateway",
+    const table =
+      body.data.length === 0
+        ? h("p", { class: "empty" }, `Tenant ${tenant} has no saved guardrail yet.`)
+        : dataTable(
+            `Saved guardrails of tenant ${tenant}`,
+            `guardrails-${tenant}.csv`,
+            [
+              { label: "id", value: (g: SavedGuardrail) => g.id },
+              { label: "name", value: (g) => g.name },
+              { label: "type", value: (g) => g.type },
+              { label: "checks", value: (g) => g.checks.map((c) => c.id).join(", ") },
+              { label: "actions", value: (g) => JSON.stringify(g.actions) },
+              { label: "version", value: (g) => g.version, numeric: true },
+              { label: "updated", value: (g) => formatTime(g.updated_at) },
+              ...(writable ? [{ label: "", value: () => "", render: remove }] : []),
+            ],
+            body.data,
+          );
+    return [
+      table,
+      writable
+        ? createForm(context)
+        : h("p", { class: "note" }, "This API key may not change guardrails (it lacks guardrails.write)."),
+    ];
+  });
+}
+
+function createForm({ tenant, act, say }: ManageContext): HTMLElement {
+  const id = h("input", { id: "gr-id", placeholder: "pg-… (optional)", size: 18 });
+  const name = h("input", { id: "gr-name", required: true, size: 24 });
+  const checks = h("textarea", { id: "gr-checks", rows: 4, cols: 70, spellcheck: false });
+  checks.value = EXAMPLE_CHECKS;
+  const deny = h("input", { id: "gr-deny", type: "checkbox", checked: true });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(checks.value);
+    } catch (error) {
+      say(`Checks are not JSON: ${(error as Error).message}`);
+      return;
+    }
+    const body = {
+      name: name.value.trim(),
+      checks: parsed,
+      actions: { deny: deny.checked },
+      ...(id.value.trim() ? { id: id.value.trim() } : {}),
+    };
+    void act(
+      (created: { id: string }) => `Guardrail ${created.id} created.`,
+      async () => (await gatewayCall<{ id: string }>("POST", path(tenant), { as: "manage", body })).body,
+    );
+  };
+  return h(
+    "form",
+    { class: "create-form", "aria-label": "New guardrail", onsubmit: submit },
+    h("h2", null, "New guardrail"),
+    h(
+      "div",
+      { class: "row" },
+      h("span", { class: "field" }, h("label", { for: "gr-name" }, "Name"), name),
+      h("span", { class: "field" }, h("label", { for: "gr-id" }, "Id"), id),
+      h("span", { class: "field" }, deny, h("label", { for: "gr-deny" }, "Deny the request when a check fails")),
+    ),
+    h("div", { class: "field" }, h("label", { for: "gr-checks" }, "Checks (JSON array)"), checks),
+    h("div", { class: "row" }, h("button", { type: "submit" }, "Create guardrail")),
   );
-  return page;
 }

@@ -1,10 +1,8 @@
-import { ApiProblem, apiGet } from "../api.ts";
-import { formatInt, formatUsd, h, mount } from "../dom.ts";
-import { endpoints } from "../endpoints.ts";
+import { h, mount } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
 import { updateParams } from "../state.ts";
-import type { TraceAnswer } from "../types.ts";
 import { loadInto, problemView } from "../ui.ts";
+import { type PromptVersion, runInto, variablesOf } from "./playground-run.ts";
 
 interface PromptHead {
   id: string;
@@ -12,45 +10,16 @@ interface PromptHead {
   latest_version: number;
   default_version: number;
 }
-interface PromptVersion {
-  prompt_version: number;
-  string: string;
-  model: string | null;
-  labels: string[];
-  is_default: boolean;
-}
-interface ChatAnswer {
-  choices?: { message?: { content?: unknown } }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
-}
 
+/** The prompt select's value for "write a new prompt". */
+const NEW = "new";
 const promptPath = (id: string, rest = "") => `/v1/prompts/${encodeURIComponent(id)}${rest}`;
 
-/** `{{ name }}` (and `{{#name}}` sections) in a template, each name once, in order of appearance. */
-export function variablesOf(template: string): string[] {
-  const names = [...template.matchAll(/\{\{\s*[#^/]?\s*([A-Za-z_][\w.-]{0,127})\s*\}\}/g)].map((m) => m[1]!);
-  return [...new Set(names)];
-}
-
-/** The request's cost once ingest has recorded it (its trace id), or null after a few seconds. */
-async function costOf(traceId: string): Promise<number | null> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      const trace = await apiGet<TraceAnswer>(endpoints.trace(traceId));
-      if (trace.requests.length > 0) return trace.requests.reduce((n, r) => n + r.cost_nano_usd, 0) / 1e9;
-    } catch (error) {
-      if (!(error instanceof ApiProblem) || error.kind !== "not_found") return null;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return null;
-}
-
 /**
- * The prompt playground: pick a prompt and version, edit its template, fill its variables, run it
- * against a model (POST /v1/prompts/{id}@{version}/completions on the gateway, recorded like any
- * request), see the answer, latency and cost; save the edit as a new version; point a label at a version.
+ * The prompt playground: pick a prompt and version (or start a new prompt), edit the template, fill
+ * its variables, run it against a model — the saved version as is, or the edit unsaved
+ * (POST /v1/prompts/completions) — and see the answer, latency and cost; save the edit as a new
+ * version (or the new prompt); point a label at a version.
  */
 export function playgroundPage({ params }: { params: URLSearchParams }): HTMLElement {
   const section = h("section", { class: "panel", "aria-label": "Prompt playground" });
@@ -60,14 +29,11 @@ export function playgroundPage({ params }: { params: URLSearchParams }): HTMLEle
       const { body: list } = await gatewayCall<{ data: PromptHead[] }>("GET", "/v1/prompts?page_size=100", {
         as: "key",
       });
-      if (list.data.length === 0) {
-        return h(
-          "div",
-          { class: "empty" },
-          h("p", null, "No prompt yet. Create one with POST /v1/prompts on the gateway."),
-        );
-      }
-      const chosen = list.data.find((p) => p.id === params.get("prompt")) ?? list.data[0]!;
+      const chosen =
+        params.get("prompt") === NEW
+          ? undefined
+          : (list.data.find((p) => p.id === params.get("prompt")) ?? list.data[0]);
+      if (chosen === undefined) return editor(null, [], null, list.data);
       const { body: versions } = await gatewayCall<{ data: PromptVersion[] }>(
         "GET",
         promptPath(chosen.id, "/versions"),
@@ -96,14 +62,20 @@ export function playgroundPage({ params }: { params: URLSearchParams }): HTMLEle
   return h("div", null, notice ? h("p", { class: "action-status", role: "status" }, notice) : null, section);
 }
 
-function editor(prompt: PromptHead, versions: PromptVersion[], version: PromptVersion, all: PromptHead[]): HTMLElement {
+function editor(
+  prompt: PromptHead | null,
+  versions: PromptVersion[],
+  version: PromptVersion | null,
+  all: PromptHead[],
+): HTMLElement {
   const promptSelect = h(
     "select",
     {
       id: "pg-prompt",
       onchange: (e: Event) => updateParams({ prompt: (e.target as HTMLSelectElement).value, version: undefined }),
     },
-    all.map((p) => h("option", { value: p.id, selected: p.id === prompt.id }, `${p.name} (${p.id})`)),
+    all.map((p) => h("option", { value: p.id, selected: p.id === prompt?.id }, `${p.name} (${p.id})`)),
+    h("option", { value: NEW, selected: prompt === null }, "New prompt…"),
   );
   const versionSelect = h(
     "select",
@@ -115,14 +87,15 @@ function editor(prompt: PromptHead, versions: PromptVersion[], version: PromptVe
     versions.map((v) =>
       h(
         "option",
-        { value: String(v.prompt_version), selected: v.prompt_version === version.prompt_version },
+        { value: String(v.prompt_version), selected: v.prompt_version === version?.prompt_version },
         `v${v.prompt_version}${v.labels.length ? ` (${v.labels.join(", ")})` : ""}${v.is_default ? " default" : ""}`,
       ),
     ),
   );
+  const name = prompt === null ? h("input", { id: "pg-name", required: true, size: 24 }) : null;
   const template = h("textarea", { id: "pg-template", rows: 6, cols: 70, spellcheck: false });
-  template.value = version.string;
-  const model = h("input", { id: "pg-model", value: version.model ?? "", placeholder: "the version's model" });
+  template.value = version?.string ?? "";
+  const model = h("input", { id: "pg-model", value: version?.model ?? "", placeholder: "the version's model" });
   const provider = h("input", { id: "pg-provider", placeholder: "from the prompt's virtual key", size: 14 });
   const variables = h("fieldset", { class: "variables" });
   const values = new Map<string, string>();
@@ -131,10 +104,10 @@ function editor(prompt: PromptHead, versions: PromptVersion[], version: PromptVe
     mount(
       variables,
       h("legend", null, names.length ? "Variables" : "Variables (the template has none)"),
-      names.map((name) => {
-        const input = h("input", { id: `pg-var-${name}`, value: values.get(name) ?? "" });
-        input.addEventListener("input", () => values.set(name, input.value));
-        return h("span", { class: "field" }, h("label", { for: `pg-var-${name}` }, name), input);
+      names.map((n) => {
+        const input = h("input", { id: `pg-var-${n}`, value: values.get(n) ?? "" });
+        input.addEventListener("input", () => values.set(n, input.value));
+        return h("span", { class: "field" }, h("label", { for: `pg-var-${n}` }, n), input);
       }),
     );
   };
@@ -142,58 +115,31 @@ function editor(prompt: PromptHead, versions: PromptVersion[], version: PromptVe
   drawVariables();
 
   const result = h("div", { class: "pg-result", "aria-live": "polite" });
-  const run = async () => {
-    const edited = template.value !== version.string;
-    mount(result, h("p", { class: "loading", role: "status" }, "Running…"));
-    try {
-      const vars = Object.fromEntries(variablesOf(template.value).map((n) => [n, values.get(n) ?? ""]));
-      const answer = await gatewayCall<ChatAnswer>(
-        "POST",
-        promptPath(`${prompt.id}@${version.prompt_version}`, "/completions"),
-        {
-          as: "key",
-          body: { variables: vars, ...(model.value.trim() ? { model: model.value.trim() } : {}) },
-          headers: provider.value.trim() ? { "x-portkey-provider": provider.value.trim() } : {},
-        },
-      );
-      const content = answer.body.choices?.[0]?.message?.content;
-      const cost = h("dd", { id: "pg-cost" }, "…");
-      mount(
-        result,
-        edited
-          ? h(
-              "p",
-              { class: "note" },
-              `This ran v${version.prompt_version} as saved; save your edit as a new version to run it.`,
-            )
-          : null,
-        h("h2", null, "Answer"),
-        h("pre", { class: "code", id: "pg-answer" }, typeof content === "string" ? content : JSON.stringify(content)),
-        h(
-          "dl",
-          { class: "facts" },
-          h("dt", null, "Latency"),
-          h("dd", { id: "pg-latency" }, `${formatInt(Math.round(answer.ms))} ms`),
-          h("dt", null, "Tokens in / out"),
-          h("dd", null, `${answer.body.usage?.prompt_tokens ?? "–"} / ${answer.body.usage?.completion_tokens ?? "–"}`),
-          h("dt", null, "Cost"),
-          cost,
-        ),
-      );
-      const traceId = answer.headers.get("x-portkey-trace-id");
-      const usd = traceId ? await costOf(traceId) : null;
-      cost.textContent = usd === null ? "not recorded yet (see the request log)" : formatUsd(usd);
-    } catch (error) {
-      mount(result, problemView(error, "gateway"));
-    }
+  const run = () => {
+    const edited = version === null || template.value !== version.string;
+    const target =
+      edited || prompt === null
+        ? { kind: "draft" as const, base: version, template: template.value }
+        : { kind: "saved" as const, promptId: prompt.id, version: version.prompt_version };
+    const vars = Object.fromEntries(variablesOf(template.value).map((n) => [n, values.get(n) ?? ""]));
+    return runInto(result, target, { variables: vars, model: model.value.trim(), provider: provider.value.trim() });
   };
 
-  const status = h("p", { class: "action-status", role: "status" });
+  const status = h("div", { class: "action-status", role: "status" });
+  const modelField = () => (model.value.trim() ? { model: model.value.trim() } : {});
   const save = async () => {
     try {
+      if (prompt === null) {
+        const created = await gatewayCall<{ id: string }>("POST", "/v1/prompts", {
+          as: "key",
+          body: { name: name?.value.trim() ?? "", string: template.value, ...modelField() },
+        });
+        updateParams({ prompt: created.body.id, version: "1", saved: "1", moved: undefined });
+        return;
+      }
       const saved = await gatewayCall<{ version_id: string }>("PUT", promptPath(prompt.id), {
         as: "key",
-        body: { string: template.value, ...(model.value.trim() ? { model: model.value.trim() } : {}) },
+        body: { string: template.value, ...modelField() },
       });
       const number = saved.body.version_id.slice(saved.body.version_id.lastIndexOf("@") + 1);
       updateParams({ prompt: prompt.id, version: number, saved: number, moved: undefined });
@@ -204,21 +150,20 @@ function editor(prompt: PromptHead, versions: PromptVersion[], version: PromptVe
   const label = h("input", { id: "pg-label", placeholder: "production", size: 12, required: true });
   const moveLabel = async (event: Event) => {
     event.preventDefault();
+    if (prompt === null || version === null) return;
     try {
       await gatewayCall("PUT", promptPath(prompt.id, `/versions/${version.prompt_version}`), {
         as: "key",
         body: { label_id: label.value.trim() },
       });
-      updateParams({
-        prompt: prompt.id,
-        version: String(version.prompt_version),
-        moved: label.value.trim(),
-        saved: undefined,
-      });
+      const moved = label.value.trim();
+      updateParams({ prompt: prompt.id, version: String(version.prompt_version), moved, saved: undefined });
     } catch (error) {
       mount(status, problemView(error, "gateway"));
     }
   };
+  const field = (id: string, text: string, control: HTMLElement) =>
+    h("span", { class: "field" }, h("label", { for: id }, text), control);
 
   return h(
     "div",
@@ -226,26 +171,33 @@ function editor(prompt: PromptHead, versions: PromptVersion[], version: PromptVe
     h(
       "div",
       { class: "row" },
-      h("span", { class: "field" }, h("label", { for: "pg-prompt" }, "Prompt"), promptSelect),
-      h("span", { class: "field" }, h("label", { for: "pg-version" }, "Version"), versionSelect),
+      field("pg-prompt", "Prompt", promptSelect),
+      version ? field("pg-version", "Version", versionSelect) : null,
+      name ? field("pg-name", "Name of the new prompt", name) : null,
     ),
     h("div", { class: "field" }, h("label", { for: "pg-template" }, "Template"), template),
     variables,
     h(
       "div",
       { class: "row" },
-      h("span", { class: "field" }, h("label", { for: "pg-model" }, "Model"), model),
-      h("span", { class: "field" }, h("label", { for: "pg-provider" }, "Provider"), provider),
+      field("pg-model", "Model", model),
+      field("pg-provider", "Provider", provider),
       h("button", { type: "button", onclick: () => void run() }, "Run"),
-      h("button", { type: "button", onclick: () => void save() }, "Save as new version"),
+      h(
+        "button",
+        { type: "button", onclick: () => void save() },
+        prompt ? "Save as new version" : "Save as a new prompt",
+      ),
     ),
-    h(
-      "form",
-      { class: "row", onsubmit: (e: Event) => void moveLabel(e) },
-      h("label", { for: "pg-label" }, `Label to point at v${version.prompt_version}`),
-      label,
-      h("button", { type: "submit" }, "Move label"),
-    ),
+    version && prompt
+      ? h(
+          "form",
+          { class: "row", onsubmit: (e: Event) => void moveLabel(e) },
+          h("label", { for: "pg-label" }, `Label to point at v${version.prompt_version}`),
+          label,
+          h("button", { type: "submit" }, "Move label"),
+        )
+      : null,
     status,
     result,
   );

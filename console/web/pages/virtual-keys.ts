@@ -1,7 +1,9 @@
-import { formatTime, h, mount } from "../dom.ts";
+import { formatTime, h } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
-import { dataTable, loadInto, problemView } from "../ui.ts";
-import { adminTokenForm, tenantNeeded } from "./admin-token.ts";
+import { can } from "../manage.ts";
+import { dataTable } from "../ui.ts";
+import { type ManageContext, managePage } from "./manage-frame.ts";
+import { virtualKeysPath as path, virtualKeyCreateForm } from "./virtual-key-form.ts";
 
 interface VirtualKey {
   id: string;
@@ -13,26 +15,30 @@ interface VirtualKey {
   updated_at?: string;
 }
 
-const path = (tenant: string, rest = "") => `/v1/admin/tenants/${encodeURIComponent(tenant)}/virtual-keys${rest}`;
-
-/** A tenant's virtual keys: masked secrets, rotate (new secret), disable/enable. Admin token only. */
+/**
+ * A tenant's virtual keys: masked secrets, create, rotate (new secret), disable/enable. With the
+ * API key (virtual_keys.read / .write, its own tenant) or an operator's admin token.
+ */
 export function virtualKeysPage({ tenant }: { tenant: string | undefined }): HTMLElement {
-  const section = h("section", { class: "panel", "aria-label": "Virtual keys" });
-  const status = h("p", { class: "action-status", role: "status" });
-  const page = h("div", null, adminTokenForm(), status, section);
-  if (!tenant) {
-    mount(section, tenantNeeded());
-    return page;
-  }
-  const act = async (what: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-      status.textContent = what;
-      await load();
-    } catch (error) {
-      mount(status, problemView(error, "gateway"));
-    }
-  };
+  return managePage("Virtual keys", tenant, async (context) => {
+    const { body } = await gatewayCall<{ data: VirtualKey[] }>("GET", path(context.tenant), { as: "manage" });
+    const writable = can(context.manager, "virtual_keys.write");
+    const list =
+      body.data.length === 0
+        ? h("p", { class: "empty" }, `Tenant ${context.tenant} has no virtual key yet.`)
+        : keysTable(context, body.data, writable);
+    return [
+      list,
+      writable
+        ? virtualKeyCreateForm(context)
+        : h("p", { class: "note" }, "This API key may not change virtual keys (it lacks virtual_keys.write)."),
+    ];
+  });
+}
+
+function keysTable(context: ManageContext, keys: VirtualKey[], writable: boolean): HTMLElement {
+  const { tenant, act } = context;
+  const keyPath = (k: VirtualKey, action: string) => path(tenant, `/${encodeURIComponent(k.id)}/${action}`);
   const rotateForm = (key: VirtualKey) => {
     const id = `rotate-${key.id}`;
     const input = h("input", { id, type: "password", autocomplete: "off", required: true, size: 14 });
@@ -43,10 +49,7 @@ export function virtualKeysPage({ tenant }: { tenant: string | undefined }): HTM
         onsubmit: (event: Event) => {
           event.preventDefault();
           void act(`Virtual key ${key.id}: secret rotated.`, () =>
-            gatewayCall("POST", path(tenant, `/${encodeURIComponent(key.id)}/rotate`), {
-              as: "admin",
-              body: { api_key: input.value },
-            }),
+            gatewayCall("POST", keyPath(key, "rotate"), { as: "manage", body: { api_key: input.value } }),
           );
         },
       },
@@ -55,65 +58,41 @@ export function virtualKeysPage({ tenant }: { tenant: string | undefined }): HTM
       h("button", { type: "submit" }, "Rotate"),
     );
   };
-  const load = () =>
-    loadInto(
-      section,
-      async () => {
-        const { body } = await gatewayCall<{ data: VirtualKey[] }>("GET", path(tenant), { as: "admin" });
-        if (body.data.length === 0) {
-          return h(
-            "div",
-            { class: "empty" },
-            h("p", null, `Tenant ${tenant} has no virtual key. Create one with POST ${path(tenant)}.`),
-          );
-        }
-        return dataTable(
-          `Virtual keys of tenant ${tenant}`,
-          `virtual-keys-${tenant}.csv`,
-          [
-            { label: "id", value: (k: VirtualKey) => k.id },
-            { label: "name", value: (k) => k.name ?? "" },
-            { label: "provider", value: (k) => k.provider },
-            {
-              label: "secrets (masked)",
-              value: (k) =>
-                Object.entries(k.secrets)
-                  .map(([f, v]) => `${f}: ${v}`)
-                  .join("; "),
-            },
-            { label: "state", value: (k) => (k.disabled ? "disabled" : "active") },
-            { label: "updated", value: (k) => (k.updated_at ? formatTime(k.updated_at) : "") },
-            {
-              label: "actions",
-              value: () => "",
-              render: (k) =>
-                h(
-                  "div",
-                  { class: "actions" },
-                  h(
-                    "button",
-                    {
-                      type: "button",
-                      onclick: () =>
-                        act(`Virtual key ${k.id} ${k.disabled ? "enabled" : "disabled"}.`, () =>
-                          gatewayCall(
-                            "POST",
-                            path(tenant, `/${encodeURIComponent(k.id)}/${k.disabled ? "enable" : "disable"}`),
-                            { as: "admin" },
-                          ),
-                        ),
-                    },
-                    k.disabled ? `Enable ${k.id}` : `Disable ${k.id}`,
-                  ),
-                  rotateForm(k),
-                ),
-            },
-          ],
-          body.data,
-        );
-      },
-      "gateway",
+  const actions = (k: VirtualKey) =>
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () =>
+            act(`Virtual key ${k.id} ${k.disabled ? "enabled" : "disabled"}.`, () =>
+              gatewayCall("POST", keyPath(k, k.disabled ? "enable" : "disable"), { as: "manage" }),
+            ),
+        },
+        k.disabled ? `Enable ${k.id}` : `Disable ${k.id}`,
+      ),
+      rotateForm(k),
     );
-  void load();
-  return page;
+  return dataTable(
+    `Virtual keys of tenant ${tenant}`,
+    `virtual-keys-${tenant}.csv`,
+    [
+      { label: "id", value: (k: VirtualKey) => k.id },
+      { label: "name", value: (k) => k.name ?? "" },
+      { label: "provider", value: (k) => k.provider },
+      {
+        label: "secrets (masked)",
+        value: (k) =>
+          Object.entries(k.secrets)
+            .map(([f, v]) => `${f}: ${v}`)
+            .join("; "),
+      },
+      { label: "state", value: (k) => (k.disabled ? "disabled" : "active") },
+      { label: "updated", value: (k) => (k.updated_at ? formatTime(k.updated_at) : "") },
+      ...(writable ? [{ label: "actions", value: () => "", render: actions }] : []),
+    ],
+    keys,
+  );
 }

@@ -1,7 +1,8 @@
 // The console's management pages in a real browser (headless Chromium via playwright-core) against
 // the embedded stack: the console, served by the analytics API, calls the gateway's prompt, limits
 // and admin APIs across origins (the gateway allows the console's origin by CORS), with the user's
-// API key (prompts, limits) or the admin token (virtual keys, saved configs, guardrails).
+// API key (prompts, limits) or an operator's admin token (virtual keys, saved configs, guardrails;
+// the same pages with a scoped API key: console-manage-keys.test.ts).
 
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
@@ -153,8 +154,10 @@ describe("web console: managing through the gateway, in a real browser", () => {
   it("lists a tenant's virtual keys with masked secrets, disables one and rotates its secret with the admin token", async () => {
     const { context, page } = await signedInPage();
     await page.goto(`${consoleUrl}/virtual-keys?tenant_id=acme`);
-    // Without the admin token the page says what it needs.
-    await page.getByRole("alert").filter({ hasText: "admin token" }).waitFor();
+    // This API key has no management scope (a key without a list never has): the page says so.
+    await page.getByRole("alert").filter({ hasText: "lacks the virtual_keys.read scope" }).waitFor();
+    // An operator opens the folded admin-token form and manages any tenant (the Tenant field's).
+    await page.getByText("Operator access (admin token)").click();
     await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Use this admin token" }).click();
     const row = page.locator(".table-wrap tbody tr", { hasText: "openai-prod" });

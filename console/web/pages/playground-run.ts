@@ -1,0 +1,127 @@
+import { ApiProblem, apiGet } from "../api.ts";
+import { formatInt, formatUsd, h, mount } from "../dom.ts";
+import { endpoints } from "../endpoints.ts";
+import { gatewayCall } from "../gateway.ts";
+import type { TraceAnswer } from "../types.ts";
+import { problemView } from "../ui.ts";
+
+/** A saved version as GET /v1/prompts/{id}/versions lists it. */
+export interface PromptVersion {
+  prompt_version: number;
+  string: string;
+  template_format: "chat" | "text";
+  model: string | null;
+  parameters: Record<string, unknown>;
+  virtual_key: string | null;
+  config: string | null;
+  labels: string[];
+  is_default: boolean;
+}
+
+interface ChatAnswer {
+  choices?: { message?: { content?: unknown } }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+/** What the Run button sends: a saved version as is, or the edited template unsaved. */
+export type RunTarget =
+  | { kind: "saved"; promptId: string; version: number }
+  | { kind: "draft"; base: PromptVersion | null; template: string };
+
+/** `{{ name }}` (and `{{#name}}` sections) in a template, each name once, in order of appearance. */
+export function variablesOf(template: string): string[] {
+  const names = [...template.matchAll(/\{\{\s*[#^/]?\s*([A-Za-z_][\w.-]{0,127})\s*\}\}/g)].map((m) => m[1]!);
+  return [...new Set(names)];
+}
+
+/** The request's cost once ingest has recorded it (its trace id), or null after a few seconds. */
+async function costOf(traceId: string): Promise<number | null> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const trace = await apiGet<TraceAnswer>(endpoints.trace(traceId));
+      if (trace.requests.length > 0) return trace.requests.reduce((n, r) => n + r.cost_nano_usd, 0) / 1e9;
+    } catch (error) {
+      if (!(error instanceof ApiProblem) || error.kind !== "not_found") return null;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return null;
+}
+
+/**
+ * The unsaved version POST /v1/prompts/completions runs: the saved version's fields (format,
+ * parameters, virtual key, config) with the edited template, so the edit runs as it would once saved.
+ */
+function draftOf(base: PromptVersion | null, template: string): Record<string, unknown> {
+  return {
+    string: template,
+    ...(base?.template_format ? { template_format: base.template_format } : {}),
+    ...(base?.model ? { model: base.model } : {}),
+    ...(base && Object.keys(base.parameters ?? {}).length > 0 ? { parameters: base.parameters } : {}),
+    ...(base?.virtual_key ? { virtual_key: base.virtual_key } : {}),
+    ...(base?.config ? { config: base.config } : {}),
+  };
+}
+
+/**
+ * Runs the prompt on the gateway (recorded like any request) and shows the answer, the latency as
+ * the browser saw it, the tokens, and the cost read back from the analytics API by the trace id.
+ */
+export async function runInto(
+  result: HTMLElement,
+  target: RunTarget,
+  call: { variables: Record<string, string>; model: string; provider: string },
+): Promise<void> {
+  mount(result, h("p", { class: "loading", role: "status" }, "Running…"));
+  try {
+    const overrides = {
+      variables: call.variables,
+      ...(call.model ? { model: call.model } : {}),
+    };
+    const options = {
+      as: "key" as const,
+      headers: (call.provider ? { "x-portkey-provider": call.provider } : {}) as Record<string, string>,
+    };
+    const answer =
+      target.kind === "saved"
+        ? await gatewayCall<ChatAnswer>(
+            "POST",
+            `/v1/prompts/${encodeURIComponent(`${target.promptId}@${target.version}`)}/completions`,
+            { ...options, body: overrides },
+          )
+        : await gatewayCall<ChatAnswer>("POST", "/v1/prompts/completions", {
+            ...options,
+            body: { prompt: draftOf(target.base, target.template), ...overrides },
+          });
+    const content = answer.body.choices?.[0]?.message?.content;
+    const cost = h("dd", { id: "pg-cost" }, "…");
+    mount(
+      result,
+      h(
+        "p",
+        { class: "note", id: "pg-ran" },
+        target.kind === "saved"
+          ? `Ran v${target.version} as saved.`
+          : "Ran your edit, unsaved: save it as a new version to keep it.",
+      ),
+      h("h2", null, "Answer"),
+      h("pre", { class: "code", id: "pg-answer" }, typeof content === "string" ? content : JSON.stringify(content)),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", null, "Latency"),
+        h("dd", { id: "pg-latency" }, `${formatInt(Math.round(answer.ms))} ms`),
+        h("dt", null, "Tokens in / out"),
+        h("dd", null, `${answer.body.usage?.prompt_tokens ?? "–"} / ${answer.body.usage?.completion_tokens ?? "–"}`),
+        h("dt", null, "Cost"),
+        cost,
+      ),
+    );
+    const traceId = answer.headers.get("x-portkey-trace-id");
+    const usd = traceId ? await costOf(traceId) : null;
+    cost.textContent = usd === null ? "not recorded yet (see the request log)" : formatUsd(usd);
+  } catch (error) {
+    mount(result, problemView(error, "gateway"));
+  }
+}

@@ -1,0 +1,238 @@
+// The console's management pages with the API key the user entered (no admin token): the gateway's
+// admin API lets a key with the management scopes manage its own tenant. Headless Chromium via
+// playwright-core against the embedded stack: create/rotate/disable a virtual key, create and delete
+// a saved guardrail, run an unsaved template in the playground (and a brand-new prompt), and every
+// refusal (a key without the scopes, a read-only key, a bad key) said in words.
+
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import type { RunningStack } from "@switchyard/stack";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack, tempDir } from "../e2e/support.ts";
+import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+
+const ADMIN_TOKEN = "console-keys-admin-token-0123456789";
+const DEFAULTS = ["completions", "prompts.read", "prompts.write", "analytics.read", "feedback.write"];
+const MANAGEMENT = ["virtual_keys.read", "virtual_keys.write", "guardrails.read", "guardrails.write", "configs.read"];
+const SECRET = "sk-console-key-secret-abcdef4321";
+const ROTATED = "sk-console-key-rotated-mnop7788";
+const VIEWPORT = { width: 1366, height: 860 };
+
+describe("web console: managing with a scoped API key, in a real browser", () => {
+  let dataDir: string;
+  let stack: RunningStack;
+  let browser: Browser;
+  let consoleUrl: string;
+  let gatewayUrl: string;
+  const keys: Record<"manager" | "reader" | "plain" | "globex", string> = {
+    manager: "",
+    reader: "",
+    plain: "",
+    globex: "",
+  };
+  let promptId: string;
+
+  const adminCall = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${gatewayUrl}/v1/admin${path}`, {
+      method,
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    expect(response.status, text).toBeLessThan(300);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    dataDir = await tempDir("console-keys");
+    stack = await startTestStack({
+      DATA_DIR: dataDir,
+      INGEST_FLUSH_INTERVAL_MS: "50",
+      SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
+      SWITCHYARD_MASTER_KEY: randomBytes(32).toString("base64"),
+    });
+    gatewayUrl = stack.gateway!.url;
+    consoleUrl = `${stack.analytics!.url}/console`;
+    await adminCall("POST", "/tenants", { id: "acme" });
+    await adminCall("POST", "/tenants", { id: "globex" });
+    const key = async (tenant: string, scopes?: string[]) =>
+      (await adminCall("POST", `/tenants/${tenant}/api-keys`, scopes ? { scopes } : {})).key as string;
+    keys.manager = await key("acme", [...DEFAULTS, ...MANAGEMENT]);
+    keys.reader = await key("acme", [...DEFAULTS, "virtual_keys.read", "guardrails.read"]);
+    keys.plain = await key("acme");
+    keys.globex = await key("globex", [...DEFAULTS, ...MANAGEMENT]);
+    await adminCall("POST", "/tenants/globex/virtual-keys", {
+      id: "globex-vk",
+      provider: "openai",
+      api_key: "sk-g-1111",
+    });
+    const created = await fetch(`${gatewayUrl}/v1/prompts`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-api-key": keys.manager },
+      body: JSON.stringify({ name: "haiku", string: "A haiku about {{topic}}", model: "gpt-4o-mini" }),
+    });
+    expect(created.status).toBe(200);
+    promptId = ((await created.json()) as { id: string }).id;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A fresh browser profile holding an API key; bypassCSP only so the axe audit can be injected. */
+  async function withKey(key: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
+    await context.addInitScript((k) => localStorage.setItem("switchyard-console-api-key", k), key);
+    return { context, page: await context.newPage() };
+  }
+
+  async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
+    expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
+  }
+
+  it("creates a virtual key with its secret masked, rotates and disables it, for the key's own tenant only", async () => {
+    const { context, page } = await withKey(keys.manager);
+    // The Tenant field names another tenant: a key manages its own, and the page says so.
+    await page.goto(`${consoleUrl}/virtual-keys?tenant_id=globex`);
+    await page.locator(".managing", { hasText: "Managing tenant acme (not globex" }).waitFor();
+    await page.getByText("Tenant acme has no virtual key yet.").waitFor();
+    expect(await page.content()).not.toContain("globex-vk");
+
+    await page.getByLabel("Provider", { exact: true }).fill("openai");
+    await page.getByLabel("Provider API key").fill(SECRET);
+    await page.getByLabel("Id", { exact: true }).fill("vk-console");
+    await page.getByLabel("Name", { exact: true }).fill("From the console");
+    await page.getByRole("button", { name: "Create virtual key" }).click();
+    await page.getByRole("status").filter({ hasText: "Virtual key vk-console created." }).waitFor();
+    const row = page.locator(".table-wrap tbody tr", { hasText: "vk-console" });
+    await row.filter({ hasText: "sk-…4321" }).waitFor();
+    expect(await page.content()).not.toContain(SECRET);
+    await screenshot(page, "virtual-keys-by-key");
+    await expectNoSeriousViolations(page, "the virtual keys page with an API key");
+
+    await row.getByLabel("New secret for vk-console").fill(ROTATED);
+    await row.getByRole("button", { name: "Rotate" }).click();
+    await page.getByRole("status").filter({ hasText: "Virtual key vk-console: secret rotated." }).waitFor();
+    await row.filter({ hasText: "sk-…7788" }).waitFor();
+    await row.getByRole("button", { name: "Disable vk-console" }).click();
+    await row.getByRole("button", { name: "Enable vk-console" }).waitFor();
+    expect(await page.content()).not.toContain(ROTATED);
+    // Through the admin API the SDK uses: stored in acme, rotated and disabled; globex untouched.
+    expect(await adminCall("GET", "/tenants/acme/virtual-keys/vk-console")).toMatchObject({
+      name: "From the console",
+      disabled: true,
+      secrets: { api_key: "sk-…7788" },
+    });
+    expect(((await adminCall("GET", "/tenants/globex/virtual-keys")).data as unknown[]).length).toBe(1);
+    await context.close();
+  });
+
+  it("creates a saved guardrail (the gateway's refusal of a bad check said in words), then deletes it", async () => {
+    const { context, page } = await withKey(keys.manager);
+    await page.goto(`${consoleUrl}/guardrails`);
+    await page.getByLabel("Name", { exact: true }).fill("No secrets out");
+    await page.getByLabel("Id", { exact: true }).fill("pg-console");
+    await page.getByLabel("Checks (JSON array)").fill('[{"id": "no-such-check"}]');
+    await page.getByRole("button", { name: "Create guardrail" }).click();
+    const refusal = page.getByRole("alert").filter({ hasText: "checks[0].id" });
+    await refusal.waitFor();
+    await page.getByLabel("Checks (JSON array)").fill('[{"id": "pii", "parameters": {"categories": ["SSN"]}}]');
+    await page.getByRole("button", { name: "Create guardrail" }).click();
+    await page.getByRole("status").filter({ hasText: "Guardrail pg-console created." }).waitFor();
+    const row = page.locator(".table-wrap tbody tr", { hasText: "pg-console" });
+    expect(await row.locator("td").nth(3).textContent()).toBe("pii");
+    await expectNoSeriousViolations(page, "the guardrails page with an API key");
+    await row.getByRole("button", { name: "Delete pg-console" }).click();
+    await page.getByRole("status").filter({ hasText: "Guardrail pg-console deleted." }).waitFor();
+    await page.getByText("Tenant acme has no saved guardrail yet.").waitFor();
+    await context.close();
+  });
+
+  it("runs an edited template unsaved (answer, latency, cost), then saves it as a new version", async () => {
+    const { context, page } = await withKey(keys.manager);
+    await page.goto(`${consoleUrl}/playground?prompt=${promptId}`);
+    const template = page.getByLabel("Template");
+    await template.waitFor();
+    await template.fill("Three haiku about {{topic}} in {{language}}");
+    await page.getByLabel("topic").fill("lighthouses");
+    await page.getByLabel("language").fill("French");
+    await page.getByLabel("Provider").fill("mock");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.locator("#pg-ran", { hasText: "Ran your edit, unsaved" }).waitFor();
+    // The mock echoes the rendered prompt: the unsaved template with both variables reached the model.
+    expect(await page.locator("#pg-answer").textContent()).toContain("Three haiku about lighthouses in French");
+    expect(await page.locator("#pg-latency").textContent()).toMatch(/^\d[\d,]* ms$/);
+    await page.locator("#pg-cost", { hasText: "$" }).waitFor();
+    await screenshot(page, "playground-unsaved-run");
+    await expectNoSeriousViolations(page, "the playground after an unsaved run");
+    const versions = async () => {
+      const response = await fetch(`${gatewayUrl}/v1/prompts/${promptId}/versions`, {
+        headers: { authorization: `Bearer ${keys.manager}` },
+      });
+      return ((await response.json()) as { data: { prompt_version: number; string: string }[] }).data;
+    };
+    expect((await versions()).map((v) => v.prompt_version)).toEqual([1]); // running saved nothing
+
+    await page.getByRole("button", { name: "Save as new version" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved as version 2." }).waitFor();
+    expect((await versions()).at(-1)).toMatchObject({
+      prompt_version: 2,
+      string: "Three haiku about {{topic}} in {{language}}",
+    });
+    // Unedited, Run runs the saved version.
+    await page.getByLabel("topic").fill("tides");
+    await page.getByLabel("language").fill("Welsh");
+    await page.getByLabel("Provider").fill("mock");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.locator("#pg-ran", { hasText: "Ran v2 as saved." }).waitFor();
+    expect(await page.locator("#pg-answer").textContent()).toContain("Three haiku about tides in Welsh");
+    await context.close();
+  });
+
+  it("writes a new prompt from scratch: runs it unsaved, then saves it", async () => {
+    const { context, page } = await withKey(keys.manager);
+    await page.goto(`${consoleUrl}/playground?prompt=new`);
+    await page.getByLabel("Name of the new prompt").fill("limerick");
+    await page.getByLabel("Template").fill("A limerick about {{animal}}");
+    await page.getByLabel("animal").fill("a heron");
+    await page.getByLabel("Model").fill("gpt-4o-mini");
+    await page.getByLabel("Provider").fill("mock");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.locator("#pg-answer", { hasText: "A limerick about a heron" }).waitFor();
+    await page.getByRole("button", { name: "Save as a new prompt" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved as version 1." }).waitFor();
+    expect(await page.getByLabel("Prompt", { exact: true }).locator("option:checked").textContent()).toMatch(
+      /^limerick \(/,
+    );
+    await context.close();
+  });
+
+  it("says in words what a key may not do: no management scope, read-only, not a key at all", async () => {
+    const plain = await withKey(keys.plain);
+    await plain.page.goto(`${consoleUrl}/virtual-keys`);
+    await plain.page.getByRole("alert").filter({ hasText: "lacks the virtual_keys.read scope" }).waitFor();
+    await plain.context.close();
+
+    const reader = await withKey(keys.reader);
+    await reader.page.goto(`${consoleUrl}/virtual-keys`);
+    await reader.page.getByText("This API key may not change virtual keys (it lacks virtual_keys.write).").waitFor();
+    expect(await reader.page.getByRole("button", { name: "Create virtual key" }).count()).toBe(0);
+    await reader.page.goto(`${consoleUrl}/configs`);
+    await reader.page.getByRole("alert").filter({ hasText: "lacks the configs.read scope" }).waitFor();
+    await reader.context.close();
+
+    const wrong = await withKey("sy-not-a-real-key");
+    await wrong.page.goto(`${consoleUrl}/guardrails`);
+    const alert = wrong.page.getByRole("alert");
+    await alert.filter({ hasText: "neither the admin token nor a valid gateway API key" }).waitFor();
+    // The way out is right there: a form for another key, and the operator's admin token.
+    expect(await alert.getByLabel("API key").count()).toBe(1);
+    expect(await wrong.page.getByText("Operator access (admin token)").count()).toBe(1);
+    await wrong.context.close();
+  });
+});
