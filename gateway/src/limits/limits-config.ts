@@ -13,6 +13,11 @@ export const LimitsEnv = z.object({
   SWITCHYARD_LIMITS_REDIS_PREFIX: z.string().min(1).max(200).default("switchyard:limits:"),
   /** A Redis call not answered within this long counts as Redis unreachable. */
   SWITCHYARD_LIMITS_REDIS_TIMEOUT_MS: positiveInt(250),
+  /**
+   * Redis: a settlement waits at most this long for the next reservation to carry it (one round
+   * trip per request); also the most a crashed replica's answered requests can go unsettled.
+   */
+  SWITCHYARD_LIMITS_SETTLE_DELAY_MS: positiveInt(50),
 });
 export type LimitsEnv = z.infer<typeof LimitsEnv>;
 
@@ -24,6 +29,7 @@ export interface LimitsSettings {
   failMode: FailMode;
   defaultOutputCap: number;
   reservationTtlMs: number;
+  settleDelayMs: number;
 }
 
 export function limitsSettingsFrom(env: LimitsEnv & { REDIS_URL?: string | undefined }): LimitsSettings {
@@ -34,6 +40,7 @@ export function limitsSettingsFrom(env: LimitsEnv & { REDIS_URL?: string | undef
     failMode: env.SWITCHYARD_LIMITS_FAIL_MODE === "fail_open" ? "open" : "closed",
     defaultOutputCap: env.SWITCHYARD_LIMITS_DEFAULT_MAX_OUTPUT_TOKENS,
     reservationTtlMs: env.SWITCHYARD_LIMITS_RESERVATION_TTL_MS,
+    settleDelayMs: env.SWITCHYARD_LIMITS_SETTLE_DELAY_MS,
   };
 }
 

@@ -86,12 +86,40 @@ describe("limits shared through Redis", () => {
     expect((await own.scriptCalls()) - before).toBe(10);
   });
 
+  it("a rate limit and a cost budget: one script call per request, the reserve carries the earlier answers' settlements", async () => {
+    own = await OwnRedis.start();
+    // A long idle delay: every settlement here rides on the next request's reservation.
+    const settings = { redisUrl: own.url, redisPrefix: prefix(), settleDelayMs: 60_000 };
+    const gw = await harness.gateway({ settings });
+    await gw.app.inject(admin("POST", "/tenants", { id: "default" }));
+    await gw.app.inject(
+      admin("PUT", "/tenants/default/limits", {
+        rate_limits: [{ type: "requests", unit: "rpm", value: 1000 }],
+        usage_limits: { type: "cost", credit_limit: 1, periodic_reset: "daily" },
+      }),
+    );
+    const spend = async () =>
+      (await gw.app.inject({ method: "GET", url: "/v1/analytics/limits" }))
+        .json()
+        .data.find((l: { limit_id: string }) => l.limit_id === "tenant#budget_cost").spend;
+    const before = await own.scriptCalls();
+    for (let i = 0; i < 10; i++) expect((await gw.app.inject(chatWith())).statusCode).toBe(200);
+    const events = await gw.sink.waitFor(10);
+    expect((await own.scriptCalls()) - before).toBe(10);
+    // The last answer's settlement is still queued: its worst case is held, never less than it used.
+    expect(Math.round((await spend()) * 1e9)).toBeGreaterThan(spendOf(events));
+    await (gw.limits.store as RedisLimitStore).flushSettlements();
+    expect((await own.scriptCalls()) - before).toBe(11);
+    expect(Math.round((await spend()) * 1e9)).toBe(spendOf(events));
+  });
+
   it("a reservation whose request never settles is released once it expires", async () => {
     const store = new RedisLimitStore({
       url: SHARED_REDIS,
       keyPrefix: prefix(),
       reservationTtlMs: 1000,
       commandTimeoutMs: 1000,
+      settleDelayMs: 50,
     });
     try {
       await store.ready(2000);

@@ -50,6 +50,7 @@ export function createLimits(deps: LimitsDeps): Limits {
           keyPrefix: settings.redisPrefix,
           reservationTtlMs: settings.reservationTtlMs,
           commandTimeoutMs: settings.redisTimeoutMs,
+          settleDelayMs: settings.settleDelayMs,
         });
   const fallback = settings.redisUrl !== null && settings.failMode === "open" ? new MemoryLimitStore(now) : null;
   const metrics = createLimitMetrics(deps.meter);

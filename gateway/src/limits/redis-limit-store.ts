@@ -1,92 +1,21 @@
 import { Redis } from "ioredis";
 import type { LimitStore, ReserveItem, ReserveResult, SettleItem } from "./limit-store.ts";
-
-/**
- * Counters in Redis, shared by every replica. Each counter is a hash {used, reserved} plus a
- * sorted set of its open reservations (member `<id>:<amount>`, score = when it expires). Every
- * operation is one Lua script — atomic in Redis and one round trip: reserve purges expired
- * reservations (a request whose process died), checks every item and only then adds to all.
- */
-const RESERVE = `
-local now = tonumber(ARGV[1])
-local id = ARGV[2]
-local expires = ARGV[3]
--- The last two keys: the "seeded" marker (missing: Redis lost the counters since the last rebuild)
--- and when that loss was first seen (the rebuild adds the event log's usage from before it).
-local lost = redis.call('EXISTS', KEYS[#KEYS - 1]) == 0 and 1 or 0
-if lost == 1 then redis.call('SET', KEYS[#KEYS], ARGV[1], 'NX') end
-local n = (#KEYS - 2) / 2
-local totals = {}
-for i = 1, n do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local stale = redis.call('ZRANGEBYSCORE', z, '-inf', now)
-  if #stale > 0 then
-    local sum = 0
-    for _, m in ipairs(stale) do sum = sum + tonumber(string.match(m, ':(%d+)$')) end
-    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
-    redis.call('HINCRBY', h, 'reserved', string.format('%d', -sum))
-  end
-  local v = redis.call('HMGET', h, 'used', 'reserved')
-  local total = (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
-  local base = 4 + (i - 1) * 4
-  if total + tonumber(ARGV[base]) > tonumber(ARGV[base + 1]) then return {0, i - 1, total, lost} end
-  totals[i] = total
-end
-for i = 1, n do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local base = 4 + (i - 1) * 4
-  local ttl = tonumber(ARGV[base + 2])
-  -- A counter made while nothing was lost holds its whole history; one made after a loss waits for the rebuild.
-  if lost == 0 then redis.call('HSETNX', h, 'seeded', '1') end
-  if ARGV[base + 3] == '1' then
-    -- A final amount (one request) goes straight to used: nothing to settle.
-    redis.call('HINCRBY', h, 'used', ARGV[base])
-    if ttl > 0 then redis.call('PEXPIRE', h, ttl) end
-  else
-    redis.call('HINCRBY', h, 'reserved', ARGV[base])
-    redis.call('ZADD', z, expires, id .. ':' .. ARGV[base])
-    if ttl > 0 then
-      redis.call('PEXPIRE', h, ttl)
-      redis.call('PEXPIRE', z, ttl)
-    end
-  end
-end
-return {1, lost, unpack(totals)}
-`;
-
-// Settles many reservations at once (every settlement queued in one turn of the event loop).
-const SETTLE = `
-local out = {}
-for i = 1, #KEYS / 2 do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local base = 1 + (i - 1) * 4
-  if redis.call('ZREM', z, ARGV[base] .. ':' .. ARGV[base + 1]) == 1 and ARGV[base + 1] ~= '0' then
-    redis.call('HINCRBY', h, 'reserved', '-' .. ARGV[base + 1])
-  end
-  out[i] = redis.call('HINCRBY', h, 'used', ARGV[base + 2])
-  local ttl = tonumber(ARGV[base + 3])
-  if ttl > 0 and redis.call('PTTL', h) < 0 then redis.call('PEXPIRE', h, ttl) end
-end
-return out
-`;
-
-const SEED = `
-for i = 1, #KEYS do
-  if redis.call('HGET', KEYS[i], 'seeded') ~= '1' then
-    redis.call('HINCRBY', KEYS[i], 'used', ARGV[2 * i - 1])
-    redis.call('HSET', KEYS[i], 'seeded', '1')
-    local ttl = tonumber(ARGV[2 * i])
-    if ttl > 0 and redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
-  end
-end
-return 0
-`;
+import { RESERVE, SEED } from "./redis-scripts.ts";
 
 interface LimitCommands {
   limitsReserve(...args: Array<string | number>): Promise<number[]>;
-  limitsSettle(...args: Array<string | number>): Promise<number[]>;
   limitsSeed(...args: Array<string | number>): Promise<number>;
 }
+
+interface PendingSettlement {
+  id: string;
+  items: readonly SettleItem[];
+  resolve: (used: number[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Past this many queued settlement items they go at once, in a call of their own. */
+const MAX_CARRIED = 256;
 
 export interface RedisLimitStoreOptions {
   url: string;
@@ -96,25 +25,35 @@ export interface RedisLimitStoreOptions {
   reservationTtlMs: number;
   /** A command not answered within this long fails (the fail mode then decides). */
   commandTimeoutMs: number;
+  /**
+   * Settlements wait at most this long for the next reservation to carry them; when none comes (an
+   * idle gateway) they go on their own. Also the most a crash can lose (limits/README.md).
+   */
+  settleDelayMs: number;
 }
 
+/**
+ * Counters in Redis, shared by every replica (the scripts: redis-scripts.ts). The hot path is one
+ * round trip per request: the reservation's script also carries the settlements queued since the
+ * previous one (answers already written), so under load a settlement costs no call of its own; a
+ * timer sends what is left when no request comes, and close() sends the rest.
+ */
 export class RedisLimitStore implements LimitStore {
   readonly kind = "redis";
   private readonly redis: Redis & LimitCommands;
   private readonly prefix: string;
   private readonly reservationTtlMs: number;
   private readonly marker: string;
-  private pending: Array<{
-    id: string;
-    items: readonly SettleItem[];
-    resolve: (used: number[]) => void;
-    reject: (error: unknown) => void;
-  }> = [];
+  private readonly settleDelayMs: number;
+  private pending: PendingSettlement[] = [];
+  private pendingItems = 0;
+  private idle: NodeJS.Timeout | null = null;
   private readonly lostAtKey: string;
 
   constructor(options: RedisLimitStoreOptions) {
     this.prefix = options.keyPrefix;
     this.reservationTtlMs = options.reservationTtlMs;
+    this.settleDelayMs = options.settleDelayMs;
     this.marker = `${options.keyPrefix}seeded`;
     this.lostAtKey = `${options.keyPrefix}lost_at`;
     const redis = new Redis(options.url, {
@@ -128,7 +67,6 @@ export class RedisLimitStore implements LimitStore {
     // Connection errors are reported through the failing commands; this keeps them off stderr.
     redis.on("error", () => undefined);
     redis.defineCommand("limitsReserve", { lua: RESERVE });
-    redis.defineCommand("limitsSettle", { lua: SETTLE });
     redis.defineCommand("limitsSeed", { lua: SEED });
     this.redis = redis as Redis & LimitCommands;
   }
@@ -146,29 +84,63 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async reserve(id: string, items: readonly ReserveItem[], now: number): Promise<ReserveResult> {
-    const args: Array<string | number> = [items.length * 2 + 2];
+    const carried = this.takePending();
+    const args: Array<string | number> = [items.length * 2 + 2 + carried.keys.length];
     for (const item of items) args.push(this.prefix + item.key, `${this.prefix + item.key}:r`);
-    args.push(this.marker, this.lostAtKey, now, id, now + this.reservationTtlMs);
+    args.push(this.marker, this.lostAtKey);
+    for (const key of carried.keys) args.push(key);
+    args.push(now, id, now + this.reservationTtlMs, items.length);
     for (const item of items) args.push(item.amount, item.limit, item.ttlMs, item.final === true ? 1 : 0);
-    const [ok, second, ...rest] = await this.redis.limitsReserve(...args);
-    if (ok === 1) return { ok: true, totals: rest, lost: second === 1 };
-    return { ok: false, failed: second ?? 0, total: rest[0] ?? 0, lost: rest[1] === 1 };
+    for (const arg of carried.argv) args.push(arg);
+    let reply: number[];
+    try {
+      reply = await this.redis.limitsReserve(...args);
+    } catch (error) {
+      for (const s of carried.batch) s.reject(error);
+      throw error;
+    }
+    const [ok, lost, failed, total] = reply;
+    const settled = reply.slice(4, 4 + carried.items);
+    let at = 0;
+    for (const s of carried.batch) {
+      s.resolve(settled.slice(at, at + s.items.length));
+      at += s.items.length;
+    }
+    if (ok === 1) return { ok: true, totals: reply.slice(4 + carried.items), lost: lost === 1 };
+    return { ok: false, failed: failed ?? 0, total: total ?? 0, lost: lost === 1 };
   }
 
   /**
-   * Settlements are off the hot path (the answer is written): those queued in one turn of the event
-   * loop go to Redis as one script call, so under load a settlement costs a fraction of a round trip.
+   * Settlements are off the hot path (the answer is written): queued until the next reservation
+   * carries them, or the idle timer / a full queue sends them alone.
    */
   settle(id: string, items: readonly SettleItem[]): Promise<number[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ id, items, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushSettlements());
+      this.pendingItems += items.length;
+      if (this.pendingItems >= MAX_CARRIED) void this.flushSettlements();
+      else if (this.idle === null) {
+        this.idle = setTimeout(() => void this.flushSettlements(), this.settleDelayMs);
+        this.idle.unref();
+      }
     });
   }
 
-  private flushSettlements(): void {
+  /** Sends the queued settlements alone (a reservation script with no reservation). */
+  async flushSettlements(): Promise<void> {
+    if (this.pending.length === 0) return;
+    await this.reserve("", [], Date.now()).catch(() => undefined);
+  }
+
+  private takePending(): { batch: PendingSettlement[]; items: number; keys: string[]; argv: Array<string | number> } {
+    if (this.idle !== null) {
+      clearTimeout(this.idle);
+      this.idle = null;
+    }
     const batch = this.pending;
+    const items = this.pendingItems;
     this.pending = [];
+    this.pendingItems = 0;
     const keys: string[] = [];
     const argv: Array<string | number> = [];
     for (const { id, items } of batch) {
@@ -177,18 +149,7 @@ export class RedisLimitStore implements LimitStore {
         argv.push(id, item.reserved, item.actual, item.ttlMs);
       }
     }
-    this.redis.limitsSettle(keys.length, ...keys, ...argv).then(
-      (used) => {
-        let at = 0;
-        for (const s of batch) {
-          s.resolve(used.slice(at, at + s.items.length));
-          at += s.items.length;
-        }
-      },
-      (error: unknown) => {
-        for (const s of batch) s.reject(error);
-      },
-    );
+    return { batch, items, keys, argv };
   }
 
   async read(keys: readonly string[]): Promise<number[]> {
@@ -239,7 +200,9 @@ export class RedisLimitStore implements LimitStore {
     return set === "OK";
   }
 
+  /** Sends the settlements still queued (a shutdown loses none), then disconnects. */
   async close(): Promise<void> {
+    await this.flushSettlements();
     this.redis.disconnect();
   }
 }
