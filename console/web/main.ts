@@ -5,6 +5,7 @@ import { breakdownsPage } from "./pages/breakdowns.ts";
 import { configsPage } from "./pages/configs.ts";
 import { guardrailsPage } from "./pages/guardrails.ts";
 import { limitsPage } from "./pages/limits.ts";
+import { limitsManagePanel } from "./pages/limits-manage.ts";
 import { logPage } from "./pages/log.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { playgroundPage } from "./pages/playground.ts";
@@ -63,7 +64,13 @@ function render(): void {
       content = h("div", null, h("h1", null, "Prompt playground"), playgroundPage({ params }));
       break;
     case "limits":
-      content = h("div", null, h("h1", null, "Limits"), limitsPage({ tenant: params.get("tenant_id") ?? undefined }));
+      content = h(
+        "div",
+        null,
+        h("h1", null, "Limits"),
+        limitsPage({ tenant: params.get("tenant_id") ?? undefined }),
+        limitsManagePanel(params.get("tenant_id") ?? undefined),
+      );
       break;
     case "virtual-keys":
       content = h(

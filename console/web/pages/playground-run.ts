@@ -34,9 +34,15 @@ export function variablesOf(template: string): string[] {
   return [...new Set(names)];
 }
 
-/** The request's cost once ingest has recorded it (its trace id), or null after a few seconds. */
+/**
+ * How long the cost is waited for: ingest records a request within a second or two, far longer
+ * on a busy machine; the page says it is waiting meanwhile, and where to look after.
+ */
+const COST_WAIT_MS = 30_000;
+
+/** The request's cost once ingest has recorded it (its trace id), or null after COST_WAIT_MS. */
 async function costOf(traceId: string): Promise<number | null> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + COST_WAIT_MS;
   while (Date.now() < deadline) {
     try {
       const trace = await apiGet<TraceAnswer>(endpoints.trace(traceId));
@@ -95,7 +101,7 @@ export async function runInto(
             body: { prompt: draftOf(target.base, target.template), ...overrides },
           });
     const content = answer.body.choices?.[0]?.message?.content;
-    const cost = h("dd", { id: "pg-cost" }, "…");
+    const cost = h("dd", { id: "pg-cost" }, "waiting for the request to be recorded…");
     mount(
       result,
       h(

@@ -14,7 +14,15 @@ import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolat
 
 const ADMIN_TOKEN = "console-keys-admin-token-0123456789";
 const DEFAULTS = ["completions", "prompts.read", "prompts.write", "analytics.read", "feedback.write"];
-const MANAGEMENT = ["virtual_keys.read", "virtual_keys.write", "guardrails.read", "guardrails.write", "configs.read"];
+const MANAGEMENT = [
+  "virtual_keys.read",
+  "virtual_keys.write",
+  "guardrails.read",
+  "guardrails.write",
+  "configs.read",
+  "limits.read",
+  "limits.write",
+];
 const SECRET = "sk-console-key-secret-abcdef4321";
 const ROTATED = "sk-console-key-rotated-mnop7788";
 const VIEWPORT = { width: 1366, height: 860 };
@@ -167,7 +175,8 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     // The mock echoes the rendered prompt: the unsaved template with both variables reached the model.
     expect(await page.locator("#pg-answer").textContent()).toContain("Three haiku about lighthouses in French");
     expect(await page.locator("#pg-latency").textContent()).toMatch(/^\d[\d,]* ms$/);
-    await page.locator("#pg-cost", { hasText: "$" }).waitFor();
+    // Read back from the analytics API once ingest has the request (up to 30 s on a busy machine).
+    await page.locator("#pg-cost", { hasText: "$" }).waitFor({ timeout: 45_000 });
     await screenshot(page, "playground-unsaved-run");
     await expectNoSeriousViolations(page, "the playground after an unsaved run");
     const versions = async () => {
@@ -209,6 +218,32 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     expect(await page.getByLabel("Prompt", { exact: true }).locator("option:checked").textContent()).toMatch(
       /^limerick \(/,
     );
+    await context.close();
+  });
+
+  it("sets the tenant's budget and resets its usage; the spend table shows the new limit", async () => {
+    const { context, page } = await withKey(keys.manager);
+    await page.goto(`${consoleUrl}/limits`);
+    await page.getByText("Tenant acme has no limit policy yet.").waitFor();
+    await page.getByLabel("Counts").selectOption("cost");
+    await page.getByLabel("Limit", { exact: true }).fill("7.5");
+    await page.getByLabel("Period").selectOption("monthly");
+    await page.getByRole("button", { name: "Save budget" }).click();
+    await page.getByRole("status").filter({ hasText: "Budget of tenant acme saved." }).waitFor();
+    const policy = page.locator(".table-wrap tbody tr", { hasText: "$7.50 monthly" });
+    await policy.waitFor();
+    await policy.getByRole("button", { name: "Reset usage of tenant" }).click();
+    await page.getByRole("status").filter({ hasText: "Usage of tenant reset." }).waitFor();
+    expect(await adminCall("GET", "/tenants/acme/limits")).toMatchObject({
+      usage_limits: { type: "cost", credit_limit: 7.5, periodic_reset: "monthly" },
+      usage_reset_at: expect.any(String),
+    });
+    // Every replica's live counters (this one's) know the budget at once: the spend table shows it.
+    await page.reload();
+    const spend = page.locator(".table-wrap tbody tr", { hasText: "budget (cost)" });
+    expect((await spend.locator("td").allTextContents())[4]).toBe("$7.50");
+    await screenshot(page, "limits-by-key");
+    await expectNoSeriousViolations(page, "the limits page with an API key");
     await context.close();
   });
 

@@ -125,7 +125,7 @@ describe("web console: managing through the gateway, in a real browser", () => {
     expect(await answer.textContent()).toContain("lighthouses");
     expect(await page.locator("#pg-latency").textContent()).toMatch(/^\d[\d,]* ms$/);
     // The cost comes from the recorded request (its trace id), once ingest has it.
-    await page.locator("#pg-cost", { hasText: "$" }).waitFor();
+    await page.locator("#pg-cost", { hasText: "$" }).waitFor({ timeout: 45_000 });
     await screenshot(page, "playground-run");
     await expectNoSeriousViolations(page, "the prompt playground");
 

@@ -1,0 +1,129 @@
+import { formatInt, formatTime, formatUsd, h } from "../dom.ts";
+import { gatewayCall } from "../gateway.ts";
+import { can } from "../manage.ts";
+import { dataTable } from "../ui.ts";
+import { type ManageContext, managePage } from "./manage-frame.ts";
+
+interface UsageLimits {
+  type: "cost" | "tokens" | "requests";
+  credit_limit: number;
+  alert_threshold?: number;
+  periodic_reset?: "daily" | "weekly" | "monthly" | null;
+}
+interface LimitPolicy {
+  id: string;
+  name: string | null;
+  usage_limits: UsageLimits | null;
+  rate_limits: { type: string; unit: string; value: number }[];
+  usage_reset_at: string | null;
+}
+
+const path = (tenant: string, rest: string) => `/v1/admin/tenants/${encodeURIComponent(tenant)}${rest}`;
+const budgetText = (u: UsageLimits | null) =>
+  u === null
+    ? ""
+    : `${u.type === "cost" ? formatUsd(u.credit_limit) : `${formatInt(u.credit_limit)} ${u.type}`} ${u.periodic_reset ?? "in all"}`;
+
+/**
+ * Changing limits (under the spend): the tenant's limit policies with "reset usage" (spend before now
+ * stops counting, on every replica), and the tenant's own budget. The admin API's limit routes, with
+ * the API key (limits.read / limits.write, its own tenant) or an operator's admin token.
+ */
+export function limitsManagePanel(tenantField: string | undefined): HTMLElement {
+  return managePage("Manage limits", tenantField, async (context) => {
+    if (!can(context.manager, "limits.read")) {
+      return h("p", { class: "note" }, "To change limits here, use a key with limits.read and limits.write.");
+    }
+    const { tenant, act } = context;
+    const { body } = await gatewayCall<{ data: LimitPolicy[] }>("GET", path(tenant, "/limit-policies"), {
+      as: "manage",
+    });
+    const writable = can(context.manager, "limits.write");
+    const reset = (p: LimitPolicy) =>
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () =>
+            act(`Usage of ${p.id} reset.`, () =>
+              gatewayCall("POST", path(tenant, `/limit-policies/${encodeURIComponent(p.id)}/reset`), { as: "manage" }),
+            ),
+        },
+        `Reset usage of ${p.id}`,
+      );
+    const table =
+      body.data.length === 0
+        ? h("p", { class: "empty" }, `Tenant ${tenant} has no limit policy yet.`)
+        : dataTable(
+            `Limit policies of tenant ${tenant}`,
+            `limit-policies-${tenant}.csv`,
+            [
+              { label: "policy", value: (p: LimitPolicy) => p.id },
+              { label: "budget", value: (p) => budgetText(p.usage_limits) },
+              {
+                label: "rate limits",
+                value: (p) => p.rate_limits.map((r) => `${r.value} ${r.type}/${r.unit}`).join(", "),
+              },
+              {
+                label: "usage counted from",
+                value: (p) => (p.usage_reset_at ? formatTime(p.usage_reset_at) : "start"),
+              },
+              ...(writable ? [{ label: "", value: () => "", render: reset }] : []),
+            ],
+            body.data,
+          );
+    const current = body.data.find((p) => p.id === "tenant")?.usage_limits ?? null;
+    return [table, writable ? budgetForm(context, current) : null];
+  });
+}
+
+function budgetForm({ tenant, act }: ManageContext, current: UsageLimits | null): HTMLElement {
+  const type = h(
+    "select",
+    { id: "budget-type" },
+    (["cost", "tokens", "requests"] as const).map((t) =>
+      h("option", { value: t, selected: (current?.type ?? "cost") === t }, t === "cost" ? "cost (USD)" : t),
+    ),
+  );
+  const limit = h("input", {
+    id: "budget-limit",
+    type: "number",
+    min: "0",
+    step: "any",
+    required: true,
+    value: current ? String(current.credit_limit) : "",
+  });
+  const period = h(
+    "select",
+    { id: "budget-period" },
+    ["none", "daily", "weekly", "monthly"].map((p) =>
+      h("option", { value: p, selected: (current?.periodic_reset ?? "none") === p }, p === "none" ? "never resets" : p),
+    ),
+  );
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const usage_limits = {
+      type: type.value,
+      credit_limit: Number(limit.value),
+      ...(period.value === "none" ? {} : { periodic_reset: period.value }),
+    };
+    void act(`Budget of tenant ${tenant} saved.`, () =>
+      gatewayCall("PUT", path(tenant, "/limits"), { as: "manage", body: { usage_limits } }),
+    );
+  };
+  const field = (id: string, text: string, control: HTMLElement) =>
+    h("span", { class: "field" }, h("label", { for: id }, text), control);
+  return h(
+    "form",
+    { class: "create-form", "aria-label": "Tenant budget", onsubmit: submit },
+    h("h2", null, `Budget of tenant ${tenant}`),
+    h(
+      "div",
+      { class: "row" },
+      field("budget-type", "Counts", type),
+      field("budget-limit", "Limit", limit),
+      field("budget-period", "Period", period),
+      h("button", { type: "submit" }, "Save budget"),
+    ),
+  );
+}
