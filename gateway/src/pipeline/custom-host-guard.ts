@@ -124,11 +124,36 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
     return addresses;
   }
 
+  // Verdicts are pure functions of the host (the allow-list is fixed) and of the address and mode:
+  // kept, so a client's custom host costs a lookup per request instead of several subnet checks.
+  const allowed = new LRUCache<string, boolean>({ max: MAX_ENTRIES });
+  const forbiddenIn = [
+    new LRUCache<string, boolean>({ max: MAX_ENTRIES }),
+    new LRUCache<string, boolean>({ max: MAX_ENTRIES }),
+  ];
+  function isAllowListed(host: string): boolean {
+    let verdict = allowed.get(host);
+    if (verdict === undefined) {
+      verdict = allowListed(host);
+      allowed.set(host, verdict);
+    }
+    return verdict;
+  }
+  function forbidden(ip: string): boolean {
+    const verdicts = forbiddenIn[policy.allowLoopback ? 1 : 0]!;
+    let verdict = verdicts.get(ip);
+    if (verdict === undefined) {
+      verdict = isForbiddenAddress(ip, policy);
+      verdicts.set(ip, verdict);
+    }
+    return verdict;
+  }
+
   async function check(rawUrl: string, param: string): Promise<void> {
     const host = hostFrom(rawUrl);
-    if (allowListed(host)) return;
+    if (isAllowListed(host)) return;
     const addresses = await addressesOf(host, param);
-    const ok = addresses.length > 0 && addresses.every((ip) => !isForbiddenAddress(ip, policy));
+    const ok = addresses.length > 0 && addresses.every((ip) => !forbidden(ip));
     if (!ok) {
       throw new GatewayError(
         "forbidden_custom_host",

@@ -21,6 +21,7 @@ import { RequestRejected } from "./shared/rejected.ts";
 import { targetCredentials } from "./shared/scrub-secrets.ts";
 import { estimateChatUsage, estimateTextUsage } from "./shared/tokens.ts";
 import { storedResponseCall } from "./stored-responses.ts";
+import { postUpstreamBuffered } from "./upstream-buffered.ts";
 import { passThroughHeaders, postUpstream } from "./upstream-http.ts";
 import { inputText, nativeInputText, reported, withUsage, withUsageBlock } from "./usage-fill.ts";
 
@@ -197,9 +198,9 @@ export class HttpProvider implements Provider {
       if (error instanceof RequestRejected) return rejectedResult(this.id, error);
       throw error;
     }
-    const response = await postUpstream({ dispatcher: this.dispatcher, ...spec, signal: call.signal });
+    const response = await postUpstreamBuffered({ dispatcher: this.dispatcher, ...spec, signal: call.signal });
     const headers = passThroughHeaders(response.headers);
-    const body = Buffer.from(await response.body.arrayBuffer());
+    const body = response.body;
     if (!OK(response.statusCode)) {
       const error = shape.error ?? this.errorResult;
       return error(response.statusCode, headers, body, response.headers, targetCredentials(call.target));

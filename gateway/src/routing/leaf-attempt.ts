@@ -149,6 +149,7 @@ const TIMED_OUT_REASON = new Error("request_timeout");
 /** One upstream call under the leaf's request_timeout, ended early if the client goes away. */
 async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: RouterDeps<T>): Promise<RouteOutcome<T>> {
   if (deps.signal.aborted) return aborted();
+  if (leaf.requestTimeoutMs === null) return attemptUntimed(leaf, execute, deps);
   const hasTimeout = leaf.requestTimeoutMs !== null;
   // Only a timed attempt needs its own signal. Linked, not copied: after a success the value
   // (e.g. a stream) keeps reading under this signal, so a client disconnect must still reach it.
@@ -197,6 +198,48 @@ async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Rou
     timerCancel?.abort(TIMER_CANCELLED);
     clientGone.dispose();
   }
+}
+
+/**
+ * attemptOnce without a request_timeout (the common case), with the same outcome: the call's, or
+ * aborted as soon as the client leaves (a late answer is then discarded, a late fault ignored). One
+ * promise and one abort listener, where the timed path races three promises.
+ */
+function attemptUntimed<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: RouterDeps<T>): Promise<RouteOutcome<T>> {
+  const signal = deps.signal;
+  return new Promise<RouteOutcome<T>>((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      resolve(aborted());
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    const answered = (outcome: AttemptOutcome<T>) => {
+      signal.removeEventListener("abort", onAbort);
+      if (settled) {
+        deps.discard?.(outcome.value);
+        return;
+      }
+      settled = true;
+      resolve({ kind: "response", ...outcome });
+    };
+    const failed = (error: unknown) => {
+      signal.removeEventListener("abort", onAbort);
+      if (settled) return; // a fault after the client left: nobody waits for this call any more
+      settled = true;
+      if (!signal.aborted && deps.isFault?.(error)) reject(error);
+      else resolve(signal.aborted ? aborted() : networkError(leaf, error));
+    };
+    try {
+      execute(leaf, signal).then(answered, failed);
+    } catch (error) {
+      // Thrown before any promise (as the timed path's await would rethrow it): the caller's fault.
+      signal.removeEventListener("abort", onAbort);
+      settled = true;
+      reject(error);
+    }
+  });
 }
 
 /** Resolves with an aborted outcome when signal aborts; dispose() unhooks it (the signal may outlive many attempts). */
