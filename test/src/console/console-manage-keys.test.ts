@@ -44,7 +44,10 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
   const adminCall = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${gatewayUrl}/v1/admin${path}`, {
       method,
-      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -241,13 +244,14 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     // Every replica's live counters (this one's) know the budget at once: the spend table shows it.
     await page.reload();
     const spend = page.locator(".table-wrap tbody tr", { hasText: "budget (cost)" });
+    await spend.waitFor();
     expect((await spend.locator("td").allTextContents())[4]).toBe("$7.50");
     await screenshot(page, "limits-by-key");
     await expectNoSeriousViolations(page, "the limits page with an API key");
     await context.close();
   });
 
-  it("says in words what a key may not do: no management scope, read-only, not a key at all", async () => {
+  it("says in words what went wrong: no management scope, read-only, not a key, a revoked key, the gateway down", async () => {
     const plain = await withKey(keys.plain);
     await plain.page.goto(`${consoleUrl}/virtual-keys`);
     await plain.page.getByRole("alert").filter({ hasText: "lacks the virtual_keys.read scope" }).waitFor();
@@ -269,5 +273,21 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     expect(await alert.getByLabel("API key").count()).toBe(1);
     expect(await wrong.page.getByText("Operator access (admin token)").count()).toBe(1);
     await wrong.context.close();
+
+    const gone = await adminCall("POST", "/tenants/acme/api-keys", { scopes: [...DEFAULTS, ...MANAGEMENT] });
+    await adminCall("POST", `/tenants/acme/api-keys/${gone.id as string}/revoke`);
+    const revoked = await withKey(gone.key as string);
+    await revoked.page.goto(`${consoleUrl}/virtual-keys`);
+    await revoked.page.getByRole("alert").filter({ hasText: "the gateway API key has been revoked" }).waitFor();
+    await revoked.context.close();
+
+    // The gateway down (its origin refused in this browser): said in words, with a retry.
+    const down = await withKey(keys.manager);
+    await down.context.route(`${gatewayUrl}/**`, (route) => route.abort("connectionrefused"));
+    await down.page.goto(`${consoleUrl}/guardrails`);
+    const unreachable = down.page.getByRole("alert").filter({ hasText: `The gateway at ${gatewayUrl} is unreachable` });
+    await unreachable.waitFor();
+    expect(await unreachable.getByRole("button", { name: "Retry" }).count()).toBe(1);
+    await down.context.close();
   });
 });
