@@ -30,7 +30,7 @@ const FileApiKey = z.strictObject({
   role: z.enum(["tenant", "admin"]).default("tenant"),
   revoked: z.boolean().default(false),
   ...fileLimitFields,
-  /** Absent: every scope. */
+  /** Absent: the default scopes (auth/scopes.ts). */
   scopes: ApiKeyScopes.optional(),
   /** Listed only to give a raw key a precise error instead of "unrecognized key". */
   key: z.never({ error: 'raw keys never go in the file: give key_sha256 (`printf %s "$KEY" | sha256sum`)' }).optional(),

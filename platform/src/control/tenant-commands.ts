@@ -16,7 +16,7 @@ export interface NewApiKey {
   name?: string | undefined;
   /** "admin" keys may read every tenant's analytics. Default "tenant". */
   role?: "tenant" | "admin" | undefined;
-  /** What the key may do (auth/scopes.ts); absent: every scope. */
+  /** What the key may do (auth/scopes.ts); absent: the default scopes. */
   scopes?: ApiKeyScope[] | undefined;
 }
 
