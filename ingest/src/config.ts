@@ -12,11 +12,12 @@ export const IngestConfig = z.object({
    */
   batchMaxRows: z.number().int().min(1).max(100_000).default(10_000),
   /**
-   * How long a partial bus batch (the log is drained) waits for more rows before its insert: keeps live
-   * traffic to a few inserts per second (each costs tens of ms of engine time whatever its size). A full
-   * batch (a backlog) never waits. 0: never linger.
+   * Live traffic (partial bus batches: the log is drained) makes at most one insert per this many ms:
+   * each insert costs the engine ~50-100 ms of CPU whatever its size (projections, part files, fsyncs),
+   * so at 200 ms the one-process stack spent most of a core on inserts of a few hundred rows. Also the
+   * freshness bound of live rows (plus the insert's own time). A backlog never waits. 0: never linger.
    */
-  flushIntervalMs: z.number().int().min(0).default(200),
+  flushIntervalMs: z.number().int().min(0).default(1_000),
   /** Partitions for topics this service creates when they are missing. */
   topicPartitions: z.number().int().positive().default(1),
   /** Replay turns this off: the live consumer already dead-lettered those messages. */

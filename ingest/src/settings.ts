@@ -17,7 +17,7 @@ export const IngestEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   INGEST_GROUP_ID: z.string().min(1).default("switchyard-ingest"),
   INGEST_BATCH_MAX_ROWS: positiveInt(10_000).pipe(z.number().max(100_000)),
-  INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(200),
+  INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(1_000),
   ...BusEnv.shape,
   ...ClickHouseEnv.shape,
 });

@@ -1,3 +1,4 @@
+import { cpuMeter, threadMeter } from "./cpu.ts";
 import { runLoad } from "./load.ts";
 import { type BenchStack, startStack, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
@@ -20,6 +21,13 @@ export interface LoadIngestResult {
   drainSec: number | null;
   eventsPublished: number;
   rowsWritten: number;
+  /**
+   * The stack process's CPU (all threads) from the start of the load until drained (the load alone without
+   * ingest), per request answered: what one request costs end to end, ingest's share included.
+   */
+  cpuMicrosPerRequest: number | null;
+  /** The same window's CPU by thread name, µs per request, most first (chdb runs statements on libuv-worker). */
+  threads: Array<[string, number]>;
 }
 
 interface Counters {
@@ -91,6 +99,8 @@ export async function measureIngestUnderLoad(options: {
         })
         .catch(() => undefined);
     }, 1_000);
+    const cpu = cpuMeter({ stack: stack.child.pid });
+    const threads = threadMeter(stack.child.pid);
     const load = await runLoad({ ...target, connections, durationSec });
     clearInterval(sampler);
     const atStop = await readCounters(metricsUrl);
@@ -113,6 +123,8 @@ export async function measureIngestUnderLoad(options: {
       last = now;
       await new Promise((r) => setTimeout(r, 100));
     }
+    const used = cpu.stop().stack ?? null;
+    const requests = Math.max(1, load.requests);
     return {
       connections,
       durationSec,
@@ -127,6 +139,8 @@ export async function measureIngestUnderLoad(options: {
       drainSec,
       eventsPublished: last.published,
       rowsWritten: last.rows,
+      cpuMicrosPerRequest: used === null ? null : used / requests,
+      threads: threads.stop().map(([name, micros]) => [name, micros / requests]),
     };
   } finally {
     await stack?.stop();

@@ -6,6 +6,7 @@ import { encodeEvent, RequestEvent, Topics } from "@switchyard/events";
 import { type IngestConfigInput, startIngest } from "@switchyard/ingest";
 import { makeRequestEvent } from "@switchyard/ingest/testing";
 import { createClickHouse, createLogger, EmbeddedEventBus, runMigrations } from "@switchyard/platform";
+import { threadMeter } from "./cpu.ts";
 
 export interface SoloResult {
   events: number;
@@ -19,6 +20,8 @@ export interface SoloResult {
   /** Longest gap between two turns of the event loop while ingest ran (how much it would stall a gateway). */
   maxLoopStallMs: number;
   p99LoopStallMs: number;
+  /** CPU by thread name, µs per event, most first (chdb runs statements on libuv-worker threads). */
+  threads: Array<[string, number]>;
 }
 
 const logger = createLogger({ level: "warn", name: "bench-ingest" });
@@ -85,6 +88,7 @@ export async function measureSoloIngest(
       await runMigrations(clickhouse.client);
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
+      const threads = threadMeter(process.pid);
       const ingest = await startIngest({ bus, clickhouse, logger, config: { ...config, groupId } });
       const { maxStallMs, p99StallMs } = await withLoopDelay(async () => {
         // Done = every offset committed (rows are stored before their offsets are committed).
@@ -96,6 +100,7 @@ export async function measureSoloIngest(
       });
       const ingestSec = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
+      const byThread = threads.stop().map(([name, micros]): [string, number] => [name, micros / events]);
       const stats = ingest.stats();
       await ingest.stop();
       const result = await clickhouse.client.query({
@@ -113,6 +118,7 @@ export async function measureSoloIngest(
         cpuMicrosPerEvent: (cpu.user + cpu.system) / events,
         maxLoopStallMs: maxStallMs,
         p99LoopStallMs: p99StallMs,
+        threads: byThread,
       };
     } finally {
       await bus.close();

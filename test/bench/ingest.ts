@@ -38,6 +38,11 @@ function printSolo(label: string, r: SoloResult): void {
       `loop delay p99 ${r.p99LoopStallMs.toFixed(0)} ms, max ${r.maxLoopStallMs.toFixed(0)} ms` +
       (r.rowsStored === r.events ? "" : `  WARNING: ${r.rowsStored} rows stored`),
   );
+  const top = r.threads
+    .filter(([, us]) => us >= 0.5)
+    .map(([name, us]) => `${name} ${us.toFixed(1)}`)
+    .join(", ");
+  console.log(`  ${"".padEnd(36)} CPU µs/event by thread: ${top}`);
 }
 
 function printLoad(label: string, r: LoadIngestResult, ingest = true): void {
@@ -50,6 +55,15 @@ function printLoad(label: string, r: LoadIngestResult, ingest = true): void {
           `backlog at stop ${fmt(r.backlogAtStop).padStart(6)} (max ${fmt(r.maxBacklog)})  ${drain}`
         : ""),
   );
+  if (r.cpuMicrosPerRequest !== null) {
+    const top = r.threads
+      .filter(([, us]) => us >= 0.5)
+      .map(([name, us]) => `${name} ${us.toFixed(1)}`)
+      .join(", ");
+    console.log(
+      `  ${"".padEnd(24)} ${r.cpuMicrosPerRequest.toFixed(1)} CPU µs/req (${ingest ? "load + drain" : "load"}): ${top}`,
+    );
+  }
 }
 
 console.log(`\nSwitchyard ingest benchmark (embedded log → embedded ClickHouse); load average at start: ${load()}`);

@@ -55,13 +55,14 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   const knownEnds = new Map<string, bigint>();
 
   /**
-   * Whether the log already holds at least another batch as big as this one after it: a backlog, whose
-   * batch must not wait. Under live load a few records arrive while a batch is handled; that is not a
-   * backlog. A remembered end far enough ahead is still true (ends only grow); else the bus is asked.
+   * Whether the log already holds at least a full batch (batchMaxRecords) after this one: a backlog, whose
+   * rows are flushed in full-size inserts without waiting. Anything less is live traffic (a few records
+   * arrive while a batch is handled), whose rows linger so that it makes at most one insert per flush
+   * interval. A remembered end far enough ahead is still true (ends only grow); else the bus is asked.
    */
   async function backlogAfter(batch: MessageBatch): Promise<boolean> {
     const next = BigInt(batch.messages.at(-1)!.offset) + 1n;
-    const enough = next + BigInt(batch.messages.length);
+    const enough = next + BigInt(Math.max(batch.messages.length, options.batchMaxRecords ?? 0));
     const key = `${batch.topic}\0${batch.partition}`;
     if ((knownEnds.get(key) ?? -1n) >= enough) return true;
     try {
@@ -84,11 +85,11 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     const letters: DeadLetter[] = [];
     const writes: Promise<void>[] = [];
     const { messages } = batch;
-    // A backlog: flush at once. The log (nearly) drained: the writer may linger for more rows.
+    // A backlog: the batch's last slice is flushed at once (the writer also flushes whenever it holds a
+    // full insert). The log (nearly) drained: the writer lingers for more rows.
     const backlog = messages.length > 0 && (await backlogAfter(batch));
-    // Decode a slice, hand its rows to the writer, yield, repeat: a big batch neither stalls a gateway
-    // sharing this event loop nor waits for all of its decoding before the first insert starts (the
-    // writer inserts one slice while the next is decoded, and merges whatever queued behind a flush).
+    // Decode a slice, hand its rows to the writer, yield, repeat: a big batch does not stall a gateway
+    // sharing this event loop, and its rows wait in the writer as compact lines, not as event objects.
     for (let start = 0; start < messages.length; start += DECODE_SLICE) {
       if (start > 0) await yieldToEventLoop();
       const rows: PendingRow[] = [];
@@ -97,7 +98,8 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
         if (decoded.ok) rows.push(decoded.row);
         else letters.push({ message, reason: decoded.reason });
       }
-      if (route && rows.length > 0) writes.push(route.writer.write(rows, { linger: !backlog }));
+      const last = start + DECODE_SLICE >= messages.length;
+      if (route && rows.length > 0) writes.push(route.writer.write(rows, { linger: !(backlog && last) }));
     }
     for (const { message, reason } of letters) {
       logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason }, "poison");

@@ -108,6 +108,36 @@ describe("BatchWriter (group commit)", () => {
     await Promise.all([partial, full]);
   });
 
+  it("rows that linger behind a flush wait lingerMs from its start: live traffic makes few inserts", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 60_000, logger });
+    const first = writer.write([row(1)]);
+    await until(() => inserts.length === 1);
+    const lingering = writer.write([row(2)], { linger: true });
+    await settle(0, { inserted: 1, duplicates: 0 });
+    await first;
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(inserts).toHaveLength(1); // the old rule inserted row 2 at once, however small
+    const urgent = writer.write([row(3)]);
+    await until(() => inserts.length === 2);
+    expect(inserts[1]).toEqual([2, 3]);
+    await settle(1, { inserted: 2, duplicates: 0 });
+    await Promise.all([lingering, urgent]);
+  });
+
+  it("flushes a buffer that holds maxRows without waiting for the linger", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 2, lingerMs: 60_000, logger });
+    const a = writer.write([row(1)], { linger: true });
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(inserts).toEqual([]);
+    const b = writer.write([row(2)], { linger: true });
+    await until(() => inserts.length === 1);
+    expect(inserts).toEqual([[1, 2]]);
+    await settle(0, { inserted: 2, duplicates: 0 });
+    await Promise.all([a, b]);
+  });
+
   it("stop() drains what is buffered and refuses later writes", async () => {
     const { sink, inserts, settle } = controlledSink();
     const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 60_000, logger });

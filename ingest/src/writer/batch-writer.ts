@@ -40,22 +40,29 @@ interface Waiter {
  * holding its rows succeeded, so a bus handler that awaits it commits offsets only for stored rows; a failed
  * flush rejects every writer in it, and the bus redelivers all of them (the insert is idempotent).
  *
- * Group commit, not a timer: rows that arrive while a flush runs (other partitions' handlers, the next
- * slices of a big batch) are flushed, all together, as soon as it ends. An idle writer flushes at once,
- * unless the write asks it to linger: a partial bus batch means the log is drained and each insert
- * costs tens of ms of engine time whatever its size, so waiting `lingerMs` for more rows keeps live
- * traffic to a few inserts per second. A full batch (a backlog) never waits: its handler's partition
- * cannot deliver more until it resolves, so waiting would only slow the drain (the old timer did that).
+ * Group commit with a bounded insert rate. Every insert costs the engine ~50-100 ms of CPU whatever its
+ * size (the projections' query pipelines, one part's files and their fsyncs; measured in
+ * test/bench/ingest-probe.ts), so the insert count, not the row count, is what live traffic costs:
+ * - A lingering write (its bus batch was partial: the log is drained) waits until `lingerMs` after the
+ *   last flush started, or after it arrived at an idle writer. Rows that come meanwhile join it. Live
+ *   traffic therefore makes at most one insert per `lingerMs`, however slow the engine is; flushing
+ *   as soon as the previous insert ended made a slow engine's inserts small and back to back (each
+ *   carried only what arrived during the last one), a CPU spent on fixed costs.
+ * - An urgent write (the end of a backlog batch) and a buffer of `maxRows` are flushed as soon as the
+ *   running flush ends: a backlog drains in full-size inserts, never waiting.
  * Flushes run strictly one after another: the insert's check-then-write relies on that.
  */
 export class BatchWriter {
   readonly #options: BatchWriterOptions;
   #rows: PendingRow[] = [];
   #waiters: Waiter[] = [];
-  #scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  /** The scheduled flush is a linger timer (a later write that must not wait replaces it). */
-  #lingering = false;
-  /** The running drain (flushes until the buffer is empty), or null when idle. */
+  /** A buffered write asked not to wait (or flush()/stop() did). */
+  #urgent = false;
+  /** When the next lingering flush may start (ms, performance.now()). */
+  #lingerUntil = 0;
+  /** Ends the drain loop's linger wait early (an urgent write, a full buffer, flush()). */
+  #wake: (() => void) | null = null;
+  /** The running drain (waits and flushes until the buffer is empty), or null when idle. */
   #draining: Promise<void> | null = null;
   #stopped = false;
   readonly #stats: BatchWriterStats = {
@@ -76,26 +83,23 @@ export class BatchWriter {
     if (this.#stopped) return Promise.reject(new Error(`batch writer ${this.#options.name} is stopped`));
     if (rows.length === 0) return Promise.resolve();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const idle = this.#draining === null;
     for (const row of rows) this.#rows.push(row);
     this.#waiters.push({ resolve, reject });
-    // A running drain picks these rows up when its current flush ends.
-    if (this.#draining) return promise;
-    const linger = options.linger === true && this.#options.lingerMs > 0;
-    if (!linger && this.#lingering) this.#cancelScheduled();
-    if (this.#scheduled === undefined) {
-      const start = () => {
-        this.#scheduled = undefined;
-        this.#drain();
-      };
-      this.#lingering = linger;
-      this.#scheduled = linger ? setTimeout(start, this.#options.lingerMs) : setImmediate(start);
+    if (options.linger !== true || this.#options.lingerMs <= 0) this.#urgent = true;
+    if (idle) {
+      this.#lingerUntil = performance.now() + this.#options.lingerMs;
+      void this.#drain();
+    } else if (this.#mayFlush()) {
+      this.#wake?.();
     }
     return promise;
   }
 
   /** Flushes whatever is buffered and waits until every flush so far has ended. */
   async flush(): Promise<void> {
-    this.#cancelScheduled();
+    if (this.#rows.length > 0) this.#urgent = true;
+    this.#wake?.();
     await this.#drain();
   }
 
@@ -109,12 +113,9 @@ export class BatchWriter {
     return { ...this.#stats, bufferedRows: this.#rows.length };
   }
 
-  #cancelScheduled(): void {
-    if (this.#scheduled === undefined) return;
-    clearTimeout(this.#scheduled as NodeJS.Timeout);
-    clearImmediate(this.#scheduled as NodeJS.Immediate);
-    this.#scheduled = undefined;
-    this.#lingering = false;
+  /** Whether the buffered rows may be flushed now rather than at #lingerUntil. */
+  #mayFlush(): boolean {
+    return this.#urgent || this.#rows.length >= this.#options.maxRows || performance.now() >= this.#lingerUntil;
   }
 
   /** Starts draining unless a drain is already running; resolves when the buffer is empty. */
@@ -128,14 +129,35 @@ export class BatchWriter {
   }
 
   async #drainLoop(): Promise<void> {
+    // Writes made in the same event-loop turn as the one that started the drain join its first flush.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.#rows.length > 0) {
+      if (!this.#mayFlush()) {
+        await this.#lingerWait(this.#lingerUntil - performance.now());
+        continue;
+      }
       const rows = this.#rows;
       const waiters = this.#waiters;
       this.#rows = [];
       this.#waiters = [];
+      this.#urgent = false;
+      this.#lingerUntil = performance.now() + this.#options.lingerMs;
       // #flushRows never rejects, so a failed flush does not stop the rows queued behind it.
       await this.#flushRows(rows, waiters);
     }
+  }
+
+  /** Sleeps up to `ms`, or until #wake is called. */
+  #lingerWait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.#wake = done;
+    });
   }
 
   async #timed(insert: () => Promise<InsertOutcome>): Promise<InsertOutcome> {

@@ -14,8 +14,11 @@ export interface StatementRequest {
   queryParams?: Record<string, unknown>;
   /** The statement's effective settings (client-level defaults merged with the call's own). */
   settings: Record<string, string | number | boolean>;
-  /** insert's body and exec's values, materialised on the main thread. */
-  values?: string;
+  /**
+   * insert's body and exec's values, materialised on the main thread: text, or bytes (a transferred
+   * ArrayBuffer, not copied) when the caller handed over Buffers.
+   */
+  values?: string | ArrayBuffer;
   queryId: string;
 }
 

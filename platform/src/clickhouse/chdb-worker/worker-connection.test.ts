@@ -59,6 +59,30 @@ describe("WorkerChdbConnection", () => {
     expect(await client.ping()).toEqual({ success: true });
   });
 
+  it("inserts a body of bytes through the raw path: UTF-8 intact, the caller's Buffer untouched, errors surfaced", async () => {
+    // ingest's path: the body as Buffers, transferred to the worker and handed to chdb's raw insert.
+    const body = [Buffer.from('[20,"é"]\n[21,"日本"]\n'), Buffer.from('[22,"🙂"]\n')];
+    const result = await client.exec({
+      query: "INSERT INTO t (id, name) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow",
+      values: Readable.from(body, { objectMode: false }),
+    });
+    result.stream.resume();
+    const own = Buffer.from("23,x\n");
+    await client.insert({ table: "t", values: Readable.from([own], { objectMode: false }), format: "CSV" });
+    expect(own.toString()).toBe("23,x\n");
+    expect(await rows("SELECT id, name FROM t WHERE id BETWEEN 20 AND 23 ORDER BY id")).toEqual([
+      { id: 20, name: "é" },
+      { id: 21, name: "日本" },
+      { id: 22, name: "🙂" },
+      { id: 23, name: "x" },
+    ]);
+    const bad = client.exec({
+      query: "INSERT INTO t (id, name) FORMAT JSONCompactEachRow",
+      values: Readable.from([Buffer.from('["not a number","y"]\n')], { objectMode: false }),
+    });
+    await expect(bad).rejects.toThrow(/Cannot parse|CANNOT_PARSE/);
+  });
+
   it("surfaces the engine's errors with their message, code and type", async () => {
     await expect(rows("SELECT * FROM no_such_table")).rejects.toMatchObject({
       code: "60",

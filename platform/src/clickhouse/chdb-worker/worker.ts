@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { parentPort } from "node:worker_threads";
 import { type ChdbConnection, createChdbConnection } from "chdb/connection";
 import type { FromWorker, SerializedError, StatementRequest, Summary, ToWorker } from "./protocol.ts";
+import { type RawInsert, rawInsertOf } from "./raw-insert.ts";
 import { SessionSettings } from "./session-settings.ts";
 
 /**
@@ -40,6 +41,27 @@ async function ownBytes(stream: AsyncIterable<unknown>): Promise<ArrayBuffer> {
   return buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
 }
 
+/**
+ * An INSERT whose body arrived as bytes, through chdb's raw insert: the bytes go to the engine as they
+ * are (no UTF-16 string, no SQL concatenation), parsed by the engine's own format reader.
+ */
+async function rawInsert(conn: ChdbConnection, raw: RawInsert, values: ArrayBuffer): Promise<Summary> {
+  const result = await conn.chdb.rawInsert({ ...raw, values: Buffer.from(values) });
+  const rows = String(result.rowsWritten ?? 0);
+  const bytes = String(values.byteLength);
+  const elapsed = String(Math.round((result.elapsed ?? 0) * 1e9));
+  return {
+    read_rows: rows,
+    read_bytes: bytes,
+    written_rows: rows,
+    written_bytes: bytes,
+    total_rows_to_read: "0",
+    result_rows: "0",
+    result_bytes: "0",
+    elapsed_ns: elapsed,
+  };
+}
+
 async function run(
   conn: ChdbConnection,
   request: StatementRequest,
@@ -56,20 +78,32 @@ async function run(
       return { bytes: await ownBytes(result.stream) };
     }
     case "exec": {
-      const values = request.values === undefined ? undefined : streamOf(request.values);
+      if (request.values instanceof ArrayBuffer) {
+        const raw = rawInsertOf(request.query);
+        if (raw) return { bytes: new ArrayBuffer(0), summary: await rawInsert(conn, raw, request.values) };
+      }
+      const values = request.values === undefined ? undefined : streamOf(textOf(request.values));
       const result = await conn.exec({ ...base, values });
       return { bytes: await ownBytes(result.stream), summary: result.summary as Summary };
     }
     case "command":
       return { summary: (await conn.command(base)).summary as Summary };
     case "insert":
-      return { summary: (await conn.insert({ ...base, values: request.values ?? "" })).summary as Summary };
+      if (request.values instanceof ArrayBuffer) {
+        const raw = rawInsertOf(request.query);
+        if (raw) return { summary: await rawInsert(conn, raw, request.values) };
+      }
+      return { summary: (await conn.insert({ ...base, values: textOf(request.values ?? "") })).summary as Summary };
     case "ping": {
       const result = await conn.ping({ select: true });
       if (!result.success) throw result.error;
       return {};
     }
   }
+}
+
+function textOf(values: string | ArrayBuffer): string {
+  return typeof values === "string" ? values : Buffer.from(values).toString("utf8");
 }
 
 /** chdb's exec reads its values as a stream; the worker already holds them whole. */

@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "@clickhouse/client";
+import { Topics } from "@switchyard/events";
+import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { runMigrations } from "@switchyard/platform";
+import { createChdbConnection } from "chdb/connection";
+import { requestRow } from "../../ingest/src/rows/request-row.ts";
+
+/**
+ * `node test/bench/ingest-probe-format.ts`: the engine's cost of one insert body by transport and format,
+ * chdb on this thread (no worker): SQL text with the body inline vs chdb's raw insert of bytes, and
+ * JSONCompactEachRow vs TSV (written by the engine itself from the same rows), with and without parallel
+ * parsing. PROBE_TABLE names a scratch copy without projections instead of `requests`. A diagnosis tool.
+ */
+const EVENTS = Number(process.env.PROBE_EVENTS ?? 50_000);
+const BATCH = Number(process.env.PROBE_BATCH ?? 10_000);
+function threads() {
+  const out = new Map<string, { name: string; us: number }>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, { name, us: (Number(f[11]) + Number(f[12])) * 1e4 });
+    } catch {}
+  }
+  return out;
+}
+async function measure(label: string, per: number, work: () => Promise<void>) {
+  const before = threads();
+  const t0 = performance.now();
+  await work();
+  const wall = performance.now() - t0;
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const [tid, now] of threads()) {
+    const used = now.us - (before.get(tid)?.us ?? 0);
+    if (used > 0) {
+      groups.set(now.name, (groups.get(now.name) ?? 0) + used);
+      total += used;
+    }
+  }
+  console.log(
+    `${label.padEnd(48)} ${(total / per).toFixed(1).padStart(6)} µs/event  wall ${wall.toFixed(0)} ms  [${[...groups]
+      .sort((a, b) => b[1] - a[1])
+      .map(([n, u]) => `${n} ${(u / per).toFixed(1)}`)
+      .join(", ")}]`,
+  );
+}
+const dir = await mkdtemp(join(tmpdir(), "sy-probe-format-"));
+const conn = createChdbConnection({ path: join(dir, "ch") });
+const client = createClient({ connection: conn as never });
+try {
+  await client.command({ query: "CREATE DATABASE IF NOT EXISTS s" });
+  await client.command({ query: "USE s" });
+  await runMigrations(client);
+  await client.command({ query: "SYSTEM STOP MERGES" });
+  const now = Date.now();
+  const rows = Array.from({ length: EVENTS }, (_, i) => {
+    const r = requestRow(
+      makeRequestEvent({
+        occurred_at: new Date(now - 3_600_000 + Math.floor((i * 3_600_000) / EVENTS)).toISOString(),
+        tenant_id: `tenant-${i % 5}`,
+        user: `user-${i % 50}`,
+        model_requested: i % 3 === 0 ? "gpt-4o" : "gpt-4o-mini",
+        metadata: { env: "bench", team: `team-${i % 7}` },
+        cost_nano_usd: 1_000 + (i % 997),
+      }),
+      { topic: Topics.requests, partition: 0, offset: String(i) },
+    );
+    if (!r.ok) throw new Error(r.reason);
+    return r.row;
+  });
+  const columns = [...rows[0]!.columns];
+  const cols = columns.join(", ");
+  const jsonBodies: Buffer[] = [];
+  for (let i = 0; i < rows.length; i += BATCH)
+    jsonBodies.push(
+      Buffer.from(
+        rows
+          .slice(i, i + BATCH)
+          .map((r) => `${r.line}\n`)
+          .join(""),
+      ),
+    );
+  const table = process.env.PROBE_TABLE ?? "requests";
+  if (table !== "requests") {
+    await client.command({ query: `CREATE TABLE ${table} AS requests` });
+    for (const p of await (
+      await client.query({ query: `SELECT name FROM system.projections WHERE table='${table}'`, format: "JSONEachRow" })
+    ).json<{ name: string }>())
+      await client.command({ query: `ALTER TABLE ${table} DROP PROJECTION ${p.name}` });
+  }
+  const ext = (conn as unknown as { chdb: { rawInsert(p: unknown): Promise<unknown> } }).chdb;
+  const raw = (format: string, bodies: Buffer[], settings?: Record<string, number>) => async () => {
+    for (const values of bodies)
+      await ext.rawInsert({ table, columns, values, format, settings: { async_insert: 0, ...settings } });
+  };
+  await measure("inline string, JSONCompactEachRow", EVENTS, async () => {
+    for (const b of jsonBodies)
+      await client.command({
+        query: `INSERT INTO ${table} (${cols}) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow\n${b.toString()}`,
+      });
+  });
+  await measure("raw Buffer, JSONCompactEachRow", EVENTS, raw("JSONCompactEachRow", jsonBodies));
+  await measure(
+    "raw Buffer, JSONCompactEachRow, no par. parse",
+    EVENTS,
+    raw("JSONCompactEachRow", jsonBodies, { input_format_parallel_parsing: 0 }),
+  );
+  // The same rows in TSV, written by the engine itself.
+  const tsv: Buffer[] = [];
+  for (let i = 0; i < EVENTS; i += BATCH) {
+    const r = await client.query({
+      query: `SELECT ${cols} FROM ${table} WHERE source_offset >= ${i} AND source_offset < ${i + BATCH} LIMIT 1 BY event_id`,
+      format: "TabSeparated",
+    });
+    tsv.push(Buffer.from(await r.text()));
+  }
+  console.log("bytes/row json", (jsonBodies[0]!.length / BATCH).toFixed(0), "tsv", (tsv[0]!.length / BATCH).toFixed(0));
+  await measure("raw Buffer, TSV", EVENTS, raw("TabSeparated", tsv));
+  await measure(
+    "raw Buffer, TSV, no par. parse",
+    EVENTS,
+    raw("TabSeparated", tsv, { input_format_parallel_parsing: 0 }),
+  );
+  await measure("raw Buffer, JSONCompactEachRow (again)", EVENTS, raw("JSONCompactEachRow", jsonBodies));
+} finally {
+  await client.close();
+  await rm(dir, { recursive: true, force: true });
+}

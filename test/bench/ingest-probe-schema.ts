@@ -1,0 +1,124 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Topics } from "@switchyard/events";
+import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { createClickHouse, runMigrations } from "@switchyard/platform";
+import { requestRow } from "../../ingest/src/rows/request-row.ts";
+
+/**
+ * `node test/bench/ingest-probe-schema.ts`: what the `requests` schema costs an insert. Scratch copies of
+ * the table (CREATE TABLE … AS requests) with parts of it dropped — projections, skip indexes, fsync —
+ * each get the same rows in inserts of PROBE_BATCH (1,000) rows, merges stopped; CPU per event by thread.
+ * PROBE_ONLY=bare,full,… picks cases. A diagnosis tool: its figures are in ingest/README.md (Throughput).
+ */
+const EVENTS = Number(process.env.PROBE_EVENTS ?? 20_000);
+const BATCH = Number(process.env.PROBE_BATCH ?? 1_000);
+function threads(): Map<string, { name: string; us: number }> {
+  const out = new Map<string, { name: string; us: number }>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, { name, us: (Number(f[11]) + Number(f[12])) * 1e4 });
+    } catch {}
+  }
+  return out;
+}
+async function measure(label: string, per: number, work: () => Promise<void>) {
+  const before = threads();
+  const t0 = performance.now();
+  await work();
+  const wall = performance.now() - t0;
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const [tid, now] of threads()) {
+    const used = now.us - (before.get(tid)?.us ?? 0);
+    if (used > 0) {
+      groups.set(now.name, (groups.get(now.name) ?? 0) + used);
+      total += used;
+    }
+  }
+  console.log(
+    `${label.padEnd(48)} ${(total / per).toFixed(1).padStart(6)} µs/event  wall ${wall.toFixed(0)} ms  [${[...groups]
+      .sort((a, b) => b[1] - a[1])
+      .map(([n, u]) => `${n} ${(u / per).toFixed(1)}`)
+      .join(", ")}]`,
+  );
+}
+const dir = await mkdtemp(join(tmpdir(), "sy-probe-schema-"));
+const ch = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
+const client = ch.client;
+const q = async <T>(query: string) => (await client.query({ query, format: "JSONEachRow" })).json<T>();
+try {
+  await runMigrations(client);
+  const now = Date.now();
+  const rows = Array.from({ length: EVENTS }, (_, i) => {
+    const r = requestRow(
+      makeRequestEvent({
+        occurred_at: new Date(now - 3_600_000 + Math.floor((i * 3_600_000) / EVENTS)).toISOString(),
+        tenant_id: `tenant-${i % 5}`,
+        user: `user-${i % 50}`,
+        model_requested: i % 3 === 0 ? "gpt-4o" : "gpt-4o-mini",
+        metadata: { env: "bench", team: `team-${i % 7}` },
+        cost_nano_usd: 1_000 + (i % 997),
+      }),
+      { topic: Topics.requests, partition: 0, offset: String(i) },
+    );
+    if (!r.ok) throw new Error(r.reason);
+    return r.row;
+  });
+  const cols = rows[0]!.columns.join(", ");
+  const projections = await q<{ name: string; query: string }>(
+    "SELECT name, query FROM system.projections WHERE database = currentDatabase() AND table = 'requests'",
+  );
+  const indexes = await q<{ name: string }>(
+    "SELECT name FROM system.data_skipping_indices WHERE database = currentDatabase() AND table = 'requests'",
+  );
+  console.log("projections", projections.map((p) => p.name).join(","), "indexes", indexes.map((i) => i.name).join(","));
+  async function variant(
+    name: string,
+    keepProj: (n: string) => boolean,
+    keepIdx: (n: string) => boolean,
+    settings = "",
+  ) {
+    await client.command({ query: `CREATE TABLE ${name} AS requests` });
+    for (const p of projections)
+      if (!keepProj(p.name)) await client.command({ query: `ALTER TABLE ${name} DROP PROJECTION ${p.name}` });
+    for (const i of indexes)
+      if (!keepIdx(i.name)) await client.command({ query: `ALTER TABLE ${name} DROP INDEX ${i.name}` });
+    if (settings) await client.command({ query: `ALTER TABLE ${name} MODIFY SETTING ${settings}` });
+    await client.command({ query: `SYSTEM STOP MERGES ${name}` });
+    await measure(`${name}`, EVENTS, async () => {
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const body = rows
+          .slice(i, i + BATCH)
+          .map((r) => r.line)
+          .join("\n");
+        await client.command({
+          query: `INSERT INTO ${name} (${cols}) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow\n${body}`,
+        });
+      }
+    });
+  }
+  const none = () => false,
+    all = () => true;
+  const only = (variants: string[]) =>
+    process.env.PROBE_ONLY ? variants.filter((v) => process.env.PROBE_ONLY!.split(",").includes(v)) : variants;
+  const cases: Record<string, () => Promise<void>> = {
+    bare: () => variant("bare", none, none),
+    bare_nofsync: () => variant("bare_nofsync", none, none, "fsync_after_insert = 0, fsync_part_directory = 0"),
+    idx: () => variant("idx", none, all),
+    trace: () => variant("trace", (n) => n.includes("trace"), none),
+    rollups: () => variant("rollups", (n) => n.startsWith("rollup"), none),
+    rollup_hourly: () => variant("rollup_hourly", (n) => n === "rollup_hourly", none),
+    full: () => variant("full", all, all),
+    full_nofsync: () => variant("full_nofsync", all, all, "fsync_after_insert = 0, fsync_part_directory = 0"),
+  };
+  for (const name of only(Object.keys(cases))) await cases[name]!();
+} finally {
+  await ch.close();
+  await rm(dir, { recursive: true, force: true });
+}

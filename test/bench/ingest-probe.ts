@@ -1,0 +1,163 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
+import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { createClickHouse, runMigrations } from "@switchyard/platform";
+import { topicRoute } from "../../ingest/src/consumer/topic-route.ts";
+import type { PendingRow } from "../../ingest/src/rows/pending-row.ts";
+import { requestRow } from "../../ingest/src/rows/request-row.ts";
+import { insertExactlyOnce } from "../../ingest/src/writer/exactly-once-insert.ts";
+
+/**
+ * `node test/bench/ingest-probe.ts`: where ingest's CPU goes, stage by stage, in one process (a diagnosis
+ * tool, not a benchmark of record). Each stage's CPU is read per thread (/proc/self/task, grouped by
+ * thread name) so the main thread's decode, the engine's insert (libuv pool threads running chdb's
+ * statement), its background merges (MergeMutate) and the dedup lookup are told apart on a busy box.
+ * PROBE_EVENTS (100,000), PROBE_BATCH (10,000).
+ */
+const EVENTS = Number(process.env.PROBE_EVENTS ?? 100_000);
+const BATCH = Number(process.env.PROBE_BATCH ?? 10_000);
+const TICK_US = 1e6 / 100;
+
+function threads(): Map<string, { name: string; us: number }> {
+  const out = new Map<string, { name: string; us: number }>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, { name, us: (Number(f[11]) + Number(f[12])) * TICK_US });
+    } catch {}
+  }
+  return out;
+}
+
+async function measure(label: string, per: number, work: () => Promise<void>): Promise<void> {
+  const before = threads();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await work();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const groups = new Map<string, number>();
+  for (const [tid, now] of threads()) {
+    const used = now.us - (before.get(tid)?.us ?? 0);
+    if (used > 0) groups.set(now.name, (groups.get(now.name) ?? 0) + used);
+  }
+  const byThread = [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .map(([n, us]) => `${n} ${(us / per).toFixed(1)}`)
+    .join(", ");
+  console.log(
+    `${label.padEnd(44)} ${((cpu.user + cpu.system) / per).toFixed(1).padStart(6)} µs/event  wall ${wall.toFixed(0)} ms   [${byThread}]`,
+  );
+}
+
+const dir = await mkdtemp(join(tmpdir(), "sy-ingest-probe-"));
+const clickhouse = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
+const client = clickhouse.client;
+try {
+  await runMigrations(client);
+  const now = Date.now();
+  const values = Array.from({ length: EVENTS }, (_, i) =>
+    encodeEvent(
+      RequestEvent,
+      makeRequestEvent({
+        occurred_at: new Date(now - 3_600_000 + Math.floor((i * 3_600_000) / EVENTS)).toISOString(),
+        tenant_id: `tenant-${i % 5}`,
+        user: `user-${i % 50}`,
+        model_requested: i % 3 === 0 ? "gpt-4o" : "gpt-4o-mini",
+        metadata: { env: "bench", team: `team-${i % 7}` },
+        cost_nano_usd: 1_000 + (i % 997),
+      }),
+    ),
+  );
+  console.log(`${EVENTS} events, ~${Math.round(values[0]!.length)} bytes each, batches of ${BATCH}`);
+  const route = topicRoute({
+    topic: Topics.requests,
+    schema: RequestEvent,
+    accepts: acceptsRequestEvent,
+    toRow: requestRow,
+    writer: null as never,
+  });
+  let rows: PendingRow[] = [];
+  const decodeAll = () => {
+    rows = values.map((value, i) => {
+      const r = route.decode({
+        topic: Topics.requests,
+        partition: 0,
+        offset: String(i),
+        key: null,
+        value,
+        headers: {},
+        timestamp: "0",
+      } as never);
+      if (!r.ok) throw new Error(r.reason);
+      return r.row;
+    });
+  };
+  for (let i = 0; i < 2; i++) await measure("decode+map (fast path)", EVENTS, async () => decodeAll());
+  await measure("decode+map (zod)", EVENTS, async () => {
+    values.map((value, i) =>
+      requestRow(RequestEvent.parse(JSON.parse(value.toString())), { topic: "t", partition: 0, offset: String(i) }),
+    );
+  });
+  await measure("JSON.parse only", EVENTS, async () => {
+    for (const v of values) JSON.parse(v.toString("utf8"));
+  });
+
+  const chunks = (): PendingRow[][] => {
+    const out: PendingRow[][] = [];
+    for (let i = 0; i < rows.length; i += BATCH) out.push(rows.slice(i, i + BATCH));
+    return out;
+  };
+  // Scratch table: same columns, no projections, no skip indexes (what the schema costs on insert).
+  await client.command({ query: "CREATE TABLE requests_plain AS requests" });
+  const described = await (
+    await client.query({
+      query:
+        "SELECT name, type FROM system.projections WHERE database = currentDatabase() AND table = 'requests_plain'",
+      format: "JSONEachRow",
+    })
+  ).json<{ name: string }>();
+  for (const { name } of described)
+    await client.command({ query: `ALTER TABLE requests_plain DROP PROJECTION ${name}` });
+  const indexes = await (
+    await client.query({
+      query:
+        "SELECT name FROM system.data_skipping_indices WHERE database = currentDatabase() AND table = 'requests_plain'",
+      format: "JSONEachRow",
+    })
+  ).json<{ name: string }>();
+  for (const { name } of indexes) await client.command({ query: `ALTER TABLE requests_plain DROP INDEX ${name}` });
+  await client.command({ query: "SYSTEM STOP MERGES" });
+
+  const plainInsert = async (table: string, part: PendingRow[]) => {
+    const body = part.map((r) => r.line).join("\n");
+    await client.command({
+      query: `INSERT INTO ${table} (${part[0]!.columns.join(", ")}) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow\n${body}`,
+    });
+  };
+  await measure("insert into requests (plain, merges off)", EVENTS, async () => {
+    for (const c of chunks()) await plainInsert("requests", c);
+  });
+  await measure("insert into requests_plain (no proj/idx)", EVENTS, async () => {
+    for (const c of chunks()) await plainInsert("requests_plain", c);
+  });
+  await client.command({ query: "TRUNCATE TABLE requests" });
+  await measure("insertExactlyOnce requests (lookup+insert)", EVENTS, async () => {
+    for (const c of chunks()) await insertExactlyOnce(client, "requests", c);
+  });
+  await measure("insertExactlyOnce again (all duplicates)", EVENTS, async () => {
+    for (const c of chunks()) await insertExactlyOnce(client, "requests", c);
+  });
+  await client.command({ query: "SYSTEM START MERGES" });
+  await measure("OPTIMIZE requests FINAL (merge cost)", EVENTS * 1, async () => {
+    await client.command({ query: "OPTIMIZE TABLE requests FINAL" });
+  });
+} finally {
+  await clickhouse.close();
+  await rm(dir, { recursive: true, force: true });
+}
