@@ -54,32 +54,40 @@ export function redisStore(s: RedisCacheSettings, onError: (error: unknown) => v
       await usable();
       return redis.getBuffer(`${s.prefix}answer:${key}`);
     },
-    async set(key, value, ttlSeconds) {
+    async set(key, value, ttlSeconds, semantic) {
       await usable();
-      await redis.set(`${s.prefix}answer:${key}`, value, "EX", ttlSeconds);
+      const answerKey = `${s.prefix}answer:${key}`;
+      if (!semantic) {
+        await redis.set(answerKey, value, "EX", ttlSeconds);
+        return;
+      }
+      // One round trip for the answer and its feed entry (a semantic miss waits on this store).
+      const vector = Buffer.from(semantic.vector.buffer, semantic.vector.byteOffset, semantic.vector.byteLength);
+      const results = await redis
+        .pipeline()
+        .set(answerKey, value, "EX", ttlSeconds)
+        .xadd(
+          stream,
+          "MAXLEN",
+          "~",
+          String(s.feedMaxLen),
+          "*",
+          "partition",
+          semantic.partition,
+          "key",
+          semantic.key,
+          "expiresAt",
+          String(semantic.expiresAt),
+          "vector",
+          vector.toString("base64"),
+        )
+        .exec();
+      for (const [error] of results ?? []) if (error) throw error;
     },
     async delete(key) {
       await redis.del(`${s.prefix}answer:${key}`);
     },
     stats: () => ({ entries: 0, bytes: 0, evictions: 0 }),
-    async publish(entry) {
-      const vector = Buffer.from(entry.vector.buffer, entry.vector.byteOffset, entry.vector.byteLength);
-      await redis.xadd(
-        stream,
-        "MAXLEN",
-        "~",
-        String(s.feedMaxLen),
-        "*",
-        "partition",
-        entry.partition,
-        "key",
-        entry.key,
-        "expiresAt",
-        String(entry.expiresAt),
-        "vector",
-        vector.toString("base64"),
-      );
-    },
     follow(onEntry) {
       follower = connect(s, true);
       follower.on("error", onError);
@@ -114,9 +122,8 @@ export function redisStore(s: RedisCacheSettings, onError: (error: unknown) => v
   };
 }
 
-/** Semantic entries shared through a Redis stream that every replica follows (within ~1 s). */
+/** Semantic entries shared through a Redis stream (written by set()) that every replica follows (within ~1 s). */
 export interface RedisFeed {
-  publish(entry: SemanticEntry): Promise<void>;
   follow(onEntry: (entry: SemanticEntry) => void): void;
 }
 

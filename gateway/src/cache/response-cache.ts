@@ -118,12 +118,9 @@ export class ResponseCache {
     semantic: { partition: string; vector: Float32Array } | null,
   ): Promise<void> {
     try {
-      await this.store.set(key, encodeAnswer(answer), ttlSeconds);
-      if (semantic) {
-        const entry = { ...semantic, key, expiresAt: answer.storedAt + ttlSeconds * 1000 };
-        (await this.semanticIndex()).add(entry);
-        await this.feed?.publish(entry);
-      }
+      const entry = semantic ? { ...semantic, key, expiresAt: answer.storedAt + ttlSeconds * 1000 } : null;
+      await this.store.set(key, encodeAnswer(answer), ttlSeconds, entry);
+      if (entry) (await this.semanticIndex()).add(entry);
       this.recovered();
     } catch (error) {
       this.failed(error);
