@@ -26,7 +26,7 @@ interface ChatAnswer {
 /** What the Run button sends: a saved version as is, or the edited template unsaved. */
 export type RunTarget =
   | { kind: "saved"; promptId: string; version: number }
-  | { kind: "draft"; base: PromptVersion | null; template: string };
+  | { kind: "draft"; base: PromptVersion | null; template: string; parameters: Record<string, unknown> };
 
 /** `{{ name }}` (and `{{#name}}` sections) in a template, each name once, in order of appearance. */
 export function variablesOf(template: string): string[] {
@@ -56,15 +56,19 @@ async function costOf(traceId: string): Promise<number | null> {
 }
 
 /**
- * The unsaved version POST /v1/prompts/completions runs: the saved version's fields (format,
- * parameters, virtual key, config) with the edited template, so the edit runs as it would once saved.
+ * The unsaved version POST /v1/prompts/completions runs: the saved version's fields (format, virtual
+ * key, config) with the edited template and parameters, so the edit runs as it would once saved.
  */
-function draftOf(base: PromptVersion | null, template: string): Record<string, unknown> {
+function draftOf(
+  base: PromptVersion | null,
+  template: string,
+  parameters: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     string: template,
     ...(base?.template_format ? { template_format: base.template_format } : {}),
     ...(base?.model ? { model: base.model } : {}),
-    ...(base && Object.keys(base.parameters ?? {}).length > 0 ? { parameters: base.parameters } : {}),
+    ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
     ...(base?.virtual_key ? { virtual_key: base.virtual_key } : {}),
     ...(base?.config ? { config: base.config } : {}),
   };
@@ -98,7 +102,7 @@ export async function runInto(
           )
         : await gatewayCall<ChatAnswer>("POST", "/v1/prompts/completions", {
             ...options,
-            body: { prompt: draftOf(target.base, target.template), ...overrides },
+            body: { prompt: draftOf(target.base, target.template, target.parameters), ...overrides },
           });
     const content = answer.body.choices?.[0]?.message?.content;
     const cost = h("dd", { id: "pg-cost" }, "waiting for the request to be recorded…");

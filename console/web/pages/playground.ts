@@ -97,6 +97,21 @@ function editor(
   template.value = version?.string ?? "";
   const model = h("input", { id: "pg-model", value: version?.model ?? "", placeholder: "the version's model" });
   const provider = h("input", { id: "pg-provider", placeholder: "from the prompt's virtual key", size: 14 });
+  // The version's saved model parameters (temperature, max_tokens, tools, …), edited as JSON.
+  const savedParams = version?.parameters ?? {};
+  const parameters = h("textarea", { id: "pg-params", rows: 2, cols: 70, spellcheck: false });
+  parameters.value = JSON.stringify(savedParams);
+  /** The parameters as typed, or null (said in the status line) when they are not a JSON object. */
+  const parsedParams = (): Record<string, unknown> | null => {
+    try {
+      const value: unknown = JSON.parse(parameters.value.trim() || "{}");
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // said below
+    }
+    mount(status, h("p", { class: "invalid" }, 'Parameters must be a JSON object, e.g. {"temperature": 0.2}.'));
+    return null;
+  };
   const variables = h("fieldset", { class: "variables" });
   const values = new Map<string, string>();
   const drawVariables = () => {
@@ -115,31 +130,38 @@ function editor(
   drawVariables();
 
   const result = h("div", { class: "pg-result", "aria-live": "polite" });
+  const status = h("div", { class: "action-status", role: "status" });
   const run = () => {
-    const edited = version === null || template.value !== version.string;
+    const params = parsedParams();
+    if (params === null) return;
+    const edited =
+      version === null || template.value !== version.string || JSON.stringify(params) !== JSON.stringify(savedParams);
     const target =
       edited || prompt === null
-        ? { kind: "draft" as const, base: version, template: template.value }
+        ? { kind: "draft" as const, base: version, template: template.value, parameters: params }
         : { kind: "saved" as const, promptId: prompt.id, version: version.prompt_version };
     const vars = Object.fromEntries(variablesOf(template.value).map((n) => [n, values.get(n) ?? ""]));
     return runInto(result, target, { variables: vars, model: model.value.trim(), provider: provider.value.trim() });
   };
 
-  const status = h("div", { class: "action-status", role: "status" });
   const modelField = () => (model.value.trim() ? { model: model.value.trim() } : {});
   const save = async () => {
+    const params = parsedParams();
+    if (params === null) return;
+    // Always sent: omitted, a new version would take the latest version's, not the one edited here.
+    const paramsField = { parameters: params };
     try {
       if (prompt === null) {
         const created = await gatewayCall<{ id: string }>("POST", "/v1/prompts", {
           as: "key",
-          body: { name: name?.value.trim() ?? "", string: template.value, ...modelField() },
+          body: { name: name?.value.trim() ?? "", string: template.value, ...modelField(), ...paramsField },
         });
         updateParams({ prompt: created.body.id, version: "1", saved: "1", moved: undefined });
         return;
       }
       const saved = await gatewayCall<{ version_id: string }>("PUT", promptPath(prompt.id), {
         as: "key",
-        body: { string: template.value, ...modelField() },
+        body: { string: template.value, ...modelField(), ...paramsField },
       });
       const number = saved.body.version_id.slice(saved.body.version_id.lastIndexOf("@") + 1);
       updateParams({ prompt: prompt.id, version: number, saved: number, moved: undefined });
@@ -177,6 +199,7 @@ function editor(
     ),
     h("div", { class: "field" }, h("label", { for: "pg-template" }, "Template"), template),
     variables,
+    h("div", { class: "field" }, h("label", { for: "pg-params" }, "Parameters (JSON)"), parameters),
     h(
       "div",
       { class: "row" },

@@ -173,6 +173,10 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await page.getByLabel("topic").fill("lighthouses");
     await page.getByLabel("language").fill("French");
     await page.getByLabel("Provider").fill("mock");
+    await page.getByLabel("Parameters (JSON)").fill("{nope");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.getByRole("status").filter({ hasText: "Parameters must be a JSON object" }).waitFor();
+    await page.getByLabel("Parameters (JSON)").fill('{"temperature": 0.2}');
     await page.getByRole("button", { name: "Run" }).click();
     await page.locator("#pg-ran", { hasText: "Ran your edit, unsaved" }).waitFor();
     // The mock echoes the rendered prompt: the unsaved template with both variables reached the model.
@@ -186,7 +190,8 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
       const response = await fetch(`${gatewayUrl}/v1/prompts/${promptId}/versions`, {
         headers: { authorization: `Bearer ${keys.manager}` },
       });
-      return ((await response.json()) as { data: { prompt_version: number; string: string }[] }).data;
+      type Version = { prompt_version: number; string: string; parameters: Record<string, unknown> };
+      return ((await response.json()) as { data: Version[] }).data;
     };
     expect((await versions()).map((v) => v.prompt_version)).toEqual([1]); // running saved nothing
 
@@ -195,6 +200,7 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     expect((await versions()).at(-1)).toMatchObject({
       prompt_version: 2,
       string: "Three haiku about {{topic}} in {{language}}",
+      parameters: { temperature: 0.2 },
     });
     // Unedited, Run runs the saved version.
     await page.getByLabel("topic").fill("tides");
