@@ -1,10 +1,31 @@
 import { randomUUID } from "node:crypto";
-import type { LimitCheck } from "@switchyard/events";
+import type { LimitCheck, PriceOverride } from "@switchyard/events";
+import type { LimitPolicyState, Logger } from "@switchyard/platform";
 import { checksOf } from "./limit-amounts.ts";
+import type { LimitMetrics } from "./limit-metrics.ts";
 import type { PlannedCounter, RequestFacts, TargetFacts } from "./limit-plan.ts";
-import type { LimitStore } from "./limit-store.ts";
+import type { LimitStore, MemoryLimitStore } from "./limit-store.ts";
 
 /** What the limiter takes and decides (limiter.ts): a request's facts, its admission or refusal. */
+
+export type FailMode = "open" | "closed";
+
+export interface LimiterOptions {
+  store: LimitStore;
+  /** fail_open: per-replica counters used while the shared store is unreachable. */
+  fallback: MemoryLimitStore | null;
+  policies: (tenantId: string) => readonly LimitPolicyState[];
+  priceOverrides: readonly PriceOverride[];
+  /** Output tokens reserved for a request that sets no max_tokens. */
+  defaultOutputCap: number;
+  logger: Logger;
+  metrics: LimitMetrics;
+  /** Called once per limit and period when a budget crosses its alert threshold. */
+  onAlert: (alert: LimitAlert) => void;
+  /** The shared store lost its counters (Redis restarted empty): rebuild them from the event log. */
+  onStoreLost?: () => void;
+  now?: () => number;
+}
 
 export interface LimitAlert {
   tenantId: string;
@@ -67,4 +88,34 @@ export function allowedChecks(counters: readonly PlannedCounter[]): LimitCheck[]
     allowedByPlan.set(counters, checks);
   }
   return checks;
+}
+
+/** A refused admission: nothing reserved, so nothing to settle (`store` null). */
+export function refusedAdmission(
+  input: AdmitRequest,
+  counters: readonly PlannedCounter[],
+  amounts: number[],
+  refusal: Refusal,
+  checks: LimitCheck[],
+): Admission {
+  return {
+    id: "",
+    tenantId: input.tenantId,
+    targetCount: input.targets.length,
+    counters,
+    amounts,
+    totals: [],
+    checks,
+    refusal,
+    store: null,
+    excluded: NONE_EXCLUDED,
+  };
+}
+
+/** The counters left once some targets are out: each keeps only the targets still in. */
+export function withoutTargets(counters: readonly PlannedCounter[], keep: ReadonlySet<string>): PlannedCounter[] {
+  return counters.flatMap((c) => {
+    const targets = c.targets.filter((p) => keep.has(p));
+    return targets.length > 0 ? [{ ...c, targets }] : [];
+  });
 }

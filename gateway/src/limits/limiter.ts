@@ -1,19 +1,19 @@
-import type { LimitCheck, PriceOverride } from "@switchyard/events";
-import type { LimitPolicyState, Logger } from "@switchyard/platform";
+import type { LimitCheck } from "@switchyard/events";
 import {
   type Admission,
   type AdmitRequest,
   allowedChecks,
-  type LimitAlert,
+  type LimiterOptions,
   NONE_EXCLUDED,
   nextId,
   type Refusal,
+  refusedAdmission,
+  withoutTargets,
 } from "./admission.ts";
 import { type ActualUsage, actualOf, amountOf, checksOf, isFinal, type TargetWorst, ttlOf } from "./limit-amounts.ts";
 
 export type { ActualUsage } from "./limit-amounts.ts";
 
-import type { LimitMetrics } from "./limit-metrics.ts";
 import type { PlannedCounter } from "./limit-plan.ts";
 import {
   type LimitStore,
@@ -23,30 +23,19 @@ import {
   type SettleItem,
 } from "./limit-store.ts";
 import { cachedPlan } from "./plan-cache.ts";
-import { inputTokensBound, inputTokensCounted, promptOf, targetWorsts } from "./worst-case.ts";
+import { inputTokensBound, inputTokensCounted, type Prompt, promptOf, targetWorsts } from "./worst-case.ts";
 
-export type { Admission, AdmitRequest, LimitAlert, LimitTarget, Refusal } from "./admission.ts";
-
-export type FailMode = "open" | "closed";
+export type {
+  Admission,
+  AdmitRequest,
+  FailMode,
+  LimitAlert,
+  LimiterOptions,
+  LimitTarget,
+  Refusal,
+} from "./admission.ts";
 
 const NO_WORST: ReadonlyMap<string, TargetWorst> = new Map();
-
-export interface LimiterOptions {
-  store: LimitStore;
-  /** fail_open: per-replica counters used while the shared store is unreachable. */
-  fallback: MemoryLimitStore | null;
-  policies: (tenantId: string) => readonly LimitPolicyState[];
-  priceOverrides: readonly PriceOverride[];
-  /** Output tokens reserved for a request that sets no max_tokens. */
-  defaultOutputCap: number;
-  logger: Logger;
-  metrics: LimitMetrics;
-  /** Called once per limit and period when a budget crosses its alert threshold. */
-  onAlert: (alert: LimitAlert) => void;
-  /** The shared store lost its counters (Redis restarted empty): rebuild them from the event log. */
-  onStoreLost?: () => void;
-  now?: () => number;
-}
 
 const LOG_EVERY_MS = 10_000;
 
@@ -89,19 +78,32 @@ export class Limiter {
    * their attempts are refused, a fallback goes on to the next — and the rest is reserved again;
    * only when no target is left is the request refused.
    */
-  async admit(input: AdmitRequest, counters: readonly PlannedCounter[]): Promise<Admission> {
+  admit(input: AdmitRequest, counters: readonly PlannedCounter[]): Admission | Promise<Admission> {
     const needsWorst = counters.some((c) => c.metric !== "requests");
     const prompt = needsWorst ? promptOf(input.params) : null;
-    let worst = prompt === null ? NO_WORST : this.worst(input, inputTokensBound(prompt));
+    const worst = prompt === null ? NO_WORST : this.worst(input, inputTokensBound(prompt));
+    const first = this.admitOnce(input, counters, worst);
+    // In memory an admitted request is decided synchronously: no promise on the common path.
+    if (!(first instanceof Promise) && first.refusal === null) return first;
+    return this.admitRest(input, counters, first, prompt, worst);
+  }
+
+  private async admitRest(
+    input: AdmitRequest,
+    counters: readonly PlannedCounter[],
+    first: Admission | Promise<Admission>,
+    prompt: Prompt | null,
+    bound: ReadonlyMap<string, TargetWorst>,
+  ): Promise<Admission> {
+    let admission = await first;
+    if (admission.refusal === null) return admission;
+    let worst = bound;
     let counted = prompt === null;
-    const first = await this.admitOnce(input, counters, worst);
-    if (first.refusal === null) return first;
     let excluded: Map<string, Refusal> | null = null;
     const refusedChecks: LimitCheck[] = [];
     const finish = (a: Admission): Admission =>
       excluded === null ? a : { ...a, checks: [...refusedChecks, ...a.checks], excluded };
     let current = counters;
-    let admission = first;
     for (;;) {
       const r = admission.refusal;
       if (r === null || r.why === "unavailable") return finish(admission);
@@ -124,10 +126,7 @@ export class Limiter {
         metric: r.counter.metric,
         allowed: false,
       });
-      current = current.flatMap((c) => {
-        const targets = c.targets.filter((p) => keep.has(p));
-        return targets.length > 0 ? [{ ...c, targets }] : [];
-      });
+      current = withoutTargets(current, keep);
       if (current.length === 0) {
         const none = { id: nextId(), tenantId: input.tenantId, targetCount: input.targets.length };
         return finish({
@@ -145,11 +144,11 @@ export class Limiter {
     }
   }
 
-  private async admitOnce(
+  private admitOnce(
     input: AdmitRequest,
     counters: readonly PlannedCounter[],
     worst: ReadonlyMap<string, TargetWorst>,
-  ): Promise<Admission> {
+  ): Admission | Promise<Admission> {
     const now = this.now();
     const targetCount = input.targets.length;
     const n = counters.length;
@@ -160,35 +159,59 @@ export class Limiter {
       const amount = amountOf(c, worst);
       if (typeof amount === "object") {
         const refusal: Refusal = { why: "unpriced", counter: c, ...amount };
-        return this.refused(input, counters, amounts, refusal, checksOf(counters, c));
+        return refusedAdmission(input, counters, amounts, refusal, checksOf(counters, c));
       }
       amounts[i] = amount;
       items[i] = { key: c.key, amount, limit: c.limit, ttlMs: ttlOf(c, now), final: isFinal(c, targetCount) };
     }
+    const store = this.o.store;
     const id = nextId();
+    if (store instanceof MemoryLimitStore) {
+      return this.decide(input, counters, amounts, items, id, store, store.reserveNow(items, now));
+    }
+    return this.reserveShared(input, counters, amounts, items, id, now);
+  }
+
+  /** The shared store's reservation; unreachable → the fail mode (local counters, or a refusal). */
+  private async reserveShared(
+    input: AdmitRequest,
+    counters: readonly PlannedCounter[],
+    amounts: number[],
+    items: ReserveItem[],
+    id: string,
+    now: number,
+  ): Promise<Admission> {
     let store: LimitStore = this.o.store;
     let result: ReserveResult;
-    if (store instanceof MemoryLimitStore) {
-      // In memory the reservation is synchronous: no promise to wait on.
-      result = store.reserveNow(items, now);
-    } else {
-      try {
-        result = await store.reserve(id, items, now);
-      } catch (error) {
-        this.storeFailed("reserve", error);
-        if (this.o.fallback === null) {
-          return this.refused(input, counters, amounts, { why: "unavailable" }, checksOf(counters, null, false));
-        }
-        store = this.o.fallback;
-        result = this.o.fallback.reserveNow(items, now);
+    try {
+      result = await store.reserve(id, items, now);
+    } catch (error) {
+      this.storeFailed("reserve", error);
+      if (this.o.fallback === null) {
+        return refusedAdmission(input, counters, amounts, { why: "unavailable" }, checksOf(counters, null, false));
       }
+      store = this.o.fallback;
+      result = this.o.fallback.reserveNow(items, now);
     }
+    return this.decide(input, counters, amounts, items, id, store, result);
+  }
+
+  private decide(
+    input: AdmitRequest,
+    counters: readonly PlannedCounter[],
+    amounts: number[],
+    items: ReserveItem[],
+    id: string,
+    store: LimitStore,
+    result: ReserveResult,
+  ): Admission {
+    const n = counters.length;
     if (result.lost === true) this.o.onStoreLost?.();
     if (!result.ok) {
       const counter = counters[result.failed]!;
       this.o.metrics.refused(input.tenantId, counter);
       const refusal: Refusal = { why: "over", counter, total: result.total, amount: amounts[result.failed]! };
-      return this.refused(input, counters, amounts, refusal, checksOf(counters, counter));
+      return refusedAdmission(input, counters, amounts, refusal, checksOf(counters, counter));
     }
     const totals = result.totals;
     for (let i = 0; i < n; i++) {
@@ -204,35 +227,13 @@ export class Limiter {
     return {
       id,
       tenantId: input.tenantId,
-      targetCount,
+      targetCount: input.targets.length,
       counters,
       amounts,
       totals,
       checks,
       refusal: null,
       store,
-      excluded: NONE_EXCLUDED,
-    };
-  }
-
-  private refused(
-    input: AdmitRequest,
-    counters: readonly PlannedCounter[],
-    amounts: number[],
-    refusal: Refusal,
-    checks: LimitCheck[],
-  ): Admission {
-    const targetCount = input.targets.length;
-    return {
-      id: "",
-      tenantId: input.tenantId,
-      targetCount,
-      counters,
-      amounts,
-      totals: [],
-      checks,
-      refusal,
-      store: null,
       excluded: NONE_EXCLUDED,
     };
   }

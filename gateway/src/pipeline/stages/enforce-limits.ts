@@ -25,7 +25,9 @@ export function enforceLimitsStage(limiter: Limiter, priceOverrides: readonly Pr
       const input = admitRequestOf(ctx);
       const counters = limiter.plan(input);
       if (counters.length === 0) return next();
-      const admission = await limiter.admit(input, counters);
+      // In memory an admitted request is decided without a promise (Limiter.admit).
+      const pending = limiter.admit(input, counters);
+      const admission = pending instanceof Promise ? await pending : pending;
       ctx.outcome.limitChecks = admission.checks;
       const headers = rateLimitHeaders(admission);
       Object.assign(ctx.responseHeaders, headers);
