@@ -4,6 +4,7 @@ import type { Pipeline } from "../pipeline/pipeline.ts";
 import { jsonReply } from "../pipeline/reply.ts";
 import type { Provider } from "../providers/provider.ts";
 import { ChatCompletionRequest } from "../schemas/chat.ts";
+import { acceptsChatRequest } from "../schemas/chat-fast-path.ts";
 import { pipelineRoute } from "./pipeline-route.ts";
 
 export const CHAT_ENDPOINT = "/v1/chat/completions";
@@ -13,6 +14,8 @@ export const chatEndpoint: EndpointSpec<ChatCompletionRequest> = {
   endpoint: CHAT_ENDPOINT,
   operation: "chat",
   parse(body) {
+    // The common request is checked without zod's pass and copy (schemas/chat-fast-path.ts).
+    if (acceptsChatRequest(body)) return body;
     const parsed = ChatCompletionRequest.safeParse(body);
     if (!parsed.success) throw invalidBody(parsed.error.issues);
     return parsed.data;
