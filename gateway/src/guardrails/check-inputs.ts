@@ -1,12 +1,16 @@
 import { type MessageScope, requestSlots, responseSlots, type Slot } from "./text.ts";
 import type { CheckContext, CheckInput, HookStage } from "./types.ts";
 
-const slotsOf = (stage: HookStage, body: unknown, scope: "last" | "all"): Slot[] =>
-  stage === "before" ? requestSlots(body, scope) : responseSlots(body);
+interface Read {
+  input: CheckInput;
+  slots: Slot[];
+}
 
 /** What checks over one body read: its slots and the check input, per message scope, made once. */
 export class CheckInputs {
-  readonly #byScope = new Map<MessageScope, { input: CheckInput; slots: Slot[] }>();
+  // Two scopes only: plain fields, no map per request.
+  #last: Read | null = null;
+  #all: Read | null = null;
   private readonly stage: HookStage;
   private readonly body: unknown;
   private readonly requestJson: unknown;
@@ -19,22 +23,36 @@ export class CheckInputs {
     this.context = context;
   }
 
-  of(scope: MessageScope): { input: CheckInput; slots: Slot[] } {
-    let found = this.#byScope.get(scope);
-    if (found === undefined) {
-      const slots = slotsOf(this.stage, this.body, scope);
-      const texts = slots.map((s) => s.text);
-      const input: CheckInput = {
-        ...this.context,
-        stage: this.stage,
-        texts,
-        text: texts.length === 1 ? (texts[0] as string) : texts.join("\n"),
-        requestJson: this.stage === "before" ? this.body : this.requestJson,
-        responseJson: this.stage === "after" ? this.body : null,
-      };
-      found = { input, slots };
-      this.#byScope.set(scope, found);
+  of(scope: MessageScope): Read {
+    if (scope === "last") {
+      if (this.#last === null) this.#last = this.#read(scope);
+      return this.#last;
     }
-    return found;
+    if (this.#all === null) this.#all = this.#read(scope);
+    return this.#all;
+  }
+
+  #read(scope: MessageScope): Read {
+    const before = this.stage === "before";
+    const slots = before ? requestSlots(this.body, scope) : responseSlots(this.body);
+    const texts = slots.length === 1 ? [(slots[0] as Slot).text] : slots.map((s) => s.text);
+    const c = this.context;
+    // Written out rather than spread: one object shape for every check input.
+    const input: CheckInput = {
+      responseStatus: c.responseStatus,
+      model: c.model,
+      provider: c.provider,
+      requestType: c.requestType,
+      isStreaming: c.isStreaming,
+      metadata: c.metadata,
+      headers: c.headers,
+      signal: c.signal,
+      stage: this.stage,
+      texts,
+      text: texts.length === 1 ? (texts[0] as string) : texts.join("\n"),
+      requestJson: before ? this.body : this.requestJson,
+      responseJson: before ? null : this.body,
+    };
+    return { input, slots };
   }
 }

@@ -54,13 +54,13 @@ export function withHookResults(
   return out;
 }
 
-/** The event's hook-level and check-level records (never the checked text: explanations are counts and reasons). */
+/** The event's hook-level and check-level records, appended to the given lists (never the checked text: explanations are counts and reasons). */
 export function eventRecords(
   results: readonly HookResult[],
   stage: HookStage,
+  hooks: GuardrailHookResult[] = [],
+  checks: GuardrailResult[] = [],
 ): { hooks: GuardrailHookResult[]; checks: GuardrailResult[] } {
-  const hooks: GuardrailHookResult[] = [];
-  const checks: GuardrailResult[] = [];
   for (const hook of results) {
     hooks.push({
       hook_id: hook.id,

@@ -25,6 +25,7 @@ export interface PreparedCheck {
   /** An erroring check fails the hook instead of passing (Portkey: errors fail open). */
   readonly failOnError: boolean;
   readonly scope: MessageScope;
+  /** The check may rewrite the text with these parameters (regexReplace; pii with `redact`). */
   readonly transforms: boolean;
 }
 
@@ -38,6 +39,11 @@ export interface PreparedHook {
   readonly onSuccess: FeedbackSpec | null;
   readonly onFail: FeedbackSpec | null;
   readonly checks: readonly PreparedCheck[];
+  /** The enabled checks, and whether they run one after another (`sequential`, or one rewrites): fixed per config. */
+  readonly enabled: readonly PreparedCheck[];
+  readonly inOrder: boolean;
+  /** A check may rewrite what it reads: a held-back stream is needed to apply it (guardrails-stream.ts). */
+  readonly rewrites: boolean;
 }
 
 /** A saved guardrail as the control plane holds it (platform's SavedGuardrailState has this shape). */
@@ -84,7 +90,8 @@ function prepareChecks(checks: readonly CheckConfig[], services: CheckServices):
     const definition = checkDefinition(c.id);
     if (definition === null) throw new Error(`unknown check ${c.id}`); // the config schema refused it already
     const p = c.parameters as Record<string, unknown>;
-    const fixed = definition.transforms === true || definition.fixedVerdict === true;
+    const transforms = definition.transforms === true && (definition.rewrites?.(p) ?? true);
+    const fixed = transforms || definition.fixedVerdict === true;
     return {
       id: definition.id,
       enabled: c.is_enabled !== false,
@@ -92,13 +99,20 @@ function prepareChecks(checks: readonly CheckConfig[], services: CheckServices):
       not: !fixed && p.not === true,
       failOnError: p.failOnError === true,
       scope: p.messages === "all" ? "all" : "last",
-      transforms: definition.transforms === true,
+      transforms,
     };
   });
 }
 
+/** The per-config facts runHook would otherwise work out on every request. */
+function withPlan(hook: Omit<PreparedHook, "enabled" | "inOrder" | "rewrites">): PreparedHook {
+  const enabled = hook.checks.filter((c) => c.enabled);
+  const rewrites = enabled.some((c) => c.transforms);
+  return { ...hook, enabled, inOrder: hook.sequential || rewrites, rewrites: rewrites || hook.type === "mutator" };
+}
+
 function fromObject(hook: HookObject, stage: HookStage, services: CheckServices): PreparedHook {
-  return {
+  return withPlan({
     id: hook.id,
     type: hook.type,
     stage,
@@ -108,7 +122,7 @@ function fromObject(hook: HookObject, stage: HookStage, services: CheckServices)
     onSuccess: hook.on_success?.feedback ?? null,
     onFail: hook.on_fail?.feedback ?? null,
     checks: prepareChecks(hook.checks ?? [], services),
-  };
+  });
 }
 
 function fromShorthand(entry: Record<string, unknown>, stage: HookStage, services: CheckServices): PreparedHook {
@@ -170,7 +184,7 @@ export function prepareLeafHooks(settings: HookSettings, services: CheckServices
 /** A saved guardrail as a hook on one side (its actions are the hook settings). */
 export function prepareSaved(saved: SavedGuardrail, stage: HookStage, services: CheckServices): PreparedHook {
   const a = saved.actions;
-  return {
+  return withPlan({
     id: saved.id,
     type: saved.type ?? "guardrail",
     stage,
@@ -180,7 +194,7 @@ export function prepareSaved(saved: SavedGuardrail, stage: HookStage, services: 
     onSuccess: a.on_success?.feedback ?? null,
     onFail: a.on_fail?.feedback ?? null,
     checks: prepareChecks(saved.checks, services),
-  };
+  });
 }
 
 export const isSavedRef = (entry: HookEntry): entry is SavedRef => "savedId" in entry;

@@ -19,18 +19,35 @@ export type PiiCategory = (typeof PII_CATEGORIES)[number];
 
 interface Detector {
   readonly pattern: RegExp;
-  /** A cheap test that must hold for the pattern to have any chance (skips the regex on most texts). */
-  readonly hint: (text: string) => boolean;
+  /** Which of a text's traits (one pass over it, `traitsOf`) the pattern needs to have any chance. */
+  readonly needs: number;
+  /** A cheap test that must also hold (substring searches), when the traits are not enough. */
+  readonly hint?: (text: string) => boolean;
   readonly valid?: (match: string) => boolean;
 }
 
-const hasDigit = (text: string): boolean => /\d/.test(text);
+// Traits of a text, found in one pass: many prompts hold no digit or '@', so most detectors never run.
+const DIGIT = 1;
+const AT = 2;
+const SIGN = 4;
+
+function traitsOf(text: string): number {
+  let traits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) traits |= DIGIT;
+    else if (c === 64) traits |= AT;
+    else if (c === 45 || c === 95 || (c >= 65 && c <= 90)) traits |= SIGN; // - _ A-Z
+  }
+  return traits;
+}
 
 // Order matters: secrets and e-mails first (they contain digits other detectors would claim).
 const DETECTORS: Record<PiiCategory, Detector> = {
   SECRET: {
     pattern:
       /(?:\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,200}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,255}|\bxox[abprs]-[A-Za-z0-9-]{10,200}|\bAIza[0-9A-Za-z_-]{35}|\beyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000}|-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----)/g,
+    needs: SIGN,
     hint: (t) =>
       t.includes("sk-") ||
       t.includes("AKIA") ||
@@ -42,30 +59,32 @@ const DETECTORS: Record<PiiCategory, Detector> = {
   },
   EMAIL_ADDRESS: {
     pattern: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
-    hint: (t) => t.includes("@"),
+    needs: AT,
   },
   CREDIT_CARD: {
     pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
-    hint: hasDigit,
+    needs: DIGIT,
     valid: (m) => luhn(m.replace(/\D/g, "")),
   },
   IBAN: {
     pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
-    hint: hasDigit,
+    needs: DIGIT | SIGN,
     valid: (m) => ibanChecksum(m.replace(/ /g, "")),
   },
   SSN: {
     pattern: /(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])/g,
-    hint: hasDigit,
+    needs: DIGIT,
   },
   IP_ADDRESS: {
     pattern:
       /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])|\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b/g,
-    hint: (t) => t.includes(".") || t.includes(":"),
+    // v4 needs digits and dots; full v6 needs colons (its groups may be all letters).
+    needs: 0,
+    hint: (t) => t.includes(":") || (t.includes(".") && /\d\.\d/.test(t)),
   },
   PHONE_NUMBER: {
     pattern: /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?!\w)/g,
-    hint: hasDigit,
+    needs: DIGIT,
   },
 };
 
@@ -134,10 +153,13 @@ export function scanPii(
   const found: Partial<Record<PiiCategory, number>> = {};
   let total = 0;
   let current = text;
+  // Recomputed after a redaction (placeholders add digits and capitals, and remove what they replace).
+  let traits = traitsOf(current);
   for (const category of PII_CATEGORIES) {
     if (!categories.includes(category)) continue;
     const detector = DETECTORS[category];
-    if (!detector.hint(current)) continue;
+    if ((traits & detector.needs) !== detector.needs) continue;
+    if (detector.hint !== undefined && !detector.hint(current)) continue;
     detector.pattern.lastIndex = 0;
     // test first: most texts hold none, and replace() with a callback costs more than a failed search.
     if (!detector.pattern.test(current)) continue;
@@ -148,6 +170,7 @@ export function scanPii(
       total++;
       return placeholders ? placeholders.placeholder(category, match) : match;
     });
+    if (placeholders !== null && current !== text) traits = traitsOf(current);
   }
   return { found, total, redacted: placeholders ? current : text };
 }

@@ -1,4 +1,5 @@
 import { CheckInputs } from "./check-inputs.ts";
+import { feedbackOf, isoNow } from "./hook-feedback.ts";
 import type { PreparedCheck, PreparedHook } from "./hooks.ts";
 import { rewriteSlots, type Slot } from "./text.ts";
 import type { CheckContext, CheckOutcome, HookStage } from "./types.ts";
@@ -61,24 +62,28 @@ interface CheckRun {
 /** One check; synchronous when the check is (most are), so a hook of cheap checks awaits nothing. */
 function runCheck(check: PreparedCheck, inputs: CheckInputs, createdAt: string): CheckRun | Promise<CheckRun> {
   const started = performance.now();
-  const { input, slots } = inputs.of(check.scope);
-  const done = (outcome: CheckOutcome | null, error?: { name: string; message: string }): CheckRun => ({
-    result: checkResult(check, outcome, error, started, createdAt),
-    outcome,
-    slots,
-  });
+  const read = inputs.of(check.scope);
   let out: CheckOutcome | Promise<CheckOutcome>;
   try {
-    out = check.run(input);
+    out = check.run(read.input);
   } catch (e) {
-    return done(null, errorOf(e));
+    return { result: checkResult(check, null, errorOf(e), started, createdAt), outcome: null, slots: read.slots };
   }
-  return out instanceof Promise
-    ? out.then(
-        (o) => done(o),
-        (e: unknown) => done(null, errorOf(e)),
-      )
-    : done(out);
+  if (out instanceof Promise) {
+    return out.then(
+      (o): CheckRun => ({
+        result: checkResult(check, o, undefined, started, createdAt),
+        outcome: o,
+        slots: read.slots,
+      }),
+      (e: unknown): CheckRun => ({
+        result: checkResult(check, null, errorOf(e), started, createdAt),
+        outcome: null,
+        slots: read.slots,
+      }),
+    );
+  }
+  return { result: checkResult(check, out, undefined, started, createdAt), outcome: out, slots: read.slots };
 }
 
 // A check's own failure (a webhook down, no text to match): it passes unless failOnError.
@@ -98,17 +103,33 @@ function checkResult(
   const verdict = outcome !== null && check.not ? !raw : raw;
   const transformed =
     outcome?.texts !== undefined || outcome?.requestJson !== undefined || outcome?.responseJson !== undefined;
+  const execution_time = Math.round((performance.now() - started) * 1000) / 1000;
+  const data = outcome?.data ?? null;
+  // Two literal shapes (with and without error) rather than a spread: the wire keeps Portkey's key order.
+  if (error !== undefined) {
+    return {
+      id: check.id,
+      verdict,
+      data,
+      error,
+      execution_time,
+      transformed,
+      created_at: createdAt,
+      log: null,
+      fail_on_error: check.failOnError,
+      [EXPLANATION]: `check errored: ${error.name}`,
+    };
+  }
   return {
     id: check.id,
     verdict,
-    data: outcome?.data ?? null,
-    ...(error ? { error } : {}),
-    execution_time: Math.round((performance.now() - started) * 1000) / 1000,
+    data,
+    execution_time,
     transformed,
     created_at: createdAt,
     log: null,
     fail_on_error: check.failOnError,
-    [EXPLANATION]: error ? `check errored: ${error.name}` : (outcome?.explanation ?? null),
+    [EXPLANATION]: outcome?.explanation ?? null,
   };
 }
 
@@ -135,90 +156,82 @@ export function runHook(
   requestJson: unknown,
   context: CheckContext,
   metadata: Readonly<Record<string, string>>,
-  createdAt: string = new Date().toISOString(),
+  createdAt: string = isoNow(),
 ): HookRun | Promise<HookRun> {
   const started = performance.now();
-  const enabled = hook.checks.filter((c) => c.enabled);
-  const inOrder = hook.sequential || enabled.some((c) => c.transforms);
+  const enabled = hook.enabled;
   const checks: CheckResult[] = [];
   let current = body;
-  const take = (run: CheckRun): void => {
-    checks.push(run.result);
-    current = applied(hook.stage, current, run.outcome, run.slots);
-  };
-  const finish = (): HookRun => {
-    const verdict = checks.every((c) => c.verdict);
-    return {
-      result: {
-        id: hook.id,
-        type: hook.type,
-        verdict,
-        deny: !verdict && hook.deny,
-        async: hook.async,
-        transformed: checks.some((c) => c.transformed),
-        execution_time: Math.round((performance.now() - started) * 1000) / 1000,
-        created_at: createdAt,
-        feedback: feedbackOf(hook, verdict, checks, metadata),
-        checks,
-      },
-      body: current,
-    };
-  };
-  const next = (check: PreparedCheck) =>
-    runCheck(check, new CheckInputs(hook.stage, current, requestJson, context), createdAt);
-  if (inOrder) {
+  if (hook.inOrder) {
     // Each check sees what the previous one rewrote.
+    const take = (run: CheckRun): void => {
+      checks.push(run.result);
+      current = applied(hook.stage, current, run.outcome, run.slots);
+    };
+    const next = (check: PreparedCheck) =>
+      runCheck(check, new CheckInputs(hook.stage, current, requestJson, context), createdAt);
     const rest = async (from: number, first: Promise<CheckRun>): Promise<HookRun> => {
       take(await first);
       for (let i = from + 1; i < enabled.length; i++) {
         const pending = next(enabled[i] as PreparedCheck);
         take(pending instanceof Promise ? await pending : pending);
       }
-      return finish();
+      return finished(hook, checks, current, started, createdAt, metadata);
     };
     for (let i = 0; i < enabled.length; i++) {
       const pending = next(enabled[i] as PreparedCheck);
       if (pending instanceof Promise) return rest(i, pending);
       take(pending);
     }
-    return finish();
+    return finished(hook, checks, current, started, createdAt, metadata);
   }
+  // In parallel: every check reads the same inputs (only a webhook's whole-body answer is applied after).
   const inputs = new CheckInputs(hook.stage, current, requestJson, context);
-  const pending = enabled.map((c) => runCheck(c, inputs, createdAt));
-  if (pending.some((p) => p instanceof Promise)) {
-    return Promise.all(pending).then((runs) => {
-      for (const run of runs) take(run);
-      return finish();
-    });
+  const runs: Array<CheckRun | Promise<CheckRun>> = [];
+  let waiting = false;
+  for (let i = 0; i < enabled.length; i++) {
+    const run = runCheck(enabled[i] as PreparedCheck, inputs, createdAt);
+    if (run instanceof Promise) waiting = true;
+    runs.push(run);
   }
-  for (const run of pending as CheckRun[]) take(run);
-  return finish();
+  const done = (all: readonly CheckRun[]): HookRun => {
+    for (const run of all) {
+      checks.push(run.result);
+      if (run.outcome !== null) current = applied(hook.stage, current, run.outcome, run.slots);
+    }
+    return finished(hook, checks, current, started, createdAt, metadata);
+  };
+  return waiting ? Promise.all(runs).then(done) : done(runs as CheckRun[]);
 }
 
-/** Portkey's feedback: on_success when every check passed (or errored), else on_fail, with the checks named. */
-function feedbackOf(
+function finished(
   hook: PreparedHook,
-  verdict: boolean,
-  checks: readonly CheckResult[],
+  checks: CheckResult[],
+  body: unknown,
+  started: number,
+  createdAt: string,
   metadata: Readonly<Record<string, string>>,
-): HookResult["feedback"] {
-  const spec = verdict ? hook.onSuccess : hook.onFail;
-  if (spec === null) return null;
-  const names = (keep: (c: CheckResult) => boolean) =>
-    checks
-      .filter(keep)
-      .map((c) => c.id)
-      .join(", ");
+): HookRun {
+  let verdict = true;
+  let transformed = false;
+  for (const c of checks) {
+    if (!c.verdict) verdict = false;
+    if (c.transformed) transformed = true;
+  }
   return {
-    value: spec.value,
-    weight: spec.weight ?? 1,
-    metadata: {
-      ...metadata,
-      ...(spec.metadata ?? {}),
-      successfulChecks: names((c) => c.verdict && c.error === undefined),
-      failedChecks: names((c) => !c.verdict),
-      erroredChecks: names((c) => c.error !== undefined),
+    result: {
+      id: hook.id,
+      type: hook.type,
+      verdict,
+      deny: !verdict && hook.deny,
+      async: hook.async,
+      transformed,
+      execution_time: Math.round((performance.now() - started) * 1000) / 1000,
+      created_at: createdAt,
+      feedback: hook.onSuccess === null && hook.onFail === null ? null : feedbackOf(hook, verdict, checks, metadata),
+      checks,
     },
+    body,
   };
 }
 
@@ -233,7 +246,7 @@ export function runHooks(
 ): HooksRun | Promise<HooksRun> {
   const results: HookResult[] = [];
   let current = body;
-  const createdAt = new Date().toISOString();
+  const createdAt = isoNow();
   const took = (run: HookRun, span: { end(result: { verdict: string }): void } | undefined): void => {
     span?.end({ verdict: run.result.verdict ? "pass" : run.result.deny ? "deny" : "fail" });
     results.push(run.result);

@@ -61,6 +61,8 @@ export interface CheckDefinition<P = Record<string, unknown>> {
   readonly params: z.ZodType<P>;
   /** The check rewrites the texts (a mutator's work): never inverted by `not`. */
   readonly transforms?: boolean;
+  /** With these parameters it does rewrite (pii only with `redact`); absent: whenever `transforms`. */
+  readonly rewrites?: (params: Record<string, unknown>) => boolean;
   /** `not: true` does not invert it (log, webhook: their verdict is the service's). */
   readonly fixedVerdict?: boolean;
   prepare(params: P, services: CheckServices): CheckFn;

@@ -20,7 +20,8 @@ function captureData(chunk: StreamChunk): string {
 /**
  * chat.completion.chunk events → Anthropic SSE events, block by block, as they arrive. A native
  * stream's chunks (`passThrough`: Anthropic's own frames, message_stop included) are written as
- * they came, and then the encoder adds no end of its own.
+ * they came, and then the encoder adds no end of its own. The guardrails' `event: hook_results`
+ * frames (non-strict clients only) are written as they are in either.
  */
 export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
   let native = false;
@@ -54,7 +55,8 @@ export function anthropicStreamEncoder(requestedModel: string): StreamEncoder {
   return {
     chunk(chunk: StreamChunk) {
       if (chunk.passThrough !== undefined) {
-        native = true;
+        // The guardrails' own `hook_results` frame (non-strict clients) says nothing about which stream this is.
+        if (!chunk.passThrough.startsWith("event: hook_results\n")) native = true;
         return chunk.passThrough;
       }
       out = "";

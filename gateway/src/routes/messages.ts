@@ -96,7 +96,9 @@ export const messagesEndpoint: EndpointSpec<MessagesCall> = {
         error.type ?? result.failure?.type ?? "api_error",
         error.message ?? result.failure?.message ?? "upstream error",
       );
-      return { body: Buffer.from(JSON.stringify(rendered)), responseId: null, finishReasons: null };
+      // A guardrail's 446 says which check denied, as on every endpoint.
+      const body = json?.hook_results === undefined ? rendered : { ...rendered, hook_results: json.hook_results };
+      return { body: Buffer.from(JSON.stringify(body)), responseId: null, finishReasons: null };
     }
     const message = toAnthropicMessage(json, result.usage, applied(req).native.model);
     // Guardrail results the attempt added to the chat answer travel on with the message (Portkey's field).

@@ -12,6 +12,8 @@ const pii: CheckDefinition<{ categories: (typeof PII_CATEGORIES)[number][]; reda
   id: "default.pii",
   stages: ["before", "after"],
   transforms: true,
+  // Without redact it only detects: it may run beside other checks and `not` inverts it.
+  rewrites: (p) => p.redact === true,
   params: z.looseObject({
     categories: z
       .array(z.enum(PII_CATEGORIES))

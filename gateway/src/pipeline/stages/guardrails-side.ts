@@ -22,8 +22,18 @@ export interface GuardrailDeps {
   metrics: GuardrailMetrics;
 }
 
-/** Runs one side's hooks: inline ones awaited, async ones started and recorded when they end. */
-export async function runSide(
+export interface SideRun {
+  results: HookResult[];
+  body: unknown;
+  failed: boolean;
+  denied: boolean;
+}
+
+/**
+ * Runs one side's hooks: inline ones run (synchronously when their checks are: no promise for a
+ * hook of cheap checks), async ones started and recorded when they end.
+ */
+export function runSide(
   a: AttemptContext,
   hooks: readonly PreparedHook[],
   stage: HookStage,
@@ -31,11 +41,12 @@ export async function runSide(
   requestJson: unknown,
   context: CheckContext,
   deps: GuardrailDeps,
-): Promise<{ results: HookResult[]; body: unknown; failed: boolean; denied: boolean }> {
+): SideRun | Promise<SideRun> {
   const ctx = a.request;
-  const inline = hooks.filter((h) => !h.async);
-  const detached = hooks.filter((h) => h.async);
-  if (detached.length > 0) {
+  let inline = hooks;
+  if (hooks.some((h) => h.async)) {
+    inline = hooks.filter((h) => !h.async);
+    const detached = hooks.filter((h) => h.async);
     // Never delays the request; its results reach the event if they end before it is built.
     void Promise.resolve(runHooks(detached, body, requestJson, context, ctx.metadata)).then(
       (run) => record(ctx, run.results, stage, deps),
@@ -47,9 +58,14 @@ export async function runSide(
   // A span per hook, around that hook's own run (hooks run one after another).
   const trace = t ? (hook: PreparedHook) => t.guardrail(hook.id, stage === "before" ? "input" : "output") : undefined;
   const pending = runHooks(inline, body, requestJson, context, ctx.metadata, trace);
-  const run = pending instanceof Promise ? await pending : pending;
-  record(ctx, run.results, stage, deps);
-  return run;
+  if (pending instanceof Promise) {
+    return pending.then((run) => {
+      record(ctx, run.results, stage, deps);
+      return run;
+    });
+  }
+  record(ctx, pending.results, stage, deps);
+  return pending;
 }
 
 function record(
@@ -58,9 +74,7 @@ function record(
   stage: HookStage,
   deps: GuardrailDeps,
 ): void {
-  const { hooks, checks } = eventRecords(results, stage);
-  ctx.outcome.guardrailHooks.push(...hooks);
-  ctx.outcome.guardrailChecks.push(...checks);
+  eventRecords(results, stage, ctx.outcome.guardrailHooks, ctx.outcome.guardrailChecks);
   for (const r of results) {
     deps.metrics.hook(r.id, stage, r.verdict ? "pass" : r.deny ? "deny" : "fail", r.execution_time / 1000);
     if (r.feedback === null) continue;

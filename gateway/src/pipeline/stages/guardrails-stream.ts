@@ -1,6 +1,7 @@
 import { hookResultsWire } from "../../guardrails/hook-results.ts";
 import type { PreparedHook } from "../../guardrails/hooks.ts";
 import type { CheckContext, HookResult } from "../../guardrails/run-hooks.ts";
+import { StreamText } from "../../guardrails/stream-text.ts";
 import type { StreamChunk } from "../../providers/provider.ts";
 import type { Reply, StreamReply } from "../reply.ts";
 import type { AttemptContext } from "../stage.ts";
@@ -10,12 +11,15 @@ import { denied, type GuardrailDeps, nonStrict, runSide } from "./guardrails-sid
  * Guardrails on a streamed answer, better than Portkey's (which checks no text, or reports after
  * `[DONE]` only):
  * - input hook results: with `x-portkey-strict-open-ai-compliance: false`, the first SSE event is
- *   `{"hook_results": {...}}`; a failed input hook without deny makes the stream's status 246.
- * - output hooks run on the assembled text. With `deny` on any of them the stream is held back
- *   (the documented latency trade-off: the client's first byte waits for the whole answer), checked,
- *   then sent as it came or replaced by a 446. Without deny the chunks flow at once and the results
- *   arrive as a last event before `[DONE]` (non-strict clients only); they always reach the event.
- * /v1/messages clients get no extra events (Anthropic's stream has no place for them).
+ *   `{"hook_results": {...}}` (/v1/messages: an `event: hook_results` frame); a failed input hook
+ *   without deny makes the stream's status 246.
+ * - output hooks run on the assembled text (../../guardrails/stream-text.ts). When one of them may
+ *   deny or rewrite (`deny`, a `mutator`, regexReplace, pii with `redact`) the stream is held back
+ *   (the documented latency trade-off: the client's first byte waits for the whole answer),
+ *   checked, then sent as it came, sent rewritten, or replaced by a 446. A rewrite is never applied
+ *   chunk by chunk: a value split across chunks (`jo@exa` | `mple.com`) would get through. Without
+ *   either the chunks flow at once and the results arrive as a last event (non-strict clients
+ *   only); they always reach the event.
  */
 
 export interface StreamHooks {
@@ -26,10 +30,16 @@ export interface StreamHooks {
   deps: GuardrailDeps;
 }
 
-function resultsChunk(before: HookResult[], after: HookResult[]): StreamChunk {
-  const wire = hookResultsWire(before, after);
+/** The results as an extra SSE event: a data-only chunk, or on /v1/messages an Anthropic-style named event. */
+function resultsChunk(before: HookResult[], after: HookResult[], anthropic: boolean): StreamChunk {
+  const hookResults = hookResultsWire(before, after);
+  // Anthropic's events all carry their `type`; chat chunks get Portkey's bare object.
+  const data = JSON.stringify(
+    anthropic ? { type: "hook_results", hook_results: hookResults } : { hook_results: hookResults },
+  );
   return {
-    data: JSON.stringify({ hook_results: wire }),
+    data,
+    ...(anthropic ? { passThrough: `event: hook_results\ndata: ${data}\n\n` } : {}),
     id: null,
     usage: null,
     model: null,
@@ -38,51 +48,36 @@ function resultsChunk(before: HookResult[], after: HookResult[]): StreamChunk {
   };
 }
 
-/** The text a chunk adds: the provider's fact, else read off the OpenAI chunk (builders that leave `text` unset). */
-function chunkText(chunk: StreamChunk): string {
-  if (chunk.text !== undefined) return chunk.text;
-  if (chunk.usageOnly || !chunk.data.includes('"content"')) return "";
-  try {
-    const parsed = JSON.parse(chunk.data) as { choices?: Array<{ delta?: { content?: unknown } }> };
-    const content = parsed.choices?.[0]?.delta?.content;
-    return typeof content === "string" ? content : "";
-  } catch {
-    return "";
-  }
-}
-
-/** The answer as output checks read it: one chat completion holding the streamed text. */
-function assembled(text: string): unknown {
-  return { object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text } }] };
-}
-
 export async function streamWithOutputHooks(a: AttemptContext, reply: StreamReply, h: StreamHooks): Promise<Reply> {
   const ok = reply.status >= 200 && reply.status < 300;
-  const extras = nonStrict(a) && !a.request.endpoint.endpoint.endsWith("messages");
+  const anthropic = a.request.endpoint.endpoint.endsWith("/messages");
+  const extras = nonStrict(a);
   const status = ok && h.beforeFailed ? 246 : reply.status;
   const inline = ok ? h.after.filter((hook) => !hook.async) : [];
   const hooks = ok ? h.after : [];
-  const lead = extras && h.before.length > 0 ? [resultsChunk(h.before, [])] : [];
+  const lead = extras && h.before.length > 0 ? [resultsChunk(h.before, [], anthropic)] : [];
 
-  if (inline.some((hook) => hook.deny)) {
-    // Held back: read the whole answer, check it, then send it or a 446.
+  if (inline.some((hook) => hook.deny || hook.rewrites)) {
+    // Held back: read the whole answer, check it, then send it (rewritten or not) or a 446.
     const chunks: StreamChunk[] = [];
-    let text = "";
+    const text = new StreamText();
     // The upstream answered in full: a 446 in its place still records what it cost.
     const answered: { usage: StreamChunk["usage"]; model: string | null } = { usage: null, model: null };
     for await (const chunk of reply.chunks) {
+      text.add(chunk, true);
       chunks.push(chunk);
-      text += chunkText(chunk);
       if (chunk.usage !== null) answered.usage = chunk.usage;
       if (chunk.model !== null) answered.model = chunk.model;
     }
-    const run = await runSide(a, hooks, "after", assembled(text), a.body, streamContext(h), h.deps);
+    const assembled = text.assembled();
+    const run = await runSide(a, hooks, "after", assembled, a.body, streamContext(h), h.deps);
     if (run.denied) return denied(h.before, run.results, answered);
-    const tail = extras && run.results.length > 0 ? [resultsChunk([], run.results)] : [];
-    return { ...reply, status: run.failed ? 246 : status, chunks: replay([...lead, ...chunks, ...tail]) };
+    const sent = run.body === assembled ? chunks : text.rewrite(chunks, run.body);
+    const tail = extras && run.results.length > 0 ? [resultsChunk([], run.results, anthropic)] : [];
+    return { ...reply, status: run.failed ? 246 : status, chunks: replay([...lead, ...sent, ...tail]) };
   }
   if (hooks.length === 0 && lead.length === 0) return status === reply.status ? reply : { ...reply, status };
-  return { ...reply, status, chunks: checkedAfter(a, reply.chunks, lead, hooks, h, extras) };
+  return { ...reply, status, chunks: checkedAfter(a, reply.chunks, lead, hooks, h, extras ? { anthropic } : null) };
 }
 
 const streamContext = (h: StreamHooks): CheckContext => ({ ...h.context, responseStatus: 200 });
@@ -98,15 +93,15 @@ async function* checkedAfter(
   lead: StreamChunk[],
   hooks: readonly PreparedHook[],
   h: StreamHooks,
-  extras: boolean,
+  extras: { anthropic: boolean } | null,
 ): AsyncGenerator<StreamChunk, void, undefined> {
   yield* lead;
-  let text = "";
+  const text = hooks.length > 0 ? new StreamText() : null;
   for await (const chunk of source) {
-    text += chunkText(chunk);
+    text?.add(chunk, false);
     yield chunk;
   }
-  if (hooks.length === 0) return;
-  const run = await runSide(a, hooks, "after", assembled(text), a.body, streamContext(h), h.deps);
-  if (extras && run.results.length > 0) yield resultsChunk([], run.results);
+  if (text === null) return;
+  const run = await runSide(a, hooks, "after", text.assembled(), a.body, streamContext(h), h.deps);
+  if (extras !== null && run.results.length > 0) yield resultsChunk([], run.results, extras.anthropic);
 }

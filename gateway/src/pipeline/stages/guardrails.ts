@@ -51,7 +51,15 @@ const REQUEST_TYPES: ReadonlyArray<[string, string]> = [
   ["messages", "messages"],
   ["responses", "createModelResponse"],
 ];
-const requestTypeOf = (endpoint: string): string => REQUEST_TYPES.find(([s]) => endpoint.endsWith(s))?.[1] ?? endpoint;
+const requestTypes = new Map<string, string>();
+function requestTypeOf(endpoint: string): string {
+  let type = requestTypes.get(endpoint);
+  if (type === undefined) {
+    type = REQUEST_TYPES.find(([s]) => endpoint.endsWith(s))?.[1] ?? endpoint;
+    requestTypes.set(endpoint, type);
+  }
+  return type;
+}
 
 export function guardrailStages(deps: GuardrailDeps): { resolve: RequestStage; attempt: AttemptStage } {
   // Compiled per plan (plans are memoised, so per config) and per saved-guardrail version (an update is a new object).
@@ -160,7 +168,8 @@ async function guarded(
   let before: HookResult[] = [];
   let beforeFailed = false;
   if (hooks.before.length > 0) {
-    const run = await runSide(a, hooks.before, "before", a.body, a.body, context, deps);
+    const pending = runSide(a, hooks.before, "before", a.body, a.body, context, deps);
+    const run = pending instanceof Promise ? await pending : pending;
     before = run.results;
     beforeFailed = run.failed;
     if (run.denied) return denied(before, [], null);
@@ -196,7 +205,8 @@ async function answered(
     } catch {
       // not JSON: output checks see no text
     }
-    const run = await runSide(a, hooks, "after", json, a.body, { ...context, responseStatus: result.status }, deps);
+    const pending = runSide(a, hooks, "after", json, a.body, { ...context, responseStatus: result.status }, deps);
+    const run = pending instanceof Promise ? await pending : pending;
     after = run.results;
     afterFailed = run.failed;
     if (run.denied) return denied(before, after, result);
