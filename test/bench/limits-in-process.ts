@@ -1,4 +1,10 @@
-import { ADMIN_TOKEN, createLimits, DEFAULT_LIMITS_SETTINGS, LimitsHarness } from "@switchyard/gateway/testing";
+import {
+  ADMIN_TOKEN,
+  createLimits,
+  DEFAULT_LIMITS_SETTINGS,
+  LimitsHarness,
+  type OwnRedis,
+} from "@switchyard/gateway/testing";
 import { activeTelemetry, createLogger, type LimitPolicyState, Scopes } from "@switchyard/platform";
 
 /**
@@ -17,6 +23,8 @@ export interface PairedResult {
   perRound: number;
   plain: number[];
   limited: number[];
+  /** With Redis: script calls per limited request over one round (the final flush included). */
+  redisCallsPerRequest: number | null;
 }
 
 const median = (xs: readonly number[]): number | null =>
@@ -35,10 +43,15 @@ export const medianOf = median;
  * round) so drift hits both alike; the figure is the median of the paired differences. Includes the
  * stage (plan, worst case, reserve), the x-ratelimit-* headers, and the settlement.
  */
-export async function measureGatewayInProcess(rounds = 21, perRound = 1000): Promise<PairedResult> {
+export async function measureGatewayInProcess(
+  rounds = 21,
+  perRound = 1000,
+  redis: OwnRedis | null = null,
+): Promise<PairedResult> {
   const harness = await LimitsHarness.open();
   try {
-    const gw = await harness.gateway();
+    const settings = redis === null ? {} : { redisUrl: redis.url, redisPrefix: `bench:${process.pid}:` };
+    const gw = await harness.gateway({ settings });
     const admin = async (method: "POST" | "PUT", url: string, payload: unknown) => {
       const res = await gw.app.inject({
         method,
@@ -75,7 +88,7 @@ export async function measureGatewayInProcess(rounds = 21, perRound = 1000): Pro
       gw.sink.events.length = 0;
       return (used.user + used.system) / perRound;
     };
-    const out: PairedResult = { rounds, perRound, plain: [], limited: [] };
+    const out: PairedResult = { rounds, perRound, plain: [], limited: [], redisCallsPerRequest: null };
     for (let i = 0; i < 3; i++) {
       await round(plain);
       await round(limited);
@@ -88,6 +101,13 @@ export async function measureGatewayInProcess(rounds = 21, perRound = 1000): Pro
         out.limited.push(await round(limited));
         out.plain.push(await round(plain));
       }
+    }
+    if (redis !== null) {
+      // Script calls over limited requests only (the plain key never touches Redis): deterministic.
+      const before = await redis.scriptCalls();
+      await round(limited);
+      await gw.limits.store.flush();
+      out.redisCallsPerRequest = ((await redis.scriptCalls()) - before) / perRound;
     }
     return out;
   } finally {

@@ -46,6 +46,8 @@ export interface LimitStore {
   scan(prefix: string, max: number): Promise<Array<{ key: string; total: number }>>;
   /** true for the first caller per key until it expires (an alert once per period, across replicas). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Sends what is queued (Redis: settlements waiting for a reservation to carry them). */
+  flush(): Promise<void>;
   /** Records that a rebuild seeded the store (a reserve then reports `lost` once this is gone). */
   markSeeded(): Promise<void>;
   /** When the store was first seen to have lost its counters since the last rebuild (null: it has not). */
@@ -172,6 +174,10 @@ export class MemoryLimitStore implements LimitStore {
   }
 
   markSeeded(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
     return Promise.resolve();
   }
 

@@ -108,7 +108,7 @@ describe("limits shared through Redis", () => {
     expect((await own.scriptCalls()) - before).toBe(10);
     // The last answer's settlement is still queued: its worst case is held, never less than it used.
     expect(Math.round((await spend()) * 1e9)).toBeGreaterThan(spendOf(events));
-    await (gw.limits.store as RedisLimitStore).flushSettlements();
+    await gw.limits.store.flush();
     expect((await own.scriptCalls()) - before).toBe(11);
     expect(Math.round((await spend()) * 1e9)).toBe(spendOf(events));
   });

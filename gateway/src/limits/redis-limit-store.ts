@@ -118,16 +118,16 @@ export class RedisLimitStore implements LimitStore {
     return new Promise((resolve, reject) => {
       this.pending.push({ id, items, resolve, reject });
       this.pendingItems += items.length;
-      if (this.pendingItems >= MAX_CARRIED) void this.flushSettlements();
+      if (this.pendingItems >= MAX_CARRIED) void this.flush();
       else if (this.idle === null) {
-        this.idle = setTimeout(() => void this.flushSettlements(), this.settleDelayMs);
+        this.idle = setTimeout(() => void this.flush(), this.settleDelayMs);
         this.idle.unref();
       }
     });
   }
 
   /** Sends the queued settlements alone (a reservation script with no reservation). */
-  async flushSettlements(): Promise<void> {
+  async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     await this.reserve("", [], Date.now()).catch(() => undefined);
   }
@@ -202,7 +202,7 @@ export class RedisLimitStore implements LimitStore {
 
   /** Sends the settlements still queued (a shutdown loses none), then disconnects. */
   async close(): Promise<void> {
-    await this.flushSettlements();
+    await this.flush();
     this.redis.disconnect();
   }
 }
