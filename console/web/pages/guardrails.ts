@@ -1,4 +1,4 @@
-import { formatTime, h } from "../dom.ts";
+import { formatTime, h, mount } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
 import { can } from "../manage.ts";
 import { dataTable } from "../ui.ts";
@@ -15,11 +15,11 @@ interface SavedGuardrail {
 }
 
 const path = (tenant: string, rest = "") => `/v1/admin/tenants/${encodeURIComponent(tenant)}/guardrails${rest}`;
-const EXAMPLE_CHECKS = '[{"id": "pii", "parameters": {"categories": ["SSN", "EMAIL"]}}]';
+const EXAMPLE_CHECKS = '[{"id": "pii", "parameters": {"categories": ["SSN", "EMAIL_ADDRESS"]}}]';
 
 /**
- * A tenant's saved guardrails (`pg-…`, named from configs) and their checks; create (checks as JSON,
- * validated by the gateway against its built-in checks) and delete. With the API key
+ * A tenant's saved guardrails (`pg-…`, named from configs) and their checks; create or edit (checks
+ * as JSON, validated by the gateway against its built-in checks) and delete. With the API key
  * (guardrails.read / .write, its own tenant) or an operator's admin token.
  */
 export function guardrailsPage({ tenant }: { tenant: string | undefined }): HTMLElement {
@@ -27,17 +27,27 @@ export function guardrailsPage({ tenant }: { tenant: string | undefined }): HTML
     const { tenant } = context;
     const { body } = await gatewayCall<{ data: SavedGuardrail[] }>("GET", path(tenant), { as: "manage" });
     const writable = can(context.manager, "guardrails.write");
-    const remove = (g: SavedGuardrail) =>
+    const formSlot = h("div", null, writable ? guardrailForm(context, null) : null);
+    const edit = (g: SavedGuardrail) => {
+      mount(formSlot, guardrailForm(context, g));
+      formSlot.querySelector<HTMLElement>("#gr-name")?.focus();
+    };
+    const rowActions = (g: SavedGuardrail) =>
       h(
-        "button",
-        {
-          type: "button",
-          onclick: () =>
-            context.act(`Guardrail ${g.id} deleted.`, () =>
-              gatewayCall("DELETE", path(tenant, `/${encodeURIComponent(g.id)}`), { as: "manage" }),
-            ),
-        },
-        `Delete ${g.id}`,
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", onclick: () => edit(g) }, `Edit ${g.id}`),
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: () =>
+              context.act(`Guardrail ${g.id} deleted.`, () =>
+                gatewayCall("DELETE", path(tenant, `/${encodeURIComponent(g.id)}`), { as: "manage" }),
+              ),
+          },
+          `Delete ${g.id}`,
+        ),
       );
     const table =
       body.data.length === 0
@@ -53,25 +63,29 @@ export function guardrailsPage({ tenant }: { tenant: string | undefined }): HTML
               { label: "actions", value: (g) => JSON.stringify(g.actions) },
               { label: "version", value: (g) => g.version, numeric: true },
               { label: "updated", value: (g) => formatTime(g.updated_at) },
-              ...(writable ? [{ label: "", value: () => "", render: remove }] : []),
+              ...(writable ? [{ label: "", value: () => "", render: rowActions }] : []),
             ],
             body.data,
           );
     return [
       table,
       writable
-        ? createForm(context)
+        ? formSlot
         : h("p", { class: "note" }, "This API key may not change guardrails (it lacks guardrails.write)."),
     ];
   });
 }
 
-function createForm({ tenant, act, say }: ManageContext): HTMLElement {
-  const id = h("input", { id: "gr-id", placeholder: "pg-… (optional)", size: 18 });
+/** The create form, or (given a guardrail) its edit form: the same fields, saved by PATCH. */
+function guardrailForm(context: ManageContext, editing: SavedGuardrail | null): HTMLElement {
+  const { tenant, act, say } = context;
+  const id = h("input", { id: "gr-id", placeholder: "pg-… (optional)", size: 18, disabled: editing !== null });
+  id.value = editing?.id ?? "";
   const name = h("input", { id: "gr-name", required: true, size: 24 });
+  name.value = editing?.name ?? "";
   const checks = h("textarea", { id: "gr-checks", rows: 4, cols: 70, spellcheck: false });
-  checks.value = EXAMPLE_CHECKS;
-  const deny = h("input", { id: "gr-deny", type: "checkbox", checked: true });
+  checks.value = editing ? JSON.stringify(editing.checks) : EXAMPLE_CHECKS;
+  const deny = h("input", { id: "gr-deny", type: "checkbox", checked: editing ? editing.actions.deny === true : true });
   const submit = (event: Event) => {
     event.preventDefault();
     let parsed: unknown;
@@ -81,21 +95,30 @@ function createForm({ tenant, act, say }: ManageContext): HTMLElement {
       say(`Checks are not JSON: ${(error as Error).message}`);
       return;
     }
-    const body = {
-      name: name.value.trim(),
-      checks: parsed,
-      actions: { deny: deny.checked },
-      ...(id.value.trim() ? { id: id.value.trim() } : {}),
-    };
+    const fields = { name: name.value.trim(), checks: parsed, actions: { ...editing?.actions, deny: deny.checked } };
+    if (editing) {
+      void act(
+        (saved: { version: number }) => `Guardrail ${editing.id} saved (version ${saved.version}).`,
+        async () =>
+          (
+            await gatewayCall<{ version: number }>("PATCH", path(tenant, `/${encodeURIComponent(editing.id)}`), {
+              as: "manage",
+              body: fields,
+            })
+          ).body,
+      );
+      return;
+    }
+    const body = { ...fields, ...(id.value.trim() ? { id: id.value.trim() } : {}) };
     void act(
       (created: { id: string }) => `Guardrail ${created.id} created.`,
       async () => (await gatewayCall<{ id: string }>("POST", path(tenant), { as: "manage", body })).body,
     );
   };
-  return h(
+  const form = h(
     "form",
-    { class: "create-form", "aria-label": "New guardrail", onsubmit: submit },
-    h("h2", null, "New guardrail"),
+    { class: "create-form", "aria-label": editing ? `Guardrail ${editing.id}` : "New guardrail", onsubmit: submit },
+    h("h2", null, editing ? `Edit guardrail ${editing.id}` : "New guardrail"),
     h(
       "div",
       { class: "row" },
@@ -104,6 +127,14 @@ function createForm({ tenant, act, say }: ManageContext): HTMLElement {
       h("span", { class: "field" }, deny, h("label", { for: "gr-deny" }, "Deny the request when a check fails")),
     ),
     h("div", { class: "field" }, h("label", { for: "gr-checks" }, "Checks (JSON array)"), checks),
-    h("div", { class: "row" }, h("button", { type: "submit" }, "Create guardrail")),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { type: "submit" }, editing ? `Save ${editing.id}` : "Create guardrail"),
+      editing
+        ? h("button", { type: "button", onclick: () => form.replaceWith(guardrailForm(context, null)) }, "Cancel")
+        : null,
+    ),
   );
+  return form;
 }

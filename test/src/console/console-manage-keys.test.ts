@@ -143,7 +143,7 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await context.close();
   });
 
-  it("creates a saved guardrail (the gateway's refusal of a bad check said in words), then deletes it", async () => {
+  it("creates a saved guardrail (the gateway's refusal of a bad check said in words), edits it, then deletes it", async () => {
     const { context, page } = await withKey(keys.manager);
     await page.goto(`${consoleUrl}/guardrails`);
     await page.getByLabel("Name", { exact: true }).fill("No secrets out");
@@ -158,6 +158,21 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     const row = page.locator(".table-wrap tbody tr", { hasText: "pg-console" });
     expect(await row.locator("td").nth(3).textContent()).toBe("pii");
     await expectNoSeriousViolations(page, "the guardrails page with an API key");
+    // Edited in place: the form takes the guardrail, the save is a new version of it.
+    await row.getByRole("button", { name: "Edit pg-console" }).click();
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("No secrets out");
+    await page.getByLabel("Name", { exact: true }).fill("No SSN or email out");
+    await page
+      .getByLabel("Checks (JSON array)")
+      .fill('[{"id": "pii", "parameters": {"categories": ["SSN", "EMAIL_ADDRESS"]}}]');
+    await page.getByRole("button", { name: "Save pg-console" }).click();
+    await page.getByRole("status").filter({ hasText: "Guardrail pg-console saved (version 2)." }).waitFor();
+    await row.filter({ hasText: "No SSN or email out" }).waitFor();
+    expect(await adminCall("GET", "/tenants/acme/guardrails/pg-console")).toMatchObject({
+      name: "No SSN or email out",
+      checks: [{ id: "pii", parameters: { categories: ["SSN", "EMAIL_ADDRESS"] } }],
+      actions: { deny: true },
+    });
     await row.getByRole("button", { name: "Delete pg-console" }).click();
     await page.getByRole("status").filter({ hasText: "Guardrail pg-console deleted." }).waitFor();
     await page.getByText("Tenant acme has no saved guardrail yet.").waitFor();
