@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   type FeedResult,
@@ -113,7 +114,8 @@ export function printCache(r: CacheCaseResult): void {
     `semantic lookup (embed + ANN over ${r.semantic.entries} entries + fetch, ${r.semantic.lookups} one-sentence prompts): ` +
       `p50 ${fmt(r.semantic.p50Ms)} ms, p99 ${fmt(r.semantic.p99Ms)} ms (target p99 ≤ 2 ms); ` +
       `search + fetch alone p50 ${fmt(r.semantic.searchP50Ms)} ms, p99 ${fmt(r.semantic.searchP99Ms)} ms; ` +
-      `CPU ${fmt(r.semantic.cpuMicrosPerLookup, 0)} µs per lookup`,
+      `CPU ${fmt(r.semantic.cpuMicrosPerLookup, 0)} µs per lookup; load average ${r.semantic.loadBefore} → ${r.semantic.loadAfter} ` +
+      `(${availableParallelism()} cores: a load above that and p99 measures the neighbours)`,
   );
   console.log(
     r.feed === null

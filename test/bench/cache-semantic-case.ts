@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "@switchyard/gateway/testing";
 import { createLogger } from "@switchyard/platform";
 
@@ -12,10 +13,21 @@ export interface SemanticLookupResult {
   /** The nearest-neighbour search and answer fetch alone (no embedding). */
   searchP50Ms: number;
   searchP99Ms: number;
-  /** This process' CPU time per lookup (user + system): what contention cannot inflate. */
+  /** This process' CPU time per lookup (user + system): what contention inflates least. */
   cpuMicrosPerLookup: number;
   entries: number;
+  /** The 1/5/15-minute load averages when the lookups started and ended (p99 follows the neighbours). */
+  loadBefore: string;
+  loadAfter: string;
 }
+
+const loadAverage = () => {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+};
 
 export interface FeedResult {
   samples: number;
@@ -94,6 +106,7 @@ export async function measureSemanticLookup(lookups: number): Promise<SemanticLo
       }
   const times: number[] = [];
   const searches: number[] = [];
+  const loadBefore = loadAverage();
   const cpu = process.cpuUsage();
   for (let i = 0; i < lookups; i++) {
     const text = `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
@@ -106,6 +119,7 @@ export async function measureSemanticLookup(lookups: number): Promise<SemanticLo
     searches.push(ended - embedded);
   }
   const used = process.cpuUsage(cpu);
+  const loadAfter = loadAverage();
   await cache.close();
   const q = (xs: number[], p: number) =>
     [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? Number.NaN;
@@ -117,6 +131,8 @@ export async function measureSemanticLookup(lookups: number): Promise<SemanticLo
     searchP99Ms: q(searches, 0.99),
     cpuMicrosPerLookup: (used.user + used.system) / lookups,
     entries: n,
+    loadBefore,
+    loadAfter,
   };
 }
 
