@@ -72,12 +72,21 @@ export function limitsManagePanel(tenantField: string | undefined): HTMLElement 
             ],
             body.data,
           );
-    const current = body.data.find((p) => p.id === "tenant")?.usage_limits ?? null;
-    return [table, writable ? budgetForm(context, current) : null];
+    const current = body.data.find((p) => p.id === "tenant") ?? null;
+    return [table, writable ? tenantLimitsForm(context, current) : null];
   });
 }
 
-function budgetForm({ tenant, act }: ManageContext, current: UsageLimits | null): HTMLElement {
+/** The requests-per-minute limit the form edits; the tenant's other rate limits are kept as they are. */
+const isRpm = (r: LimitPolicy["rate_limits"][number]) => r.type === "requests" && r.unit === "rpm";
+
+/**
+ * The tenant's own limits (the `tenant` policy): a budget and a requests-per-minute limit. The PUT
+ * replaces the policy's limits, so it sends the rate limits this form does not show unchanged.
+ */
+function tenantLimitsForm({ tenant, act }: ManageContext, policy: LimitPolicy | null): HTMLElement {
+  const current = policy?.usage_limits ?? null;
+  const others = (policy?.rate_limits ?? []).filter((r) => !isRpm(r));
   const type = h(
     "select",
     { id: "budget-type" },
@@ -90,8 +99,16 @@ function budgetForm({ tenant, act }: ManageContext, current: UsageLimits | null)
     type: "number",
     min: "0",
     step: "any",
-    required: true,
+    placeholder: "no budget",
     value: current ? String(current.credit_limit) : "",
+  });
+  const rpm = h("input", {
+    id: "rate-rpm",
+    type: "number",
+    min: "1",
+    step: "1",
+    placeholder: "no limit",
+    value: String(policy?.rate_limits.find(isRpm)?.value ?? ""),
   });
   const period = h(
     "select",
@@ -102,28 +119,36 @@ function budgetForm({ tenant, act }: ManageContext, current: UsageLimits | null)
   );
   const submit = (event: Event) => {
     event.preventDefault();
-    const usage_limits = {
-      type: type.value,
-      credit_limit: Number(limit.value),
-      ...(period.value === "none" ? {} : { periodic_reset: period.value }),
-    };
-    void act(`Budget of tenant ${tenant} saved.`, () =>
-      gatewayCall("PUT", path(tenant, "/limits"), { as: "manage", body: { usage_limits } }),
+    const usage_limits =
+      limit.value === ""
+        ? null
+        : {
+            type: type.value,
+            credit_limit: Number(limit.value),
+            ...(period.value === "none" ? {} : { periodic_reset: period.value }),
+          };
+    const rate_limits = [
+      ...others,
+      ...(rpm.value === "" ? [] : [{ type: "requests", unit: "rpm", value: Number(rpm.value) }]),
+    ];
+    void act(`Limits of tenant ${tenant} saved.`, () =>
+      gatewayCall("PUT", path(tenant, "/limits"), { as: "manage", body: { usage_limits, rate_limits } }),
     );
   };
   const field = (id: string, text: string, control: HTMLElement) =>
     h("span", { class: "field" }, h("label", { for: id }, text), control);
   return h(
     "form",
-    { class: "create-form", "aria-label": "Tenant budget", onsubmit: submit },
-    h("h2", null, `Budget of tenant ${tenant}`),
+    { class: "create-form", "aria-label": "Tenant limits", onsubmit: submit },
+    h("h2", null, `Limits of tenant ${tenant}`),
     h(
       "div",
       { class: "row" },
-      field("budget-type", "Counts", type),
-      field("budget-limit", "Limit", limit),
+      field("budget-type", "Budget counts", type),
+      field("budget-limit", "Budget", limit),
       field("budget-period", "Period", period),
-      h("button", { type: "submit" }, "Save budget"),
+      field("rate-rpm", "Requests per minute", rpm),
+      h("button", { type: "submit" }, "Save limits"),
     ),
   );
 }

@@ -245,21 +245,23 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await context.close();
   });
 
-  it("sets the tenant's budget and resets its usage; the spend table shows the new limit", async () => {
+  it("sets the tenant's budget and rate limit, resets its usage; the spend table shows the new limit", async () => {
     const { context, page } = await withKey(keys.manager);
     await page.goto(`${consoleUrl}/limits`);
     await page.getByText("Tenant acme has no limit policy yet.").waitFor();
-    await page.getByLabel("Counts").selectOption("cost");
-    await page.getByLabel("Limit", { exact: true }).fill("7.5");
+    await page.getByLabel("Budget counts").selectOption("cost");
+    await page.getByLabel("Budget", { exact: true }).fill("7.5");
     await page.getByLabel("Period").selectOption("monthly");
-    await page.getByRole("button", { name: "Save budget" }).click();
-    await page.getByRole("status").filter({ hasText: "Budget of tenant acme saved." }).waitFor();
+    await page.getByLabel("Requests per minute").fill("600");
+    await page.getByRole("button", { name: "Save limits" }).click();
+    await page.getByRole("status").filter({ hasText: "Limits of tenant acme saved." }).waitFor();
     const policy = page.locator(".table-wrap tbody tr", { hasText: "$7.50 monthly" });
-    await policy.waitFor();
+    await policy.filter({ hasText: "600 requests/rpm" }).waitFor();
     await policy.getByRole("button", { name: "Reset usage of tenant" }).click();
     await page.getByRole("status").filter({ hasText: "Usage of tenant reset." }).waitFor();
     expect(await adminCall("GET", "/tenants/acme/limits")).toMatchObject({
       usage_limits: { type: "cost", credit_limit: 7.5, periodic_reset: "monthly" },
+      rate_limits: [{ type: "requests", unit: "rpm", value: 600 }],
       usage_reset_at: expect.any(String),
     });
     // Every replica's live counters (this one's) know the budget at once: the spend table shows it.
