@@ -18,9 +18,10 @@ import { startGateway, startUpstream, stopChild } from "./processes.ts";
  * connections, in interleaved rounds (order alternated) — embedded (in-process counters) and with
  * REDIS_URL (a redis-server of its own, so its command counts are this gateway's alone). Reports
  * the gateway's CPU µs per request and the added cost (median of per-round differences; target
- * ≤ 20 µs embedded), and for Redis the Lua calls per limited request: the reserve is the one round
- * trip on the hot path; the budget's settlement follows the answer (batched per event-loop turn).
- * Prints figures; asserts nothing.
+ * ≤ 20 µs embedded), and for Redis the Lua calls per limited request (target ≤ 1: the reserve is the
+ * one round trip, and it carries the settlements of earlier answers). The same two keys also go
+ * through an in-process gateway in paired rounds (limits-in-process.ts), the figure that holds on a
+ * busy machine. Prints figures; asserts nothing.
  */
 export interface LimitsCaseResult {
   /** measureLimiterInProcess: CPU µs per request of plan + reserve + settle, embedded. */
@@ -207,7 +208,7 @@ export function printLimits(c: LimitsCaseResult): void {
     console.log(`added CPU per request by one rate limit + one budget (median): ${fmt(median)} µs${target}`);
     if (m.redisCallsPerRequest !== null) {
       console.log(
-        `Redis Lua calls per limited request: ${fmt(m.redisCallsPerRequest, 2)} (the reserve is the one call on the hot path; cost and token settlements follow the answer, batched per event-loop turn)`,
+        `Redis Lua calls per limited request: ${fmt(m.redisCallsPerRequest, 2)} (target ≤ 1: the reserve is the one call per request and carries the settlements of earlier answers)`,
       );
     }
     const bad = m.rounds.some((r) => r.plain.result.non2xx > 0 || r.limited.result.non2xx > 0);
