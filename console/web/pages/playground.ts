@@ -95,7 +95,22 @@ function editor(
   const name = prompt === null ? h("input", { id: "pg-name", required: true, size: 24 }) : null;
   const template = h("textarea", { id: "pg-template", rows: 6, cols: 70, spellcheck: false });
   template.value = version?.string ?? "";
-  const model = h("input", { id: "pg-model", value: version?.model ?? "", placeholder: "the version's model" });
+  const model = h("input", {
+    id: "pg-model",
+    value: version?.model ?? "",
+    placeholder: "the version's model",
+    list: "pg-models",
+  });
+  // Suggestions: the models the tenant can reach (GET /v1/models); any other name may be typed.
+  const models = h("datalist", { id: "pg-models" });
+  void gatewayCall<{ data: { id: string }[] }>("GET", "/v1/models", { as: "key" })
+    .then(({ body }) =>
+      mount(
+        models,
+        body.data.map((m) => h("option", { value: m.id })),
+      ),
+    )
+    .catch(() => {}); // only suggestions: the field works without them
   const provider = h("input", { id: "pg-provider", placeholder: "from the prompt's virtual key", size: 14 });
   // The version's saved model parameters (temperature, max_tokens, tools, …), edited as JSON.
   const savedParams = version?.parameters ?? {};
@@ -204,6 +219,7 @@ function editor(
       "div",
       { class: "row" },
       field("pg-model", "Model", model),
+      models,
       field("pg-provider", "Provider", provider),
       h("button", { type: "button", onclick: () => void run() }, "Run"),
       h(

@@ -184,6 +184,8 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await page.goto(`${consoleUrl}/playground?prompt=${promptId}`);
     const template = page.getByLabel("Template");
     await template.waitFor();
+    // The model field suggests what the tenant can reach (GET /v1/models).
+    await page.locator('#pg-models option[value="gpt-4o-mini"]').waitFor({ state: "attached" });
     await template.fill("Three haiku about {{topic}} in {{language}}");
     await page.getByLabel("topic").fill("lighthouses");
     await page.getByLabel("language").fill("French");
