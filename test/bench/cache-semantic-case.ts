@@ -111,7 +111,7 @@ export async function measureSemanticLookup(lookups: number): Promise<SemanticLo
   for (let i = 0; i < lookups; i++) {
     const text = `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
     const started = performance.now();
-    const vector = await cache.embedder.embed(text);
+    const vector = await cache.embed(text);
     const embedded = performance.now();
     if (vector) await cache.nearest("bench", vector, DEFAULT_CACHE_SETTINGS.similarityThreshold);
     const ended = performance.now();
