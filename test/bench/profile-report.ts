@@ -73,7 +73,13 @@ export interface ProfileSummary {
   topInclusive: Array<[string, number]>;
 }
 
-export function summarize(profile: CpuProfile): ProfileSummary {
+/**
+ * `intervalUs` (the sampling interval) caps what one sample is billed: a sample's time delta also
+ * holds any stretch the thread spent preempted (on a busy box, other processes' turns), which is
+ * not the sampled function's cost. Capped at twice the interval, the figures stay near CPU time
+ * there; without it, each sample is billed its whole delta (wall time).
+ */
+export function summarize(profile: CpuProfile, intervalUs?: number): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -86,7 +92,8 @@ export function summarize(profile: CpuProfile): ProfileSummary {
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     if (!node) return;
-    const micros = profile.timeDeltas[i + 1] ?? meanDelta;
+    const delta = profile.timeDeltas[i + 1] ?? meanDelta;
+    const micros = intervalUs === undefined ? delta : Math.min(delta, 2 * intervalUs);
     if (node.callFrame.functionName === "(idle)") {
       idle += micros;
       return;

@@ -75,7 +75,7 @@ try {
       `process CPU (all threads) while profiling: ${(cpu / result.requests).toFixed(1)} µs/req (the profiler adds its own share)`,
     );
   }
-  printSummary(summarize(profile), result.requests);
+  printSummary(summarize(profile, INTERVAL_US), result.requests);
   console.log(`\nprofile written to ${out}`);
 } finally {
   await stopChild(server.child);
