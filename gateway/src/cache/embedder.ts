@@ -23,7 +23,8 @@ export interface MinilmOptions {
   /**
    * Run attention as onnxruntime's fused QAttention kernel (attention-fusion.ts): the same result,
    * ~70 fewer nodes per layer. Default true; false runs the graph as published (the fusion test
-   * compares the two). A model the fusion does not recognise runs as published.
+   * compares the two). A model the fusion does not recognise, or a runtime that cannot load the
+   * fused graph, runs as published.
    */
   fuseAttention?: boolean;
 }
@@ -41,21 +42,24 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
     const [ort, { Tokenizer }] = await Promise.all([import("onnxruntime-node"), import("@huggingface/tokenizers")]);
     const tokenizerJson = JSON.parse(await readFile(`${dir}all-minilm-l6-v2-q-tokenizer.json`, "utf8"));
     const published = new Uint8Array(await readFile(`${dir}all-minilm-l6-v2-q.onnx`));
-    let model: Uint8Array = published;
+    const create = (model: Uint8Array) =>
+      ort.InferenceSession.create(model, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: "sequential",
+        graphOptimizationLevel: "all",
+      });
+    let session: InferenceSession | null = null;
     if (options.fuseAttention !== false) {
+      // A graph the fusion does not know (another export), or a runtime without the fused kernel:
+      // the published graph is as right, only slower.
       try {
-        model = fuseAttention(published, MINILM_HEADS);
+        session = await create(fuseAttention(published, MINILM_HEADS));
       } catch {
-        // Not the graph it knows (another export): the published graph is as right, only slower.
-        model = published;
+        session = null;
       }
     }
-    const session = await ort.InferenceSession.create(model, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-    });
+    session ??= await create(published);
     return { tokenizer: new Tokenizer(tokenizerJson, {}), session, ort };
   };
   return {
