@@ -65,7 +65,11 @@ function fuseGraph(b: Uint8Array, start: number, end: number, numHeads: number):
   const consumers = new Map<string, OnnxNode[]>();
   const producer = new Map<string, OnnxNode>();
   for (const n of nodes) {
-    for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of n.inputs) {
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
     for (const o of n.outputs) producer.set(o, n);
   }
   const only = (value: string | undefined, opType: string): OnnxNode => {
