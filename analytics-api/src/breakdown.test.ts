@@ -7,7 +7,12 @@ import { buildAnalyticsApp } from "./app.ts";
 import type { Dimension } from "./breakdown/dimensions.ts";
 import { DEFAULT_METRICS } from "./breakdown/metrics.ts";
 import { planQuery } from "./breakdown/query-plan.ts";
-import { type BreakdownQuery, seriesQuery, topGroupsQuery } from "./repositories/breakdown-repository.ts";
+import {
+  type BreakdownQuery,
+  foldedGroupsQuery,
+  seriesQuery,
+  topGroupsQuery,
+} from "./repositories/breakdown-repository.ts";
 import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
 
 const NOW = new Date("2025-06-03T00:00:00.000Z");
@@ -269,6 +274,7 @@ describe("breakdown API", () => {
         topGroupsQuery(query),
         topGroupsQuery(query, true),
         seriesQuery(query, ["a", null]),
+        foldedGroupsQuery(query, ["a", null]),
       ]) {
         const result = await db.clickhouse.client.query({
           query: `EXPLAIN projections = 1 ${sql}`,

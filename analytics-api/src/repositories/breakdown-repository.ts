@@ -66,6 +66,24 @@ export function topGroupsQuery(
   };
 }
 
+/**
+ * Every metric for the groups in `topKeys` and, folded into one row (`in_top` = 0), for all the others: one
+ * pass where a percentile "other" row would otherwise take a second one (t-digest merges are the costly
+ * part of a breakdown). The key is a function of the rollup's own key, so the same projection answers it.
+ */
+export function foldedGroupsQuery(q: BreakdownQuery, topKeys: (string | null)[]) {
+  const { where, params } = filterSql(q.filter, q.plan.bounds);
+  const group = groupSql(q.groupBy);
+  return {
+    sql: `SELECT if(has({top_keys:Array(Nullable(String))}, ${group.sql}), ${group.sql}, NULL) AS group_key,
+      has({top_keys:Array(Nullable(String))}, ${group.sql}) AS in_top, ${aggregatesSql(q.metrics)}
+    FROM requests ${where}
+    GROUP BY group_key, in_top
+    SETTINGS ${READ_QUERY_SETTINGS}`,
+    params: { ...params, ...group.params, top_keys: topKeys },
+  };
+}
+
 /** The aggregates of every group not in `topKeys`. */
 export function otherGroupsQuery(q: BreakdownQuery, topKeys: (string | null)[]) {
   const { where, params } = filterSql(q.filter, q.plan.bounds);
@@ -137,14 +155,18 @@ export class BreakdownRepository {
     return result.json<Raw>();
   }
 
-  /** Top `limit` groups by the sort metric, and the rest folded into `other`. */
   /**
    * Top `limit` groups by the sort metric, and the rest folded into `other`. When every metric is a sum or a
-   * count, the rest is the total (WITH TOTALS, same pass) minus the top groups; percentiles and last_seen
-   * need a second query over the groups outside the top.
+   * count, the rest is the total (WITH TOTALS, same pass) minus the top groups. With percentiles or last_seen
+   * sorted by a sum or count, a sums-only pass finds the top keys (cheap: no t-digest merge) and one full pass
+   * answers them and the rest together (foldedGroupsQuery); sorted by a percentile, the rest needs a second
+   * query over the groups outside the top.
    */
   async breakdown(q: BreakdownQuery): Promise<Breakdown> {
     const bySubtraction = subtractable(q.metrics);
+    if (!bySubtraction && q.groupBy !== null && subtractable([q.sort])) {
+      return this.#addFeedbackTo(q, await this.#foldedBreakdown(q));
+    }
     const query = topGroupsQuery(q, bySubtraction);
     const result = await this.#client.query({ query: query.sql, query_params: query.params, format: "JSON" });
     const { data: top, totals } = await result.json<Raw>();
@@ -156,8 +178,29 @@ export class BreakdownRepository {
       if (rest) other = metricValues(rest, q.metrics);
     }
     const rows: GroupRow[] = kept.map((r, i) => ({ key: keys[i] ?? null, ...metricValues(r, q.metrics) }));
-    if (q.metrics.some((m) => FEEDBACK_METRICS.has(m))) await this.#addFeedback(q, rows, other);
-    return { rows, other };
+    return this.#addFeedbackTo(q, { rows, other });
+  }
+
+  /** The top keys from a pass over the sort metric alone, then every metric of them and of the rest in one pass. */
+  async #foldedBreakdown(q: BreakdownQuery): Promise<Breakdown> {
+    const ranked = await this.#rows(topGroupsQuery({ ...q, metrics: [q.sort] }));
+    const keys = ranked.slice(0, q.limit).map((r) => (r.group_key as string | null) ?? null);
+    const folded = await this.#rows(foldedGroupsQuery(q, keys));
+    const inTop = folded.filter((r) => toNumber(r.in_top) === 1);
+    const byKey = new Map(inTop.map((r) => [(r.group_key as string | null) ?? null, r]));
+    const rows: GroupRow[] = [];
+    for (const key of keys) {
+      const r = byKey.get(key);
+      // A group can only be missing if its rows were deleted between the passes (a TTL or a replay).
+      if (r !== undefined) rows.push({ key, ...metricValues(r, q.metrics) });
+    }
+    const rest = ranked.length > q.limit ? folded.find((r) => toNumber(r.in_top) === 0) : undefined;
+    return { rows, other: rest === undefined ? null : metricValues(rest, q.metrics) };
+  }
+
+  async #addFeedbackTo(q: BreakdownQuery, result: Breakdown): Promise<Breakdown> {
+    if (q.metrics.some((m) => FEEDBACK_METRICS.has(m))) await this.#addFeedback(q, result.rows, result.other);
+    return result;
   }
 
   async #addFeedback(q: BreakdownQuery, rows: GroupRow[], other: MetricValues | null): Promise<void> {
