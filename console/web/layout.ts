@@ -91,6 +91,8 @@ const NAV: { page: Page; path: string; label: string }[] = [
   { page: "guardrails", path: "/guardrails", label: "Guardrails" },
 ];
 
+const MANAGING = new Set<Page>(["playground", "limits", "virtual-keys", "configs", "guardrails"]);
+
 /** Header (navigation, time range, tenant, theme, key) around the page's content. */
 export function layout(page: Page, range: TimeRange, params: URLSearchParams, content: HTMLElement): HTMLElement[] {
   // Navigation keeps the time range and the filters, not a page's own choices (grouping, cursor).
@@ -120,7 +122,9 @@ export function layout(page: Page, range: TimeRange, params: URLSearchParams, co
         h("details", { class: "key-menu" }, h("summary", null, key ? "API key: set" : "API key"), keyForm()),
       ),
     ),
-    h("main", { id: "main", tabindex: "-1" }, withChips(content, filterChips(shared))),
+    // The filters narrow the watching pages; the managing ones (whose own `prompt` choice is also a
+    // filter's name) show none, so a chip never claims to filter what it does not.
+    h("main", { id: "main", tabindex: "-1" }, withChips(content, MANAGING.has(page) ? null : filterChips(shared))),
   ];
 }
 

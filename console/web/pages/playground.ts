@@ -120,7 +120,10 @@ function editor(
   const parsedParams = (): Record<string, unknown> | null => {
     try {
       const value: unknown = JSON.parse(parameters.value.trim() || "{}");
-      if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        mount(status); // a new action: the last one's message no longer applies
+        return value as Record<string, unknown>;
+      }
     } catch {
       // said below
     }

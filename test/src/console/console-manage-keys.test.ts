@@ -186,6 +186,8 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await template.waitFor();
     // The model field suggests what the tenant can reach (GET /v1/models).
     await page.locator('#pg-models option[value="gpt-4o-mini"]').waitFor({ state: "attached" });
+    // `prompt` here picks the prompt; it is no log filter, so no filter chip claims it.
+    expect(await page.getByRole("list", { name: "Active filters" }).count()).toBe(0);
     await template.fill("Three haiku about {{topic}} in {{language}}");
     await page.getByLabel("topic").fill("lighthouses");
     await page.getByLabel("language").fill("French");
@@ -196,6 +198,7 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await page.getByLabel("Parameters (JSON)").fill('{"temperature": 0.2}');
     await page.getByRole("button", { name: "Run" }).click();
     await page.locator("#pg-ran", { hasText: "Ran your edit, unsaved" }).waitFor();
+    expect(await page.getByText("Parameters must be a JSON object").count()).toBe(0);
     // The mock echoes the rendered prompt: the unsaved template with both variables reached the model.
     expect(await page.locator("#pg-answer").textContent()).toContain("Three haiku about lighthouses in French");
     expect(await page.locator("#pg-latency").textContent()).toMatch(/^\d[\d,]* ms$/);
