@@ -176,12 +176,12 @@ export function printLimits(c: LimitsCaseResult): void {
   ] as const) {
     const target = store === "embedded" ? "  (target ≤ 20 µs)" : "";
     console.log(
-      `limits in process, whole gateway, ${store} (mock provider, ${p.rounds} paired rounds of ${p.perRound}): no limits ${fmt(medianOf(p.plain))} µs/req, ` +
+      `limits in process, whole gateway, ${store} (mock provider, 8 in flight, ${p.rounds} paired rounds of ${p.perRound}): no limits ${fmt(medianOf(p.plain))} µs/req, ` +
         `1 rate + 1 budget ${fmt(medianOf(p.limited))} µs/req, added (median of paired differences) ${fmt(addedMedian(p), 2)} µs${target}`,
     );
     if (p.redisCallsPerRequest !== null) {
       console.log(
-        `  Redis script calls per limited request (sequential requests, final flush included): ${fmt(p.redisCallsPerRequest, 3)}  (target ≤ 1)`,
+        `  Redis script calls per limited request (8 in flight, final flush included): ${fmt(p.redisCallsPerRequest, 3)}  (target ≤ 1)`,
       );
     }
   }
