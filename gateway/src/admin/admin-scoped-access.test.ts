@@ -232,6 +232,13 @@ describe("admin API with a scoped API key", () => {
     expect(none.json().error.message).toContain("virtual_keys.read scope");
   });
 
+  it("an admin-role key has every scope, and still only for its own tenant (its reach across tenants is analytics)", async () => {
+    const adminRole = (await createKey("acme", { role: "admin" })).key;
+    expect((await gw.app.inject(asKey(adminRole, "GET", "/tenants/acme/virtual-keys"))).statusCode).toBe(200);
+    expect((await gw.app.inject(asKey(adminRole, "GET", "/tenants/globex/virtual-keys"))).statusCode).toBe(404);
+    expect((await gw.app.inject(asKey(adminRole, "GET", "/tenants"))).json().error.code).toBe("invalid_admin_token");
+  });
+
   it("works on a replica without an admin token, where the operator's routes stay off", async () => {
     const deadline = Date.now() + 5_000;
     let listed = await tokenless.app.inject(asKey(keys.manager!, "GET", "/tenants/acme/virtual-keys"));
