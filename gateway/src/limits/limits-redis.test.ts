@@ -135,6 +135,34 @@ describe("limits shared through Redis", () => {
     }
   });
 
+  it("a replica killed with settlements queued: their worst cases stay held until they expire, then are released", async () => {
+    const keyPrefix = prefix();
+    const options = {
+      url: SHARED_REDIS,
+      keyPrefix,
+      reservationTtlMs: 1000,
+      commandTimeoutMs: 1000,
+      settleDelayMs: 60_000,
+    };
+    const crashed = new RedisLimitStore(options);
+    const survivor = new RedisLimitStore(options);
+    try {
+      await Promise.all([crashed.ready(2000), survivor.ready(2000)]);
+      await survivor.markSeeded();
+      const budget = { key: "t|p|budget_cost||0", amount: 600, limit: 1000, ttlMs: 0 };
+      expect((await crashed.reserve("a", [budget], 10_000)).ok).toBe(true);
+      // Answered (it used 200), its settlement queued for the next reservation... which never comes.
+      void crashed.settle("a", [{ key: budget.key, reserved: 600, actual: 200, ttlMs: 0 }]).catch(() => undefined);
+      (crashed as unknown as { redis: { disconnect(): void } }).redis.disconnect();
+      // The other replica sees the worst case held, more than was spent: the safe side.
+      expect(await survivor.reserve("b", [budget], 10_500)).toMatchObject({ ok: false, failed: 0, total: 600 });
+      // Past the reservation TTL it is released; the lost 200 is the bound documented in the README.
+      expect(await survivor.reserve("b", [budget], 11_001)).toMatchObject({ ok: true, totals: [0] });
+    } finally {
+      await survivor.close();
+    }
+  });
+
   it("fail_open: Redis killed mid-test, limits keep holding per replica, never a 5xx", async () => {
     own = await OwnRedis.start();
     const gw = await harness.gateway({ settings: { redisUrl: own.url, redisPrefix: prefix(), failMode: "open" } });
