@@ -8,7 +8,8 @@ export const IngestConfig = z.object({
   fromBeginning: z.boolean().default(true),
   /**
    * Rows per ClickHouse insert at most (bounded so the dedup lookup's IN list stays small), and the
-   * most records ingest asks the bus for per batch. Big enough that a backlog drains in few parts.
+   * most records ingest asks the bus for per batch. Big enough that a backlog drains in few parts
+   * (20,000 measured 10-20% more CPU per event than 10,000 in alternating runs: bigger lookups and heaps).
    */
   batchMaxRows: z.number().int().min(1).max(100_000).default(10_000),
   /**
