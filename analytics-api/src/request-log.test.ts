@@ -70,6 +70,22 @@ describe("request log", () => {
 
   const get = (url: string, key: string = TEST_KEYS.acme) => app.inject({ method: "GET", url, headers: bearer(key) });
 
+  it("fills an all-tenant page past a newest hour that holds fewer rows than the limit, newest first", async () => {
+    const url = "/v1/requests?from=2025-06-01T00:00:00Z&to=2025-06-01T11:30:00Z&limit=5";
+    const body = (await get(url, TEST_KEYS.admin)).json();
+    expect(body.data.map((r: { tenant_id: string; occurred_at: string }) => [r.tenant_id, r.occurred_at])).toEqual([
+      ["globex", "2025-06-01T11:02:00.000Z"],
+      ["globex", "2025-06-01T11:01:00.000Z"],
+      ["globex", "2025-06-01T11:00:00.000Z"],
+      ["acme", "2025-06-01T10:24:00.000Z"],
+      ["acme", "2025-06-01T10:23:00.000Z"],
+    ]);
+    const next = (
+      await get(`/v1/requests?limit=5&cursor=${encodeURIComponent(body.next_cursor)}`, TEST_KEYS.admin)
+    ).json();
+    expect(next.data.map((r: { occurred_at: string }) => r.occurred_at)[0]).toBe("2025-06-01T10:22:00.000Z");
+  });
+
   it("pages through every request newest first with cursors, none twice", async () => {
     const seen: string[] = [];
     let url = `/v1/requests?${WINDOW}&limit=10`;

@@ -105,6 +105,26 @@ export function searchQuery(filter: RequestFilter, limit: number, after: PageAft
   };
 }
 
+/**
+ * A search over several tenants cannot follow the sort key (it starts with the tenant), so it reads and
+ * sorts its whole window. It looks at the newest hour first, then the newest day, then the whole window:
+ * a page filled from a newer slice is the newest page of the window (every row outside the slice is
+ * older), and a common filter fills it from the last hour. A rare one pays the slices (~4% more) on top.
+ */
+const SEARCH_SLICES_MS = [3_600_000, 86_400_000];
+
+/** The newer slices of `filter`'s window to try before the whole of it (none for one tenant: it reads in order). */
+export function searchSlices(filter: RequestFilter, after: PageAfter | null): RequestFilter[] {
+  if (filter.tenantIds?.length === 1) return [];
+  const end = Math.min(
+    filter.window.to.getTime(),
+    after === null ? Number.POSITIVE_INFINITY : Date.parse(after.at) + 1,
+  );
+  return SEARCH_SLICES_MS.map((span) => end - span)
+    .filter((from) => from > filter.window.from.getTime())
+    .map((from) => ({ ...filter, window: { from: new Date(from), to: filter.window.to } }));
+}
+
 export class RequestLogRepository {
   readonly #client: ClickHouseClient;
 
@@ -113,9 +133,17 @@ export class RequestLogRepository {
   }
 
   async search(filter: RequestFilter, limit: number, after: PageAfter | null): Promise<RequestSummary[]> {
+    for (const slice of searchSlices(filter, after)) {
+      const rows = await this.#page(slice, limit, after);
+      if (rows.length >= limit) return rows.map(toSummary);
+    }
+    return (await this.#page(filter, limit, after)).map(toSummary);
+  }
+
+  async #page(filter: RequestFilter, limit: number, after: PageAfter | null): Promise<Raw[]> {
     const { sql, params } = searchQuery(filter, limit, after);
     const result = await this.#client.query({ query: sql, query_params: params, format: "JSONEachRow" });
-    return (await result.json<Raw>()).map(toSummary);
+    return result.json<Raw>();
   }
 
   /**
