@@ -24,22 +24,31 @@ const pii: CheckDefinition<{ categories: (typeof PII_CATEGORIES)[number][]; reda
   prepare(p) {
     return ({ texts }) => {
       const placeholders = p.redact ? new PiiPlaceholders() : null;
-      const found: Record<string, number> = {};
+      let found: Record<string, number> | null = null;
       let total = 0;
-      const out = texts.map((text) => {
-        const scan = scanPii(text, p.categories, placeholders);
+      let out: string[] | null = null;
+      for (let i = 0; i < texts.length; i++) {
+        const scan = scanPii(texts[i] as string, p.categories, placeholders);
+        if (scan.total === 0) continue;
+        found ??= {};
         for (const [category, n] of Object.entries(scan.found)) found[category] = (found[category] ?? 0) + n;
         total += scan.total;
-        return scan.redacted;
-      });
+        if (placeholders !== null) {
+          out ??= [...texts];
+          out[i] = scan.redacted;
+        }
+      }
+      // The common answer (nothing found) allocates no summary.
+      if (found === null)
+        return { verdict: true, data: { detected: {}, redacted: false }, explanation: "no PII found" };
       const summary = Object.entries(found)
         .map(([category, n]) => `${category}: ${n}`)
         .join(", ");
       return {
-        verdict: total === 0 || p.redact,
-        data: { detected: found, redacted: p.redact && total > 0 },
-        explanation: total === 0 ? "no PII found" : `${p.redact ? "redacted" : "found"} ${summary}`,
-        ...(p.redact && total > 0 ? { texts: out } : {}),
+        verdict: p.redact,
+        data: { detected: found, redacted: p.redact },
+        explanation: `${p.redact ? "redacted" : "found"} ${summary}`,
+        ...(out !== null ? { texts: out } : {}),
       };
     };
   },
