@@ -25,14 +25,12 @@ const pii: CheckDefinition<{ categories: (typeof PII_CATEGORIES)[number][]; reda
     return ({ texts }) => {
       const placeholders = p.redact ? new PiiPlaceholders() : null;
       let found: Record<string, number> | null = null;
-      let total = 0;
       let out: string[] | null = null;
       for (let i = 0; i < texts.length; i++) {
         const scan = scanPii(texts[i] as string, p.categories, placeholders);
         if (scan.total === 0) continue;
         found ??= {};
         for (const [category, n] of Object.entries(scan.found)) found[category] = (found[category] ?? 0) + n;
-        total += scan.total;
         if (placeholders !== null) {
           out ??= [...texts];
           out[i] = scan.redacted;
