@@ -112,9 +112,16 @@ function actualUsageOf(ctx: ParsedContext<unknown>, priceOverrides: readonly Pri
   };
 }
 
-/** OpenAI's x-ratelimit-* headers are the gateway's own for a limited key, not the upstream's. */
+/**
+ * OpenAI's x-ratelimit-* headers are the gateway's own for a limited key, not the upstream's. They
+ * are in ctx.responseHeaders, which the route writes before the reply's own: only a reply carrying
+ * the upstream's headers of the same names needs ours written over them.
+ */
 function withHeaders(reply: Reply, headers: Record<string, string>): Reply {
-  if (Object.keys(headers).length === 0) return reply;
+  const own = reply.kind === "json" ? reply.result.headers : reply.headers;
+  let clash = false;
+  for (const name in headers) if (Object.hasOwn(own, name)) clash = true;
+  if (!clash) return reply;
   if (reply.kind === "json")
     return { ...reply, result: { ...reply.result, headers: { ...reply.result.headers, ...headers } } };
   return { ...reply, headers: { ...reply.headers, ...headers } };
