@@ -26,7 +26,14 @@ interface ChatAnswer {
 /** What the Run button sends: a saved version as is, or the edited template unsaved. */
 export type RunTarget =
   | { kind: "saved"; promptId: string; version: number }
-  | { kind: "draft"; base: PromptVersion | null; template: string; parameters: Record<string, unknown> };
+  | {
+      kind: "draft";
+      base: PromptVersion | null;
+      template: string;
+      parameters: Record<string, unknown>;
+      /** The virtual key that routes it ("" for none): the version's, or another chosen for this run. */
+      virtualKey: string;
+    };
 
 /** `{{ name }}` (and `{{#name}}` sections) in a template, each name once, in order of appearance. */
 export function variablesOf(template: string): string[] {
@@ -56,20 +63,21 @@ async function costOf(traceId: string): Promise<number | null> {
 }
 
 /**
- * The unsaved version POST /v1/prompts/completions runs: the saved version's fields (format, virtual
- * key, config) with the edited template and parameters, so the edit runs as it would once saved.
+ * The unsaved version POST /v1/prompts/completions runs: the saved version's fields (format, config)
+ * with the edited template, parameters and virtual key, so the edit runs as it would once saved.
  */
 function draftOf(
   base: PromptVersion | null,
   template: string,
   parameters: Record<string, unknown>,
+  virtualKey: string,
 ): Record<string, unknown> {
   return {
     string: template,
     ...(base?.template_format ? { template_format: base.template_format } : {}),
     ...(base?.model ? { model: base.model } : {}),
     ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
-    ...(base?.virtual_key ? { virtual_key: base.virtual_key } : {}),
+    ...(virtualKey ? { virtual_key: virtualKey } : {}),
     ...(base?.config ? { config: base.config } : {}),
   };
 }
@@ -102,7 +110,7 @@ export async function runInto(
           )
         : await gatewayCall<ChatAnswer>("POST", "/v1/prompts/completions", {
             ...options,
-            body: { prompt: draftOf(target.base, target.template, target.parameters), ...overrides },
+            body: { prompt: draftOf(target.base, target.template, target.parameters, target.virtualKey), ...overrides },
           });
     const content = answer.body.choices?.[0]?.message?.content;
     const cost = h("dd", { id: "pg-cost" }, "waiting for the request to be recorded…");

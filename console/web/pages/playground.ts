@@ -1,5 +1,6 @@
 import { h, mount } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
+import { can, manager } from "../manage.ts";
 import { updateParams } from "../state.ts";
 import { loadInto, problemView } from "../ui.ts";
 import { type PromptVersion, runInto, variablesOf } from "./playground-run.ts";
@@ -111,7 +112,27 @@ function editor(
       ),
     )
     .catch(() => {}); // only suggestions: the field works without them
-  const provider = h("input", { id: "pg-provider", placeholder: "from the prompt's virtual key", size: 14 });
+  const provider = h("input", { id: "pg-provider", placeholder: "or by the virtual key", size: 14 });
+  // What routes the run when no provider is given: the version's virtual key, or another of the tenant's.
+  const virtualKey = h("input", { id: "pg-vk", value: version?.virtual_key ?? "", list: "pg-vks", size: 14 });
+  const virtualKeys = h("datalist", { id: "pg-vks" });
+  void manager(undefined)
+    .then((m) =>
+      m.tenant === undefined || !can(m, "virtual_keys.read")
+        ? undefined
+        : gatewayCall<{ data: { id: string; disabled: boolean }[] }>(
+            "GET",
+            `/v1/admin/tenants/${encodeURIComponent(m.tenant)}/virtual-keys`,
+            { as: "manage" },
+          ),
+    )
+    .then((answer) =>
+      mount(
+        virtualKeys,
+        (answer?.body.data ?? []).filter((k) => !k.disabled).map((k) => h("option", { value: k.id })),
+      ),
+    )
+    .catch(() => {}); // only suggestions, for keys that may list virtual keys
   // The version's saved model parameters (temperature, max_tokens, tools, …), edited as JSON.
   const savedParams = version?.parameters ?? {};
   const parameters = h("textarea", { id: "pg-params", rows: 2, cols: 70, spellcheck: false });
@@ -152,11 +173,15 @@ function editor(
   const run = () => {
     const params = parsedParams();
     if (params === null) return;
+    const vk = virtualKey.value.trim();
     const edited =
-      version === null || template.value !== version.string || JSON.stringify(params) !== JSON.stringify(savedParams);
+      version === null ||
+      template.value !== version.string ||
+      JSON.stringify(params) !== JSON.stringify(savedParams) ||
+      vk !== (version.virtual_key ?? "");
     const target =
       edited || prompt === null
-        ? { kind: "draft" as const, base: version, template: template.value, parameters: params }
+        ? { kind: "draft" as const, base: version, template: template.value, parameters: params, virtualKey: vk }
         : { kind: "saved" as const, promptId: prompt.id, version: version.prompt_version };
     const vars = Object.fromEntries(variablesOf(template.value).map((n) => [n, values.get(n) ?? ""]));
     return runInto(result, target, { variables: vars, model: model.value.trim(), provider: provider.value.trim() });
@@ -167,7 +192,10 @@ function editor(
     const params = parsedParams();
     if (params === null) return;
     // Always sent: omitted, a new version would take the latest version's, not the one edited here.
-    const paramsField = { parameters: params };
+    const paramsField = {
+      parameters: params,
+      ...(virtualKey.value.trim() ? { virtual_key: virtualKey.value.trim() } : {}),
+    };
     try {
       if (prompt === null) {
         const created = await gatewayCall<{ id: string }>("POST", "/v1/prompts", {
@@ -223,6 +251,8 @@ function editor(
       { class: "row" },
       field("pg-model", "Model", model),
       models,
+      field("pg-vk", "Virtual key", virtualKey),
+      virtualKeys,
       field("pg-provider", "Provider", provider),
       h("button", { type: "button", onclick: () => void run() }, "Run"),
       h(

@@ -4,25 +4,13 @@
 // a saved guardrail, run an unsaved template in the playground (and a brand-new prompt), and every
 // refusal (a key without the scopes, a read-only key, a bad key) said in words.
 
-import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { RunningStack } from "@switchyard/stack";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, tempDir } from "../e2e/support.ts";
 import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+import { DEFAULT_SCOPES, type KeysStack, MANAGEMENT_SCOPES, startKeysStack } from "./console-keys-fixture.ts";
 
-const ADMIN_TOKEN = "console-keys-admin-token-0123456789";
-const DEFAULTS = ["completions", "prompts.read", "prompts.write", "analytics.read", "feedback.write"];
-const MANAGEMENT = [
-  "virtual_keys.read",
-  "virtual_keys.write",
-  "guardrails.read",
-  "guardrails.write",
-  "configs.read",
-  "limits.read",
-  "limits.write",
-];
 const SECRET = "sk-console-key-secret-abcdef4321";
 const ROTATED = "sk-console-key-rotated-mnop7788";
 const VIEWPORT = { width: 1366, height: 860 };
@@ -33,59 +21,13 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
   let browser: Browser;
   let consoleUrl: string;
   let gatewayUrl: string;
-  const keys: Record<"manager" | "reader" | "plain" | "globex", string> = {
-    manager: "",
-    reader: "",
-    plain: "",
-    globex: "",
-  };
+  let keys: KeysStack["keys"];
   let promptId: string;
-
-  const adminCall = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${gatewayUrl}/v1/admin${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    expect(response.status, text).toBeLessThan(300);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
+  let adminCall: KeysStack["adminCall"];
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    dataDir = await tempDir("console-keys");
-    stack = await startTestStack({
-      DATA_DIR: dataDir,
-      INGEST_FLUSH_INTERVAL_MS: "50",
-      SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      SWITCHYARD_MASTER_KEY: randomBytes(32).toString("base64"),
-    });
-    gatewayUrl = stack.gateway!.url;
-    consoleUrl = `${stack.analytics!.url}/console`;
-    await adminCall("POST", "/tenants", { id: "acme" });
-    await adminCall("POST", "/tenants", { id: "globex" });
-    const key = async (tenant: string, scopes?: string[]) =>
-      (await adminCall("POST", `/tenants/${tenant}/api-keys`, scopes ? { scopes } : {})).key as string;
-    keys.manager = await key("acme", [...DEFAULTS, ...MANAGEMENT]);
-    keys.reader = await key("acme", [...DEFAULTS, "virtual_keys.read", "guardrails.read"]);
-    keys.plain = await key("acme");
-    keys.globex = await key("globex", [...DEFAULTS, ...MANAGEMENT]);
-    await adminCall("POST", "/tenants/globex/virtual-keys", {
-      id: "globex-vk",
-      provider: "openai",
-      api_key: "sk-g-1111",
-    });
-    const created = await fetch(`${gatewayUrl}/v1/prompts`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-portkey-api-key": keys.manager },
-      body: JSON.stringify({ name: "haiku", string: "A haiku about {{topic}}", model: "gpt-4o-mini" }),
-    });
-    expect(created.status).toBe(200);
-    promptId = ((await created.json()) as { id: string }).id;
+    ({ dataDir, stack, gatewayUrl, consoleUrl, keys, promptId, adminCall } = await startKeysStack());
     browser = await launchChromium();
   });
 
@@ -232,21 +174,25 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await context.close();
   });
 
-  it("writes a new prompt from scratch: runs it unsaved, then saves it", async () => {
+  it("writes a new prompt from scratch, routed by a chosen virtual key: runs it unsaved, then saves it", async () => {
+    await adminCall("POST", "/tenants/acme/virtual-keys", { id: "vk-mock", provider: "mock" });
     const { context, page } = await withKey(keys.manager);
     await page.goto(`${consoleUrl}/playground?prompt=new`);
+    // The virtual key field suggests the tenant's enabled virtual keys (vk-console is disabled).
+    await page.locator('#pg-vks option[value="vk-mock"]').waitFor({ state: "attached" });
+    expect(await page.locator('#pg-vks option[value="vk-console"]').count()).toBe(0);
     await page.getByLabel("Name of the new prompt").fill("limerick");
     await page.getByLabel("Template").fill("A limerick about {{animal}}");
     await page.getByLabel("animal").fill("a heron");
     await page.getByLabel("Model").fill("gpt-4o-mini");
-    await page.getByLabel("Provider").fill("mock");
+    await page.getByLabel("Virtual key").fill("vk-mock");
     await page.getByRole("button", { name: "Run" }).click();
     await page.locator("#pg-answer", { hasText: "A limerick about a heron" }).waitFor();
     await page.getByRole("button", { name: "Save as a new prompt" }).click();
     await page.getByRole("status").filter({ hasText: "Saved as version 1." }).waitFor();
-    expect(await page.getByLabel("Prompt", { exact: true }).locator("option:checked").textContent()).toMatch(
-      /^limerick \(/,
-    );
+    const chosen = page.getByLabel("Prompt", { exact: true }).locator("option:checked");
+    expect(await chosen.textContent()).toMatch(/^limerick \(/);
+    expect(await page.getByLabel("Virtual key").inputValue()).toBe("vk-mock");
     await context.close();
   });
 
@@ -302,7 +248,9 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     expect(await wrong.page.getByText("Operator access (admin token)").count()).toBe(1);
     await wrong.context.close();
 
-    const gone = await adminCall("POST", "/tenants/acme/api-keys", { scopes: [...DEFAULTS, ...MANAGEMENT] });
+    const gone = await adminCall("POST", "/tenants/acme/api-keys", {
+      scopes: [...DEFAULT_SCOPES, ...MANAGEMENT_SCOPES],
+    });
     await adminCall("POST", `/tenants/acme/api-keys/${gone.id as string}/revoke`);
     const revoked = await withKey(gone.key as string);
     await revoked.page.goto(`${consoleUrl}/virtual-keys`);
