@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import type { Tokenizer } from "@huggingface/tokenizers";
 import type { InferenceSession } from "onnxruntime-node";
 import { fuseAttention } from "./attention-fusion.ts";
+import { poolTokensInGraph } from "./graph-pooling.ts";
+import { asciiWordPiece, type WordPieceVocab, wordPieceVocab } from "./wordpiece.ts";
 
 /** Turns one sentence into a unit vector; null when it is too long to embed faithfully. */
 export interface Embedder {
@@ -14,6 +16,8 @@ export interface Embedder {
 export const MINILM_DIR = fileURLToPath(new URL("../../models/all-minilm-l6-v2-q/", import.meta.url));
 const MINILM_DIMENSIONS = 384;
 const MINILM_HEADS = 12;
+/** The graph output poolTokensInGraph adds: the mean over tokens, [1, 384]. */
+const POOLED_OUTPUT = "sentence_embedding";
 /** The tokenizer truncates at 128 word pieces: a longer text would be judged by its start alone. */
 const MAX_TOKENS = 128;
 /** Characters looked at before tokenizing (128 word pieces never need more). */
@@ -22,9 +26,10 @@ const MAX_CHARS = 2_000;
 export interface MinilmOptions {
   /**
    * Run attention as onnxruntime's fused QAttention kernel (attention-fusion.ts): the same result,
-   * ~70 fewer nodes per layer. Default true; false runs the graph as published (the fusion test
-   * compares the two). A model the fusion does not recognise, or a runtime that cannot load the
-   * fused graph, runs as published.
+   * ~70 fewer nodes per layer. Default true; false runs the published graph's layers (the fusion
+   * test compares the two). A model the fusion does not recognise, or a runtime that cannot load the
+   * fused graph, runs as published. Either way the mean over tokens is taken in the graph
+   * (graph-pooling.ts) when it can be.
    */
   fuseAttention?: boolean;
 }
@@ -37,7 +42,12 @@ export interface MinilmOptions {
  * too (~0.2 s of start-up a gateway without semantic caching never pays).
  */
 export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions = {}): Embedder {
-  let loading: Promise<{ tokenizer: Tokenizer; session: InferenceSession; ort: Ort }> | null = null;
+  let loading: Promise<{
+    tokenizer: Tokenizer;
+    vocab: WordPieceVocab | null;
+    session: InferenceSession;
+    ort: Ort;
+  }> | null = null;
   const load = async () => {
     const [ort, { Tokenizer }] = await Promise.all([import("onnxruntime-node"), import("@huggingface/tokenizers")]);
     const tokenizerJson = JSON.parse(await readFile(`${dir}all-minilm-l6-v2-q-tokenizer.json`, "utf8"));
@@ -49,18 +59,24 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
         executionMode: "sequential",
         graphOptimizationLevel: "all",
       });
+    // Most rewritten first; a graph a rewrite does not know (another export), or a runtime that
+    // cannot load it, falls back to the next: the published graph is as right, only slower.
+    const pooled = (model: Uint8Array) =>
+      poolTokensInGraph(model, "last_hidden_state", MINILM_DIMENSIONS, POOLED_OUTPUT);
+    const models: Array<() => Uint8Array> = [];
+    if (options.fuseAttention !== false) models.push(() => pooled(fuseAttention(published, MINILM_HEADS)));
+    models.push(() => pooled(published));
     let session: InferenceSession | null = null;
-    if (options.fuseAttention !== false) {
-      // A graph the fusion does not know (another export), or a runtime without the fused kernel:
-      // the published graph is as right, only slower.
+    for (const model of models) {
       try {
-        session = await create(fuseAttention(published, MINILM_HEADS));
+        session = await create(model());
+        break;
       } catch {
         session = null;
       }
     }
     session ??= await create(published);
-    return { tokenizer: new Tokenizer(tokenizerJson, {}), session, ort };
+    return { tokenizer: new Tokenizer(tokenizerJson, {}), vocab: wordPieceVocab(tokenizerJson), session, ort };
   };
   return {
     dimensions: MINILM_DIMENSIONS,
@@ -70,32 +86,43 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
         loading = null;
         throw error;
       });
-      const { tokenizer, session, ort } = await loading;
-      const encoded = tokenizer.encode(text);
-      const n = encoded.ids.length;
+      const { tokenizer, vocab, session, ort } = await loading;
+      // Plain ASCII (most prompts) takes the lean WordPiece path (wordpiece.ts); the rest the general tokenizer.
+      const fast = vocab ? asciiWordPiece(vocab, text, MAX_TOKENS) : undefined;
+      if (fast === null) return null;
+      const tokens = fast ?? tokenizer.encode(text).ids;
+      const n = tokens.length;
       if (n >= MAX_TOKENS) return null;
       const ids = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) ids[i] = BigInt(encoded.ids[i] ?? 0);
+      for (let i = 0; i < n; i++) ids[i] = BigInt(tokens[i] ?? 0);
       const shape = [1, n];
       const output = await session.run({
         input_ids: new ort.Tensor("int64", ids, shape),
         attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), shape),
         token_type_ids: new ort.Tensor("int64", new BigInt64Array(n), shape),
       });
-      const hidden = output.last_hidden_state?.data as Float32Array;
-      return meanPooledUnit(hidden, n, MINILM_DIMENSIONS);
+      const pooled = output[POOLED_OUTPUT]?.data as Float32Array | undefined;
+      // A fresh array of this run: normalised in place.
+      if (pooled?.length === MINILM_DIMENSIONS) return unit(pooled);
+      return unit(meanPooled(output.last_hidden_state?.data as Float32Array, n, MINILM_DIMENSIONS));
     },
   };
 }
 
 type Ort = typeof import("onnxruntime-node");
 
-function meanPooledUnit(hidden: Float32Array, tokens: number, dims: number): Float32Array {
+/** The sum over tokens (its direction is the mean's). */
+function meanPooled(hidden: Float32Array, tokens: number, dims: number): Float32Array {
   const v = new Float32Array(dims);
   for (let t = 0; t < tokens; t++) for (let j = 0; j < dims; j++) v[j]! += hidden[t * dims + j]!;
+  return v;
+}
+
+/** L2-normalised in place, as sentence-transformers does. */
+function unit(v: Float32Array): Float32Array {
   let norm = 0;
-  for (let j = 0; j < dims; j++) norm += v[j]! * v[j]!;
+  for (let j = 0; j < v.length; j++) norm += v[j]! * v[j]!;
   norm = Math.sqrt(norm) || 1;
-  for (let j = 0; j < dims; j++) v[j]! /= norm;
+  for (let j = 0; j < v.length; j++) v[j]! /= norm;
   return v;
 }

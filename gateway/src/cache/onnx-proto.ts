@@ -186,6 +186,7 @@ export function encNode(node: {
   domain: string;
   name: string;
   intAttributes: Record<string, number>;
+  intsAttributes?: Record<string, number[]>;
 }): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const i of node.inputs) parts.push(encBytes(1, utf8.encode(i)));
@@ -194,6 +195,11 @@ export function encNode(node: {
   for (const [name, value] of Object.entries(node.intAttributes)) {
     // AttributeProto: name (1), i (3), type (20) = INT (2).
     parts.push(encBytes(5, concat([encBytes(1, utf8.encode(name)), encVarintField(3, value), encVarintField(20, 2)])));
+  }
+  for (const [name, values] of Object.entries(node.intsAttributes ?? {})) {
+    // AttributeProto: name (1), ints (8), type (20) = INTS (7).
+    const ints = values.map((v) => encVarintField(8, v));
+    parts.push(encBytes(5, concat([encBytes(1, utf8.encode(name)), ...ints, encVarintField(20, 7)])));
   }
   parts.push(encBytes(7, utf8.encode(node.domain)));
   return encBytes(1, concat(parts));
