@@ -205,9 +205,9 @@ describe("breakdown API", () => {
     expect(filtered.body.data).toEqual([{ key: "claude-sonnet-4", requests: 1 }]);
   });
 
-  it("answers prompt breakdowns over whole days from the daily prompt rollup", async () => {
+  it("answers prompt breakdowns over whole days from the rows (no prompt rollup since migration 006)", async () => {
     const { body } = await get(`/v1/analytics/breakdown?${WINDOW}&group_by=prompt_version&metrics=requests`);
-    expect(body.source).toBe("rollup_daily_prompts");
+    expect(body.source).toBe("rows");
     expect(body.data).toEqual([
       { key: null, requests: 9 },
       { key: "pp-welcome@3", requests: 5 },
@@ -243,12 +243,26 @@ describe("breakdown API", () => {
     ]);
   });
 
+  it.each(["api_key", "virtual_key", "config", "prompt", "prompt_version"] as const)(
+    "plans %s breakdowns over whole days on the rows (migration 006 dropped their rollups)",
+    (dimension) => {
+      const plan = planQuery({
+        dimensions: [dimension],
+        usesMetadata: false,
+        from: new Date("2025-06-01T00:00:00Z"),
+        to: new Date("2025-06-08T00:00:00Z"),
+        step: "day",
+        series: false,
+        now: NOW,
+      });
+      expect(plan.source).toBe("rows");
+    },
+  );
+
   it.each([
     ["model", "hour", "rollup_hourly"],
     ["cache_status", "day", "rollup_daily"],
     ["user", "day", "rollup_daily_users"],
-    ["api_key", "day", "rollup_daily_keys"],
-    ["prompt_version", "day", "rollup_daily_prompts"],
   ] as const)("reads the %s breakdown at %s steps from %s (EXPLAIN)", async (dimension, step, projection) => {
     const plan = planQuery({
       dimensions: [dimension as Dimension],

@@ -24,7 +24,7 @@ async function viaBoth(client: ClickHouseClient, sql: string) {
   };
 }
 
-// Migration 003's rollups and the trace projections, each as a query one of them answers.
+// The rollups left after migration 006 and the trace projections, each as a query one of them answers.
 const PROJECTION_QUERIES = {
   rollup_hourly: `SELECT model, cache_status, count() AS n, sum(cost_nano_usd) AS cost,
       sum(cost_saved_nano_usd) AS saved, countIf(status_code < 400 AND attempt_count > 1) AS rescued
@@ -34,11 +34,6 @@ const PROJECTION_QUERIES = {
     FROM requests WHERE toStartOfDay(occurred_at) >= '2025-01-01 00:00:00' GROUP BY model, day ORDER BY model, day`,
   rollup_daily_users: `SELECT user, count() AS n, sum(cost_nano_usd) AS cost
     FROM requests WHERE toStartOfDay(occurred_at) >= '2025-01-01 00:00:00' GROUP BY user ORDER BY user`,
-  rollup_daily_keys: `SELECT api_key_id, count() AS n FROM requests
-    WHERE toStartOfDay(occurred_at) >= '2025-01-01 00:00:00' GROUP BY api_key_id ORDER BY api_key_id`,
-  rollup_daily_prompts: `SELECT prompt_id, prompt_version, count() AS n, sum(cost_nano_usd) AS cost
-    FROM requests WHERE toStartOfDay(occurred_at) >= '2025-01-01 00:00:00'
-    GROUP BY prompt_id, prompt_version ORDER BY prompt_id, prompt_version`,
   trace_keys: "SELECT tenant_id, occurred_at, toString(event_id) AS id FROM requests WHERE trace_id = 'trace-replayed'",
 };
 

@@ -43,7 +43,7 @@ export const DIMENSION_SQL: Record<Dimension, string> = {
   guardrail_verdict: "guardrail_verdict",
 };
 
-/** The dimensions of each of migration 003's rollups (besides the tenant, which every rollup keys by). */
+/** The dimensions of each rollup that is left after migration 006 (besides the tenant, which every rollup keys by). */
 const LOW_CARDINALITY: readonly Dimension[] = [
   "model",
   "provider",
@@ -53,15 +53,23 @@ const LOW_CARDINALITY: readonly Dimension[] = [
   "cache_status",
   "guardrail_verdict",
 ];
+/**
+ * The day-resolution rollups. API keys, virtual keys, configs and prompts have none since migration 006 (their
+ * rollups cost every insert more than the reads they served): those breakdowns read the rows.
+ */
 const DAILY_ROLLUPS = {
   rollup_daily: LOW_CARDINALITY,
   rollup_daily_users: ["user"],
-  rollup_daily_keys: ["api_key", "virtual_key", "config"],
-  rollup_daily_prompts: ["prompt", "prompt_version"],
 } as const satisfies Record<string, readonly Dimension[]>;
 
+/** Every structure a query can be answered from, as the API echoes it in `source`. */
+export const SOURCES = [
+  "rollup_hourly",
+  ...(Object.keys(DAILY_ROLLUPS) as (keyof typeof DAILY_ROLLUPS)[]),
+  "rows",
+] as const;
 /** Which stored structure answers a query (the rows when no rollup holds its dimensions). */
-export type Source = "rollup_hourly" | keyof typeof DAILY_ROLLUPS | "rows";
+export type Source = (typeof SOURCES)[number];
 
 const fits = (dimensions: readonly Dimension[], keys: readonly Dimension[]) =>
   dimensions.every((d) => d === "tenant" || keys.includes(d));

@@ -1,7 +1,7 @@
 import { RequestEvent } from "@switchyard/events";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { Dimension } from "../breakdown/dimensions.ts";
+import { Dimension, SOURCES } from "../breakdown/dimensions.ts";
 import { Metric } from "../breakdown/metrics.ts";
 import { LimitAlertsQuery } from "../routes/limit-alerts-routes.ts";
 import {
@@ -71,7 +71,7 @@ const BreakdownResponse = z.object({
   from: z.string(),
   to: z.string(),
   group_by: z.string().nullable(),
-  source: z.enum(["rollup_hourly", "rollup_daily_keys", "rows"]),
+  source: z.enum(SOURCES),
   data: z.array(MetricValues.extend({ key: z.string().nullable(), is_other: z.literal(true).optional() })),
 });
 const SeriesResponse = BreakdownResponse.extend({

@@ -112,8 +112,6 @@ describe("insertExactlyOnce", () => {
     expect(projections.map((p) => p.name)).toEqual([
       "otel_trace_keys",
       "rollup_daily",
-      "rollup_daily_keys",
-      "rollup_daily_prompts",
       "rollup_daily_users",
       "rollup_hourly",
       "trace_keys",

@@ -3,6 +3,7 @@ import { createFeedbackTable } from "./002-feedback.ts";
 import { addAnalyticsColumnsAndRollups } from "./003-analytics.ts";
 import { addFeedbackRevisions } from "./004-feedback-revisions.ts";
 import { createLimitAlertsTable } from "./005-limit-alerts.ts";
+import { leanRollups } from "./006-lean-rollups.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   addAnalyticsColumnsAndRollups,
   addFeedbackRevisions,
   createLimitAlertsTable,
+  leanRollups,
 ];
