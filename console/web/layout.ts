@@ -96,9 +96,14 @@ const MANAGING = new Set<Page>(["playground", "limits", "virtual-keys", "configs
 /** Header (navigation, time range, tenant, theme, key) around the page's content. */
 export function layout(page: Page, range: TimeRange, params: URLSearchParams, content: HTMLElement): HTMLElement[] {
   // Navigation keeps the time range and the filters, not a page's own choices (grouping, cursor).
+  // From a managing page only the range and the tenant go along: its own choices (the playground's
+  // `prompt`) share a filter's name but are no filter.
+  const carried: readonly string[] = MANAGING.has(page)
+    ? ["range", "from", "to", "tenant_id"]
+    : ["range", "from", "to", ...FILTER_NAMES];
   const shared: Record<string, string> = {};
   for (const [name, value] of params) {
-    if (["range", "from", "to", ...FILTER_NAMES].includes(name) || name.startsWith("metadata.")) shared[name] = value;
+    if (carried.includes(name) || (!MANAGING.has(page) && name.startsWith("metadata."))) shared[name] = value;
   }
   const key = storedKey();
   return [

@@ -130,6 +130,7 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     await page.locator('#pg-models option[value="gpt-4o-mini"]').waitFor({ state: "attached" });
     // `prompt` here picks the prompt; it is no log filter, so no filter chip claims it.
     expect(await page.getByRole("list", { name: "Active filters" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Request log" }).getAttribute("href")).not.toContain("prompt=");
     await template.fill("Three haiku about {{topic}} in {{language}}");
     await page.getByLabel("topic").fill("lighthouses");
     await page.getByLabel("language").fill("French");
