@@ -28,10 +28,13 @@ export interface MinilmOptions {
    * Run attention as onnxruntime's fused QAttention kernel (attention-fusion.ts): the same result,
    * ~70 fewer nodes per layer. Default true; false runs the published graph's layers (the fusion
    * test compares the two). A model the fusion does not recognise, or a runtime that cannot load the
-   * fused graph, runs as published. Either way the mean over tokens is taken in the graph
-   * (graph-pooling.ts) when it can be.
+   * fused graph, runs as published.
    */
   fuseAttention?: boolean;
+  /** Take the mean over tokens in the graph (graph-pooling.ts). Default true. */
+  poolInGraph?: boolean;
+  /** Tokenize plain ASCII with the lean WordPiece path (wordpiece.ts). Default true. */
+  asciiTokenizer?: boolean;
 }
 
 /**
@@ -62,7 +65,9 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
     // Most rewritten first; a graph a rewrite does not know (another export), or a runtime that
     // cannot load it, falls back to the next: the published graph is as right, only slower.
     const pooled = (model: Uint8Array) =>
-      poolTokensInGraph(model, "last_hidden_state", MINILM_DIMENSIONS, POOLED_OUTPUT);
+      options.poolInGraph === false
+        ? model
+        : poolTokensInGraph(model, "last_hidden_state", MINILM_DIMENSIONS, POOLED_OUTPUT);
     const models: Array<() => Uint8Array> = [];
     if (options.fuseAttention !== false) models.push(() => pooled(fuseAttention(published, MINILM_HEADS)));
     models.push(() => pooled(published));
@@ -76,7 +81,12 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
       }
     }
     session ??= await create(published);
-    return { tokenizer: new Tokenizer(tokenizerJson, {}), vocab: wordPieceVocab(tokenizerJson), session, ort };
+    return {
+      tokenizer: new Tokenizer(tokenizerJson, {}),
+      vocab: options.asciiTokenizer === false ? null : wordPieceVocab(tokenizerJson),
+      session,
+      ort,
+    };
   };
   return {
     dimensions: MINILM_DIMENSIONS,
