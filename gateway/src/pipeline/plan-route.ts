@@ -45,19 +45,12 @@ export function createRoutePlanner(control: ControlLookup): RoutePlanner {
   };
   return (headers, tenantId, providerKey) => {
     const config = headerValue(headers, "x-portkey-config")?.trim() ?? "";
-    const parts = [
-      config,
-      headerValue(headers, "x-portkey-provider") ?? "",
-      headerValue(headers, "x-portkey-virtual-key") ?? "",
-      headerValue(headers, "x-portkey-custom-host") ?? "",
-      headerValue(headers, "x-portkey-forward-headers") ?? "",
-      headerValue(headers, "x-portkey-request-timeout") ?? "",
-      ...VERTEX_HEADERS.map(([name]) => headerValue(headers, name) ?? ""),
-      providerKey ?? "",
-      // A saved config id resolves per tenant and per version of the saved config.
-      config.startsWith("pc-") ? `${tenantId}\u0000${savedIdentity(tenantId, config)}` : "",
-    ];
-    const key = parts.join("\u0000");
+    // Every value the plan depends on, NUL-separated (built by concatenation: this runs per request).
+    let key = config;
+    for (const name of KEY_HEADERS) key += `\u0000${headerValue(headers, name) ?? ""}`;
+    key += `\u0000${providerKey ?? ""}\u0000`;
+    // A saved config id resolves per tenant and per version of the saved config.
+    if (config.startsWith("pc-")) key += `${tenantId}\u0000${savedIdentity(tenantId, config)}`;
     const hit = cache.get(key);
     if (hit) return hit;
     const plan = planRoute(headers, tenantId, providerKey, control);
@@ -151,6 +144,16 @@ const VERTEX_HEADERS = [
   ["x-portkey-vertex-region", "vertex_region"],
   ["x-portkey-vertex-service-account-json", "vertex_service_account_json"],
 ] as const;
+
+/** The routing headers the plan is built from, in the order the memo key lists them (after x-portkey-config). */
+const KEY_HEADERS: readonly string[] = [
+  "x-portkey-provider",
+  "x-portkey-virtual-key",
+  "x-portkey-custom-host",
+  "x-portkey-forward-headers",
+  "x-portkey-request-timeout",
+  ...VERTEX_HEADERS.map(([name]) => name),
+];
 
 function vertexFields(config: PortkeyConfig, headers: HeaderBag): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
