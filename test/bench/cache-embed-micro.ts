@@ -26,9 +26,9 @@ const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).
 for (const e of Object.values(variants)) for (let i = 0; i < 50; i++) await e.embed(sentence(i));
 
 const loadBefore = load();
-const cpu: Record<string, number[]> = {};
-const wall: Record<string, number[]> = {};
 const names = Object.keys(variants) as Array<keyof typeof variants>;
+const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
 for (let r = 0; r < rounds; r++) {
   for (let j = 0; j < names.length; j++) {
     const name = names[(r + j) % names.length]!;
@@ -37,10 +37,10 @@ for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < perRound; i++) {
       const t = performance.now();
       await embedder.embed(sentence(r * perRound + i));
-      (wall[name] ??= []).push(performance.now() - t);
+      wall[name]!.push(performance.now() - t);
     }
     const used = process.threadCpuUsage(started);
-    (cpu[name] ??= []).push((used.user + used.system) / perRound);
+    cpu[name]!.push((used.user + used.system) / perRound);
   }
 }
 const q = (xs: number[], p: number) =>
