@@ -2,21 +2,10 @@ import { formatInt, formatTime, formatUsd, h } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
 import { can } from "../manage.ts";
 import { dataTable } from "../ui.ts";
+import { type LimitPolicy, limitPolicyForm, policyActions, policyPath } from "./limit-policy-form.ts";
 import { type ManageContext, managePage } from "./manage-frame.ts";
 
-interface UsageLimits {
-  type: "cost" | "tokens" | "requests";
-  credit_limit: number;
-  alert_threshold?: number;
-  periodic_reset?: "daily" | "weekly" | "monthly" | null;
-}
-interface LimitPolicy {
-  id: string;
-  name: string | null;
-  usage_limits: UsageLimits | null;
-  rate_limits: { type: string; unit: string; value: number }[];
-  usage_reset_at: string | null;
-}
+type UsageLimits = NonNullable<LimitPolicy["usage_limits"]>;
 
 const path = (tenant: string, rest: string) => `/v1/admin/tenants/${encodeURIComponent(tenant)}${rest}`;
 const budgetText = (u: UsageLimits | null) =>
@@ -24,9 +13,15 @@ const budgetText = (u: UsageLimits | null) =>
     ? ""
     : `${u.type === "cost" ? formatUsd(u.credit_limit) : `${formatInt(u.credit_limit)} ${u.type}`} ${u.periodic_reset ?? "in all"}`;
 
+const conditionText = (p: LimitPolicy) =>
+  p.conditions
+    .map((c) => `${c.key} ${c.excludes ? "≠" : "="} ${Array.isArray(c.value) ? c.value.join("|") : c.value}`)
+    .join(", ");
+
 /**
  * Changing limits (under the spend): the tenant's limit policies with "reset usage" (spend before now
- * stops counting, on every replica), and the tenant's own budget. The admin API's limit routes, with
+ * stops counting, on every replica); create, edit and delete policies of its own (conditions,
+ * group-by, budget, rate limits: limit-policy-form.ts); and the tenant's own budget. The admin API's limit routes, with
  * the API key (limits.read / limits.write, its own tenant) or an operator's admin token.
  */
 export function limitsManagePanel(tenantField: string | undefined): HTMLElement {
@@ -35,10 +30,9 @@ export function limitsManagePanel(tenantField: string | undefined): HTMLElement 
       return h("p", { class: "note" }, "To change limits here, use a key with limits.read and limits.write.");
     }
     const { tenant, act } = context;
-    const { body } = await gatewayCall<{ data: LimitPolicy[] }>("GET", path(tenant, "/limit-policies"), {
-      as: "manage",
-    });
+    const { body } = await gatewayCall<{ data: LimitPolicy[] }>("GET", policyPath(tenant), { as: "manage" });
     const writable = can(context.manager, "limits.write");
+    const formSlot = h("div", null, writable ? limitPolicyForm(context, null) : null);
     const reset = (p: LimitPolicy) =>
       h(
         "button",
@@ -46,7 +40,7 @@ export function limitsManagePanel(tenantField: string | undefined): HTMLElement 
           type: "button",
           onclick: () =>
             act(`Usage of ${p.id} reset.`, () =>
-              gatewayCall("POST", path(tenant, `/limit-policies/${encodeURIComponent(p.id)}/reset`), { as: "manage" }),
+              gatewayCall("POST", policyPath(tenant, `/${encodeURIComponent(p.id)}/reset`), { as: "manage" }),
             ),
         },
         `Reset usage of ${p.id}`,
@@ -58,7 +52,9 @@ export function limitsManagePanel(tenantField: string | undefined): HTMLElement 
             `Limit policies of tenant ${tenant}`,
             `limit-policies-${tenant}.csv`,
             [
-              { label: "policy", value: (p: LimitPolicy) => p.id },
+              { label: "policy", value: (p: LimitPolicy) => (p.name ? `${p.id} (${p.name})` : p.id) },
+              { label: "applies to", value: (p) => conditionText(p) || "every request" },
+              { label: "per", value: (p) => p.group_by.map((g) => g.key).join(", ") },
               { label: "budget", value: (p) => budgetText(p.usage_limits) },
               {
                 label: "rate limits",
@@ -68,12 +64,20 @@ export function limitsManagePanel(tenantField: string | undefined): HTMLElement 
                 label: "usage counted from",
                 value: (p) => (p.usage_reset_at ? formatTime(p.usage_reset_at) : "start"),
               },
-              ...(writable ? [{ label: "", value: () => "", render: reset }] : []),
+              ...(writable
+                ? [
+                    {
+                      label: "",
+                      value: () => "",
+                      render: (p: LimitPolicy) => h("div", null, reset(p), policyActions(context, formSlot, p)),
+                    },
+                  ]
+                : []),
             ],
             body.data,
           );
     const current = body.data.find((p) => p.id === "tenant") ?? null;
-    return [table, writable ? tenantLimitsForm(context, current) : null];
+    return [table, writable ? [formSlot, tenantLimitsForm(context, current)] : null];
   });
 }
 

@@ -38,7 +38,7 @@ export function limitsPage({ tenant }: { tenant: string | undefined }): HTMLElem
           h(
             "p",
             null,
-            `Tenant ${body.tenant_id} has no limit. Add a limit policy with the admin API (docs/LIMITS.md).`,
+            `Tenant ${body.tenant_id} has no limit. Add one under "Manage limits" below, or with the admin API (docs/LIMITS.md).`,
           ),
         );
       }

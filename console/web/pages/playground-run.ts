@@ -25,7 +25,13 @@ interface ChatAnswer {
 
 /** What the Run button sends: a saved version as is, or the edited template unsaved. */
 export type RunTarget =
-  | { kind: "saved"; promptId: string; version: number }
+  | {
+      kind: "saved";
+      promptId: string;
+      version: number;
+      /** Another virtual key than the version's routes this run (the request still names the version). */
+      virtualKey: string | null;
+    }
   | {
       kind: "draft";
       base: PromptVersion | null;
@@ -33,6 +39,8 @@ export type RunTarget =
       parameters: Record<string, unknown>;
       /** The virtual key that routes it ("" for none): the version's, or another chosen for this run. */
       virtualKey: string;
+      /** The saved config (pc-…) that routes it instead ("" for none), as edited. */
+      config: string;
     };
 
 /** `{{ name }}` (and `{{#name}}` sections) in a template, each name once, in order of appearance. */
@@ -63,22 +71,18 @@ async function costOf(traceId: string): Promise<number | null> {
 }
 
 /**
- * The unsaved version POST /v1/prompts/completions runs: the saved version's fields (format, config)
- * with the edited template, parameters and virtual key, so the edit runs as it would once saved.
+ * The unsaved version POST /v1/prompts/completions runs: the saved version's format with the edited
+ * template, parameters, virtual key and config, so the edit runs as it would once saved.
  */
-function draftOf(
-  base: PromptVersion | null,
-  template: string,
-  parameters: Record<string, unknown>,
-  virtualKey: string,
-): Record<string, unknown> {
+function draftOf(target: Extract<RunTarget, { kind: "draft" }>): Record<string, unknown> {
+  const { base, template, parameters, virtualKey, config } = target;
   return {
     string: template,
     ...(base?.template_format ? { template_format: base.template_format } : {}),
     ...(base?.model ? { model: base.model } : {}),
     ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
     ...(virtualKey ? { virtual_key: virtualKey } : {}),
-    ...(base?.config ? { config: base.config } : {}),
+    ...(config ? { config } : {}),
   };
 }
 
@@ -97,10 +101,9 @@ export async function runInto(
       variables: call.variables,
       ...(call.model ? { model: call.model } : {}),
     };
-    const options = {
-      as: "key" as const,
-      headers: (call.provider ? { "x-portkey-provider": call.provider } : {}) as Record<string, string>,
-    };
+    const headers: Record<string, string> = call.provider ? { "x-portkey-provider": call.provider } : {};
+    if (target.kind === "saved" && target.virtualKey) headers["x-portkey-virtual-key"] = target.virtualKey;
+    const options = { as: "key" as const, headers };
     const answer =
       target.kind === "saved"
         ? await gatewayCall<ChatAnswer>(
@@ -110,7 +113,7 @@ export async function runInto(
           )
         : await gatewayCall<ChatAnswer>("POST", "/v1/prompts/completions", {
             ...options,
-            body: { prompt: draftOf(target.base, target.template, target.parameters, target.virtualKey), ...overrides },
+            body: { prompt: draftOf(target), ...overrides },
           });
     const content = answer.body.choices?.[0]?.message?.content;
     const cost = h("dd", { id: "pg-cost" }, "waiting for the request to be recorded…");
@@ -119,9 +122,11 @@ export async function runInto(
       h(
         "p",
         { class: "note", id: "pg-ran" },
-        target.kind === "saved"
-          ? `Ran v${target.version} as saved.`
-          : "Ran your edit, unsaved: save it as a new version to keep it.",
+        target.kind === "draft"
+          ? "Ran your edit, unsaved: save it as a new version to keep it."
+          : target.virtualKey
+            ? `Ran v${target.version} as saved, through virtual key ${target.virtualKey}.`
+            : `Ran v${target.version} as saved.`,
       ),
       h("h2", null, "Answer"),
       h("pre", { class: "code", id: "pg-answer" }, typeof content === "string" ? content : JSON.stringify(content)),

@@ -1,9 +1,9 @@
 import { h, mount } from "../dom.ts";
 import { gatewayCall } from "../gateway.ts";
-import { can, manager } from "../manage.ts";
 import { updateParams } from "../state.ts";
 import { loadInto, problemView } from "../ui.ts";
 import { type PromptVersion, runInto, variablesOf } from "./playground-run.ts";
+import { suggestions } from "./playground-suggest.ts";
 
 interface PromptHead {
   id: string;
@@ -102,37 +102,13 @@ function editor(
     placeholder: "the version's model",
     list: "pg-models",
   });
-  // Suggestions: the models the tenant can reach (GET /v1/models); any other name may be typed.
-  const models = h("datalist", { id: "pg-models" });
-  void gatewayCall<{ data: { id: string }[] }>("GET", "/v1/models", { as: "key" })
-    .then(({ body }) =>
-      mount(
-        models,
-        body.data.map((m) => h("option", { value: m.id })),
-      ),
-    )
-    .catch(() => {}); // only suggestions: the field works without them
+  const { models, virtualKeys, configs } = suggestions();
   const provider = h("input", { id: "pg-provider", placeholder: "or by the virtual key", size: 14 });
-  // What routes the run when no provider is given: the version's virtual key, or another of the tenant's.
+  // What routes a run when no provider is given: the version's virtual key, or another of the
+  // tenant's (a saved version then still runs as saved, through that key: x-portkey-virtual-key).
   const virtualKey = h("input", { id: "pg-vk", value: version?.virtual_key ?? "", list: "pg-vks", size: 14 });
-  const virtualKeys = h("datalist", { id: "pg-vks" });
-  void manager(undefined)
-    .then((m) =>
-      m.tenant === undefined || !can(m, "virtual_keys.read")
-        ? undefined
-        : gatewayCall<{ data: { id: string; disabled: boolean }[] }>(
-            "GET",
-            `/v1/admin/tenants/${encodeURIComponent(m.tenant)}/virtual-keys`,
-            { as: "manage" },
-          ),
-    )
-    .then((answer) =>
-      mount(
-        virtualKeys,
-        (answer?.body.data ?? []).filter((k) => !k.disabled).map((k) => h("option", { value: k.id })),
-      ),
-    )
-    .catch(() => {}); // only suggestions, for keys that may list virtual keys
+  // The version's saved config (pc-…), which routes it instead of a virtual key; part of the version.
+  const config = h("input", { id: "pg-config", value: version?.config ?? "", list: "pg-configs", size: 14 });
   // The version's saved model parameters (temperature, max_tokens, tools, …), edited as JSON.
   const savedParams = version?.parameters ?? {};
   const parameters = h("textarea", { id: "pg-params", rows: 2, cols: 70, spellcheck: false });
@@ -174,15 +150,29 @@ function editor(
     const params = parsedParams();
     if (params === null) return;
     const vk = virtualKey.value.trim();
+    const cfg = config.value.trim();
+    // Only the version's content makes a draft: another virtual key runs the saved version through it.
     const edited =
       version === null ||
       template.value !== version.string ||
       JSON.stringify(params) !== JSON.stringify(savedParams) ||
-      vk !== (version.virtual_key ?? "");
+      cfg !== (version.config ?? "");
     const target =
       edited || prompt === null
-        ? { kind: "draft" as const, base: version, template: template.value, parameters: params, virtualKey: vk }
-        : { kind: "saved" as const, promptId: prompt.id, version: version.prompt_version };
+        ? {
+            kind: "draft" as const,
+            base: version,
+            template: template.value,
+            parameters: params,
+            virtualKey: vk,
+            config: cfg,
+          }
+        : {
+            kind: "saved" as const,
+            promptId: prompt.id,
+            version: version.prompt_version,
+            virtualKey: vk !== "" && vk !== (version.virtual_key ?? "") ? vk : null,
+          };
     const vars = Object.fromEntries(variablesOf(template.value).map((n) => [n, values.get(n) ?? ""]));
     return runInto(result, target, { variables: vars, model: model.value.trim(), provider: provider.value.trim() });
   };
@@ -191,10 +181,17 @@ function editor(
   const save = async () => {
     const params = parsedParams();
     if (params === null) return;
+    // An emptied config cannot be saved: PUT takes an omitted field from the latest version.
+    if (config.value.trim() === "" && version?.config) {
+      const why = `A new version keeps the saved config (${version.config}) unless another is given; the prompt API cannot remove it. Name a config, or write a new prompt routed by a virtual key.`;
+      mount(status, h("p", { class: "invalid" }, why));
+      return;
+    }
     // Always sent: omitted, a new version would take the latest version's, not the one edited here.
     const paramsField = {
       parameters: params,
       ...(virtualKey.value.trim() ? { virtual_key: virtualKey.value.trim() } : {}),
+      ...(config.value.trim() ? { config: config.value.trim() } : {}),
     };
     try {
       if (prompt === null) {
@@ -253,6 +250,8 @@ function editor(
       models,
       field("pg-vk", "Virtual key", virtualKey),
       virtualKeys,
+      field("pg-config", "Config", config),
+      configs,
       field("pg-provider", "Provider", provider),
       h("button", { type: "button", onclick: () => void run() }, "Run"),
       h(

@@ -3,7 +3,7 @@ import { gatewayCall } from "../gateway.ts";
 import { can } from "../manage.ts";
 import { dataTable } from "../ui.ts";
 import { type ManageContext, managePage } from "./manage-frame.ts";
-import { virtualKeysPath as path, virtualKeyCreateForm } from "./virtual-key-form.ts";
+import { virtualKeysPath as path, virtualKeyCreateForm, virtualKeyRotateForm } from "./virtual-key-form.ts";
 
 interface VirtualKey {
   id: string;
@@ -39,25 +39,6 @@ export function virtualKeysPage({ tenant }: { tenant: string | undefined }): HTM
 function keysTable(context: ManageContext, keys: VirtualKey[], writable: boolean): HTMLElement {
   const { tenant, act } = context;
   const keyPath = (k: VirtualKey, action: string) => path(tenant, `/${encodeURIComponent(k.id)}/${action}`);
-  const rotateForm = (key: VirtualKey) => {
-    const id = `rotate-${key.id}`;
-    const input = h("input", { id, type: "password", autocomplete: "off", required: true, size: 14 });
-    return h(
-      "form",
-      {
-        class: "inline-form",
-        onsubmit: (event: Event) => {
-          event.preventDefault();
-          void act(`Virtual key ${key.id}: secret rotated.`, () =>
-            gatewayCall("POST", keyPath(key, "rotate"), { as: "manage", body: { api_key: input.value } }),
-          );
-        },
-      },
-      h("label", { for: id }, `New secret for ${key.id}`),
-      input,
-      h("button", { type: "submit" }, "Rotate"),
-    );
-  };
   const actions = (k: VirtualKey) =>
     h(
       "div",
@@ -73,7 +54,7 @@ function keysTable(context: ManageContext, keys: VirtualKey[], writable: boolean
         },
         k.disabled ? `Enable ${k.id}` : `Disable ${k.id}`,
       ),
-      rotateForm(k),
+      virtualKeyRotateForm(context, k, keyPath(k, "rotate")),
     );
   return dataTable(
     `Virtual keys of tenant ${tenant}`,

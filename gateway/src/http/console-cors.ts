@@ -12,7 +12,15 @@ export function registerConsoleCors(app: FastifyInstance, consoleOrigin: string 
   app.register(cors, {
     origin: consoleOrigin,
     methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-    allowedHeaders: ["authorization", "content-type", "x-portkey-api-key", "x-portkey-provider", "x-portkey-metadata"],
+    // x-portkey-virtual-key: the playground runs a saved prompt version through another virtual key.
+    allowedHeaders: [
+      "authorization",
+      "content-type",
+      "x-portkey-api-key",
+      "x-portkey-provider",
+      "x-portkey-virtual-key",
+      "x-portkey-metadata",
+    ],
     // The playground links a run to its request (trace id) to show what it cost.
     exposedHeaders: ["x-portkey-trace-id", "x-portkey-cache-status"],
     credentials: false,
