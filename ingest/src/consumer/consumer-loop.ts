@@ -56,14 +56,17 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   const knownEnds = new Map<string, bigint>();
 
   /**
-   * Whether the log already holds at least a full batch (batchMaxRecords) after this one: a backlog, whose
-   * rows are flushed in full-size inserts without waiting. Anything less is live traffic (a few records
-   * arrive while a batch is handled), whose rows linger so that it makes at most one insert per flush
-   * interval. A remembered end far enough ahead is still true (ends only grow); else the bus is asked.
+   * Whether the log already holds, after this batch, at least as many records again and at least a quarter
+   * of a full batch (batchMaxRecords): a backlog, whose rows are flushed without waiting. Anything less is
+   * live traffic (a few records arrive while a batch is handled), whose rows linger so that it makes at
+   * most one insert per flush interval: counting "as many again" alone, a slow engine's small batches all
+   * looked like a backlog and were inserted back to back. The quarter keeps a Kafka partition (fetches of
+   * ~1 MB) from lingering on a lag of thousands. A remembered end far enough ahead is still true (ends only
+   * grow); else the bus is asked.
    */
   async function backlogAfter(batch: MessageBatch): Promise<boolean> {
     const next = BigInt(batch.messages.at(-1)!.offset) + 1n;
-    const enough = next + BigInt(Math.max(batch.messages.length, options.batchMaxRecords ?? 0));
+    const enough = next + BigInt(Math.max(batch.messages.length, Math.ceil((options.batchMaxRecords ?? 0) / 4)));
     const key = `${batch.topic}\0${batch.partition}`;
     if ((knownEnds.get(key) ?? -1n) >= enough) return true;
     try {
