@@ -31,14 +31,27 @@ export function rateLimitHeaders(admission: Admission, now = Date.now()): Record
       }
     }
     if (remaining === Number.POSITIVE_INFINITY) continue;
-    headers[`x-ratelimit-limit-${metric}`] = String(limit);
-    headers[`x-ratelimit-remaining-${metric}`] = String(remaining);
-    headers[`x-ratelimit-reset-${metric}`] = `${Math.max(0, Math.ceil((end - now) / 1000))}s`;
+    const names = NAMES[metric];
+    headers[names.limit] = String(limit);
+    headers[names.remaining] = String(remaining);
+    headers[names.reset] = `${Math.max(0, Math.ceil((end - now) / 1000))}s`;
   }
   return headers;
 }
 
 const METRICS = ["requests", "tokens"] as const;
+const NAMES = {
+  requests: {
+    limit: "x-ratelimit-limit-requests",
+    remaining: "x-ratelimit-remaining-requests",
+    reset: "x-ratelimit-reset-requests",
+  },
+  tokens: {
+    limit: "x-ratelimit-limit-tokens",
+    remaining: "x-ratelimit-remaining-tokens",
+    reset: "x-ratelimit-reset-tokens",
+  },
+} as const;
 
 /** The client's answer to a refusal: 429 (rate, retry-after) or 412 (budget: limit, spend, reset). */
 export function refusalError(
