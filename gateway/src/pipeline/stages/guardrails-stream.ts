@@ -12,7 +12,7 @@ import { denied, type GuardrailDeps, nonStrict, runSide } from "./guardrails-sid
  * `[DONE]` only):
  * - input hook results: with `x-portkey-strict-open-ai-compliance: false`, the first SSE event is
  *   `{"hook_results": {...}}` (/v1/messages: an `event: hook_results` frame); a failed input hook
- *   without deny makes the stream's status 246.
+ *   without deny makes the stream's status 246. /v1/responses streams get no extra events.
  * - output hooks run on the assembled text (../../guardrails/stream-text.ts). When one of them may
  *   deny or rewrite (`deny`, a `mutator`, regexReplace, pii with `redact`) the stream is held back
  *   (the documented latency trade-off: the client's first byte waits for the whole answer),
@@ -50,8 +50,10 @@ function resultsChunk(before: HookResult[], after: HookResult[], anthropic: bool
 
 export async function streamWithOutputHooks(a: AttemptContext, reply: StreamReply, h: StreamHooks): Promise<Reply> {
   const ok = reply.status >= 200 && reply.status < 300;
-  const anthropic = a.request.endpoint.endpoint.endsWith("/messages");
-  const extras = nonStrict(a);
+  const endpoint = a.request.endpoint.endpoint;
+  const anthropic = endpoint.endsWith("/messages");
+  // /v1/responses streams have no place for them yet (its encoder reads every chunk as chat or as its own frame).
+  const extras = nonStrict(a) && !endpoint.endsWith("/responses");
   const status = ok && h.beforeFailed ? 246 : reply.status;
   const inline = ok ? h.after.filter((hook) => !hook.async) : [];
   const hooks = ok ? h.after : [];
