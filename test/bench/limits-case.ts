@@ -3,6 +3,7 @@ import { OwnRedis } from "@switchyard/gateway/testing";
 import { cpuMeter } from "./cpu.ts";
 import {
   addedMedian,
+  addedTrimmedMean,
   LIMITS_BENCH_BODY,
   measureGatewayInProcess,
   measureLimiterInProcess,
@@ -159,7 +160,7 @@ export async function measureLimits(options: {
 async function inProcessWithRedis(): Promise<PairedResult> {
   const redis = await OwnRedis.start();
   try {
-    return await measureGatewayInProcess(21, 1000, redis);
+    return await measureGatewayInProcess(undefined, undefined, redis);
   } finally {
     await redis.kill();
   }
@@ -177,7 +178,8 @@ export function printLimits(c: LimitsCaseResult): void {
     const target = store === "embedded" ? "  (target ≤ 20 µs)" : "";
     console.log(
       `limits in process, whole gateway, ${store} (mock provider, 8 in flight, ${p.rounds} paired rounds of ${p.perRound}): no limits ${fmt(medianOf(p.plain))} µs/req, ` +
-        `1 rate + 1 budget ${fmt(medianOf(p.limited))} µs/req, added (median of paired differences) ${fmt(addedMedian(p), 2)} µs${target}`,
+        `1 rate + 1 budget ${fmt(medianOf(p.limited))} µs/req, added: median of paired differences ${fmt(addedMedian(p), 1)} µs, ` +
+        `trimmed mean ${fmt(addedTrimmedMean(p)?.mean ?? null, 1)} ± ${fmt(addedTrimmedMean(p)?.se ?? null, 1)} µs (s.e.)${target}`,
     );
     if (p.redisCallsPerRequest !== null) {
       console.log(
