@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { fromClickHouseDateTime, toClickHouseDateTime } from "@switchyard/platform";
+import type { Dimension } from "../breakdown/dimensions.ts";
 import { filterSql, type RequestFilter } from "./filter-sql.ts";
 import { READ_QUERY_SETTINGS } from "./query-limits.ts";
 import { REQUEST_BODY_COLUMNS, REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./request-record.ts";
@@ -113,9 +114,25 @@ export function searchQuery(filter: RequestFilter, limit: number, after: PageAft
  */
 const SEARCH_SLICES_MS = [3_600_000, 86_400_000];
 
-/** The newer slices of `filter`'s window to try before the whole of it (none for one tenant: it reads in order). */
+/**
+ * Filters that usually match a few rows of a window (a needle: one user, key or prompt), which their bloom
+ * filters find in a few granules: newer slices would rarely fill a page and would only add their own reads.
+ */
+const SPARSE: ReadonlySet<Dimension> = new Set([
+  "user",
+  "api_key",
+  "virtual_key",
+  "config",
+  "prompt",
+  "prompt_version",
+]);
+
+/**
+ * The newer slices of `filter`'s window to try before the whole of it: none for one tenant (its search reads
+ * the sort key in order and stops at the page) nor for a needle filter (see SPARSE).
+ */
 export function searchSlices(filter: RequestFilter, after: PageAfter | null): RequestFilter[] {
-  if (filter.tenantIds?.length === 1) return [];
+  if (filter.tenantIds?.length === 1 || filter.dimensions.some(([d]) => SPARSE.has(d))) return [];
   const end = Math.min(
     filter.window.to.getTime(),
     after === null ? Number.POSITIVE_INFINITY : Date.parse(after.at) + 1,
