@@ -62,6 +62,12 @@ const DAILY_ROLLUPS = {
   rollup_daily_users: ["user"],
 } as const satisfies Record<string, readonly Dimension[]>;
 
+/**
+ * Whether grouping by `dimension` usually yields more groups than a page holds. Only then does a breakdown find
+ * its top keys in a sums-only pass first (for its "other" row): with a handful of groups that pass is pure cost.
+ */
+export const manyGroups = (dimension: Dimension): boolean => !LOW_CARDINALITY.includes(dimension);
+
 /** Every structure a query can be answered from, as the API echoes it in `source`. */
 export const SOURCES = [
   "rollup_hourly",

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { fromClickHouseDateTime } from "@switchyard/platform";
-import { DIMENSION_SQL, type Dimension } from "../breakdown/dimensions.ts";
+import { DIMENSION_SQL, type Dimension, manyGroups } from "../breakdown/dimensions.ts";
 import {
   aggregatesSql,
   FEEDBACK_METRICS,
@@ -158,13 +158,16 @@ export class BreakdownRepository {
   /**
    * Top `limit` groups by the sort metric, and the rest folded into `other`. When every metric is a sum or a
    * count, the rest is the total (WITH TOTALS, same pass) minus the top groups. With percentiles or last_seen
-   * sorted by a sum or count, a sums-only pass finds the top keys (cheap: no t-digest merge) and one full pass
-   * answers them and the rest together (foldedGroupsQuery); sorted by a percentile, the rest needs a second
-   * query over the groups outside the top.
+   * sorted by a sum or count, grouped by a dimension with many groups, a sums-only pass finds the top keys
+   * (cheap: no t-digest merge) and one full pass answers them and the rest together (foldedGroupsQuery).
+   * Otherwise the top query is the only pass unless there is a rest, which a second query over the groups
+   * outside the top answers.
    */
   async breakdown(q: BreakdownQuery): Promise<Breakdown> {
     const bySubtraction = subtractable(q.metrics);
-    if (!bySubtraction && q.groupBy !== null && subtractable([q.sort])) {
+    // By a metadata key or a high-cardinality dimension: more groups than the page, so an "other" row is likely.
+    const likelyOther = q.groupBy !== null && ("metadataKey" in q.groupBy || manyGroups(q.groupBy.dimension));
+    if (!bySubtraction && likelyOther && subtractable([q.sort])) {
       return this.#addFeedbackTo(q, await this.#foldedBreakdown(q));
     }
     const query = topGroupsQuery(q, bySubtraction);

@@ -47,7 +47,11 @@ export async function runMigrations(
       }
       continue;
     }
-    for (const statement of migration.statements) await client.command({ query: statement });
+    // No time bound: the read bound (max_execution_time) would fail startup on a large or busy store, whose
+    // first statement on a table also pays for loading its parts.
+    for (const statement of migration.statements) {
+      await client.command({ query: statement, clickhouse_settings: { max_execution_time: 0 } });
+    }
     await client.insert({
       table: "schema_migrations",
       values: [{ version: migration.version, name: migration.name }],
