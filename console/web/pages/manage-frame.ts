@@ -13,6 +13,9 @@ export interface ManageContext {
   say: (message: string) => void;
 }
 
+/** Dispatched on `document` after a change succeeds, so a page's other panels (the limits' spend) reload. */
+export const MANAGED_EVENT = "switchyard:managed";
+
 /**
  * The frame of a management page: who manages which tenant (manage.ts), the page's content, one
  * status line for what the last action did, and the operator's admin-token form folded at the end.
@@ -35,6 +38,7 @@ export function managePage(
           try {
             const result = await call();
             mount(status, h("p", null, typeof done === "function" ? done(result) : done));
+            document.dispatchEvent(new Event(MANAGED_EVENT));
             await load();
           } catch (error) {
             mount(status, problemView(error, "gateway"));

@@ -139,10 +139,12 @@ export function virtualKeyRotateForm(
     }
     void act(`Virtual key ${key.id}: secret rotated.`, () => gatewayCall("POST", rotatePath, { as: "manage", body }));
   };
-  return h(
+  const form = h(
     "form",
     { class: "inline-form", onsubmit: submit },
     inputs.map((i) => [h("label", { for: i.id }, i.label), i.input]),
     h("button", { type: "submit" }, "Rotate"),
   );
+  // Several secrets (Bedrock, Azure, Vertex): folded, so the row stays readable until asked for.
+  return names.length === 1 ? form : h("details", null, h("summary", null, `Rotate secrets of ${key.id}`), form);
 }

@@ -91,6 +91,7 @@ describe("web console: secrets, limit policies and the playground's routing, in 
     await screenshot(page, "virtual-key-provider-secrets");
     await expectNoSeriousViolations(page, "the virtual keys page with a Bedrock key");
     // Rotated one secret at a time, each masked; the others stay.
+    await row.getByText("Rotate secrets of vk-bedrock").click();
     const rotate = row.getByLabel("New AWS secret access key for vk-bedrock");
     expect(await rotate.getAttribute("type")).toBe("password");
     await rotate.fill(AWS_ROTATED);
@@ -132,10 +133,25 @@ describe("web console: secrets, limit policies and the playground's routing, in 
     await row.getByRole("button", { name: "Edit gpt4o-per-user" }).click();
     expect(await page.getByLabel("Policy id").isDisabled()).toBe(true);
     expect(JSON.parse(await rule.inputValue())).toMatchObject({ group_by: [{ key: "metadata._user" }] });
+    // A request the policy counts (model gpt-4o, user ann): its group gets counters.
+    const sent = await fetch(`${gatewayUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-portkey-api-key": keys.manager,
+        "x-portkey-provider": "mock",
+        "x-portkey-metadata": '{"_user":"ann"}',
+      },
+      body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(sent.status).toBe(200);
     await rule.fill(body("metadata._user", 9));
     await page.getByRole("button", { name: "Save gpt4o-per-user" }).click();
     await page.getByRole("status").filter({ hasText: "Limit policy gpt4o-per-user saved." }).waitFor();
     await row.filter({ hasText: "$9.00 daily" }).waitFor();
+    // The spend panel above reloads with the change (no page reload): ann's budget, at the new limit.
+    const spend = page.locator("tbody tr", { hasText: "budget (cost)" }).filter({ hasText: "gpt4o-per-user" });
+    await spend.filter({ hasText: "ann" }).filter({ hasText: "$9.00" }).waitFor();
     expect(await adminCall("GET", "/tenants/acme/limit-policies/gpt4o-per-user")).toMatchObject({
       name: "gpt-4o per user",
       conditions: [{ key: "model", value: "gpt-4o" }],
