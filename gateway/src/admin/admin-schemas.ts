@@ -32,8 +32,18 @@ function plainShape<T extends z.ZodType>(wrap: (value: z.ZodType<string>) => T):
 }
 
 /** `usage_limits` / `rate_limits` (Portkey's names) are accepted on tenants, API keys and virtual keys (limit-routes.ts). */
-export const TenantCreate = z.strictObject({ id: EntityId, name: EntityName.optional(), ...fileLimitFields });
-export const TenantUpdate = z.strictObject({ name: EntityName.nullable().optional(), ...fileLimitFields });
+/** `log_bodies: false` stops storing the tenant's prompt and answer bodies (request logs); null in an update: back to on. */
+export const TenantCreate = z.strictObject({
+  id: EntityId,
+  name: EntityName.optional(),
+  log_bodies: z.boolean().optional(),
+  ...fileLimitFields,
+});
+export const TenantUpdate = z.strictObject({
+  name: EntityName.nullable().optional(),
+  log_bodies: z.boolean().nullable().optional(),
+  ...fileLimitFields,
+});
 
 export const ApiKeyCreate = z.strictObject({
   ...fileLimitFields,

@@ -26,7 +26,8 @@ function common<T extends { version: number; created_at: string; updated_at: str
 }
 
 export function tenantView(tenant: Sourced<TenantState>) {
-  return { object: "tenant", id: tenant.state.id, name: tenant.state.name ?? null, ...common(tenant) };
+  const { id, name, log_bodies } = tenant.state;
+  return { object: "tenant", id, name: name ?? null, log_bodies: log_bodies ?? true, ...common(tenant) };
 }
 
 export function apiKeyView(key: Sourced<ApiKeyState>) {

@@ -3,5 +3,5 @@ import type { ControlPlaneView } from "@switchyard/platform";
 /** What the request path reads from the control plane: plain map lookups, no I/O. */
 export type ControlLookup = Pick<
   ControlPlaneView,
-  "virtualKey" | "savedConfig" | "savedGuardrail" | "promptState" | "promptVersion"
+  "tenant" | "virtualKey" | "savedConfig" | "savedGuardrail" | "promptState" | "promptVersion"
 >;

@@ -48,7 +48,7 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     ...(deps.limiter ? [refuseExcludedTargets] : []),
     guardrails.attempt,
     // After redaction: the stored prompt is what went upstream (capture-bodies.ts).
-    captureAttemptBody(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE),
+    captureAttemptBody(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE, deps.control),
     cacheStage(deps.cache, deps.eventEnv.priceOverrides),
   ];
   const attempt = customize.attempt?.(defaultAttempt) ?? defaultAttempt;
@@ -57,7 +57,7 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     authenticateStage(deps.keys),
     emitEvent(deps.sink, deps.eventEnv),
     recordOutcome,
-    captureBodies(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE),
+    captureBodies(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE, deps.control),
     parseRequest,
     renderPromptStage(deps.control),
     planRouteStage(deps.planRoute),

@@ -125,6 +125,8 @@ const Name = z.string().min(1).max(200);
 export const TenantState = z.object({
   id: EntityId,
   name: Name.optional(),
+  /** Whether prompt and answer bodies are stored with the tenant's requests (Portkey's request logs); absent: on. */
+  log_bodies: z.boolean().optional(),
   version: Version,
   created_at: Timestamp,
   updated_at: Timestamp,

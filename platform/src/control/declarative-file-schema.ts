@@ -68,6 +68,8 @@ const FileGuardrail = z.strictObject({ id: SavedGuardrailId, ...GuardrailDefinit
 const FileTenant = z.strictObject({
   id: EntityId,
   name: EntityName.optional(),
+  /** false: the tenant's prompt and answer bodies are never stored. */
+  log_bodies: z.boolean().optional(),
   api_keys: z.array(FileApiKey).default([]),
   virtual_keys: z.array(FileVirtualKey).default([]),
   saved_configs: z.array(FileSavedConfig).default([]),

@@ -72,7 +72,12 @@ export function parseDeclarativeFile(text: string, options: DeclarativeFileOptio
   const layer = new ControlLayer();
 
   parsed.data.tenants.forEach((tenant, t) => {
-    layer.tenants.set(tenant.id, { id: tenant.id, ...(tenant.name ? { name: tenant.name } : {}), ...stamp });
+    layer.tenants.set(tenant.id, {
+      id: tenant.id,
+      ...(tenant.name ? { name: tenant.name } : {}),
+      ...(tenant.log_bodies !== undefined ? { log_bodies: tenant.log_bodies } : {}),
+      ...stamp,
+    });
     for (const policy of fileLimitPolicies(tenant, stamp)) {
       layer.limitPolicies.set(scopedId(tenant.id, policy.id), policy);
     }

@@ -10,6 +10,8 @@ import { promptDeletionDrafts } from "./prompt-commands.ts";
 export interface NewTenant {
   id: string;
   name?: string | undefined;
+  /** false: never store this tenant's prompt and answer bodies. Absent: on (the gateway's default). */
+  log_bodies?: boolean | undefined;
 }
 
 export interface NewApiKey {
@@ -42,6 +44,7 @@ export class TenantCommands {
       const tenant: TenantState = {
         id: input.id,
         ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.log_bodies !== undefined ? { log_bodies: input.log_bodies } : {}),
         version: this.writer.nextVersion(tenantRecordKey(input.id)),
         created_at: now,
         updated_at: now,
@@ -51,16 +54,21 @@ export class TenantCommands {
     });
   }
 
-  /** `name: null` clears the name. */
-  update(id: string, patch: { name?: string | null | undefined }): Promise<TenantState> {
+  /** `name: null` clears the name; `log_bodies: null` returns to the default (on). */
+  update(
+    id: string,
+    patch: { name?: string | null | undefined; log_bodies?: boolean | null | undefined },
+  ): Promise<TenantState> {
     return this.writer.exclusive(async () => {
       const current = this.requireTenant(id);
       assertTopicOwned(current, `tenant ${id}`);
-      const { name: _old, ...rest } = current.state;
+      const { name: _old, log_bodies: _oldLog, ...rest } = current.state;
       const name = patch.name === undefined ? current.state.name : (patch.name ?? undefined);
+      const logBodies = patch.log_bodies === undefined ? current.state.log_bodies : (patch.log_bodies ?? undefined);
       const tenant: TenantState = {
         ...rest,
         ...(name !== undefined ? { name } : {}),
+        ...(logBodies !== undefined ? { log_bodies: logBodies } : {}),
         version: this.writer.nextVersion(tenantRecordKey(id)),
         updated_at: this.writer.now(),
       };

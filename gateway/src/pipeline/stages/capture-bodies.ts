@@ -1,6 +1,7 @@
 import type { RequestBodies } from "@switchyard/events";
 import { headerValue } from "../../http/portkey-headers.ts";
 import type { RequestContext } from "../context.ts";
+import type { ControlLookup } from "../control-lookup.ts";
 import { type Reply, transformStream } from "../reply.ts";
 import type { AttemptStage, RequestStage } from "../stage.ts";
 import { StreamAssembler, truncationMarker } from "../stream-assembler.ts";
@@ -10,7 +11,7 @@ export interface BodyCaptureSettings {
   enabled: boolean;
   /** Most characters kept of each body; the rest is cut with a visible marker. */
   maxChars: number;
-  /** Tenants whose bodies are never stored. */
+  /** Tenants whose bodies are never stored (SWITCHYARD_LOG_BODIES_DISABLED_TENANTS); a tenant's own `log_bodies: false` also opts out. */
   disabledTenants: ReadonlySet<string>;
 }
 
@@ -20,15 +21,24 @@ export const DEFAULT_BODY_CAPTURE: BodyCaptureSettings = {
   disabledTenants: new Set(),
 };
 
+type TenantLookup = Pick<ControlLookup, "tenant">;
+
 function capped(text: string, maxChars: number): { text: string; truncated: boolean } {
   if (text.length <= maxChars) return { text, truncated: false };
   return { text: text.slice(0, maxChars) + truncationMarker(text.length), truncated: true };
 }
 
-/** Whether this request's bodies are stored: the tenant may opt out, and `x-portkey-debug: false` opts a request out. */
-function captures(ctx: RequestContext, settings: BodyCaptureSettings): boolean {
+/**
+ * Whether this request's bodies are stored: the tenant may opt out (the env list, or its control-plane
+ * setting `log_bodies: false`, live on every replica), and `x-portkey-debug: false` opts a request out.
+ */
+function captures(ctx: RequestContext, settings: BodyCaptureSettings, control: TenantLookup | undefined): boolean {
   if (!settings.enabled) return false;
-  if (ctx.principal && settings.disabledTenants.has(ctx.principal.tenantId)) return false;
+  if (ctx.principal) {
+    const tenantId = ctx.principal.tenantId;
+    if (settings.disabledTenants.has(tenantId)) return false;
+    if (control?.tenant(tenantId)?.state.log_bodies === false) return false;
+  }
   return headerValue(ctx.headers, "x-portkey-debug")?.trim().toLowerCase() !== "false";
 }
 
@@ -62,7 +72,10 @@ function storePrompt(ctx: RequestContext, settings: BodyCaptureSettings): void {
  * what went upstream); a request that never reached an attempt stores the parsed request instead.
  * Bodies go only into the event, never into metrics or spans.
  */
-export function captureBodies(settings: BodyCaptureSettings = DEFAULT_BODY_CAPTURE): RequestStage {
+export function captureBodies(
+  settings: BodyCaptureSettings = DEFAULT_BODY_CAPTURE,
+  control?: TenantLookup,
+): RequestStage {
   return {
     name: "capture-bodies",
     async run(ctx, next) {
@@ -71,10 +84,10 @@ export function captureBodies(settings: BodyCaptureSettings = DEFAULT_BODY_CAPTU
         reply = await next();
       } catch (error) {
         // A refusal (a denied guardrail, a limit, a bad request): the prompt is still worth showing.
-        if (captures(ctx, settings)) storePrompt(ctx, settings);
+        if (captures(ctx, settings, control)) storePrompt(ctx, settings);
         throw error;
       }
-      if (!captures(ctx, settings)) return reply;
+      if (!captures(ctx, settings, control)) return reply;
       const sent = ctx.outcome.bodies;
       const prompt = sent
         ? { text: sent.request, truncated: sent.truncated }
@@ -115,11 +128,14 @@ export function captureBodies(settings: BodyCaptureSettings = DEFAULT_BODY_CAPTU
  * Attempt stage (innermost before the cache, after guardrails): records the body this attempt sends, so the
  * stored prompt is what went upstream after redaction. The last attempt's body wins (the one that answered).
  */
-export function captureAttemptBody(settings: BodyCaptureSettings = DEFAULT_BODY_CAPTURE): AttemptStage {
+export function captureAttemptBody(
+  settings: BodyCaptureSettings = DEFAULT_BODY_CAPTURE,
+  control?: TenantLookup,
+): AttemptStage {
   return {
     name: "capture-attempt-body",
     run(attempt, next) {
-      if (captures(attempt.request, settings)) {
+      if (captures(attempt.request, settings, control)) {
         const { text, truncated } = requestText(attempt.body, settings.maxChars);
         attempt.request.outcome.bodies = { request: text, response: "", truncated } satisfies RequestBodies;
       }
