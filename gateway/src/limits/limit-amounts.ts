@@ -1,6 +1,6 @@
 import type { LimitCheck } from "@switchyard/events";
 import type { PlannedCounter } from "./limit-plan.ts";
-import type { WorstCase } from "./worst-case.ts";
+import type { TargetWorst } from "./worst-case.ts";
 
 /** What each counter reserves and settles: the arithmetic of a request's admission (limiter.ts). */
 
@@ -15,8 +15,6 @@ export interface ActualUsage {
 
 /** Slack kept after a window ends, so a request that ran across the boundary still settles into it. */
 const WINDOW_SLACK_MS = 60_000;
-
-export type TargetWorst = WorstCase & { model: string; provider: string };
 
 /** What a counter reserves: one request, or the worst case of the most expensive target it covers. */
 export function amountOf(

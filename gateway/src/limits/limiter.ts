@@ -10,7 +10,7 @@ import {
   refusedAdmission,
   withoutTargets,
 } from "./admission.ts";
-import { type ActualUsage, actualOf, amountOf, checksOf, isFinal, type TargetWorst, ttlOf } from "./limit-amounts.ts";
+import { type ActualUsage, actualOf, amountOf, checksOf, isFinal, ttlOf } from "./limit-amounts.ts";
 
 export type { ActualUsage } from "./limit-amounts.ts";
 
@@ -23,7 +23,14 @@ import {
   type SettleItem,
 } from "./limit-store.ts";
 import { cachedPlan } from "./plan-cache.ts";
-import { inputTokensBound, inputTokensCounted, type Prompt, promptOf, targetWorsts } from "./worst-case.ts";
+import {
+  inputTokensBound,
+  inputTokensCounted,
+  type Prompt,
+  promptOf,
+  type TargetWorst,
+  targetWorsts,
+} from "./worst-case.ts";
 
 export type {
   Admission,

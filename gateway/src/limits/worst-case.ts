@@ -1,6 +1,5 @@
 import { type PriceOverride, priceUsage, type Usage } from "@switchyard/events";
 import { countTokens, promptText } from "../providers/shared/tokens.ts";
-import type { TargetWorst } from "./limit-amounts.ts";
 
 /**
  * The most a request can use: its input tokens bounded by the prompt's UTF-8 bytes, or counted
@@ -13,6 +12,9 @@ export interface WorstCase {
   /** nano-USD; null when the model has no price (a cost budget then refuses the request). */
   costNano: number | null;
 }
+
+/** A target's worst case with the model and provider it is priced for. */
+export type TargetWorst = WorstCase & { model: string; provider: string };
 
 /** Per-message framing and a 10 % margin over the local count (providers tokenize differently). */
 const PER_MESSAGE = 4;
