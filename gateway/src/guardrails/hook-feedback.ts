@@ -1,5 +1,5 @@
 import type { PreparedHook } from "./hooks.ts";
-import type { CheckResult, HookResult } from "./run-hooks.ts";
+import type { CheckResult, HookResult } from "./types.ts";
 
 /** What a hook's result carries besides its checks: Portkey's feedback, and the created_at timestamps. */
 

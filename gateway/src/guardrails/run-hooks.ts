@@ -2,7 +2,8 @@ import { CheckInputs } from "./check-inputs.ts";
 import { feedbackOf, isoNow } from "./hook-feedback.ts";
 import type { PreparedCheck, PreparedHook } from "./hooks.ts";
 import { rewriteSlots, type Slot } from "./text.ts";
-import type { CheckContext, CheckOutcome, HookStage } from "./types.ts";
+import type { CheckContext, CheckOutcome, CheckResult, HookResult, HookStage } from "./types.ts";
+import { EXPLANATION } from "./types.ts";
 
 /**
  * Runs hooks over a body, Portkey's semantics (docs: README.md in this folder): checks in parallel
@@ -11,37 +12,8 @@ import type { CheckContext, CheckOutcome, HookStage } from "./types.ts";
  * each seeing what earlier ones rewrote. The results have the wire shape of `hook_results`.
  */
 
-/** Where a check result keeps what only the event gets (not serialised: symbol keys are skipped by JSON). */
-export const EXPLANATION: unique symbol = Symbol("explanation");
-
-export interface CheckResult {
-  id: string;
-  verdict: boolean;
-  data: Record<string, unknown> | null;
-  error?: { name: string; message: string };
-  execution_time: number;
-  transformed: boolean;
-  created_at: string;
-  log: null;
-  fail_on_error: boolean;
-  /** The event's explanation: under a symbol key, so JSON.stringify (the wire) leaves it out. */
-  [EXPLANATION]: string | null;
-}
-
-export interface HookResult {
-  id: string;
-  type: "guardrail" | "mutator";
-  verdict: boolean;
-  deny: boolean;
-  async: boolean;
-  transformed: boolean;
-  execution_time: number;
-  created_at: string;
-  feedback: { value: number; weight: number; metadata: Record<string, unknown> } | null;
-  checks: CheckResult[];
-}
-
-export type { CheckContext } from "./types.ts";
+export type { CheckContext, CheckResult, HookResult } from "./types.ts";
+export { EXPLANATION } from "./types.ts";
 
 export interface HooksRun {
   results: HookResult[];

@@ -76,3 +76,33 @@ export class ParameterProblem extends Error {
     this.param = param;
   }
 }
+
+/** Where a check result keeps what only the event gets (not serialised: symbol keys are skipped by JSON). */
+export const EXPLANATION: unique symbol = Symbol("explanation");
+
+export interface CheckResult {
+  id: string;
+  verdict: boolean;
+  data: Record<string, unknown> | null;
+  error?: { name: string; message: string };
+  execution_time: number;
+  transformed: boolean;
+  created_at: string;
+  log: null;
+  fail_on_error: boolean;
+  /** The event's explanation: under a symbol key, so JSON.stringify (the wire) leaves it out. */
+  [EXPLANATION]: string | null;
+}
+
+export interface HookResult {
+  id: string;
+  type: "guardrail" | "mutator";
+  verdict: boolean;
+  deny: boolean;
+  async: boolean;
+  transformed: boolean;
+  execution_time: number;
+  created_at: string;
+  feedback: { value: number; weight: number; metadata: Record<string, unknown> } | null;
+  checks: CheckResult[];
+}
