@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { makeRequestEvent } from "@switchyard/ingest/testing";
 import { runMigrations } from "@switchyard/platform";
 import { createChdbConnection } from "chdb/connection";
 import { requestRow } from "../../ingest/src/rows/request-row.ts";
+import { measureByThread } from "./probe-measure.ts";
 
 /**
  * `node test/bench/ingest-probe-format.ts`: the engine's cost of one insert body by transport and format,
@@ -17,39 +17,6 @@ import { requestRow } from "../../ingest/src/rows/request-row.ts";
  */
 const EVENTS = Number(process.env.PROBE_EVENTS ?? 50_000);
 const BATCH = Number(process.env.PROBE_BATCH ?? 10_000);
-function threads() {
-  const out = new Map<string, { name: string; us: number }>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, { name, us: (Number(f[11]) + Number(f[12])) * 1e4 });
-    } catch {}
-  }
-  return out;
-}
-async function measure(label: string, per: number, work: () => Promise<void>) {
-  const before = threads();
-  const t0 = performance.now();
-  await work();
-  const wall = performance.now() - t0;
-  const groups = new Map<string, number>();
-  let total = 0;
-  for (const [tid, now] of threads()) {
-    const used = now.us - (before.get(tid)?.us ?? 0);
-    if (used > 0) {
-      groups.set(now.name, (groups.get(now.name) ?? 0) + used);
-      total += used;
-    }
-  }
-  console.log(
-    `${label.padEnd(48)} ${(total / per).toFixed(1).padStart(6)} µs/event  wall ${wall.toFixed(0)} ms  [${[...groups]
-      .sort((a, b) => b[1] - a[1])
-      .map(([n, u]) => `${n} ${(u / per).toFixed(1)}`)
-      .join(", ")}]`,
-  );
-}
 const dir = await mkdtemp(join(tmpdir(), "sy-probe-format-"));
 const conn = createChdbConnection({ path: join(dir, "ch") });
 const client = createClient({ connection: conn as never });
@@ -99,14 +66,14 @@ try {
     for (const values of bodies)
       await ext.rawInsert({ table, columns, values, format, settings: { async_insert: 0, ...settings } });
   };
-  await measure("inline string, JSONCompactEachRow", EVENTS, async () => {
+  await measureByThread("inline string, JSONCompactEachRow", EVENTS, async () => {
     for (const b of jsonBodies)
       await client.command({
         query: `INSERT INTO ${table} (${cols}) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow\n${b.toString()}`,
       });
   });
-  await measure("raw Buffer, JSONCompactEachRow", EVENTS, raw("JSONCompactEachRow", jsonBodies));
-  await measure(
+  await measureByThread("raw Buffer, JSONCompactEachRow", EVENTS, raw("JSONCompactEachRow", jsonBodies));
+  await measureByThread(
     "raw Buffer, JSONCompactEachRow, no par. parse",
     EVENTS,
     raw("JSONCompactEachRow", jsonBodies, { input_format_parallel_parsing: 0 }),
@@ -121,13 +88,13 @@ try {
     tsv.push(Buffer.from(await r.text()));
   }
   console.log("bytes/row json", (jsonBodies[0]!.length / BATCH).toFixed(0), "tsv", (tsv[0]!.length / BATCH).toFixed(0));
-  await measure("raw Buffer, TSV", EVENTS, raw("TabSeparated", tsv));
-  await measure(
+  await measureByThread("raw Buffer, TSV", EVENTS, raw("TabSeparated", tsv));
+  await measureByThread(
     "raw Buffer, TSV, no par. parse",
     EVENTS,
     raw("TabSeparated", tsv, { input_format_parallel_parsing: 0 }),
   );
-  await measure("raw Buffer, JSONCompactEachRow (again)", EVENTS, raw("JSONCompactEachRow", jsonBodies));
+  await measureByThread("raw Buffer, JSONCompactEachRow (again)", EVENTS, raw("JSONCompactEachRow", jsonBodies));
 } finally {
   await client.close();
   await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +5,7 @@ import { Topics } from "@switchyard/events";
 import { makeRequestEvent } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
 import { requestRow } from "../../ingest/src/rows/request-row.ts";
+import { measureByThread } from "./probe-measure.ts";
 
 /**
  * `node test/bench/ingest-probe-schema.ts`: what the `requests` schema costs an insert. Scratch copies of
@@ -15,39 +15,6 @@ import { requestRow } from "../../ingest/src/rows/request-row.ts";
  */
 const EVENTS = Number(process.env.PROBE_EVENTS ?? 20_000);
 const BATCH = Number(process.env.PROBE_BATCH ?? 1_000);
-function threads(): Map<string, { name: string; us: number }> {
-  const out = new Map<string, { name: string; us: number }>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, { name, us: (Number(f[11]) + Number(f[12])) * 1e4 });
-    } catch {}
-  }
-  return out;
-}
-async function measure(label: string, per: number, work: () => Promise<void>) {
-  const before = threads();
-  const t0 = performance.now();
-  await work();
-  const wall = performance.now() - t0;
-  const groups = new Map<string, number>();
-  let total = 0;
-  for (const [tid, now] of threads()) {
-    const used = now.us - (before.get(tid)?.us ?? 0);
-    if (used > 0) {
-      groups.set(now.name, (groups.get(now.name) ?? 0) + used);
-      total += used;
-    }
-  }
-  console.log(
-    `${label.padEnd(48)} ${(total / per).toFixed(1).padStart(6)} µs/event  wall ${wall.toFixed(0)} ms  [${[...groups]
-      .sort((a, b) => b[1] - a[1])
-      .map(([n, u]) => `${n} ${(u / per).toFixed(1)}`)
-      .join(", ")}]`,
-  );
-}
 const dir = await mkdtemp(join(tmpdir(), "sy-probe-schema-"));
 const ch = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
 const client = ch.client;
@@ -91,7 +58,7 @@ try {
       if (!keepIdx(i.name)) await client.command({ query: `ALTER TABLE ${name} DROP INDEX ${i.name}` });
     if (settings) await client.command({ query: `ALTER TABLE ${name} MODIFY SETTING ${settings}` });
     await client.command({ query: `SYSTEM STOP MERGES ${name}` });
-    await measure(`${name}`, EVENTS, async () => {
+    await measureByThread(`${name}`, EVENTS, async () => {
       for (let i = 0; i < rows.length; i += BATCH) {
         const body = rows
           .slice(i, i + BATCH)

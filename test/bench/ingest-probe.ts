@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { topicRoute } from "../../ingest/src/consumer/topic-route.ts";
 import type { PendingRow } from "../../ingest/src/rows/pending-row.ts";
 import { requestRow } from "../../ingest/src/rows/request-row.ts";
 import { insertExactlyOnce } from "../../ingest/src/writer/exactly-once-insert.ts";
+import { measureByThread } from "./probe-measure.ts";
 
 /**
  * `node test/bench/ingest-probe.ts`: where ingest's CPU goes, stage by stage, in one process (a diagnosis
@@ -19,41 +19,6 @@ import { insertExactlyOnce } from "../../ingest/src/writer/exactly-once-insert.t
  */
 const EVENTS = Number(process.env.PROBE_EVENTS ?? 100_000);
 const BATCH = Number(process.env.PROBE_BATCH ?? 10_000);
-const TICK_US = 1e6 / 100;
-
-function threads(): Map<string, { name: string; us: number }> {
-  const out = new Map<string, { name: string; us: number }>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, { name, us: (Number(f[11]) + Number(f[12])) * TICK_US });
-    } catch {}
-  }
-  return out;
-}
-
-async function measure(label: string, per: number, work: () => Promise<void>): Promise<void> {
-  const before = threads();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await work();
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const groups = new Map<string, number>();
-  for (const [tid, now] of threads()) {
-    const used = now.us - (before.get(tid)?.us ?? 0);
-    if (used > 0) groups.set(now.name, (groups.get(now.name) ?? 0) + used);
-  }
-  const byThread = [...groups]
-    .sort((a, b) => b[1] - a[1])
-    .map(([n, us]) => `${n} ${(us / per).toFixed(1)}`)
-    .join(", ");
-  console.log(
-    `${label.padEnd(44)} ${((cpu.user + cpu.system) / per).toFixed(1).padStart(6)} µs/event  wall ${wall.toFixed(0)} ms   [${byThread}]`,
-  );
-}
 
 const dir = await mkdtemp(join(tmpdir(), "sy-ingest-probe-"));
 const clickhouse = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
@@ -98,13 +63,13 @@ try {
       return r.row;
     });
   };
-  for (let i = 0; i < 2; i++) await measure("decode+map (fast path)", EVENTS, async () => decodeAll());
-  await measure("decode+map (zod)", EVENTS, async () => {
+  for (let i = 0; i < 2; i++) await measureByThread("decode+map (fast path)", EVENTS, async () => decodeAll());
+  await measureByThread("decode+map (zod)", EVENTS, async () => {
     values.map((value, i) =>
       requestRow(RequestEvent.parse(JSON.parse(value.toString())), { topic: "t", partition: 0, offset: String(i) }),
     );
   });
-  await measure("JSON.parse only", EVENTS, async () => {
+  await measureByThread("JSON.parse only", EVENTS, async () => {
     for (const v of values) JSON.parse(v.toString("utf8"));
   });
 
@@ -140,21 +105,21 @@ try {
       query: `INSERT INTO ${table} (${part[0]!.columns.join(", ")}) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow\n${body}`,
     });
   };
-  await measure("insert into requests (plain, merges off)", EVENTS, async () => {
+  await measureByThread("insert into requests (plain, merges off)", EVENTS, async () => {
     for (const c of chunks()) await plainInsert("requests", c);
   });
-  await measure("insert into requests_plain (no proj/idx)", EVENTS, async () => {
+  await measureByThread("insert into requests_plain (no proj/idx)", EVENTS, async () => {
     for (const c of chunks()) await plainInsert("requests_plain", c);
   });
   await client.command({ query: "TRUNCATE TABLE requests" });
-  await measure("insertExactlyOnce requests (lookup+insert)", EVENTS, async () => {
+  await measureByThread("insertExactlyOnce requests (lookup+insert)", EVENTS, async () => {
     for (const c of chunks()) await insertExactlyOnce(client, "requests", c);
   });
-  await measure("insertExactlyOnce again (all duplicates)", EVENTS, async () => {
+  await measureByThread("insertExactlyOnce again (all duplicates)", EVENTS, async () => {
     for (const c of chunks()) await insertExactlyOnce(client, "requests", c);
   });
   await client.command({ query: "SYSTEM START MERGES" });
-  await measure("OPTIMIZE requests FINAL (merge cost)", EVENTS * 1, async () => {
+  await measureByThread("OPTIMIZE requests FINAL (merge cost)", EVENTS * 1, async () => {
     await client.command({ query: "OPTIMIZE TABLE requests FINAL" });
   });
 } finally {
