@@ -3,7 +3,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { REPO_ROOT } from "../e2e/support.ts";
 
 /** Screenshots of the browser tests (gitignored): test/artifacts/console/. */
@@ -93,4 +94,19 @@ export function seriousViolations(violations: AxeViolation[]): string[] {
   return violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** A laptop screen: what the console must be readable on. */
+export const CONSOLE_VIEWPORT = { width: 1366, height: 860 };
+
+/** A fresh browser profile holding an API key as the console keeps it; bypassCSP only so the axe audit can be injected. */
+export async function pageWithKey(browser: Browser, key: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: CONSOLE_VIEWPORT, bypassCSP: true });
+  await context.addInitScript((k) => localStorage.setItem("switchyard-console-api-key", k), key);
+  return { context, page: await context.newPage() };
+}
+
+/** The axe audit of the page finds no serious or critical violation (`where` names the page in a failure). */
+export async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
+  expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
 }

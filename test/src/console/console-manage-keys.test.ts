@@ -6,14 +6,13 @@
 
 import { rm } from "node:fs/promises";
 import type { RunningStack } from "@switchyard/stack";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+import { ensureConsoleBuilt, expectNoSeriousViolations, launchChromium, pageWithKey, screenshot } from "./browser.ts";
 import { DEFAULT_SCOPES, type KeysStack, MANAGEMENT_SCOPES, startKeysStack } from "./console-keys-fixture.ts";
 
 const SECRET = "sk-console-key-secret-abcdef4321";
 const ROTATED = "sk-console-key-rotated-mnop7788";
-const VIEWPORT = { width: 1366, height: 860 };
 
 describe("web console: managing with a scoped API key, in a real browser", () => {
   let dataDir: string;
@@ -37,16 +36,7 @@ describe("web console: managing with a scoped API key, in a real browser", () =>
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** A fresh browser profile holding an API key; bypassCSP only so the axe audit can be injected. */
-  async function withKey(key: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
-    await context.addInitScript((k) => localStorage.setItem("switchyard-console-api-key", k), key);
-    return { context, page: await context.newPage() };
-  }
-
-  async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
-    expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
-  }
+  const withKey = (key: string) => pageWithKey(browser, key);
 
   it("creates a virtual key with its secret masked, rotates and disables it, for the key's own tenant only", async () => {
     const { context, page } = await withKey(keys.manager);

@@ -6,16 +6,15 @@
 
 import { rm } from "node:fs/promises";
 import type { RunningStack } from "@switchyard/stack";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+import { ensureConsoleBuilt, expectNoSeriousViolations, launchChromium, pageWithKey, screenshot } from "./browser.ts";
 import { type KeysStack, startKeysStack } from "./console-keys-fixture.ts";
 
 const AWS_ID = "AKIACONSOLETEST1234";
 const AWS_SECRET = "aws-secret-console-abcdefgh5678";
 const AWS_TOKEN = "aws-session-console-token-9012";
 const AWS_ROTATED = "aws-secret-rotated-console-3456";
-const VIEWPORT = { width: 1366, height: 860 };
 
 describe("web console: secrets, limit policies and the playground's routing, in a real browser", () => {
   let dataDir: string;
@@ -38,16 +37,7 @@ describe("web console: secrets, limit policies and the playground's routing, in 
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** A fresh browser profile holding an API key; bypassCSP only so the axe audit can be injected. */
-  async function withKey(key: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
-    await context.addInitScript((k) => localStorage.setItem("switchyard-console-api-key", k), key);
-    return { context, page: await context.newPage() };
-  }
-
-  async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
-    expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
-  }
+  const withKey = (key: string) => pageWithKey(browser, key);
 
   it("asks for each of the provider's secrets in its own masked input and refuses a secret in the JSON box", async () => {
     const { context, page } = await withKey(keys.manager);

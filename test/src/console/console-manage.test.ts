@@ -9,10 +9,10 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "@switchyard/platform";
 import type { RunningStack } from "@switchyard/stack";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, tempDir } from "../e2e/support.ts";
-import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+import { ensureConsoleBuilt, expectNoSeriousViolations, launchChromium, pageWithKey, screenshot } from "./browser.ts";
 
 const ACME_KEY = "sk-console-manage-acme";
 /** A key that may read analytics but not run or write prompts. */
@@ -22,7 +22,6 @@ const ADMIN_TOKEN = "console-admin-token-0123456789";
 /** A provider secret stored in a virtual key: the console must only ever show it masked. */
 const UPSTREAM_SECRET = "sk-upstream-secret-abcdef123456";
 const ROTATED_SECRET = "sk-rotated-secret-zyxw9876";
-const VIEWPORT = { width: 1366, height: 860 };
 
 describe("web console: managing through the gateway, in a real browser", () => {
   let dataDir: string;
@@ -97,15 +96,7 @@ describe("web console: managing through the gateway, in a real browser", () => {
   });
 
   /** A fresh browser profile holding an API key; bypassCSP only so the axe audit can be injected. */
-  async function signedInPage(key = ACME_KEY): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: true });
-    await context.addInitScript((k) => localStorage.setItem("switchyard-console-api-key", k), key);
-    return { context, page: await context.newPage() };
-  }
-
-  async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
-    expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
-  }
+  const signedInPage = (key = ACME_KEY) => pageWithKey(browser, key);
 
   it("runs a prompt in the playground (answer, latency, cost), saves the edit as a new version and moves a label", async () => {
     const { context, page } = await signedInPage();

@@ -6,11 +6,17 @@ import { readFile, rm } from "node:fs/promises";
 import type { RunningStack } from "@switchyard/stack";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeAudit, ensureConsoleBuilt, launchChromium, screenshot, seriousViolations } from "./browser.ts";
+import {
+  CONSOLE_VIEWPORT,
+  ensureConsoleBuilt,
+  expectNoSeriousViolations,
+  launchChromium,
+  screenshot,
+} from "./browser.ts";
 import { ACME_KEY, SENT, startWatchedStack } from "./console-fixture.ts";
 
 /** A laptop screen. */
-const VIEWPORT = { width: 1366, height: 860 };
+const VIEWPORT = CONSOLE_VIEWPORT;
 
 describe("web console in a real browser", () => {
   let dataDir: string;
@@ -45,10 +51,6 @@ describe("web console in a real browser", () => {
     const opened = await newPage();
     await opened.context.addInitScript((key) => localStorage.setItem("switchyard-console-api-key", key), ACME_KEY);
     return opened;
-  }
-
-  async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
-    expect(seriousViolations(await axeAudit(page)), `axe on ${where}`).toEqual([]);
   }
 
   it("asks for a key, says in words when it is wrong, then shows the tenant's overview with one point per hour", async () => {
