@@ -1,5 +1,6 @@
 import type { LimitCheck } from "@switchyard/events";
 import type { PlannedCounter } from "./limit-plan.ts";
+import type { SettleItem } from "./limit-store.ts";
 import type { TargetWorst } from "./worst-case.ts";
 
 /** What each counter reserves and settles: the arithmetic of a request's admission (limiter.ts). */
@@ -64,4 +65,29 @@ export function checksOf(
     metric: c.metric,
     allowed: allowed && c !== failed,
   }));
+}
+
+/**
+ * What a request settles: each counter not final at admission (request counts are) with its reservation
+ * and what the request really used, in the admission's counter order.
+ */
+export function settlementsOf(
+  admission: { counters: readonly PlannedCounter[]; amounts: readonly number[]; targetCount: number },
+  actual: ActualUsage,
+  now: number,
+): { counters: PlannedCounter[]; items: SettleItem[] } {
+  const counters: PlannedCounter[] = [];
+  const items: SettleItem[] = [];
+  for (let i = 0; i < admission.counters.length; i++) {
+    const counter = admission.counters[i]!;
+    if (isFinal(counter, admission.targetCount)) continue;
+    counters.push(counter);
+    items.push({
+      key: counter.key,
+      reserved: admission.amounts[i]!,
+      actual: actualOf(counter, actual),
+      ttlMs: ttlOf(counter, now),
+    });
+  }
+  return { counters, items };
 }

@@ -10,7 +10,7 @@ import {
   refusedAdmission,
   withoutTargets,
 } from "./admission.ts";
-import { type ActualUsage, actualOf, amountOf, checksOf, isFinal, ttlOf } from "./limit-amounts.ts";
+import { type ActualUsage, amountOf, checksOf, isFinal, settlementsOf, ttlOf } from "./limit-amounts.ts";
 
 export type { ActualUsage } from "./limit-amounts.ts";
 
@@ -250,17 +250,7 @@ export class Limiter {
     const store = admission.store;
     if (store === null) return;
     // Request counts of the whole request were final at admission; the rest is settled.
-    const now = this.now();
-    const counters = admission.counters;
-    const settled: PlannedCounter[] = [];
-    const items: SettleItem[] = [];
-    for (let i = 0; i < counters.length; i++) {
-      const counter = counters[i]!;
-      if (isFinal(counter, admission.targetCount)) continue;
-      const reserved = admission.amounts[i]!;
-      settled.push(counter);
-      items.push({ key: counter.key, reserved, actual: actualOf(counter, actual), ttlMs: ttlOf(counter, now) });
-    }
+    const { counters: settled, items } = settlementsOf(admission, actual, this.now());
     if (items.length === 0) return;
     if (store instanceof MemoryLimitStore) {
       this.settled(admission.tenantId, settled, items, store.settleNow(items));
