@@ -10,6 +10,7 @@ import { planQuery } from "./breakdown/query-plan.ts";
 import {
   type BreakdownQuery,
   foldedGroupsQuery,
+  otherGroupsQuery,
   seriesQuery,
   topGroupsQuery,
 } from "./repositories/breakdown-repository.ts";
@@ -299,6 +300,7 @@ describe("breakdown API", () => {
         topGroupsQuery(query, true),
         seriesQuery(query, ["a", null]),
         foldedGroupsQuery(query, ["a", null]),
+        otherGroupsQuery(query, ["a", null]),
       ]) {
         const result = await db.clickhouse.client.query({
           query: `EXPLAIN projections = 1 ${sql}`,
