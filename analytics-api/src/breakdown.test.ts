@@ -1,4 +1,4 @@
-import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
+import { storeRequestEvents } from "@switchyard/ingest/testing";
 import { runMigrations } from "@switchyard/platform";
 import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
@@ -7,6 +7,7 @@ import { buildAnalyticsApp } from "./app.ts";
 import type { Dimension } from "./breakdown/dimensions.ts";
 import { DEFAULT_METRICS } from "./breakdown/metrics.ts";
 import { planQuery } from "./breakdown/query-plan.ts";
+import { BREAKDOWN_EVENTS as events } from "./breakdown-events.fixture.ts";
 import {
   type BreakdownQuery,
   foldedGroupsQuery,
@@ -19,67 +20,6 @@ import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
 const NOW = new Date("2025-06-03T00:00:00.000Z");
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const WINDOW = "from=2025-06-01T00:00:00Z&to=2025-06-03T00:00:00Z";
-
-const attempt = (status: number) => ({
-  provider: "openai",
-  model: "gpt-4o",
-  status_code: status,
-  latency_ms: 50,
-  error_type: status >= 400 ? "upstream_error" : null,
-  target_path: "config.targets[0]",
-});
-
-// acme: 10 gpt-4o requests (latency 100..1000), 3 claude ones (one a 502), one mini; globex: 2 requests.
-const events = [
-  ...Array.from({ length: 10 }, (_, i) =>
-    makeRequestEvent({
-      tenant_id: "acme",
-      user: `user-${i % 4}`,
-      model_used: "gpt-4o",
-      latency_ms: (i + 1) * 100,
-      ttft_ms: (i + 1) * 10,
-      cost_nano_usd: 1_000,
-      metadata: { team: i < 6 ? "search" : "ads" },
-      occurred_at: `2025-06-01T${String(10 + (i % 3)).padStart(2, "0")}:0${i % 10}:00.000Z`,
-      cache_status: i < 2 ? "HIT" : "MISS",
-      cost_saved_nano_usd: i < 2 ? 700 : 0,
-      prompt_id: i < 5 ? "pp-welcome" : null,
-      prompt_version: i < 5 ? 3 : null,
-      attempts: i === 0 ? [attempt(503), attempt(200)] : [attempt(200)],
-    }),
-  ),
-  ...Array.from({ length: 3 }, (_, i) =>
-    makeRequestEvent({
-      tenant_id: "acme",
-      user: "user-9",
-      model_used: "claude-sonnet-4",
-      provider: "anthropic",
-      status_code: i === 0 ? 502 : 200,
-      error_type: i === 0 ? "upstream_error" : null,
-      cost_nano_usd: 2_000,
-      metadata: { team: "ads" },
-      occurred_at: "2025-06-02T08:30:00.000Z",
-    }),
-  ),
-  makeRequestEvent({
-    tenant_id: "acme",
-    model_used: "gpt-4o-mini",
-    cost_nano_usd: 10,
-    occurred_at: "2025-06-02T09:00:00.000Z",
-  }),
-  makeRequestEvent({
-    tenant_id: "globex",
-    model_used: "gpt-4o",
-    cost_nano_usd: 99_000,
-    occurred_at: "2025-06-01T10:00:00.000Z",
-  }),
-  makeRequestEvent({
-    tenant_id: "globex",
-    model_used: "secret-model",
-    cost_nano_usd: 1,
-    occurred_at: "2025-06-01T10:00:00.000Z",
-  }),
-];
 
 describe("breakdown API", () => {
   let db: TestClickHouse;
@@ -253,22 +193,6 @@ describe("breakdown API", () => {
       { key: "globex", requests: 2 },
     ]);
   });
-
-  it.each(["api_key", "virtual_key", "config", "prompt", "prompt_version"] as const)(
-    "plans %s breakdowns over whole days on the rows (migration 006 dropped their rollups)",
-    (dimension) => {
-      const plan = planQuery({
-        dimensions: [dimension],
-        usesMetadata: false,
-        from: new Date("2025-06-01T00:00:00Z"),
-        to: new Date("2025-06-08T00:00:00Z"),
-        step: "day",
-        series: false,
-        now: NOW,
-      });
-      expect(plan.source).toBe("rows");
-    },
-  );
 
   it.each([
     ["model", "hour", "rollup_hourly"],
