@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@clickhouse/client";
 import { Topics } from "@switchyard/events";
-import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { requestRow } from "@switchyard/ingest/testing";
 import { runMigrations } from "@switchyard/platform";
 import { createChdbConnection } from "chdb/connection";
-import { requestRow } from "../../ingest/src/rows/request-row.ts";
+import { probeEvent } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -27,17 +27,7 @@ try {
   await client.command({ query: "SYSTEM STOP MERGES" });
   const now = Date.now();
   const rows = Array.from({ length: EVENTS }, (_, i) => {
-    const r = requestRow(
-      makeRequestEvent({
-        occurred_at: new Date(now - 3_600_000 + Math.floor((i * 3_600_000) / EVENTS)).toISOString(),
-        tenant_id: `tenant-${i % 5}`,
-        user: `user-${i % 50}`,
-        model_requested: i % 3 === 0 ? "gpt-4o" : "gpt-4o-mini",
-        metadata: { env: "bench", team: `team-${i % 7}` },
-        cost_nano_usd: 1_000 + (i % 997),
-      }),
-      { topic: Topics.requests, partition: 0, offset: String(i) },
-    );
+    const r = requestRow(probeEvent(i, EVENTS, now), { topic: Topics.requests, partition: 0, offset: String(i) });
     if (!r.ok) throw new Error(r.reason);
     return r.row;
   });

@@ -2,12 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { insertExactlyOnce, type PendingRow, requestRow, topicRoute } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
-import { topicRoute } from "../../ingest/src/consumer/topic-route.ts";
-import type { PendingRow } from "../../ingest/src/rows/pending-row.ts";
-import { requestRow } from "../../ingest/src/rows/request-row.ts";
-import { insertExactlyOnce } from "../../ingest/src/writer/exactly-once-insert.ts";
+import { probeEvent } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -26,19 +23,7 @@ const client = clickhouse.client;
 try {
   await runMigrations(client);
   const now = Date.now();
-  const values = Array.from({ length: EVENTS }, (_, i) =>
-    encodeEvent(
-      RequestEvent,
-      makeRequestEvent({
-        occurred_at: new Date(now - 3_600_000 + Math.floor((i * 3_600_000) / EVENTS)).toISOString(),
-        tenant_id: `tenant-${i % 5}`,
-        user: `user-${i % 50}`,
-        model_requested: i % 3 === 0 ? "gpt-4o" : "gpt-4o-mini",
-        metadata: { env: "bench", team: `team-${i % 7}` },
-        cost_nano_usd: 1_000 + (i % 997),
-      }),
-    ),
-  );
+  const values = Array.from({ length: EVENTS }, (_, i) => encodeEvent(RequestEvent, probeEvent(i, EVENTS, now)));
   console.log(`${EVENTS} events, ~${Math.round(values[0]!.length)} bytes each, batches of ${BATCH}`);
   const route = topicRoute({
     topic: Topics.requests,
