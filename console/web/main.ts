@@ -1,4 +1,7 @@
-import "./styles.css";
+// Theme and header, then the pages' content, then the management pages (each file under 300 lines).
+import "./styles/base.css";
+import "./styles/content.css";
+import "./styles/manage.css";
 import { h, mount } from "./dom.ts";
 import { applyTheme, layout } from "./layout.ts";
 import { breakdownsPage } from "./pages/breakdowns.ts";
