@@ -2,6 +2,7 @@ import type { FeedbackEvent, RequestEvent } from "@switchyard/events";
 import { type ApiKeyRecord, ControlPlaneView, createLogger, KeyStore } from "@switchyard/platform";
 import { Agent } from "undici";
 import { buildGatewayApp } from "./app.ts";
+import type { ResponseCache } from "./cache/response-cache.ts";
 import type { EventSink } from "./pipeline/emit.ts";
 import type { PipelineCustomizer } from "./pipeline/pipeline.ts";
 import { createProviderRegistry } from "./providers/registry.ts";
@@ -93,6 +94,8 @@ export function buildTestGateway(
     vertexTokenUrl?: string;
     maxUploadBytes?: number;
     consoleOrigin?: string;
+    /** The response cache the cache stage uses (default: an in-process one of its own). */
+    cache?: ResponseCache;
   } = {},
 ) {
   const sink = new CollectingSink();
@@ -119,6 +122,7 @@ export function buildTestGateway(
     ...(options.pipeline ? { pipeline: options.pipeline } : {}),
     ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
     ...(options.consoleOrigin ? { consoleOrigin: options.consoleOrigin } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
   });
   const close = async () => {
     await app.close();

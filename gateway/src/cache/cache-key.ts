@@ -30,10 +30,12 @@ export function cacheKey(parts: KeyParts): string {
 /**
  * The semantic partition: everything of the key except the embedded text, so a semantic match is
  * only ever found among requests whose other parameters, model, system prompt and earlier turns are
- * exactly the same. `rest` is the body with the embedded message's text taken out (semantic-query.ts).
+ * exactly the same. `rest` is the body with the embedded message's text taken out (semantic-query.ts);
+ * `embedding` the embedding target's vector space (null: the local model).
  */
-export function semanticPartition(parts: KeyParts, rest: unknown): string {
-  return digest({ ...identity(parts, withoutDelivery(rest)), semantic: 1 });
+export function semanticPartition(parts: KeyParts, rest: unknown, embedding: string | null = null): string {
+  // An embedding target's vectors live apart from the local model's (and from another model's).
+  return digest({ ...identity(parts, withoutDelivery(rest)), semantic: 1, embedding: embedding ?? undefined });
 }
 
 function identity(parts: KeyParts, body: unknown): object {

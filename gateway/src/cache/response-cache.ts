@@ -3,6 +3,7 @@ import { type Logger, type Meter, Metrics } from "@switchyard/platform";
 import { LRUCache } from "lru-cache";
 import { decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
 import { type Embedder, minilmEmbedder } from "./embedder.ts";
+import type { RemoteEmbedding } from "./embedding-target.ts";
 import { memoryStore } from "./memory-store.ts";
 import { type RedisCacheSettings, redisStore } from "./redis-store.ts";
 import { createSemanticIndex, type SemanticIndex } from "./semantic-index.ts";
@@ -89,21 +90,30 @@ export class ResponseCache {
 
   /**
    * The sentence's embedding; null when it has none (too long) or the model failed — the request
-   * then gets the exact lookup only, never an error (logged once per failure streak).
+   * then gets the exact lookup only, never an error (logged once per failure streak). With `remote`
+   * (`cache.embedding`) the sentence goes to that provider's /v1/embeddings instead of the local model.
    */
-  async embed(text: string): Promise<Float32Array | null> {
-    const id = createHash("sha256").update(text).digest("base64");
+  async embed(text: string, remote?: RemoteEmbedding, signal?: AbortSignal): Promise<Float32Array | null> {
+    const hash = createHash("sha256");
+    // Each vector space its own entries: one model's vector is never another's.
+    if (remote) hash.update(remote.id).update("\0");
+    const id = hash.update(text).digest("base64");
     const known = this.vectors.get(id);
     if (known) return known;
     try {
-      const vector = await this.embedder.embed(text);
+      const vector = remote
+        ? await remote.embed(text, signal ?? AbortSignal.timeout(30_000))
+        : await this.embedder.embed(text);
       this.embedderHealthy = true;
       // Shared, never written to: the index and the feed copy what they keep.
       if (vector) this.vectors.set(id, vector);
       return vector;
     } catch (error) {
       if (this.embedderHealthy)
-        this.logger.warn({ err: (error as Error)?.message }, "semantic cache: embedding failed");
+        this.logger.warn(
+          { err: (error as Error)?.message, embedding: remote ? "target" : "local" },
+          "semantic cache: embedding failed",
+        );
       this.embedderHealthy = false;
       return null;
     }

@@ -22,6 +22,11 @@ export interface SemanticMatch {
 }
 
 export interface SemanticIndexOptions {
+  /**
+   * The local model's vector length: with `maxVectors` it sets the memory bound (maxVectors ×
+   * dimensions floats). A partition takes the length of its first vector (an embedding target's
+   * model may give 1,536), and a longer vector counts for more of the bound.
+   */
   dimensions: number;
   /** Partitions kept (least recently used dropped first). */
   maxPartitions: number;
@@ -34,6 +39,7 @@ export interface SemanticIndexOptions {
 
 interface Partition {
   index: Index;
+  dimensions: number;
   /** usearch label → entry, in insertion order (the oldest first, for eviction). */
   byLabel: Map<bigint, { key: string; expiresAt: number }>;
   labelOf: Map<string, bigint>;
@@ -50,6 +56,8 @@ export class SemanticIndex {
   private readonly partitions: LRUCache<string, Partition>;
   private nextLabel = 1n;
   private total = 0;
+  /** Floats held across every partition: the memory bound. */
+  private floats = 0;
   private readonly now: () => number;
   private readonly usearch: Usearch;
 
@@ -61,21 +69,21 @@ export class SemanticIndex {
       max: options.maxPartitions,
       dispose: (p) => {
         this.total -= p.byLabel.size;
+        this.floats -= p.byLabel.size * p.dimensions;
       },
     });
   }
 
   /** Adds (or refreshes) an entry; idempotent per key, so a replica may see its own entries again. */
   add(entry: SemanticEntry): void {
+    const dimensions = entry.vector.length;
     let p = this.partitions.get(entry.partition);
+    // A partition is one vector space; a vector of another length (a changed `dimensions`) is not comparable.
+    if (p && p.dimensions !== dimensions) return;
     if (!p) {
       p = {
-        index: new this.usearch.Index(
-          this.options.dimensions,
-          this.usearch.MetricKind.Cos,
-          this.usearch.ScalarKind.F32,
-          16,
-        ),
+        dimensions,
+        index: new this.usearch.Index(dimensions, this.usearch.MetricKind.Cos, this.usearch.ScalarKind.F32, 16),
         byLabel: new Map(),
         labelOf: new Map(),
       };
@@ -88,18 +96,23 @@ export class SemanticIndex {
       if (oldest === undefined) break;
       this.drop(p, oldest);
     }
-    while (this.total >= this.options.maxVectors) this.dropLeastRecent();
+    const bound = this.options.maxVectors * this.options.dimensions;
+    while (this.total > 0 && (this.total >= this.options.maxVectors || this.floats + dimensions > bound))
+      this.dropLeastRecent();
+    // Room made by draining this very partition (long vectors, every other partition gone) took it out.
+    if (!this.partitions.has(entry.partition)) this.partitions.set(entry.partition, p);
     const label = this.nextLabel++;
     p.index.add(label, entry.vector);
     p.byLabel.set(label, { key: entry.key, expiresAt: entry.expiresAt });
     p.labelOf.set(entry.key, label);
     this.total += 1;
+    this.floats += dimensions;
   }
 
   /** The most similar live entry at or above `threshold`, or null. */
   nearest(partition: string, vector: Float32Array, threshold: number): SemanticMatch | null {
     const p = this.partitions.get(partition);
-    if (!p || p.byLabel.size === 0) return null;
+    if (!p || p.byLabel.size === 0 || p.dimensions !== vector.length) return null;
     const matches = p.index.search(vector, Math.min(4, p.byLabel.size), 1);
     const now = this.now();
     for (let i = 0; i < matches.keys.length; i++) {
@@ -135,6 +148,7 @@ export class SemanticIndex {
     p.byLabel.delete(label);
     p.index.remove(label);
     this.total -= 1;
+    this.floats -= p.dimensions;
   }
 
   /** The oldest vector of the least recently used partition (the partition itself once empty). */

@@ -49,7 +49,7 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     guardrails.attempt,
     // After redaction: the stored prompt is what went upstream (capture-bodies.ts).
     captureAttemptBody(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE, deps.control),
-    cacheStage(deps.cache, deps.eventEnv.priceOverrides),
+    cacheStage(deps.cache, deps.eventEnv.priceOverrides, deps),
   ];
   const attempt = customize.attempt?.(defaultAttempt) ?? defaultAttempt;
   const defaultRequest: readonly RequestStage[] = [

@@ -1,5 +1,6 @@
 import { CustomHostUrl } from "@switchyard/platform";
 import { z } from "zod";
+import { EmbeddingTargetConfig } from "../cache/embedding-config.ts";
 import { LIMITS } from "../schemas/limits.ts";
 import { isFieldPath, validateQuery } from "./conditions.ts";
 import { type ConfigIssue, formatPath, issuesFromZod } from "./config-issues.ts";
@@ -35,6 +36,8 @@ export const CacheConfig = z.strictObject({
   max_age: z.number().min(CACHE_MAX_AGE_RANGE.min).max(CACHE_MAX_AGE_RANGE.max).optional(),
   /** Our extension: the cosine similarity a semantic hit needs (default: the gateway's, see cache/README.md). */
   similarity_threshold: z.number().min(0.5).max(1).optional(),
+  /** Our extension: embed through a provider's /v1/embeddings instead of the local model (cache/README.md). */
+  embedding: EmbeddingTargetConfig.optional(),
 });
 export type CacheConfig = z.infer<typeof CacheConfig>;
 
@@ -225,6 +228,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   strategy: Object.keys(StrategyConfig.shape),
   retry: Object.keys(RetryConfig.shape),
   cache: Object.keys(CacheConfig.shape),
+  embedding: Object.keys(EmbeddingTargetConfig.shape),
   conditions: Object.keys(Condition.shape),
   before_request_hooks: HOOK_OBJECT_KEYS,
   after_request_hooks: HOOK_OBJECT_KEYS,

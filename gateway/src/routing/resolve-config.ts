@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { EmbeddingTargetConfig } from "../cache/embedding-config.ts";
 import type { Query } from "./conditions.ts";
 import {
   type CacheConfig,
@@ -35,6 +36,8 @@ export interface CachePolicy {
   mode: "simple" | "semantic";
   maxAgeSeconds: number | null;
   similarityThreshold: number | null;
+  /** `cache.embedding`: embed through this provider instead of the local model. */
+  embedding?: EmbeddingTargetConfig;
 }
 
 export interface HookSettings {
@@ -217,6 +220,7 @@ function resolveLeaf(target: TargetConfig, path: string, settings: Inherited, de
           mode: settings.cache.mode,
           maxAgeSeconds: settings.cache.max_age ?? null,
           similarityThreshold: settings.cache.similarity_threshold ?? null,
+          ...(settings.cache.embedding ? { embedding: settings.cache.embedding } : {}),
         }
       : null,
     hooks: {

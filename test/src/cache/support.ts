@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
   buildTestGateway,
-  cacheStage,
   DEFAULT_CACHE_SETTINGS,
   type minilmEmbedder,
   ResponseCache,
@@ -56,7 +55,7 @@ export function cacheHarness() {
     const gw = buildTestGateway({
       ...(options.keys ? { keys: options.keys } : {}),
       ...(options.telemetry ? { telemetry: options.telemetry } : {}),
-      pipeline: { attempt: (stages) => stages.map((s) => (s.name === "cache" ? cacheStage(cache, []) : s)) },
+      cache,
     });
     return { gw, cache };
   }

@@ -1,6 +1,11 @@
 import { type PriceOverride, priceUsage, type Usage } from "@switchyard/events";
 import { answerFromResult, formatOf, resultFromAnswer, type StoredAnswer } from "../../cache/answer.ts";
 import { cacheKey, type KeyParts, semanticPartition } from "../../cache/cache-key.ts";
+import {
+  type EmbeddingTargetDeps,
+  type RemoteEmbedding,
+  resolveEmbeddingTarget,
+} from "../../cache/embedding-target.ts";
 import { type AttemptCachePolicy, attemptPolicy } from "../../cache/policy.ts";
 import type { ResponseCache } from "../../cache/response-cache.ts";
 import { semanticQuery } from "../../cache/semantic-query.ts";
@@ -19,7 +24,12 @@ const MAX_STORED_STREAM_BYTES = 4 * 1024 * 1024;
  * answers without calling the provider; a miss calls it and stores a complete 2xx answer.
  * Writes: outcome.cacheStatus/cacheKey/costSavedNanoUsd, the x-portkey-cache-status header.
  */
-export function cacheStage(cache: ResponseCache, priceOverrides: readonly PriceOverride[]): AttemptStage {
+export function cacheStage(
+  cache: ResponseCache,
+  priceOverrides: readonly PriceOverride[],
+  /** What a `cache.embedding` target is resolved with; without it such a config gets the exact lookup only. */
+  embeddingTargets?: EmbeddingTargetDeps,
+): AttemptStage {
   return {
     name: "cache",
     async run(a, next) {
@@ -41,6 +51,12 @@ export function cacheStage(cache: ResponseCache, priceOverrides: readonly PriceO
         providerFields: a.target.providerFields,
         body,
       };
+      // A `cache.embedding` target is checked before any lookup or upstream call: a bad one is a 400.
+      let remote: RemoteEmbedding | null | undefined;
+      if (policy.mode === "semantic" && leafPolicy.embedding)
+        remote = embeddingTargets
+          ? await resolveEmbeddingTarget(leafPolicy.embedding, ctx.principal.tenantId, embeddingTargets)
+          : null;
       const key = cacheKey(parts);
       ctx.outcome.cacheKey = key;
       type Status = typeof ctx.outcome.cacheStatus;
@@ -53,7 +69,9 @@ export function cacheStage(cache: ResponseCache, priceOverrides: readonly PriceO
       // The sentence is embedded only when the exact lookup missed (or to store a refreshed answer's vector).
       let semantic: { partition: string; vector: Float32Array } | null = null;
       const embedded = async () =>
-        policy.mode === "semantic" ? await semanticLookupKey(cache, endpoint, parts) : null;
+        policy.mode === "semantic" && remote !== null
+          ? await semanticLookupKey(cache, endpoint, parts, remote, a.signal)
+          : null;
       if (policy.forceRefresh) {
         semantic = await embedded();
         settle("REFRESH");
@@ -97,11 +115,13 @@ async function semanticLookupKey(
   cache: ResponseCache,
   endpoint: string,
   parts: KeyParts,
+  remote: RemoteEmbedding | undefined,
+  signal: AbortSignal,
 ): Promise<{ partition: string; vector: Float32Array } | null> {
   const query = semanticQuery(endpoint, parts.body);
   if (query === null) return null;
-  const vector = await cache.embed(query.text);
-  return vector === null ? null : { partition: semanticPartition(parts, query.rest), vector };
+  const vector = await cache.embed(query.text, remote, signal);
+  return vector === null ? null : { partition: semanticPartition(parts, query.rest, remote?.id ?? null), vector };
 }
 
 /** How a stored answer is served to this request: as JSON, or as these chunks; null when its body is unusable (a miss). */
