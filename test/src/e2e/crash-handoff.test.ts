@@ -1,12 +1,10 @@
 import { once } from "node:events";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
-import { Topics } from "@switchyard/events";
-import { createClickHouse } from "@switchyard/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { type AnswerKind, loadUntilKilled, type RoundLedger } from "./crash-load.ts";
-import { pollUntil, type StackProcess, spawnStack, startTestStack, tempDir } from "./support.ts";
+import { drainStack, storedTraceCounts, tally } from "./recorded.ts";
+import { type StackProcess, spawnStack, tempDir } from "./support.ts";
 
 /**
  * Issue 10 §1/§8: every request whose answer reached the client in full is recorded exactly once,
@@ -103,28 +101,8 @@ describe("SIGKILL under load: every answered request recorded exactly once", () 
     live = null;
 
     // Last start, in this process: it replays the spool into the log and ingest consumes the rest.
-    const stack = await startTestStack({ DATA_DIR: dataDir, ...STACK_ENV });
-    let deadLetters = 0;
-    try {
-      await pollUntil(
-        async () => {
-          const stats = stack.publisher!.stats();
-          if (stats.spooledRecords > 0 || stats.queueDepth > 0) return undefined;
-          const [ends, committed] = await Promise.all([
-            stack.bus.endOffsets(Topics.requests),
-            stack.bus.committedOffsets(GROUP_ID, Topics.requests),
-          ]);
-          return [...ends].every(([p, end]) => BigInt(committed.get(p) ?? "0") >= BigInt(end)) ? true : undefined;
-        },
-        "spool replayed and ingest committed to the end of the log",
-        60_000,
-      );
-      deadLetters = [...(await stack.bus.endOffsets(Topics.deadLetters)).values()].reduce((n, o) => n + Number(o), 0);
-    } finally {
-      await stack.stop();
-    }
-
-    const stored = await storedTraceCounts(join(dataDir, "clickhouse"), runId);
+    const deadLetters = await drainStack(dataDir, STACK_ENV, GROUP_ID);
+    const stored = await storedTraceCounts(dataDir, runId);
     const result = tally(answered, unanswered, stored);
     console.log(
       `[crash-handoff] ${ROUNDS} kills, ${answered.size} answered (${kindCounts(answered)}), ${unanswered.size} unanswered; ` +
@@ -141,32 +119,6 @@ describe("SIGKILL under load: every answered request recorded exactly once", () 
     expect(result.missing.map(([id]) => id)).toEqual([]);
   });
 });
-
-/** trace id → rows, for this run's trace ids, read straight from the stopped stack's chdb directory. */
-async function storedTraceCounts(path: string, runId: string): Promise<Map<string, number>> {
-  const store = await createClickHouse({ kind: "embedded", path });
-  try {
-    const rows = await (
-      await store.client.query({
-        query:
-          "SELECT trace_id, count() AS n FROM requests WHERE startsWith(trace_id, {prefix:String}) GROUP BY trace_id",
-        query_params: { prefix: `${runId}-` },
-        format: "JSONEachRow",
-      })
-    ).json<{ trace_id: string; n: string | number }>();
-    return new Map(rows.map((r) => [r.trace_id, Number(r.n)]));
-  } finally {
-    await store.close();
-  }
-}
-
-function tally(answered: Map<string, Answered>, unanswered: Set<string>, stored: Map<string, number>) {
-  const missing = [...answered].filter(([id]) => !stored.has(id));
-  const duplicated = [...stored].filter(([, n]) => n > 1).map(([id, n]) => `${id}×${n}`);
-  const found = [...answered.keys()].filter((id) => stored.get(id) === 1).length;
-  const unansweredRecorded = [...unanswered].filter((id) => stored.has(id)).length;
-  return { missing, duplicated, found, unansweredRecorded };
-}
 
 function kindCounts(entries: Map<string, { kind: AnswerKind }>): string {
   const counts: Record<string, number> = {};
