@@ -110,10 +110,13 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
     return host;
   }
 
-  async function addressesOf(host: string, param: string): Promise<string[]> {
+  /** The host's addresses: at once for an IP or a cached answer (no promise on the common path), else a DNS lookup. */
+  function addressesOf(host: string, param: string): string[] | Promise<string[]> {
     if (isIP(host) !== 0) return [host];
-    const cached = resolved.get(host);
-    if (cached) return cached;
+    return resolved.get(host) ?? lookUp(host, param);
+  }
+
+  async function lookUp(host: string, param: string): Promise<string[]> {
     let addresses: string[];
     try {
       addresses = await resolve(host);
@@ -149,10 +152,21 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
     return verdict;
   }
 
-  async function check(rawUrl: string, param: string): Promise<void> {
+  /**
+   * check() for the request path: throws (or rejects) when the host is not allowed; synchronous when
+   * its addresses are known (an IP, a cached DNS answer), so a client's custom host costs no promise
+   * per request; a DNS lookup returns one.
+   */
+  function checkNow(rawUrl: string, param: string): Promise<void> | undefined {
     const host = hostFrom(rawUrl);
-    if (isAllowListed(host)) return;
-    const addresses = await addressesOf(host, param);
+    if (isAllowListed(host)) return undefined;
+    const addresses = addressesOf(host, param);
+    if (addresses instanceof Promise) return addresses.then((found) => verdict(host, found, param));
+    verdict(host, addresses, param);
+    return undefined;
+  }
+
+  function verdict(host: string, addresses: readonly string[], param: string): void {
     const ok = addresses.length > 0 && addresses.every((ip) => !forbidden(ip));
     if (!ok) {
       throw new GatewayError(
@@ -162,7 +176,11 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
       );
     }
   }
-  return { check };
+  /** Resolves when the host is allowed, rejects with the GatewayError when not. */
+  async function check(rawUrl: string, param: string): Promise<void> {
+    await checkNow(rawUrl, param);
+  }
+  return { check, checkNow };
 }
 
 export type CustomHostGuard = ReturnType<typeof createCustomHostGuard>;

@@ -17,22 +17,44 @@ export interface PreparedTarget {
 /**
  * Resolves every leaf of the route up front, so that a bad virtual key, an unknown provider, a
  * missing provider field (the provider's validateTarget) or a forbidden custom host anywhere in
- * the config is a 4xx before anything reaches an upstream.
+ * the config is a 4xx before anything reaches an upstream. Synchronous (it throws) unless a custom
+ * host's DNS answer is not cached yet: then the rest waits for the lookup and a promise is returned
+ * (it rejects), so the common request costs no promise here.
  */
-export async function prepareTargets(
+export function prepareTargets(
   root: RouteNode,
   tenantId: string,
   headers: HeaderBag,
   control: ControlLookup,
   guard: CustomHostGuard,
   providers?: Pick<ProviderRegistry, ProviderId>,
-): Promise<Map<string, PreparedTarget>> {
-  const prepared = new Map<string, PreparedTarget>();
+): Map<string, PreparedTarget> | Promise<Map<string, PreparedTarget>> {
   const strict = headerValue(headers, "x-portkey-strict-open-ai-compliance")?.trim().toLowerCase() !== "false";
-  for (const leaf of leavesOf(root)) {
-    const target = prepareLeaf(leaf, tenantId, headers, control);
-    if (!strict) target.target.strictOpenAICompliance = false;
-    const issue = providers?.[target.providerId].validateTarget(target.target);
+  const run: PrepareRun = { leaves: leavesOf(root), tenantId, headers, control, guard, providers, strict };
+  return prepareFrom(run, 0, new Map());
+}
+
+interface PrepareRun {
+  leaves: readonly ResolvedLeaf[];
+  tenantId: string;
+  headers: HeaderBag;
+  control: ControlLookup;
+  guard: CustomHostGuard;
+  providers: Pick<ProviderRegistry, ProviderId> | undefined;
+  strict: boolean;
+}
+
+/** Leaves from `start` on, in order; a custom host being looked up holds the ones after it. */
+function prepareFrom(
+  run: PrepareRun,
+  start: number,
+  prepared: Map<string, PreparedTarget>,
+): Map<string, PreparedTarget> | Promise<Map<string, PreparedTarget>> {
+  for (let i = start; i < run.leaves.length; i++) {
+    const leaf = run.leaves[i] as ResolvedLeaf;
+    const target = prepareLeaf(leaf, run.tenantId, run.headers, run.control);
+    if (!run.strict) target.target.strictOpenAICompliance = false;
+    const issue = run.providers?.[target.providerId].validateTarget(target.target);
     if (issue) {
       throw new GatewayError(
         "invalid_request",
@@ -40,11 +62,12 @@ export async function prepareTargets(
         leaf.path === "config" ? issue.field : `${leaf.path}.${issue.field}`,
       );
     }
+    prepared.set(leaf.path, target);
     if (target.target.customHost !== null) {
       const param = leaf.path === "config" ? "x-portkey-custom-host" : `${leaf.path}.custom_host`;
-      await guard.check(target.target.customHost, param);
+      const lookup = run.guard.checkNow(target.target.customHost, param);
+      if (lookup !== undefined) return lookup.then(() => prepareFrom(run, i + 1, prepared));
     }
-    prepared.set(leaf.path, target);
   }
   return prepared;
 }

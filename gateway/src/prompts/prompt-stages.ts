@@ -2,13 +2,13 @@ import { headerValue, providerKeyFrom } from "../http/portkey-headers.ts";
 import { requireScope } from "../pipeline/authenticate.ts";
 import { parsed, type RequestContext } from "../pipeline/context.ts";
 import type { RoutePlanner } from "../pipeline/plan-route.ts";
-import { jsonReply } from "../pipeline/reply.ts";
+import { jsonReply, type Reply } from "../pipeline/reply.ts";
 import type { RequestStage } from "../pipeline/stage.ts";
 import type { ChatCompletionRequest } from "../schemas/chat.ts";
 import type { ChatRequestLike } from "../telemetry/index.ts";
 import { type PromptCall, renderPromptChat } from "./prompt-call.ts";
 import { draftPrompt } from "./prompt-draft.ts";
-import { envelopeOf, isPromptEndpoint, promptCallOf } from "./prompt-endpoint.ts";
+import { envelopeOf, isPromptEndpoint, type PromptMode, promptCallOf } from "./prompt-endpoint.ts";
 import { type PromptLookup, parsePromptRef, type ResolvedPrompt, resolvePrompt } from "./prompt-resolver.ts";
 import { promptTargets } from "./prompt-targets.ts";
 
@@ -29,35 +29,38 @@ const runs = new WeakMap<RequestContext, PromptRun>();
 export function renderPromptStage(lookup: PromptLookup): RequestStage {
   return {
     name: "render-prompt",
-    async run(raw, next) {
-      if (!isPromptEndpoint(raw.endpoint)) return next();
-      const ctx = parsed(raw);
-      const mode = raw.endpoint.promptMode;
-      requireScope(ctx.principal, mode === "render" ? "prompts.read" : "completions");
-      // An unsaved template is authoring (and may reach the tenant's partials): prompts.write too.
-      if (mode === "draft") requireScope(ctx.principal, "prompts.write");
-      const { promptRef } = envelopeOf(ctx.rawBody);
-      const call = promptCallOf(ctx.request, ctx.rawBody);
-      const tenantId = ctx.principal.tenantId;
-      const resolved =
-        call.draft !== undefined
-          ? draftPrompt(tenantId, call.draft)
-          : resolvePrompt(lookup, tenantId, parsePromptRef(promptRef ?? "", "prompt_id"), "prompt_id");
-      const chat = renderPromptChat(lookup, tenantId, resolved, call);
-      ctx.request = chat;
-      ctx.route.modelRequested = chat.model;
-      ctx.route.stream = chat.stream === true;
-      ctx.telemetry?.setRequest(chat as ChatRequestLike);
-      // A draft is no saved version: its requests name none (the endpoint tells them apart).
-      if (call.draft === undefined) {
-        ctx.outcome.prompt = { id: resolved.prompt.id, version: resolved.version.version, label: resolved.label };
-        ctx.responseHeaders["x-portkey-prompt-version"] = `${resolved.prompt.id}@${resolved.version.version}`;
-      }
-      if (mode === "render") return renderAnswer(chat);
-      runs.set(raw, { call, resolved });
-      return next();
+    run(raw, next) {
+      // Every other endpoint passes straight through: no promise of this stage's own.
+      return isPromptEndpoint(raw.endpoint) ? render(raw, raw.endpoint.promptMode, next) : next();
     },
   };
+
+  async function render(raw: RequestContext, mode: PromptMode, next: () => Promise<Reply>): Promise<Reply> {
+    const ctx = parsed(raw);
+    requireScope(ctx.principal, mode === "render" ? "prompts.read" : "completions");
+    // An unsaved template is authoring (and may reach the tenant's partials): prompts.write too.
+    if (mode === "draft") requireScope(ctx.principal, "prompts.write");
+    const { promptRef } = envelopeOf(ctx.rawBody);
+    const call = promptCallOf(ctx.request, ctx.rawBody);
+    const tenantId = ctx.principal.tenantId;
+    const resolved =
+      call.draft !== undefined
+        ? draftPrompt(tenantId, call.draft)
+        : resolvePrompt(lookup, tenantId, parsePromptRef(promptRef ?? "", "prompt_id"), "prompt_id");
+    const chat = renderPromptChat(lookup, tenantId, resolved, call);
+    ctx.request = chat;
+    ctx.route.modelRequested = chat.model;
+    ctx.route.stream = chat.stream === true;
+    ctx.telemetry?.setRequest(chat as ChatRequestLike);
+    // A draft is no saved version: its requests name none (the endpoint tells them apart).
+    if (call.draft === undefined) {
+      ctx.outcome.prompt = { id: resolved.prompt.id, version: resolved.version.version, label: resolved.label };
+      ctx.responseHeaders["x-portkey-prompt-version"] = `${resolved.prompt.id}@${resolved.version.version}`;
+    }
+    if (mode === "render") return renderAnswer(chat);
+    runs.set(raw, { call, resolved });
+    return next();
+  }
 }
 
 /**
@@ -70,40 +73,44 @@ export function renderPromptStage(lookup: PromptLookup): RequestStage {
 export function promptTargetsStage(lookup: PromptLookup, planRoute: RoutePlanner): RequestStage {
   return {
     name: "prompt-targets",
-    async run(raw, next) {
+    run(raw, next) {
       const run = runs.get(raw);
-      if (!run) return next();
-      const ctx = parsed(raw);
-      const tenantId = ctx.principal.tenantId;
-      const version = run.resolved.version;
-      if (ctx.plan !== null && !hasRoutingHeaders(ctx.headers) && (version.config_id || version.virtual_key)) {
-        const header = version.config_id
-          ? { "x-portkey-config": version.config_id }
-          : { "x-portkey-virtual-key": version.virtual_key };
-        ctx.plan = planRoute({ ...ctx.headers, ...header }, tenantId, providerKeyFrom(ctx.headers, ctx.gatewayKey));
-        ctx.route.configId = ctx.plan.configId;
-      }
-      if (ctx.plan === null) return next();
-      const render = (promptId: string) => {
-        const resolved = resolvePrompt(lookup, tenantId, parsePromptRef(promptId, "prompt_id"), "prompt_id");
-        return { resolved, chat: renderPromptChat(lookup, tenantId, resolved, run.call) };
-      };
-      const targets = promptTargets(ctx.plan.root, ctx.request as ChatCompletionRequest, render);
-      if (targets.byPath.size === 0) return next();
-      ctx.plan = { ...ctx.plan, root: targets.root };
-      try {
-        return await next();
-      } finally {
-        const chosen = ctx.outcome.targetPath === null ? undefined : targets.byPath.get(ctx.outcome.targetPath);
-        if (chosen) {
-          const { prompt, version, label } = chosen.resolved;
-          ctx.outcome.prompt = { id: prompt.id, version: version.version, label };
-          // What was asked for is the chosen prompt's model (a leaf's own override_params.model aside).
-          ctx.route.modelRequested = chosen.model;
-        }
-      }
+      // A request render-prompt did not render passes straight through: no promise of this stage's own.
+      return run ? routeRun(raw, run, next) : next();
     },
   };
+
+  async function routeRun(raw: RequestContext, run: PromptRun, next: () => Promise<Reply>): Promise<Reply> {
+    const ctx = parsed(raw);
+    const tenantId = ctx.principal.tenantId;
+    const version = run.resolved.version;
+    if (ctx.plan !== null && !hasRoutingHeaders(ctx.headers) && (version.config_id || version.virtual_key)) {
+      const header = version.config_id
+        ? { "x-portkey-config": version.config_id }
+        : { "x-portkey-virtual-key": version.virtual_key };
+      ctx.plan = planRoute({ ...ctx.headers, ...header }, tenantId, providerKeyFrom(ctx.headers, ctx.gatewayKey));
+      ctx.route.configId = ctx.plan.configId;
+    }
+    if (ctx.plan === null) return next();
+    const render = (promptId: string) => {
+      const resolved = resolvePrompt(lookup, tenantId, parsePromptRef(promptId, "prompt_id"), "prompt_id");
+      return { resolved, chat: renderPromptChat(lookup, tenantId, resolved, run.call) };
+    };
+    const targets = promptTargets(ctx.plan.root, ctx.request as ChatCompletionRequest, render);
+    if (targets.byPath.size === 0) return next();
+    ctx.plan = { ...ctx.plan, root: targets.root };
+    try {
+      return await next();
+    } finally {
+      const chosen = ctx.outcome.targetPath === null ? undefined : targets.byPath.get(ctx.outcome.targetPath);
+      if (chosen) {
+        const { prompt, version, label } = chosen.resolved;
+        ctx.outcome.prompt = { id: prompt.id, version: version.version, label };
+        // What was asked for is the chosen prompt's model (a leaf's own override_params.model aside).
+        ctx.route.modelRequested = chosen.model;
+      }
+    }
+  }
 }
 
 function hasRoutingHeaders(headers: RequestContext["headers"]): boolean {

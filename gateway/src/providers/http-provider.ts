@@ -193,7 +193,9 @@ export class HttpProvider implements Provider {
   ): Promise<CompletionResult> {
     let spec: HttpRequestSpec;
     try {
-      spec = await build();
+      // Most adapters build synchronously: no await (a microtask turn) unless the build is async.
+      const built = build();
+      spec = built instanceof Promise ? await built : built;
     } catch (error) {
       if (error instanceof RequestRejected) return rejectedResult(this.id, error);
       throw error;

@@ -44,13 +44,15 @@ class BufferingHandler {
   started = false;
   readonly #chunks: Buffer[] = [];
   #controller: { abort(reason: unknown): void } | null = null;
+  readonly #call: HttpCall;
   readonly #signal: AbortSignal;
   readonly #resolve: (response: BufferedResponse) => void;
   readonly #reject: (error: unknown) => void;
   readonly #onAbort = () => this.#controller?.abort(this.#signal.reason);
 
-  constructor(signal: AbortSignal, resolve: (r: BufferedResponse) => void, reject: (e: unknown) => void) {
-    this.#signal = signal;
+  constructor(call: HttpCall, resolve: (r: BufferedResponse) => void, reject: (e: unknown) => void) {
+    this.#call = call;
+    this.#signal = call.signal;
     this.#resolve = resolve;
     this.#reject = reject;
   }
@@ -82,9 +84,10 @@ class BufferingHandler {
     this.#resolve({ statusCode: this.statusCode, headers: this.headers, body });
   }
 
+  /** postUpstream's error contract, applied here so the call needs no async wrapper (one promise per call). */
   onResponseError(_c: unknown, error: unknown): void {
     this.#signal.removeEventListener("abort", this.#onAbort);
-    this.#reject(error);
+    this.#reject(this.started ? error : upstreamError(this.#call, error));
   }
 }
 
@@ -95,33 +98,30 @@ class BufferingHandler {
  * raised it, as reading `request()`'s body would. A URL undici's dispatcher cannot take as is goes
  * through postUpstream.
  */
-export async function postUpstreamBuffered(call: HttpCall & { body: string | null }): Promise<BufferedResponse> {
+export function postUpstreamBuffered(call: HttpCall & { body: string | null }): Promise<BufferedResponse> {
   const split = splitUrl(call.url);
-  if (split === false) {
-    const response = await postUpstream(call);
-    return {
-      statusCode: response.statusCode,
-      headers: response.headers,
-      body: Buffer.from(await response.body.arrayBuffer()),
-    };
-  }
-  let handler: BufferingHandler | null = null;
-  try {
-    return await new Promise<BufferedResponse>((resolve, reject) => {
-      handler = new BufferingHandler(call.signal, resolve, reject);
-      call.dispatcher.dispatch(
-        {
-          origin: split.origin,
-          path: split.path,
-          method: call.method ?? "POST",
-          headers: call.headers,
-          body: call.body,
-        },
-        handler,
-      );
-    });
-  } catch (error) {
-    if ((handler as BufferingHandler | null)?.started) throw error;
-    throw upstreamError(call, error);
-  }
+  if (split === false) return postUpstreamWhole(call);
+  return new Promise<BufferedResponse>((resolve, reject) => {
+    // undici reports a failure to dispatch through the handler's onResponseError, synchronously.
+    call.dispatcher.dispatch(
+      {
+        origin: split.origin,
+        path: split.path,
+        method: call.method ?? "POST",
+        headers: call.headers,
+        body: call.body,
+      },
+      new BufferingHandler(call, resolve, reject),
+    );
+  });
+}
+
+/** A URL undici's dispatcher cannot take as is: through postUpstream (undici's own parse names the problem). */
+async function postUpstreamWhole(call: HttpCall & { body: string | null }): Promise<BufferedResponse> {
+  const response = await postUpstream(call);
+  return {
+    statusCode: response.statusCode,
+    headers: response.headers,
+    body: Buffer.from(await response.body.arrayBuffer()),
+  };
 }

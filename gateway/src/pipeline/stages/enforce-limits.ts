@@ -19,28 +19,38 @@ import type { AttemptStage, RequestStage } from "../stage.ts";
 export function enforceLimitsStage(limiter: Limiter, priceOverrides: readonly PriceOverride[]): RequestStage {
   return {
     name: "enforce-limits",
-    async run(raw, next) {
+    run(raw, next) {
       const ctx = parsed(raw);
+      // A request no limit covers passes straight through: no promise of this stage's own.
       if (!limiter.hasPolicies(ctx.principal.tenantId)) return next();
       const input = admitRequestOf(ctx);
       const counters = limiter.plan(input);
       if (counters.length === 0) return next();
-      // In memory an admitted request is decided without a promise (Limiter.admit).
-      const pending = limiter.admit(input, counters);
-      const admission = pending instanceof Promise ? await pending : pending;
-      ctx.outcome.limitChecks = admission.checks;
-      const headers = rateLimitHeaders(admission);
-      Object.assign(ctx.responseHeaders, headers);
-      if (admission.refusal !== null) {
-        const refused = refusalError(admission.refusal);
-        Object.assign(ctx.responseHeaders, refused.headers);
-        throw refused.error;
-      }
-      if (admission.excluded.size > 0) excludedTargets.set(ctx, admission.excluded);
-      ctx.finishers.push(() => void limiter.settle(admission, actualUsageOf(ctx, priceOverrides)));
-      return withHeaders(await next(), headers);
+      return admitted(ctx, input, counters, next);
     },
   };
+
+  async function admitted(
+    ctx: ParsedContext<unknown>,
+    input: AdmitRequest,
+    counters: ReturnType<Limiter["plan"]>,
+    next: () => Promise<Reply>,
+  ): Promise<Reply> {
+    // In memory an admitted request is decided without a promise (Limiter.admit).
+    const pending = limiter.admit(input, counters);
+    const admission = pending instanceof Promise ? await pending : pending;
+    ctx.outcome.limitChecks = admission.checks;
+    const headers = rateLimitHeaders(admission);
+    Object.assign(ctx.responseHeaders, headers);
+    if (admission.refusal !== null) {
+      const refused = refusalError(admission.refusal);
+      Object.assign(ctx.responseHeaders, refused.headers);
+      throw refused.error;
+    }
+    if (admission.excluded.size > 0) excludedTargets.set(ctx, admission.excluded);
+    ctx.finishers.push(() => void limiter.settle(admission, actualUsageOf(ctx, priceOverrides)));
+    return withHeaders(await next(), headers);
+  }
 }
 
 /** Per request: the targets whose own limits refused it (see Limiter.admit), for refuseExcludedTargets. */

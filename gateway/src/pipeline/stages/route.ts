@@ -1,6 +1,12 @@
 import { GatewayError } from "../../errors.ts";
 import type { ProviderRegistry } from "../../providers/registry.ts";
-import { type CircuitBreakers, NoRouteError, productionRouterDeps, routeRequest } from "../../routing/index.ts";
+import {
+  type CircuitBreakers,
+  NoRouteError,
+  productionRouterDeps,
+  type RouteResult,
+  routeRequest,
+} from "../../routing/index.ts";
 import { eventAttempts } from "../attempts.ts";
 import { parsed } from "../context.ts";
 import { discardReply, type Reply } from "../reply.ts";
@@ -30,45 +36,53 @@ export function routeStage(
       const models = new Map<string, string>();
       const tries = new Map<string, number>();
       outcome.upstreamStartedAt = performance.now();
-      const result = await routeRequest<Reply>(
-        plan.root,
-        {
-          metadata: ctx.metadata,
-          params: ctx.endpoint.params ? ctx.endpoint.params(ctx.request) : (ctx.request as Record<string, unknown>),
-          pathname: ctx.endpoint.endpoint,
-        },
-        async (leaf, signal) => {
-          const prepared = targets.get(leaf.path);
-          if (!prepared) throw new Error(`no prepared target for ${leaf.path}`);
-          // The request as this leaf sends it; copied only when the leaf overrides something.
-          const body = hasKeys(leaf.overrideParams)
-            ? { ...(ctx.request as object), ...leaf.overrideParams }
-            : ctx.request;
-          const model = ctx.endpoint.describe(body).model;
-          models.set(leaf.path, model);
-          const retry = tries.get(leaf.path) ?? 0;
-          tries.set(leaf.path, retry + 1);
-          const attempt: AttemptContext = {
-            request: ctx,
-            leaf,
-            prepared,
-            provider: providers[prepared.providerId],
-            body,
-            model,
-            retry,
-            target: prepared.target,
-            signal,
-          };
-          const value = await runChain(attemptStages, attempt, callProvider);
-          return { status: replyStatus(value), headers: replyHeaders(value), value, errorType: replyErrorType(value) };
-        },
-        productionRouterDeps(breakers, ctx.signal, { discard: discardReply, isFault: isInternalFault }),
-        { maxAttempts },
-      ).catch((error: unknown) => {
+      let result: RouteResult<Reply>;
+      try {
+        result = await routeRequest<Reply>(
+          plan.root,
+          {
+            metadata: ctx.metadata,
+            params: ctx.endpoint.params ? ctx.endpoint.params(ctx.request) : (ctx.request as Record<string, unknown>),
+            pathname: ctx.endpoint.endpoint,
+          },
+          async (leaf, signal) => {
+            const prepared = targets.get(leaf.path);
+            if (!prepared) throw new Error(`no prepared target for ${leaf.path}`);
+            // The request as this leaf sends it; copied only when the leaf overrides something.
+            const body = hasKeys(leaf.overrideParams)
+              ? { ...(ctx.request as object), ...leaf.overrideParams }
+              : ctx.request;
+            const model = ctx.endpoint.describe(body).model;
+            models.set(leaf.path, model);
+            const retry = tries.get(leaf.path) ?? 0;
+            tries.set(leaf.path, retry + 1);
+            const attempt: AttemptContext = {
+              request: ctx,
+              leaf,
+              prepared,
+              provider: providers[prepared.providerId],
+              body,
+              model,
+              retry,
+              target: prepared.target,
+              signal,
+            };
+            const value = await runChain(attemptStages, attempt, callProvider);
+            return {
+              status: replyStatus(value),
+              headers: replyHeaders(value),
+              value,
+              errorType: replyErrorType(value),
+            };
+          },
+          productionRouterDeps(breakers, ctx.signal, { discard: discardReply, isFault: isInternalFault }),
+          { maxAttempts },
+        );
+      } catch (error) {
         if (error instanceof NoRouteError)
           throw new GatewayError("no_route_matched", error.message, "x-portkey-config");
         throw error;
-      });
+      }
       const final = targets.get(result.leaf.path);
       outcome.attempts = eventAttempts(result.attempts, targets, models, ctx.route.modelRequested);
       outcome.provider = final?.providerId ?? result.leaf.provider;
