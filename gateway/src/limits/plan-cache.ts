@@ -1,4 +1,5 @@
 import type { LimitPolicyState } from "@switchyard/platform";
+import { LRUCache } from "lru-cache";
 import {
   metadataValue,
   type PlannedCounter,
@@ -30,10 +31,10 @@ interface Entry extends Validity {
 
 interface PolicyListCache {
   dims: Dims;
-  entries: Map<string, Entry>;
+  entries: LRUCache<string, Entry>;
 }
 
-/** Per policy list; past it the map starts over (per-user policies make one entry per user). */
+/** Per policy list; past it the least recently used plan goes (per-user policies make one entry per user). */
 const MAX_ENTRIES = 4096;
 const caches = new WeakMap<readonly LimitPolicyState[], PolicyListCache>();
 
@@ -46,7 +47,7 @@ export function cachedPlan(
 ): readonly PlannedCounter[] {
   let cache = caches.get(policies);
   if (cache === undefined) {
-    cache = { dims: dimsOf(policies), entries: new Map() };
+    cache = { dims: dimsOf(policies), entries: new LRUCache({ max: MAX_ENTRIES }) };
     caches.set(policies, cache);
   }
   const key = keyOf(tenantId, cache.dims, request, targets);
@@ -54,7 +55,6 @@ export function cachedPlan(
   if (hit !== undefined && now >= hit.from && now < hit.until) return hit.counters;
   const validity: Validity = { from: Number.NEGATIVE_INFINITY, until: Number.POSITIVE_INFINITY };
   const counters = planCounters(tenantId, policies, request, targets, now, validity);
-  if (cache.entries.size >= MAX_ENTRIES) cache.entries.clear();
   cache.entries.set(key, { from: validity.from, until: validity.until, counters });
   return counters;
 }
