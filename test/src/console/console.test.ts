@@ -228,9 +228,14 @@ describe("web console in a real browser", () => {
 
   it("says a slow query is still running, then shows its answer; a preset time range goes into the URL", async () => {
     const { context, page } = await signedInPage();
-    // The breakdown answers after 4 s, as a heavy query over a long range would.
+    // The breakdown is held, as a heavy query over a long range would be, until the page says it is
+    // still loading; then it is let through.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     await page.route("**/v1/analytics/breakdown?**", async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      await released;
       await route.continue();
     });
     await page.goto(`${consoleUrl}/breakdowns?group_by=user&${rangeQuery}`);
@@ -238,6 +243,7 @@ describe("web console in a real browser", () => {
       .getByRole("status")
       .filter({ hasText: /Still loading… \d+ s/ })
       .waitFor();
+    release();
     await page.locator(".table-wrap tbody tr").first().waitFor();
     expect(await page.locator("section[aria-busy=true]").count()).toBe(0);
 
