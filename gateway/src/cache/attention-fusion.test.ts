@@ -2,20 +2,13 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { fuseAttention } from "./attention-fusion.ts";
 import { MINILM_DIR, minilmEmbedder } from "./embedder.ts";
-import { pbFields, readNode } from "./onnx-proto.ts";
+import { decodeModel } from "./onnx-model.ts";
 
 /** The shipped model, as published and with its attention fused: the same embeddings, far fewer nodes. */
 describe("attention fusion of the shipped MiniLM", () => {
   const ops = (model: Uint8Array) => {
     const counts = new Map<string, number>();
-    for (const f of pbFields(model, 0, model.length)) {
-      if (f.field !== 7) continue;
-      for (const g of pbFields(model, f.start, f.end))
-        if (g.field === 1) {
-          const op = readNode(model, g).opType;
-          counts.set(op, (counts.get(op) ?? 0) + 1);
-        }
-    }
+    for (const { opType } of decodeModel(model).graph?.node ?? []) counts.set(opType, (counts.get(opType) ?? 0) + 1);
     return counts;
   };
 

@@ -1,17 +1,17 @@
 import {
-  concat,
-  encBytes,
-  encNode,
-  encTensor,
-  encVarintField,
   FLOAT,
-  type OnnxNode,
-  type OnnxTensor,
-  pbFields,
-  pbString,
-  readNode,
-  readTensor,
-} from "./onnx-proto.ts";
+  type Graph,
+  graphWith,
+  type Model,
+  type Node,
+  node,
+  rewriting,
+  type Tensor,
+  tensor,
+  tensorBytes,
+  tensorDims,
+  withGraph,
+} from "./onnx-model.ts";
 
 /**
  * Rewrites the shipped int8 MiniLM's self-attention into onnxruntime's fused `QAttention` kernel, in
@@ -27,78 +27,58 @@ import {
  *
  * The attention mask is dropped: the embedder runs one unpadded sentence at a time (mask all ones),
  * for which the mask adds 0. Equivalence with the original graph is checked by a test
- * (attention-fusion.test.ts) on real sentences.
+ * (attention-fusion.test.ts) on real sentences. Bytes in, bytes out; or a decoded model in, a new
+ * one out (the input is not changed).
  */
-export function fuseAttention(model: Uint8Array, numHeads: number): Uint8Array {
-  let graphField: { start: number; end: number } | null = null;
-  for (const f of pbFields(model, 0, model.length)) if (f.field === 7) graphField = f;
-  if (graphField === null) throw new Error("model has no graph");
-  const graph = fuseGraph(model, graphField.start, graphField.end, numHeads);
-  const top: Uint8Array[] = [];
-  for (const f of pbFields(model, 0, model.length))
-    top.push(f.field === 7 ? encBytes(7, graph) : model.subarray(f.tagStart, f.end));
-  // opset_import { domain: "com.microsoft", version: 1 } for QAttention.
-  top.push(encBytes(8, concat([encBytes(1, new TextEncoder().encode("com.microsoft")), encVarintField(2, 1)])));
-  return concat(top);
+export function fuseAttention<M extends Uint8Array | Model>(model: M, numHeads: number): M {
+  return rewriting(model, (m) => {
+    if (!m.graph) throw new Error("model has no graph");
+    // opset_import { domain: "com.microsoft", version: 1 } for QAttention.
+    return withGraph(m, fuseGraph(m.graph, numHeads), [{ domain: "com.microsoft", version: 1 }]);
+  });
 }
 
-function fuseGraph(b: Uint8Array, start: number, end: number, numHeads: number): Uint8Array {
-  const nodes: OnnxNode[] = [];
-  const initializers = new Map<string, OnnxTensor>();
-  const outputs: string[] = [];
-  const valueInfo: Array<{ name: string; bytes: Uint8Array }> = [];
-  const other: Uint8Array[] = [];
-  for (const f of pbFields(b, start, end)) {
-    if (f.field === 1) nodes.push(readNode(b, f));
-    else if (f.field === 5) {
-      const t = readTensor(b, f);
-      initializers.set(t.name, t);
-    } else if (f.field === 13 || f.field === 12) {
-      let name = "";
-      for (const g of pbFields(b, f.start, f.end)) if (g.field === 1) name = pbString(b, g);
-      if (f.field === 12) {
-        outputs.push(name);
-        other.push(b.subarray(f.tagStart, f.end));
-      } else valueInfo.push({ name, bytes: b.subarray(f.tagStart, f.end) });
-    } else other.push(b.subarray(f.tagStart, f.end));
-  }
-  const consumers = new Map<string, OnnxNode[]>();
-  const producer = new Map<string, OnnxNode>();
+function fuseGraph(graph: Graph, numHeads: number): Graph {
+  const nodes = graph.node;
+  const initializers = new Map<string, Tensor>(graph.initializer.map((t) => [t.name, t]));
+  const outputs = graph.output.map((o) => o.name);
+  const consumers = new Map<string, Node[]>();
+  const producer = new Map<string, Node>();
   for (const n of nodes) {
-    for (const i of n.inputs) {
+    for (const i of n.input) {
       const list = consumers.get(i);
       if (list) list.push(n);
       else consumers.set(i, [n]);
     }
-    for (const o of n.outputs) producer.set(o, n);
+    for (const o of n.output) producer.set(o, n);
   }
-  const only = (value: string | undefined, opType: string): OnnxNode => {
+  const only = (value: string | undefined, opType: string): Node => {
     // Shape readers feed only the Reshapes the fusion removes.
     const c = (consumers.get(value ?? "") ?? []).filter((n) => n.opType !== "Shape");
     if (c.length !== 1 || c[0]?.opType !== opType)
       throw new Error(`attention fusion: ${value} is not used by one ${opType}`);
     return c[0];
   };
-  const replaced = new Map<OnnxNode, { bytes: Uint8Array; inputs: string[] }>();
-  const added: Uint8Array[] = [];
+  const replaced = new Map<Node, Node>();
+  const added: Tensor[] = [];
   let fused = 0;
   for (const dql of nodes) {
     if (dql.opType !== "DynamicQuantizeLinear") continue;
-    const matmuls = (consumers.get(dql.outputs[0] ?? "") ?? []).filter((n) => n.opType === "MatMulInteger");
+    const matmuls = (consumers.get(dql.output[0] ?? "") ?? []).filter((n) => n.opType === "MatMulInteger");
     if (matmuls.length !== 3) continue;
     const roles = new Map<"q" | "k" | "v", Projection>();
     let context = "";
-    let contextNode: OnnxNode | null = null;
+    let contextNode: Node | null = null;
     for (const mmi of matmuls) {
       const p = projection(mmi, only, producer, initializers);
       // Follow Reshape → Transpose to the MatMul that uses it: Q·Kᵀ (Q first, K second), or probs·V.
-      const transposed = only(only(p.output, "Reshape").outputs[0], "Transpose").outputs[0] ?? "";
+      const transposed = only(only(p.output, "Reshape").output[0], "Transpose").output[0] ?? "";
       const use = only(transposed, "MatMul");
-      if (use.inputs[0] === transposed) roles.set("q", p);
-      else if (producer.get(use.inputs[0] ?? "")?.opType === "Softmax") {
+      if (use.input[0] === transposed) roles.set("q", p);
+      else if (producer.get(use.input[0] ?? "")?.opType === "Softmax") {
         roles.set("v", p);
-        contextNode = only(only(use.outputs[0], "Transpose").outputs[0], "Reshape");
-        context = contextNode.outputs[0] ?? "";
+        contextNode = only(only(use.output[0], "Transpose").output[0], "Reshape");
+        context = contextNode.output[0] ?? "";
       } else roles.set("k", p);
     }
     const q = roles.get("q");
@@ -106,87 +86,92 @@ function fuseGraph(b: Uint8Array, start: number, end: number, numHeads: number):
     const v = roles.get("v");
     if (!q || !k || !v || contextNode === null) throw new Error("attention fusion: Q, K, V not recognised");
     const name = `${context}/fused`;
-    for (const t of packQkv(name, [q, k, v])) added.push(encTensor(t));
+    added.push(...packQkv(name, [q, k, v]));
     const inputs = [
-      dql.outputs[0] ?? "",
+      dql.output[0] ?? "",
       `${name}/weight`,
       `${name}/bias`,
-      dql.outputs[1] ?? "",
+      dql.output[1] ?? "",
       `${name}/weight_scale`,
       "", // mask_index: none (one unpadded sentence)
-      dql.outputs[2] ?? "",
+      dql.output[2] ?? "",
       `${name}/weight_zero_point`,
     ];
-    const bytes = encNode({
+    const attention = node({
       inputs,
       outputs: [context],
       opType: "QAttention",
       domain: "com.microsoft",
       name,
-      intAttributes: { num_heads: numHeads },
+      ints: { num_heads: numHeads },
     });
-    replaced.set(contextNode, { bytes, inputs });
+    replaced.set(contextNode, attention);
     fused += 1;
   }
   if (fused === 0) throw new Error("attention fusion: no attention block found");
   // Dead-node elimination from the graph outputs (the old Q/K/V path, shape arithmetic, mask).
   const live = new Set(outputs);
-  const kept: Array<{ node: OnnxNode; bytes: Uint8Array }> = [];
+  const kept: Node[] = [];
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
-    if (!n.outputs.some((o) => live.has(o))) continue;
-    const fusedNode = replaced.get(n);
-    for (const input of fusedNode?.inputs ?? n.inputs) live.add(input);
-    kept.push({ node: n, bytes: fusedNode?.bytes ?? n.bytes });
+    if (!n.output.some((o) => live.has(o))) continue;
+    const kept1 = replaced.get(n) ?? n;
+    for (const input of kept1.input) live.add(input);
+    kept.push(kept1);
   }
   kept.reverse();
-  const produced = new Set(kept.flatMap((k) => k.node.outputs));
-  return concat([
-    ...kept.map((k) => k.bytes),
-    ...[...initializers.values()].filter((t) => live.has(t.name)).map((t) => t.bytes),
-    ...added,
-    ...valueInfo.filter((v) => produced.has(v.name)).map((v) => v.bytes),
-    ...other,
-  ]);
+  const produced = new Set(kept.flatMap((n) => n.output));
+  return graphWith(graph, {
+    node: kept,
+    initializer: [...graph.initializer.filter((t) => live.has(t.name)), ...added],
+    valueInfo: graph.valueInfo.filter((v) => produced.has(v.name)),
+  });
+}
+
+/** A tensor's element type, dims and bytes. */
+interface Elements {
+  dataType: number;
+  dims: number[];
+  data: Uint8Array;
 }
 
 interface Projection {
-  weight: OnnxTensor;
-  zeroPoint: OnnxTensor;
-  scale: OnnxTensor;
-  bias: OnnxTensor;
+  weight: Elements;
+  zeroPoint: Elements;
+  scale: Elements;
+  bias: Elements;
   /** The projection's float output (after the bias). */
   output: string;
 }
 
 /** MatMulInteger(x_q, W, x_zp, W_zp) → Cast → Mul(·, x_scale · W_scale) → Add(bias, ·). */
 function projection(
-  mmi: OnnxNode,
-  only: (value: string | undefined, opType: string) => OnnxNode,
-  producer: Map<string, OnnxNode>,
-  initializers: Map<string, OnnxTensor>,
+  mmi: Node,
+  only: (value: string | undefined, opType: string) => Node,
+  producer: Map<string, Node>,
+  initializers: Map<string, Tensor>,
 ): Projection {
-  const init = (name: string | undefined) => {
+  const init = (name: string | undefined): Elements => {
     const t = initializers.get(name ?? "");
     if (!t) throw new Error(`attention fusion: ${name} is not an initializer`);
-    return t;
+    return { dataType: t.dataType, dims: tensorDims(t), data: tensorBytes(t) };
   };
-  const cast = only(mmi.outputs[0], "Cast");
-  const mul = only(cast.outputs[0], "Mul");
-  const scales = producer.get(mul.inputs.find((i) => i !== cast.outputs[0]) ?? "");
+  const cast = only(mmi.output[0], "Cast");
+  const mul = only(cast.output[0], "Mul");
+  const scales = producer.get(mul.input.find((i) => i !== cast.output[0]) ?? "");
   if (scales?.opType !== "Mul") throw new Error("attention fusion: unexpected dequantisation");
-  const add = only(mul.outputs[0], "Add");
+  const add = only(mul.output[0], "Add");
   return {
-    weight: init(mmi.inputs[1]),
-    zeroPoint: init(mmi.inputs[3]),
-    scale: init(scales.inputs.find((i) => initializers.has(i))),
-    bias: init(add.inputs.find((i) => initializers.has(i))),
-    output: add.outputs[0] ?? "",
+    weight: init(mmi.input[1]),
+    zeroPoint: init(mmi.input[3]),
+    scale: init(scales.input.find((i) => initializers.has(i))),
+    bias: init(add.input.find((i) => initializers.has(i))),
+    output: add.output[0] ?? "",
   };
 }
 
 /** [Q|K|V] weights side by side ([hidden, 3·hidden]), with per-column scales, zero points and bias. */
-function packQkv(name: string, parts: Projection[]): OnnxTensor[] {
+function packQkv(name: string, parts: Projection[]): Tensor[] {
   const [rows, cols] = parts[0]!.weight.dims as [number, number];
   const dataType = parts[0]!.weight.dataType;
   for (const p of parts) {
@@ -208,7 +193,7 @@ function packQkv(name: string, parts: Projection[]): OnnxTensor[] {
   const zeroPoint = new Uint8Array(cols * 3);
   const bias = new Float32Array(cols * 3);
   // A copy: the bytes may be a view at any offset (a Buffer's slice() would not copy).
-  const floats = (t: OnnxTensor) => new Float32Array(new Uint8Array(t.data).buffer);
+  const floats = (t: Elements) => new Float32Array(new Uint8Array(t.data).buffer);
   parts.forEach((p, m) => {
     // A per-tensor value is repeated over its matrix's columns.
     const s = floats(p.scale);
@@ -220,9 +205,9 @@ function packQkv(name: string, parts: Projection[]): OnnxTensor[] {
   });
   const bytes = (a: Float32Array) => new Uint8Array(a.buffer);
   return [
-    { name: `${name}/weight`, dataType, dims: [rows, cols * 3], data: weight, bytes: new Uint8Array(0) },
-    { name: `${name}/bias`, dataType: FLOAT, dims: [cols * 3], data: bytes(bias), bytes: new Uint8Array(0) },
-    { name: `${name}/weight_scale`, dataType: FLOAT, dims: [cols * 3], data: bytes(scale), bytes: new Uint8Array(0) },
-    { name: `${name}/weight_zero_point`, dataType, dims: [cols * 3], data: zeroPoint, bytes: new Uint8Array(0) },
+    tensor(`${name}/weight`, dataType, [rows, cols * 3], weight),
+    tensor(`${name}/bias`, FLOAT, [cols * 3], bytes(bias)),
+    tensor(`${name}/weight_scale`, FLOAT, [cols * 3], bytes(scale)),
+    tensor(`${name}/weight_zero_point`, dataType, [cols * 3], zeroPoint),
   ];
 }

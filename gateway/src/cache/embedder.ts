@@ -4,6 +4,7 @@ import type { Tokenizer } from "@huggingface/tokenizers";
 import type { InferenceSession } from "onnxruntime-node";
 import { fuseAttention } from "./attention-fusion.ts";
 import { poolTokensInGraph } from "./graph-pooling.ts";
+import { decodeModel, encodeModel, type Model } from "./onnx-model.ts";
 import { asciiWordPiece, type WordPieceVocab, wordPieceVocab } from "./wordpiece.ts";
 
 /** Turns one sentence into a unit vector; null when it is too long to embed faithfully. */
@@ -64,13 +65,16 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
       });
     // Most rewritten first; a graph a rewrite does not know (another export), or a runtime that
     // cannot load it, falls back to the next: the published graph is as right, only slower.
-    const pooled = (model: Uint8Array) =>
-      options.poolInGraph === false
-        ? model
-        : poolTokensInGraph(model, "last_hidden_state", MINILM_DIMENSIONS, POOLED_OUTPUT);
+    // Decoded once (onnx-model.ts); each rewrite makes a new message, encoded once for the runtime.
+    const pooled = (model: Model) =>
+      encodeModel(
+        options.poolInGraph === false
+          ? model
+          : poolTokensInGraph(model, "last_hidden_state", MINILM_DIMENSIONS, POOLED_OUTPUT),
+      );
     const models: Array<() => Uint8Array> = [];
-    if (options.fuseAttention !== false) models.push(() => pooled(fuseAttention(published, MINILM_HEADS)));
-    models.push(() => pooled(published));
+    if (options.fuseAttention !== false) models.push(() => pooled(fuseAttention(decodeModel(published), MINILM_HEADS)));
+    models.push(() => pooled(decodeModel(published)));
     let session: InferenceSession | null = null;
     for (const model of models) {
       try {
