@@ -2,7 +2,7 @@ import { activeTelemetry, Scopes } from "@switchyard/platform";
 import { createGuardrailMetrics } from "../guardrails/guardrail-metrics.ts";
 import { promptTargetsStage, renderPromptStage } from "../prompts/prompt-stages.ts";
 import type { PipelineDeps } from "./deps.ts";
-import type { AttemptStage, RequestStage } from "./stage.ts";
+import { type AttemptStage, attemptStageWhen, type RequestStage } from "./stage.ts";
 import { attemptTelemetry } from "./stages/attempt-telemetry.ts";
 import { authenticateStage } from "./stages/authenticate.ts";
 import { cacheStage } from "./stages/cache.ts";
@@ -49,7 +49,8 @@ export function defaultPipeline(deps: PipelineDeps, customize: PipelineCustomize
     guardrails.attempt,
     // After redaction: the stored prompt is what went upstream (capture-bodies.ts).
     captureAttemptBody(deps.bodyCapture ?? DEFAULT_BODY_CAPTURE, deps.control),
-    cacheStage(deps.cache, deps.eventEnv.priceOverrides, deps),
+    // Only for a leaf with a cache config: without one the attempt goes straight on.
+    attemptStageWhen(cacheStage(deps.cache, deps.eventEnv.priceOverrides, deps), (a) => a.leaf.cache !== null),
   ];
   const attempt = customize.attempt?.(defaultAttempt) ?? defaultAttempt;
   const defaultRequest: readonly RequestStage[] = [

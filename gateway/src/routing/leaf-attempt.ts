@@ -141,15 +141,20 @@ function defaultErrorType(outcome: { status: number }): string | null {
   return isSuccess(outcome.status) ? null : "upstream_error";
 }
 
-/** One upstream call under the leaf's request_timeout, ended early if the client goes away. */
 /** Reasons given to abort() explicitly: an abort without one constructs a DOMException (stack and all) per call. */
 const TIMER_CANCELLED = new Error("request_timeout timer cancelled: the call finished first");
 const TIMED_OUT_REASON = new Error("request_timeout");
 
 /** One upstream call under the leaf's request_timeout, ended early if the client goes away. */
-async function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: RouterDeps<T>): Promise<RouteOutcome<T>> {
-  if (deps.signal.aborted) return aborted();
+function attemptOnce<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: RouterDeps<T>): Promise<RouteOutcome<T>> {
+  if (deps.signal.aborted) return Promise.resolve(aborted());
+  // Not async: an async function returning attemptUntimed's promise would adopt it (a promise and two turns more).
   if (leaf.requestTimeoutMs === null) return attemptUntimed(leaf, execute, deps);
+  return attemptTimed(leaf, execute, deps);
+}
+
+/** attemptOnce under a request_timeout: the call, the timer and the client's abort race. */
+async function attemptTimed<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: RouterDeps<T>): Promise<RouteOutcome<T>> {
   const hasTimeout = leaf.requestTimeoutMs !== null;
   // Only a timed attempt needs its own signal. Linked, not copied: after a success the value
   // (e.g. a stream) keeps reading under this signal, so a client disconnect must still reach it.

@@ -1,4 +1,5 @@
 import { upstreamServer } from "../../telemetry/index.ts";
+import type { Reply } from "../reply.ts";
 import type { AttemptStage } from "../stage.ts";
 import { replyErrorType, replyStatus } from "./call-provider.ts";
 
@@ -9,7 +10,7 @@ import { replyErrorType, replyStatus } from "./call-provider.ts";
  */
 export const attemptTelemetry: AttemptStage = {
   name: "attempt-telemetry",
-  async run(a, next) {
+  run(a, next) {
     const t = a.request.telemetry;
     if (t === null) return next();
     const span = t.attempt({
@@ -25,14 +26,25 @@ export const attemptTelemetry: AttemptStage = {
       a.target = { ...a.target, forwardHeaders: { ...a.target.forwardHeaders, ...trace } };
       break;
     }
-    let reply: Awaited<ReturnType<typeof next>>;
-    try {
-      reply = await next();
-    } catch (error) {
+    const endFailed = () =>
       span.end(a.signal.aborted ? { status: 499, errorType: "aborted" } : { status: 502, errorType: "network_error" });
-      throw error;
+    // One .then instead of an async function and its await: a promise less per attempt.
+    let pending: Promise<Reply>;
+    try {
+      pending = next();
+    } catch (error) {
+      endFailed();
+      return Promise.reject(error);
     }
-    span.end({ status: replyStatus(reply), errorType: replyErrorType(reply) });
-    return reply;
+    return pending.then(
+      (reply) => {
+        span.end({ status: replyStatus(reply), errorType: replyErrorType(reply) });
+        return reply;
+      },
+      (error: unknown) => {
+        endFailed();
+        throw error;
+      },
+    );
   },
 };
