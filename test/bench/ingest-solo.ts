@@ -15,6 +15,8 @@ export interface SoloResult {
   eventsPerSec: number;
   rowsStored: number;
   inserts: number;
+  /** Share of the ingest time the table writer spent in its sink (lookup + insert, one at a time): ~1 = the engine path bounds it. */
+  engineBusyShare: number;
   /** CPU time of the whole process (all threads, chdb's included) per event: steadier than wall time on a shared box. */
   cpuMicrosPerEvent: number;
   /** Longest gap between two turns of the event loop while ingest ran (how much it would stall a gateway). */
@@ -115,6 +117,7 @@ export async function measureSoloIngest(
         eventsPerSec: events / ingestSec,
         rowsStored: Number(row?.n ?? 0),
         inserts: stats.requests.flushes,
+        engineBusyShare: stats.requests.flushSeconds / ingestSec,
         cpuMicrosPerEvent: (cpu.user + cpu.system) / events,
         maxLoopStallMs: maxStallMs,
         p99LoopStallMs: p99StallMs,

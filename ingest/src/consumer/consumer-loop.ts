@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { EventBus, Logger, MessageBatch, SubscribeOptions, Subscription } from "@switchyard/platform";
-import type { PendingRow } from "../rows/pending-row.ts";
+import { type PendingRow, packRows } from "../rows/pending-row.ts";
 import type { IngestTelemetry } from "../telemetry/ingest-telemetry.ts";
 import { type DeadLetter, publishDeadLetters } from "./dead-letters.ts";
 import type { TopicRoute } from "./topic-route.ts";
@@ -103,6 +103,8 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
         else letters.push({ message, reason: decoded.reason });
       }
       const last = start + DECODE_SLICE >= messages.length;
+      // The slice's lines as one UTF-8 buffer: the insert sends its ranges as they are.
+      packRows(rows);
       if (route && rows.length > 0) writes.push(route.writer.write(rows, { linger: !(backlog && last) }));
     }
     for (const { message, reason } of letters) {

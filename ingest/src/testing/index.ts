@@ -1,6 +1,6 @@
 // The write path's pieces, for the ingest probes in test/bench (diagnosis tools measuring each stage apart).
 export { topicRoute } from "../consumer/topic-route.ts";
-export type { PendingRow } from "../rows/pending-row.ts";
+export { type PendingRow, packRows } from "../rows/pending-row.ts";
 export { requestRow } from "../rows/request-row.ts";
 export { insertExactlyOnce } from "../writer/exactly-once-insert.ts";
 export * from "./caught-up.ts";

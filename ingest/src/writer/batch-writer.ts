@@ -28,6 +28,11 @@ export interface BatchWriterStats {
   failedFlushes: number;
   bufferedRows: number;
   lastFlushAt: string | null;
+  /**
+   * Wall seconds spent in the sink (dedup lookup + inserts), summed: over a backlog, its share of the
+   * elapsed time tells whether the engine's serial statement path is what bounds throughput.
+   */
+  flushSeconds: number;
 }
 
 interface Waiter {
@@ -72,6 +77,7 @@ export class BatchWriter {
     failedFlushes: 0,
     bufferedRows: 0,
     lastFlushAt: null,
+    flushSeconds: 0,
   };
 
   constructor(options: BatchWriterOptions) {
@@ -162,14 +168,17 @@ export class BatchWriter {
 
   async #timed(insert: () => Promise<InsertOutcome>): Promise<InsertOutcome> {
     const onInsert = this.#options.onInsert;
-    if (!onInsert) return insert();
     const started = performance.now();
     try {
       const outcome = await insert();
-      onInsert((performance.now() - started) / 1000, outcome);
+      const seconds = (performance.now() - started) / 1000;
+      this.#stats.flushSeconds += seconds;
+      onInsert?.(seconds, outcome);
       return outcome;
     } catch (error) {
-      onInsert((performance.now() - started) / 1000, "error");
+      const seconds = (performance.now() - started) / 1000;
+      this.#stats.flushSeconds += seconds;
+      onInsert?.(seconds, "error");
       throw error;
     }
   }

@@ -1,8 +1,7 @@
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { PendingRow } from "../rows/pending-row.ts";
+import { bodyChunks, type PendingRow } from "../rows/pending-row.ts";
 
 /** Tables ingest writes; each carries event_id, occurred_at, tenant_id and the source coordinates. */
 export type IngestTable = "requests" | "feedback" | "limit_alerts";
@@ -12,9 +11,6 @@ export interface InsertOutcome {
   /** Rows dropped because the same event was already stored or appeared twice in the batch. */
   duplicates: number;
 }
-
-/** Rows encoded per event-loop turn: a 10,000-row insert must not stall a gateway sharing the process. */
-const ENCODE_SLICE_ROWS = 1_000;
 
 /** Keeps the first row per event_id: a redelivered offset and a producer retry both repeat the event_id. */
 function uniqueByEventId(rows: readonly PendingRow[]): PendingRow[] {
@@ -72,24 +68,6 @@ function byMonth(rows: PendingRow[]): PendingRow[][] {
 }
 
 /**
- * The rows' JSONCompactEachRow lines (one JSON array per row, encoded at decode time) joined into the
- * insert's body as UTF-8 bytes, a slice per event-loop turn. Positional rows are about half the bytes of
- * JSONEachRow and ClickHouse parses them without matching 47 key names per row. Bytes, not a string: the
- * embedded engine's worker receives them without a copy and hands them to chdb's raw insert as they are.
- * Every row of a table comes from the same mapper, so they share one column list.
- */
-async function joinLines(rows: readonly PendingRow[]): Promise<Buffer[]> {
-  const chunks: Buffer[] = [];
-  for (let start = 0; start < rows.length; start += ENCODE_SLICE_ROWS) {
-    if (start > 0) await yieldToEventLoop();
-    let chunk = "";
-    for (let i = start; i < Math.min(rows.length, start + ENCODE_SLICE_ROWS); i++) chunk += `${rows[i]!.line}\n`;
-    chunks.push(Buffer.from(chunk, "utf8"));
-  }
-  return chunks;
-}
-
-/**
  * Inserts the rows that are not stored yet. Exactly-once *effect* over an at-least-once bus:
  * - Callers serialise calls per table (one flush at a time), so check-then-insert cannot race itself.
  * - Each INSERT is one part holding the rows and their projections (rollup, trace index) atomically.
@@ -106,7 +84,12 @@ export async function insertExactlyOnce(
   const stored = await storedEventIds(client, table, unique);
   const fresh = stored.size === 0 ? unique : unique.filter((r) => !stored.has(r.eventId));
   for (const part of byMonth(fresh)) {
-    const chunks = await joinLines(part);
+    // The body: the rows' JSONCompactEachRow lines (positional: about half the bytes of JSONEachRow, and
+    // the engine matches no key names), as the UTF-8 ranges packRows left them in, usually one range per
+    // decode slice, so nothing is joined or encoded here while the engine waits. Bytes, not a string: the
+    // embedded engine's worker receives them without a copy and hands them to chdb's raw insert as they are.
+    // Every row of a table comes from the same mapper, so they share one column list.
+    const chunks = bodyChunks(part);
     const columns = part[0]!.columns;
     // exec, not insert(): insert() wants JSON rows as objects to encode itself, in one synchronous pass.
     // `table` is one of IngestTable's literals and `columns` are the mapper's own keys, never input.
