@@ -1,4 +1,4 @@
-import { fromClickHouseDateTime } from "@switchyard/platform";
+import { fromClickHouseDateTime, LOG_MS_SCALE, timingQuantilesSql } from "@switchyard/platform";
 import { z } from "zod";
 import { nanoToUsd, toNumber } from "../repositories/sql-values.ts";
 
@@ -37,10 +37,11 @@ export const FEEDBACK_METRICS: ReadonlySet<Metric> = new Set(["feedback_count", 
 export const DEFAULT_METRICS: readonly Metric[] = Metric.options.filter((m) => !FEEDBACK_METRICS.has(m));
 
 /**
- * The aggregates a breakdown may select, written exactly as migration 003's rollup projections hold them:
- * ClickHouse answers from a projection only when each aggregate of the query is one of the projection's.
- * A query selects only those its metrics need (a t-digest merge is the costly part, so it is paid only for
- * percentiles). Aliases never equal a column name (ClickHouse would resolve the column to its own alias).
+ * The aggregates a breakdown may select, written exactly as the rollup projections hold them (migration 003,
+ * percentiles since 007): ClickHouse answers from a projection only when each aggregate of the query is one of
+ * the projection's. A query selects only those its metrics need (merging percentile states is the costly part,
+ * so it is paid only for percentiles). Aliases never equal a column name (ClickHouse would resolve the column to
+ * its own alias). Percentiles are log-scaled codes (decoded by `quantile` below); their order is the values'.
  */
 const AGGREGATES = {
   m_requests: "count()",
@@ -59,8 +60,8 @@ const AGGREGATES = {
   m_latency_sum: "sum(latency_ms)",
   m_overhead_sum: "sum(gateway_overhead_ms)",
   m_last_seen: "max(occurred_at)",
-  m_latency_q: "quantilesTDigest(0.5, 0.9, 0.99)(latency_ms)",
-  m_ttft_q: "quantilesTDigest(0.5, 0.99)(ttft_ms)",
+  m_latency_q: timingQuantilesSql("0.5, 0.9, 0.99", "latency_ms"),
+  m_ttft_q: timingQuantilesSql("0.5, 0.99", "ttft_ms"),
 } as const;
 type Aggregate = keyof typeof AGGREGATES;
 
@@ -138,12 +139,18 @@ export const isSortable = (metric: Metric): metric is SortableMetric => !FEEDBAC
 type Raw = Record<string, unknown>;
 export type MetricValues = Partial<Record<Metric, number | string | null>>;
 
-/** A quantile: t-digest of no values is NaN (JSON null or "nan"), which the API reports as null. */
+/**
+ * A quantile in ms from its log-scaled code (migration 007: code = round(ln(1 + ms) × LOG_MS_SCALE)), in whole
+ * ms (hundredths below 10 ms): the code's own rounding is ±0.03 %, so a stored 1000 reads back 1000, not 999.9
+ * (exactly, for whole values under ~1,500 ms). The state of no values is NaN (JSON null or "nan"): null.
+ */
 function quantile(list: unknown, index: number): number | null {
   const value = Array.isArray(list) ? list[index] : undefined;
   if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? Math.round(n * 1000) / 1000 : null;
+  const code = Number(value);
+  if (!Number.isFinite(code)) return null;
+  const ms = Math.expm1(code / LOG_MS_SCALE);
+  return ms >= 10 ? Math.round(ms) : Math.round(ms * 100) / 100;
 }
 const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
 

@@ -1,3 +1,4 @@
+export { LOG_MS_SCALE, timingQuantilesSql } from "./007-timing-percentiles.ts";
 export type { Migration } from "./migration.ts";
 export { MIGRATIONS } from "./migrations.ts";
 export * from "./run-migrations.ts";

@@ -4,6 +4,7 @@ import { addAnalyticsColumnsAndRollups } from "./003-analytics.ts";
 import { addFeedbackRevisions } from "./004-feedback-revisions.ts";
 import { createLimitAlertsTable } from "./005-limit-alerts.ts";
 import { leanRollups } from "./006-lean-rollups.ts";
+import { timingPercentiles } from "./007-timing-percentiles.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   addFeedbackRevisions,
   createLimitAlertsTable,
   leanRollups,
+  timingPercentiles,
 ];
