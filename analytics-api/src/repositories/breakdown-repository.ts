@@ -81,7 +81,7 @@ export function topGroupsQuery(
 
 /**
  * Every metric for the groups in `topKeys` and, folded into one row (`in_top` = 0), for all the others: one
- * pass where a percentile "other" row would otherwise take a second one (t-digest merges are the costly
+ * pass where a percentile "other" row would otherwise take a second one (percentile state merges are the costly
  * part of a breakdown). The key is a function of the rollup's own key, so the same projection answers it.
  */
 export function foldedGroupsQuery(q: BreakdownQuery, topKeys: (string | null)[]) {
@@ -180,7 +180,7 @@ export class BreakdownRepository {
    * Top `limit` groups by the sort metric, and the rest folded into `other`. When every metric is a sum or a
    * count, the rest is the total (WITH TOTALS, same pass) minus the top groups. With percentiles or last_seen
    * sorted by a sum or count, grouped by a dimension with many groups, a sums-only pass finds the top keys
-   * (cheap: no t-digest merge) and one full pass answers them and the rest together (foldedGroupsQuery).
+   * (cheap: no percentile merge) and one full pass answers them and the rest together (foldedGroupsQuery).
    * Otherwise the top query is the only pass unless there is a rest, which a second query over the groups
    * outside the top answers.
    */
