@@ -96,24 +96,36 @@ export const dnsResolver: HostResolver = async (hostname) =>
 export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostResolver = dnsResolver) {
   const allowListed = compileAllowList(policy.allowList);
   const MAX_ENTRIES = 1000;
-  const hostOf = new LRUCache<string, string>({ max: MAX_ENTRIES });
+  // The same custom host arrives on every request of a client: each raw URL is parsed and judged
+  // against the (fixed) allow-list once, and an IP literal's verdict kept per mode — one cache
+  // lookup per request for the common host instead of three.
+  const hosts = new LRUCache<string, HostEntry>({ max: MAX_ENTRIES });
   // DNS answers expire after 30 s (lru-cache's monotonic clock): a changed record is seen soon.
   const resolved = new LRUCache<string, string[]>({ max: MAX_ENTRIES, ttl: 30_000 });
+  // Verdicts for resolved addresses: pure functions of the address and the mode.
+  const forbiddenIn = [
+    new LRUCache<string, boolean>({ max: MAX_ENTRIES }),
+    new LRUCache<string, boolean>({ max: MAX_ENTRIES }),
+  ];
 
-  // The same custom host arrives on every request of a client: parse each raw URL once.
-  function hostFrom(rawUrl: string): string {
-    let host = hostOf.get(rawUrl);
-    if (host === undefined) {
-      host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-      hostOf.set(rawUrl, host);
+  function entryOf(rawUrl: string): HostEntry {
+    let entry = hosts.get(rawUrl);
+    if (entry === undefined) {
+      const host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+      entry = { host, allowListed: allowListed(host), literal: isIP(host) !== 0, forbidden: [undefined, undefined] };
+      hosts.set(rawUrl, entry);
     }
-    return host;
+    return entry;
   }
 
-  /** The host's addresses: at once for an IP or a cached answer (no promise on the common path), else a DNS lookup. */
-  function addressesOf(host: string, param: string): string[] | Promise<string[]> {
-    if (isIP(host) !== 0) return [host];
-    return resolved.get(host) ?? lookUp(host, param);
+  function forbidden(ip: string): boolean {
+    const verdicts = forbiddenIn[policy.allowLoopback ? 1 : 0]!;
+    let verdict = verdicts.get(ip);
+    if (verdict === undefined) {
+      verdict = isForbiddenAddress(ip, policy);
+      verdicts.set(ip, verdict);
+    }
+    return verdict;
   }
 
   async function lookUp(host: string, param: string): Promise<string[]> {
@@ -127,60 +139,58 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
     return addresses;
   }
 
-  // Verdicts are pure functions of the host (the allow-list is fixed) and of the address and mode:
-  // kept, so a client's custom host costs a lookup per request instead of several subnet checks.
-  const allowed = new LRUCache<string, boolean>({ max: MAX_ENTRIES });
-  const forbiddenIn = [
-    new LRUCache<string, boolean>({ max: MAX_ENTRIES }),
-    new LRUCache<string, boolean>({ max: MAX_ENTRIES }),
-  ];
-  function isAllowListed(host: string): boolean {
-    let verdict = allowed.get(host);
-    if (verdict === undefined) {
-      verdict = allowListed(host);
-      allowed.set(host, verdict);
-    }
-    return verdict;
-  }
-  function forbidden(ip: string): boolean {
-    const verdicts = forbiddenIn[policy.allowLoopback ? 1 : 0]!;
-    let verdict = verdicts.get(ip);
-    if (verdict === undefined) {
-      verdict = isForbiddenAddress(ip, policy);
-      verdicts.set(ip, verdict);
-    }
-    return verdict;
-  }
-
   /**
    * check() for the request path: throws (or rejects) when the host is not allowed; synchronous when
    * its addresses are known (an IP, a cached DNS answer), so a client's custom host costs no promise
-   * per request; a DNS lookup returns one.
+   * per request; a DNS lookup returns one. The mode is read on every check (local-dev ends when the
+   * first key is created).
    */
   function checkNow(rawUrl: string, param: string): Promise<void> | undefined {
-    const host = hostFrom(rawUrl);
-    if (isAllowListed(host)) return undefined;
-    const addresses = addressesOf(host, param);
-    if (addresses instanceof Promise) return addresses.then((found) => verdict(host, found, param));
-    verdict(host, addresses, param);
+    const entry = entryOf(rawUrl);
+    if (entry.allowListed) return undefined;
+    if (entry.literal) {
+      const mode = policy.allowLoopback ? 1 : 0;
+      let refused = entry.forbidden[mode];
+      if (refused === undefined) {
+        refused = isForbiddenAddress(entry.host, policy);
+        entry.forbidden[mode] = refused;
+      }
+      if (refused) throw forbiddenHost(entry.host, param);
+      return undefined;
+    }
+    const addresses = resolved.get(entry.host);
+    if (addresses === undefined) return lookUp(entry.host, param).then((found) => verdict(entry.host, found, param));
+    verdict(entry.host, addresses, param);
     return undefined;
   }
 
   function verdict(host: string, addresses: readonly string[], param: string): void {
-    const ok = addresses.length > 0 && addresses.every((ip) => !forbidden(ip));
-    if (!ok) {
-      throw new GatewayError(
-        "forbidden_custom_host",
-        `custom host ${host} points at a private, loopback, link-local or metadata address; allow-list it with SWITCHYARD_CUSTOM_HOST_ALLOWLIST if it is yours`,
-        param,
-      );
-    }
+    if (addresses.length === 0 || addresses.some(forbidden)) throw forbiddenHost(host, param);
   }
+
   /** Resolves when the host is allowed, rejects with the GatewayError when not. */
   async function check(rawUrl: string, param: string): Promise<void> {
     await checkNow(rawUrl, param);
   }
   return { check, checkNow };
+}
+
+/** A raw custom-host URL as judged once: its host, the allow-list's verdict, and an IP literal's verdict per mode. */
+interface HostEntry {
+  host: string;
+  allowListed: boolean;
+  /** The host is an IP address: its only address, no DNS. */
+  literal: boolean;
+  /** For a literal: refused with loopback disallowed [0] / allowed [1]; undefined until first asked. */
+  forbidden: [boolean | undefined, boolean | undefined];
+}
+
+function forbiddenHost(host: string, param: string): GatewayError {
+  return new GatewayError(
+    "forbidden_custom_host",
+    `custom host ${host} points at a private, loopback, link-local or metadata address; allow-list it with SWITCHYARD_CUSTOM_HOST_ALLOWLIST if it is yours`,
+    param,
+  );
 }
 
 export type CustomHostGuard = ReturnType<typeof createCustomHostGuard>;
