@@ -36,6 +36,8 @@ export interface MinilmOptions {
   poolInGraph?: boolean;
   /** Tokenize plain ASCII with the lean WordPiece path (wordpiece.ts). Default true. */
   asciiTokenizer?: boolean;
+  /** onnxruntime session options over the defaults below (the options bench compares them). */
+  session?: InferenceSession.SessionOptions;
 }
 
 /**
@@ -62,6 +64,7 @@ export function minilmEmbedder(dir: string = MINILM_DIR, options: MinilmOptions 
         interOpNumThreads: 1,
         executionMode: "sequential",
         graphOptimizationLevel: "all",
+        ...options.session,
       });
     // Most rewritten first; a graph a rewrite does not know (another export), or a runtime that
     // cannot load it, falls back to the next: the published graph is as right, only slower.
