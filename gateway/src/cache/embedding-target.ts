@@ -16,7 +16,8 @@ export interface EmbeddingTargetDeps {
 /**
  * One attempt's embedding target, resolved: `id` names the vector space (provider, host, model,
  * dimensions — never the credential) so vectors of different models never meet in one partition
- * and the vector cache never hands one model's vector to another.
+ * and the vector cache never hands one model's vector to another; and the tenant, so one tenant's
+ * embedding call is never saved by another's (its upstream would otherwise show what was asked).
  */
 export interface RemoteEmbedding {
   id: string;
@@ -91,7 +92,7 @@ export async function resolveEmbeddingTarget(
   if (issue) throw new GatewayError("invalid_config", issue.message, param(issue.field));
   if (customHost !== null) await deps.customHosts.check(customHost, param("custom_host"));
   const id = createHash("sha256")
-    .update(JSON.stringify([providerId, customHost, config.model, config.dimensions ?? null]))
+    .update(JSON.stringify([tenantId, providerId, customHost, config.model, config.dimensions ?? null]))
     .digest("base64");
   const timeoutMs = config.request_timeout ?? DEFAULT_EMBEDDING_TIMEOUT_MS;
   return {
