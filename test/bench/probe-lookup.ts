@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { insertExactlyOnce, type PendingRow, packRows, requestRow, topicRoute } from "@switchyard/ingest/testing";
+import {
+  insertExactlyOnce,
+  type PendingRow,
+  packRows,
+  requestRow,
+  storedEventIds,
+  topicRoute,
+} from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
 import { probeEvent } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
@@ -68,10 +75,11 @@ try {
   for (let round = 0; round < Number(process.env.PROBE_ROUNDS ?? 2); round++) {
     let parts = chunks();
     await measureByThread("insert (plain)", EVENTS, () => plain("")(parts));
-    parts = chunks();
-    await measureByThread("insert, materialize_skip_indexes_on_insert=0", EVENTS, () =>
-      plain(", materialize_skip_indexes_on_insert = 0")(parts),
-    );
+    // PROBE_SETTINGS: extra insert-clause settings to compare, `;`-separated (e.g. "max_threads = 2").
+    for (const extra of (process.env.PROBE_SETTINGS ?? "materialize_skip_indexes_on_insert = 0").split(";")) {
+      parts = chunks();
+      await measureByThread(`insert, ${extra}`, EVENTS, () => plain(`, ${extra}`)(parts));
+    }
     parts = chunks();
     await measureByThread("insertExactlyOnce (lookup + insert)", EVENTS, async () => {
       for (const part of parts) await insertExactlyOnce(client, "requests", part);
@@ -79,6 +87,15 @@ try {
     await measureByThread("insertExactlyOnce again (lookup, all stored)", EVENTS, async () => {
       for (const part of parts) await insertExactlyOnce(client, "requests", part);
     });
+    // The lookup alone: range first (ingest's) against by ids only (rangeLimit -1: a LIMIT 0 query, then ids).
+    const lookup = (chunksOf: PendingRow[][], limit?: number) => async () => {
+      for (const part of chunksOf) await storedEventIds(client, "requests", part, limit);
+    };
+    const fresh = chunks();
+    await measureByThread("lookup, fresh range: range first", EVENTS, lookup(fresh));
+    await measureByThread("lookup, fresh range: by ids", EVENTS, lookup(fresh, -1));
+    await measureByThread("lookup, all stored: range first", EVENTS, lookup(parts));
+    await measureByThread("lookup, all stored: by ids", EVENTS, lookup(parts, -1));
   }
 } finally {
   await clickhouse.close();

@@ -2,7 +2,7 @@
 export { topicRoute } from "../consumer/topic-route.ts";
 export { type PendingRow, packRows } from "../rows/pending-row.ts";
 export { requestRow } from "../rows/request-row.ts";
-export { insertExactlyOnce } from "../writer/exactly-once-insert.ts";
+export { insertExactlyOnce, storedEventIds } from "../writer/exactly-once-insert.ts";
 export * from "./caught-up.ts";
 export * from "./poll.ts";
 export * from "./request-event-factory.ts";

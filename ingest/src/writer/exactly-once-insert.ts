@@ -23,13 +23,30 @@ function uniqueByEventId(rows: readonly PendingRow[]): PendingRow[] {
 }
 
 /**
+ * Most stored events of a chunk's range that the lookup's first query reads whole. A backlog's chunks
+ * cover time ranges of their own (the next chunk's range barely overlaps the last one's), so the range
+ * usually holds none or a few stored events, and the chunk's 10,000 ids are never sent.
+ */
+export const RANGE_LOOKUP_LIMIT = 1_000;
+
+/**
  * event_ids of `rows` already in `table`. A duplicate is the same event, so it has the same occurred_at
  * and tenant_id: bounding the lookup by the batch's own time range and tenants is exact (no "recent
  * window" that an old spool replay could fall outside of) and lets ClickHouse prune by partition and
- * sort key before the event_id bloom filter (the hour bounds are spelled out: ClickHouse does not derive
- * the sort key's toStartOfHour range from an occurred_at range).
+ * sort key (the hour bounds are spelled out: ClickHouse does not derive the sort key's toStartOfHour
+ * range from an occurred_at range). Two steps, both exact:
+ * 1. every stored event_id of that range, when there are at most `rangeLimit`: a duplicate of the chunk
+ *    is among them (the caller tests its rows against the set). No ids to send, parse and hash: what a
+ *    backlog of new events meets.
+ * 2. more than that (e.g. a spool replay into a busy hour): the range AND the chunk's own ids, as the
+ *    event_id bloom filter lets ClickHouse skip granules.
  */
-async function storedEventIds(client: ClickHouseClient, table: IngestTable, rows: PendingRow[]): Promise<Set<string>> {
+export async function storedEventIds(
+  client: ClickHouseClient,
+  table: IngestTable,
+  rows: readonly PendingRow[],
+  rangeLimit = RANGE_LOOKUP_LIMIT,
+): Promise<Set<string>> {
   let from = rows[0]!.occurredAt;
   let to = from;
   const tenants = new Set<string>();
@@ -38,21 +55,29 @@ async function storedEventIds(client: ClickHouseClient, table: IngestTable, rows
     if (row.occurredAt > to) to = row.occurredAt;
     tenants.add(row.tenantId);
   }
-  const result = await client.query({
-    // `table` is one of IngestTable's literals, never input.
-    // The alias must not be `event_id`: ClickHouse would resolve the WHERE's event_id to the alias.
-    query: `SELECT DISTINCT toString(event_id) AS stored_id FROM ${table}
+  // `table` is one of IngestTable's literals, never input.
+  // The alias must not be `event_id`: ClickHouse would resolve the WHERE's event_id to the alias.
+  const range = `FROM ${table}
       WHERE tenant_id IN {tenants:Array(String)}
         AND toStartOfHour(occurred_at) >= toStartOfHour({from:DateTime64(3, 'UTC')})
         AND toStartOfHour(occurred_at) <= toStartOfHour({to:DateTime64(3, 'UTC')})
-        AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}
-        AND event_id IN {ids:Array(UUID)}`,
-    query_params: { from, to, tenants: [...tenants], ids: rows.map((r) => r.eventId) },
-    // One column of ids: the compact format is a plain JSON array per row, cheap on both sides.
-    format: "JSONCompactEachRow",
-  });
-  const found = await result.json<[string]>();
-  return new Set(found.map((r) => r[0]));
+        AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}`;
+  const params = { from, to, tenants: [...tenants] };
+  // One column of ids: the compact format is a plain JSON array per row, cheap on both sides.
+  const ids = async (query: string, query_params: Record<string, unknown>) => {
+    const result = await client.query({ query, query_params, format: "JSONCompactEachRow" });
+    return (await result.json<[string]>()).map((r) => r[0]);
+  };
+  const inRange = await ids(`SELECT toString(event_id) AS stored_id ${range} LIMIT ${rangeLimit + 1}`, params);
+  if (inRange.length <= rangeLimit) return new Set(inRange);
+  const stored = await ids(
+    `SELECT DISTINCT toString(event_id) AS stored_id ${range} AND event_id IN {ids:Array(UUID)}`,
+    {
+      ...params,
+      ids: rows.map((r) => r.eventId),
+    },
+  );
+  return new Set(stored);
 }
 
 /** Groups rows by month, the table's partition key, so each INSERT writes exactly one part. */
