@@ -30,15 +30,20 @@ export type RetryConfig = z.infer<typeof RetryConfig>;
 /** Portkey's bounds on `cache.max_age`, in seconds: 1 minute … 90 days. */
 export const CACHE_MAX_AGE_RANGE = { min: 60, max: 7_776_000 } as const;
 
-export const CacheConfig = z.strictObject({
-  mode: z.enum(["simple", "semantic"]),
-  /** SECONDS (the open-source gateway reads it as milliseconds; we do not); default 7 days. */
-  max_age: z.number().min(CACHE_MAX_AGE_RANGE.min).max(CACHE_MAX_AGE_RANGE.max).optional(),
-  /** Our extension: the cosine similarity a semantic hit needs (default: the gateway's, see cache/README.md). */
-  similarity_threshold: z.number().min(0.5).max(1).optional(),
-  /** Our extension: embed through a provider's /v1/embeddings instead of the local model (cache/README.md). */
-  embedding: EmbeddingTargetConfig.optional(),
-});
+export const CacheConfig = z
+  .strictObject({
+    mode: z.enum(["simple", "semantic"]),
+    /** SECONDS (the open-source gateway reads it as milliseconds; we do not); default 7 days. */
+    max_age: z.number().min(CACHE_MAX_AGE_RANGE.min).max(CACHE_MAX_AGE_RANGE.max).optional(),
+    /** Our extension: the cosine similarity a semantic hit needs (default: the gateway's, see cache/README.md). */
+    similarity_threshold: z.number().min(0.5).max(1).optional(),
+    /** Our extension: embed through a provider's /v1/embeddings instead of the local model (cache/README.md). */
+    embedding: EmbeddingTargetConfig.optional(),
+  })
+  .superRefine((cache, ctx) => {
+    if (cache.embedding !== undefined && cache.mode !== "semantic")
+      ctx.addIssue({ code: "custom", path: ["embedding"], message: 'only applies to mode "semantic"' });
+  });
 export type CacheConfig = z.infer<typeof CacheConfig>;
 
 export const ConditionQuery = z.record(z.string(), z.unknown()).superRefine((query, ctx) => {

@@ -116,6 +116,7 @@ describe("cache.embedding: a provider's /v1/embeddings instead of the local mode
       [{ mode: "semantic", embedding: { provider: "nope", model: "m" } }, "cache.embedding.provider"],
       [{ mode: "semantic", embedding: { provider: "anthropic", model: "m" } }, "cache.embedding.provider"],
       [{ mode: "semantic", embedding: { virtual_key: "vk-missing", model: "m" } }, "cache.embedding.virtual_key"],
+      [{ mode: "simple", embedding: { provider: "openai", model: "m" } }, "cache.embedding"],
     ];
     for (const [cacheConfig, field] of cases) {
       const { res } = await call(gw, chat("bad embedding"), { "x-portkey-config": config(cacheConfig) });
