@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openAIDialect } from "../fakes/dialects/openai.ts";
 import { ProviderFake } from "../fakes/provider-fake.ts";
-import { cacheHarness, chat } from "./support.ts";
+import { pollUntil } from "./redis-process.ts";
+import { cacheHarness, chat, prefix } from "./support.ts";
 
 /**
  * Semantic mode with `cache.embedding`: the prompt is embedded by a provider's /v1/embeddings through
@@ -126,5 +127,38 @@ describe("cache.embedding: a provider's /v1/embeddings instead of the local mode
     }
     expect(upstream.received).toBe(0);
     expect(embedder.calls.length).toBe(0);
+  });
+});
+
+describe("cache.embedding with two replicas sharing Redis", () => {
+  const embedder = new ProviderFake("openai-embeddings", embeddingDialect, "/v1");
+  const p = prefix();
+  const a = replica("redis://127.0.0.1:6379", p);
+  const b = replica("redis://127.0.0.1:6379", p);
+  beforeAll(() => embedder.start());
+  afterAll(async () => {
+    await a.gw.close();
+    await b.gw.close();
+    await embedder.stop();
+  });
+  const semantic = () => ({
+    "x-portkey-config": config({
+      mode: "semantic",
+      embedding: {
+        provider: "openai",
+        api_key: "sk-embed",
+        model: "text-embedding-3-small",
+        custom_host: embedder.baseUrl,
+      },
+    }),
+  });
+
+  it("a target's vectors reach the other replica through the feed: the paraphrase hits there", async () => {
+    expect((await call(a.gw, chat("What is the capital of France?"), semantic())).status).toBe("SEMANTIC MISS");
+    await pollUntil(() => b.cache.semanticEntries() >= 1, "the entry on the other replica");
+    const there = await call(b.gw, chat("Tell me France's capital"), semantic());
+    expect([there.res.statusCode, there.status]).toEqual([200, "SEMANTIC HIT"]);
+    expect(upstream.received).toBe(1);
+    expect(embedder.calls.length).toBe(2);
   });
 });
