@@ -63,7 +63,9 @@ class BufferingHandler {
       return;
     }
     this.#controller = controller;
-    this.#signal.addEventListener("abort", this.#onAbort, { once: true });
+    // No {once}: an abort fires once and every end removes the listener; the options object makes
+    // adding and removing an EventTarget listener markedly slower (it runs on every upstream call).
+    this.#signal.addEventListener("abort", this.#onAbort);
   }
 
   onResponseStart(_c: unknown, statusCode: number, headers: Dispatcher.ResponseData["headers"]): void {

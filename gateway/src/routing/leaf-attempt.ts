@@ -219,7 +219,8 @@ function attemptUntimed<T>(leaf: ResolvedLeaf, execute: Execute<T>, deps: Router
       settled = true;
       resolve(aborted());
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    // No {once}: an abort fires once, both ends remove it, and the options make it slower per attempt.
+    signal.addEventListener("abort", onAbort);
     const answered = (outcome: AttemptOutcome<T>) => {
       signal.removeEventListener("abort", onAbort);
       if (settled) {
