@@ -64,7 +64,8 @@ export async function resolveEmbeddingTarget(
         `virtual key ${config.virtual_key} is disabled`,
         param("virtual_key"),
       );
-    providerName ??= found.provider;
+    // As for a target: a virtual key names its provider.
+    providerName = found.provider;
     try {
       apiKey ??= found.credentials.reveal("api_key") ?? null;
       for (const field of VAULT_SECRETS) {
