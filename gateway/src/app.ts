@@ -109,15 +109,14 @@ export function buildGatewayApp(deps: GatewayAppDeps): FastifyInstance {
     ...edgeServerOptions(),
   });
   app.decorateRequest("startedAt", 0);
-  app.addHook("onRequest", (request, _reply, done) => {
-    request.startedAt = performance.now();
-    done();
-  });
   // The API speaks JSON only; fastify's default text/plain parser would let other bodies through.
   app.removeContentTypeParser("text/plain");
   // JSON nested deeper than MAX_JSON_DEPTH is a 400 at the edge, before any recursive walk of it.
   registerJsonBodyParser(app);
-  installErrorHandling(app);
+  // The arrival time is stamped first thing, inside the edge's onRequest hook (one hook per request).
+  installErrorHandling(app, (request) => {
+    request.startedAt = performance.now();
+  });
   registerConsoleCors(app, deps.consoleOrigin);
   // Every route registered from here on is listed in GET /openapi.json.
   const routes = collectRoutes(app);

@@ -1,5 +1,5 @@
 import { type CatalogueError, type ErrorCatalogue, installEdgeErrorHandling } from "@switchyard/platform";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GatewayError } from "./errors.ts";
 
 /**
@@ -11,7 +11,10 @@ function classify(error: unknown): CatalogueError<ErrorCatalogue> | undefined {
   return error instanceof GatewayError ? error : undefined;
 }
 
-/** The one error handler: renders every failure as an OpenAI-style error body. */
-export function installErrorHandling(app: FastifyInstance): void {
-  installEdgeErrorHandling(app, { service: "gateway", classify });
+/**
+ * The one error handler: renders every failure as an OpenAI-style error body. `onRequest` runs first
+ * on every request, inside the edge's own hook (the app stamps the arrival time there).
+ */
+export function installErrorHandling(app: FastifyInstance, onRequest?: (request: FastifyRequest) => void): void {
+  installEdgeErrorHandling(app, { service: "gateway", classify, ...(onRequest ? { onRequest } : {}) });
 }
