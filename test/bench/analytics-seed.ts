@@ -6,7 +6,7 @@ import { createClickHouse, runMigrations } from "@switchyard/platform";
  * (`INSERT … SELECT FROM numbers()`): `rows` requests over the last `days` days, 50 tenants (skewed:
  * tenant-0 is the largest, ~14%), 400 users per tenant (20,000), 4 API keys per tenant, six models over
  * three providers, 94% success with 429/500/400 errors, retries, cache hits, metadata (env, team,
- * feature), prompt ids, and traces of two requests each (`trace-<n>`). Every value is a hash of the row
+ * feature), prompt ids, and traces of two requests each (`trace-<n>`, both of one tenant). Every value is a hash of the row
  * number, so a seed is reproducible and the bench knows ids without asking. Bodies are not generated.
  */
 export const SEED_TENANTS = 50;
@@ -14,7 +14,8 @@ export const SEED_USERS_PER_TENANT = 400;
 export const SEED_DAYS = 30;
 
 const h = (k: number) => `cityHash64(number, ${k})`;
-const tenantIndex = `toUInt32(floor(pow((${h(1)} % 1000000) / 1000000, 2) * ${SEED_TENANTS}))`;
+// By trace (row pairs), not by row: a trace's requests come from one app, so one tenant.
+const tenantIndex = `toUInt32(floor(pow((cityHash64(intDiv(number, 2), 1) % 1000000) / 1000000, 2) * ${SEED_TENANTS}))`;
 const model = `arrayElement(['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-4', 'gemini-2.5-flash', 'gpt-4.1'], 1 + ${h(5)} % 6)`;
 const status = `multiIf(${h(9)} % 100 < 94, 200, ${h(9)} % 100 < 97, 429, ${h(9)} % 100 < 99, 500, 400)`;
 
