@@ -6,7 +6,6 @@ import {
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
-  TraceFlags,
   trace,
 } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -125,8 +124,4 @@ export function traceIdOfTraceparent(value: string | string[] | undefined): stri
   const traceId = match[1]!;
   if (/^0+$/.test(traceId) || /^0+$/.test(match[2]!)) return null;
   return traceId;
-}
-
-export function isSampled(spanContext: SpanContext): boolean {
-  return (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
