@@ -1,10 +1,10 @@
-import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
-import { KeyStore, runMigrations } from "@switchyard/platform";
-import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
+import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { KeyStore } from "@switchyard/platform";
+import type { TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnalyticsApp } from "./app.ts";
-import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
+import { analyticsOver, silentLogger, TEST_KEYS } from "./test-support.ts";
 
 const NOW = new Date("2025-06-02T00:00:00.000Z");
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -57,15 +57,7 @@ describe("analytics API", () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = await openTestClickHouse();
-    await runMigrations(db.clickhouse.client);
-    await storeRequestEvents(db.clickhouse.client, events);
-    app = buildAnalyticsApp({
-      clickhouse: db.clickhouse,
-      keyStore: testKeyStore(),
-      logger: silentLogger(),
-      now: () => NOW,
-    });
+    ({ db, app } = await analyticsOver(events, NOW));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,9 +1,6 @@
-import { storeRequestEvents } from "@switchyard/ingest/testing";
-import { runMigrations } from "@switchyard/platform";
-import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
+import type { TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildAnalyticsApp } from "./app.ts";
 import type { Dimension } from "./breakdown/dimensions.ts";
 import { DEFAULT_METRICS } from "./breakdown/metrics.ts";
 import { planQuery } from "./breakdown/query-plan.ts";
@@ -15,7 +12,7 @@ import {
   seriesQuery,
   topGroupsQuery,
 } from "./repositories/breakdown-repository.ts";
-import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
+import { analyticsOver, TEST_KEYS } from "./test-support.ts";
 
 const NOW = new Date("2025-06-03T00:00:00.000Z");
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -26,15 +23,7 @@ describe("breakdown API", () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = await openTestClickHouse();
-    await runMigrations(db.clickhouse.client);
-    await storeRequestEvents(db.clickhouse.client, events);
-    app = buildAnalyticsApp({
-      clickhouse: db.clickhouse,
-      keyStore: testKeyStore(),
-      logger: silentLogger(),
-      now: () => NOW,
-    });
+    ({ db, app } = await analyticsOver(events, NOW));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,10 +1,8 @@
-import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
-import { runMigrations } from "@switchyard/platform";
-import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
+import { makeRequestEvent } from "@switchyard/ingest/testing";
+import type { TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildAnalyticsApp } from "./app.ts";
-import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
+import { analyticsOver, TEST_KEYS } from "./test-support.ts";
 
 /**
  * Issue 11 §2: the export has no row cap. The repository reads it in keyset pages of 10,000 rows, so
@@ -30,15 +28,7 @@ describe("request log export across pages", () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = await openTestClickHouse();
-    await runMigrations(db.clickhouse.client);
-    await storeRequestEvents(db.clickhouse.client, events);
-    app = buildAnalyticsApp({
-      clickhouse: db.clickhouse,
-      keyStore: testKeyStore(),
-      logger: silentLogger(),
-      now: () => new Date("2025-06-02T00:00:00.000Z"),
-    });
+    ({ db, app } = await analyticsOver(events, new Date("2025-06-02T00:00:00.000Z")));
   }, 120_000);
   afterAll(async () => {
     await app?.close();

@@ -1,11 +1,9 @@
 import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
-import { runMigrations } from "@switchyard/platform";
-import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
+import type { TestClickHouse } from "@switchyard/platform/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildAnalyticsApp } from "./app.ts";
 import { searchQuery } from "./repositories/request-log-repository.ts";
-import { silentLogger, TEST_KEYS, testKeyStore } from "./test-support.ts";
+import { analyticsOver, TEST_KEYS } from "./test-support.ts";
 
 const NOW = new Date("2025-06-02T00:00:00.000Z");
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -53,15 +51,7 @@ describe("request log", () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = await openTestClickHouse();
-    await runMigrations(db.clickhouse.client);
-    await storeRequestEvents(db.clickhouse.client, [...acme, detailed, ...globex]);
-    app = buildAnalyticsApp({
-      clickhouse: db.clickhouse,
-      keyStore: testKeyStore(),
-      logger: silentLogger(),
-      now: () => NOW,
-    });
+    ({ db, app } = await analyticsOver([...acme, detailed, ...globex], NOW));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,4 +1,9 @@
-import { type ApiKeyRecord, createLogger, KeyStore, sha256Hex } from "@switchyard/platform";
+import type { RequestEvent } from "@switchyard/events";
+import { storeRequestEvents } from "@switchyard/ingest/testing";
+import { type ApiKeyRecord, createLogger, KeyStore, runMigrations, sha256Hex } from "@switchyard/platform";
+import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
+import type { FastifyInstance } from "fastify";
+import { buildAnalyticsApp } from "./app.ts";
 
 /** Raw keys the tests present; the store only ever sees their hashes. */
 export const TEST_KEYS = {
@@ -29,3 +34,23 @@ export function testKeyStore(): KeyStore {
 }
 
 export const silentLogger = () => createLogger({ level: "silent", name: "analytics-api-test" });
+
+/**
+ * A fresh embedded store, migrated, holding `events`, and the analytics API over it with the test keys
+ * (`now` fixes the clock the API's default windows use). The caller closes `app` and disposes `db`.
+ */
+export async function analyticsOver(
+  events: readonly RequestEvent[],
+  now?: Date,
+): Promise<{ db: TestClickHouse; app: FastifyInstance }> {
+  const db = await openTestClickHouse();
+  await runMigrations(db.clickhouse.client);
+  await storeRequestEvents(db.clickhouse.client, [...events]);
+  const app = buildAnalyticsApp({
+    clickhouse: db.clickhouse,
+    keyStore: testKeyStore(),
+    logger: silentLogger(),
+    ...(now ? { now: () => now } : {}),
+  });
+  return { db, app };
+}
