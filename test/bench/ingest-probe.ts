@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { insertExactlyOnce, type PendingRow, requestRow, topicRoute } from "@switchyard/ingest/testing";
+import { encodeEvent, RequestEvent } from "@switchyard/events";
+import { insertExactlyOnce, type PendingRow, requestRow } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
-import { probeEvent } from "./probe-events.ts";
+import { decodeProbeRow, probeEvent, probeRoute } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -25,28 +25,10 @@ try {
   const now = Date.now();
   const values = Array.from({ length: EVENTS }, (_, i) => encodeEvent(RequestEvent, probeEvent(i, EVENTS, now)));
   console.log(`${EVENTS} events, ~${Math.round(values[0]!.length)} bytes each, batches of ${BATCH}`);
-  const route = topicRoute({
-    topic: Topics.requests,
-    schema: RequestEvent,
-    accepts: acceptsRequestEvent,
-    toRow: requestRow,
-    writer: null as never,
-  });
+  const route = probeRoute();
   let rows: PendingRow[] = [];
   const decodeAll = () => {
-    rows = values.map((value, i) => {
-      const r = route.decode({
-        topic: Topics.requests,
-        partition: 0,
-        offset: String(i),
-        key: null,
-        value,
-        headers: {},
-        timestamp: "0",
-      } as never);
-      if (!r.ok) throw new Error(r.reason);
-      return r.row;
-    });
+    rows = values.map((value, i) => decodeProbeRow(route, value, i));
   };
   for (let i = 0; i < 2; i++) await measureByThread("decode+map (fast path)", EVENTS, async () => decodeAll());
   await measureByThread("decode+map (zod)", EVENTS, async () => {

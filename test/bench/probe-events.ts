@@ -1,5 +1,5 @@
-import type { RequestEvent } from "@switchyard/events";
-import { makeRequestEvent } from "@switchyard/ingest/testing";
+import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
+import { makeRequestEvent, type PendingRow, requestRow, topicRoute } from "@switchyard/ingest/testing";
 
 /**
  * The ingest probes' synthetic request `i` of `count`: spread over the hour before `now`, five tenants,
@@ -14,4 +14,35 @@ export function probeEvent(i: number, count: number, now: number): RequestEvent 
     metadata: { env: "bench", team: `team-${i % 7}` },
     cost_nano_usd: 1_000 + (i % 997),
   });
+}
+
+/** The requests topic's route as the consumer loop has it (decode + row); the probes never write through it. */
+export function probeRoute() {
+  return topicRoute({
+    topic: Topics.requests,
+    schema: RequestEvent,
+    accepts: acceptsRequestEvent,
+    toRow: requestRow,
+    writer: null as never,
+  });
+}
+
+/** An encoded event decoded into its row exactly as the consumer loop does it, at offset `offset`. */
+export function decodeProbeRow(route: ReturnType<typeof probeRoute>, value: Buffer, offset: number): PendingRow {
+  const r = route.decode({
+    topic: Topics.requests,
+    partition: 0,
+    offset: String(offset),
+    key: null,
+    value,
+    headers: {},
+    timestamp: "0",
+  } as never);
+  if (!r.ok) throw new Error(r.reason);
+  return r.row;
+}
+
+/** Probe event `i` of `count` (its hour ending at `now`), encoded and decoded into its row. */
+export function probeRow(route: ReturnType<typeof probeRoute>, i: number, count: number, now: number): PendingRow {
+  return decodeProbeRow(route, encodeEvent(RequestEvent, probeEvent(i, count, now)), i);
 }

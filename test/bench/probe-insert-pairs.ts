@@ -3,11 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { type PendingRow, packRows, requestRow, topicRoute } from "@switchyard/ingest/testing";
+import { type PendingRow, packRows } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
 import { threadMeter } from "./cpu.ts";
-import { probeEvent } from "./probe-events.ts";
+import { probeRoute, probeRow } from "./probe-events.ts";
 
 /**
  * `node test/bench/probe-insert-pairs.ts [threads|fsync]`: wall time and libuv-thread CPU of one ingest
@@ -34,29 +33,13 @@ const ARMS: Array<[string, string, number]> =
 const dir = await mkdtemp(join(tmpdir(), "sy-probe-threads-"));
 const clickhouse = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
 const client = clickhouse.client;
-const route = topicRoute({
-  topic: Topics.requests,
-  schema: RequestEvent,
-  accepts: acceptsRequestEvent,
-  toRow: requestRow,
-  writer: null as never,
-});
+const route = probeRoute();
 let hour = Date.now() - 60 * 86_400_000;
 function chunk(): PendingRow[] {
   hour += 3_600_000;
   const rows: PendingRow[] = [];
   for (let j = 0; j < BATCH; j++) {
-    const value = encodeEvent(RequestEvent, probeEvent(j, BATCH, hour));
-    const r = route.decode({
-      topic: Topics.requests,
-      partition: 0,
-      offset: String(j),
-      key: null,
-      headers: {},
-      value,
-    } as never);
-    if (!r.ok) throw new Error(r.reason);
-    rows.push(r.row);
+    rows.push(probeRow(route, j, BATCH, hour));
   }
   packRows(rows);
   return rows;

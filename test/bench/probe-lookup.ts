@@ -3,17 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import {
-  insertExactlyOnce,
-  type PendingRow,
-  packRows,
-  requestRow,
-  storedEventIds,
-  topicRoute,
-} from "@switchyard/ingest/testing";
+import { insertExactlyOnce, type PendingRow, packRows, storedEventIds } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
-import { probeEvent } from "./probe-events.ts";
+import { probeRoute, probeRow } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -29,13 +21,7 @@ const client = clickhouse.client;
 try {
   await runMigrations(client);
   await client.command({ query: "SYSTEM STOP MERGES" });
-  const route = topicRoute({
-    topic: Topics.requests,
-    schema: RequestEvent,
-    accepts: acceptsRequestEvent,
-    toRow: requestRow,
-    writer: null as never,
-  });
+  const route = probeRoute();
   let base = Date.now() - 30 * 86_400_000;
   /** Fresh events (a new hour range each call), decoded and packed as the consumer loop does. */
   const chunks = (): PendingRow[][] => {
@@ -44,18 +30,7 @@ try {
     for (let i = 0; i < EVENTS; i += BATCH) {
       const rows: PendingRow[] = [];
       for (let j = i; j < Math.min(EVENTS, i + BATCH); j++) {
-        const value = encodeEvent(RequestEvent, probeEvent(j, EVENTS, base));
-        const r = route.decode({
-          topic: Topics.requests,
-          partition: 0,
-          offset: String(j),
-          key: null,
-          headers: {},
-          value,
-          timestamp: "0",
-        } as never);
-        if (!r.ok) throw new Error(r.reason);
-        rows.push(r.row);
+        rows.push(probeRow(route, j, EVENTS, base));
       }
       packRows(rows);
       out.push(rows);
