@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { GatewayError } from "../errors.ts";
 import type { ControlLookup } from "../pipeline/control-lookup.ts";
 import type { CustomHostGuard } from "../pipeline/custom-host-guard.ts";
+import { openVirtualKey } from "../pipeline/open-virtual-key.ts";
 import type { Provider, ProviderTarget } from "../providers/provider.ts";
 import { type ProviderRegistry, providerIdOf } from "../providers/registry.ts";
 import { DEFAULT_EMBEDDING_TIMEOUT_MS, type EmbeddingTargetConfig } from "./embedding-config.ts";
@@ -26,15 +27,6 @@ export interface RemoteEmbedding {
 }
 
 const PARAM = "cache.embedding";
-/** Non-key vault secrets some providers sign with (as prepare-targets.ts reads them). */
-const VAULT_SECRETS = [
-  "aws_access_key_id",
-  "aws_secret_access_key",
-  "aws_session_token",
-  "azure_ad_token",
-  "vertex_service_account_json",
-] as const;
-
 /**
  * Resolves a `cache.embedding` target for one tenant, before any upstream call: an unknown
  * provider or virtual key, a provider without embeddings, a missing provider field or a forbidden
@@ -51,35 +43,11 @@ export async function resolveEmbeddingTarget(
   let apiKey = config.api_key ?? null;
   let fields: Record<string, string> = {};
   if (config.virtual_key !== undefined) {
-    const found = deps.control.virtualKey(tenantId, config.virtual_key);
-    if (found.status === "unknown")
-      throw new GatewayError(
-        "unknown_virtual_key",
-        `virtual key ${config.virtual_key} does not exist`,
-        param("virtual_key"),
-      );
-    if (found.status === "disabled")
-      throw new GatewayError(
-        "virtual_key_disabled",
-        `virtual key ${config.virtual_key} is disabled`,
-        param("virtual_key"),
-      );
+    const opened = openVirtualKey(deps.control, tenantId, config.virtual_key, param("virtual_key"));
     // As for a target: a virtual key names its provider.
-    providerName = found.provider;
-    try {
-      apiKey ??= found.credentials.reveal("api_key") ?? null;
-      for (const field of VAULT_SECRETS) {
-        const value = found.credentials.reveal(field);
-        if (value) fields[field] = value;
-      }
-    } catch {
-      throw new GatewayError(
-        "virtual_key_unusable",
-        `virtual key ${config.virtual_key} cannot be decrypted`,
-        param("virtual_key"),
-      );
-    }
-    fields = { ...found.fields, ...fields };
+    providerName = opened.provider;
+    apiKey ??= opened.apiKey;
+    fields = opened.fields;
   }
   const providerId = providerIdOf(providerName ?? "");
   if (providerId === null)

@@ -6,6 +6,7 @@ import { leavesOf, type ResolvedLeaf, type RouteNode } from "../routing/index.ts
 import type { ControlLookup } from "./control-lookup.ts";
 import type { CustomHostGuard } from "./custom-host-guard.ts";
 import { pickForwardHeaders } from "./forward-headers.ts";
+import { openVirtualKey } from "./open-virtual-key.ts";
 
 /** A leaf made ready to call: its provider, credentials and host checked before any upstream call. */
 export interface PreparedTarget {
@@ -72,45 +73,18 @@ function prepareFrom(
   return prepared;
 }
 
-const VAULT_PROVIDER_SECRETS = [
-  "aws_access_key_id",
-  "aws_secret_access_key",
-  "aws_session_token",
-  "azure_ad_token",
-  // Vertex signs its token request with the service account's key (providers/vertex-ai/auth.ts).
-  "vertex_service_account_json",
-] as const;
-
 function prepareLeaf(leaf: ResolvedLeaf, tenantId: string, headers: HeaderBag, control: ControlLookup): PreparedTarget {
   const forwardHeaders = pickForwardHeaders(headers, leaf.forwardHeaders);
   if (leaf.virtualKey !== null) {
-    const found = control.virtualKey(tenantId, leaf.virtualKey);
     const param = leaf.path === "config" ? "x-portkey-virtual-key" : `${leaf.path}.virtual_key`;
-    if (found.status === "unknown") {
-      throw new GatewayError("unknown_virtual_key", `virtual key ${leaf.virtualKey} does not exist`, param);
-    }
-    if (found.status === "disabled") {
-      throw new GatewayError("virtual_key_disabled", `virtual key ${leaf.virtualKey} is disabled`, param);
-    }
-    const providerId = checkProvider(found.provider, param);
-    let apiKey: string | null;
-    const secrets: Record<string, string> = {};
-    try {
-      apiKey = found.credentials.reveal("api_key") ?? null;
-      // Non-key secrets the providers sign or authenticate with (AWS keys, Azure AD token).
-      for (const field of VAULT_PROVIDER_SECRETS) {
-        const value = found.credentials.reveal(field);
-        if (value) secrets[field] = value;
-      }
-    } catch {
-      throw new GatewayError("virtual_key_unusable", `virtual key ${leaf.virtualKey} cannot be decrypted`, param);
-    }
-    const fields: Record<string, string> = { ...found.fields, ...secrets, ...leaf.providerFields };
+    const opened = openVirtualKey(control, tenantId, leaf.virtualKey, param);
+    const providerId = checkProvider(opened.provider, param);
+    const fields: Record<string, string> = { ...opened.fields, ...leaf.providerFields };
     return {
       providerId,
-      virtualKeyId: found.id,
+      virtualKeyId: opened.id,
       target: {
-        apiKey,
+        apiKey: opened.apiKey,
         customHost: leaf.customHost ?? fields.custom_host ?? null,
         forwardHeaders,
         providerFields: fields,
