@@ -2,11 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@clickhouse/client";
-import { Topics } from "@switchyard/events";
-import { requestRow } from "@switchyard/ingest/testing";
 import { runMigrations } from "@switchyard/platform";
 import { createChdbConnection } from "chdb/connection";
-import { probeEvent } from "./probe-events.ts";
+import { probeRows } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -25,12 +23,7 @@ try {
   await client.command({ query: "USE s" });
   await runMigrations(client);
   await client.command({ query: "SYSTEM STOP MERGES" });
-  const now = Date.now();
-  const rows = Array.from({ length: EVENTS }, (_, i) => {
-    const r = requestRow(probeEvent(i, EVENTS, now), { topic: Topics.requests, partition: 0, offset: String(i) });
-    if (!r.ok) throw new Error(r.reason);
-    return r.row;
-  });
+  const rows = probeRows(EVENTS, Date.now());
   const columns = [...rows[0]!.columns];
   const cols = columns.join(", ");
   const jsonBodies: Buffer[] = [];

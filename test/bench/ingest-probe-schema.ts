@@ -1,10 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Topics } from "@switchyard/events";
-import { requestRow } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
-import { probeEvent } from "./probe-events.ts";
+import { probeRows } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -21,12 +19,7 @@ const client = ch.client;
 const q = async <T>(query: string) => (await client.query({ query, format: "JSONEachRow" })).json<T>();
 try {
   await runMigrations(client);
-  const now = Date.now();
-  const rows = Array.from({ length: EVENTS }, (_, i) => {
-    const r = requestRow(probeEvent(i, EVENTS, now), { topic: Topics.requests, partition: 0, offset: String(i) });
-    if (!r.ok) throw new Error(r.reason);
-    return r.row;
-  });
+  const rows = probeRows(EVENTS, Date.now());
   const cols = rows[0]!.columns.join(", ");
   const projections = await q<{ name: string; query: string }>(
     "SELECT name, query FROM system.projections WHERE database = currentDatabase() AND table = 'requests'",

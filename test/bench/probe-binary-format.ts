@@ -3,11 +3,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createClient } from "@clickhouse/client";
-import { Topics } from "@switchyard/events";
-import { requestRow } from "@switchyard/ingest/testing";
 import { runMigrations } from "@switchyard/platform";
 import { createChdbConnection } from "chdb/connection";
-import { probeEvent } from "./probe-events.ts";
+import { probeRows } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
 
 /**
@@ -38,12 +36,7 @@ try {
   await client.command({ query: "USE s" });
   await runMigrations(client);
   await client.command({ query: "SYSTEM STOP MERGES" });
-  const now = Date.now();
-  const rows = Array.from({ length: EVENTS }, (_, i) => {
-    const r = requestRow(probeEvent(i, EVENTS, now), { topic: Topics.requests, partition: 0, offset: String(i) });
-    if (!r.ok) throw new Error(r.reason);
-    return r.row;
-  });
+  const rows = probeRows(EVENTS, Date.now());
   const cols = rows[0]!.columns.join(", ");
   // Inline data: the engine skips whitespace after FORMAT, so a binary body must not start with a
   // whitespace byte (a UUID's first byte can be one): schema_version (1) goes first.

@@ -46,3 +46,12 @@ export function decodeProbeRow(route: ReturnType<typeof probeRoute>, value: Buff
 export function probeRow(route: ReturnType<typeof probeRoute>, i: number, count: number, now: number): PendingRow {
   return decodeProbeRow(route, encodeEvent(RequestEvent, probeEvent(i, count, now)), i);
 }
+
+/** Probe events 0…count−1 (their hour ending at `now`) mapped straight to their rows, no log or JSON in between. */
+export function probeRows(count: number, now: number): PendingRow[] {
+  return Array.from({ length: count }, (_, i) => {
+    const r = requestRow(probeEvent(i, count, now), { topic: Topics.requests, partition: 0, offset: String(i) });
+    if (!r.ok) throw new Error(r.reason);
+    return r.row;
+  });
+}
