@@ -63,3 +63,26 @@ export function runChain<C>(
 export function attemptStageWhen(stage: AttemptStage, applies: (attempt: AttemptContext) => boolean): AttemptStage {
   return { name: stage.name, run: (attempt, next) => (applies(attempt) ? stage.run(attempt, next) : next()) };
 }
+
+/**
+ * For a stage that wraps the rest of the chain: `next()`'s reply through `onReply`, or its failure —
+ * a synchronous throw below counts as one — through `onFailure`, which must rethrow. One `.then`
+ * instead of an async function and its await (a promise and two microtask turns less per request).
+ */
+export function thenNext<R>(
+  next: () => Promise<Reply>,
+  onReply: (reply: Reply) => R | PromiseLike<R>,
+  onFailure: (error: unknown) => never,
+): Promise<R> {
+  let pending: Promise<Reply>;
+  try {
+    pending = next();
+  } catch (error) {
+    try {
+      return onFailure(error);
+    } catch (rethrown) {
+      return Promise.reject(rethrown);
+    }
+  }
+  return pending.then(onReply, onFailure);
+}

@@ -3,7 +3,7 @@ import { headerValue } from "../../http/portkey-headers.ts";
 import type { RequestContext } from "../context.ts";
 import type { ControlLookup } from "../control-lookup.ts";
 import { type Reply, transformStream } from "../reply.ts";
-import type { AttemptStage, RequestStage } from "../stage.ts";
+import { type AttemptStage, type RequestStage, thenNext } from "../stage.ts";
 import { StreamAssembler, truncationMarker } from "../stream-assembler.ts";
 
 /** Prompt/answer logging (Portkey's request logs): on by default, off per tenant or per request. */
@@ -84,15 +84,7 @@ export function captureBodies(
         if (captures(ctx, settings, control)) storePrompt(ctx, settings);
         throw error;
       };
-      // One .then instead of an async function and its await: a promise less per request.
-      let pending: Promise<Reply>;
-      try {
-        pending = next();
-      } catch (error) {
-        if (captures(ctx, settings, control)) storePrompt(ctx, settings);
-        return Promise.reject(error);
-      }
-      return pending.then((reply) => captured(ctx, reply, settings, control), refused);
+      return thenNext(next, (reply) => captured(ctx, reply, settings, control), refused);
     },
   };
 }

@@ -3,7 +3,7 @@ import { scrubSecrets, targetCredentials } from "../../providers/shared/scrub-se
 import type { RequestContext } from "../context.ts";
 import type { RequestOutcome } from "../outcome.ts";
 import { type Reply, transformStream } from "../reply.ts";
-import type { RequestStage } from "../stage.ts";
+import { type RequestStage, thenNext } from "../stage.ts";
 
 /**
  * Records the answer the client gets into the outcome, whichever stage produced it (the router,
@@ -15,20 +15,11 @@ import type { RequestStage } from "../stage.ts";
 export const recordOutcome: RequestStage = {
   name: "record-outcome",
   run(ctx, next) {
-    const o = ctx.outcome;
     const failed = (error: unknown): never => {
-      recordFailure(o, error);
+      recordFailure(ctx.outcome, error);
       throw error;
     };
-    // One .then instead of an async function and its await: a promise less per request.
-    let pending: Promise<Reply>;
-    try {
-      pending = next();
-    } catch (error) {
-      recordFailure(o, error);
-      return Promise.reject(error);
-    }
-    return pending.then((reply) => recorded(ctx, reply), failed);
+    return thenNext(next, (reply) => recorded(ctx, reply), failed);
   },
 };
 
