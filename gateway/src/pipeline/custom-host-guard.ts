@@ -97,8 +97,7 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
   const allowListed = compileAllowList(policy.allowList);
   const MAX_ENTRIES = 1000;
   // The same custom host arrives on every request of a client: each raw URL is parsed and judged
-  // against the (fixed) allow-list once, and an IP literal's verdict kept per mode — one cache
-  // lookup per request for the common host instead of three.
+  // against the (fixed) allow-list once.
   const hosts = new LRUCache<string, HostEntry>({ max: MAX_ENTRIES });
   // DNS answers expire after 30 s (lru-cache's monotonic clock): a changed record is seen soon.
   const resolved = new LRUCache<string, string[]>({ max: MAX_ENTRIES, ttl: 30_000 });
@@ -112,7 +111,7 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
     let entry = hosts.get(rawUrl);
     if (entry === undefined) {
       const host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-      entry = { host, allowListed: allowListed(host), literal: isIP(host) !== 0, forbidden: [undefined, undefined] };
+      entry = { host, allowListed: allowListed(host), literal: isIP(host) !== 0 };
       hosts.set(rawUrl, entry);
     }
     return entry;
@@ -149,13 +148,7 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
     const entry = entryOf(rawUrl);
     if (entry.allowListed) return undefined;
     if (entry.literal) {
-      const mode = policy.allowLoopback ? 1 : 0;
-      let refused = entry.forbidden[mode];
-      if (refused === undefined) {
-        refused = isForbiddenAddress(entry.host, policy);
-        entry.forbidden[mode] = refused;
-      }
-      if (refused) throw forbiddenHost(entry.host, param);
+      if (forbidden(entry.host)) throw forbiddenHost(entry.host, param);
       return undefined;
     }
     const addresses = resolved.get(entry.host);
@@ -175,14 +168,12 @@ export function createCustomHostGuard(policy: CustomHostPolicy, resolve: HostRes
   return { check, checkNow };
 }
 
-/** A raw custom-host URL as judged once: its host, the allow-list's verdict, and an IP literal's verdict per mode. */
+/** A raw custom-host URL as judged once: its host and the allow-list's verdict. */
 interface HostEntry {
   host: string;
   allowListed: boolean;
   /** The host is an IP address: its only address, no DNS. */
   literal: boolean;
-  /** For a literal: refused with loopback disallowed [0] / allowed [1]; undefined until first asked. */
-  forbidden: [boolean | undefined, boolean | undefined];
 }
 
 function forbiddenHost(host: string, param: string): GatewayError {
