@@ -6,7 +6,7 @@ import { newRequestContext, type RequestContext, streamEncoderOf } from "../pipe
 import type { EndpointSpec, RenderedJson } from "../pipeline/endpoint.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { Reply, StreamReply } from "../pipeline/reply.ts";
-import { runChain } from "../pipeline/stage.ts";
+import { runChain, thenNext } from "../pipeline/stage.ts";
 import type { CompletionResult } from "../providers/provider.ts";
 import { relaySse } from "./sse-relay.ts";
 
@@ -38,15 +38,10 @@ export function pipelineRoute<Req>(endpoint: EndpointSpec<Req>, pipeline: Pipeli
       for (const finish of ctx.finishers) finish();
     });
     // Chained rather than awaited: the common JSON answer costs two promises here, not five.
-    let answered: Promise<Reply>;
-    try {
-      answered = runChain(pipeline.request, ctx as RequestContext, noStageAnswered);
-    } catch (error) {
-      answered = Promise.reject(error);
-    }
-    return answered.then(
+    return thenNext(
+      () => runChain(pipeline.request, ctx as RequestContext, noStageAnswered),
       (answer) => write(ctx, answer, reply),
-      (error: unknown) => failed(ctx, error, reply),
+      (error) => failed(ctx, error, reply),
     );
   };
 }
