@@ -29,7 +29,7 @@ export interface SoloResult {
 const logger = createLogger({ level: "warn", name: "bench-ingest" });
 
 /** Gateway-shaped events: a handful of tenants, users and models, timestamps spread over the last hour. */
-function benchEvent(i: number, now: number): RequestEvent {
+export function benchEvent(i: number, now: number): RequestEvent {
   return makeRequestEvent({
     occurred_at: new Date(now - 3_600_000 + (Math.floor((i * 3_600_000) / 200_000) % 3_600_000)).toISOString(),
     tenant_id: `tenant-${i % 5}`,
@@ -61,6 +61,8 @@ export async function measureSoloIngest(
   events: number,
   config: IngestConfigInput = {},
   busBatch: { maxBatchRecords?: number; maxBatchBytes?: number } = {},
+  /** Called right before ingest starts and right after the last offset is committed (e.g. a profiler). */
+  window: { start?: () => Promise<void>; end?: () => Promise<void> } = {},
 ): Promise<SoloResult> {
   const dir = await mkdtemp(join(tmpdir(), "sy-bench-ingest-"));
   try {
@@ -88,6 +90,7 @@ export async function measureSoloIngest(
       const groupId = "bench-ingest";
       // Schema first, so the timing covers consuming and inserting only.
       await runMigrations(clickhouse.client);
+      await window.start?.();
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const threads = threadMeter(process.pid);
@@ -103,6 +106,7 @@ export async function measureSoloIngest(
       const ingestSec = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
       const byThread = threads.stop().map(([name, micros]): [string, number] => [name, micros / events]);
+      await window.end?.();
       const stats = ingest.stats();
       await ingest.stop();
       const result = await clickhouse.client.query({

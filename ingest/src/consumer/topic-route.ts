@@ -14,7 +14,7 @@ export interface TopicRoute {
 /** JSON.parse, or undefined when the bytes are not JSON (decodeEvent then reports why). */
 function parseJson(value: Buffer): unknown {
   try {
-    return JSON.parse(value.toString("utf8"));
+    return JSON.parse(value.toString()); // no arguments: straight to the UTF-8 decode
   } catch {
     return undefined;
   }

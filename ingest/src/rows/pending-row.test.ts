@@ -36,6 +36,13 @@ describe("packRows and bodyChunks", () => {
     ]);
   });
 
+  it("packs a slice whose last line stops early in the ASCII-sized buffer with as many bytes as characters", () => {
+    // "éé" is 2 characters and 4 bytes: in the 3 bytes left for it, one "é" (2 bytes) fits.
+    const rows = [row(1, "[1]"), row(2, "éé")];
+    packRows(rows);
+    expect(rows.map((r) => (r.line as Buffer).toString("utf8"))).toEqual(["[1]\n", "éé\n"]);
+  });
+
   it("builds the body of any subset in order: contiguous views as one range, gaps and string lines kept", () => {
     const first = [row(1, "[1]"), row(2, "[2]"), row(3, "[3]"), row(4, "[4]")];
     const second = [row(5, "[5]"), row(6, "[6]")];

@@ -1,3 +1,5 @@
+import { isAscii } from "node:buffer";
+
 /** Where a message sits on the bus: the identity ingest uses for provenance and audits. */
 export interface SourceCoordinates {
   topic: string;
@@ -31,25 +33,50 @@ export interface PendingRow {
 
 /**
  * Replaces the string lines of `rows` (decoded together, e.g. one decode slice) by views into one UTF-8
- * buffer holding all of them, each line followed by "\n". One join and one encode per slice; the strings
- * die young instead of waiting, promoted, for their insert.
+ * buffer holding all of them, each line followed by "\n". Each line is written straight into the buffer:
+ * joining them first and encoding the join cost ~4x more (the join is flattened, then encoded). The
+ * buffer is sized for ASCII, the usual case; a slice holding anything else is packed by `packText`.
  */
 export function packRows(rows: PendingRow[]): void {
   if (rows.length === 0) return;
-  let text = "";
+  let length = 0;
   for (const row of rows) {
     if (typeof row.line !== "string") {
       packEach(rows);
       return;
     }
-    text += `${row.line}\n`;
+    length += row.line.length + 1;
   }
-  const bytes = Buffer.from(text, "utf8");
-  // All ASCII (the usual case): byte offsets are string offsets. Otherwise count each line's bytes.
-  const ascii = bytes.length === text.length;
+  const bytes = Buffer.allocUnsafe(length);
   let position = 0;
   for (const row of rows) {
-    const length = (ascii ? row.line.length : Buffer.byteLength(row.line as string, "utf8")) + 1;
+    const line = row.line as string;
+    // An ASCII line writes exactly its length in bytes; anything else writes more, or stops early.
+    const written = bytes.write(line, position, "utf8");
+    if (written !== line.length) return packText(rows);
+    bytes[position + written] = NEWLINE;
+    position += written + 1;
+  }
+  // A line that stopped early (out of room) can have written exactly its length, but not in ASCII bytes.
+  if (!isAscii(bytes)) return packText(rows);
+  position = 0;
+  for (const row of rows) {
+    const end = position + (row.line as string).length + 1;
+    row.line = bytes.subarray(position, end);
+    position = end;
+  }
+}
+
+const NEWLINE = 0x0a;
+
+/** packRows for lines that are not all ASCII: one join, one encode, each line's bytes counted. */
+function packText(rows: PendingRow[]): void {
+  let text = "";
+  for (const row of rows) text += `${row.line as string}\n`;
+  const bytes = Buffer.from(text, "utf8");
+  let position = 0;
+  for (const row of rows) {
+    const length = Buffer.byteLength(row.line as string, "utf8") + 1;
     row.line = bytes.subarray(position, position + length);
     position += length;
   }
@@ -121,6 +148,24 @@ export function eventRow(
   values: Record<string, unknown>,
 ): RowDecodeResult {
   const { columns, line } = compactRow(columnsOf, values);
+  return {
+    ok: true,
+    row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, columns, line },
+  };
+}
+
+/**
+ * A stored event's row from its values already in column order (`columns`): the line is their JSON
+ * array, with no column object to build and copy per event (what eventRow's mappers do).
+ */
+export function lineRow(
+  columns: readonly string[],
+  event: { event_id: string; tenant_id: string },
+  occurredAt: string,
+  source: SourceCoordinates,
+  values: unknown[],
+): RowDecodeResult {
+  const line = JSON.stringify(values);
   return {
     ok: true,
     row: { eventId: event.event_id.toLowerCase(), occurredAt, tenantId: event.tenant_id, source, columns, line },

@@ -38,8 +38,17 @@ export type FrameRead =
   | { kind: "incomplete" }
   | { kind: "corrupt"; reason: string };
 
-/** Decodes the frame starting at `position`. The value is a view into `buffer`, not a copy. */
-export function readFrame(buffer: Buffer, position: number): FrameRead {
+/** Where a frame's parts lie in its buffer: header bytes [headerStart, valueStart), value [valueStart, next). */
+export type FrameBounds =
+  | { kind: "frame"; headerStart: number; valueStart: number; next: number }
+  | { kind: "incomplete" }
+  | { kind: "corrupt"; reason: string };
+
+/**
+ * The bounds of the frame starting at `position`, its CRC checked unless `verifyCrc` is false (a reader
+ * whose frames were checked when they were indexed). Nothing is copied or parsed.
+ */
+export function frameBounds(buffer: Buffer, position: number, verifyCrc = true): FrameBounds {
   if (buffer.length - position < FRAME_PREFIX_BYTES) return { kind: "incomplete" };
   const bodyLength = buffer.readUInt32BE(position);
   if (bodyLength < 4 || bodyLength > MAX_FRAME_BODY_BYTES) {
@@ -48,15 +57,23 @@ export function readFrame(buffer: Buffer, position: number): FrameRead {
   const bodyStart = position + FRAME_PREFIX_BYTES;
   const next = bodyStart + bodyLength;
   if (next > buffer.length) return { kind: "incomplete" };
-  const body = buffer.subarray(bodyStart, next);
-  if (crc32(body) !== buffer.readUInt32BE(position + 4)) return { kind: "corrupt", reason: "crc mismatch" };
-  const headerLength = body.readUInt32BE(0);
+  if (verifyCrc && crc32(buffer.subarray(bodyStart, next)) !== buffer.readUInt32BE(position + 4)) {
+    return { kind: "corrupt", reason: "crc mismatch" };
+  }
+  const headerLength = buffer.readUInt32BE(bodyStart);
   if (4 + headerLength > bodyLength) return { kind: "corrupt", reason: "header longer than frame" };
+  return { kind: "frame", headerStart: bodyStart + 4, valueStart: bodyStart + 4 + headerLength, next };
+}
+
+/** Decodes the frame starting at `position`. The value is a view into `buffer`, not a copy. */
+export function readFrame(buffer: Buffer, position: number): FrameRead {
+  const bounds = frameBounds(buffer, position);
+  if (bounds.kind !== "frame") return bounds;
   let header: unknown;
   try {
-    header = JSON.parse(body.toString("utf8", 4, 4 + headerLength));
+    header = JSON.parse(buffer.toString("utf8", bounds.headerStart, bounds.valueStart));
   } catch {
     return { kind: "corrupt", reason: "unparseable header" };
   }
-  return { kind: "frame", header, value: body.subarray(4 + headerLength), next };
+  return { kind: "frame", header, value: buffer.subarray(bounds.valueStart, bounds.next), next: bounds.next };
 }

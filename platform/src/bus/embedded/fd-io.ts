@@ -1,4 +1,4 @@
-import { close, fdatasync, open, writevSync } from "node:fs";
+import { close, fdatasync, open, read, writevSync } from "node:fs";
 
 /*
  * The append path's file I/O on raw descriptors with node:fs callbacks: one promise per call and
@@ -60,4 +60,32 @@ export function withoutFirstBytes(buffers: Uint8Array[], count: number): Uint8Ar
   const out = buffers.slice(i);
   out[0] = out[0]!.subarray(skip);
   return out;
+}
+
+/**
+ * Bytes [start, end) of the file at `path` (open, read until done, close), on the callback API: a
+ * consumer reads its batches in slices, and the promise API's FileHandle (its open, read and close
+ * promises, the handle's bookkeeping) cost more main-thread time per slice than the read itself.
+ */
+export function readFdRange(path: string, start: number, end: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(end - start);
+  return new Promise((resolve, reject) => {
+    open(path, "r", (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null) =>
+        close(fd, (closeError) => {
+          if (error ?? closeError) reject(error ?? closeError);
+          else resolve(buffer);
+        });
+      const readFrom = (done: number) => {
+        if (done >= buffer.length) return finish(null);
+        read(fd, buffer, done, buffer.length - done, start + done, (readError, bytesRead) => {
+          if (readError) return finish(readError);
+          if (bytesRead === 0) return finish(new Error(`${path} is shorter than its index (${start + done} < ${end})`));
+          readFrom(done + bytesRead);
+        });
+      };
+      readFrom(0);
+    });
+  });
 }

@@ -1,6 +1,8 @@
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readFrame } from "../record-frame.ts";
+import { frameBounds } from "../record-frame.ts";
+import { readFdRange } from "./fd-io.ts";
+import { parseStoredHeader } from "./stored-header.ts";
 
 /** What the log stores per record besides the value (short keys: it is repeated per record). */
 export interface StoredHeader {
@@ -77,16 +79,18 @@ export type ScanOutcome = { complete: true } | { complete: false; reason: string
 export function indexFrames(segment: Segment, bytes: Buffer, startPosition: number): ScanOutcome {
   let position = 0;
   while (position < bytes.length) {
-    const read = readFrame(bytes, position);
-    if (read.kind === "incomplete") return { complete: false, reason: "incomplete record" };
-    if (read.kind === "corrupt") return { complete: false, reason: read.reason };
+    const frame = frameBounds(bytes, position);
+    if (frame.kind === "incomplete") return { complete: false, reason: "incomplete record" };
+    if (frame.kind === "corrupt") return { complete: false, reason: frame.reason };
+    const header = parseStoredHeader(bytes, frame.headerStart, frame.valueStart);
+    if (header === undefined) return { complete: false, reason: "unparseable header" };
     const expected = segment.baseOffset + segment.positions.length;
-    if (!isStoredHeader(read.header) || read.header.o !== expected) {
+    if (!isStoredHeader(header) || header.o !== expected) {
       return { complete: false, reason: `record does not carry offset ${expected}` };
     }
     segment.positions.push(startPosition + position);
-    segment.maxTimestamp = Math.max(segment.maxTimestamp, read.header.t);
-    position = read.next;
+    segment.maxTimestamp = Math.max(segment.maxTimestamp, header.t);
+    position = frame.next;
     segment.size = startPosition + position;
   }
   return { complete: true };
@@ -129,35 +133,36 @@ export interface LogRecord {
   value: Buffer;
 }
 
-/** Decodes the records [from, to) of a segment from `bytes`, which start at record `from`. */
+/**
+ * Decodes the records [from, to) of a segment from `bytes`, which start at record `from`. The CRCs are
+ * not checked again: a frame enters a segment's index only once its CRC passed (indexFrames, when a
+ * partition is opened or a reader refreshes) or because this process wrote it, and a CRC costs ~0.6 µs
+ * per 1.3 KB record, per read. Lengths, header and offset are still checked, so a read at a wrong
+ * position fails.
+ */
 export function decodeRecords(segment: Segment, bytes: Buffer, from: number, to: number): LogRecord[] {
-  const records: LogRecord[] = [];
+  const records: LogRecord[] = new Array(to - from);
   let position = 0;
   for (let offset = from; offset < to; offset += 1) {
-    const frame = readFrame(bytes, position);
-    if (frame.kind !== "frame" || !isStoredHeader(frame.header) || frame.header.o !== offset) {
+    const frame = frameBounds(bytes, position, false);
+    const header = frame.kind === "frame" ? parseStoredHeader(bytes, frame.headerStart, frame.valueStart) : undefined;
+    if (frame.kind !== "frame" || !isStoredHeader(header) || header.o !== offset) {
       throw new Error(`${segment.path}: record ${offset} is unreadable`);
     }
-    const { t, k, h } = frame.header;
-    records.push({ offset, timestamp: t, key: k, headers: h ?? {}, value: frame.value });
+    const { t, k, h } = header;
+    records[offset - from] = {
+      offset,
+      timestamp: t,
+      key: k,
+      headers: h ?? {},
+      value: bytes.subarray(frame.valueStart, frame.next),
+    };
     position = frame.next;
   }
   return records;
 }
 
 /** Reads bytes [start, end) of a file; short reads are retried until done. */
-export async function readRange(path: string, start: number, end: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(end - start);
-  const handle = await open(path, "r");
-  try {
-    let done = 0;
-    while (done < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, done, buffer.length - done, start + done);
-      if (bytesRead === 0) throw new Error(`${path} is shorter than its index (${start + done} < ${end})`);
-      done += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  return buffer;
+export function readRange(path: string, start: number, end: number): Promise<Buffer> {
+  return readFdRange(path, start, end);
 }
