@@ -83,7 +83,11 @@ export class SemanticIndex {
     if (!p) {
       p = {
         dimensions,
-        index: new this.usearch.Index(dimensions, this.usearch.MetricKind.Cos, this.usearch.ScalarKind.F32, 16),
+        // Half-precision vectors: a lookup runs right after an embedding has pushed the index out of
+        // the CPU caches, and f16 halves the bytes a search reads (~190 → ~130 µs in situ for 2,000
+        // vectors; top-1 and hit decisions at 0.9 unchanged over 9,600 vectors, similarity within
+        // 4e-5 — README.md "Embedding cost"). Default search expansion: a smaller one lost hits.
+        index: new this.usearch.Index(dimensions, this.usearch.MetricKind.Cos, this.usearch.ScalarKind.F16, 16),
         byLabel: new Map(),
         labelOf: new Map(),
       };
