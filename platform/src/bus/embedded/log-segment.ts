@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
-import { frameBounds } from "../record-frame.ts";
+import { FRAME_PREFIX_BYTES, frameBounds } from "../record-frame.ts";
 import { readFdRange } from "./fd-io.ts";
 import { parseStoredHeader } from "./stored-header.ts";
 
@@ -72,6 +72,9 @@ export function segmentBaseOffset(fileName: string): number | null {
 
 export type ScanOutcome = { complete: true } | { complete: false; reason: string };
 
+/** The reason indexFrames gives when its bytes end inside a record. */
+const INCOMPLETE = "incomplete record";
+
 /**
  * Indexes frames of `bytes` (which start at file position `startPosition`) into the segment,
  * stopping at the first frame that is incomplete, corrupt, or carries an unexpected offset.
@@ -80,7 +83,7 @@ export function indexFrames(segment: Segment, bytes: Buffer, startPosition: numb
   let position = 0;
   while (position < bytes.length) {
     const frame = frameBounds(bytes, position);
-    if (frame.kind === "incomplete") return { complete: false, reason: "incomplete record" };
+    if (frame.kind === "incomplete") return { complete: false, reason: INCOMPLETE };
     if (frame.kind === "corrupt") return { complete: false, reason: frame.reason };
     const header = parseStoredHeader(bytes, frame.headerStart, frame.valueStart);
     if (header === undefined) return { complete: false, reason: "unparseable header" };
@@ -113,16 +116,58 @@ export function segmentFor(segments: readonly Segment[], offset: number): Segmen
   return segments[low]!;
 }
 
-/** Reads and indexes a whole segment file (used when a partition is opened). */
+/** Bytes a scan reads at a time (one buffer, reused; a larger record gets a buffer of its own size). */
+const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads and indexes a whole segment file (used when a partition is opened), in chunks of SCAN_CHUNK_BYTES
+ * through one reused buffer: reading a 64 MiB segment whole allocated 64 MiB of memory outside V8's heap
+ * per segment, and each such allocation counts towards the external-memory growth that makes V8 start a
+ * full garbage collection. The index keeps positions only (keys and headers are copied), so no view of
+ * the buffer outlives its chunk. The outcome is the same as indexing the whole file at once.
+ */
 export async function scanSegment(
   dir: string,
   baseOffset: number,
 ): Promise<{ segment: Segment; outcome: ScanOutcome }> {
   const path = join(dir, segmentFileName(baseOffset));
   const segment: Segment = { baseOffset, path, positions: [], size: 0, maxTimestamp: 0 };
-  const bytes = await readFile(path);
-  const outcome = indexFrames(segment, bytes, 0);
-  return { segment, outcome };
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    let buffer = Buffer.allocUnsafe(Math.min(SCAN_CHUNK_BYTES, size));
+    let position = 0;
+    while (position < size) {
+      const length = Math.min(buffer.length, size - position);
+      await readFully(handle, buffer, length, position, path);
+      const outcome = indexFrames(segment, buffer.subarray(0, length), position);
+      if (outcome.complete) {
+        position += length;
+        continue;
+      }
+      // A record cut by the chunk's end (not the file's) is read again from its start by the next chunk.
+      if (outcome.reason !== INCOMPLETE || position + length >= size) return { segment, outcome };
+      if (segment.size <= position) {
+        // Not one whole record in the chunk: the next one is larger than the buffer.
+        const frameBytes = FRAME_PREFIX_BYTES + (length >= 4 ? buffer.readUInt32BE(0) : 0);
+        buffer = Buffer.allocUnsafe(Math.max(buffer.length * 2, frameBytes));
+        continue;
+      }
+      position = segment.size;
+    }
+    return { segment, outcome: { complete: true } };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number, path: string) {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) throw new Error(`${path} ended at ${position + done} while being scanned`);
+    done += bytesRead;
+  }
 }
 
 export interface LogRecord {
