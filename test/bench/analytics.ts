@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -26,7 +26,10 @@ import { startStack, startUpstream, stopChild, viaGatewayHeaders } from "./proce
  * Prints figures beside their targets; asserts nothing. Knobs: ANALYTICS_ROWS, ANALYTICS_REPS (20),
  * ANALYTICS_GATEWAY_RPS (100), BENCH_DURATION_SEC (30 s each of idle and busy, in BENCH_ROUNDS (6) rounds: a p99
  * of 3,000 requests per side; 900 over 3 × 3 s read anywhere from 1.0 to 2.9 for the same code on a quiet box),
- * BENCH_INGEST_EVENTS (100,000).
+ * BENCH_INGEST_EVENTS (100,000). For iteration: ANALYTICS_DATA_DIR keeps the seeded store there and reuses it on the
+ * next run (its seed.json says what it holds; delete the folder to reseed: the seed's timestamps are relative to
+ * when it ran, and 20 minutes later the bodies' 30-day TTL starts merges rewriting the oldest parts), and
+ * ANALYTICS_TRACE_ONLY=1 measures the trace lookup alone (no breakdowns, gateway or ingest).
  */
 const root = new URL("../..", import.meta.url).pathname;
 const rows = Number(process.env.ANALYTICS_ROWS ?? 10_000_000);
@@ -36,6 +39,8 @@ const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 30);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 const windowSec = Math.max(1, Math.round(durationSec / rounds));
 const ingestEvents = Number(process.env.BENCH_INGEST_EVENTS ?? 100_000);
+const keptDir = process.env.ANALYTICS_DATA_DIR;
+const traceOnly = process.env.ANALYTICS_TRACE_ONLY === "1";
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 const load = () =>
@@ -53,19 +58,35 @@ function line(label: string, t: Timings, target: string): void {
 }
 
 console.log(`\nSwitchyard analytics benchmark: ${fmt(rows)} requests, embedded stack; load average ${load()}`);
-const dataDir = await mkdtemp(join(tmpdir(), "sy-bench-analytics-"));
+const dataDir = keptDir ?? (await mkdtemp(join(tmpdir(), "sy-bench-analytics-")));
+/** The kept store's seed, when ANALYTICS_DATA_DIR already holds one of `rows` rows. */
+async function keptSeed(): Promise<SeedResult | null> {
+  if (keptDir === undefined) return null;
+  const seed = JSON.parse(await readFile(join(keptDir, "seed.json"), "utf8").catch(() => "null")) as SeedResult | null;
+  return seed?.rows === rows ? seed : null;
+}
 try {
-  const seedOut = await promisify(execFile)(
-    process.execPath,
-    [join(root, "test/bench/analytics-seed.ts"), dataDir, String(rows)],
-    {
-      maxBuffer: 1024 * 1024,
-    },
-  );
-  const seed = JSON.parse(seedOut.stdout.trim().split("\n").at(-1)!) as SeedResult;
-  console.log(
-    `  seeded ${fmt(seed.rows)} rows in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers()), merged in ${fmt(seed.mergeSeconds, 1)} s`,
-  );
+  let seed = await keptSeed();
+  if (seed === null) {
+    if (keptDir !== undefined) {
+      await rm(keptDir, { recursive: true, force: true });
+      await mkdir(keptDir, { recursive: true });
+    }
+    const seedOut = await promisify(execFile)(
+      process.execPath,
+      [join(root, "test/bench/analytics-seed.ts"), dataDir, String(rows)],
+      {
+        maxBuffer: 1024 * 1024,
+      },
+    );
+    seed = JSON.parse(seedOut.stdout.trim().split("\n").at(-1)!) as SeedResult;
+    if (keptDir !== undefined) await writeFile(join(keptDir, "seed.json"), JSON.stringify(seed));
+    console.log(
+      `  seeded ${fmt(seed.rows)} rows in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers()), merged in ${fmt(seed.mergeSeconds, 1)} s`,
+    );
+  } else {
+    console.log(`  reusing the ${fmt(seed.rows)} rows seeded in ${dataDir} at ${new Date(seed.end).toISOString()}`);
+  }
 
   const upstream = await startUpstream(root);
   const stack = await startStack(root, {
@@ -101,120 +122,124 @@ try {
       ),
       "p95 ≤ 20 ms",
     );
-    const oneTenant = `${api}/v1/analytics/breakdown?${window}&tenant_id=tenant-0`;
-    line(
-      "30-day breakdown, one tenant, by model",
-      await timeSequential(
-        repeat(() => `${oneTenant}&group_by=model`),
-        pid,
-      ),
-      "p95 ≤ 100 ms",
-    );
-    line(
-      "30-day breakdown, one tenant, by user",
-      await timeSequential(
-        repeat(() => `${oneTenant}&group_by=user`),
-        pid,
-      ),
-      "p95 ≤ 100 ms",
-    );
-    const allTenants = `${api}/v1/analytics/breakdown?${window}`;
-    line(
-      "30-day breakdown, all tenants, by model",
-      await timeSequential(
-        repeat(() => `${allTenants}&group_by=model`),
-        pid,
-      ),
-      "p95 ≤ 300 ms",
-    );
-    line(
-      "30-day breakdown, all tenants, by tenant",
-      await timeSequential(
-        repeat(() => `${allTenants}&group_by=tenant`),
-        pid,
-      ),
-      "p95 ≤ 300 ms",
-    );
-    const user = () => `user-${pick(SEED_TENANTS * SEED_USERS_PER_TENANT)}`;
-    line(
-      "request search, first page (user, 30 days)",
-      await timeSequential(
-        repeat(() => `${api}/v1/requests?${window}&user=${user()}&limit=50`),
-        pid,
-      ),
-      "≤ 100 ms",
-    );
-    line(
-      "request search, first page (model + errors)",
-      await timeSequential(
-        repeat(() => `${api}/v1/requests?${window}&model=gpt-4o&status=error&limit=50`),
-        pid,
-      ),
-      "≤ 100 ms",
-    );
-    // The heaviest reads the API allows: no rollup answers them (metadata key, every metric incl. feedback).
-    const heaviest = [
-      `${allTenants}&group_by=metadata.feature&limit=1000&sort=latency_p99_ms&metrics=requests,errors,error_rate,cost_usd,latency_p50_ms,latency_p90_ms,latency_p99_ms,ttft_p99_ms,cache_hit_rate,rescued,feedback_count,feedback_weighted_avg`,
-      `${allTenants}&group_by=user&limit=1000&sort=latency_p99_ms`,
-    ];
-    line(
-      "heaviest breakdowns (metadata.feature; user)",
-      await timeSequential(
-        repeat(() => heaviest[pick(2)]!, 6),
-        pid,
-      ),
-      "bounded",
-    );
+    if (!traceOnly) {
+      const oneTenant = `${api}/v1/analytics/breakdown?${window}&tenant_id=tenant-0`;
+      line(
+        "30-day breakdown, one tenant, by model",
+        await timeSequential(
+          repeat(() => `${oneTenant}&group_by=model`),
+          pid,
+        ),
+        "p95 ≤ 100 ms",
+      );
+      line(
+        "30-day breakdown, one tenant, by user",
+        await timeSequential(
+          repeat(() => `${oneTenant}&group_by=user`),
+          pid,
+        ),
+        "p95 ≤ 100 ms",
+      );
+      const allTenants = `${api}/v1/analytics/breakdown?${window}`;
+      line(
+        "30-day breakdown, all tenants, by model",
+        await timeSequential(
+          repeat(() => `${allTenants}&group_by=model`),
+          pid,
+        ),
+        "p95 ≤ 300 ms",
+      );
+      line(
+        "30-day breakdown, all tenants, by tenant",
+        await timeSequential(
+          repeat(() => `${allTenants}&group_by=tenant`),
+          pid,
+        ),
+        "p95 ≤ 300 ms",
+      );
+      const user = () => `user-${pick(SEED_TENANTS * SEED_USERS_PER_TENANT)}`;
+      line(
+        "request search, first page (user, 30 days)",
+        await timeSequential(
+          repeat(() => `${api}/v1/requests?${window}&user=${user()}&limit=50`),
+          pid,
+        ),
+        "≤ 100 ms",
+      );
+      line(
+        "request search, first page (model + errors)",
+        await timeSequential(
+          repeat(() => `${api}/v1/requests?${window}&model=gpt-4o&status=error&limit=50`),
+          pid,
+        ),
+        "≤ 100 ms",
+      );
+      // The heaviest reads the API allows: no rollup answers them (metadata key, every metric incl. feedback).
+      const heaviest = [
+        `${allTenants}&group_by=metadata.feature&limit=1000&sort=latency_p99_ms&metrics=requests,errors,error_rate,cost_usd,latency_p50_ms,latency_p90_ms,latency_p99_ms,ttft_p99_ms,cache_hit_rate,rescued,feedback_count,feedback_weighted_avg`,
+        `${allTenants}&group_by=user&limit=1000&sort=latency_p99_ms`,
+      ];
+      line(
+        "heaviest breakdowns (metadata.feature; user)",
+        await timeSequential(
+          repeat(() => heaviest[pick(2)]!, 6),
+          pid,
+        ),
+        "bounded",
+      );
 
-    console.log(
-      `\n(4) gateway at ${rate} req/s open loop, ${rounds} rounds of ${windowSec} s idle then ${windowSec} s busy (fake upstream), same process as analytics`,
-    );
-    const gateway = {
-      url: `http://127.0.0.1:${stack.gatewayPort}/v1/chat/completions`,
-      headers: viaGatewayHeaders(upstream.baseUrl),
-      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }),
-      rate,
-      serverPid: pid,
-    };
-    await pacedLoad({ ...gateway, durationSec: 3 }); // warm-up
-    // Idle and busy windows alternate, so a neighbour's load on this shared box falls on both alike.
-    const idleRuns: Timings[] = [];
-    const busyRuns: Timings[] = [];
-    const heavyRuns: Timings[] = [];
-    for (let round = 0; round < rounds; round++) {
-      idleRuns.push(await pacedLoad({ ...gateway, durationSec: windowSec }));
-      const stop = new AbortController();
-      const heavyLoop = loopUntil(heaviest, stop.signal);
-      busyRuns.push(await pacedLoad({ ...gateway, durationSec: windowSec }));
-      stop.abort();
-      // The last heavy query finishes before the next idle window opens.
-      heavyRuns.push(await heavyLoop);
+      console.log(
+        `\n(4) gateway at ${rate} req/s open loop, ${rounds} rounds of ${windowSec} s idle then ${windowSec} s busy (fake upstream), same process as analytics`,
+      );
+      const gateway = {
+        url: `http://127.0.0.1:${stack.gatewayPort}/v1/chat/completions`,
+        headers: viaGatewayHeaders(upstream.baseUrl),
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }),
+        rate,
+        serverPid: pid,
+      };
+      await pacedLoad({ ...gateway, durationSec: 3 }); // warm-up
+      // Idle and busy windows alternate, so a neighbour's load on this shared box falls on both alike.
+      const idleRuns: Timings[] = [];
+      const busyRuns: Timings[] = [];
+      const heavyRuns: Timings[] = [];
+      for (let round = 0; round < rounds; round++) {
+        idleRuns.push(await pacedLoad({ ...gateway, durationSec: windowSec }));
+        const stop = new AbortController();
+        const heavyLoop = loopUntil(heaviest, stop.signal);
+        busyRuns.push(await pacedLoad({ ...gateway, durationSec: windowSec }));
+        stop.abort();
+        // The last heavy query finishes before the next idle window opens.
+        heavyRuns.push(await heavyLoop);
+      }
+      const [idle, busy, heavy] = [combine(idleRuns), combine(busyRuns), combine(heavyRuns)];
+      const net = (t: Timings) =>
+        restMicrosPerSec === null || t.cpuMicros === null
+          ? ""
+          : ` (${fmt((t.cpuMicros - restMicrosPerSec * windowSec * rounds) / t.count / 1000, 2)} ms CPU/req net of the process at rest)`;
+      line("gateway idle", idle, `—${net(idle)}`);
+      line("gateway while the heaviest query runs", busy, `p99 ≤ 2× idle (${fmt(idle.p99 * 2, 1)} ms)${net(busy)}`);
+      line(`  (heaviest queries meanwhile: ${heavy.count})`, heavy, "bounded");
+      console.log(`  p99 ratio busy/idle: ${fmt(busy.p99 / idle.p99, 2)} (target ≤ 2)`);
     }
-    const [idle, busy, heavy] = [combine(idleRuns), combine(busyRuns), combine(heavyRuns)];
-    const net = (t: Timings) =>
-      restMicrosPerSec === null || t.cpuMicros === null
-        ? ""
-        : ` (${fmt((t.cpuMicros - restMicrosPerSec * windowSec * rounds) / t.count / 1000, 2)} ms CPU/req net of the process at rest)`;
-    line("gateway idle", idle, `—${net(idle)}`);
-    line("gateway while the heaviest query runs", busy, `p99 ≤ 2× idle (${fmt(idle.p99 * 2, 1)} ms)${net(busy)}`);
-    line(`  (heaviest queries meanwhile: ${heavy.count})`, heavy, "bounded");
-    console.log(`  p99 ratio busy/idle: ${fmt(busy.p99 / idle.p99, 2)} (target ≤ 2)`);
   } finally {
     await stack.stop();
     await stopChild(upstream.child);
   }
 } finally {
-  await rm(dataDir, { recursive: true, force: true });
+  if (keptDir === undefined) await rm(dataDir, { recursive: true, force: true });
 }
 
-console.log(
-  `\n(5) ingest on its own: ${fmt(ingestEvents)} events in the embedded log → embedded ClickHouse (worker thread)`,
-);
-const solo = await measureSoloIngest(ingestEvents, {}, { maxBatchRecords: 10_000, maxBatchBytes: 32 * 1024 * 1024 });
-console.log(
-  `  ${fmt(solo.eventsPerSec)} events/s (${fmt(solo.ingestSec, 1)} s, ${fmt(solo.cpuMicrosPerEvent, 1)} µs CPU/event, ` +
-    `main-loop delay p99 ${fmt(solo.p99LoopStallMs)} ms, max ${fmt(solo.maxLoopStallMs)} ms)  target ≥ 50,000 events/s` +
-    (solo.rowsStored === solo.events ? "" : `  WARNING: ${solo.rowsStored} rows stored`),
-);
+if (!traceOnly) {
+  console.log(
+    `\n(5) ingest on its own: ${fmt(ingestEvents)} events in the embedded log → embedded ClickHouse (worker thread)`,
+  );
+  const solo = await measureSoloIngest(ingestEvents, {}, { maxBatchRecords: 10_000, maxBatchBytes: 32 * 1024 * 1024 });
+  console.log(
+    `  ${fmt(solo.eventsPerSec)} events/s (${fmt(solo.ingestSec, 1)} s, ${fmt(solo.cpuMicrosPerEvent, 1)} µs CPU/event, ` +
+      `main-loop delay p99 ${fmt(solo.p99LoopStallMs)} ms, max ${fmt(solo.maxLoopStallMs)} ms)  target ≥ 50,000 events/s` +
+      (solo.rowsStored === solo.events ? "" : `  WARNING: ${solo.rowsStored} rows stored`),
+  );
+}
 await closeAgent();
 console.log(`\nload average at the end: ${load()}`);

@@ -5,6 +5,7 @@ import { addFeedbackRevisions } from "./004-feedback-revisions.ts";
 import { createLimitAlertsTable } from "./005-limit-alerts.ts";
 import { leanRollups } from "./006-lean-rollups.ts";
 import { timingPercentiles } from "./007-timing-percentiles.ts";
+import { traceProjectionIndex } from "./008-trace-projection-index.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createLimitAlertsTable,
   leanRollups,
   timingPercentiles,
+  traceProjectionIndex,
 ];
