@@ -19,6 +19,7 @@ import { probeRoute, probeRow } from "./probe-events.ts";
 const BATCH = Number(process.env.PROBE_BATCH ?? 10_000);
 const PARTS = Number(process.env.PROBE_PARTS ?? 6);
 const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 2);
+const READS = Number(process.env.PROBE_READS ?? 5);
 const ARMS: Record<string, string> = {
   base: "",
   compact256m: "min_bytes_for_wide_part = 268435456",
@@ -68,19 +69,26 @@ try {
         }
       }, PARTS * BATCH);
       const read = (query: string) => async () => (await client.query({ query, format: "JSONEachRow" })).json();
+      // Each read READS times: the figures are per run (CPU summed over the runs / READS, wall of all runs).
+      const times = (work: () => Promise<unknown>) => async () => {
+        for (let k = 0; k < READS; k++) await work();
+      };
       const breakdown = read(
         `SELECT model, count(), sum(cost_nano_usd), quantile(0.9)(latency_ms) FROM ${table} WHERE tenant_id = 'tenant-1' GROUP BY model`,
       );
+      const trace = read(`SELECT * FROM ${table} WHERE trace_id = 'trace-none' AND tenant_id = 'tenant-1'`);
       const page = read(
         `SELECT * FROM ${table} WHERE tenant_id = 'tenant-1' AND status_code = 200 ORDER BY occurred_at DESC LIMIT 50`,
       );
-      const readsBefore = `${await step(breakdown, PARTS * BATCH)} | ${await step(page, 50)}`;
+      const reads = async () =>
+        `breakdown ${await step(times(breakdown), READS * PARTS * BATCH)} | log page ${await step(times(page), READS * 50)} | trace ${await step(times(trace), READS)}`;
+      const readsBefore = await reads();
       await client.command({ query: `SYSTEM START MERGES ${table}` });
       const merge = await step(() => client.command({ query: `OPTIMIZE TABLE ${table} FINAL` }), PARTS * BATCH);
       const parts = await read(
         `SELECT part_type, count() n FROM system.parts WHERE active AND table = '${table}' GROUP BY part_type`,
       )();
-      const readsAfter = `${await step(breakdown, PARTS * BATCH)} | ${await step(page, 50)}`;
+      const readsAfter = await reads();
       console.log(`${name} round ${r}\n  insert ${insert}\n  merge  ${merge} → ${JSON.stringify(parts)}`);
       console.log(
         `  reads before merge (breakdown | log page per row shown) ${readsBefore}\n  reads after merge ${readsAfter}`,
