@@ -66,6 +66,8 @@ describe.each<BusKind>(["embedded", "kafka"])("ingest killed with SIGKILL mid-ba
         INGEST_BATCH_MAX_ROWS: "100",
         INGEST_FLUSH_INTERVAL_MS: "5",
         LOG_LEVEL: "info",
+        // Any free port: the fixed default (8789) collides with whatever else runs on the machine.
+        INGEST_METRICS_PORT: "0",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
