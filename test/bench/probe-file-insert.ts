@@ -71,6 +71,12 @@ try {
           query: `INSERT INTO ${table} (${cols}) SELECT * FROM file('${dir}/r${r}.json', JSONCompactEachRow) SETTINGS input_format_parallel_parsing = 0`,
         })
         .then(() => undefined),
+    file_json_2threads: (_, table, r) =>
+      client
+        .command({
+          query: `INSERT INTO ${table} (${cols}) SELECT * FROM file('${dir}/r${r}.json', JSONCompactEachRow) SETTINGS max_threads = 2, max_insert_threads = 1, min_chunk_bytes_for_parallel_parsing = 1048576, min_insert_block_size_rows = 1000000000000, min_insert_block_size_bytes = 1000000000000000`,
+        })
+        .then(() => undefined),
     file_rowbinary: (_, table, r) => fromFile(table, `${dir}/r${r}.rowbinary`, "RowBinary"),
     file_native: (_, table, r) => fromFile(table, `${dir}/r${r}.native`, "Native"),
   };
