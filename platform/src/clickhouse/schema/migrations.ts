@@ -6,6 +6,7 @@ import { createLimitAlertsTable } from "./005-limit-alerts.ts";
 import { leanRollups } from "./006-lean-rollups.ts";
 import { timingPercentiles } from "./007-timing-percentiles.ts";
 import { traceProjectionIndex } from "./008-trace-projection-index.ts";
+import { compactParts } from "./009-compact-parts.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   leanRollups,
   timingPercentiles,
   traceProjectionIndex,
+  compactParts,
 ];
