@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestClickHouse, pollUntil, type TestClickHouse } from "../../testing/index.ts";
+import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "./migrations.ts";
 import { runMigrations } from "./run-migrations.ts";
+import { storeBeforeMigration } from "./store-before-migration.ts";
 
 const ROWS = 40_000;
 
 /** Migration 008 on a store that already holds rows: trace_keys is rebuilt with `_part_offset`. */
 describe("migration 008 (trace_keys as a projection index)", () => {
-  let db: TestClickHouse;
-  beforeAll(async () => {
-    db = await openTestClickHouse();
-  });
-  afterAll(async () => {
-    await db?.dispose();
-  });
-
-  const rows = (sql: string) =>
-    db.clickhouse.client.query({ query: sql, format: "JSONEachRow" }).then((r) => r.json<Record<string, unknown>>());
+  const store = storeBeforeMigration(8);
+  const rows = (sql: string) => store.rows(sql);
 
   it("rebuilds trace_keys of existing parts with row offsets; both trace projections still answer a trace's keys", async () => {
-    const client = db.clickhouse.client;
-    await runMigrations(
-      client,
-      MIGRATIONS.filter((m) => m.version < 8),
-    );
+    const client = store.db.clickhouse.client;
     // Traces of two requests each; every fourth request also carries an OpenTelemetry trace id of its own.
     await client.command({
       query: `INSERT INTO requests (event_id, schema_version, occurred_at, gateway_instance, tenant_id, trace_id,
@@ -46,11 +34,7 @@ describe("migration 008 (trace_keys as a projection index)", () => {
 
     const applied = await runMigrations(client);
     expect(applied.applied).toEqual(MIGRATIONS.filter((m) => m.version >= 8).map((m) => m.version));
-    await pollUntil(
-      async () =>
-        (await rows("SELECT count() AS n FROM system.mutations WHERE NOT is_done"))[0]?.n === 0 ? true : undefined,
-      "the projections' MATERIALIZE mutation",
-    );
+    await store.mutationsDone();
 
     // Every active part has both projections again; trace_keys now with the row offsets, otel_trace_keys as before.
     const parts = await rows(`SELECT name FROM system.parts

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestClickHouse, pollUntil, type TestClickHouse } from "../../testing/index.ts";
+import { describe, expect, it } from "vitest";
 import { LOG_MS_SCALE, timingQuantilesSql } from "./007-timing-percentiles.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { runMigrations } from "./run-migrations.ts";
+import { storeBeforeMigration } from "./store-before-migration.ts";
 
 /** Migration 007 on a store that already holds rows: the rollups are rebuilt with the new states and answer. */
 describe("migration 007 (timing percentiles)", () => {
-  let db: TestClickHouse;
-  beforeAll(async () => {
-    db = await openTestClickHouse();
-  });
-  afterAll(async () => {
-    await db?.dispose();
-  });
-
-  const rows = (sql: string) =>
-    db.clickhouse.client.query({ query: sql, format: "JSONEachRow" }).then((r) => r.json<Record<string, unknown>>());
+  const store = storeBeforeMigration(7);
+  const rows = (sql: string) => store.rows(sql);
 
   it("rebuilds the rollups of existing parts; their percentiles are within 1.25 % of the exact ones", async () => {
-    const client = db.clickhouse.client;
-    await runMigrations(
-      client,
-      MIGRATIONS.filter((m) => m.version < 7),
-    );
+    const client = store.db.clickhouse.client;
     // 6,000 requests a tenant (more than quantileTiming keeps exactly), latencies 50 ms to ~3 min, a third without TTFT.
     await client.command({
       query: `INSERT INTO requests (event_id, schema_version, occurred_at, gateway_instance, tenant_id, trace_id,
@@ -39,11 +27,7 @@ describe("migration 007 (timing percentiles)", () => {
     });
     const applied = await runMigrations(client);
     expect(applied.applied).toEqual([7, ...MIGRATIONS.filter((m) => m.version > 7).map((m) => m.version)]);
-    await pollUntil(
-      async () =>
-        (await rows("SELECT count() AS n FROM system.mutations WHERE NOT is_done"))[0]?.n === 0 ? true : undefined,
-      "the projections' MATERIALIZE mutation",
-    );
+    await store.mutationsDone();
 
     const query = `SELECT tenant_id, toStartOfDay(occurred_at) AS day, count() AS n,
         ${timingQuantilesSql("0.5, 0.9, 0.99", "latency_ms")} AS lat, ${timingQuantilesSql("0.5, 0.99", "ttft_ms")} AS ttft
