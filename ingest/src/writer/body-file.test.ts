@@ -1,11 +1,10 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { ClickHouseClient } from "@clickhouse/client";
 import { Topics } from "@switchyard/events";
-import { runMigrations } from "@switchyard/platform";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { requestRow } from "../rows/request-row.ts";
-import { makeRequestEvent, openTestClickHouse, type TestClickHouse } from "../testing/index.ts";
+import { makeRequestEvent } from "../testing/index.ts";
+import { migratedStore } from "../testing/migrated-store.ts";
 import { bodyFileDir, openBodyFileDir } from "./body-file.ts";
 import { insertExactlyOnce } from "./exactly-once-insert.ts";
 
@@ -21,36 +20,27 @@ function deadPid(): number {
 }
 
 describe("insert bodies through a file", () => {
-  let db: TestClickHouse;
-  let client: ClickHouseClient;
-  beforeAll(async () => {
-    db = await openTestClickHouse();
-    client = db.clickhouse.client;
-    await runMigrations(client);
-  });
-  afterAll(async () => {
-    await db?.dispose();
-  });
+  const store = migratedStore();
 
   it("is what the embedded engine uses, and leaves no body behind", async () => {
-    const dir = await bodyFileDir(client);
-    if (db.clickhouse.kind === "embedded") expect(dir).not.toBeNull();
+    const dir = await bodyFileDir(store.client);
+    if (store.db.clickhouse.kind === "embedded") expect(dir).not.toBeNull();
     const rows = Array.from({ length: 300 }, (_, i) => {
       const event = makeRequestEvent({ occurred_at: `2025-0${1 + (i % 3)}-10T08:00:00.000Z` });
       const decoded = requestRow(event, { topic: Topics.requests, partition: 0, offset: String(i) });
       if (!decoded.ok) throw new Error(decoded.reason);
       return decoded.row;
     });
-    expect(await insertExactlyOnce(client, "requests", rows)).toEqual({ inserted: 300, duplicates: 0 });
-    const counted = await client.query({ query: "SELECT count() AS n FROM requests", format: "JSONEachRow" });
+    expect(await insertExactlyOnce(store.client, "requests", rows)).toEqual({ inserted: 300, duplicates: 0 });
+    const counted = await store.client.query({ query: "SELECT count() AS n FROM requests", format: "JSONEachRow" });
     const [row] = await counted.json<{ n: number | string }>();
     expect(Number(row?.n)).toBe(300);
     if (dir !== null) expect(await readdir(dir)).toEqual([]);
   });
 
   it("removes bodies a process that is gone left behind, and keeps those of live ones", async () => {
-    const dir = await bodyFileDir(client);
-    if (dir === null) return expect(db.clickhouse.kind).not.toBe("embedded");
+    const dir = await bodyFileDir(store.client);
+    if (dir === null) return expect(store.db.clickhouse.kind).not.toBe("embedded");
     const root = dirname(dir);
     const gone = join(root, String(deadPid()));
     const live = join(root, String(process.ppid));
@@ -58,7 +48,7 @@ describe("insert bodies through a file", () => {
       await mkdir(stale, { recursive: true });
       await writeFile(join(stale, "requests-1.jsonl"), "[]\n");
     }
-    expect(await openBodyFileDir(client)).toBe(dir);
+    expect(await openBodyFileDir(store.client)).toBe(dir);
     const left = await readdir(root);
     expect(left).not.toContain(String(deadPid()));
     expect(left).toContain(String(process.ppid));

@@ -1,10 +1,10 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { Topics } from "@switchyard/events";
-import { runMigrations } from "@switchyard/platform";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { PendingRow } from "../rows/pending-row.ts";
 import { requestRow } from "../rows/request-row.ts";
-import { makeRequestEvent, openTestClickHouse, type TestClickHouse } from "../testing/index.ts";
+import { makeRequestEvent } from "../testing/index.ts";
+import { migratedStore } from "../testing/migrated-store.ts";
 import { insertExactlyOnce } from "./exactly-once-insert.ts";
 
 function rowAt(partition: number, offset: number, event = makeRequestEvent()): PendingRow {
@@ -18,18 +18,9 @@ async function select<T>(client: ClickHouseClient, query: string): Promise<T[]> 
 }
 
 describe("insertExactlyOnce", () => {
-  let db: TestClickHouse;
-  let client: ClickHouseClient;
-  beforeAll(async () => {
-    db = await openTestClickHouse();
-    client = db.clickhouse.client;
-    await runMigrations(client);
-  });
+  const store = migratedStore();
   beforeEach(async () => {
-    await client.command({ query: "TRUNCATE TABLE requests" });
-  });
-  afterAll(async () => {
-    await db?.dispose();
+    await store.client.command({ query: "TRUNCATE TABLE requests" });
   });
 
   it("stores every field of the event and its source coordinates", async () => {
@@ -38,9 +29,9 @@ describe("insertExactlyOnce", () => {
       metadata: { team: "search", env: "prod" },
       guardrails: [{ hook_id: "h1", check_id: "pii", verdict: true, deny: false, latency_ms: 2.5, explanation: null }],
     });
-    await insertExactlyOnce(client, "requests", [rowAt(2, 41, event)]);
+    await insertExactlyOnce(store.client, "requests", [rowAt(2, 41, event)]);
     const [row] = await select<Record<string, unknown>>(
-      client,
+      store.client,
       "SELECT *, toString(source_offset) AS offset_text FROM requests",
     );
     expect(row).toMatchObject({
@@ -62,7 +53,7 @@ describe("insertExactlyOnce", () => {
   it("drops re-delivered offsets, producer duplicates and in-batch repeats", async () => {
     const events = Array.from({ length: 5 }, (_, i) => makeRequestEvent({ cost_nano_usd: 1_000 * (i + 1) }));
     const first = await insertExactlyOnce(
-      client,
+      store.client,
       "requests",
       events.map((e, i) => rowAt(0, i, e)),
     );
@@ -71,7 +62,7 @@ describe("insertExactlyOnce", () => {
     const redelivered = events.slice(2).map((e, i) => rowAt(0, i + 2, e));
     const producerRetry = rowAt(0, 100, events[0]);
     const fresh = makeRequestEvent({ cost_nano_usd: 7 });
-    const second = await insertExactlyOnce(client, "requests", [
+    const second = await insertExactlyOnce(store.client, "requests", [
       ...redelivered,
       producerRetry,
       rowAt(0, 101, fresh),
@@ -80,7 +71,7 @@ describe("insertExactlyOnce", () => {
     expect(second).toEqual({ inserted: 1, duplicates: 5 });
 
     const [totals] = await select<{ n: number; cost: number; ids: number }>(
-      client,
+      store.client,
       "SELECT count() AS n, sum(cost_nano_usd) AS cost, uniqExact(event_id) AS ids FROM requests",
     );
     expect(Number(totals?.n)).toBe(6);
@@ -94,9 +85,9 @@ describe("insertExactlyOnce", () => {
       rowAt(0, 1, makeRequestEvent({ occurred_at: "2025-02-01T00:00:00.000Z" })),
       rowAt(0, 2, makeRequestEvent({ occurred_at: "2025-02-01T00:00:01.000Z" })),
     ];
-    await insertExactlyOnce(client, "requests", rows);
+    await insertExactlyOnce(store.client, "requests", rows);
     const parts = await select<{ partition: string; rows: number }>(
-      client,
+      store.client,
       `SELECT partition, rows FROM system.parts
        WHERE database = currentDatabase() AND table = 'requests' AND active ORDER BY partition`,
     );
@@ -105,7 +96,7 @@ describe("insertExactlyOnce", () => {
       ["202502", 2],
     ]);
     const projections = await select<{ name: string }>(
-      client,
+      store.client,
       `SELECT DISTINCT name FROM system.projection_parts
        WHERE database = currentDatabase() AND table = 'requests' AND active ORDER BY name`,
     );
@@ -122,18 +113,18 @@ describe("insertExactlyOnce", () => {
     const events = Array.from({ length: 4 }, () => makeRequestEvent({ cost_nano_usd: 250, user: "bob" }));
     // As if the process died after the first of two inserts: only some rows of the batch are stored.
     await insertExactlyOnce(
-      client,
+      store.client,
       "requests",
       events.slice(0, 2).map((e, i) => rowAt(1, i, e)),
     );
     const retried = await insertExactlyOnce(
-      client,
+      store.client,
       "requests",
       events.map((e, i) => rowAt(1, i, e)),
     );
     expect(retried).toEqual({ inserted: 2, duplicates: 2 });
     const [rollup] = await select<{ requests: number; cost: number }>(
-      client,
+      store.client,
       `SELECT count() AS requests, sum(cost_nano_usd) AS cost FROM requests
        WHERE toStartOfDay(occurred_at) >= '2025-06-01 00:00:00' GROUP BY user
        SETTINGS force_optimize_projection = 1`,

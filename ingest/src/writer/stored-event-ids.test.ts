@@ -1,10 +1,9 @@
-import type { ClickHouseClient } from "@clickhouse/client";
 import { type RequestEvent, Topics } from "@switchyard/events";
-import { runMigrations } from "@switchyard/platform";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PendingRow } from "../rows/pending-row.ts";
 import { requestRow } from "../rows/request-row.ts";
-import { makeRequestEvent, openTestClickHouse, storeRequestEvents, type TestClickHouse } from "../testing/index.ts";
+import { makeRequestEvent, storeRequestEvents } from "../testing/index.ts";
+import { migratedStore } from "../testing/migrated-store.ts";
 import { storedEventIds } from "./exactly-once-insert.ts";
 
 function rowOf(event: RequestEvent, offset: number): PendingRow {
@@ -22,23 +21,14 @@ function eventsFrom(start: string, count: number, tenant: string): RequestEvent[
 }
 
 describe("storedEventIds (the dedup lookup)", () => {
-  let db: TestClickHouse;
-  let client: ClickHouseClient;
-  beforeAll(async () => {
-    db = await openTestClickHouse();
-    client = db.clickhouse.client;
-    await runMigrations(client);
-  });
-  afterAll(async () => {
-    await db?.dispose();
-  });
+  const store = migratedStore();
 
   it("finds exactly the chunk's stored events, from the range alone or, past the limit, by the chunk's ids", async () => {
     // Stored: 20 of acme's events in the chunk's range, 30 more of acme's in the same range that the chunk
     // does not hold, and other tenants' events in the range and acme's just outside it.
     const chunkEvents = eventsFrom("2025-06-01T10:00:00.000Z", 40, "acme");
     const storedOfChunk = chunkEvents.filter((_, i) => i % 2 === 0);
-    await storeRequestEvents(client, [
+    await storeRequestEvents(store.client, [
       ...storedOfChunk,
       ...eventsFrom("2025-06-01T10:00:00.500Z", 30, "acme"),
       ...eventsFrom("2025-06-01T10:00:00.000Z", 10, "globex"),
@@ -47,7 +37,7 @@ describe("storedEventIds (the dedup lookup)", () => {
     const chunk = chunkEvents.map(rowOf);
     const expected = storedOfChunk.map((e) => e.event_id.toLowerCase()).sort();
     const duplicatesWith = async (limit?: number) => {
-      const stored = await storedEventIds(client, "requests", chunk, limit);
+      const stored = await storedEventIds(store.client, "requests", chunk, limit);
       return chunk
         .filter((r) => stored.has(r.eventId))
         .map((r) => r.eventId)
@@ -61,7 +51,7 @@ describe("storedEventIds (the dedup lookup)", () => {
 
   it("finds nothing for a chunk whose range holds no stored event", async () => {
     const chunk = eventsFrom("2025-07-01T10:00:00.000Z", 5, "acme").map(rowOf);
-    expect((await storedEventIds(client, "requests", chunk)).size).toBe(0);
-    expect((await storedEventIds(client, "requests", chunk, 0)).size).toBe(0);
+    expect((await storedEventIds(store.client, "requests", chunk)).size).toBe(0);
+    expect((await storedEventIds(store.client, "requests", chunk, 0)).size).toBe(0);
   });
 });
