@@ -53,12 +53,18 @@ export function packRows(rows: PendingRow[]): void {
     const line = row.line as string;
     // An ASCII line writes exactly its length in bytes; anything else writes more, or stops early.
     const written = bytes.write(line, position, "utf8");
-    if (written !== line.length) return packText(rows);
+    if (written !== line.length) {
+      packText(rows);
+      return;
+    }
     bytes[position + written] = NEWLINE;
     position += written + 1;
   }
   // A line that stopped early (out of room) can have written exactly its length, but not in ASCII bytes.
-  if (!isAscii(bytes)) return packText(rows);
+  if (!isAscii(bytes)) {
+    packText(rows);
+    return;
+  }
   position = 0;
   for (const row of rows) {
     const end = position + (row.line as string).length + 1;
