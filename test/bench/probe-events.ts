@@ -1,5 +1,5 @@
 import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { makeRequestEvent, type PendingRow, requestRow, topicRoute } from "@switchyard/ingest/testing";
+import { makeRequestEvent, type PendingRow, packRows, requestRow, topicRoute } from "@switchyard/ingest/testing";
 
 /**
  * The ingest probes' synthetic request `i` of `count`: spread over the hour before `now`, five tenants,
@@ -54,4 +54,20 @@ export function probeRows(count: number, now: number): PendingRow[] {
     if (!r.ok) throw new Error(r.reason);
     return r.row;
   });
+}
+
+/**
+ * Insert chunks as a backlog makes them: each call gives `batch` probe rows (encoded and decoded as ingest
+ * does) packed into one buffer, in the hour after the last chunk's (from 60 days ago), so each is one part.
+ */
+export function probeChunks(batch: number): () => PendingRow[] {
+  const route = probeRoute();
+  let hour = Date.now() - 60 * 86_400_000;
+  return () => {
+    hour += 3_600_000;
+    const rows: PendingRow[] = [];
+    for (let j = 0; j < batch; j++) rows.push(probeRow(route, j, batch, hour));
+    packRows(rows);
+    return rows;
+  };
 }

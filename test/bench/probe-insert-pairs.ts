@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { type PendingRow, packRows } from "@switchyard/ingest/testing";
+import type { PendingRow } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
 import { threadMeter } from "./cpu.ts";
-import { probeRoute, probeRow } from "./probe-events.ts";
+import { probeChunks } from "./probe-events.ts";
 
 /**
  * `node test/bench/probe-insert-pairs.ts [threads|fsync]`: wall time and libuv-thread CPU of one ingest
@@ -33,17 +33,7 @@ const ARMS: Array<[string, string, number]> =
 const dir = await mkdtemp(join(tmpdir(), "sy-probe-threads-"));
 const clickhouse = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
 const client = clickhouse.client;
-const route = probeRoute();
-let hour = Date.now() - 60 * 86_400_000;
-function chunk(): PendingRow[] {
-  hour += 3_600_000;
-  const rows: PendingRow[] = [];
-  for (let j = 0; j < BATCH; j++) {
-    rows.push(probeRow(route, j, BATCH, hour));
-  }
-  packRows(rows);
-  return rows;
-}
+const chunk = probeChunks(BATCH);
 async function insert(
   rows: PendingRow[],
   table: string,

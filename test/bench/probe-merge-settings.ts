@@ -3,11 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { type PendingRow, packRows } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
 import { bodyChunks } from "../../ingest/src/rows/pending-row.ts";
 import { threadMeter } from "./cpu.ts";
-import { probeRoute, probeRow } from "./probe-events.ts";
+import { probeChunks } from "./probe-events.ts";
 
 /**
  * `node test/bench/probe-merge-settings.ts`: what table settings do to the merges ingest's inserts cause and
@@ -30,17 +29,14 @@ const picked = (process.argv[2] ?? "base,compact256m").split(",");
 const dir = await mkdtemp(join(tmpdir(), "sy-probe-merge-"));
 const clickhouse = await createClickHouse({ kind: "embedded", path: join(dir, "ch") });
 const client = clickhouse.client;
-const route = probeRoute();
-let hour = Date.now() - 60 * 86_400_000;
+const nextChunk = probeChunks(BATCH);
 const chunks: Buffer[][] = [];
+let columns = "";
 for (let p = 0; p < PARTS; p++) {
-  hour += 3_600_000;
-  const rows: PendingRow[] = [];
-  for (let j = 0; j < BATCH; j++) rows.push(probeRow(route, j, BATCH, hour));
-  packRows(rows);
+  const rows = nextChunk();
   chunks.push(bodyChunks(rows));
+  columns = rows[0]!.columns.join(", ");
 }
-const columns = probeRow(route, 0, 1, hour).columns.join(", ");
 async function step(work: () => Promise<unknown>, per: number) {
   const meter = threadMeter(process.pid);
   const started = performance.now();
