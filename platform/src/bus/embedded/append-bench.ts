@@ -24,6 +24,8 @@ const rounds = env("ROUNDS", 7);
 const valueBytes = env("VALUE_BYTES", 1300);
 const partitions = env("PARTITIONS", 1);
 const withHeaders = process.env.HEADERS === "1";
+/** WRITTEN=1: publish({ written: true }) as the gateway's hand-off does (settled once written; fsync'd within the interval). */
+const written = process.env.WRITTEN === "1" ? { written: true } : undefined;
 const TOPIC = "llm.requests.v1";
 
 interface Arm {
@@ -59,7 +61,7 @@ async function load(bus: EventBus, count: number): Promise<void> {
     while (started < count) {
       const n = Math.min(batch, count - started);
       started += n;
-      await bus.publish(TOPIC, Array.from({ length: n }, nextRecord));
+      await bus.publish(TOPIC, Array.from({ length: n }, nextRecord), written);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
@@ -94,7 +96,7 @@ for (const spec of armSpecs) {
 }
 console.log(
   `append-bench: ${records} records/round of ${valueBytes} B, ${inFlight} publishes in flight, ${batch} record(s) each, ` +
-    `${partitions} partition(s), headers ${withHeaders ? "on" : "off"}, ${rounds} rounds, arms: ${arms.map((a) => a.label).join(", ")}`,
+    `${partitions} partition(s), headers ${withHeaders ? "on" : "off"}, ${written ? "written-only" : "fsync-waiting"} publishes, ${rounds} rounds, arms: ${arms.map((a) => a.label).join(", ")}`,
 );
 try {
   for (const arm of arms) await load(arm.bus, Math.min(records, 5000)); // warm-up: JIT, first segment

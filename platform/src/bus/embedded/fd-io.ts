@@ -27,25 +27,21 @@ export function datasyncFd(fd: number): Promise<void> {
 
 /**
  * Appends all of `buffers` (`bytes` in total) to an append-mode descriptor, the frames' parts as they
- * are (no concatenation), continuing a short write from where it stopped. Synchronous on purpose: an
- * append of a round's frames lands in the page cache in microseconds, while a round trip through the
- * libuv pool costs more CPU and adds its latency to every answer waiting for the write
- * (README.md, "fsync policy", measured). The fsync that follows stays asynchronous.
+ * are (no concatenation), continuing a short write from where it stopped; throws what writev throws.
+ * Synchronous on purpose: an append of a round's frames lands in the page cache in microseconds, while
+ * a round trip through the libuv pool costs more CPU and adds its latency to every answer waiting for
+ * the write (README.md, "fsync policy", measured). No promise either: the round that calls it awaits
+ * nothing more for its write. The fsync that follows stays asynchronous.
  */
-export function writevAll(fd: number, buffers: Uint8Array[], bytes: number): Promise<void> {
-  try {
-    let remaining = buffers;
-    let left = bytes;
-    while (left > 0) {
-      const count = writevSync(fd, remaining);
-      left -= count;
-      if (left <= 0) break;
-      if (count === 0) throw new Error(`writev wrote nothing with ${left} bytes left`);
-      remaining = withoutFirstBytes(remaining, count);
-    }
-    return Promise.resolve();
-  } catch (error) {
-    return Promise.reject(error);
+export function writevAllSync(fd: number, buffers: Uint8Array[], bytes: number): void {
+  let remaining = buffers;
+  let left = bytes;
+  while (left > 0) {
+    const count = writevSync(fd, remaining);
+    left -= count;
+    if (left <= 0) break;
+    if (count === 0) throw new Error(`writev wrote nothing with ${left} bytes left`);
+    remaining = withoutFirstBytes(remaining, count);
   }
 }
 

@@ -1,6 +1,6 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
-import { FRAME_PREFIX_BYTES, frameBounds } from "../record-frame.ts";
+import { encodeAsciiFrameHead, encodeFrameHead, FRAME_PREFIX_BYTES, frameBounds } from "../record-frame.ts";
 import { readFdRange } from "./fd-io.ts";
 import { parseStoredHeader } from "./stored-header.ts";
 
@@ -27,6 +27,28 @@ export function storedHeaderJson(
   const k = key === null ? "null" : JSON.stringify(key);
   const h = headers !== undefined && hasKeys(headers) ? `,"h":${JSON.stringify(headers)}` : "";
   return `{"o":${offset},"t":${timestamp},"k":${k}${h}}`;
+}
+
+/** Printable ASCII without `"` and backslash: JSON.stringify(key) is the key in quotes, and every char is one byte. */
+const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * The head of an appended record's frame (record-frame.ts) with storedHeaderJson's header. A record
+ * without headers whose key is plain ASCII (the gateway's: a trace id) is built straight as ASCII;
+ * any other goes through storedHeaderJson and encodeFrameHead. The bytes are the same either way.
+ */
+export function storedRecordHead(
+  offset: number,
+  timestamp: number,
+  key: string | null,
+  headers: Record<string, string> | undefined,
+  value: Uint8Array,
+): Buffer {
+  if ((headers !== undefined && hasKeys(headers)) || (key !== null && !PLAIN_KEY.test(key))) {
+    return encodeFrameHead(storedHeaderJson(offset, timestamp, key, headers), value);
+  }
+  const k = key === null ? "null" : `"${key}"`;
+  return encodeAsciiFrameHead(`{"o":${offset},"t":${timestamp},"k":${k}}`, value);
 }
 
 function hasKeys(object: object): boolean {

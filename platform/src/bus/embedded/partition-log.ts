@@ -3,8 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "../../logger.ts";
 import { syncDirectory } from "../durable-file.ts";
 import type { OutgoingRecord } from "../event-bus.ts";
-import { encodeFrameHead } from "../record-frame.ts";
-import { closeFd, datasyncFd, openAppend, writevAll } from "./fd-io.ts";
+import { closeFd, datasyncFd, openAppend, writevAllSync } from "./fd-io.ts";
 import {
   decodeRecords,
   indexFrames,
@@ -16,7 +15,7 @@ import {
   segmentEnd,
   segmentFileName,
   segmentFor,
-  storedHeaderJson,
+  storedRecordHead,
 } from "./log-segment.ts";
 import { readLogStart } from "./log-start.ts";
 import { ignoreMissing, recoverPartition } from "./partition-recovery.ts";
@@ -95,13 +94,12 @@ export class PartitionLog {
       let rollFirst = startSegment && (this.segments.at(-1)?.positions.length ?? 0) > 0;
       let active = this.segments.at(-1);
       for (const record of records) {
-        const json = storedHeaderJson(this.nextOffset, timestamp, record.key, record.headers);
-        const head = encodeFrameHead(json, record.value);
+        const head = storedRecordHead(this.nextOffset, timestamp, record.key, record.headers, record.value);
         const frameBytes = head.length + record.value.length;
         const wouldOverflow = active && active.size + pendingBytes + frameBytes > this.options.segmentBytes;
         if (!active || this.writeFd === null || rollFirst || (wouldOverflow && active.size + pendingBytes > 0)) {
           rollFirst = false;
-          await this.flush(parts, pendingBytes);
+          this.flush(parts, pendingBytes);
           parts = [];
           pendingBytes = 0;
           active = await this.roll();
@@ -112,7 +110,7 @@ export class PartitionLog {
         pendingBytes += frameBytes;
         this.nextOffset += 1;
       }
-      await this.flush(parts, pendingBytes);
+      this.flush(parts, pendingBytes);
     } catch (error) {
       this.failure = error as Error;
       throw error;
@@ -152,10 +150,11 @@ export class PartitionLog {
     if (this.waiters.size > 0) for (const wake of [...this.waiters]) wake();
   }
 
-  private async flush(parts: Uint8Array[], bytes: number): Promise<void> {
+  /** Synchronous (writevSync, page cache): a round that needs no new segment awaits nothing before it settles. */
+  private flush(parts: Uint8Array[], bytes: number): void {
     const active = this.segments.at(-1);
     if (bytes === 0 || !active || this.writeFd === null) return;
-    await writevAll(this.writeFd, parts, bytes);
+    writevAllSync(this.writeFd, parts, bytes);
     active.size += bytes;
     if (!this.unsynced.includes(this.writeFd)) this.unsynced.push(this.writeFd);
   }
