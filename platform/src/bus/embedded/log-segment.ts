@@ -2,17 +2,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeAsciiFrameHead, encodeFrameHead, FRAME_PREFIX_BYTES, frameBounds } from "../record-frame.ts";
 import { readFdRange } from "./fd-io.ts";
-import { parseStoredHeader } from "./stored-header.ts";
-
-/** What the log stores per record besides the value (short keys: it is repeated per record). */
-export interface StoredHeader {
-  /** Offset, stored so a scan can verify it reads the record it expects. */
-  o: number;
-  /** Append time, ms since epoch. */
-  t: number;
-  k: string | null;
-  h?: Record<string, string>;
-}
+import { isStoredHeader, parseStoredHeader } from "./stored-header.ts";
 
 /**
  * `JSON.stringify({ o, t, k, h? })` of a StoredHeader, built directly: it runs per appended record.
@@ -54,17 +44,6 @@ export function storedRecordHead(
 function hasKeys(object: object): boolean {
   for (const key in object) if (Object.hasOwn(object, key)) return true;
   return false;
-}
-
-export function isStoredHeader(value: unknown): value is StoredHeader {
-  if (typeof value !== "object" || value === null) return false;
-  const h = value as Record<string, unknown>;
-  return (
-    typeof h.o === "number" &&
-    typeof h.t === "number" &&
-    (h.k === null || typeof h.k === "string") &&
-    (h.h === undefined || (typeof h.h === "object" && h.h !== null))
-  );
 }
 
 /**

@@ -1,4 +1,23 @@
-import type { StoredHeader } from "./log-segment.ts";
+/** What the log stores per record besides the value (short keys: it is repeated per record). */
+export interface StoredHeader {
+  /** Offset, stored so a scan can verify it reads the record it expects. */
+  o: number;
+  /** Append time, ms since epoch. */
+  t: number;
+  k: string | null;
+  h?: Record<string, string>;
+}
+
+export function isStoredHeader(value: unknown): value is StoredHeader {
+  if (typeof value !== "object" || value === null) return false;
+  const h = value as Record<string, unknown>;
+  return (
+    typeof h.o === "number" &&
+    typeof h.t === "number" &&
+    (h.k === null || typeof h.k === "string") &&
+    (h.h === undefined || (typeof h.h === "object" && h.h !== null))
+  );
+}
 
 /*
  * Reads a record's StoredHeader straight from the segment's bytes. Every header the log writes comes
