@@ -23,13 +23,7 @@ export function encodeFrame(header: unknown, value: Uint8Array): Buffer {
  * frame on disk is this buffer followed by `value` (the log writes both with one writev).
  */
 export function encodeFrameHead(headerJson: string, value: Uint8Array): Buffer {
-  const headerLength = Buffer.byteLength(headerJson, "utf8");
-  const head = Buffer.allocUnsafe(12 + headerLength);
-  head.writeUInt32BE(4 + headerLength + value.length, 0);
-  head.writeUInt32BE(headerLength, 8);
-  head.write(headerJson, 12, "utf8");
-  head.writeUInt32BE(crc32(value, crc32(head.subarray(FRAME_PREFIX_BYTES))), 4);
-  return head;
+  return frameHead(headerJson, Buffer.byteLength(headerJson, "utf8"), "utf8", value);
 }
 
 /**
@@ -38,11 +32,15 @@ export function encodeFrameHead(headerJson: string, value: Uint8Array): Buffer {
  * (an append's head costs ~1.35 → ~1.05 µs; the bytes are the same as encodeFrameHead's).
  */
 export function encodeAsciiFrameHead(headerJson: string, value: Uint8Array): Buffer {
-  const headerLength = headerJson.length;
+  return frameHead(headerJson, headerJson.length, "latin1", value);
+}
+
+/** The head of a frame whose header takes `headerLength` bytes in `encoding`. */
+function frameHead(headerJson: string, headerLength: number, encoding: "utf8" | "latin1", value: Uint8Array): Buffer {
   const head = Buffer.allocUnsafe(12 + headerLength);
   head.writeUInt32BE(4 + headerLength + value.length, 0);
   head.writeUInt32BE(headerLength, 8);
-  head.write(headerJson, 12, "latin1");
+  head.write(headerJson, 12, encoding);
   head.writeUInt32BE(crc32(value, crc32(head.subarray(FRAME_PREFIX_BYTES))), 4);
   return head;
 }
