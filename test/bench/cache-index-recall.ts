@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { minilmEmbedder } from "@switchyard/gateway/testing";
 import usearch from "usearch";
+import { promptForms } from "./cache-semantic-case.ts";
 
 /**
  * `node test/bench/cache-index-recall.ts`: what the semantic index's vector type and search expansion
@@ -36,18 +37,7 @@ const places = (
   "Iceland Turkey Israel Jordan Syria Iraq Qatar Yemen Sudan Libya Tunisia Morocco Algeria Nigeria Senegal Mali " +
   "Niger Angola Zambia Uganda Rwanda Somalia Bolivia Ecuador Colombia Uruguay Paraguay Panama"
 ).split(" ");
-const forms = (s: string, p: string) => [
-  `What is the ${s} of ${p}?`,
-  `Tell me the ${s} of ${p}`,
-  `${p}: ${s}?`,
-  `Which is ${p}'s ${s}?`,
-  `I'd like to know the ${s} of ${p}`,
-  `What's ${p}'s ${s} these days?`,
-  `Name the ${s} of ${p}`,
-  `Do you know the ${s} of ${p}?`,
-  `Give me ${p}'s ${s}`,
-  `${s} of ${p}, please`,
-];
+const forms = promptForms;
 
 const embedder = minilmEmbedder();
 const embed = async (text: string) => {

@@ -6,6 +6,22 @@ import { createLogger } from "@switchyard/platform";
  * The semantic half of the response cache's bench case (cache-case.ts): a semantic lookup as the
  * cache stage does it, and the semantic feed between two replicas through Redis.
  */
+/** Ten phrasings of one question (a subject of a place): the stored entries the semantic cases search among. */
+export function promptForms(subject: string, place: string): string[] {
+  return [
+    `What is the ${subject} of ${place}?`,
+    `Tell me the ${subject} of ${place}`,
+    `${place}: ${subject}?`,
+    `Which is ${place}'s ${subject}?`,
+    `I'd like to know the ${subject} of ${place}`,
+    `What's ${place}'s ${subject} these days?`,
+    `Name the ${subject} of ${place}`,
+    `Do you know the ${subject} of ${place}?`,
+    `Give me ${place}'s ${subject}`,
+    `${subject} of ${place}, please`,
+  ];
+}
+
 export interface SemanticLookupResult {
   lookups: number;
   p50Ms: number;
@@ -95,18 +111,7 @@ export async function measureSemanticLookup(lookups: number): Promise<SemanticLo
   let n = 0;
   for (const subject of subjects)
     for (const place of places)
-      for (const form of [
-        `What is the ${subject} of ${place}?`,
-        `Tell me the ${subject} of ${place}`,
-        `${place}: ${subject}?`,
-        `Which is ${place}'s ${subject}?`,
-        `I'd like to know the ${subject} of ${place}`,
-        `What's ${place}'s ${subject} these days?`,
-        `Name the ${subject} of ${place}`,
-        `Do you know the ${subject} of ${place}?`,
-        `Give me ${place}'s ${subject}`,
-        `${subject} of ${place}, please`,
-      ]) {
+      for (const form of promptForms(subject, place)) {
         const vector = await cache.embedder.embed(form);
         if (vector) await cache.put(`k${n++}`, answer, 3600, { partition: "bench", vector });
       }
