@@ -210,32 +210,14 @@ export function unstorableTimestamp(iso: string): string | null {
   return null;
 }
 
-/** Two digits at `at` as a number, or -1. */
-function twoDigits(iso: string, at: number): number {
-  const high = iso.charCodeAt(at) - 48;
-  const low = iso.charCodeAt(at + 1) - 48;
-  return high >= 0 && high <= 9 && low >= 0 && low <= 9 ? high * 10 + low : -1;
-}
-
 /**
- * The year of `YYYY-MM-DDThh:mm:ss.sssZ` whose fields are in range (month 1-12, day 1-31, hour 0-23,
- * minute and second 0-59), else null. Date.parse takes every such string (a day past the month's end
- * rolls over), so only the year decides whether it is storable; anything else goes to Date.parse.
+ * `YYYY-MM-DDThh:mm:ss.sssZ` with every field in range (month 01-12, day 01-31, hour 00-23, minute and
+ * second 00-59). Date.parse takes every such string (a day past the month's end rolls over), so only the
+ * year decides whether it is storable; anything else goes to Date.parse.
  */
+const CANONICAL_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/** The year of a canonical ISO instant (CANONICAL_ISO), else null. */
 function canonicalYear(iso: string): number | null {
-  if (iso.length !== 24 || iso[4] !== "-" || iso[7] !== "-" || iso[10] !== "T" || iso[13] !== ":") return null;
-  if (iso[16] !== ":" || iso[19] !== "." || iso[23] !== "Z") return null;
-  const century = twoDigits(iso, 0);
-  const decade = twoDigits(iso, 2);
-  const month = twoDigits(iso, 5);
-  const day = twoDigits(iso, 8);
-  const hour = twoDigits(iso, 11);
-  const minute = twoDigits(iso, 14);
-  const second = twoDigits(iso, 17);
-  const millis = twoDigits(iso, 20);
-  const lastMilli = twoDigits(iso, 21);
-  if (century < 0 || decade < 0 || millis < 0 || lastMilli < 0) return null;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23) return null;
-  if (minute < 0 || minute > 59 || second < 0 || second > 59) return null;
-  return century * 100 + decade;
+  return CANONICAL_ISO.test(iso) ? Number(iso.slice(0, 4)) : null;
 }
