@@ -59,29 +59,35 @@ export function withoutFirstBytes(buffers: Uint8Array[], count: number): Uint8Ar
 }
 
 /**
- * Bytes [start, end) of the file at `path` (open, read until done, close), on the callback API: a
- * consumer reads its batches in slices, and the promise API's FileHandle (its open, read and close
- * promises, the handle's bookkeeping) cost more main-thread time per slice than the read itself.
+ * Reads `length` bytes at file `position` into the start of `buffer` on the callback API, retrying short
+ * reads; a file that ends first is an error naming `path`. The promise API's FileHandle reads (a promise
+ * and the handle's bookkeeping per call) cost more main-thread time per slice than the read itself.
  */
+export function readFullyAt(fd: number, buffer: Buffer, length: number, position: number, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const readFrom = (done: number) => {
+      if (done >= length) return resolve();
+      read(fd, buffer, done, length - done, position + done, (error, bytesRead) => {
+        if (error) return reject(error);
+        if (bytesRead === 0)
+          return reject(new Error(`${path} ends at ${position + done}, before ${position + length}`));
+        readFrom(done + bytesRead);
+      });
+    };
+    readFrom(0);
+  });
+}
+
+/** Bytes [start, end) of the file at `path`: open, readFullyAt, close (a consumer reads its batches in slices). */
 export function readFdRange(path: string, start: number, end: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(end - start);
   return new Promise((resolve, reject) => {
     open(path, "r", (openError, fd) => {
       if (openError) return reject(openError);
-      const finish = (error: Error | null) =>
-        close(fd, (closeError) => {
-          if (error ?? closeError) reject(error ?? closeError);
-          else resolve(buffer);
-        });
-      const readFrom = (done: number) => {
-        if (done >= buffer.length) return finish(null);
-        read(fd, buffer, done, buffer.length - done, start + done, (readError, bytesRead) => {
-          if (readError) return finish(readError);
-          if (bytesRead === 0) return finish(new Error(`${path} is shorter than its index (${start + done} < ${end})`));
-          readFrom(done + bytesRead);
-        });
-      };
-      readFrom(0);
+      readFullyAt(fd, buffer, buffer.length, start, path).then(
+        () => close(fd, (closeError) => (closeError ? reject(closeError) : resolve(buffer))),
+        (error: unknown) => close(fd, () => reject(error)),
+      );
     });
   });
 }

@@ -141,11 +141,9 @@ export class GroupCommitWriter {
         logOfRecord.push(index);
       }
     }
-    // One partition is the usual round: its write awaited alone (Promise.all adds a promise and a hop).
-    const written =
-      logs.length === 1
-        ? [await logs[0]!.write(batches[0]!, timestamp).then(succeeded, failed)]
-        : await Promise.all(logs.map((log, index) => log.write(batches[index]!, timestamp).then(succeeded, failed)));
+    const written = await Promise.all(
+      logs.map((log, index) => log.write(batches[index]!, timestamp).then(succeeded, failed)),
+    );
     this.rounds += 1;
     this.settle(round, written, logOfRecord, true);
     if (this.syncIntervalMs > 0 && round.every((append) => append.whenWritten)) {

@@ -1,7 +1,7 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeAsciiFrameHead, encodeFrameHead, FRAME_PREFIX_BYTES, frameBounds } from "../record-frame.ts";
-import { readFdRange } from "./fd-io.ts";
+import { readFullyAt } from "./fd-io.ts";
 import { isStoredHeader, parseStoredHeader } from "./stored-header.ts";
 
 /**
@@ -140,7 +140,7 @@ export async function scanSegment(
     let position = 0;
     while (position < size) {
       const length = Math.min(buffer.length, size - position);
-      await readFully(handle, buffer, length, position, path);
+      await readFullyAt(handle.fd, buffer, length, position, path);
       const outcome = indexFrames(segment, buffer.subarray(0, length), position);
       if (outcome.complete) {
         position += length;
@@ -159,15 +159,6 @@ export async function scanSegment(
     return { segment, outcome: { complete: true } };
   } finally {
     await handle.close();
-  }
-}
-
-async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number, path: string) {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new Error(`${path} ended at ${position + done} while being scanned`);
-    done += bytesRead;
   }
 }
 
@@ -206,9 +197,4 @@ export function decodeRecords(segment: Segment, bytes: Buffer, from: number, to:
     position = frame.next;
   }
   return records;
-}
-
-/** Reads bytes [start, end) of a file; short reads are retried until done. */
-export function readRange(path: string, start: number, end: number): Promise<Buffer> {
-  return readFdRange(path, start, end);
 }

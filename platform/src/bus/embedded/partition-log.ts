@@ -3,12 +3,11 @@ import { join } from "node:path";
 import type { Logger } from "../../logger.ts";
 import { syncDirectory } from "../durable-file.ts";
 import type { OutgoingRecord } from "../event-bus.ts";
-import { closeFd, datasyncFd, openAppend, writevAllSync } from "./fd-io.ts";
+import { closeFd, datasyncFd, openAppend, readFdRange, writevAllSync } from "./fd-io.ts";
 import {
   decodeRecords,
   indexFrames,
   type LogRecord,
-  readRange,
   type Segment,
   scanSegment,
   segmentBaseOffset,
@@ -200,7 +199,7 @@ export class PartitionLog {
     let last = Math.min(end - segment.baseOffset, segment.positions.length);
     const startPosition = segment.positions[first]!;
     while (last > first + 1 && endOf(last) - startPosition > maxBytes) last = first + Math.ceil((last - first) / 2);
-    const bytes = await readRange(segment.path, startPosition, endOf(last));
+    const bytes = await readFdRange(segment.path, startPosition, endOf(last));
     return decodeRecords(segment, bytes, start, segment.baseOffset + last);
   }
 
@@ -237,7 +236,7 @@ export class PartitionLog {
     const active = this.segments.at(-1);
     if (active) {
       const { size } = await stat(active.path);
-      if (size > active.size) indexFrames(active, await readRange(active.path, active.size, size), active.size);
+      if (size > active.size) indexFrames(active, await readFdRange(active.path, active.size, size), active.size);
     }
     const names = await readdir(this.options.dir).catch(() => [] as string[]);
     // Files below the log start are leftovers of a deletion the writer is finishing.
