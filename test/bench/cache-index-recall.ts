@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { minilmEmbedder } from "@switchyard/gateway/testing";
 import usearch from "usearch";
-import { promptForms } from "./cache-semantic-case.ts";
+import { PROMPT_PLACES, PROMPT_SUBJECTS, promptForms } from "./cache-semantic-case.ts";
 
 /**
  * `node test/bench/cache-index-recall.ts`: what the semantic index's vector type and search expansion
@@ -13,30 +13,8 @@ import { promptForms } from "./cache-semantic-case.ts";
  * index out of the CPU caches), with the load average. Prints figures; asserts nothing.
  */
 const D = 384;
-const subjects = [
-  "capital",
-  "population",
-  "currency",
-  "largest city",
-  "national dish",
-  "official language",
-  "flag colours",
-  "highest mountain",
-  "longest river",
-  "president",
-  "national anthem",
-  "main export",
-  "climate",
-  "time zone",
-  "area",
-  "national sport",
-];
-const places = (
-  "France Germany Italy Spain Japan Brazil Canada Kenya India Peru Norway Egypt Chile Vietnam Poland Greece " +
-  "Mexico Ghana Nepal Cuba Iran Fiji Laos Oman Chad Sweden Finland Denmark Austria Belgium Portugal Ireland " +
-  "Iceland Turkey Israel Jordan Syria Iraq Qatar Yemen Sudan Libya Tunisia Morocco Algeria Nigeria Senegal Mali " +
-  "Niger Angola Zambia Uganda Rwanda Somalia Bolivia Ecuador Colombia Uruguay Paraguay Panama"
-).split(" ");
+const subjects = PROMPT_SUBJECTS;
+const places = PROMPT_PLACES;
 const forms = promptForms;
 
 const embedder = minilmEmbedder();

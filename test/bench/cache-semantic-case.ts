@@ -6,6 +6,32 @@ import { createLogger } from "@switchyard/platform";
  * The semantic half of the response cache's bench case (cache-case.ts): a semantic lookup as the
  * cache stage does it, and the semantic feed between two replicas through Redis.
  */
+/** Subjects and places of the bench's questions (the semantic case takes the first 8 and 25). */
+export const PROMPT_SUBJECTS: readonly string[] = [
+  "capital",
+  "population",
+  "currency",
+  "largest city",
+  "national dish",
+  "official language",
+  "flag colours",
+  "highest mountain",
+  "longest river",
+  "president",
+  "national anthem",
+  "main export",
+  "climate",
+  "time zone",
+  "area",
+  "national sport",
+];
+export const PROMPT_PLACES: readonly string[] = (
+  "France Germany Italy Spain Japan Brazil Canada Kenya India Peru Norway Egypt Chile Vietnam Poland Greece " +
+  "Mexico Ghana Nepal Cuba Iran Fiji Laos Oman Chad Sweden Finland Denmark Austria Belgium Portugal Ireland " +
+  "Iceland Turkey Israel Jordan Syria Iraq Qatar Yemen Sudan Libya Tunisia Morocco Algeria Nigeria Senegal Mali " +
+  "Niger Angola Zambia Uganda Rwanda Somalia Bolivia Ecuador Colombia Uruguay Paraguay Panama"
+).split(" ");
+
 /** Ten phrasings of one question (a subject of a place): the stored entries the semantic cases search among. */
 export function promptForms(subject: string, place: string): string[] {
   return [
@@ -60,43 +86,9 @@ export interface FeedResult {
 /** Embedding + nearest neighbour + answer fetch, one sentence at a time, against 2,000 entries in one partition. */
 export async function measureSemanticLookup(lookups: number): Promise<SemanticLookupResult> {
   const cache = new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: createLogger({ name: "bench", level: "silent" }) });
-  const subjects = [
-    "capital",
-    "population",
-    "currency",
-    "largest city",
-    "national dish",
-    "official language",
-    "flag colours",
-    "highest mountain",
-  ];
-  const places = [
-    "France",
-    "Germany",
-    "Italy",
-    "Spain",
-    "Japan",
-    "Brazil",
-    "Canada",
-    "Kenya",
-    "India",
-    "Peru",
-    "Norway",
-    "Egypt",
-    "Chile",
-    "Vietnam",
-    "Poland",
-    "Greece",
-    "Mexico",
-    "Ghana",
-    "Nepal",
-    "Cuba",
-    "Iran",
-    "Fiji",
-    "Laos",
-    "Oman",
-    "Chad",
-  ];
+  // 8 subjects × 25 places × 10 phrasings = 2,000 entries.
+  const subjects = PROMPT_SUBJECTS.slice(0, 8);
+  const places = PROMPT_PLACES.slice(0, 25);
   const answer = {
     v: 1 as const,
     format: "chat" as const,
