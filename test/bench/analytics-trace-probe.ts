@@ -1,5 +1,5 @@
+import { traceIndexSql, traceKeysSql, traceSql } from "@switchyard/analytics-api/testing";
 import { createClickHouse } from "@switchyard/platform";
-import { traceIndexSql, traceKeysSql, traceSql } from "../../analytics-api/src/repositories/traces-repository.ts";
 import { percentile } from "./analytics-measure.ts";
 
 /**

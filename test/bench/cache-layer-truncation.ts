@@ -1,8 +1,15 @@
 import { readFileSync } from "node:fs";
+import {
+  asciiWordPiece,
+  decodeModel,
+  encodeModel,
+  graphWith,
+  MINILM_DIR,
+  type Model,
+  withGraph,
+  wordPieceVocab,
+} from "@switchyard/gateway/testing";
 import ort from "onnxruntime-node";
-import { MINILM_DIR } from "../../gateway/src/cache/embedder.ts";
-import { decodeModel, encodeModel, graphWith, type Model, withGraph } from "../../gateway/src/cache/onnx-model.ts";
-import { asciiWordPiece, wordPieceVocab } from "../../gateway/src/cache/wordpiece.ts";
 
 /**
  * `node test/bench/cache-layer-truncation.ts`: would a shallower MiniLM (its first 5, 4 or 3 of 6

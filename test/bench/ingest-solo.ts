@@ -57,6 +57,18 @@ async function withLoopDelay<T>(work: () => Promise<T>): Promise<{ value: T; max
  * then ingest (in this process, chdb in a temp dir) is started and timed until every row is stored
  * and every offset committed.
  */
+/** Publishes bench events 0…count−1 (their hour ending at `now`) to the requests topic, 5,000 per call. */
+export async function publishBenchEvents(bus: EmbeddedEventBus, count: number, now: number): Promise<void> {
+  for (let i = 0; i < count; i += 5_000) {
+    const records = [];
+    for (let j = i; j < Math.min(count, i + 5_000); j++) {
+      const event = benchEvent(j, now);
+      records.push({ key: event.trace_id, value: encodeEvent(RequestEvent, event) });
+    }
+    await bus.publish(Topics.requests, records);
+  }
+}
+
 export async function measureSoloIngest(
   events: number,
   config: IngestConfigInput = {},
@@ -73,14 +85,7 @@ export async function measureSoloIngest(
     );
     const now = Date.now();
     const publishStart = performance.now();
-    for (let i = 0; i < events; i += 5_000) {
-      const records = [];
-      for (let j = i; j < Math.min(events, i + 5_000); j++) {
-        const event = benchEvent(j, now);
-        records.push({ key: event.trace_id, value: encodeEvent(RequestEvent, event) });
-      }
-      await writer.publish(Topics.requests, records);
-    }
+    await publishBenchEvents(writer, events, now);
     const publishSec = (performance.now() - publishStart) / 1000;
     await writer.close();
 

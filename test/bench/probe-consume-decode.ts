@@ -1,14 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
+import { acceptsRequestEvent, RequestEvent, Topics } from "@switchyard/events";
+import { type BatchWriter, requestRow, startConsumerLoop, topicRoute } from "@switchyard/ingest/testing";
 import { createLogger, EmbeddedEventBus } from "@switchyard/platform";
-import { startConsumerLoop } from "../../ingest/src/consumer/consumer-loop.ts";
-import { topicRoute } from "../../ingest/src/consumer/topic-route.ts";
-import { requestRow } from "../../ingest/src/rows/request-row.ts";
-import type { BatchWriter } from "../../ingest/src/writer/batch-writer.ts";
 import { threadMeter } from "./cpu.ts";
-import { benchEvent } from "./ingest-solo.ts";
+import { publishBenchEvents } from "./ingest-solo.ts";
 
 /**
  * `node test/bench/probe-consume-decode.ts`: the main-thread half of ingest alone — the embedded log's
@@ -25,15 +22,7 @@ const dir = await mkdtemp(join(tmpdir(), "sy-probe-consume-"));
 try {
   const writer = await EmbeddedEventBus.open({ dataDir: dir, logger });
   await writer.ensureTopics([Topics.requests, Topics.deadLetters].map((name) => ({ name, partitions: 1 })));
-  const now = Date.now();
-  for (let i = 0; i < events; i += 5_000) {
-    const records = [];
-    for (let j = i; j < Math.min(events, i + 5_000); j++) {
-      const event = benchEvent(j, now);
-      records.push({ key: event.trace_id, value: encodeEvent(RequestEvent, event) });
-    }
-    await writer.publish(Topics.requests, records);
-  }
+  await publishBenchEvents(writer, events, Date.now());
   await writer.close();
   const bus = await EmbeddedEventBus.open({ dataDir: dir, logger });
   let rows = 0;

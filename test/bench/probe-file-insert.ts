@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import type { PendingRow } from "@switchyard/ingest/testing";
+import { bodyChunks, type PendingRow } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
-import { bodyChunks } from "../../ingest/src/rows/pending-row.ts";
 import { threadMeter } from "./cpu.ts";
 import { probeChunks } from "./probe-events.ts";
 
