@@ -114,79 +114,39 @@ try {
       );
     }
     console.log(`\n(5) reads through the HTTP API, ${reps} sequential requests each (100 for the trace lookup)`);
-    line(
-      "trace lookup",
-      await timeSequential(
-        repeat(() => `${api}/v1/traces/trace-${pick(rows / 2)}`, 100),
-        pid,
-      ),
-      "p95 ≤ 20 ms",
-    );
+    /** One read case: its label, the URL of each request, its target, and how many requests (default reps). */
+    type ReadCase = [label: string, url: () => string, target: string, count?: number];
+    const timeReads = async (cases: ReadCase[]) => {
+      for (const [label, url, target, count] of cases)
+        line(label, await timeSequential(repeat(url, count), pid), target);
+    };
+    await timeReads([["trace lookup", () => `${api}/v1/traces/trace-${pick(rows / 2)}`, "p95 ≤ 20 ms", 100]]);
     if (!traceOnly) {
       const oneTenant = `${api}/v1/analytics/breakdown?${window}&tenant_id=tenant-0`;
-      line(
-        "30-day breakdown, one tenant, by model",
-        await timeSequential(
-          repeat(() => `${oneTenant}&group_by=model`),
-          pid,
-        ),
-        "p95 ≤ 100 ms",
-      );
-      line(
-        "30-day breakdown, one tenant, by user",
-        await timeSequential(
-          repeat(() => `${oneTenant}&group_by=user`),
-          pid,
-        ),
-        "p95 ≤ 100 ms",
-      );
       const allTenants = `${api}/v1/analytics/breakdown?${window}`;
-      line(
-        "30-day breakdown, all tenants, by model",
-        await timeSequential(
-          repeat(() => `${allTenants}&group_by=model`),
-          pid,
-        ),
-        "p95 ≤ 300 ms",
-      );
-      line(
-        "30-day breakdown, all tenants, by tenant",
-        await timeSequential(
-          repeat(() => `${allTenants}&group_by=tenant`),
-          pid,
-        ),
-        "p95 ≤ 300 ms",
-      );
       const user = () => `user-${pick(SEED_TENANTS * SEED_USERS_PER_TENANT)}`;
-      line(
-        "request search, first page (user, 30 days)",
-        await timeSequential(
-          repeat(() => `${api}/v1/requests?${window}&user=${user()}&limit=50`),
-          pid,
-        ),
-        "≤ 100 ms",
-      );
-      line(
-        "request search, first page (model + errors)",
-        await timeSequential(
-          repeat(() => `${api}/v1/requests?${window}&model=gpt-4o&status=error&limit=50`),
-          pid,
-        ),
-        "≤ 100 ms",
-      );
+      await timeReads([
+        ["30-day breakdown, one tenant, by model", () => `${oneTenant}&group_by=model`, "p95 ≤ 100 ms"],
+        ["30-day breakdown, one tenant, by user", () => `${oneTenant}&group_by=user`, "p95 ≤ 100 ms"],
+        ["30-day breakdown, all tenants, by model", () => `${allTenants}&group_by=model`, "p95 ≤ 300 ms"],
+        ["30-day breakdown, all tenants, by tenant", () => `${allTenants}&group_by=tenant`, "p95 ≤ 300 ms"],
+        [
+          "request search, first page (user, 30 days)",
+          () => `${api}/v1/requests?${window}&user=${user()}&limit=50`,
+          "≤ 100 ms",
+        ],
+        [
+          "request search, first page (model + errors)",
+          () => `${api}/v1/requests?${window}&model=gpt-4o&status=error&limit=50`,
+          "≤ 100 ms",
+        ],
+      ]);
       // The heaviest reads the API allows: no rollup answers them (metadata key, every metric incl. feedback).
       const heaviest = [
         `${allTenants}&group_by=metadata.feature&limit=1000&sort=latency_p99_ms&metrics=requests,errors,error_rate,cost_usd,latency_p50_ms,latency_p90_ms,latency_p99_ms,ttft_p99_ms,cache_hit_rate,rescued,feedback_count,feedback_weighted_avg`,
         `${allTenants}&group_by=user&limit=1000&sort=latency_p99_ms`,
       ];
-      line(
-        "heaviest breakdowns (metadata.feature; user)",
-        await timeSequential(
-          repeat(() => heaviest[pick(2)]!, 6),
-          pid,
-        ),
-        "bounded",
-      );
+      await timeReads([["heaviest breakdowns (metadata.feature; user)", () => heaviest[pick(2)]!, "bounded", 6]]);
 
       console.log(
         `\n(4) gateway at ${rate} req/s open loop, ${rounds} rounds of ${windowSec} s idle then ${windowSec} s busy (fake upstream), same process as analytics`,
