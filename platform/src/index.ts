@@ -17,4 +17,5 @@ export * from "./http/edge-errors.ts";
 export * from "./http/fastify-edge.ts";
 export * from "./http/json-depth.ts";
 export * from "./logger.ts";
+export { processAlive } from "./process-alive.ts";
 export * from "./telemetry/index.ts";

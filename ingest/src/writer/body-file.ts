@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
+import { processAlive } from "@switchyard/platform";
 
 /**
  * Insert bodies handed to the engine as a file instead of inline data, where the engine can read files this
@@ -27,15 +28,6 @@ const dirs = new WeakMap<ClickHouseClient, Promise<string | null>>();
 
 const sqlString = (text: string) => `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * This process's body directory under the engine's data path, or null when the engine cannot read what this
  * process writes there (a ClickHouse server: its path is not ours, or file() is confined to user_files).
@@ -55,7 +47,7 @@ export async function openBodyFileDir(client: ClickHouseClient): Promise<string 
     // Leftovers of this pid (reused) or of processes that are gone (a crash between write and unlink).
     for (const entry of await readdir(root)) {
       const pid = Number(entry);
-      if (Number.isInteger(pid) && (pid === process.pid || !alive(pid)))
+      if (Number.isInteger(pid) && (pid === process.pid || !processAlive(pid)))
         await rm(join(root, entry), { recursive: true, force: true });
     }
     const dir = join(root, String(process.pid));

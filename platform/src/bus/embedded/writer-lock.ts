@@ -1,21 +1,12 @@
 import { open, readFile, rm } from "node:fs/promises";
 import { resolve } from "node:path";
+import { processAlive } from "../../process-alive.ts";
 
 /**
  * Lock files held by live instances of this process. The pid in the file cannot tell two
  * instances of one process apart (gateway and ingest in one process must share one bus).
  */
 const heldInThisProcess = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * One writer process per data dir: two appenders would hand out the same offsets. The lock
