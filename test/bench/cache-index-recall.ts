@@ -11,6 +11,7 @@ import { PROMPT_PLACES, PROMPT_SUBJECTS, promptForms } from "./cache-semantic-ca
  * decision at 0.9, the similarity's error; search CPU with the index hot (a loop of searches) and the
  * wall time of a search right after an embedding (as a lookup runs it: the model run has pushed the
  * index out of the CPU caches), with the load average. Prints figures; asserts nothing.
+ * `RECALL_EXPANSIONS=0,48,40` picks the search expansions (0: usearch's default, 64).
  */
 const D = 384;
 const subjects = PROMPT_SUBJECTS;
@@ -57,7 +58,7 @@ for (const [name, kind] of [
   ["f32", ScalarKind.F32],
   ["f16", ScalarKind.F16],
 ] as const)
-  for (const expansion of [0, 32, 24, 16]) {
+  for (const expansion of (process.env.RECALL_EXPANSIONS ?? "0,32,24,16").split(",").map(Number)) {
     // As semantic-index.ts builds it: cosine, connectivity 16, default expansion_add; 0 = usearch's default search expansion.
     const index = new Index(D, MetricKind.Cos, kind, 16, 0, expansion);
     for (const [i, v] of data.entries()) index.add(BigInt(i), v);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_CACHE_SETTINGS, ResponseCache } from "@switchyard/gateway/testing";
 import { createLogger } from "@switchyard/platform";
+import { type StageLookup, stageLookup } from "./cache-stage-lookup.ts";
 
 /**
  * The semantic half of the response cache's bench case (cache-case.ts): a semantic lookup as the
@@ -64,6 +65,8 @@ export interface SemanticLookupResult {
    */
   mainThreadCpuMsPerLookup: number;
   entries: number;
+  /** Lookups by cache status (SEMANTIC HIT, SEMANTIC MISS). */
+  statuses: Record<string, number>;
   /** The 1/5/15-minute load averages when the lookups started and ended (p99 follows the neighbours). */
   loadBefore: string;
   loadAfter: string;
@@ -83,44 +86,46 @@ export interface FeedResult {
   p99Ms: number;
 }
 
-/** Embedding + nearest neighbour + answer fetch, one sentence at a time, against 2,000 entries in one partition. */
-export async function measureSemanticLookup(lookups: number): Promise<SemanticLookupResult> {
+/** A cache holding 2,000 entries in partition "bench" (8 subjects × 25 places × 10 phrasings), and the bench's lookup text. */
+export async function seedSemanticCache(): Promise<{
+  cache: ResponseCache;
+  stage: StageLookup;
+  entries: number;
+  text: (i: number) => string;
+}> {
   const cache = new ResponseCache(DEFAULT_CACHE_SETTINGS, { logger: createLogger({ name: "bench", level: "silent" }) });
   // 8 subjects × 25 places × 10 phrasings = 2,000 entries.
   const subjects = PROMPT_SUBJECTS.slice(0, 8);
   const places = PROMPT_PLACES.slice(0, 25);
-  const answer = {
-    v: 1 as const,
-    format: "chat" as const,
-    body: "{}",
-    model: "m",
-    responseId: null,
-    finishReasons: null,
-    usage: null,
-    costNanoUsd: 0,
-    storedAt: Date.now(),
-  };
+  const stage = stageLookup(cache);
   let n = 0;
   for (const subject of subjects)
     for (const place of places)
       for (const form of promptForms(subject, place)) {
-        const vector = await cache.embedder.embed(form);
-        if (vector) await cache.put(`k${n++}`, answer, 3600, { partition: "bench", vector });
+        if ((await stage.store(form)) === "REFRESH") n += 1;
       }
+  const text = (i: number) =>
+    `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
+  return { cache, stage, entries: n, text };
+}
+
+/**
+ * One-sentence lookups through the cache stage (cache-stage-lookup.ts: key, exact lookup, embedding,
+ * nearest neighbour, answer fetch), one at a time, against 2,000 entries in one partition.
+ */
+export async function measureSemanticLookup(lookups: number): Promise<SemanticLookupResult> {
+  const { cache, stage, entries, text } = await seedSemanticCache();
   const times: number[] = [];
   const searches: number[] = [];
+  const statuses: Record<string, number> = {};
   const loadBefore = loadAverage();
   const cpu = process.cpuUsage();
   const mainThreadCpu = process.threadCpuUsage();
   for (let i = 0; i < lookups; i++) {
-    const text = `Could you tell me the ${subjects[i % subjects.length]} of ${places[(i * 7) % places.length]} (${i})?`;
-    const started = performance.now();
-    const vector = await cache.embed(text);
-    const embedded = performance.now();
-    if (vector) await cache.nearest("bench", vector, DEFAULT_CACHE_SETTINGS.similarityThreshold);
-    const ended = performance.now();
-    times.push(ended - started);
-    searches.push(ended - embedded);
+    const r = await stage.lookup(text(i));
+    times.push(r.ended - r.started);
+    searches.push(r.searchStarted === null ? 0 : r.ended - r.searchStarted);
+    statuses[r.status ?? "none"] = (statuses[r.status ?? "none"] ?? 0) + 1;
   }
   const used = process.cpuUsage(cpu);
   const mainUsed = process.threadCpuUsage(mainThreadCpu);
@@ -136,7 +141,8 @@ export async function measureSemanticLookup(lookups: number): Promise<SemanticLo
     searchP99Ms: q(searches, 0.99),
     cpuMicrosPerLookup: (used.user + used.system) / lookups,
     mainThreadCpuMsPerLookup: (mainUsed.user + mainUsed.system) / 1000 / lookups,
-    entries: n,
+    entries,
+    statuses,
     loadBefore,
     loadAfter,
   };

@@ -60,6 +60,21 @@ describe("cache key", () => {
       '{"a":{"c":null,"d":[1,{"z":1}]},"b":1}',
     );
   });
+
+  it("canonical JSON orders keys as Array.prototype.sort does (UTF-16 code units), few keys or many", () => {
+    // Keys stored under earlier releases' digests must keep their text: the order is sort()'s, exactly.
+    const keys = ["b", "B", "_", "é", "😀", "1", "10", "2", "", "Z", "ÿ", "\uffff", "aa", "a", "ab", "a1"];
+    for (const n of [2, 5, 16, 17, 40]) {
+      const object: Record<string, number> = {};
+      for (let i = 0; i < n; i++) object[`${keys[(i * 7) % keys.length]}${i >= keys.length ? i : ""}`] = i;
+      const expected = `{${Object.keys(object)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${object[k]}`)
+        .join(",")}}`;
+      expect(canonicalJson(object)).toBe(expected);
+    }
+    expect(canonicalJson([1, undefined, [], {}])).toBe("[1,null,[],{}]");
+  });
 });
 
 describe("semantic query", () => {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type Logger, type Meter, Metrics } from "@switchyard/platform";
 import { LRUCache } from "lru-cache";
 import { decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
@@ -94,10 +94,9 @@ export class ResponseCache {
    * (`cache.embedding`) the sentence goes to that provider's /v1/embeddings instead of the local model.
    */
   async embed(text: string, remote?: RemoteEmbedding, signal?: AbortSignal): Promise<Float32Array | null> {
-    const hash = createHash("sha256");
-    // Each vector space its own entries: one model's vector is never another's.
-    if (remote) hash.update(remote.id).update("\0");
-    const id = hash.update(text).digest("base64");
+    // Each vector space its own entries: one model's vector is never another's. One-shot: the same
+    // digest as hashing the id, "\0" and the text in turn, without a Hash object per lookup.
+    const id = hash("sha256", remote ? `${remote.id}\0${text}` : text, "base64");
     const known = this.vectors.get(id);
     if (known) return known;
     try {
