@@ -11,7 +11,9 @@ import { PROMPT_PLACES, PROMPT_SUBJECTS, promptForms } from "./cache-semantic-ca
  * decision at 0.9, the similarity's error; search CPU with the index hot (a loop of searches) and the
  * wall time of a search right after an embedding (as a lookup runs it: the model run has pushed the
  * index out of the CPU caches), with the load average. Prints figures; asserts nothing.
- * `RECALL_EXPANSIONS=0,48,40` picks the search expansions (0: usearch's default, 64).
+ * `RECALL_EXPANSIONS=0,48,40` picks the search expansions (0: usearch's default, 64), `RECALL_TYPES=f16`
+ * the vector types; with the shipped variant (f16, default) among them, each variant's answers are
+ * compared with its per query.
  */
 const D = 384;
 const subjects = PROMPT_SUBJECTS;
@@ -54,11 +56,19 @@ const { Index, MetricKind, ScalarKind } = usearch;
 console.log(
   `${data.length} vectors, ${queries.length} queries (exact nearest ≥ 0.9 for ${exact.filter((x) => x.best >= 0.9).length}); load ${load()}`,
 );
+// What each variant serves per query (the neighbour's label at or above 0.9, or null), against what the
+// shipped index (f16, usearch's default expansion) serves: a setting that keeps the hit decisions must
+// serve the same answer for every query, not only as many right ones.
+const served = new Map<string, Array<number | null>>();
+const types = (process.env.RECALL_TYPES ?? "f32,f16").split(",");
 for (const [name, kind] of [
   ["f32", ScalarKind.F32],
   ["f16", ScalarKind.F16],
 ] as const)
   for (const expansion of (process.env.RECALL_EXPANSIONS ?? "0,32,24,16").split(",").map(Number)) {
+    if (!types.includes(name)) continue;
+    const answers: Array<number | null> = [];
+    served.set(`${name} expansion_search ${expansion || "default"}`, answers);
     // As semantic-index.ts builds it: cosine, connectivity 16, default expansion_add; 0 = usearch's default search expansion.
     const index = new Index(D, MetricKind.Cos, kind, 16, 0, expansion);
     for (const [i, v] of data.entries()) index.add(BigInt(i), v);
@@ -75,6 +85,7 @@ for (const [name, kind] of [
         error = Math.max(error, Math.abs(similarity - want.best));
       }
       if (similarity >= 0.9 === want.best >= 0.9) decision += 1;
+      answers.push(similarity >= 0.9 ? Number(m.keys[0]) : null);
     });
     const used = process.threadCpuUsage(cpu);
     // In situ: one search right after each embedding.
@@ -93,4 +104,10 @@ for (const [name, kind] of [
         `after an embedding p50 ${cold[100]!.toFixed(0)} µs, p99 ${cold[198]!.toFixed(0)} µs`,
     );
   }
+const shipped = served.get("f16 expansion_search default");
+if (shipped)
+  for (const [variant, answers] of served)
+    console.log(
+      `${variant}: serves what the shipped index serves for ${answers.filter((a, k) => a === shipped[k]).length}/${queries.length} queries`,
+    );
 console.log(`load ${load()}`);
