@@ -24,6 +24,9 @@ const ARMS: Record<string, string> = {
   compact256m: "min_bytes_for_wide_part = 268435456",
   nostats: "auto_statistics_types = ''",
   plainmarks: "compress_marks = 0, compress_primary_key = 0",
+  // Wide parts (as a big store's merged parts are), with the default and with 16 KiB compression blocks.
+  wide: "min_bytes_for_wide_part = 0",
+  wide16k: "min_bytes_for_wide_part = 0, max_compress_block_size = 16384, min_compress_block_size = 4096",
 };
 const picked = (process.argv[2] ?? "base,compact256m").split(",");
 const dir = await mkdtemp(join(tmpdir(), "sy-probe-merge-"));

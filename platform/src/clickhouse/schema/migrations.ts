@@ -7,6 +7,7 @@ import { leanRollups } from "./006-lean-rollups.ts";
 import { timingPercentiles } from "./007-timing-percentiles.ts";
 import { traceProjectionIndex } from "./008-trace-projection-index.ts";
 import { compactParts } from "./009-compact-parts.ts";
+import { smallCompressBlocks } from "./010-small-compress-blocks.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   timingPercentiles,
   traceProjectionIndex,
   compactParts,
+  smallCompressBlocks,
 ];
