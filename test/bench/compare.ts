@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import {
   type BenchGateway,
   benchCpuSets,
+  checkoutArm,
   startGateway,
   startUpstream,
   stopChild,
@@ -22,11 +22,10 @@ import {
  */
 const here = new URL("../..", import.meta.url).pathname;
 /** Each argument: a checkout path, then optional `,NAME=value` settings for that gateway. */
-const arms = [here, ...process.argv.slice(2)].map((arg) => {
-  const [path = ".", ...settings] = arg.split(",");
-  const env = Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-  return { root: resolve(path), env, label: arg === here ? "this checkout" : arg };
-});
+const arms = [here, ...process.argv.slice(2)].map((arg) => ({
+  ...checkoutArm(arg),
+  label: arg === here ? "this checkout" : arg,
+}));
 const roots = arms.map((a) => a.root);
 if (roots.length < 2) throw new Error("usage: npm run bench:compare -- <other checkout> [...]");
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 8);

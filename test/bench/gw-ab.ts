@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
 import { cpuMeter } from "./cpu.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import {
   type BenchGateway,
   benchCpuSets,
+  checkoutArm,
   startGateway,
   startUpstream,
   stopChild,
@@ -22,11 +22,10 @@ import {
  * BENCH_CONNECTIONS (per arm, 16).
  */
 const here = new URL("../..", import.meta.url).pathname;
-const [other, ...settings] = (process.argv[2] ?? "").split(",");
-if (!other) throw new Error("usage: node test/bench/gw-ab.ts <other checkout>[,ENV=value…]");
-const otherEnv = Object.fromEntries(
-  settings.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const otherArg = process.argv[2] ?? "";
+if (!otherArg) throw new Error("usage: node test/bench/gw-ab.ts <other checkout>[,ENV=value…]");
+const other = otherArg.split(",")[0]!;
+const { root: otherRoot, env: otherEnv } = checkoutArm(otherArg);
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 5);
 const ROUNDS = Number(process.env.BENCH_COMPARE_ROUNDS ?? 12);
 const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 60);
@@ -48,7 +47,7 @@ const median = (xs: number[]) => {
 const rows: Array<{ a: number; b: number; aRps: number; bRps: number }> = [];
 try {
   gateways.push(await startGateway(here, tracingOff, { cpus: cpus?.gateway }));
-  gateways.push(await startGateway(resolve(other), { ...tracingOff, ...otherEnv }, { cpus: cpus?.gateway }));
+  gateways.push(await startGateway(otherRoot, { ...tracingOff, ...otherEnv }, { cpus: cpus?.gateway }));
   const [a, b] = gateways as [BenchGateway, BenchGateway];
   await Promise.all([load(a, WARMUP_SEC), load(b, WARMUP_SEC)]);
   for (let round = 0; round < ROUNDS; round++) {

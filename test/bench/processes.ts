@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -83,6 +83,13 @@ export async function startUpstream(root: string, cpus?: string): Promise<{ chil
 }
 
 /** Headers that send an OpenAI chat request through the gateway to `baseUrl` (a custom host; the key is fake). */
+/** A checkout argument of the comparison benches: `<path>[,NAME=value…]`, the env given to that checkout's gateway. */
+export function checkoutArm(arg: string): { root: string; env: Record<string, string> } {
+  const [path = ".", ...settings] = arg.split(",");
+  const env = Object.fromEntries(settings.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  return { root: resolve(path), env };
+}
+
 export function viaGatewayHeaders(baseUrl: string) {
   return {
     "content-type": "application/json",
