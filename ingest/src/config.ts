@@ -19,6 +19,12 @@ export const IngestConfig = z.object({
    * freshness bound of live rows (plus the insert's own time). A backlog never waits. 0: never linger.
    */
   flushIntervalMs: z.number().int().min(0).default(1_000),
+  /**
+   * Inserts running at once per table, each on its own engine session (embedded: a chdb session per lane on
+   * the same data path; one session runs one statement at a time, so a backlog was bound by that one
+   * statement path). A server's lanes share its HTTP client. 1: strictly one insert after another.
+   */
+  insertLanes: z.number().int().min(1).max(8).default(2),
   /** Partitions for topics this service creates when they are missing. */
   topicPartitions: z.number().int().positive().default(1),
   /** Replay turns this off: the live consumer already dead-lettered those messages. */

@@ -44,6 +44,38 @@ export const INGESTED_TOPICS = [Topics.requests, Topics.feedback, Topics.limitAl
 /** The tables those topics fill, which a replay truncates first. */
 export const INGESTED_TABLES: readonly IngestTable[] = ["requests", "feedback", "limit_alerts"];
 
+/**
+ * One session per insert lane: lane 0 is `clickhouse` itself, the others extra sessions on the same engine
+ * (embedded: chdb sessions at the same path, which run statements concurrently; server: the same client).
+ */
+async function openLanes(clickhouse: ClickHouse, count: number): Promise<ClickHouse[]> {
+  const lanes = [clickhouse];
+  try {
+    while (lanes.length < count) lanes.push((await clickhouse.openSession?.()) ?? clickhouse);
+  } catch (error) {
+    await closeLanes(clickhouse, lanes);
+    throw error;
+  }
+  return lanes;
+}
+
+/**
+ * Waits until `lane`'s session ran a statement after a failed insert. The embedded engine finishes a statement
+ * it answered with a timeout in the background and its session runs nothing else meanwhile, so this holds the
+ * failed flush's ids in the writer's in-flight set until that insert really ended: a flush on another lane
+ * cannot miss it. A server's ping does not wait for its statements (README, "Limits").
+ */
+async function quiesce(lane: ClickHouse): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if ((await lane.client.ping()).success) return;
+  }
+}
+
+/** Closes the lanes' extra sessions; `clickhouse` is the caller's. */
+async function closeLanes(clickhouse: ClickHouse, lanes: readonly ClickHouse[]): Promise<void> {
+  await Promise.all(lanes.filter((lane) => lane !== clickhouse).map((lane) => lane.close()));
+}
+
 /** Migrates the schema, makes sure the topics exist, and starts the consumer group. */
 export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
   const config = IngestConfig.parse(deps.config ?? {});
@@ -64,12 +96,18 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
     groupId: config.groupId,
     busKind: bus.kind,
   });
+  const lanes = await openLanes(clickhouse, config.insertLanes);
   const writerFor = (table: IngestTable) =>
     new BatchWriter({
       name: table,
-      sink: (rows) => insertExactlyOnce(clickhouse.client, table, rows),
+      sink: (rows, lane) =>
+        insertExactlyOnce(lanes[lane]!.client, table, rows, clickhouse.client).catch(async (error: unknown) => {
+          await quiesce(lanes[lane]!);
+          throw error;
+        }),
       maxRows: config.batchMaxRows,
       lingerMs: config.flushIntervalMs,
+      lanes: lanes.length,
       logger,
       onInsert: (seconds, outcome) => telemetry.recordInsert(table, seconds, outcome),
     });
@@ -79,6 +117,8 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
 
   const consumer = await startConsumerLoop({
     bus,
+    // Every lane holds a batch's insert while the next batch is decoded.
+    maxBatchesInFlight: lanes.length + 1,
     groupId: config.groupId,
     fromBeginning: config.fromBeginning,
     publishDeadLetters: config.publishDeadLetters,
@@ -96,8 +136,11 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
       topicRoute({ topic: Topics.feedback, schema: FeedbackEvent, toRow: feedbackRow, writer: feedback }),
       topicRoute({ topic: Topics.limitAlerts, schema: LimitAlertEvent, toRow: limitAlertRow, writer: limitAlerts }),
     ],
+  }).catch(async (error: unknown) => {
+    await closeLanes(clickhouse, lanes);
+    throw error;
   });
-  logger.info({ groupId: config.groupId }, "ingest consuming");
+  logger.info({ groupId: config.groupId, insertLanes: lanes.length }, "ingest consuming");
   const stopLag = telemetry.observeLag(bus, [...INGESTED_TOPICS]);
 
   let stopping: Promise<void> | undefined;
@@ -108,6 +151,7 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
         stopLag();
         await consumer.subscription.stop();
         await Promise.all([requests.stop(), feedback.stop(), limitAlerts.stop()]);
+        await closeLanes(clickhouse, lanes);
         logger.info("ingest stopped");
       })();
       return stopping;

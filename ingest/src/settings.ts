@@ -18,6 +18,7 @@ export const IngestEnv = z.object({
   INGEST_GROUP_ID: z.string().min(1).default("switchyard-ingest"),
   INGEST_BATCH_MAX_ROWS: positiveInt(10_000).pipe(z.number().max(100_000)),
   INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(1_000),
+  INGEST_INSERT_LANES: positiveInt(2).pipe(z.number().max(8)),
   ...BusEnv.shape,
   ...ClickHouseEnv.shape,
 });
@@ -44,6 +45,7 @@ export function ingestSettingsFrom(env: IngestEnv): IngestSettings {
       groupId: env.INGEST_GROUP_ID,
       batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
       flushIntervalMs: env.INGEST_FLUSH_INTERVAL_MS,
+      insertLanes: env.INGEST_INSERT_LANES,
       topicPartitions: bus.partitions,
     }),
   };

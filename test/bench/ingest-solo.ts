@@ -15,7 +15,7 @@ export interface SoloResult {
   eventsPerSec: number;
   rowsStored: number;
   inserts: number;
-  /** Share of the ingest time the table writer spent in its sink (lookup + insert, one at a time): ~1 = the engine path bounds it. */
+  /** Share of the ingest time the table writer spent in its sink (lookup + insert), summed over its insert lanes: ~lanes = the engine path bounds it. */
   engineBusyShare: number;
   /** CPU time of the whole process (all threads, chdb's included) per event: steadier than wall time on a shared box. */
   cpuMicrosPerEvent: number;
@@ -146,6 +146,7 @@ if (import.meta.main) {
   const config: IngestConfigInput = {};
   if (process.env.INGEST_BATCH_MAX_ROWS) config.batchMaxRows = Number(process.env.INGEST_BATCH_MAX_ROWS);
   if (process.env.INGEST_FLUSH_INTERVAL_MS) config.flushIntervalMs = Number(process.env.INGEST_FLUSH_INTERVAL_MS);
+  if (process.env.INGEST_INSERT_LANES) config.insertLanes = Number(process.env.INGEST_INSERT_LANES);
   const busRecords = Number(process.env.BENCH_BUS_BATCH ?? 0);
   console.log(
     await measureSoloIngest(

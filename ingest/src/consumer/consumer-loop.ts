@@ -20,6 +20,8 @@ export interface ConsumerLoopOptions {
   telemetry?: IngestTelemetry;
   /** Records per bus batch ingest asks for (one insert's worth). */
   batchMaxRecords?: number;
+  /** Batches of one partition in their handlers at once (embedded log; default 2). */
+  maxBatchesInFlight?: number;
 }
 
 /*
@@ -129,9 +131,10 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     // Kafka reads maxBatchBytes per partition per fetch: it keeps its default, the embedded log takes ours.
     maxBatchBytes: options.batchMaxRecords === undefined || bus.kind === "kafka" ? undefined : MAX_BATCH_BYTES,
     // The next batch is decoded (main thread) while the engine inserts the last (a pool thread): one
-    // batch in flight left the event loop idle during every insert. Redelivered later batches after a
+    // batch in flight left the event loop idle during every insert. Ingest asks for one more than its
+    // insert lanes, so every lane has a batch while the next is decoded. Redelivered later batches after a
     // failure are absorbed by the idempotent insert, as any redelivery is.
-    maxBatchesInFlight: 2,
+    maxBatchesInFlight: options.maxBatchesInFlight ?? 2,
   };
   const subscription = await bus.subscribe(subscribeOptions);
   return { subscription, stats: () => ({ ...stats }) };

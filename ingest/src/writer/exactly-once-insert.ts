@@ -95,7 +95,8 @@ function byMonth(rows: PendingRow[]): PendingRow[][] {
 
 /**
  * Inserts the rows that are not stored yet. Exactly-once *effect* over an at-least-once bus:
- * - Callers serialise calls per table (one flush at a time), so check-then-insert cannot race itself.
+ * - Check-then-insert must not race itself: callers never run two calls on one table whose rows share an
+ *   event_id at once (BatchWriter drops from a flush the ids a flush still running holds).
  * - Each INSERT is one part holding the rows and their projections (rollup, trace index) atomically.
  *   A crash leaves a part either committed or discarded; redelivered rows of a committed part are found
  *   by the check and dropped, the rest are inserted. Partial progress is therefore repaired, never doubled.
@@ -104,13 +105,15 @@ export async function insertExactlyOnce(
   client: ClickHouseClient,
   table: IngestTable,
   rows: readonly PendingRow[],
+  /** Whose body directory (bodyFileDir) to use: extra sessions of one engine share the first's. */
+  files: ClickHouseClient = client,
 ): Promise<InsertOutcome> {
   if (rows.length === 0) return { inserted: 0, duplicates: 0 };
   const unique = uniqueByEventId(rows);
   const stored = await storedEventIds(client, table, unique);
   const fresh = stored.size === 0 ? unique : unique.filter((r) => !stored.has(r.eventId));
   // Embedded engine: the same bytes through a file, which the engine parses for less (body-file.ts).
-  const fileDir = fresh.length > 0 ? await bodyFileDir(client) : null;
+  const fileDir = fresh.length > 0 ? await bodyFileDir(files) : null;
   for (const part of byMonth(fresh)) {
     // The body: the rows' JSONCompactEachRow lines (positional: about half the bytes of JSONEachRow, and
     // the engine matches no key names), as the UTF-8 ranges packRows left them in, usually one range per

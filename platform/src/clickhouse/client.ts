@@ -40,6 +40,15 @@ export interface ClickHouse {
   readonly kind: "embedded" | "server";
   readonly database: string;
   readonly client: ClickHouseClient;
+  /**
+   * Another session on the same engine and database, for statements that should run beside this handle's
+   * (ingest's insert lanes). Embedded: a second chdb session (its own worker) at the same data path; one
+   * session runs one statement at a time, two run concurrently (chdb lets sessions of one path coexist). It
+   * runs no migrations and creates nothing. Server: this handle's HTTP client, which already runs requests
+   * concurrently (its close() leaves the client open). Close it before this handle. Optional, so a
+   * hand-made handle (a test double) needs none: a caller without it runs everything on `client`.
+   */
+  openSession?(): Promise<ClickHouse>;
   close(): Promise<void>;
 }
 
@@ -58,17 +67,26 @@ export async function createClickHouse(input: ClickHouseConfigInput): Promise<Cl
       max_threads: config.maxThreads ?? Math.max(1, availableParallelism() - 1),
     };
     // chdb binds one data directory per process; a second live path is rejected by the engine itself.
-    const connection = await workerConnection(path, settings, config.maxQueuedStatements);
-    const client = createClient({ connection, clickhouse_settings: settings });
-    try {
-      await client.command({ query: createDatabase });
-      // The chdb connection ignores the client's `database` option, but its session keeps USE state.
-      await client.command({ query: `USE ${config.database}` });
-    } catch (error) {
-      await client.close();
-      throw error;
-    }
-    return { kind: "embedded", database: config.database, client, close: () => client.close() };
+    const session = async (setup: string[]): Promise<ClickHouse> => {
+      const connection = await workerConnection(path, settings, config.maxQueuedStatements);
+      const client = createClient({ connection, clickhouse_settings: settings });
+      try {
+        for (const query of setup) await client.command({ query });
+        // The chdb connection ignores the client's `database` option, but its session keeps USE state.
+        await client.command({ query: `USE ${config.database}` });
+      } catch (error) {
+        await client.close();
+        throw error;
+      }
+      return {
+        kind: "embedded",
+        database: config.database,
+        client,
+        openSession: () => session([]),
+        close: () => client.close(),
+      };
+    };
+    return session([createDatabase]);
   }
 
   const common = {
@@ -90,5 +108,13 @@ export async function createClickHouse(input: ClickHouseConfigInput): Promise<Cl
     database: config.database,
     clickhouse_settings: limitSettings(config.limits),
   });
-  return { kind: "server", database: config.database, client, close: () => client.close() };
+  // Extra sessions are this client; only the handle createClickHouse returned closes it.
+  const handle = (close: () => Promise<void>): ClickHouse => ({
+    kind: "server",
+    database: config.database,
+    client,
+    openSession: async () => handle(async () => {}),
+    close,
+  });
+  return handle(() => client.close());
 }

@@ -29,11 +29,16 @@ export interface OpenRequest {
   settings: Record<string, string | number | boolean>;
 }
 
+/** Closes the session; the thread stays until "exit" (see WorkerChdbConnection.close). */
 export interface CloseRequest {
   type: "close";
 }
 
-export type ToWorker = StatementRequest | OpenRequest | CloseRequest;
+export interface ExitRequest {
+  type: "exit";
+}
+
+export type ToWorker = StatementRequest | OpenRequest | CloseRequest | ExitRequest;
 
 export interface SerializedError {
   message: string;

@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import { queueError, toError } from "./errors.ts";
 import type { FromWorker, StatementKind, StatementRequest, Summary, ToWorker } from "./protocol.ts";
 import { engineSettings, type SettingValue } from "./session-settings.ts";
+import { type SessionThread, sessionOpened } from "./session-threads.ts";
 import { bodyOf } from "./statement-values.ts";
 
 /** What @clickhouse/client hands a Connection; only the fields the embedded engine can honour are read. */
@@ -72,12 +73,15 @@ export class WorkerChdbConnection {
   #nextId = 1;
   #dead: Error | null = null;
   #closing: Promise<void> | null = null;
+  /** Keeps the thread until no session is open (session-threads.ts). */
+  readonly #thread: SessionThread;
   /** Resolved when the last accepted statement has been answered (close waits for it). */
   #idle: Array<() => void> = [];
 
   private constructor(worker: Worker, options: WorkerChdbOptions) {
     this.#worker = worker;
     this.#options = options;
+    this.#thread = sessionOpened(worker);
     worker.on("message", (message: FromWorker) => this.#onMessage(message));
     worker.on("error", (error) => this.#fail(new Error(`embedded ClickHouse worker failed: ${error.message}`)));
     worker.on("exit", (code) => this.#fail(new Error(`embedded ClickHouse worker exited (${code})`)));
@@ -164,10 +168,14 @@ export class WorkerChdbConnection {
     this.#worker.ref();
     if (this.pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
     if (this.#dead) return;
-    const closed = new Promise<void>((resolve) => this.#worker.once("exit", () => resolve()));
+    // Answered by "closed", or by the thread's exit if it died meanwhile (then retire() does nothing).
+    const closed = new Promise<void>((resolve) => {
+      this.#worker.on("message", (message: FromWorker) => message.type === "closed" && resolve()).once("exit", resolve);
+    });
     this.#dead = new Error("embedded ClickHouse is closed");
     this.#send({ type: "close" });
     await closed;
+    await this.#thread.retire();
   }
 
   #base(queryId: string) {
@@ -273,6 +281,7 @@ export class WorkerChdbConnection {
   }
 
   #fail(error: Error): void {
+    this.#thread.died();
     if (this.#dead) return;
     this.#dead = error;
     const all = [...(this.#inFlight ? [this.#inFlight] : []), ...this.#writes, ...this.#reads];

@@ -142,8 +142,10 @@ port.on("message", async (message: ToWorker) => {
       await connection?.close();
       connection = null;
       post({ type: "closed" });
-      port.close();
       return;
     }
+    case "exit":
+      port.close();
+      return;
   }
 });
