@@ -66,14 +66,8 @@ describe("BatchWriter with two insert lanes (real engine, two sessions)", () => 
   beforeEach(async () => {
     await store.client.command({ query: "TRUNCATE TABLE requests" });
   });
-
-  it("sessions see each other's committed parts", async () => {
-    const event = makeRequestEvent();
-    await insertExactlyOnce(store.client, "requests", [rowOf(event, 0)]);
-    expect(await storedCount(second.client, [event.event_id])).toBe(1);
-  });
-
-  it("stores an event id that two flushes in flight share once, and answers writers in flush order", async () => {
+  /** A writer with two lanes, lane 0 on the store's session and lane 1 on the second, gated by the test. */
+  const twoLaneWriter = () => {
     const lanes = gatedLanes(
       () => store.client,
       () => second.client,
@@ -86,6 +80,17 @@ describe("BatchWriter with two insert lanes (real engine, two sessions)", () => 
       lanes: 2,
       logger,
     });
+    return { lanes, writer };
+  };
+
+  it("sessions see each other's committed parts", async () => {
+    const event = makeRequestEvent();
+    await insertExactlyOnce(store.client, "requests", [rowOf(event, 0)]);
+    expect(await storedCount(second.client, [event.event_id])).toBe(1);
+  });
+
+  it("stores an event id that two flushes in flight share once, and answers writers in flush order", async () => {
+    const { lanes, writer } = twoLaneWriter();
     const shared = makeRequestEvent();
     const onlyFirst = makeRequestEvent();
     const onlySecond = makeRequestEvent();
@@ -107,18 +112,7 @@ describe("BatchWriter with two insert lanes (real engine, two sessions)", () => 
   });
 
   it("rejects a later flush's writers when a flush in flight beside it fails; the redelivery stores each once", async () => {
-    const lanes = gatedLanes(
-      () => store.client,
-      () => second.client,
-    );
-    const writer = new BatchWriter({
-      name: "requests",
-      sink: lanes.sink,
-      maxRows: 1_000,
-      lingerMs: 0,
-      lanes: 2,
-      logger,
-    });
+    const { lanes, writer } = twoLaneWriter();
     const shared = makeRequestEvent();
     const onlySecond = makeRequestEvent();
     const firstRows = [rowOf(shared, 0)];
