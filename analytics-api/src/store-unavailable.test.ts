@@ -22,7 +22,15 @@ describe("analytics API with ClickHouse unreachable", () => {
       request_timeout: 2_000,
       log: { level: ClickHouseLogLevel.OFF },
     });
-    clickhouse = { kind: "server", database: "switchyard", client, close: () => client.close() };
+    // A server handle's extra sessions share its client, as createClickHouse's do.
+    const handle = (close: () => Promise<void>): ClickHouse => ({
+      kind: "server",
+      database: "switchyard",
+      client,
+      openSession: async () => handle(async () => {}),
+      close,
+    });
+    clickhouse = handle(() => client.close());
   });
   afterAll(async () => {
     await clickhouse?.close();

@@ -51,7 +51,7 @@ export const INGESTED_TABLES: readonly IngestTable[] = ["requests", "feedback", 
 async function openLanes(clickhouse: ClickHouse, count: number): Promise<ClickHouse[]> {
   const lanes = [clickhouse];
   try {
-    while (lanes.length < count) lanes.push((await clickhouse.openSession?.()) ?? clickhouse);
+    while (lanes.length < count) lanes.push(await clickhouse.openSession());
   } catch (error) {
     await closeLanes(clickhouse, lanes);
     throw error;

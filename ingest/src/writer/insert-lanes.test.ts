@@ -58,7 +58,7 @@ describe("BatchWriter with two insert lanes (real engine, two sessions)", () => 
   const store = migratedStore();
   let second: ClickHouse;
   beforeAll(async () => {
-    second = await store.db.clickhouse.openSession!();
+    second = await store.db.clickhouse.openSession();
   });
   afterAll(async () => {
     await second?.close();

@@ -45,10 +45,9 @@ export interface ClickHouse {
    * (ingest's insert lanes). Embedded: a second chdb session (its own worker) at the same data path; one
    * session runs one statement at a time, two run concurrently (chdb lets sessions of one path coexist). It
    * runs no migrations and creates nothing. Server: this handle's HTTP client, which already runs requests
-   * concurrently (its close() leaves the client open). Close it before this handle. Optional, so a
-   * hand-made handle (a test double) needs none: a caller without it runs everything on `client`.
+   * concurrently (its close() leaves the client open). Close it before this handle.
    */
-  openSession?(): Promise<ClickHouse>;
+  openSession(): Promise<ClickHouse>;
   close(): Promise<void>;
 }
 

@@ -24,7 +24,7 @@ describe("ClickHouse.openSession (embedded)", () => {
   });
 
   it("uses the same database, sees the other's parts, and closing it leaves the first session working", async () => {
-    const second = await clickhouse.openSession!();
+    const second = await clickhouse.openSession();
     expect(second.database).toBe("sessions");
     await second.client.command({ query: "INSERT INTO t VALUES (1)" });
     await clickhouse.client.command({ query: "INSERT INTO t VALUES (2)" });
