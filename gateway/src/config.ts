@@ -6,6 +6,9 @@ import {
   type ControlPlaneSettings,
   controlPlaneSettingsFrom,
   csvList,
+  DrainEnv,
+  type DrainSettings,
+  drainSettingsFrom,
   nonNegativeInt,
   optionalString,
   port,
@@ -56,6 +59,7 @@ export const GatewayEnv = z.object({
   /** The web console's origin (scheme://host:port), allowed by CORS; `npm start` sets it to the analytics API's. */
   SWITCHYARD_CONSOLE_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
   ...ControlPlaneEnv.shape,
+  ...DrainEnv.shape,
   ...BusEnv.shape,
   ...CacheEnv.shape,
   ...LimitsEnv.shape,
@@ -65,6 +69,8 @@ export type GatewayEnv = z.infer<typeof GatewayEnv>;
 export interface GatewayConfig {
   port: number;
   host: string;
+  /** How SIGTERM drains open connections before the server closes (platform/src/http/drain.ts). */
+  drain: DrainSettings;
   bodyLimitBytes: number;
   instance: string;
   dataDir: string;
@@ -97,6 +103,7 @@ export function gatewayConfigFrom(env: GatewayEnv): GatewayConfig {
   return {
     port: env.GATEWAY_PORT,
     host: env.GATEWAY_HOST,
+    drain: drainSettingsFrom(env),
     bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
     instance: env.GATEWAY_INSTANCE ?? `${hostname()}-${process.pid}`,
     dataDir: env.DATA_DIR,

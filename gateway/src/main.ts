@@ -80,6 +80,8 @@ export async function runGateway(telemetry: Telemetry): Promise<{ url: string; s
   );
 
   const shutdown = async () => {
+    const drained = await gateway.drain();
+    logger.info(drained, "gateway drained");
     await gateway.close();
     await clickhouse?.close();
     await control.stop();

@@ -3,6 +3,8 @@ import {
   activeTelemetry,
   type ClickHouse,
   type ControlPlane,
+  type DrainSummary,
+  drainConnections,
   type KeyStore,
   type Logger,
   Scopes,
@@ -43,6 +45,11 @@ export interface RunningGateway {
   url: string;
   /** The control plane this gateway serves from: `control.view.virtualKey(...)`, `control.view.savedConfig(...)`. */
   control: ControlPlane;
+  /**
+   * SIGTERM's first step: keeps serving what clients already sent, every answer closing its
+   * connection, until the connections are gone or quiet (config.drain). `close()` follows.
+   */
+  drain(): Promise<DrainSummary>;
   /** Stops accepting requests and lets in-flight ones finish (their events are enqueued). */
   close(): Promise<void>;
 }
@@ -103,6 +110,7 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
     app,
     url,
     control: deps.control,
+    drain: () => drainConnections(app.server, deps.config.drain),
     async close() {
       await app.close();
       await dispatcher.close();

@@ -13,6 +13,7 @@ export * from "./config/bus-config.ts";
 export * from "./config/env-helpers.ts";
 export * from "./control/index.ts";
 export * from "./http/catalogue-error.ts";
+export * from "./http/drain.ts";
 export * from "./http/edge-errors.ts";
 export * from "./http/fastify-edge.ts";
 export * from "./http/json-depth.ts";

@@ -48,6 +48,7 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    await stack.drain();
     await stack.stop();
     await telemetry.shutdown();
     process.exit(0);

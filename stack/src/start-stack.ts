@@ -6,6 +6,7 @@ import {
   type ClickHouse,
   type ControlPlane,
   createClickHouse,
+  drainConnections,
   type EventBus,
   KeyStore,
   type Logger,
@@ -25,6 +26,11 @@ export interface RunningStack {
   publisher: SpoolingPublisher | null;
   ingest: Ingest | null;
   analytics: RunningAnalyticsApi | null;
+  /**
+   * SIGTERM's first step: gateway and analytics API keep serving what clients already sent, each
+   * answer closing its connection, until their connections are gone or quiet. `stop()` follows.
+   */
+  drain(): Promise<void>;
   /** Stops in dependency order: no new requests, flush events, drain ingest, then close the engines. */
   stop(): Promise<void>;
 }
@@ -100,6 +106,13 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
     publisher,
     ingest,
     analytics,
+    async drain() {
+      const drainSettings = config.gateway.drain;
+      await Promise.all([
+        gateway?.drain(),
+        analytics ? drainConnections(analytics.app.server, drainSettings) : undefined,
+      ]);
+    },
     async stop() {
       await gateway?.close();
       await publisher?.close();

@@ -20,6 +20,8 @@ export interface RoundLedger {
   answered: Map<string, Answer>;
   /** Trace ids sent but not answered in full (cut by the kill, or failed otherwise). */
   unanswered: Set<string>;
+  /** Why each unanswered request failed: its status and body start, or the transport error. */
+  cutReasons: Map<string, string>;
   /** Requests whose answer was still outstanding when the kill was issued. */
   inFlightAtKill: number;
   /** performance.now() when the kill was issued. */
@@ -100,6 +102,7 @@ export async function loadUntilKilled(options: LoadOptions): Promise<RoundLedger
   const ledger: RoundLedger = {
     answered: new Map(),
     unanswered: new Set(),
+    cutReasons: new Map(),
     inFlightAtKill: 0,
     killedAt: 0,
     anomalies: [],
@@ -122,12 +125,16 @@ export async function loadUntilKilled(options: LoadOptions): Promise<RoundLedger
         if (isComplete(kind, res.statusCode, text)) {
           ledger.answered.set(traceId, { kind, status: res.statusCode, answeredAt: performance.now() });
         } else {
+          const reason = `${kind} ${traceId}: ${res.statusCode} ${text.slice(0, 200)}`;
           ledger.unanswered.add(traceId);
-          if (killedAt === null) ledger.anomalies.push(`${kind} ${traceId}: ${res.statusCode} ${text.slice(0, 200)}`);
+          ledger.cutReasons.set(traceId, reason);
+          if (killedAt === null) ledger.anomalies.push(reason);
         }
       } catch (error) {
+        const reason = `${kind} ${traceId}: ${(error as Error).message}`;
         ledger.unanswered.add(traceId);
-        if (killedAt === null) ledger.anomalies.push(`${kind} ${traceId}: ${(error as Error).message}`);
+        ledger.cutReasons.set(traceId, reason);
+        if (killedAt === null) ledger.anomalies.push(reason);
       } finally {
         inFlight.delete(traceId);
       }
