@@ -35,6 +35,37 @@ export function pinned(cpus: string | undefined, command: string, args: string[]
   return cpus ? ["taskset", ["-c", cpus, command, ...args]] : [command, args];
 }
 
+/** Children a bench started and has not seen exit: stopped when the bench itself ends or is stopped. */
+const liveChildren = new Set<ChildProcess>();
+let reaping = false;
+
+/**
+ * A bench stopped by Ctrl-C, `kill` or `timeout` would otherwise leave its stack or fake upstream
+ * running (holding a port and a CPU, and skewing the next run). Installed on the first child, so
+ * importing this module does nothing.
+ */
+function reapChildrenOnExit(): void {
+  if (reaping) return;
+  reaping = true;
+  process.once("exit", () => {
+    for (const child of liveChildren) child.kill("SIGTERM");
+  });
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.once(signal, () => process.exit(code));
+  }
+}
+
+function tracked(child: ChildProcess): ChildProcess {
+  reapChildrenOnExit();
+  liveChildren.add(child);
+  child.once("exit", () => liveChildren.delete(child));
+  return child;
+}
+
 /** Starts `node <script>` (on `cpus` when given) and resolves with the first stdout line that `ready` accepts. */
 export function startNode(
   script: string,
@@ -44,10 +75,12 @@ export function startNode(
   cpus?: string,
 ): Promise<{ child: ChildProcess; line: string }> {
   const [command, args] = pinned(cpus, process.execPath, [script]);
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = tracked(
+    spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} not ready within ${timeoutMs} ms`)), timeoutMs);
     let buffer = "";
