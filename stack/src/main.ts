@@ -48,7 +48,7 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    await stack.drain();
+    logger.info(await stack.drain(), "drained");
     await stack.stop();
     await telemetry.shutdown();
     process.exit(0);

@@ -6,6 +6,7 @@ import {
   type ClickHouse,
   type ControlPlane,
   createClickHouse,
+  type DrainSummary,
   drainConnections,
   type EventBus,
   KeyStore,
@@ -30,7 +31,7 @@ export interface RunningStack {
    * SIGTERM's first step: gateway and analytics API keep serving what clients already sent, each
    * answer closing its connection, until their connections are gone or quiet. `stop()` follows.
    */
-  drain(): Promise<void>;
+  drain(): Promise<{ gateway?: DrainSummary; analytics?: DrainSummary }>;
   /** Stops in dependency order: no new requests, flush events, drain ingest, then close the engines. */
   stop(): Promise<void>;
 }
@@ -107,11 +108,14 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
     ingest,
     analytics,
     async drain() {
-      const drainSettings = config.gateway.drain;
-      await Promise.all([
+      const [gatewayDrained, analyticsDrained] = await Promise.all([
         gateway?.drain(),
-        analytics ? drainConnections(analytics.app.server, drainSettings) : undefined,
+        analytics ? drainConnections(analytics.app.server, config.gateway.drain) : undefined,
       ]);
+      return {
+        ...(gatewayDrained ? { gateway: gatewayDrained } : {}),
+        ...(analyticsDrained ? { analytics: analyticsDrained } : {}),
+      };
     },
     async stop() {
       await gateway?.close();
