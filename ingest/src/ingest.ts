@@ -12,7 +12,7 @@ import { type ConsumerLoopStats, startConsumerLoop } from "./consumer/consumer-l
 import { topicRoute } from "./consumer/topic-route.ts";
 import { feedbackRow } from "./rows/feedback-row.ts";
 import { limitAlertRow } from "./rows/limit-alert-row.ts";
-import { requestRow } from "./rows/request-row.ts";
+import { requestRow } from "./rows/request-row-binary.ts";
 import { createIngestTelemetry } from "./telemetry/ingest-telemetry.ts";
 import { BatchWriter, type BatchWriterStats } from "./writer/batch-writer.ts";
 import { type IngestTable, insertExactlyOnce } from "./writer/exactly-once-insert.ts";

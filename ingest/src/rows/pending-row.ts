@@ -29,6 +29,12 @@ export interface PendingRow {
    * on the event loop while the engine waits.
    */
   line: string | Buffer;
+  /**
+   * The insert format of `line`: absent, a JSONCompactEachRow line (string, or its UTF-8 bytes once packed);
+   * "RowBinary", the row's binary bytes (row-binary.ts). Every row of a table comes from one mapper, so a
+   * chunk's rows share it.
+   */
+  format?: "RowBinary";
 }
 
 /**

@@ -13,7 +13,7 @@ const INT32_MIN = -(2 ** 31);
 const UINT32_MAX = 2 ** 32 - 1;
 
 /** Values the event schema allows but the column types cannot hold (they would fail the whole insert). */
-function unstorableRequest(event: RequestEvent): string | null {
+export function unstorableRequest(event: RequestEvent): string | null {
   const timestamp = unstorableTimestamp(event.occurred_at);
   if (timestamp !== null) return timestamp;
   if (event.retry_count > UINT32_MAX) return "retry_count does not fit UInt32";
@@ -41,7 +41,7 @@ export function guardrailVerdict(event: RequestEvent): "none" | "passed" | "fail
  * (the schema never has ''). Bodies go to their own compressed, TTL'd columns; `bodies_captured` tells
  * "none" from an empty body.
  */
-const REQUEST_COLUMNS: readonly string[] = Object.freeze([
+export const REQUEST_COLUMNS: readonly string[] = Object.freeze([
   "event_id",
   "schema_version",
   "occurred_at",
@@ -104,10 +104,11 @@ const REQUEST_COLUMNS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * RequestEvent → `requests` row. The values go straight into the array whose JSON is the row's line (no
- * column object in between: it ran per event, and Object.values copied it again).
+ * RequestEvent → `requests` row as a JSONCompactEachRow line: the form ingest wrote before RowBinary
+ * (request-row-binary.ts's requestRow, what ingest uses), kept as the reference its test stores beside it.
+ * The values go straight into the array whose JSON is the row's line (no column object in between).
  */
-export function requestRow(event: RequestEvent, source: SourceCoordinates): RowDecodeResult {
+export function requestRowJson(event: RequestEvent, source: SourceCoordinates): RowDecodeResult {
   const problem = unstorableRequest(event);
   if (problem !== null) return { ok: false, reason: `unstorable event: ${problem}` };
   const occurredAt = clickHouseInstant(event.occurred_at, toClickHouseDateTime);

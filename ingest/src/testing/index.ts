@@ -2,7 +2,8 @@
 export { startConsumerLoop } from "../consumer/consumer-loop.ts";
 export { topicRoute } from "../consumer/topic-route.ts";
 export { bodyChunks, type PendingRow, packRows } from "../rows/pending-row.ts";
-export { requestRow } from "../rows/request-row.ts";
+export { requestRowJson } from "../rows/request-row.ts";
+export { requestRow } from "../rows/request-row-binary.ts";
 export type { BatchWriter } from "../writer/batch-writer.ts";
 export { insertExactlyOnce, storedEventIds } from "../writer/exactly-once-insert.ts";
 export * from "./caught-up.ts";

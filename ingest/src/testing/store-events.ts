@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { type RequestEvent, Topics } from "@switchyard/events";
-import { requestRow } from "../rows/request-row.ts";
+import { requestRow } from "../rows/request-row-binary.ts";
 import { type InsertOutcome, insertExactlyOnce } from "../writer/exactly-once-insert.ts";
 
 /**

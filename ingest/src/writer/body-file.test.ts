@@ -2,7 +2,7 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Topics } from "@switchyard/events";
 import { describe, expect, it } from "vitest";
-import { requestRow } from "../rows/request-row.ts";
+import { requestRow } from "../rows/request-row-binary.ts";
 import { makeRequestEvent } from "../testing/index.ts";
 import { migratedStore } from "../testing/migrated-store.ts";
 import { bodyFileDir, openBodyFileDir } from "./body-file.ts";

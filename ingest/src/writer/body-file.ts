@@ -15,7 +15,10 @@ import { processAlive } from "@switchyard/platform";
  * removed after the statement, and a crash leaves at most one per table, removed at the next start.
  */
 
-/** Columns and format come from the insertion table (the engine's default structure inference for INSERT … SELECT * FROM file). */
+/**
+ * The default format (feedback, limit alerts); requests rows come as RowBinary (rows/row-binary.ts). Column
+ * types come from the insertion table (the engine's default structure inference for INSERT … SELECT * FROM file).
+ */
 const FORMAT = "JSONCompactEachRow";
 
 /**
@@ -83,7 +86,7 @@ export function bodyFileDir(client: ClickHouseClient): Promise<string | null> {
 let sequence = 0;
 
 /**
- * One INSERT of `chunks` (JSONCompactEachRow lines, `columns` in their order) into `table` through a file in
+ * One INSERT of `chunks` (rows in `format`, JSONCompactEachRow unless told, `columns` in their order) into `table` through a file in
  * `dir`: one statement, one part, like the inline insert. `table` and `columns` are the mapper's own names.
  */
 export async function insertThroughFile(
@@ -92,12 +95,13 @@ export async function insertThroughFile(
   table: string,
   columns: readonly string[],
   chunks: readonly Buffer[],
+  format: string = FORMAT,
 ): Promise<void> {
-  const path = join(dir, `${table}-${++sequence}.jsonl`);
+  const path = join(dir, `${table}-${++sequence}.${format === FORMAT ? "jsonl" : "bin"}`);
   await writeFile(path, chunks);
   try {
     await client.command({
-      query: `INSERT INTO ${table} (${columns.join(", ")}) SELECT * FROM file(${sqlString(path)}, ${FORMAT}) SETTINGS ${ONE_BLOCK}`,
+      query: `INSERT INTO ${table} (${columns.join(", ")}) SELECT * FROM file(${sqlString(path)}, ${format}) SETTINGS ${ONE_BLOCK}`,
     });
   } finally {
     await unlink(path).catch(() => undefined);

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { Topics } from "@switchyard/events";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PendingRow } from "../rows/pending-row.ts";
-import { requestRow } from "../rows/request-row.ts";
+import { requestRow } from "../rows/request-row-binary.ts";
 import { makeRequestEvent } from "../testing/index.ts";
 import { migratedStore } from "../testing/migrated-store.ts";
 import { insertExactlyOnce } from "./exactly-once-insert.ts";

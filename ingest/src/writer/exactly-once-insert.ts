@@ -115,24 +115,27 @@ export async function insertExactlyOnce(
   // Embedded engine: the same bytes through a file, which the engine parses for less (body-file.ts).
   const fileDir = fresh.length > 0 ? await bodyFileDir(files) : null;
   for (const part of byMonth(fresh)) {
-    // The body: the rows' JSONCompactEachRow lines (positional: about half the bytes of JSONEachRow, and
-    // the engine matches no key names), as the UTF-8 ranges packRows left them in, usually one range per
-    // decode slice, so nothing is joined or encoded here while the engine waits. Bytes, not a string: the
-    // embedded engine's worker receives them without a copy and hands them to chdb's raw insert as they are.
-    // Every row of a table comes from the same mapper, so they share one column list.
+    // The body: the rows' bytes in their mapper's format (requests: RowBinary, written when decoded into
+    // shared slabs; feedback and alerts: JSONCompactEachRow lines packed by packRows), as the ranges they
+    // sit in, usually one per decode slice, so nothing is joined or encoded here while the engine waits.
+    // Every row of a table comes from the same mapper, so they share one column list and format.
     const chunks = bodyChunks(part);
     const columns = part[0]!.columns;
+    const format = part[0]!.format ?? "JSONCompactEachRow";
     if (fileDir !== null) {
-      await insertThroughFile(client, fileDir, table, columns, chunks);
+      await insertThroughFile(client, fileDir, table, columns, chunks, format);
       continue;
     }
+    // Inline (a ClickHouse server over HTTP): exec, not insert(), which wants JSON rows as objects to
+    // encode itself. chdb 3.4's inline raw insert cannot read binary formats (probe-binary-format.ts), so an
+    // embedded engine must take the file path, which it always can (its data path is this process's).
     // exec, not insert(): insert() wants JSON rows as objects to encode itself, in one synchronous pass.
     // `table` is one of IngestTable's literals and `columns` are the mapper's own keys, never input.
     // An async insert would return before the part exists; the bus offset is committed right after this.
     // The setting is a clause of the INSERT itself: passed as clickhouse_settings, chdb prepends a `SET`
     // statement, and that two-statement query took ~1.5x the CPU of the insert alone.
     const result = await client.exec({
-      query: `INSERT INTO ${table} (${columns.join(", ")}) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow`,
+      query: `INSERT INTO ${table} (${columns.join(", ")}) SETTINGS async_insert = 0 FORMAT ${format}`,
       values: Readable.from(chunks, { objectMode: false }),
     });
     result.stream.resume();

@@ -3,7 +3,7 @@ import { type RequestEvent, Topics } from "@switchyard/events";
 import { type ClickHouse, createLogger } from "@switchyard/platform";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PendingRow } from "../rows/pending-row.ts";
-import { requestRow } from "../rows/request-row.ts";
+import { requestRow } from "../rows/request-row-binary.ts";
 import { makeRequestEvent, pollUntil } from "../testing/index.ts";
 import { migratedStore } from "../testing/migrated-store.ts";
 import { BatchWriter } from "./batch-writer.ts";

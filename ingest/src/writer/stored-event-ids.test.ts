@@ -1,7 +1,7 @@
 import { type RequestEvent, Topics } from "@switchyard/events";
 import { describe, expect, it } from "vitest";
 import type { PendingRow } from "../rows/pending-row.ts";
-import { requestRow } from "../rows/request-row.ts";
+import { requestRow } from "../rows/request-row-binary.ts";
 import { makeRequestEvent, storeRequestEvents } from "../testing/index.ts";
 import { migratedStore } from "../testing/migrated-store.ts";
 import { storedEventIds } from "./exactly-once-insert.ts";
