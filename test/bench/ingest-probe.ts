@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeEvent, RequestEvent } from "@switchyard/events";
-import { insertExactlyOnce, type PendingRow, requestRow } from "@switchyard/ingest/testing";
+import { insertExactlyOnce, type PendingRow, requestRowJson } from "@switchyard/ingest/testing";
 import { createClickHouse, runMigrations } from "@switchyard/platform";
 import { decodeProbeRow, probeEvent, probeRoute } from "./probe-events.ts";
 import { measureByThread } from "./probe-measure.ts";
@@ -33,7 +33,7 @@ try {
   for (let i = 0; i < 2; i++) await measureByThread("decode+map (fast path)", EVENTS, async () => decodeAll());
   await measureByThread("decode+map (zod)", EVENTS, async () => {
     values.map((value, i) =>
-      requestRow(RequestEvent.parse(JSON.parse(value.toString())), { topic: "t", partition: 0, offset: String(i) }),
+      requestRowJson(RequestEvent.parse(JSON.parse(value.toString())), { topic: "t", partition: 0, offset: String(i) }),
     );
   });
   await measureByThread("JSON.parse only", EVENTS, async () => {

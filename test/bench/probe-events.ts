@@ -1,5 +1,5 @@
 import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
-import { makeRequestEvent, type PendingRow, packRows, requestRow, topicRoute } from "@switchyard/ingest/testing";
+import { makeRequestEvent, type PendingRow, packRows, requestRowJson, topicRoute } from "@switchyard/ingest/testing";
 
 /**
  * The ingest probes' synthetic request `i` of `count`: spread over the hour before `now`, five tenants,
@@ -16,13 +16,16 @@ export function probeEvent(i: number, count: number, now: number): RequestEvent 
   });
 }
 
-/** The requests topic's route as the consumer loop has it (decode + row); the probes never write through it. */
+/**
+ * The requests topic's route as the consumer loop has it (decode + row), but with the JSONCompactEachRow line
+ * (requestRowJson) the probes insert as FORMAT JSONCompactEachRow; ingest writes RowBinary. Never written through.
+ */
 export function probeRoute() {
   return topicRoute({
     topic: Topics.requests,
     schema: RequestEvent,
     accepts: acceptsRequestEvent,
-    toRow: requestRow,
+    toRow: requestRowJson,
     writer: null as never,
   });
 }
@@ -50,7 +53,7 @@ export function probeRow(route: ReturnType<typeof probeRoute>, i: number, count:
 /** Probe events 0…count−1 (their hour ending at `now`) mapped straight to their rows, no log or JSON in between. */
 export function probeRows(count: number, now: number): PendingRow[] {
   return Array.from({ length: count }, (_, i) => {
-    const r = requestRow(probeEvent(i, count, now), { topic: Topics.requests, partition: 0, offset: String(i) });
+    const r = requestRowJson(probeEvent(i, count, now), { topic: Topics.requests, partition: 0, offset: String(i) });
     if (!r.ok) throw new Error(r.reason);
     return r.row;
   });
