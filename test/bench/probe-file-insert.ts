@@ -13,7 +13,8 @@ import { probeChunks } from "./probe-events.ts";
  * engine: PROBE_BATCH (10,000) rows sent as ingest sends them (JSONCompactEachRow inline) against
  * `INSERT … SELECT FROM file()` of the same rows as a JSONCompactEachRow, RowBinary or Native file (the
  * binary files written by the engine itself, so this is the engine's side only: producing the bytes in JS
- * would come on top). Targets: a Null-engine copy of `requests` (the parse alone) and a full copy. Paired
+ * would come on top; `infile_rowbinary`: the same RowBinary file through `INSERT … FROM INFILE`, which chdb reads
+ * client-side). Targets: a Null-engine copy of `requests` (the parse alone) and a full copy. Paired
  * rounds, merges stopped; engine CPU per row by thread. A diagnosis tool; figures in ingest/README.md.
  */
 const BATCH = Number(process.env.PROBE_BATCH ?? 10_000);
@@ -70,6 +71,11 @@ try {
         .then(() => undefined),
     file_rowbinary: (_, table, r) => fromFile(table, `${dir}/r${r}.rowbinary`, "RowBinary"),
     file_native: (_, table, r) => fromFile(table, `${dir}/r${r}.native`, "Native"),
+    // The client-side form: chdb (clickhouse-local) reads the file itself into the insert, no file() table function.
+    infile_rowbinary: (_, table, r) =>
+      client
+        .command({ query: `INSERT INTO ${table} (${cols}) FROM INFILE '${dir}/r${r}.rowbinary' FORMAT RowBinary` })
+        .then(() => undefined),
   };
   const structure = await (
     await client.query({
