@@ -56,15 +56,18 @@ const api = await startAnalyticsApi({
   host: settings.host,
   telemetry,
   gatewayUrl: () => settings.gatewayPublicUrl,
+  drain: settings.drain,
 });
 logger.info({ url: api.url, clickhouse: settings.clickhouse.kind, bus: bus.kind }, "analytics API listening");
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
+  // A repeated signal (npm forwards the terminal's Ctrl-C too) must not kill the process mid-drain.
+  if (shuttingDown) return logger.info({ signal }, "already shutting down");
   shuttingDown = true;
   logger.info({ signal }, "analytics API shutting down");
   try {
+    logger.info(await api.drain(), "analytics API drained");
     await api.close();
     await control.stop();
     await bus.close();
@@ -76,5 +79,5 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }
 }
-process.once("SIGINT", () => void shutdown("SIGINT"));
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,4 +1,13 @@
-import { type ClickHouseConfig, ClickHouseEnv, clickHouseConfigFrom, optionalString, port } from "@switchyard/platform";
+import {
+  type ClickHouseConfig,
+  ClickHouseEnv,
+  clickHouseConfigFrom,
+  DrainEnv,
+  type DrainSettings,
+  drainSettingsFrom,
+  optionalString,
+  port,
+} from "@switchyard/platform";
 import { z } from "zod";
 
 /** Every env var the standalone analytics API reads, parsed once in main() (the stack reuses it). */
@@ -12,6 +21,7 @@ export const AnalyticsEnv = z.object({
   /** The gateway's URL as a browser reaches it: the console's management pages call it (npm start knows it). */
   SWITCHYARD_GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   ...ClickHouseEnv.shape,
+  ...DrainEnv.shape,
 });
 export type AnalyticsEnv = z.infer<typeof AnalyticsEnv>;
 
@@ -25,6 +35,8 @@ export interface AnalyticsSettings {
   clickhouse: ClickHouseConfig;
   /** The gateway's URL for the console's management pages; undefined: those pages say it is unknown. */
   gatewayPublicUrl: string | undefined;
+  /** How SIGTERM drains open connections before the server closes (platform/src/http/drain.ts). */
+  drain: DrainSettings;
 }
 
 export function analyticsSettingsFrom(env: AnalyticsEnv): AnalyticsSettings {
@@ -36,5 +48,6 @@ export function analyticsSettingsFrom(env: AnalyticsEnv): AnalyticsSettings {
     logLevel: env.LOG_LEVEL,
     clickhouse: clickHouseConfigFrom(env, env.DATA_DIR),
     gatewayPublicUrl: env.SWITCHYARD_GATEWAY_PUBLIC_URL,
+    drain: drainSettingsFrom(env),
   };
 }

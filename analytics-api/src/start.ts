@@ -1,4 +1,13 @@
-import { type ClickHouse, type KeyStore, type Logger, runMigrations, type Telemetry } from "@switchyard/platform";
+import {
+  type ClickHouse,
+  ConnectionDrain,
+  type DrainSettings,
+  type DrainSummary,
+  type KeyStore,
+  type Logger,
+  runMigrations,
+  type Telemetry,
+} from "@switchyard/platform";
 import type { FastifyInstance } from "fastify";
 import { buildAnalyticsApp } from "./app.ts";
 
@@ -11,11 +20,15 @@ export interface AnalyticsApiDeps {
   telemetry?: Telemetry;
   /** The gateway's public URL for the console's management pages (the stack fills it once the gateway listens). */
   gatewayUrl?: () => string | undefined;
+  /** SIGTERM's drain before close (platform/src/http/drain.ts). */
+  drain: DrainSettings;
 }
 
 export interface RunningAnalyticsApi {
   app: FastifyInstance;
   url: string;
+  /** SIGTERM's first step: finishes what clients already sent, then `close()` (platform/src/http/drain.ts). */
+  drain(): Promise<DrainSummary>;
   close(): Promise<void>;
 }
 
@@ -32,6 +45,7 @@ export async function startAnalyticsApi(deps: AnalyticsApiDeps): Promise<Running
     telemetry: deps.telemetry,
     gatewayUrl: deps.gatewayUrl,
   });
+  const connections = new ConnectionDrain(app.server);
   const url = await app.listen({ port: deps.port, host: deps.host });
-  return { app, url, close: () => app.close() };
+  return { app, url, drain: () => connections.drain(deps.drain), close: () => app.close() };
 }

@@ -26,8 +26,21 @@ export async function main(): Promise<void> {
   // First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
   const telemetry = startTelemetry(telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard-gateway"));
   const { shutdown } = await runGateway(telemetry);
+  // Once: a repeated signal (npm forwards the terminal's Ctrl-C too) must not start a second shutdown or
+  // kill the process mid-drain; a failed shutdown exits 1 instead of leaving an unhandled rejection.
+  let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const)
-    process.once(signal, () => void shutdown().then(() => process.exit(0)));
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      shutdown().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`gateway shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    });
 }
 
 /**

@@ -2,9 +2,9 @@ import type { PriceOverride } from "@switchyard/events";
 import {
   activeTelemetry,
   type ClickHouse,
+  ConnectionDrain,
   type ControlPlane,
   type DrainSummary,
-  drainConnections,
   type KeyStore,
   type Logger,
   Scopes,
@@ -105,12 +105,13 @@ export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
   await deps.control.view.ready();
   // Counters from the event log before the first request, so a restart forgets no spend.
   await limits.rebuild();
+  const connections = new ConnectionDrain(app.server);
   const url = await app.listen({ port: deps.config.port, host: deps.config.host });
   return {
     app,
     url,
     control: deps.control,
-    drain: () => drainConnections(app.server, deps.config.drain),
+    drain: () => connections.drain(deps.config.drain),
     async close() {
       await app.close();
       await dispatcher.close();

@@ -45,7 +45,8 @@ export async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    // A repeated signal (npm forwards the terminal's Ctrl-C too) must not kill the process mid-drain.
+    if (stopping) return logger.info({ signal }, "already shutting down");
     stopping = true;
     logger.info({ signal }, "shutting down");
     logger.info(await stack.drain(), "drained");
@@ -53,8 +54,8 @@ export async function main(): Promise<void> {
     await telemetry.shutdown();
     process.exit(0);
   };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
 if (import.meta.main) await main();

@@ -7,7 +7,6 @@ import {
   type ControlPlane,
   createClickHouse,
   type DrainSummary,
-  drainConnections,
   type EventBus,
   KeyStore,
   type Logger,
@@ -74,6 +73,7 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
       host: config.analytics.host,
       // The console's management pages call the gateway, known once it listens (below).
       gatewayUrl: () => config.analytics.gatewayPublicUrl ?? gateway?.url,
+      drain: config.gateway.drain,
     });
   }
   if (services.has("gateway")) {
@@ -108,10 +108,7 @@ export async function startStack(config: StackConfig, logger: Logger, keysFile?:
     ingest,
     analytics,
     async drain() {
-      const [gatewayDrained, analyticsDrained] = await Promise.all([
-        gateway?.drain(),
-        analytics ? drainConnections(analytics.app.server, config.gateway.drain) : undefined,
-      ]);
+      const [gatewayDrained, analyticsDrained] = await Promise.all([gateway?.drain(), analytics?.drain()]);
       return {
         ...(gatewayDrained ? { gateway: gatewayDrained } : {}),
         ...(analyticsDrained ? { analytics: analyticsDrained } : {}),

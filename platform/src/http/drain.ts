@@ -1,12 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 
-/** How long a shutting-down server keeps serving before it closes (see `drainConnections`). */
+/** How a shutting-down server finishes what clients sent before it closes (see `ConnectionDrain`). */
 export const DrainSettings = z.object({
-  /** Done once no request has arrived for this long (and at once when no connection is open). */
+  /** Idle connections are closed once no request has arrived for this long and none is still being answered. */
   quietMs: z.number().int().min(0).max(60_000),
-  /** Done after this long whatever still arrives: a load balancer that keeps sending cannot hold a shutdown. */
+  /** The whole drain's cap: then requests still running are cut (their events are still recorded). */
   maxMs: z.number().int().min(0).max(600_000),
 });
 export type DrainSettings = z.infer<typeof DrainSettings>;
@@ -14,7 +15,8 @@ export type DrainSettings = z.infer<typeof DrainSettings>;
 /** The env a serving process reads for its SIGTERM drain (gateway, analytics API, the stack). */
 export const DrainEnv = z.object({
   SHUTDOWN_DRAIN_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(500),
-  SHUTDOWN_DRAIN_MAX_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  // Under Kubernetes' default 30 s grace period, so the events are flushed before a SIGKILL.
+  SHUTDOWN_DRAIN_MAX_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
 });
 export type DrainEnv = z.infer<typeof DrainEnv>;
 
@@ -23,52 +25,118 @@ export function drainSettingsFrom(env: DrainEnv): DrainSettings {
 }
 
 export interface DrainSummary {
-  /** Requests that arrived during the drain (each was served and its connection then closed). */
+  /** Requests that arrived during the drain. */
   served: number;
+  /** Requests still being answered when the drain began. */
+  inFlightAtStart: number;
+  /** Requests cut because they were still running at `maxMs`. */
+  cut: number;
   elapsedMs: number;
-  /** Why the drain ended. */
   ended: "no-connections" | "quiet" | "max";
+}
+
+interface ConnectionState {
+  /** Requests parsed on this connection and not yet answered (more than one only when pipelined). */
+  pending: number;
+  /** The newest of them: the one whose answer may carry `Connection: close`. */
+  latest: ServerResponse | null;
 }
 
 const POLL_MS = 20;
 
-function openConnections(server: Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
-}
-
 /**
- * The step before a server's `close()` on SIGTERM, so that close cuts no request a client already sent.
+ * SIGTERM's step before a server's `close()`, so that shutting down cuts no request a client already sent.
  *
- * Why: Node's `server.close()` at once destroys every connection its parser sees as idle — including
- * one whose next request is already in the socket buffer, unread because the event loop was busy.
- * Measured on a loaded 2-core box: 15 of 16 requests in flight at SIGTERM were cut ("other side
- * closed"). So first the server keeps serving: every answer from now on carries `Connection: close`
- * (each connection serves at most the request it already has), new connections are still served the
- * same way (a load balancer may not have noticed yet), and the drain ends when no connection is left,
- * when no request arrived for `quietMs`, or after `maxMs`. The caller then closes as usual.
+ * Why: Node's `close()` destroys every connection its parser sees as idle, including one whose next request
+ * is already in the socket buffer, unread because the event loop was busy (measured on a loaded 2-core box:
+ * 15 of 16 requests in flight at SIGTERM cut, "other side closed"); and a keep-alive connection that goes
+ * idle after `close()` stays open until its keep-alive timeout (72 s), past any orchestrator's grace period.
  *
- * What must hold: nothing is added to the request path before a drain starts (the listener is
- * prepended here and removed at the end, so it runs before the app's own handler sets any header).
+ * So `drain()` keeps serving: the last outstanding answer on each connection carries `Connection: close`
+ * (an earlier pipelined one does not, or the ones queued behind it would be dropped unanswered); a
+ * connection whose answer had already started is ended once it has nothing pending; new connections are
+ * served the same way. Idle connections are closed once no request arrived for `quietMs` and nothing is
+ * pending; at `maxMs` whatever still runs is cut. What must hold: constructed before the server accepts
+ * connections; its cost on the request path is one listener call per request and one per answer.
  */
-export async function drainConnections(server: Server, settings: DrainSettings): Promise<DrainSummary> {
-  const startedAt = performance.now();
-  let lastRequestAt = startedAt;
-  let served = 0;
-  const onRequest = (_request: IncomingMessage, response: ServerResponse) => {
-    lastRequestAt = performance.now();
-    served += 1;
+export class ConnectionDrain {
+  readonly #server: Server;
+  readonly #connections = new Map<Socket, ConnectionState>();
+  #draining = false;
+  #lastRequestAt = 0;
+  #served = 0;
+
+  constructor(server: Server) {
+    this.#server = server;
+    server.on("connection", (socket: Socket) => {
+      this.#connections.set(socket, { pending: 0, latest: null });
+      socket.once("close", () => this.#connections.delete(socket));
+    });
+    // First, before the app's own handler can write any header.
+    server.prependListener("request", (request: IncomingMessage, response: ServerResponse) =>
+      this.#onRequest(request, response),
+    );
+  }
+
+  #onRequest(request: IncomingMessage, response: ServerResponse): void {
+    const socket = request.socket;
+    const state = this.#connections.get(socket);
+    if (state === undefined) return;
+    state.pending += 1;
+    const previous = state.latest;
+    state.latest = response;
+    response.once("close", () => {
+      state.pending -= 1;
+      if (state.latest === response) state.latest = null;
+      if (this.#draining && state.pending === 0 && !socket.destroyed) socket.end();
+    });
+    if (!this.#draining) return;
+    this.#lastRequestAt = performance.now();
+    this.#served += 1;
+    // Pipelined behind an answer not yet started: that one stays keep-alive, this one closes.
+    if (previous !== null && !previous.headersSent) previous.removeHeader("connection");
     response.setHeader("connection", "close");
-  };
-  server.prependListener("request", onRequest);
-  try {
+  }
+
+  /** Drains as described above; the caller then closes the server as usual (it has no connection left). */
+  async drain(settings: DrainSettings): Promise<DrainSummary> {
+    const startedAt = performance.now();
+    this.#draining = true;
+    this.#lastRequestAt = startedAt;
+    let inFlightAtStart = 0;
+    for (const state of this.#connections.values()) {
+      if (state.pending === 0) continue;
+      inFlightAtStart += state.pending;
+      // Started answers stay keep-alive on the wire; their connection is ended once it has nothing pending.
+      const latest = state.latest;
+      if (latest !== null && !latest.headersSent) latest.setHeader("connection", "close");
+    }
+    const summary = (ended: DrainSummary["ended"], cut = 0): DrainSummary => ({
+      served: this.#served,
+      inFlightAtStart,
+      cut,
+      elapsedMs: performance.now() - startedAt,
+      ended,
+    });
     for (;;) {
       const now = performance.now();
-      if ((await openConnections(server)) === 0) return { served, elapsedMs: now - startedAt, ended: "no-connections" };
-      if (now - lastRequestAt >= settings.quietMs) return { served, elapsedMs: now - startedAt, ended: "quiet" };
-      if (now - startedAt >= settings.maxMs) return { served, elapsedMs: now - startedAt, ended: "max" };
+      if (this.#connections.size === 0) return summary("no-connections");
+      if (now - this.#lastRequestAt >= settings.quietMs && this.#pendingRequests() === 0) {
+        this.#server.closeIdleConnections();
+        return summary("quiet");
+      }
+      if (now - startedAt >= settings.maxMs) {
+        const cut = this.#pendingRequests();
+        this.#server.closeAllConnections();
+        return summary("max", cut);
+      }
       await sleep(POLL_MS);
     }
-  } finally {
-    server.off("request", onRequest);
+  }
+
+  #pendingRequests(): number {
+    let pending = 0;
+    for (const state of this.#connections.values()) pending += state.pending;
+    return pending;
   }
 }
