@@ -8,12 +8,12 @@ export const IngestConfig = z.object({
   fromBeginning: z.boolean().default(true),
   /**
    * Rows per ClickHouse insert at most (bounded so the dedup lookup's IN list stays small), and the
-   * most records ingest asks the bus for per batch. Big enough that a backlog drains in few parts: since
-   * the range-first lookup and RowBinary rows, 20,000 costs less CPU per event than 10,000 (half the
-   * inserts' fixed cost, fewer merges; 8 of 8 alternating ingest-solo pairs, median −3.3 µs/event; ingest
-   * README), where it once measured 10-20% more (bigger lookups and heaps). Rows in flight double with it.
+   * most records ingest asks the bus for per batch. Big enough that a backlog drains in few parts. Since
+   * RowBinary rows 20,000 costs ~3.7 µs less CPU per event (fewer inserts and merges) at the same events/s,
+   * but it doubles the rows in flight and lengthened the longest event-loop stall (286-624 vs 154-444 ms),
+   * which the one-process stack's gateway shares: so the default stays 10,000 (ingest README).
    */
-  batchMaxRows: z.number().int().min(1).max(100_000).default(20_000),
+  batchMaxRows: z.number().int().min(1).max(100_000).default(10_000),
   /**
    * Live traffic (partial bus batches: the log is drained) makes at most one insert per this many ms:
    * each insert costs the engine ~50-100 ms of CPU whatever its size (projections, part files, fsyncs),
