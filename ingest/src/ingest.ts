@@ -15,6 +15,7 @@ import { limitAlertRow } from "./rows/limit-alert-row.ts";
 import { requestRow } from "./rows/request-row-binary.ts";
 import { createIngestTelemetry } from "./telemetry/ingest-telemetry.ts";
 import { BatchWriter, type BatchWriterStats } from "./writer/batch-writer.ts";
+import { bodyFileDir } from "./writer/body-file.ts";
 import { type IngestTable, insertExactlyOnce } from "./writer/exactly-once-insert.ts";
 
 export interface IngestDependencies {
@@ -84,6 +85,12 @@ export async function startIngest(deps: IngestDependencies): Promise<Ingest> {
 
   const migration = await runMigrations(clickhouse.client);
   logger.info({ ...migration }, "clickhouse schema ready");
+  // The embedded engine reads `requests` rows (RowBinary) only through a file: chdb cannot take binary data
+  // inline. Without a body directory every insert would fail for ever, so that is a startup error instead.
+  if (clickhouse.kind === "embedded" && (await bodyFileDir(clickhouse.client)) === null)
+    throw new Error(
+      "ingest: the embedded ClickHouse engine cannot read insert files under its data path (ingest_bodies); check that DATA_DIR/clickhouse is a writable directory",
+    );
   await bus.ensureTopics(
     [...INGESTED_TOPICS, Topics.deadLetters].map((name) => ({
       name,

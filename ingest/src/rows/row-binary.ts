@@ -10,7 +10,7 @@
  *
  * What must hold: every write matches the column's RowBinary form in the table's column order (strings:
  * LEB128 byte length + UTF-8; integers and floats little-endian; Bool and Nullable's flag one byte; Array and
- * Map: LEB128 count, then the elements). `request-row.test.ts` stores events both ways and compares.
+ * Map: LEB128 count, then the elements). `request-row-binary.test.ts` stores events both ways and compares.
  */
 
 const SLAB_BYTES = 1 << 20;
