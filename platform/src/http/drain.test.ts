@@ -60,6 +60,14 @@ async function rawClient(port: number): Promise<RawClient> {
   return { socket, received: () => text, closed, error: () => failure, waitFor };
 }
 
+/** A keep-alive connection that has already carried one answer. */
+async function usedClient(port: number): Promise<RawClient> {
+  const client = await rawClient(port);
+  client.socket.write(get("/ping"));
+  await client.waitFor('{"pong":true}');
+  return client;
+}
+
 const answers = (text: string) => text.split("HTTP/1.1 200").length - 1;
 const lastAnswer = (text: string) => text.slice(text.lastIndexOf("HTTP/1.1 200"));
 
@@ -73,9 +81,7 @@ describe("ConnectionDrain: shutting down cuts no request a client already sent",
   it("serves a request still unread in the socket buffer, with Connection: close, then ends", async () => {
     const s = await server();
     app = s.app;
-    const client = await rawClient(s.port);
-    client.socket.write(get("/ping"));
-    await client.waitFor('{"pong":true}');
+    const client = await usedClient(s.port);
     // Written and drained in one tick: the server has not read the request when the drain starts.
     client.socket.write(get("/ping"));
     const summary = await s.drain.drain({ quietMs: 5_000, maxMs: 10_000 });
@@ -89,9 +95,7 @@ describe("ConnectionDrain: shutting down cuts no request a client already sent",
   it("without a drain, close() cuts that request: why the drain exists", async () => {
     const s = await server();
     app = s.app;
-    const client = await rawClient(s.port);
-    client.socket.write(get("/ping"));
-    await client.waitFor('{"pong":true}');
+    const client = await usedClient(s.port);
     client.socket.write(get("/ping"));
     await app.close();
     await client.closed;
@@ -128,9 +132,7 @@ describe("ConnectionDrain: shutting down cuts no request a client already sent",
   it("answers every pipelined request that arrives during the drain; only the last closes", async () => {
     const s = await server();
     app = s.app;
-    const client = await rawClient(s.port);
-    client.socket.write(get("/ping"));
-    await client.waitFor('{"pong":true}');
+    const client = await usedClient(s.port);
     client.socket.write(get("/slow?ms=50") + get("/ping") + get("/ping"));
     const summary = await s.drain.drain({ quietMs: 5_000, maxMs: 10_000 });
     await client.closed;
@@ -143,9 +145,7 @@ describe("ConnectionDrain: shutting down cuts no request a client already sent",
   it("closes idle connections after quietMs, and cuts what still runs at maxMs", async () => {
     const s = await server();
     app = s.app;
-    const idle = await rawClient(s.port);
-    idle.socket.write(get("/ping"));
-    await idle.waitFor('{"pong":true}');
+    const idle = await usedClient(s.port);
     const quiet = await s.drain.drain({ quietMs: 30, maxMs: 10_000 });
     await idle.closed;
     expect(quiet).toMatchObject({ served: 0, ended: "quiet" });
