@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -15,7 +15,7 @@ import {
 import { SEED_TENANTS, SEED_USERS_PER_TENANT, type SeedResult } from "./analytics-seed.ts";
 import { cpuMicros } from "./cpu.ts";
 import { measureSoloIngest } from "./ingest-solo.ts";
-import { startStack, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+import { loadLine, machineLine, startStack, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 
 /**
  * `npm run bench:analytics` (issue 11, points 4 and 5): seeds ANALYTICS_ROWS (10,000,000) synthetic requests
@@ -43,10 +43,6 @@ const keptDir = process.env.ANALYTICS_DATA_DIR;
 const traceOnly = process.env.ANALYTICS_TRACE_ONLY === "1";
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
-const load = () =>
-  `${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")} on ${availableParallelism()} CPUs`;
 const pick = (n: number) => Math.floor(Math.random() * n);
 
 function line(label: string, t: Timings, target: string): void {
@@ -57,7 +53,7 @@ function line(label: string, t: Timings, target: string): void {
   );
 }
 
-console.log(`\nSwitchyard analytics benchmark: ${fmt(rows)} requests, embedded stack; load average ${load()}`);
+console.log(`\nSwitchyard analytics benchmark: ${fmt(rows)} requests, embedded stack; ${machineLine()}`);
 const dataDir = keptDir ?? (await mkdtemp(join(tmpdir(), "sy-bench-analytics-")));
 /** The kept store's seed, when ANALYTICS_DATA_DIR already holds one of `rows` rows. */
 async function keptSeed(): Promise<SeedResult | null> {
@@ -202,4 +198,4 @@ if (!traceOnly) {
   );
 }
 await closeAgent();
-console.log(`\nload average at the end: ${load()}`);
+console.log(`\nload average at the end: ${loadLine()}`);

@@ -1,6 +1,7 @@
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism } from "node:os";
 import { type LoadIngestResult, measureIngestUnderLoad } from "./ingest-load.ts";
 import { measureSoloIngest, type SoloResult } from "./ingest-solo.ts";
+import { loadLine, machineLine } from "./processes.ts";
 
 /**
  * `npm run bench:ingest`: (1) ingest on its own — BENCH_INGEST_EVENTS (200,000) events already in an
@@ -26,10 +27,6 @@ const BEFORE = {
 };
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
-const load = () =>
-  `${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")} on ${availableParallelism()} CPUs`;
 
 function printSolo(label: string, r: SoloResult): void {
   console.log(
@@ -66,7 +63,7 @@ function printLoad(label: string, r: LoadIngestResult, ingest = true): void {
   }
 }
 
-console.log(`\nSwitchyard ingest benchmark (embedded log → embedded ClickHouse); load average at start: ${load()}`);
+console.log(`\nSwitchyard ingest benchmark (embedded log → embedded ClickHouse); ${machineLine()}`);
 
 console.log(`\n(1) ingest on its own: events already in the log → chdb`);
 const solo = await measureSoloIngest(events);
@@ -90,4 +87,4 @@ printLoad("ingest on, 200 ms, 10k", await measureIngestUnderLoad({ root, connect
 const ingestOff = { SWITCHYARD_SERVICES: "gateway,analytics" };
 printLoad("ingest off", await measureIngestUnderLoad({ root, connections, durationSec, env: ingestOff }), false);
 console.log(`  before the fix (ingest on): ${BEFORE.stack}`);
-console.log(`\nload average at the end: ${load()}`);
+console.log(`\nload average at the end: ${loadLine()}`);

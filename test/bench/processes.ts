@@ -1,8 +1,36 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+
+/** The load average over the CPU count: above it, a figure measures the neighbours as well. */
+export function loadLine(): string {
+  return `${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} on ${availableParallelism()} CPUs`;
+}
+
+/**
+ * Which machine a bench ran on: these boxes change CPU model from day to day (a 2 GHz AVX2-only one ran the
+ * fake upstream at 90 µs/req where others took 25), so absolute figures compare only within one machine.
+ */
+export function machineLine(): string {
+  const [cpu] = cpus();
+  let info = "";
+  try {
+    info = readFileSync("/proc/cpuinfo", "utf8").split("\n\n")[0] ?? "";
+  } catch {
+    // Not Linux: the model name alone.
+  }
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(info)?.[1]?.trim();
+  const flags = new Set(field("flags")?.split(" ") ?? []);
+  const vector = ["avx512f", "avx512_vnni", "avx_vnni", "avx2"].filter((f) => flags.has(f)).join(" ") || "no avx2";
+  const family = field("cpu family") ? ` (family ${field("cpu family")} model ${field("model")})` : "";
+  const mhz = Math.round(Number(field("cpu MHz") ?? cpu?.speed ?? 0));
+  return `${cpu?.model.trim() ?? "unknown CPU"}${family} at ${mhz} MHz, ${vector}; load average ${loadLine()}`;
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();

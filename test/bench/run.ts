@@ -4,7 +4,7 @@ import { printCpu } from "./cpu-table.ts";
 import { type GuardrailsCaseResult, measureGuardrails, printGuardrails } from "./guardrails-case.ts";
 import { type LimitsCaseResult, measureLimits, printLimits } from "./limits-case.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { startGateway, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
+import { machineLine, startGateway, startUpstream, stopChild, viaGatewayHeaders } from "./processes.ts";
 import { measureStack, type StackCaseResult } from "./stack-case.ts";
 import { measureStreamTtft, printTtft, type TtftResult } from "./stream-ttft.ts";
 import { measureTracingOverhead, printTracing, type TracingResult } from "./tracing-overhead.ts";
@@ -175,7 +175,9 @@ try {
 }
 
 const fmt = (n: number, digits = 3) => n.toFixed(digits);
-console.log(`\nSwitchyard gateway benchmark (${rows[0]?.result.tool}, ${DURATION_SEC}s per case, events on)`);
+console.log(
+  `\nSwitchyard gateway benchmark (${rows[0]?.result.tool}, ${DURATION_SEC}s per case, events on); ${machineLine()}`,
+);
 console.log("case               req/s      p50 ms   p99 ms   non-2xx   CPU µs/req (server)");
 for (const { case: name, result, serverCpuPerRequest } of rows) {
   console.log(
