@@ -137,6 +137,19 @@ describe("requestRow (RowBinary)", () => {
     expect(new Set(lines.map((l) => l.buffer)).size).toBeGreaterThan(1); // 6 MB of rows span several slabs
   });
 
+  it("stores text with a lone surrogate (U+FFFD in its place), which failed the JSON insert for good", async () => {
+    // JSON.stringify escapes a lone surrogate and JSON.parse gives it back, so such an event is valid all the
+    // way to ingest; the engine's JSON parser refused its escape, failing the whole batch at every redelivery.
+    const event = makeRequestEvent({ error_message: "cut \ud83d here", metadata: { k: "\udc00" } });
+    const row = rowOf(requestRow(event, { topic: Topics.requests, partition: 0, offset: "1" }));
+    await insertExactlyOnce(store.client, "requests", [row]);
+    const result = await store.client.query({
+      query: "SELECT error_message, metadata FROM requests",
+      format: "JSONEachRow",
+    });
+    expect(await result.json()).toEqual([{ error_message: "cut \ufffd here", metadata: { k: "\ufffd" } }]);
+  });
+
   it("makes a count RowBinary cannot carry a dead letter", () => {
     const decoded = requestRow(makeRequestEvent({ cost_nano_usd: 2 ** 64 }), {
       topic: Topics.requests,
