@@ -126,10 +126,9 @@ export async function insertExactlyOnce(
       await insertThroughFile(client, fileDir, table, columns, chunks, format);
       continue;
     }
-    // Inline (a ClickHouse server over HTTP): exec, not insert(), which wants JSON rows as objects to
-    // encode itself. chdb 3.4's inline raw insert cannot read binary formats (probe-binary-format.ts), so an
-    // embedded engine must take the file path, which it always can (its data path is this process's).
-    // exec, not insert(): insert() wants JSON rows as objects to encode itself, in one synchronous pass.
+    // Inline (a ClickHouse server over HTTP). chdb 3.4's inline raw insert cannot read binary formats
+    // (probe-binary-format.ts), so an embedded engine always takes the file path: ingest does not start
+    // without it (ingest.ts). exec, not insert(): insert() wants JSON rows as objects to encode itself.
     // `table` is one of IngestTable's literals and `columns` are the mapper's own keys, never input.
     // An async insert would return before the part exists; the bus offset is committed right after this.
     // The setting is a clause of the INSERT itself: passed as clickhouse_settings, chdb prepends a `SET`
