@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ClickHouse, createClickHouse, createLogger, EmbeddedEventBus, runMigrations } from "@switchyard/platform";
+import { type ClickHouse, createClickHouse, createLogger, EmbeddedEventBus } from "@switchyard/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIngest } from "../ingest.ts";
-import { openTestClickHouse, type TestClickHouse } from "../testing/index.ts";
+import { migratedStore } from "../testing/migrated-store.ts";
 import { REQUEST_COLUMNS } from "./request-row.ts";
 
 /**
@@ -79,17 +79,10 @@ const ROW_BINARY_TYPES: Record<string, string> = {
 };
 
 describe("requests rows as RowBinary", () => {
-  let db: TestClickHouse;
-  beforeAll(async () => {
-    db = await openTestClickHouse();
-    await runMigrations(db.clickhouse.client);
-  });
-  afterAll(async () => {
-    await db?.dispose();
-  });
+  const store = migratedStore();
 
   it("writes exactly the table's column types, in REQUEST_COLUMNS order", async () => {
-    const result = await db.clickhouse.client.query({
+    const result = await store.client.query({
       query: "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'requests'",
       format: "JSONEachRow",
     });
