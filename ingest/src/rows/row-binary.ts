@@ -16,7 +16,8 @@
 const SLAB_BYTES = 1 << 20;
 const TWO_32 = 2 ** 32;
 
-let slab = Buffer.allocUnsafe(SLAB_BYTES);
+// Empty until the first row: nothing is allocated at import; reserve() takes the first slab.
+let slab = Buffer.alloc(0);
 /** Numbers are written through a DataView (inlined by V8; Buffer's writeXxLE check their arguments). */
 let view = new DataView(slab.buffer, slab.byteOffset, slab.length);
 let position = 0;
@@ -90,12 +91,15 @@ export function writeString(value: string): void {
   position += written;
 }
 
+/** Nullable's flag byte: true (1) when `value` is null, then nothing else is written for it. */
+function writeNullFlag(value: unknown): value is null | undefined {
+  const isNull = value === null || value === undefined;
+  writeByte(isNull ? 1 : 0);
+  return isNull;
+}
+
 export function writeNullableString(value: string | null | undefined): void {
-  if (value === null || value === undefined) writeByte(1);
-  else {
-    writeByte(0);
-    writeString(value);
-  }
+  if (!writeNullFlag(value)) writeString(value);
 }
 
 export function writeByte(value: number): void {
@@ -157,19 +161,11 @@ export function writeFloat64(value: number): void {
 }
 
 export function writeNullableFloat64(value: number | null | undefined): void {
-  if (value === null || value === undefined) writeByte(1);
-  else {
-    writeByte(0);
-    writeFloat64(value);
-  }
+  if (!writeNullFlag(value)) writeFloat64(value);
 }
 
 export function writeNullableUInt64(value: number | null | undefined): void {
-  if (value === null || value === undefined) writeByte(1);
-  else {
-    writeByte(0);
-    writeInt64(value);
-  }
+  if (!writeNullFlag(value)) writeInt64(value);
 }
 
 export function writeLength(count: number): void {
