@@ -86,7 +86,7 @@ describe("SIGKILL under load: every answered request recorded exactly once", () 
         if (msBeforeKill <= 10) answeredLast10ms += 1;
         answered.set(id, { kind, round, msBeforeKill });
       }
-      for (const id of ledger.unanswered) unanswered.add(id);
+      for (const id of ledger.unanswered.keys()) unanswered.add(id);
       const report: RoundReport = {
         round,
         loadMs,

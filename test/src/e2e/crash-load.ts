@@ -18,10 +18,11 @@ export interface Answer {
 export interface RoundLedger {
   /** Trace ids answered in full: 200 for json/stream, the upstream's error status for "error". */
   answered: Map<string, Answer>;
-  /** Trace ids sent but not answered in full (cut by the kill, or failed otherwise). */
-  unanswered: Set<string>;
-  /** Why each unanswered request failed: its status and body start, or the transport error. */
-  cutReasons: Map<string, string>;
+  /**
+   * Trace ids sent but not answered in full (cut by the kill, or failed otherwise), each with why: its
+   * status and body start, or the transport error.
+   */
+  unanswered: Map<string, string>;
   /** Requests whose answer was still outstanding when the kill was issued. */
   inFlightAtKill: number;
   /** performance.now() when the kill was issued. */
@@ -101,8 +102,7 @@ function isJson(text: string): boolean {
 export async function loadUntilKilled(options: LoadOptions): Promise<RoundLedger> {
   const ledger: RoundLedger = {
     answered: new Map(),
-    unanswered: new Set(),
-    cutReasons: new Map(),
+    unanswered: new Map(),
     inFlightAtKill: 0,
     killedAt: 0,
     anomalies: [],
@@ -126,14 +126,12 @@ export async function loadUntilKilled(options: LoadOptions): Promise<RoundLedger
           ledger.answered.set(traceId, { kind, status: res.statusCode, answeredAt: performance.now() });
         } else {
           const reason = `${kind} ${traceId}: ${res.statusCode} ${text.slice(0, 200)}`;
-          ledger.unanswered.add(traceId);
-          ledger.cutReasons.set(traceId, reason);
+          ledger.unanswered.set(traceId, reason);
           if (killedAt === null) ledger.anomalies.push(reason);
         }
       } catch (error) {
         const reason = `${kind} ${traceId}: ${(error as Error).message}`;
-        ledger.unanswered.add(traceId);
-        ledger.cutReasons.set(traceId, reason);
+        ledger.unanswered.set(traceId, reason);
         if (killedAt === null) ledger.anomalies.push(reason);
       } finally {
         inFlight.delete(traceId);

@@ -52,7 +52,7 @@ export async function storedTraceCounts(dataDir: string, runId: string): Promise
 }
 
 /** Which answered ids are missing or stored more than once, and how many unanswered ones were recorded anyway. */
-export function tally<T>(answered: Map<string, T>, unanswered: Set<string>, stored: Map<string, number>) {
+export function tally<T>(answered: Map<string, T>, unanswered: Iterable<string>, stored: Map<string, number>) {
   const missing = [...answered].filter(([id]) => !stored.has(id));
   const duplicated = [...stored].filter(([, n]) => n > 1).map(([id, n]) => `${id}×${n}`);
   const found = [...answered.keys()].filter((id) => stored.get(id) === 1).length;
