@@ -12,6 +12,7 @@ import {
   parseEnv,
   startControlPlane,
   startTelemetry,
+  stopOnSignals,
   TelemetryEnv,
   telemetrySettingsFrom,
 } from "@switchyard/platform";
@@ -60,24 +61,11 @@ const api = await startAnalyticsApi({
 });
 logger.info({ url: api.url, clickhouse: settings.clickhouse.kind, bus: bus.kind }, "analytics API listening");
 
-let shuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
-  // A repeated signal (npm forwards the terminal's Ctrl-C too) must not kill the process mid-drain.
-  if (shuttingDown) return logger.info({ signal }, "already shutting down");
-  shuttingDown = true;
-  logger.info({ signal }, "analytics API shutting down");
-  try {
-    logger.info(await api.drain(), "analytics API drained");
-    await api.close();
-    await control.stop();
-    await bus.close();
-    await clickhouse.close();
-    await telemetry.shutdown();
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, "analytics API shutdown failed");
-    process.exit(1);
-  }
-}
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+stopOnSignals(logger, async () => {
+  logger.info(await api.drain(), "analytics API drained");
+  await api.close();
+  await control.stop();
+  await bus.close();
+  await clickhouse.close();
+  await telemetry.shutdown();
+});

@@ -6,12 +6,14 @@ import {
   createClickHouse,
   createLogger,
   KeyStore,
+  type Logger,
   observeEventPublisher,
   openEventBus,
   parseEnv,
   Scopes,
   SpoolingPublisher,
   startTelemetry,
+  stopOnSignals,
   type Telemetry,
   TelemetryEnv,
   telemetrySettingsFrom,
@@ -25,29 +27,17 @@ import { startGateway } from "./start.ts";
 export async function main(): Promise<void> {
   // First: spans and metrics exist before any service object does (OTEL_* env, see README "OpenTelemetry").
   const telemetry = startTelemetry(telemetrySettingsFrom(parseEnv(TelemetryEnv, process.env), "switchyard-gateway"));
-  const { shutdown } = await runGateway(telemetry);
-  // Once: a repeated signal (npm forwards the terminal's Ctrl-C too) must not start a second shutdown or
-  // kill the process mid-drain; a failed shutdown exits 1 instead of leaving an unhandled rejection.
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const)
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      shutdown().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          process.stderr.write(`gateway shutdown failed: ${String(error)}\n`);
-          process.exit(1);
-        },
-      );
-    });
+  const { logger, shutdown } = await runGateway(telemetry);
+  stopOnSignals(logger, shutdown);
 }
 
 /**
  * The standalone gateway over a started telemetry (main's, or a bench's own): bus, publisher,
  * control plane, HTTP server. `shutdown` stops them in order and drains the events.
  */
-export async function runGateway(telemetry: Telemetry): Promise<{ url: string; shutdown(): Promise<void> }> {
+export async function runGateway(
+  telemetry: Telemetry,
+): Promise<{ url: string; logger: Logger; shutdown(): Promise<void> }> {
   const env = parseEnv(GatewayEnv, process.env);
   const config = gatewayConfigFrom(env);
   const logger = createLogger({ name: "gateway", level: config.logLevel });
@@ -102,7 +92,7 @@ export async function runGateway(telemetry: Telemetry): Promise<{ url: string; s
     await bus.close();
     await telemetry.shutdown();
   };
-  return { url: gateway.url, shutdown };
+  return { url: gateway.url, logger, shutdown };
 }
 
 if (import.meta.main) await main();

@@ -7,6 +7,7 @@ import {
   port,
   serveMetrics,
   startTelemetry,
+  stopOnSignals,
   TelemetryEnv,
   telemetrySettingsFrom,
 } from "@switchyard/platform";
@@ -37,22 +38,11 @@ logger.info(
   "ingest started",
 );
 
-let shuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal, stats: ingest.stats() }, "ingest shutting down");
-  try {
-    await ingest.stop();
-    await bus.close();
-    await clickhouse.close();
-    await metrics?.close();
-    await telemetry.shutdown();
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, "ingest shutdown failed");
-    process.exit(1);
-  }
-}
-process.once("SIGINT", () => void shutdown("SIGINT"));
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
+stopOnSignals(logger, async () => {
+  logger.info({ stats: ingest.stats() }, "ingest stopping");
+  await ingest.stop();
+  await bus.close();
+  await clickhouse.close();
+  await metrics?.close();
+  await telemetry.shutdown();
+});

@@ -19,4 +19,5 @@ export * from "./http/fastify-edge.ts";
 export * from "./http/json-depth.ts";
 export * from "./logger.ts";
 export { processAlive } from "./process-alive.ts";
+export { stopOnSignals } from "./stop-signals.ts";
 export * from "./telemetry/index.ts";

@@ -4,6 +4,7 @@ import {
   parseEnv,
   Scopes,
   startTelemetry,
+  stopOnSignals,
   TelemetryEnv,
   telemetrySettingsFrom,
 } from "@switchyard/platform";
@@ -43,19 +44,11 @@ export async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.filter((l) => l !== null).join("\n")}\n`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    // A repeated signal (npm forwards the terminal's Ctrl-C too) must not kill the process mid-drain.
-    if (stopping) return logger.info({ signal }, "already shutting down");
-    stopping = true;
-    logger.info({ signal }, "shutting down");
+  stopOnSignals(logger, async () => {
     logger.info(await stack.drain(), "drained");
     await stack.stop();
     await telemetry.shutdown();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  });
 }
 
 if (import.meta.main) await main();
