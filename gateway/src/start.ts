@@ -46,8 +46,8 @@ export interface RunningGateway {
   /** The control plane this gateway serves from: `control.view.virtualKey(...)`, `control.view.savedConfig(...)`. */
   control: ControlPlane;
   /**
-   * SIGTERM's first step: keeps serving what clients already sent, every answer closing its
-   * connection, until the connections are gone or quiet (config.drain). `close()` follows.
+   * SIGTERM's first step: keeps serving what clients already sent, each connection's last answer
+   * closing it, until the connections are gone or quiet (config.drain). `close()` follows.
    */
   drain(): Promise<DrainSummary>;
   /** Stops accepting requests and lets in-flight ones finish (their events are enqueued). */

@@ -28,7 +28,7 @@ export interface RunningStack {
   analytics: RunningAnalyticsApi | null;
   /**
    * SIGTERM's first step: gateway and analytics API keep serving what clients already sent, each
-   * answer closing its connection, until their connections are gone or quiet. `stop()` follows.
+   * connection's last answer closing it, until their connections are gone or quiet. `stop()` follows.
    */
   drain(): Promise<{ gateway?: DrainSummary; analytics?: DrainSummary }>;
   /** Stops in dependency order: no new requests, flush events, drain ingest, then close the engines. */
