@@ -12,7 +12,7 @@ import { threadMeter } from "./cpu.ts";
  * What the schema costs ingest: CPU µs per event (the inserts and the background merges they cause, every
  * thread of the process, by thread name) of schema variants, each in a fresh embedded store in its own process
  * (chdb binds one data dir per process), variants interleaved in rounds. A variant is a list of statements
- * run after the migrations (`v005`: the schema before migration 006, `v007` before 008); VARIANTS_FILE names a module exporting
+ * run after the migrations (`v005`: the schema before migration 006, `v007` before 008, `v010` before 011); VARIANTS_FILE names a module exporting
  * more. COST_EVENTS (60,000) gateway-shaped events with bodies, COST_BATCH (700) rows per insert (a busy
  * stack's 200 ms flushes). Prints figures, asserts nothing.
  *   node test/bench/analytics-ingest-cost.ts v005,current,bare 3
@@ -30,6 +30,8 @@ const VARIANTS: Record<string, string[]> = {
     "ALTER TABLE requests DROP PROJECTION trace_keys",
     "ALTER TABLE requests ADD PROJECTION trace_keys (SELECT trace_id, tenant_id, occurred_at, event_id ORDER BY trace_id)",
   ],
+  // requests without record_json (the schema before migration 011).
+  v010: ["ALTER TABLE requests DROP COLUMN record_json"],
   noidx: [
     ...["idx_user", "idx_api_key", "idx_prompt", "idx_status", "idx_metadata_keys", "idx_metadata_values"].map(
       (i) => `ALTER TABLE requests DROP INDEX ${i}`,

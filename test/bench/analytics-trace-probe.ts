@@ -1,5 +1,5 @@
 import { traceIndexSql, traceKeysSql, traceSql } from "@switchyard/analytics-api/testing";
-import { createClickHouse } from "@switchyard/platform";
+import { createClickHouse, RECORD_JSON_COLUMNS } from "@switchyard/platform";
 import { percentile } from "./analytics-measure.ts";
 
 /**
@@ -17,10 +17,15 @@ const reps = Number(process.env.PROBE_REPS ?? 100);
 const seededRows = Number(process.env.PROBE_ROWS ?? 10_000_000);
 
 const shipped = traceSql(false);
+/** The record's columns, as the statements read them before record_json (migration 011). */
+const recordColumns = RECORD_JSON_COLUMNS.join(", ");
 const VARIANTS: Record<string, string> = {
   shipped,
   // The projection-index statement (a store migrated to 008).
   index: traceIndexSql(false),
+  // Both statements as they were before 011: every column of the record instead of record_json.
+  columns: shipped.replace("SELECT record_json,", `SELECT ${recordColumns},`),
+  columnsIndex: traceIndexSql(false).replace("SELECT record_json,", `SELECT ${recordColumns},`),
   keysOnly: shipped.replace(/SELECT [\s\S]*? FROM requests\n {2}WHERE/, "SELECT event_id FROM requests\n  WHERE"),
   noBodies: shipped.replace(", bodies_captured, bodies_truncated, body_request, body_response", ""),
   // The main read alone: the keys inlined as literals (looked up untimed).

@@ -8,6 +8,7 @@ import { timingPercentiles } from "./007-timing-percentiles.ts";
 import { traceProjectionIndex } from "./008-trace-projection-index.ts";
 import { compactParts } from "./009-compact-parts.ts";
 import { smallCompressBlocks } from "./010-small-compress-blocks.ts";
+import { recordJson } from "./011-record-json.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in version order. Append only. */
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   traceProjectionIndex,
   compactParts,
   smallCompressBlocks,
+  recordJson,
 ];

@@ -1,0 +1,125 @@
+import type { RequestEvent } from "@switchyard/events";
+import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing";
+import { RECORD_JSON_COLUMNS, runMigrations } from "@switchyard/platform";
+import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  fromRecordJson,
+  REQUEST_BODY_COLUMNS,
+  REQUEST_RECORD_COLUMNS,
+  toRequestRecord,
+} from "./repositories/request-record.ts";
+import { traceIndexSql, traceSql } from "./repositories/traces-repository.ts";
+
+const TRACE = "trace-record-json";
+const OTEL_TRACE = "0af7651916cd43dd8448eb211c80319c";
+// Recent: the bodies' 30-day column TTL would reset an older row's bodies in a merge mid-test.
+const at = (ms: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000 + ms).toISOString();
+
+/** Every kind of value a record holds: nested lists, nulls, a map, text that JSON escapes, bodies. */
+const events: RequestEvent[] = [
+  makeRequestEvent({
+    trace_id: TRACE,
+    otel_trace_id: OTEL_TRACE,
+    otel_span_id: "b7ad6b7169203331",
+    occurred_at: at(123),
+    virtual_key_id: "vk-1",
+    config_id: "cfg-1",
+    target_path: "config.targets[1]",
+    metadata: { feature: "checkout", 'quote"d': "tab\there\nnewline / slash", emoji: "🚀 é" },
+    user: null,
+    status_code: 429,
+    error_type: "rate_limited",
+    error_message: 'upstream said "slow down"\\',
+    ttft_ms: 33.3,
+    upstream_latency_ms: null,
+    latency_ms: 421.20000000000005,
+    cost_nano_usd: 9_007_199_254,
+    retry_count: 1,
+    attempts: [
+      {
+        provider: "openai",
+        model: "gpt-4o",
+        status_code: 429,
+        latency_ms: 30.5,
+        error_type: "rate_limited",
+        target_path: "a",
+      },
+      { provider: "anthropic", model: "claude", status_code: 200, latency_ms: 900, error_type: null, target_path: "b" },
+    ],
+    guardrails: [{ hook_id: "h", check_id: "c", verdict: false, deny: true, latency_ms: 0.25, explanation: "pii" }],
+    guardrail_hooks: [
+      {
+        hook_id: "h",
+        hook_type: "before_request",
+        verdict: false,
+        deny: true,
+        transformed: false,
+        async: false,
+        latency_ms: 0.2,
+      },
+    ],
+    cache_status: "MISS",
+    cache_key: "ck-1",
+    cost_saved_nano_usd: 7,
+    prompt_id: "pp-1",
+    prompt_version: 3,
+    prompt_label: "production",
+    limit_checks: [{ limit_id: "vk_1.usage", kind: "budget", metric: "cost", allowed: true }],
+    bodies: { request: '{"messages":[]}', response: "ünïcode\u2028answer", truncated: true },
+  }),
+  makeRequestEvent({ trace_id: TRACE, occurred_at: at(1_000) }),
+];
+
+describe("trace records read from record_json (migration 011)", () => {
+  let db: TestClickHouse;
+  const rows = async (sql: string, params: Record<string, unknown> = {}) =>
+    (await db.clickhouse.client.query({ query: sql, query_params: params, format: "JSONEachRow" })).json<
+      Record<string, unknown>
+    >();
+
+  beforeAll(async () => {
+    db = await openTestClickHouse();
+    await runMigrations(db.clickhouse.client);
+    await storeRequestEvents(db.clickhouse.client, events);
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it("holds exactly the columns a record is rebuilt from, in the migration's order", () => {
+    expect(RECORD_JSON_COLUMNS).toEqual(REQUEST_RECORD_COLUMNS.split(",").map((c) => c.trim()));
+  });
+
+  it("rebuilds each record the same as reading its columns, through both trace statements and either id", async () => {
+    const byColumns = (
+      await rows(
+        `SELECT ${REQUEST_RECORD_COLUMNS}, ${REQUEST_BODY_COLUMNS} FROM requests WHERE trace_id = {t:String}
+        ORDER BY occurred_at`,
+        { t: TRACE },
+      )
+    ).map(toRequestRecord);
+    expect(byColumns.map(({ ingested_at, ...event }) => event)).toEqual(events);
+    for (const scoped of [false, true]) {
+      const params = { trace_id: TRACE, ...(scoped ? { tenant_ids: ["acme"] } : {}) };
+      expect((await rows(traceIndexSql(scoped), params)).map(fromRecordJson)).toEqual(byColumns);
+      expect((await rows(traceSql(scoped), params)).map(fromRecordJson)).toEqual(byColumns);
+    }
+    const otel = (await rows(traceSql(false), { trace_id: OTEL_TRACE })).map(fromRecordJson);
+    expect(otel).toEqual([byColumns[0]]);
+    // Tenant scope holds: another tenant's key reads nothing of the trace.
+    expect(await rows(traceIndexSql(true), { trace_id: TRACE, tenant_ids: ["globex"] })).toEqual([]);
+  });
+
+  it("reads the record's one column and the bodies, not the record's columns", () => {
+    for (const sql of [traceIndexSql(false), traceSql(true)]) {
+      const selected = /^SELECT (.*?) FROM requests/s.exec(sql)?.[1];
+      expect(selected).toBe(`record_json, ${REQUEST_BODY_COLUMNS}`);
+    }
+  });
+
+  it("refuses a record_json of another layout instead of misplacing its values", () => {
+    expect(() => fromRecordJson({ record_json: '[2, "x"]' })).toThrow(/unknown layout/);
+    expect(() => fromRecordJson({ record_json: '{"event_id": "x"}' })).toThrow(/unknown layout/);
+  });
+});
