@@ -9,7 +9,7 @@ import {
   REQUEST_RECORD_COLUMNS,
   toRequestRecord,
 } from "./repositories/request-record.ts";
-import { traceIndexSql, traceSql } from "./repositories/traces-repository.ts";
+import { TracesRepository, traceIndexSql, traceSql } from "./repositories/traces-repository.ts";
 
 const TRACE = "trace-record-json";
 const OTEL_TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -116,6 +116,25 @@ describe("trace records read from record_json (migration 011)", () => {
       const selected = /^SELECT (.*?) FROM requests/s.exec(sql)?.[1];
       expect(selected).toBe(`record_json, ${REQUEST_BODY_COLUMNS}`);
     }
+  });
+
+  it("sorts its unordered read as the engine orders, ties within a millisecond included, and serves a trace over the cap from the ordered statement", async () => {
+    // 1,001 requests in 50 distinct milliseconds: many ties, one row over the cap of 1,000.
+    const crowd = Array.from({ length: 1_001 }, (_, i) =>
+      makeRequestEvent({ trace_id: "trace-crowd", occurred_at: at(2_000 + (i % 50)) }),
+    );
+    const repository = new TracesRepository(db.clickhouse.client);
+    const ordered = async (id: string) =>
+      (await rows(traceIndexSql(false, true), { trace_id: id })).map((r) => fromRecordJson(r).event_id);
+    await storeRequestEvents(db.clickhouse.client, crowd.slice(0, 120), 1_000);
+    const ids = async (id: string) => (await repository.requestsOfTrace(id, null)).map((r) => r.event_id);
+    expect(await ids("trace-crowd")).toEqual(await ordered("trace-crowd"));
+    expect(await ids(TRACE)).toEqual(events.map((e) => e.event_id));
+
+    await storeRequestEvents(db.clickhouse.client, crowd.slice(120), 1_120);
+    const served = await ids("trace-crowd");
+    expect(served).toHaveLength(1_000);
+    expect(served).toEqual(await ordered("trace-crowd"));
   });
 
   it("refuses a record_json of another layout instead of misplacing its values", () => {

@@ -16,16 +16,19 @@ if (!dataDir) throw new Error("usage: analytics-trace-probe.ts <dataDir> [varian
 const reps = Number(process.env.PROBE_REPS ?? 100);
 const seededRows = Number(process.env.PROBE_ROWS ?? 10_000_000);
 
-const shipped = traceSql(false);
+// As the repository sends them: unordered, sorted by the API (a trace over the cap is read again, ordered).
+const shipped = traceSql(false, false);
 /** The record's columns, as the statements read them before record_json (migration 011). */
 const recordColumns = RECORD_JSON_COLUMNS.join(", ");
 const VARIANTS: Record<string, string> = {
   shipped,
   // The projection-index statement (a store migrated to 008).
-  index: traceIndexSql(false),
+  index: traceIndexSql(false, false),
+  // Ordered by the engine (before the API sorted; still the statement for a trace over the cap).
+  indexOrdered: traceIndexSql(false, true),
   // Both statements as they were before 011: every column of the record instead of record_json.
   columns: shipped.replace("SELECT record_json,", `SELECT ${recordColumns},`),
-  columnsIndex: traceIndexSql(false).replace("SELECT record_json,", `SELECT ${recordColumns},`),
+  columnsIndex: traceIndexSql(false, false).replace("SELECT record_json,", `SELECT ${recordColumns},`),
   keysOnly: shipped.replace(/SELECT [\s\S]*? FROM requests\n {2}WHERE/, "SELECT event_id FROM requests\n  WHERE"),
   noBodies: shipped.replace(", bodies_captured, bodies_truncated, body_request, body_response", ""),
   // The main read alone: the keys inlined as literals (looked up untimed).
