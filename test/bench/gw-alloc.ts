@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectInspector } from "./inspector.ts";
@@ -12,7 +12,8 @@ import { freePort, startNode, startUpstream, stopChild, viaGatewayHeaders } from
  * already collected, so the total is what was allocated, not what survived. Allocation is what the
  * young-generation GC and V8's helper threads pay for (15% of the gateway's CPU on the bench), and
  * unlike CPU time it does not move with the box's load. Knobs: BENCH_DURATION_SEC (5),
- * BENCH_ALLOC_INTERVAL (bytes between samples, 4096), BENCH_ALLOC_TOP (30 rows).
+ * BENCH_ALLOC_INTERVAL (bytes between samples, 4096), BENCH_ALLOC_TOP (30 rows), BENCH_ALLOC_OUT (a path:
+ * the sampling profile is written there as JSON, for attributing a function's bytes to its callers).
  */
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -67,6 +68,7 @@ try {
   const result = await load(DURATION_SEC);
   const { profile } = await inspector.send<{ profile: SamplingProfile }>("HeapProfiler.stopSampling");
   inspector.close();
+  if (process.env.BENCH_ALLOC_OUT) writeFileSync(process.env.BENCH_ALLOC_OUT, JSON.stringify(profile));
   const bySelf = new Map<string, number>();
   let total = 0;
   const walk = (node: SamplingNode) => {

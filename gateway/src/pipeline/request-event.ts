@@ -24,6 +24,30 @@ export interface EventEnvironment {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
+/** 10000-01-01T00:00:00Z: from here on toISOString writes a six-digit signed year. */
+const FOUR_DIGIT_YEARS_END = 253_402_300_800_000;
+let minuteKey = Number.NaN;
+let minutePrefix = "";
+
+/**
+ * `date.toISOString()` (which costs ~0.45 µs, once per event) from its minute's prefix, made once a
+ * minute, and the seconds and milliseconds written here: the same text for every date from 1970 to
+ * 9999; any other (or an invalid one, which throws) goes to toISOString itself.
+ */
+export function isoOf(date: Date): string {
+  const ms = date.getTime();
+  if (!(ms >= 0 && ms < FOUR_DIGIT_YEARS_END)) return date.toISOString();
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== minuteKey) {
+    minutePrefix = date.toISOString().slice(0, 17);
+    minuteKey = minute;
+  }
+  const inMinute = ms - minute * 60_000;
+  const seconds = Math.floor(inMinute / 1000);
+  const millis = inMinute - seconds * 1000;
+  return `${minutePrefix}${seconds < 10 ? "0" : ""}${seconds}.${millis < 100 ? (millis < 10 ? "00" : "0") : ""}${millis}Z`;
+}
+
 /**
  * Builds the one immutable event for a finished request. Pure: `endedAt` is passed in. Total:
  * whatever the request held, the result fits the RequestEvent schema (event-values.ts), so an
@@ -43,7 +67,7 @@ export function buildRequestEvent(ctx: RequestContext, endedAt: number, env: Eve
   return {
     event_id: newEventId(),
     schema_version: 1,
-    occurred_at: ctx.occurredAt.toISOString(),
+    occurred_at: isoOf(ctx.occurredAt),
     gateway_instance: env.gatewayInstance,
     // Events are built only after authenticate (emit-event runs after it); "unknown" is never expected.
     tenant_id: ctx.principal?.tenantId ?? "unknown",

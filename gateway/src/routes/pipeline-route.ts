@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -82,6 +83,10 @@ function sendJson<Req>(
   ctx: RequestContext<Req>,
   reply: FastifyReply,
 ): Promise<void> | undefined {
+  if (r.bodyStream === undefined && writesWhole(r.status)) {
+    writeWhole(reply, r.status, rendered.body, r.contentType ?? "application/json", ctx.responseHeaders, r.headers);
+    return undefined;
+  }
   // Media answers carry their own type (audio, text transcripts); speech audio is relayed as it arrives.
   const body = r.bodyStream === undefined ? rendered.body : Readable.from(r.bodyStream);
   reply
@@ -94,6 +99,37 @@ function sendJson<Req>(
   // would take the reply for unsent and answer again.
   if (r.bodyStream !== undefined) return finished(reply.raw).catch(() => undefined);
   return undefined;
+}
+
+/** A status whose answer has a body and a Content-Length (not 1xx, 204 or 304), in the range fastify's reply.code takes. */
+function writesWhole(status: number): boolean {
+  return status >= 200 && status <= 599 && status !== 204 && status !== 304;
+}
+
+/**
+ * A whole JSON (or media) body written straight to Node's response: what fastify's send does for a
+ * Buffer — the headers hooks set, ours, Content-Type, Content-Length, one end() — without its per-send
+ * work (content-type parsing, a header() call per header, the onSend step: the app registers no onSend
+ * hook; onResponse hooks still run, on the response's finish). The headers are written before the reply
+ * is taken over, so a header Node refuses throws here with nothing sent and the error handler still answers.
+ */
+function writeWhole(
+  reply: FastifyReply,
+  status: number,
+  body: Buffer,
+  contentType: string,
+  ours: Record<string, string>,
+  upstream: Record<string, string>,
+): void {
+  const headers: Record<string, unknown> = reply.getHeaders();
+  for (const name in ours) headers[name] = ours[name];
+  for (const name in upstream) headers[name] = upstream[name];
+  headers["content-type"] = contentType;
+  headers["content-length"] = String(body.length);
+  const raw = reply.raw;
+  raw.writeHead(status, headers as OutgoingHttpHeaders);
+  reply.hijack();
+  raw.end(body);
 }
 
 async function writeStream<Req>(ctx: RequestContext<Req>, answer: StreamReply, reply: FastifyReply): Promise<void> {
