@@ -28,7 +28,8 @@ import { loadLine, machineLine, startStack, startUpstream, stopChild, viaGateway
  * of 3,000 requests per side; 900 over 3 × 3 s read anywhere from 1.0 to 2.9 for the same code on a quiet box),
  * BENCH_INGEST_EVENTS (100,000). For iteration: ANALYTICS_DATA_DIR keeps the seeded store there and reuses it on the
  * next run (its seed.json says what it holds; delete the folder to reseed: the seed's timestamps are relative to
- * when it ran, and 20 minutes later the bodies' 30-day TTL starts merges rewriting the oldest parts), and
+ * when it ran, and 20 minutes later the bodies' 30-day TTL would start merges rewriting the oldest parts in every
+ * run, so a reused store's TTL merges are held: holdTtlMerges in analytics-seed.ts), and
  * ANALYTICS_TRACE_ONLY=1 measures the trace lookup alone (no breakdowns, gateway or ingest).
  */
 const root = new URL("../..", import.meta.url).pathname;
@@ -82,6 +83,12 @@ try {
     );
   } else {
     console.log(`  reusing the ${fmt(seed.rows)} rows seeded in ${dataDir} at ${new Date(seed.end).toISOString()}`);
+    // In a child: chdb binds one data dir per process (analytics-seed.ts says why).
+    await promisify(execFile)(process.execPath, [
+      join(root, "test/bench/analytics-seed.ts"),
+      dataDir,
+      "hold-ttl-merges",
+    ]);
   }
 
   const upstream = await startUpstream(root);
