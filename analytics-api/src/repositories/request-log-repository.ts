@@ -3,7 +3,7 @@ import { fromClickHouseDateTime, toClickHouseDateTime } from "@switchyard/platfo
 import type { Dimension } from "../breakdown/dimensions.ts";
 import { filterSql, type RequestFilter } from "./filter-sql.ts";
 import { READ_QUERY_SETTINGS } from "./query-limits.ts";
-import { REQUEST_BODY_COLUMNS, REQUEST_RECORD_COLUMNS, type RequestRecord, toRequestRecord } from "./request-record.ts";
+import { fromRecordJson, RECORD_JSON_COLUMN, REQUEST_BODY_COLUMNS, type RequestRecord } from "./request-record.ts";
 import { toNumber } from "./sql-values.ts";
 
 /** The columns of one request-log line (no attempts, checks or bodies: those are in its detail). */
@@ -165,18 +165,20 @@ export class RequestLogRepository {
 
   /**
    * One request with everything stored about it, bodies included; null when it is not visible to the caller.
-   * The event_id bloom filter (one per granule) finds it; a tenant key also prunes by the primary key.
+   * The event_id bloom filter (one per granule) finds it; a tenant key also prunes by the primary key. It reads
+   * the record as migration 011's one `record_json` column and the bodies, as the trace lookup does: a point
+   * read pays per column stream, not per row.
    */
   async detail(eventId: string, tenantIds: string[] | null): Promise<RequestRecord | null> {
     const tenant = tenantIds === null ? "" : "AND tenant_id IN {tenant_ids:Array(String)}";
     const result = await this.#client.query({
-      query: `SELECT ${REQUEST_RECORD_COLUMNS}, ${REQUEST_BODY_COLUMNS} FROM requests
+      query: `SELECT ${RECORD_JSON_COLUMN}, ${REQUEST_BODY_COLUMNS} FROM requests
         WHERE event_id = {event_id:UUID} ${tenant} LIMIT 1 SETTINGS ${READ_QUERY_SETTINGS}`,
       query_params: { event_id: eventId, ...(tenantIds === null ? {} : { tenant_ids: tenantIds }) },
       format: "JSONEachRow",
     });
     const [row] = await result.json<Raw>();
-    return row === undefined ? null : toRequestRecord(row);
+    return row === undefined ? null : fromRecordJson(row);
   }
 
   /**
