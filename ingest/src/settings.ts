@@ -16,7 +16,7 @@ export const IngestEnv = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   INGEST_GROUP_ID: z.string().min(1).default("switchyard-ingest"),
-  INGEST_BATCH_MAX_ROWS: positiveInt(10_000).pipe(z.number().max(100_000)),
+  INGEST_BATCH_MAX_ROWS: positiveInt(20_000).pipe(z.number().max(100_000)),
   INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(1_000),
   INGEST_INSERT_LANES: positiveInt(2).pipe(z.number().max(8)),
   ...BusEnv.shape,

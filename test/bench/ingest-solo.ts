@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,22 @@ export interface SoloResult {
   p99LoopStallMs: number;
   /** CPU by thread name, µs per event, most first (chdb runs statements on libuv-worker threads). */
   threads: Array<[string, number]>;
+  /**
+   * CPUs' worth the rest of the box used while ingest ran (all CPUs' busy time in /proc/stat minus this
+   * process's): on a shared box, wall figures compare only between runs whose neighbours took about as much.
+   */
+  neighbourCpus: number;
+}
+
+/** Busy µs of every CPU of the box so far (/proc/stat: user, nice, system, irq, softirq, steal); 0 off Linux. */
+function boxBusyMicros(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return ((user + nice + system + irq + softirq + steal) / 100) * 1e6; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
 }
 
 const logger = createLogger({ level: "warn", name: "bench-ingest" });
@@ -98,6 +115,7 @@ export async function measureSoloIngest(
       await window.start?.();
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
+      const boxBefore = boxBusyMicros();
       const threads = threadMeter(process.pid);
       const ingest = await startIngest({ bus, clickhouse, logger, config: { ...config, groupId } });
       const { maxStallMs, p99StallMs } = await withLoopDelay(async () => {
@@ -110,6 +128,7 @@ export async function measureSoloIngest(
       });
       const ingestSec = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
+      const neighbourMicros = boxBusyMicros() - boxBefore - (cpu.user + cpu.system);
       const byThread = threads.stop().map(([name, micros]): [string, number] => [name, micros / events]);
       await window.end?.();
       const stats = ingest.stats();
@@ -131,6 +150,7 @@ export async function measureSoloIngest(
         maxLoopStallMs: maxStallMs,
         p99LoopStallMs: p99StallMs,
         threads: byThread,
+        neighbourCpus: Math.max(0, neighbourMicros) / 1e6 / ingestSec,
       };
     } finally {
       await bus.close();

@@ -69,7 +69,7 @@ console.log(`\n(1) ingest on its own: events already in the log → chdb`);
 const solo = await measureSoloIngest(events);
 printSolo(`${fmt(events)} events`, solo);
 // A bigger insert size in the same run: fewer parts and merges, but more rows in flight and longer stalls.
-printSolo(`${fmt(events)}, 20,000-row inserts`, await measureSoloIngest(events, { batchMaxRows: 20_000 }));
+printSolo(`${fmt(events)}, 10,000-row inserts`, await measureSoloIngest(events, { batchMaxRows: 10_000 }));
 // On a shared box the wall rate mostly measures the neighbours; CPU per event bounds what idle CPUs allow.
 const cpus = availableParallelism();
 console.log(

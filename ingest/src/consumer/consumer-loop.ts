@@ -29,7 +29,7 @@ export interface ConsumerLoopOptions {
  * costs tens of ms of engine CPU whatever its size, so the embedded log's default of 500 records per
  * batch (one partition delivers one batch at a time, and its handler waits for the insert) would cap
  * ingest far below what one insert's worth reaches. Kafka keeps its own fetch size (bytes per partition).
- * The bytes budget per batch bounds memory per partition in flight, with room for ~10,000 typical events
+ * The bytes budget per batch bounds memory per partition in flight, with room for ~20,000 typical events
  * (fewer when they carry prompt and answer bodies).
  */
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
