@@ -137,6 +137,24 @@ describe("trace records read from record_json (migration 011)", () => {
     expect(served).toEqual(await ordered("trace-crowd"));
   });
 
+  it("sees a trace over the cap that one id column holds alone, and serves its oldest requests (IN-set statement)", async () => {
+    // A W3C-shaped id takes the IN-set statement: 1,000 newer requests and one older, all by otel_trace_id.
+    const otelCrowd = "1af7651916cd43dd8448eb211c80319c";
+    const newer = Array.from({ length: 1_000 }, (_, i) =>
+      makeRequestEvent({ trace_id: `t-${i}`, otel_trace_id: otelCrowd, occurred_at: at(5_000 + (i % 40)) }),
+    );
+    const oldest = makeRequestEvent({ trace_id: "t-oldest", otel_trace_id: otelCrowd, occurred_at: at(4_000) });
+    // The oldest arrives last, in a part of its own: an engine that stops at the cap reads the newer part first.
+    await storeRequestEvents(db.clickhouse.client, newer, 3_000);
+    await storeRequestEvents(db.clickhouse.client, [oldest], 4_000);
+    const served = await new TracesRepository(db.clickhouse.client).requestsOfTrace(otelCrowd, null);
+    expect(served).toHaveLength(1_000);
+    expect(served[0]?.event_id).toBe(oldest.event_id);
+    expect(served.map((r) => r.event_id)).toEqual(
+      (await rows(traceSql(false, true), { trace_id: otelCrowd })).map((r) => fromRecordJson(r).event_id),
+    );
+  });
+
   it("refuses a record_json of another layout instead of misplacing its values", () => {
     expect(() => fromRecordJson({ record_json: '[2, "x"]' })).toThrow(/unknown layout/);
     expect(() => fromRecordJson({ record_json: '{"event_id": "x"}' })).toThrow(/unknown layout/);

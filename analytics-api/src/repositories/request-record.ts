@@ -1,5 +1,5 @@
 import type { RequestEvent } from "@switchyard/events";
-import { fromClickHouseDateTime, RECORD_JSON_COLUMNS, RECORD_JSON_VERSION } from "@switchyard/platform";
+import { fromClickHouseDateTime, RECORD_JSON_LAYOUTS } from "@switchyard/platform";
 import { toNumber } from "./sql-values.ts";
 
 /** A stored request as the API returns it: the RequestEvent it came from, plus when ingest stored it. */
@@ -102,10 +102,11 @@ export function toRequestRecord(r: Raw): RequestRecord {
  */
 export function fromRecordJson(r: Raw): RequestRecord {
   const values: unknown = JSON.parse(String(r.record_json));
-  if (!Array.isArray(values) || values[0] !== RECORD_JSON_VERSION) {
+  const columns = Array.isArray(values) && typeof values[0] === "number" ? RECORD_JSON_LAYOUTS[values[0]] : undefined;
+  if (columns === undefined || (values as unknown[]).length !== columns.length + 1) {
     throw new Error(`record_json of an unknown layout: ${String(r.record_json).slice(0, 40)}`);
   }
   const raw: Raw = { ...r };
-  for (let i = 0; i < RECORD_JSON_COLUMNS.length; i++) raw[RECORD_JSON_COLUMNS[i]!] = values[i + 1];
+  for (let i = 0; i < columns.length; i++) raw[columns[i]!] = (values as unknown[])[i + 1];
   return toRequestRecord(raw);
 }

@@ -18,11 +18,18 @@ const TRACE_COLUMNS = `${RECORD_JSON_COLUMN}, ${REQUEST_BODY_COLUMNS}`;
  * columns that have a key projection (trace_keys, otel_trace_keys) and reads only columns that projection
  * holds, so ClickHouse reads the projection at the trace id's granule instead of scanning. An OR across both
  * columns could use neither. A row matching both branches is one element of the IN set below.
+ *
+ * Each branch caps as the statement does (orderAndCap): unordered, the cap plus one key, so a trace over the cap
+ * is seen to be over it even when one column holds all of it; ordered, its own oldest keys up to the cap, so the
+ * statement's oldest rows are among the two branches' keys.
  */
-export function traceKeysSql(tenantScoped: boolean): string {
+export function traceKeysSql(tenantScoped: boolean, ordered = false): string {
   const tenant = tenantScoped ? "AND tenant_id IN {tenant_ids:Array(String)}" : "";
+  const cap = ordered
+    ? `ORDER BY occurred_at ASC, event_id ASC LIMIT ${MAX_REQUESTS_PER_TRACE}`
+    : `LIMIT ${MAX_REQUESTS_PER_TRACE + 1}`;
   const branch = (column: string) => `SELECT tenant_id, toStartOfHour(occurred_at), occurred_at, event_id FROM requests
-      WHERE ${column} = {trace_id:String} ${tenant} LIMIT ${MAX_REQUESTS_PER_TRACE}`;
+      WHERE ${column} = {trace_id:String} ${tenant} ${cap}`;
   return `${branch("trace_id")}\n    UNION ALL\n    ${branch("otel_trace_id")}`;
 }
 
@@ -58,7 +65,7 @@ export function byTimeThenId(a: RequestRecord, b: RequestRecord): number {
  */
 export function traceSql(tenantScoped: boolean, ordered = true): string {
   return `SELECT ${TRACE_COLUMNS} FROM requests
-  WHERE (tenant_id, toStartOfHour(occurred_at), occurred_at, event_id) IN (${traceKeysSql(tenantScoped)})
+  WHERE (tenant_id, toStartOfHour(occurred_at), occurred_at, event_id) IN (${traceKeysSql(tenantScoped, ordered)})
   ${orderAndCap(ordered)}
   SETTINGS ${READ_QUERY_SETTINGS}`;
 }

@@ -63,6 +63,15 @@ export const RECORD_JSON_COLUMNS = [
 ] as const;
 
 /**
+ * Every layout `record_json` was ever written in, by the version its array starts with: what a reader decodes a stored
+ * value with. A layout never changes once released (stored rows keep it): a record column added later is a new
+ * migration that redefines `record_json` with the next version and its own list, added here beside this one.
+ */
+export const RECORD_JSON_LAYOUTS: Readonly<Record<number, readonly string[]>> = Object.freeze({
+  [RECORD_JSON_VERSION]: RECORD_JSON_COLUMNS,
+});
+
+/**
  * `record_json`: each request's record as one JSON array (`[1, event_id, schema_version, …]`), written by the engine
  * from the row's own columns at insert (MATERIALIZED: ingest sends nothing more, and the value is in the same part as
  * its row, committed by the same rename, so exactly-once holds as it does for projections). A trace lookup reads this
