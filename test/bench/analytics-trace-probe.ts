@@ -32,11 +32,11 @@ const VARIANTS: Record<string, string> = {
   keysOnly: shipped.replace(/SELECT [\s\S]*? FROM requests\n {2}WHERE/, "SELECT event_id FROM requests\n  WHERE"),
   noBodies: shipped.replace(", bodies_captured, bodies_truncated, body_request, body_response", ""),
   // The main read alone: the keys inlined as literals (looked up untimed).
-  literalKeys: shipped.replace(/IN \(SELECT[\s\S]*LIMIT 1000\)/, "IN ({keys:})"),
+  literalKeys: shipped.replace(/IN \(SELECT[\s\S]*LIMIT \d+\)/, "IN ({keys:})"),
   // One WHERE on the column: for a store whose trace projection can filter the table's rows itself.
-  byTraceId: shipped.replace(/WHERE \(tenant_id[\s\S]*LIMIT 1000\)/, "WHERE trace_id = {trace_id:String}"),
+  byTraceId: shipped.replace(/WHERE \(tenant_id[\s\S]*LIMIT \d+\)/, "WHERE trace_id = {trace_id:String}"),
   byEither: shipped.replace(
-    /WHERE \(tenant_id[\s\S]*LIMIT 1000\)/,
+    /WHERE \(tenant_id[\s\S]*LIMIT \d+\)/,
     "WHERE trace_id = {trace_id:String} OR otel_trace_id = {trace_id:String}",
   ),
   branchTrace: traceKeysSql(false).split("UNION ALL")[0]!,
