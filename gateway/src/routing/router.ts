@@ -78,8 +78,7 @@ export class NoRouteError extends Error {
   }
 }
 
-/** Not async: a synchronous throw on the way in (a conditional that matches nothing) is still a rejection, and one promise less per request. */
-export function routeRequest<T>(
+export async function routeRequest<T>(
   root: RouteNode,
   request: RouteRequest,
   execute: Execute<T>,
@@ -99,18 +98,8 @@ export function routeRequest<T>(
     ...deps,
     sleep: (ms, signal) => (attempts.length >= max ? Promise.reject(ATTEMPT_CAP_REACHED) : deps.sleep(ms, signal)),
   };
-  let routed: Promise<LeafResult<T>>;
-  try {
-    routed = routeNode(root, ctx, execute, capped, { attempts, max });
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return routed.then((result) => ({
-    outcome: result.outcome,
-    leaf: result.leaf,
-    attempts,
-    retryCount: result.retries,
-  }));
+  const result = await routeNode(root, ctx, execute, capped, { attempts, max });
+  return { outcome: result.outcome, leaf: result.leaf, attempts, retryCount: result.retries };
 }
 
 /** The request's tries so far and how many it may make. */
