@@ -3,13 +3,21 @@ import { makeRequestEvent, storeRequestEvents } from "@switchyard/ingest/testing
 import { RECORD_JSON_COLUMNS, runMigrations } from "@switchyard/platform";
 import { openTestClickHouse, type TestClickHouse } from "@switchyard/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  fromRecordJson,
-  REQUEST_BODY_COLUMNS,
-  REQUEST_RECORD_COLUMNS,
-  toRequestRecord,
-} from "./repositories/request-record.ts";
+import { fromRecordJson, REQUEST_BODY_COLUMNS, toRequestRecord } from "./repositories/request-record.ts";
 import { TracesRepository, traceIndexSql, traceSql } from "./repositories/traces-repository.ts";
+
+/**
+ * The columns of `requests` toRequestRecord rebuilds a record from, written out here on their own: what `record_json`
+ * (migration 011) must hold, in its order, and what the statements read before it.
+ */
+const REQUEST_RECORD_COLUMNS = `event_id, schema_version, occurred_at, gateway_instance,
+  tenant_id, api_key_id, virtual_key_id, config_id, trace_id, otel_trace_id, otel_span_id, endpoint, stream,
+  model_requested, model_used, provider, target_path, metadata, user, status_code, error_type, error_message,
+  latency_ms, upstream_latency_ms, ttft_ms, gateway_overhead_ms, input_tokens, output_tokens, cache_read_tokens,
+  cache_write_tokens, reasoning_tokens, usage_estimated, cost_nano_usd, cost_input_nano_usd,
+  cost_cached_input_nano_usd, cost_cache_write_nano_usd, cost_output_nano_usd, cost_reasoning_nano_usd,
+  pricing_source, cache_status, retry_count, attempts, guardrails, guardrail_hooks, cache_key, cost_saved_nano_usd,
+  prompt_id, prompt_version, prompt_label, limit_checks, ingested_at`;
 
 const TRACE = "trace-record-json";
 const OTEL_TRACE = "0af7651916cd43dd8448eb211c80319c";

@@ -5,17 +5,6 @@ import { toNumber } from "./sql-values.ts";
 /** A stored request as the API returns it: the RequestEvent it came from, plus when ingest stored it. */
 export type RequestRecord = RequestEvent & { ingested_at: string };
 
-/** Columns of `requests` a RequestRecord is rebuilt from (explicit: a new column must not leak unnoticed). */
-// No aliases that shadow column names: a WHERE on the column would silently bind to the alias instead.
-export const REQUEST_RECORD_COLUMNS = `event_id, schema_version, occurred_at, gateway_instance,
-  tenant_id, api_key_id, virtual_key_id, config_id, trace_id, otel_trace_id, otel_span_id, endpoint, stream,
-  model_requested, model_used, provider, target_path, metadata, user, status_code, error_type, error_message,
-  latency_ms, upstream_latency_ms, ttft_ms, gateway_overhead_ms, input_tokens, output_tokens, cache_read_tokens,
-  cache_write_tokens, reasoning_tokens, usage_estimated, cost_nano_usd, cost_input_nano_usd,
-  cost_cached_input_nano_usd, cost_cache_write_nano_usd, cost_output_nano_usd, cost_reasoning_nano_usd,
-  pricing_source, cache_status, retry_count, attempts, guardrails, guardrail_hooks, cache_key, cost_saved_nano_usd,
-  prompt_id, prompt_version, prompt_label, limit_checks, ingested_at`;
-
 /**
  * The record's columns as one value (migration 011's `record_json`: a JSON array, its version first), for point
  * reads: one column stream instead of ~150.

@@ -5,7 +5,7 @@ export const RECORD_JSON_VERSION = 1;
 
 /**
  * The columns `record_json` holds, in order, after the version: every column a stored request's record is rebuilt
- * from (the analytics API's REQUEST_RECORD_COLUMNS; its test pins the two lists together), bodies excepted: those
+ * from (the analytics API's toRequestRecord; analytics-api/src/trace-records.test.ts pins the list), bodies excepted: those
  * have a 30-day column TTL a copy would outlive, and stay columns of their own.
  */
 export const RECORD_JSON_COLUMNS = [
