@@ -25,11 +25,8 @@ const TRACE_COLUMNS = `${RECORD_JSON_COLUMN}, ${REQUEST_BODY_COLUMNS}`;
  */
 export function traceKeysSql(tenantScoped: boolean, ordered = false): string {
   const tenant = tenantScoped ? "AND tenant_id IN {tenant_ids:Array(String)}" : "";
-  const cap = ordered
-    ? `ORDER BY occurred_at ASC, event_id ASC LIMIT ${MAX_REQUESTS_PER_TRACE}`
-    : `LIMIT ${MAX_REQUESTS_PER_TRACE + 1}`;
   const branch = (column: string) => `SELECT tenant_id, toStartOfHour(occurred_at), occurred_at, event_id FROM requests
-      WHERE ${column} = {trace_id:String} ${tenant} ${cap}`;
+      WHERE ${column} = {trace_id:String} ${tenant} ${orderAndCap(ordered)}`;
   return `${branch("trace_id")}\n    UNION ALL\n    ${branch("otel_trace_id")}`;
 }
 
