@@ -9,16 +9,24 @@ import {
   positiveInt,
 } from "@switchyard/platform";
 import { z } from "zod";
-import { IngestConfig } from "./config.ts";
+import {
+  DEFAULT_BATCH_MAX_ROWS,
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_GROUP_ID,
+  DEFAULT_INSERT_LANES,
+  IngestConfig,
+  MAX_BATCH_ROWS,
+  MAX_INSERT_LANES,
+} from "./config.ts";
 
 /** Every env var standalone ingest reads, parsed once in main() (the one-process stack reuses it). */
 export const IngestEnv = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  INGEST_GROUP_ID: z.string().min(1).default("switchyard-ingest"),
-  INGEST_BATCH_MAX_ROWS: positiveInt(20_000).pipe(z.number().max(100_000)),
-  INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(1_000),
-  INGEST_INSERT_LANES: positiveInt(2).pipe(z.number().max(8)),
+  INGEST_GROUP_ID: z.string().min(1).default(DEFAULT_GROUP_ID),
+  INGEST_BATCH_MAX_ROWS: positiveInt(DEFAULT_BATCH_MAX_ROWS).pipe(z.number().max(MAX_BATCH_ROWS)),
+  INGEST_FLUSH_INTERVAL_MS: nonNegativeInt(DEFAULT_FLUSH_INTERVAL_MS),
+  INGEST_INSERT_LANES: positiveInt(DEFAULT_INSERT_LANES).pipe(z.number().max(MAX_INSERT_LANES)),
   ...BusEnv.shape,
   ...ClickHouseEnv.shape,
 });
