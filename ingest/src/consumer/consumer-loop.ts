@@ -136,7 +136,9 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
       const last = start + DECODE_SLICE >= messages.length;
       // The slice's lines as one UTF-8 buffer: the insert sends its ranges as they are.
       packRows(rows);
-      if (route && rows.length > 0) writes.push(route.writer.write(rows, { linger: !(backlog && last) }));
+      if (route && rows.length > 0) {
+        writes.push(route.writer.write(rows, { linger: !(backlog && last), endsBatch: last }));
+      }
     }
     return { letters, writes };
   }

@@ -138,6 +138,26 @@ describe("BatchWriter (group commit)", () => {
     await Promise.all([a, b]);
   });
 
+  it("a lingering write that ends its batch with half an insert buffered flushes at once; a smaller one waits", async () => {
+    const { sink, inserts, settle } = controlledSink();
+    const writer = new BatchWriter({ name: "t", sink, maxRows: 4, lingerMs: 60_000, logger });
+    const small = writer.write([row(1)], { linger: true, endsBatch: true });
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(inserts).toEqual([]); // live traffic: 1 row of 4 lingers
+    const half = writer.write([row(2)], { linger: true, endsBatch: true });
+    await until(() => inserts.length === 1);
+    expect(inserts).toEqual([[1, 2]]); // 2 of 4: the tail of a drained backlog does not wait
+    await settle(0, { inserted: 2, duplicates: 0 });
+    await Promise.all([small, half]);
+    const midBatch = writer.write([row(3), row(4)], { linger: true }); // more of its batch follows
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(inserts).toHaveLength(1);
+    const flushed = writer.flush();
+    await until(() => inserts.length === 2);
+    await settle(1, { inserted: 2, duplicates: 0 });
+    await Promise.all([midBatch, flushed]);
+  });
+
   it("stop() drains what is buffered and refuses later writes", async () => {
     const { sink, inserts, settle } = controlledSink();
     const writer = new BatchWriter({ name: "t", sink, maxRows: 1_000, lingerMs: 60_000, logger });

@@ -69,7 +69,9 @@ type Failure = { error: unknown } | null;
  *   as soon as the previous insert ended made a slow engine's inserts small and back to back (each
  *   carried only what arrived during the last one), a CPU spent on fixed costs.
  * - An urgent write (the end of a backlog batch) and a buffer of `maxRows` are flushed as soon as a lane
- *   is free: a backlog drains in full-size inserts (whole writes up to `maxRows`), never waiting.
+ *   is free: a backlog drains in full-size inserts (whole writes up to `maxRows`), never waiting. So is a
+ *   lingering write that ends its bus batch with half of `maxRows` buffered: that insert is big already, and
+ *   waiting only delayed a drained backlog's last rows (by up to `lingerMs`; ingest/README.md, Throughput).
  *
  * Up to `lanes` flushes overlap (one engine session each: one session runs one statement at a time). The
  * insert's check-then-write sees only what earlier flushes *committed*, so overlapping flushes keep it exact:
@@ -118,14 +120,15 @@ export class BatchWriter {
     this.#freeLanes = Array.from({ length: lanes }, (_, lane) => lanes - 1 - lane);
   }
 
-  /** Buffers `rows`; resolves once the flush holding them succeeded. `linger`: see the class comment. */
-  write(rows: readonly PendingRow[], options: { linger?: boolean } = {}): Promise<void> {
+  /** Buffers `rows`; resolves once the flush holding them succeeded. `linger`, `endsBatch`: the class comment. */
+  write(rows: readonly PendingRow[], options: { linger?: boolean; endsBatch?: boolean } = {}): Promise<void> {
     if (this.#stopped) return Promise.reject(new Error(`batch writer ${this.#options.name} is stopped`));
     if (rows.length === 0) return Promise.resolve();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const idle = this.#draining === null;
     const wasEmpty = this.#bufferedRows === 0;
-    const linger = options.linger === true && this.#options.lingerMs > 0;
+    const halfInsert = options.endsBatch === true && this.#bufferedRows + rows.length >= this.#options.maxRows / 2;
+    const linger = options.linger === true && this.#options.lingerMs > 0 && !halfInsert;
     this.#buffer.push({ rows, waiter: { resolve, reject }, linger });
     this.#bufferedRows += rows.length;
     if (!linger) this.#urgent = true;
