@@ -137,7 +137,11 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
       // The slice's lines as one UTF-8 buffer: the insert sends its ranges as they are.
       packRows(rows);
       if (route && rows.length > 0) {
-        writes.push(route.writer.write(rows, { linger: !(backlog && last), endsBatch: last }));
+        const write = route.writer.write(rows, { linger: !(backlog && last), endsBatch: last });
+        // Handled now, awaited by storeBatch: a slice's flush can fail while later slices are still decoded,
+        // and an unhandled rejection ends the process (the gateway with it, in the one-process stack).
+        write.catch(() => undefined);
+        writes.push(write);
       }
     }
     return { letters, writes };
