@@ -42,6 +42,7 @@ export function readUploadForm(
   headers: FastifyRequest["headers"],
   payload: NodeJS.ReadableStream,
   maxBytes: number,
+  dir = tmpdir(),
 ): Promise<UploadForm> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
@@ -69,7 +70,7 @@ export function readUploadForm(
         stream.resume(); // only OpenAI's `file` part is an upload
         return;
       }
-      const path = join(tmpdir(), `switchyard-upload-${randomUUID()}`);
+      const path = join(dir, `switchyard-upload-${randomUUID()}`);
       let size = 0;
       stream.on("data", (chunk: Buffer) => {
         size += chunk.length;
@@ -77,19 +78,36 @@ export function readUploadForm(
       stream.on("limit", () => {
         form.tooLarge = true;
       });
-      writes.push(
-        pipeline(stream, createWriteStream(path)).then(async () => {
-          if (form.tooLarge) {
-            await unlink(path).catch(() => undefined);
-            return;
-          }
-          form.file = { path, filename: info.filename || "audio", mimeType: info.mimeType, size };
-        }),
-      );
+      const write = pipeline(stream, createWriteStream(path)).then(async () => {
+        if (form.tooLarge) {
+          await unlink(path).catch(() => undefined);
+          return;
+        }
+        form.file = { path, filename: info.filename || "audio", mimeType: info.mimeType, size };
+      });
+      // The temporary file failed (disk full, a missing or read-only directory) or the client went away: the
+      // form fails now. busboy never closes once its file stream is destroyed, so waiting for "close" would
+      // hang the request and leave this rejection unhandled, which ends the process.
+      write.catch((error: unknown) => {
+        payload.unpipe(parser);
+        payload.resume();
+        void unlink(path).catch(() => undefined);
+        reject(error);
+      });
+      writes.push(write);
     });
     parser.on("error", (error) => reject(badForm((error as Error).message)));
     parser.on("close", () => {
       Promise.all(writes).then(() => resolve(form), reject);
+    });
+    // A client that goes away mid-upload never ends the form: the parser is destroyed, and with it the
+    // file part (its temporary file is closed and deleted above).
+    let ended = false;
+    payload.once("end", () => {
+      ended = true;
+    });
+    payload.once("close", () => {
+      if (!ended) parser.destroy(new Error("the client closed the upload"));
     });
     payload.pipe(parser);
   });
