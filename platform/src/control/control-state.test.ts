@@ -182,4 +182,22 @@ describe("ControlPlaneView", () => {
     await expect(folded).resolves.toBeUndefined();
     await expect(v.expectFolded(["never"], 20).folded).rejects.toThrow(/not folded within 20 ms/);
   });
+
+  it("a fold timeout while the writer still publishes is the writer's error, not an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { v } = view();
+      const { folded } = v.expectFolded(["never"], 5);
+      // The writer's publish outlasts the fold timeout (timers fire in due order: the 5 ms one first); nothing
+      // awaits `folded` until the publish is over.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      await expect(folded).rejects.toThrow(/not folded within 5 ms/);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
