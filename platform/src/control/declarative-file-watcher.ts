@@ -60,8 +60,10 @@ export class DeclarativeFileWatcher {
 
   /** Re-reads the file now (also what a change triggers); reloads never overlap. */
   reload(): Promise<void> {
-    this.running = this.running.then(() => this.load());
-    return this.running;
+    // A failed reload must not stop the next one: each starts after the last, however it ended.
+    const run = this.running.catch(() => undefined).then(() => this.load());
+    this.running = run;
+    return run;
   }
 
   close(): void {
@@ -76,7 +78,11 @@ export class DeclarativeFileWatcher {
       // ConfigMap updates swap a `..data` symlink, not the file: react to anything but our own temp files.
       if (name !== null && name !== file && !name.startsWith("..")) return;
       if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 150);
+      this.timer = setTimeout(() => {
+        this.reload().catch((error: unknown) => {
+          this.options.logger.error({ err: error, path: this.options.path }, "control-plane file: reload failed");
+        });
+      }, this.options.debounceMs ?? 150);
     });
     this.watcher.on("error", (error) => {
       this.options.logger.error({ err: error, path: this.options.path }, "control-plane file: watch failed");

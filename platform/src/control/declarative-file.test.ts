@@ -105,6 +105,24 @@ describe("the declarative file", () => {
     expect(result.ok && result.layer.virtualKeys.size).toBe(0);
   });
 
+  it("reports an alias to no anchor, and an alias bomb, as errors of the file", () => {
+    const dangling = parseDeclarativeFile("tenants: *typo\n", options);
+    expect(!dangling.ok && dangling.errors.join("\n")).toMatch(/YAML: .*alias/i);
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(", ")}]`,
+      ),
+      "tenants: []",
+    ].join("\n");
+    const exploded = parseDeclarativeFile(bomb, options);
+    expect(!exploded.ok && exploded.errors.join("\n")).toMatch(/YAML: /);
+  });
+
   it("refuses duplicate ids", () => {
     const text = validFile.replace("id: azure-eu", "id: openai-prod");
     const result = parseDeclarativeFile(text, options);
@@ -154,6 +172,16 @@ describe("hot reload", () => {
     await writeFile(path, validFile.replace("name: Acme Corp", "name: Acme Inc"));
     await waitFor("the fixed file to be applied", () => view.tenant("acme")?.state.name === "Acme Inc");
     expect(watcher.status().lastError).toBeNull();
+  });
+
+  it("keeps the previous state when an edit holds an alias to no anchor, and applies the next edit", async () => {
+    const { path, view, watcher } = await setup();
+    await writeFile(path, "tenants: *typo\n");
+    await waitFor("the unresolvable file to be reported", () => watcher.status().lastError !== null);
+    expect(watcher.status().lastError?.join("\n")).toMatch(/YAML: /);
+    expect(view.savedConfig("acme", "pc-fallback")).toBeDefined();
+    await writeFile(path, validFile.replace("name: Acme Corp", "name: Acme Inc"));
+    await waitFor("the fixed file to be applied", () => view.tenant("acme")?.state.name === "Acme Inc");
   });
 
   it("follows a file replaced by rename, as editors and ConfigMaps do", async () => {

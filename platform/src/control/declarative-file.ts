@@ -61,7 +61,14 @@ export function parseDeclarativeFile(text: string, options: DeclarativeFileOptio
     };
     return { ok: false, errors: doc.errors.map((e) => `YAML at ${at(e.pos[0])}: ${e.message}`) };
   }
-  const parsed = DeclarativeFile.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (error) {
+    // Parsed but not resolvable: an alias to no anchor, or more aliases than yaml allows (an alias bomb).
+    return { ok: false, errors: [`YAML: ${(error as Error).message}`] };
+  }
+  const parsed = DeclarativeFile.safeParse(value);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((i) => formatIssue(i, { style: "bracketed" })) };
   }
