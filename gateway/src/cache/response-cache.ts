@@ -65,7 +65,15 @@ export class ResponseCache {
     // Connection errors (each reconnect attempt) only mark the outage; failed operations are counted.
     this.feed = settings.redis ? redisStore(settings.redis, (error) => this.unavailable(error)) : null;
     this.store = this.feed ?? memoryStore(settings.maxBytes);
-    this.feed?.follow((entry) => void this.semanticIndex().then((index) => index.add(entry)));
+    // An entry another replica stored: failing to index it (the index's addon did not load, a malformed vector)
+    // costs this replica semantic hits on it, never the process (an unhandled rejection would end it).
+    this.feed?.follow((entry) => {
+      this.semanticIndex()
+        .then((index) => index.add(entry))
+        .catch((error: unknown) => {
+          this.logger.warn({ err: (error as Error)?.message }, "semantic index: a shared entry could not be indexed");
+        });
+    });
     if (deps.meter) this.observe(deps.meter);
   }
 
