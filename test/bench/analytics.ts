@@ -30,7 +30,8 @@ import { loadLine, machineLine, startStack, startUpstream, stopChild, viaGateway
  * next run (its seed.json says what it holds; delete the folder to reseed: the seed's timestamps are relative to
  * when it ran, and 20 minutes later the bodies' 30-day TTL would start merges rewriting the oldest parts in every
  * run, so a reused store's TTL merges are held: holdTtlMerges in analytics-seed.ts), and
- * ANALYTICS_TRACE_ONLY=1 measures the trace lookup alone (no breakdowns, gateway or ingest).
+ * ANALYTICS_TRACE_ONLY=1 measures the trace lookup alone (no breakdowns, gateway or ingest). ANALYTICS_SEED_BODIES=0
+ * seeds no prompt/answer bodies (before 2026-12-08 no seed had them; a kept store is reused only with the same choice).
  */
 const root = new URL("../..", import.meta.url).pathname;
 const rows = Number(process.env.ANALYTICS_ROWS ?? 10_000_000);
@@ -42,6 +43,8 @@ const windowSec = Math.max(1, Math.round(durationSec / rounds));
 const ingestEvents = Number(process.env.BENCH_INGEST_EVENTS ?? 100_000);
 const keptDir = process.env.ANALYTICS_DATA_DIR;
 const traceOnly = process.env.ANALYTICS_TRACE_ONLY === "1";
+/** Prompt and answer bodies on every row (the default, as the gateway captures them); 0: a store without them. */
+const bodies = process.env.ANALYTICS_SEED_BODIES !== "0";
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 const pick = (n: number) => Math.floor(Math.random() * n);
@@ -60,7 +63,7 @@ const dataDir = keptDir ?? (await mkdtemp(join(tmpdir(), "sy-bench-analytics-"))
 async function keptSeed(): Promise<SeedResult | null> {
   if (keptDir === undefined) return null;
   const seed = JSON.parse(await readFile(join(keptDir, "seed.json"), "utf8").catch(() => "null")) as SeedResult | null;
-  return seed?.rows === rows ? seed : null;
+  return seed?.rows === rows && (seed.bodies ?? false) === bodies ? seed : null;
 }
 try {
   let seed = await keptSeed();
@@ -71,7 +74,7 @@ try {
     }
     const seedOut = await promisify(execFile)(
       process.execPath,
-      [join(root, "test/bench/analytics-seed.ts"), dataDir, String(rows)],
+      [join(root, "test/bench/analytics-seed.ts"), dataDir, String(rows), ...(bodies ? [] : ["no-bodies"])],
       {
         maxBuffer: 1024 * 1024,
       },
@@ -79,10 +82,12 @@ try {
     seed = JSON.parse(seedOut.stdout.trim().split("\n").at(-1)!) as SeedResult;
     if (keptDir !== undefined) await writeFile(join(keptDir, "seed.json"), JSON.stringify(seed));
     console.log(
-      `  seeded ${fmt(seed.rows)} rows in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers()), merged in ${fmt(seed.mergeSeconds, 1)} s`,
+      `  seeded ${fmt(seed.rows)} rows ${seed.bodies ? "with" : "without"} bodies in ${fmt(seed.seconds, 1)} s (${fmt(seed.rows / seed.seconds)} rows/s, INSERT … SELECT FROM numbers()), merged in ${fmt(seed.mergeSeconds, 1)} s`,
     );
   } else {
-    console.log(`  reusing the ${fmt(seed.rows)} rows seeded in ${dataDir} at ${new Date(seed.end).toISOString()}`);
+    console.log(
+      `  reusing the ${fmt(seed.rows)} rows ${seed.bodies ? "with" : "without"} bodies seeded in ${dataDir} at ${new Date(seed.end).toISOString()}`,
+    );
     // In a child: chdb binds one data dir per process (analytics-seed.ts says why).
     await promisify(execFile)(process.execPath, [
       join(root, "test/bench/analytics-seed.ts"),
