@@ -10,6 +10,7 @@ import type { Reply, StreamReply } from "../pipeline/reply.ts";
 import { runChain, thenNext } from "../pipeline/stage.ts";
 import type { CompletionResult } from "../providers/provider.ts";
 import { relaySse } from "./sse-relay.ts";
+import { unconvertible } from "./unconvertible.ts";
 
 /**
  * The transport edge of the pipeline: turns a fastify request into a RequestContext, runs the
@@ -68,7 +69,14 @@ function write<Req>(ctx: RequestContext<Req>, answer: Reply, reply: FastifyReply
   if (answer.kind === "stream") return writeStream(ctx, answer, reply);
   const endpoint = ctx.endpoint;
   const r = answer.result;
-  const rendered = endpoint.renderJson && ctx.request !== null ? endpoint.renderJson(r, ctx.request) : r;
+  let rendered: RenderedJson;
+  try {
+    rendered = endpoint.renderJson && ctx.request !== null ? endpoint.renderJson(r, ctx.request) : r;
+  } catch {
+    // An upstream answer of a shape the endpoint's converter cannot take (e.g. `tool_calls: {}` for /v1/messages):
+    // answered and recorded as the same 502, sealed before it is written, never a 500 beside a recorded 200.
+    return failed(ctx, unconvertible(ctx), reply);
+  }
   ctx.rendered = rendered;
   if (r.audioSeconds !== undefined) ctx.outcome.audioSeconds = r.audioSeconds;
   // The event is sealed (durably handed over) before the answer is written.

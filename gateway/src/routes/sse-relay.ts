@@ -3,6 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { RequestContext } from "../pipeline/context.ts";
 import type { StreamEncoder } from "../pipeline/endpoint.ts";
 import type { StreamChunk } from "../providers/provider.ts";
+import { unconvertible } from "./unconvertible.ts";
 
 /**
  * Relays chunk by chunk as they arrive (no buffering, no delay); a stream the upstream cuts ends
@@ -33,7 +34,10 @@ export async function relaySse(
     raw.end(encoder.end(outcome));
   } catch (error) {
     if (raw.destroyed) return;
+    // Not an upstream cut (record-outcome recorded those): a chunk the endpoint's encoder could not convert.
+    // Recorded as the error the client is sent, and the encoder's own text stays in the gateway.
+    if (outcome.errorType === null) unconvertible(ctx);
     await ctx.seal?.();
-    raw.end(encoder.error((error as Error).message || "upstream stream failed"));
+    raw.end(encoder.error(outcome.errorMessage ?? ((error as Error).message || "upstream stream failed")));
   }
 }
