@@ -63,7 +63,14 @@ const dataDir = keptDir ?? (await mkdtemp(join(tmpdir(), "sy-bench-analytics-"))
 async function keptSeed(): Promise<SeedResult | null> {
   if (keptDir === undefined) return null;
   const seed = JSON.parse(await readFile(join(keptDir, "seed.json"), "utf8").catch(() => "null")) as SeedResult | null;
-  return seed?.rows === rows && (seed.bodies ?? false) === bodies ? seed : null;
+  if (seed === null) return null;
+  // A kept store of another shape took minutes to seed: never deleted without being asked.
+  if (seed.rows !== rows || (seed.bodies ?? false) !== bodies) {
+    throw new Error(
+      `${keptDir} holds ${seed.rows} rows ${seed.bodies ? "with" : "without"} bodies, not ${rows} ${bodies ? "with" : "without"}: set ANALYTICS_ROWS=${seed.rows} ANALYTICS_SEED_BODIES=${seed.bodies ? 1 : 0} to reuse it, or delete the folder to reseed`,
+    );
+  }
+  return seed;
 }
 try {
   let seed = await keptSeed();
