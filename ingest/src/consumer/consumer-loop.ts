@@ -95,12 +95,18 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   let decoding: Promise<unknown> = Promise.resolve();
   function inDecodeOrder<T>(decode: () => Promise<T>): Promise<T> {
     const turn = decoding.then(decode);
-    decoding = turn.catch(() => undefined); // the batch's own caller sees its failure; the next still runs
+    // The batch's own caller sees its failure; the next still runs (and holds no reference to this one's rows).
+    decoding = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
   async function storeBatch(batch: MessageBatch): Promise<{ deadLetters: number }> {
-    const { letters, writes } = await inDecodeOrder(() => decodeBatch(batch));
+    // Asked before the batch's turn: the bus's end offsets are I/O, which the decodes need not wait behind.
+    const backlog = batch.messages.length > 0 && (await backlogAfter(batch));
+    const { letters, writes } = await inDecodeOrder(() => decodeBatch(batch, backlog));
     for (const { message, reason } of letters) {
       logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason }, "poison");
     }
@@ -114,15 +120,19 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     return { deadLetters: letters.length };
   }
 
-  /** Decodes the batch slice by slice, handing each slice's rows to the writer: its writes and its poison. */
-  async function decodeBatch(batch: MessageBatch): Promise<{ letters: DeadLetter[]; writes: Promise<void>[] }> {
+  /**
+   * Decodes the batch slice by slice, handing each slice's rows to the writer: its writes and its poison.
+   * `backlog`: the batch's last slice is flushed at once (the writer also flushes whenever it holds a full
+   * insert); else the log is (nearly) drained and the writer lingers for more rows.
+   */
+  async function decodeBatch(
+    batch: MessageBatch,
+    backlog: boolean,
+  ): Promise<{ letters: DeadLetter[]; writes: Promise<void>[] }> {
     const route = routes.get(batch.topic);
     const letters: DeadLetter[] = [];
     const writes: Promise<void>[] = [];
     const { messages } = batch;
-    // A backlog: the batch's last slice is flushed at once (the writer also flushes whenever it holds a
-    // full insert). The log (nearly) drained: the writer lingers for more rows.
-    const backlog = messages.length > 0 && (await backlogAfter(batch));
     // Decode a slice, hand its rows to the writer, yield, repeat: a big batch does not stall a gateway
     // sharing this event loop, and its rows wait in the writer as compact lines, not as event objects.
     for (let start = 0; start < messages.length; start += DECODE_SLICE) {

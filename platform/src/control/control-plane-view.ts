@@ -141,8 +141,7 @@ export class ControlPlaneView {
       }, timeoutMs);
     });
     const folded = Promise.race([Promise.all(waits).then(() => undefined), timeout]).finally(() => clearTimeout(timer));
-    // The writer awaits `folded` only after its publish, which can outlast the timeout (a slow or down Kafka): the
-    // timeout must not be an unhandled rejection meanwhile, which ends the process. The caller still sees it.
+    // Awaited only after the writer's publish, which can outlast the timeout: never an unhandled rejection.
     folded.catch(() => undefined);
     return { folded, cancel };
   }
