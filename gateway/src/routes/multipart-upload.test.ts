@@ -49,18 +49,35 @@ describe("readUploadForm", () => {
     }
   });
 
+  /** Polls (with a deadline) until the directory holds `n` files, then returns them. */
+  async function filesIn(dir: string, n: number): Promise<string[]> {
+    const deadline = Date.now() + 5_000;
+    while ((await readdir(dir)).length !== n && Date.now() < deadline) await turns(1);
+    return readdir(dir);
+  }
+
   it("a client that goes away mid-upload fails the form and leaves no temporary file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sy-upload-"));
     dirs.push(dir);
     const payload = new PassThrough();
     const form = readUploadForm(headers, payload, 1_000, dir);
     payload.write(`${head}first-chunk`);
-    await turns(5);
-    expect(await readdir(dir)).toHaveLength(1); // the part is being written
+    expect(await filesIn(dir, 1)).toHaveLength(1); // the part is being written
     payload.destroy(); // as an aborted request closes without ending
-    await expect(form).rejects.toThrow();
-    const deadline = Date.now() + 5_000;
-    while ((await readdir(dir)).length > 0 && Date.now() < deadline) await turns(1);
-    expect(await readdir(dir)).toEqual([]);
+    await expect(form).rejects.toThrow(/closed the connection during the upload/);
+    expect(await filesIn(dir, 0)).toEqual([]);
+  });
+
+  it("a client that goes away after the file part, before the form's end, leaves no temporary file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sy-upload-"));
+    dirs.push(dir);
+    const payload = new PassThrough();
+    const form = readUploadForm(headers, payload, 1_000, dir);
+    // The file part ends; a trailing field starts and never ends.
+    payload.write(`${head}whole-file\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="language"\r\n\r\nen`);
+    expect(await filesIn(dir, 1)).toHaveLength(1);
+    payload.destroy();
+    await expect(form).rejects.toThrow(/closed the connection during the upload/);
+    expect(await filesIn(dir, 0)).toEqual([]);
   });
 });

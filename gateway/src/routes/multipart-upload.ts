@@ -62,6 +62,19 @@ export function readUploadForm(
       maxBytes,
     };
     const writes: Promise<void>[] = [];
+    /**
+     * The form failed: answered once, the rest of the body drained, and a part already written deleted (no
+     * request body will name it for the onResponse cleanup). Later failures of the same form are ignored.
+     */
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      payload.unpipe(parser);
+      payload.resume();
+      if (form.file) void unlink(form.file.path).catch(() => undefined);
+      reject(error);
+    };
     parser.on("field", (name, value) => {
       form.fields[name] = value;
     });
@@ -79,7 +92,7 @@ export function readUploadForm(
         form.tooLarge = true;
       });
       const write = pipeline(stream, createWriteStream(path)).then(async () => {
-        if (form.tooLarge) {
+        if (form.tooLarge || failed) {
           await unlink(path).catch(() => undefined);
           return;
         }
@@ -89,25 +102,25 @@ export function readUploadForm(
       // form fails now. busboy never closes once its file stream is destroyed, so waiting for "close" would
       // hang the request and leave this rejection unhandled, which ends the process.
       write.catch((error: unknown) => {
-        payload.unpipe(parser);
-        payload.resume();
         void unlink(path).catch(() => undefined);
-        reject(error);
+        fail(error);
       });
       writes.push(write);
     });
-    parser.on("error", (error) => reject(badForm((error as Error).message)));
+    parser.on("error", (error) => fail(badForm((error as Error).message)));
     parser.on("close", () => {
-      Promise.all(writes).then(() => resolve(form), reject);
+      Promise.all(writes).then(() => (failed ? undefined : resolve(form)), fail);
     });
-    // A client that goes away mid-upload never ends the form: the parser is destroyed, and with it the
-    // file part (its temporary file is closed and deleted above).
+    // A client that goes away mid-upload never ends the form: it fails as abandoned (not as a malformed form),
+    // and the parser is destroyed, and with it a file part still being written (its file is deleted above).
     let ended = false;
     payload.once("end", () => {
       ended = true;
     });
     payload.once("close", () => {
-      if (!ended) parser.destroy(new Error("the client closed the upload"));
+      if (ended) return;
+      fail(new Error("the client closed the connection during the upload"));
+      parser.destroy();
     });
     payload.pipe(parser);
   });
@@ -120,7 +133,16 @@ export function readUploadForm(
 export function acceptUploads(scope: FastifyInstance, maxBytes: number): void {
   scope.addContentTypeParser("multipart/form-data", (request, payload, done) => {
     readUploadForm(request.headers, payload, maxBytes).then(
-      (form) => done(null, form),
+      (form) => {
+        // The client left while the form was read (its close came before any handler could see it): nobody
+        // to answer, so no upstream call and no event, as for a client that leaves mid-upload.
+        if (request.raw.socket?.destroyed === true) {
+          if (form.file) void unlink(form.file.path).catch(() => undefined);
+          done(new Error("the client closed the connection during the upload"), undefined);
+          return;
+        }
+        done(null, form);
+      },
       (error: Error) => done(error, undefined),
     );
   });

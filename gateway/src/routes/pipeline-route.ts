@@ -20,6 +20,12 @@ import { unconvertible } from "./unconvertible.ts";
  */
 export function pipelineRoute<Req>(endpoint: EndpointSpec<Req>, pipeline: Pipeline) {
   return (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    // The client left before its request reached the handler (its close already fired, so the listener below
+    // would never hear it): nobody to answer, so no upstream call is paid for and nothing is recorded.
+    if (reply.raw.destroyed) {
+      reply.hijack();
+      return Promise.resolve();
+    }
     const abort = new AbortController();
     const ctx = newRequestContext({
       endpoint,
