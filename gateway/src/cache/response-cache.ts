@@ -67,11 +67,18 @@ export class ResponseCache {
     this.store = this.feed ?? memoryStore(settings.maxBytes);
     // An entry another replica stored: failing to index it (the index's addon did not load, a malformed vector)
     // costs this replica semantic hits on it, never the process (an unhandled rejection would end it).
+    // Logged once per streak of failures: a follower reading the stream from its start meets every entry.
+    let failing = false;
     this.feed?.follow((entry) => {
       this.semanticIndex()
-        .then((index) => index.add(entry))
+        .then((index) => {
+          index.add(entry);
+          failing = false;
+        })
         .catch((error: unknown) => {
-          this.logger.warn({ err: (error as Error)?.message }, "semantic index: a shared entry could not be indexed");
+          if (failing) return;
+          failing = true;
+          this.logger.warn({ err: (error as Error)?.message }, "semantic index: shared entries could not be indexed");
         });
     });
     if (deps.meter) this.observe(deps.meter);
