@@ -56,9 +56,11 @@ describe("x-portkey-metadata", () => {
 });
 
 describe("x-portkey-trace-id", () => {
-  it(`is at most ${LIMITS.traceId} characters`, () => {
+  it(`is at most ${LIMITS.traceId} characters: a longer one is refused after admission, never by the trace stage`, () => {
     expect(traceIdFrom({ "x-portkey-trace-id": "t".repeat(LIMITS.traceId) })).toHaveLength(LIMITS.traceId);
-    expect(refusal(() => traceIdFrom({ "x-portkey-trace-id": "t".repeat(LIMITS.traceId + 1) }))).toMatchObject({
+    const long = { "x-portkey-trace-id": "t".repeat(LIMITS.traceId + 1) };
+    expect(traceIdFrom(long)).toBeUndefined(); // the trace stage generates one, and never throws
+    expect(refusal(() => checkPortkeyHeaders(long))).toMatchObject({
       status: 400,
       code: "invalid_header",
       param: "x-portkey-trace-id",

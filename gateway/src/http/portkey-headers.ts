@@ -55,17 +55,14 @@ export function headerValue(headers: HeaderBag, name: string): string | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** `x-portkey-trace-id` if sent (trimmed, bounded), else undefined so the caller generates one. */
+/**
+ * `x-portkey-trace-id` if sent (trimmed), else undefined so the caller generates one. Never throws: the trace
+ * stage runs before authentication and must always answer a trace id. An over-long one is refused later, by
+ * checkPortkeyHeaders in parse-request (a 400 naming the header, recorded under the generated id).
+ */
 export function traceIdFrom(headers: HeaderBag): string | undefined {
   const raw = headerValue(headers, "x-portkey-trace-id")?.trim();
-  if (!raw) return undefined;
-  if (raw.length > TRACE_ID_MAX) {
-    throw new GatewayError(
-      "invalid_header",
-      `x-portkey-trace-id is ${raw.length} characters; at most ${TRACE_ID_MAX} are allowed`,
-      "x-portkey-trace-id",
-    );
-  }
+  if (!raw || raw.length > TRACE_ID_MAX) return undefined;
   return raw;
 }
 

@@ -23,7 +23,11 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     headers: { "content-type": "application/json", ...headers },
     payload: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.statusCode, error: res.json().error as { message: string; param: string | null; code: string } };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    error: res.json().error as { message: string; param: string | null; code: string },
+  };
 }
 
 const configHeader = (config: unknown) => ({ "x-portkey-config": JSON.stringify(config) });
@@ -97,5 +101,7 @@ describe("bounded everything a client controls", () => {
     const trace = { "x-portkey-provider": "mock", "x-portkey-trace-id": "t".repeat(257) };
     const traced = await post("/v1/chat/completions", { model: "m", messages }, trace);
     expect(traced).toMatchObject({ status: 400, error: { code: "invalid_header", param: "x-portkey-trace-id" } });
+    // Refused after admission: the answer still carries a (generated) trace id, and the refusal is recorded.
+    expect(traced.headers["x-portkey-trace-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
