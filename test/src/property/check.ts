@@ -28,9 +28,9 @@ function refusedAtEdge(o: Observation): boolean {
   return o.status !== null && o.status < 500 && EDGE_REFUSALS.has(errorCode(o.body) ?? "");
 }
 
-/** Refused before admission: at the HTTP edge, a trace id past its bound, or by authentication. */
+/** Refused before admission: at the HTTP edge or by authentication (a trace id past its bound is refused after). */
 export function refusedBeforeAdmission(o: Observation): boolean {
-  return refusedAtEdge(o) || o.unauthenticated || o.badTraceId === true;
+  return refusedAtEdge(o) || o.unauthenticated;
 }
 
 /**
@@ -49,10 +49,10 @@ export async function check(stack: PropertyStack, o: Observation): Promise<strin
   const stray = stack.sinks[other].events.length - o.before[other];
   const problems = stray === 0 ? [] : [`${stray} event(s) in the other gateway`];
   if (o.status === null && !o.aborted) return [...problems, "no answer"];
-  if (o.badTraceId && !refusedAtEdge(o) && o.status !== 400) {
-    problems.push(`a trace id past its bound answered ${o.status} instead of 400`);
-  } else if (o.unauthenticated && !o.badTraceId && !refusedAtEdge(o) && o.status !== 401) {
+  if (o.unauthenticated && !refusedAtEdge(o) && o.status !== 401) {
     problems.push(`no gateway key or a wrong one, answered ${o.status} instead of 401`);
+  } else if (o.badTraceId && !o.unauthenticated && !refusedAtEdge(o) && o.status !== 400) {
+    problems.push(`a trace id past its bound answered ${o.status} instead of 400`);
   }
   if (refusedBeforeAdmission(o)) {
     // Events reach the sink before the answer's last byte: nothing can still be on its way.

@@ -24,7 +24,7 @@ export interface PropertyCase {
   /**
    * The x-portkey-trace-id sent: none (the gateway makes one, read back from the answer), plain,
    * odd ASCII with surrounding spaces, exactly the 256-character bound, or one past it (refused
-   * in the first stage, before admission: a 400 and no event).
+   * after admission: a 400 recorded under a generated trace id, read back from the answer).
    */
   traceId: "none" | "plain" | "odd" | "max" | "too-long";
   usage: FakeUsageTotals | null;
@@ -54,7 +54,7 @@ export interface Observation {
   gateway: "open" | "keyed";
   /** The gateway key was left out or wrong (on the keyed gateway): authentication must refuse it. */
   unauthenticated: boolean;
-  /** The trace id is past its bound: refused in the first stage, before admission. */
+  /** The trace id is past its bound: refused after admission (400, recorded under a generated trace id). */
   badTraceId?: boolean;
   /** Events in each gateway's sink before the request was sent (the runs are sequential). */
   before: { open: number; keyed: number };
@@ -115,7 +115,8 @@ export async function startPropertyStack() {
     // A hang is a finding, not a stuck test: every case must be answered well within this.
     const hang = setTimeout(() => controller.abort(new Error("no answer within 10 s")), 10_000);
     const observation: Observation = {
-      // The event carries the id trimmed, as the gateway echoes it; a refused one is in no event.
+      // The event carries the id trimmed, as the gateway echoes it; one past its bound is replaced by a generated
+      // id, read back from the answer.
       traceId: badTraceId ? "" : (sentTraceId?.trim() ?? ""),
       status: null,
       contentType: "",
