@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { recordUnhandledRejections } from "@switchyard/platform/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { readUploadForm } from "./multipart-upload.ts";
 
@@ -34,18 +35,16 @@ describe("readUploadForm", () => {
   });
 
   it("fails the form at once when the temporary file cannot be written, while the body is still arriving", async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on("unhandledRejection", onUnhandled);
+    const unhandled = recordUnhandledRejections();
     try {
       const payload = new PassThrough();
       const form = readUploadForm(headers, payload, 1_000, join(tmpdir(), "sy-upload-no-such-dir", "nested"));
       payload.write(`${head}first-chunk`); // the rest never arrives: the form must not wait for it
       await expect(form).rejects.toMatchObject({ code: "ENOENT" });
       await turns(5);
-      expect(unhandled).toEqual([]);
+      expect(unhandled.reasons).toEqual([]);
     } finally {
-      process.off("unhandledRejection", onUnhandled);
+      unhandled.stop();
     }
   });
 

@@ -33,6 +33,11 @@ export function isUploadForm(value: unknown): value is UploadForm {
   return typeof value === "object" && value !== null && "fields" in value && "maxBytes" in value;
 }
 
+/** The client went away before the form was answered: nobody to answer (and no event). */
+function clientLeft(): Error {
+  return new Error("the client closed the connection during the upload");
+}
+
 /** A 400 for a malformed form (before admission, like malformed JSON). */
 function badForm(message: string): Error & { statusCode: number } {
   return Object.assign(new Error(`invalid multipart body: ${message}`), { statusCode: 400 });
@@ -109,7 +114,7 @@ export function readUploadForm(
     });
     parser.on("error", (error) => fail(badForm((error as Error).message)));
     parser.on("close", () => {
-      Promise.all(writes).then(() => (failed ? undefined : resolve(form)), fail);
+      Promise.all(writes).then(() => resolve(form), fail); // a failed form was answered already: resolve is a no-op
     });
     // A client that goes away mid-upload never ends the form: it fails as abandoned (not as a malformed form),
     // and the parser is destroyed, and with it a file part still being written (its file is deleted above).
@@ -119,7 +124,7 @@ export function readUploadForm(
     });
     payload.once("close", () => {
       if (ended) return;
-      fail(new Error("the client closed the connection during the upload"));
+      fail(clientLeft());
       parser.destroy();
     });
     payload.pipe(parser);
@@ -138,7 +143,7 @@ export function acceptUploads(scope: FastifyInstance, maxBytes: number): void {
         // to answer, so no upstream call and no event, as for a client that leaves mid-upload.
         if (request.raw.socket?.destroyed === true) {
           if (form.file) void unlink(form.file.path).catch(() => undefined);
-          done(new Error("the client closed the connection during the upload"), undefined);
+          done(clientLeft(), undefined);
           return;
         }
         done(null, form);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acceptsRequestEvent, encodeEvent, RequestEvent, Topics } from "@switchyard/events";
 import { createLogger, EmbeddedEventBus } from "@switchyard/platform";
+import { recordUnhandledRejections } from "@switchyard/platform/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestRow } from "../rows/request-row-binary.ts";
 import { makeRequestEvent, pollUntil } from "../testing/index.ts";
@@ -30,10 +31,8 @@ describe("consumer loop", () => {
       events.map((event) => ({ key: event.trace_id, value: encodeEvent(RequestEvent, event) })),
     );
 
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on("unhandledRejection", onUnhandled);
-    cleanups.push(async () => void process.off("unhandledRejection", onUnhandled));
+    const unhandled = recordUnhandledRejections();
+    cleanups.push(async () => unhandled.stop());
 
     // An engine that refuses at once (a server that is down): the batch's first slice (500 of 1,500 rows)
     // is flushed, and fails, while the next slices are still to be decoded.
@@ -71,6 +70,6 @@ describe("consumer loop", () => {
     await pollUntil(() => (sinkCalls >= 4 ? true : undefined), "a redelivered batch's flush");
     expect(writer.stats().failedFlushes).toBeGreaterThanOrEqual(4);
     expect(consumer.stats().batches).toBe(0);
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KeyStore, sha256Hex } from "../auth/keys.ts";
 import { quietLogger } from "../bus/test-support.ts";
+import { recordUnhandledRejections } from "../testing/unhandled-rejections.ts";
 import type { ApiKeyState, VirtualKeyState } from "./control-entities.ts";
 import { type ControlEvent, controlRecordKey, decodeControlEvent, encodeControlEvent } from "./control-events.ts";
 import { ControlPlaneView } from "./control-plane-view.ts";
@@ -184,9 +185,7 @@ describe("ControlPlaneView", () => {
   });
 
   it("a fold timeout while the writer still publishes is the writer's error, not an unhandled rejection", async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on("unhandledRejection", onUnhandled);
+    const unhandled = recordUnhandledRejections();
     try {
       const { v } = view();
       const { folded } = v.expectFolded(["never"], 5);
@@ -194,10 +193,10 @@ describe("ControlPlaneView", () => {
       // awaits `folded` until the publish is over.
       await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setImmediate(resolve));
-      expect(unhandled).toEqual([]);
+      expect(unhandled.reasons).toEqual([]);
       await expect(folded).rejects.toThrow(/not folded within 5 ms/);
     } finally {
-      process.off("unhandledRejection", onUnhandled);
+      unhandled.stop();
     }
   });
 });
